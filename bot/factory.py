@@ -1,0 +1,104 @@
+"""Builds the Bot and the Dispatcher; ``main.py``/``cli.run`` wire them to settings and storage."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.types import ErrorEvent
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.middlewares import DbSessionMiddleware, WorkerMiddleware
+from bot.routers import get_routers
+from bot.sender import BlockedHook, Limits, TelegramLimits
+from config import Settings
+from contest.chats import mark_chat_unreachable
+from i18n import normalize_lang, t
+from storage.types import Clock, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def create_bot(
+    settings: Settings,
+    *,
+    session: BaseSession | None = None,
+    limits: Limits | None = None,
+    on_blocked: BlockedHook | None = None,
+) -> Bot:
+    """A Bot talking to Telegram or to ``TELEGRAM_API_SERVER``, every call through the limiter."""
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is not set")
+    if session is None:
+        session = AiohttpSession()
+        if settings.telegram_api_server:
+            session.api = TelegramAPIServer.from_base(settings.telegram_api_server)
+    session.middleware(TelegramLimits(limits, on_blocked))
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def blocked_hook(session_factory: async_sessionmaker[AsyncSession]) -> BlockedHook:
+    """What the sender calls on a 403: stop writing to that chat."""
+
+    async def on_blocked(chat_id: int) -> None:
+        logger.info("chat %s is unreachable (403); marking it inactive", chat_id)
+        async with session_factory() as session:
+            await mark_chat_unreachable(session, chat_id=chat_id)
+
+    return on_blocked
+
+
+def create_dispatcher(
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    storage: BaseStorage,
+    clock: Clock = utcnow,
+    **extra: Any,
+) -> Dispatcher:
+    """The dispatcher with our middlewares and routers; ``extra`` lands in handler kwargs."""
+    dp = Dispatcher(
+        storage=storage, settings=settings, session_factory=session_factory, clock=clock, **extra
+    )
+    dp.update.outer_middleware(DbSessionMiddleware(session_factory))
+    dp.update.outer_middleware(WorkerMiddleware())
+    dp.include_routers(*get_routers())
+    dp.errors.register(_on_error)
+    return dp
+
+
+async def _on_error(event: ErrorEvent, bot: Bot) -> bool:
+    """Log with context and apologise; one failing handler never stops the bot."""
+    update = event.update
+    user = None
+    chat_id = None
+    if update.message:
+        user, chat_id = update.message.from_user, update.message.chat.id
+    elif update.callback_query:
+        user = update.callback_query.from_user
+        if update.callback_query.message:
+            chat_id = update.callback_query.message.chat.id
+    logger.exception(
+        "handler failed for update %s (user %s, chat %s)",
+        update.update_id, user.id if user else None, chat_id, exc_info=event.exception,
+    )
+    lang = normalize_lang(user.language_code if user else None)
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(t("common.unknown_error", lang), show_alert=True)
+        elif chat_id is not None:
+            await bot.send_message(chat_id, t("common.unknown_error", lang))
+    except Exception:  # the apology itself must never raise out of the error handler
+        logger.warning("could not send the error notice to chat %s", chat_id, exc_info=True)
+    return True

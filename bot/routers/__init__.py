@@ -1,0 +1,61 @@
+"""All routers, collected in one place; chat-type filters sit on the parent routers."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+
+from bot.routers import (
+    admin_access,
+    admin_broadcast,
+    admin_competitions,
+    admin_upload,
+    binding,
+    fallback,
+    group,
+    menu,
+    quiz,
+    results,
+    schedules,
+    start,
+)
+
+
+def get_routers() -> list[Router]:
+    """Routers in dispatch order: private features, group features, then the fallback.
+
+    Feature routers are module-level (aiogram's idiom) and a router can have one parent, so
+    the tree is built once and detached from an earlier dispatcher when a new one is made
+    (a process makes one; the test suite makes one per test).
+    """
+    global _TREE
+    if _TREE is None:
+        _TREE = _build_tree()
+    for router in _TREE:
+        parent = router.parent_router
+        if parent is not None:
+            parent.sub_routers.remove(router)
+            router._parent_router = None
+    return list(_TREE)
+
+
+_TREE: list[Router] | None = None
+
+
+def _build_tree() -> list[Router]:
+    private = Router(name="private")
+    private.message.filter(F.chat.type == "private")
+    private.include_routers(
+        admin_access.router,
+        admin_upload.router,
+        admin_competitions.router,
+        admin_broadcast.router,
+        schedules.router,
+        start.router,
+        menu.router,
+        quiz.router,
+        results.router,
+    )
+    groups = Router(name="groups")
+    groups.message.filter(F.chat.type.in_({"group", "supergroup"}))
+    groups.include_routers(binding.router, group.router)
+    return [private, groups, fallback.router]

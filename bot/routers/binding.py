@@ -1,0 +1,5 @@
+"""Router: binding."""
+
+from aiogram import Router
+
+router = Router(name=__name__)

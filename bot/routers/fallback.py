@@ -1,0 +1,5 @@
+"""Router: fallback."""
+
+from aiogram import Router
+
+router = Router(name=__name__)

@@ -1,0 +1,5 @@
+"""Router: results."""
+
+from aiogram import Router
+
+router = Router(name=__name__)

@@ -1,0 +1,5 @@
+"""Router: start."""
+
+from aiogram import Router
+
+router = Router(name=__name__)

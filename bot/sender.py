@@ -1,0 +1,121 @@
+"""The one path every outgoing Bot API call takes: Telegram's limits, retries, blocked users.
+
+Installed as an aiogram request middleware on the bot's session, so handlers, the scheduler
+and the outbox all share it. Limits (Bot API FAQ): about 30 messages/s per bot, 1 message/s
+per chat, 20 messages/min per group. A 429 is waited out for its ``retry_after``; network
+errors and 5xx are retried with exponential backoff; a 403 (the user blocked the bot, or the
+bot was removed from the group) is reported once to ``on_blocked`` and raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import (
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiolimiter import AsyncLimiter
+
+logger = logging.getLogger(__name__)
+
+BlockedHook = Callable[[int], Awaitable[None]]
+
+# Methods that put something into a chat; edits and callback answers are not rate-limited
+# per chat by Telegram but still count against the bot-wide budget.
+_NOT_LIMITED = frozenset({"GetUpdates", "GetMe", "GetFile", "SetWebhook", "DeleteWebhook",
+                          "GetWebhookInfo", "SetMyCommands", "Close", "LogOut"})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Telegram's published limits; tests scale them, production keeps the defaults."""
+
+    per_bot: float = 30.0  # messages per second, bot-wide
+    per_chat: float = 1.0  # messages per second, any chat
+    per_group_minute: float = 20.0  # messages per minute, groups and channels
+    max_retries: int = 5
+    backoff_base: float = 0.5
+    max_retry_after: float = 120.0
+
+
+class TelegramLimits(BaseRequestMiddleware):
+    """Token buckets (aiolimiter) per bot, per chat and per group, plus retry policy."""
+
+    def __init__(self, limits: Limits | None = None, on_blocked: BlockedHook | None = None):
+        self.limits = limits or Limits()
+        self.on_blocked = on_blocked
+        self._bot_bucket = AsyncLimiter(self.limits.per_bot, 1)
+        self._chat_buckets: OrderedDict[int, AsyncLimiter] = OrderedDict()
+        self._group_buckets: OrderedDict[int, AsyncLimiter] = OrderedDict()
+
+    def _bucket(self, store: OrderedDict[int, AsyncLimiter], chat_id: int, rate: float,
+                period: float) -> AsyncLimiter:
+        bucket = store.get(chat_id)
+        if bucket is None:
+            bucket = store[chat_id] = AsyncLimiter(rate, period)
+            if len(store) > 50_000:  # forget idle chats; a fresh bucket starts full
+                store.popitem(last=False)
+        else:
+            store.move_to_end(chat_id)
+        return bucket
+
+    async def _acquire(self, method: TelegramMethod[Any]) -> None:
+        name = type(method).__name__
+        if name in _NOT_LIMITED:
+            return
+        chat_id = getattr(method, "chat_id", None)
+        is_send = name.startswith(("Send", "Copy", "Forward"))
+        if is_send and isinstance(chat_id, int):
+            if chat_id < 0:
+                group = self._bucket(self._group_buckets, chat_id,
+                                     self.limits.per_group_minute, 60)
+                await group.acquire()
+            await self._bucket(self._chat_buckets, chat_id, self.limits.per_chat, 1).acquire()
+        await self._bot_bucket.acquire()
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        attempt = 0
+        while True:
+            await self._acquire(method)
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                attempt += 1
+                if attempt > self.limits.max_retries:
+                    raise
+                wait = min(float(exc.retry_after), self.limits.max_retry_after)
+                logger.warning("429 on %s, waiting %.1fs", type(method).__name__, wait)
+                await asyncio.sleep(wait)
+            except (TelegramNetworkError, TelegramServerError) as exc:
+                attempt += 1
+                if attempt > self.limits.max_retries:
+                    raise
+                wait = self.limits.backoff_base * 2 ** (attempt - 1)
+                logger.warning("%s on %s, retry %d in %.1fs", type(exc).__name__,
+                               type(method).__name__, attempt, wait)
+                await asyncio.sleep(wait)
+            except TelegramForbiddenError:
+                chat_id = getattr(method, "chat_id", None)
+                if self.on_blocked is not None and isinstance(chat_id, int):
+                    await self.on_blocked(chat_id)
+                raise

@@ -1,0 +1,132 @@
+"""``run`` (the bot, with the scheduler inside by default) and ``scheduler`` (alone)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from contextlib import suppress
+
+import typer
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.commands import register_commands
+from bot.factory import blocked_hook, create_bot, create_dispatcher
+from bot.fsm_storage import DatabaseStorage
+from cli.common import EXIT_USAGE
+from config import Settings, load_settings
+from scheduler.runner import run_scheduler
+from storage.db import create_engine, create_session_factory, describe
+from storage.migrate import upgrade_async
+
+logger = logging.getLogger("qualityquiz")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)
+    app.command("scheduler")(scheduler)
+
+
+def run(
+    webhook: str = typer.Option(None, "--webhook", help="Public HTTPS URL for webhook mode."),
+    no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Do not run the scheduler."),
+) -> None:
+    """Run the bot: long polling by default, or webhook mode with --webhook URL."""
+    settings = load_settings()
+    if settings.bot_token is None:
+        typer.echo("BOT_TOKEN is not set (environment or .env)", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    asyncio.run(_run_bot(settings, webhook=webhook, with_scheduler=not no_scheduler))
+
+
+def scheduler() -> None:
+    """Run only the scheduler and the outbox sender (when the bots run elsewhere)."""
+    settings = load_settings()
+    if settings.bot_token is None:
+        typer.echo("BOT_TOKEN is not set (environment or .env)", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    asyncio.run(_run_scheduler_only(settings))
+
+
+def _storage(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> BaseStorage:
+    if settings.redis_url:
+        return RedisStorage.from_url(settings.redis_url)
+    return DatabaseStorage(session_factory)
+
+
+async def _prepare(settings: Settings) -> tuple[async_sessionmaker[AsyncSession], Bot]:
+    await upgrade_async(settings.database_url)
+    engine = create_engine(settings.database_url)
+    session_factory = create_session_factory(engine)
+    bot = create_bot(settings, on_blocked=blocked_hook(session_factory))
+    logger.info(
+        "database %s; Bot API server %s",
+        describe(settings.database_url), settings.telegram_api_server or "api.telegram.org",
+    )
+    return session_factory, bot
+
+
+async def _run_bot(settings: Settings, *, webhook: str | None, with_scheduler: bool) -> None:
+    session_factory, bot = await _prepare(settings)
+    storage = _storage(settings, session_factory)
+    dp = create_dispatcher(settings, session_factory, storage=storage)
+    logger.info("conversation state in %s", "Redis" if settings.redis_url else "the database")
+    await register_commands(bot)
+    stop = asyncio.Event()
+    tasks = []
+    if with_scheduler and settings.run_scheduler:
+        tasks.append(asyncio.create_task(
+            run_scheduler(settings=settings, session_factory=session_factory, bot=bot, stop=stop)
+        ))
+    try:
+        if webhook:
+            await _serve_webhook(settings, dp, bot, webhook)
+        else:
+            logger.info("mode: long polling")
+            await bot.delete_webhook(drop_pending_updates=False)
+            await dp.start_polling(bot, handle_signals=True)
+    finally:
+        stop.set()
+        for task in tasks:
+            with suppress(asyncio.CancelledError):
+                await task
+        await storage.close()
+        await bot.session.close()
+
+
+async def _serve_webhook(settings: Settings, dp: Dispatcher, bot: Bot, url: str) -> None:
+    """aiohttp webhook server; Telegram must echo our secret token or the request is refused."""
+    secret = (
+        settings.webhook_secret.get_secret_value()
+        if settings.webhook_secret else secrets.token_urlsafe(32)
+    )
+    path = "/webhook"
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=path)
+    setup_application(app, dp, bot=bot)
+    await bot.set_webhook(url.rstrip("/") + path if not url.endswith(path) else url,
+                          secret_token=secret, drop_pending_updates=False)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    logger.info("mode: webhook %s (listening on %s:%s)", url, settings.webhook_host,
+                settings.webhook_port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+async def _run_scheduler_only(settings: Settings) -> None:
+    session_factory, bot = await _prepare(settings)
+    stop = asyncio.Event()
+    try:
+        await run_scheduler(settings=settings, session_factory=session_factory, bot=bot, stop=stop)
+    finally:
+        await bot.session.close()
