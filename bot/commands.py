@@ -7,13 +7,24 @@ from aiogram.types import BotCommand
 
 from i18n import t
 
-WORKER_COMMANDS = ("start", "quiz", "practice", "rank", "results", "continue", "language",
-                   "mute", "help")
+WORKER_COMMANDS = (
+    "start",
+    "quiz",
+    "practice",
+    "rank",
+    "results",
+    "continue",
+    "language",
+    "mute",
+    "help",
+)
 
 
 def command_list(lang: str) -> list[BotCommand]:
-    return [BotCommand(command=name, description=t(f"commands.{name}", lang))
-            for name in WORKER_COMMANDS]
+    return [
+        BotCommand(command=name, description=t(f"commands.{name}", lang))
+        for name in WORKER_COMMANDS
+    ]
 
 
 async def register_commands(bot: Bot) -> None:

@@ -91,7 +91,10 @@ async def _on_error(event: ErrorEvent, bot: Bot) -> bool:
             chat_id = update.callback_query.message.chat.id
     logger.exception(
         "handler failed for update %s (user %s, chat %s)",
-        update.update_id, user.id if user else None, chat_id, exc_info=event.exception,
+        update.update_id,
+        user.id if user else None,
+        chat_id,
+        exc_info=event.exception,
     )
     lang = normalize_lang(user.language_code if user else None)
     try:

@@ -10,7 +10,11 @@ from contest.models import Organiser
 
 
 async def is_organiser(
-    session: AsyncSession, *, settings: Settings, telegram_id: int, competition_id: int | None = None
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    telegram_id: int,
+    competition_id: int | None = None,
 ) -> bool:
     """True for super-admins, global organisers, and organisers of ``competition_id``."""
     if telegram_id in settings.admin_ids:

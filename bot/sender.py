@@ -37,8 +37,19 @@ BlockedHook = Callable[[int], Awaitable[None]]
 
 # Methods that put something into a chat; edits and callback answers are not rate-limited
 # per chat by Telegram but still count against the bot-wide budget.
-_NOT_LIMITED = frozenset({"GetUpdates", "GetMe", "GetFile", "SetWebhook", "DeleteWebhook",
-                          "GetWebhookInfo", "SetMyCommands", "Close", "LogOut"})
+_NOT_LIMITED = frozenset(
+    {
+        "GetUpdates",
+        "GetMe",
+        "GetFile",
+        "SetWebhook",
+        "DeleteWebhook",
+        "GetWebhookInfo",
+        "SetMyCommands",
+        "Close",
+        "LogOut",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -63,8 +74,9 @@ class TelegramLimits(BaseRequestMiddleware):
         self._chat_buckets: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self._group_buckets: OrderedDict[int, AsyncLimiter] = OrderedDict()
 
-    def _bucket(self, store: OrderedDict[int, AsyncLimiter], chat_id: int, rate: float,
-                period: float) -> AsyncLimiter:
+    def _bucket(
+        self, store: OrderedDict[int, AsyncLimiter], chat_id: int, rate: float, period: float
+    ) -> AsyncLimiter:
         bucket = store.get(chat_id)
         if bucket is None:
             bucket = store[chat_id] = AsyncLimiter(rate, period)
@@ -82,8 +94,7 @@ class TelegramLimits(BaseRequestMiddleware):
         is_send = name.startswith(("Send", "Copy", "Forward"))
         if is_send and isinstance(chat_id, int):
             if chat_id < 0:
-                group = self._bucket(self._group_buckets, chat_id,
-                                     self.limits.per_group_minute, 60)
+                group = self._bucket(self._group_buckets, chat_id, self.limits.per_group_minute, 60)
                 await group.acquire()
             await self._bucket(self._chat_buckets, chat_id, self.limits.per_chat, 1).acquire()
         await self._bot_bucket.acquire()
@@ -111,8 +122,13 @@ class TelegramLimits(BaseRequestMiddleware):
                 if attempt > self.limits.max_retries:
                     raise
                 wait = self.limits.backoff_base * 2 ** (attempt - 1)
-                logger.warning("%s on %s, retry %d in %.1fs", type(exc).__name__,
-                               type(method).__name__, attempt, wait)
+                logger.warning(
+                    "%s on %s, retry %d in %.1fs",
+                    type(exc).__name__,
+                    type(method).__name__,
+                    attempt,
+                    wait,
+                )
                 await asyncio.sleep(wait)
             except TelegramForbiddenError:
                 chat_id = getattr(method, "chat_id", None)

@@ -66,7 +66,8 @@ async def _prepare(settings: Settings) -> tuple[async_sessionmaker[AsyncSession]
     bot = create_bot(settings, on_blocked=blocked_hook(session_factory))
     logger.info(
         "database %s; Bot API server %s",
-        describe(settings.database_url), settings.telegram_api_server or "api.telegram.org",
+        describe(settings.database_url),
+        settings.telegram_api_server or "api.telegram.org",
     )
     return session_factory, bot
 
@@ -80,9 +81,13 @@ async def _run_bot(settings: Settings, *, webhook: str | None, with_scheduler: b
     stop = asyncio.Event()
     tasks = []
     if with_scheduler and settings.run_scheduler:
-        tasks.append(asyncio.create_task(
-            run_scheduler(settings=settings, session_factory=session_factory, bot=bot, stop=stop)
-        ))
+        tasks.append(
+            asyncio.create_task(
+                run_scheduler(
+                    settings=settings, session_factory=session_factory, bot=bot, stop=stop
+                )
+            )
+        )
     try:
         if webhook:
             await _serve_webhook(settings, dp, bot, webhook)
@@ -103,20 +108,25 @@ async def _serve_webhook(settings: Settings, dp: Dispatcher, bot: Bot, url: str)
     """aiohttp webhook server; Telegram must echo our secret token or the request is refused."""
     secret = (
         settings.webhook_secret.get_secret_value()
-        if settings.webhook_secret else secrets.token_urlsafe(32)
+        if settings.webhook_secret
+        else secrets.token_urlsafe(32)
     )
     path = "/webhook"
     app = web.Application()
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=path)
     setup_application(app, dp, bot=bot)
-    await bot.set_webhook(url.rstrip("/") + path if not url.endswith(path) else url,
-                          secret_token=secret, drop_pending_updates=False)
+    await bot.set_webhook(
+        url.rstrip("/") + path if not url.endswith(path) else url,
+        secret_token=secret,
+        drop_pending_updates=False,
+    )
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()
-    logger.info("mode: webhook %s (listening on %s:%s)", url, settings.webhook_host,
-                settings.webhook_port)
+    logger.info(
+        "mode: webhook %s (listening on %s:%s)", url, settings.webhook_host, settings.webhook_port
+    )
     try:
         await asyncio.Event().wait()
     finally:

@@ -18,15 +18,19 @@ from tests.fakes.telegram import FakeTelegram
 
 ADMIN_ID = 900
 # Telegram's real limits would make every test wait; the limiter's own tests use real ones.
-FAST_LIMITS = Limits(per_bot=10_000, per_chat=10_000, per_group_minute=1_000_000,
-                     backoff_base=0.001)
+FAST_LIMITS = Limits(
+    per_bot=10_000, per_chat=10_000, per_group_minute=1_000_000, backoff_base=0.001
+)
 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return load_settings(
-        _env_file=None, bot_token="42:TEST-TOKEN", database_url=database_url,
-        admin_ids=frozenset({ADMIN_ID}), run_scheduler=False,
+        _env_file=None,
+        bot_token="42:TEST-TOKEN",
+        database_url=database_url,
+        admin_ids=frozenset({ADMIN_ID}),
+        run_scheduler=False,
     )
 
 
@@ -39,8 +43,9 @@ def api() -> FakeTelegram:
 async def bot(
     settings: Settings, api: FakeTelegram, session_factory: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[Bot]:
-    bot = create_bot(settings, session=api, limits=FAST_LIMITS,
-                     on_blocked=blocked_hook(session_factory))
+    bot = create_bot(
+        settings, session=api, limits=FAST_LIMITS, on_blocked=blocked_hook(session_factory)
+    )
     yield bot
     await bot.session.close()
 

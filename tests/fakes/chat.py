@@ -19,9 +19,17 @@ class ChatDriver:
     """One Telegram user in one chat (private by default), talking to the bot under test."""
 
     def __init__(
-        self, dp: Dispatcher, bot: Bot, api: FakeTelegram, *, user_id: int,
-        first_name: str = "张三", language_code: str | None = "zh-hans",
-        chat_id: int | None = None, chat_type: str = "private", username: str | None = None,
+        self,
+        dp: Dispatcher,
+        bot: Bot,
+        api: FakeTelegram,
+        *,
+        user_id: int,
+        first_name: str = "张三",
+        language_code: str | None = "zh-hans",
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        username: str | None = None,
     ) -> None:
         self.dp, self.bot, self.api = dp, bot, api
         self.user = {"id": user_id, "is_bot": False, "first_name": first_name}
@@ -46,8 +54,11 @@ class ChatDriver:
 
     def _message(self, **fields: Any) -> dict[str, Any]:
         return {
-            "message_id": next(_message_ids), "date": int(datetime.now(UTC).timestamp()),
-            "chat": self.chat, "from": self.user, **fields,
+            "message_id": next(_message_ids),
+            "date": int(datetime.now(UTC).timestamp()),
+            "chat": self.chat,
+            "from": self.user,
+            **fields,
         }
 
     async def send(self, text: str, **fields: Any) -> list[Request]:
@@ -64,22 +75,38 @@ class ChatDriver:
     async def send_document(
         self, file_id: str, file_name: str, *, size: int, mime_type: str | None = None
     ) -> list[Request]:
-        document = {"file_id": file_id, "file_unique_id": file_id, "file_name": file_name,
-                    "file_size": size}
+        document = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": file_name,
+            "file_size": size,
+        }
         if mime_type:
             document["mime_type"] = mime_type
         return await self.feed({"message": self._message(document=document)})
 
     async def send_sticker(self) -> list[Request]:
-        sticker = {"file_id": "st", "file_unique_id": "st", "width": 512, "height": 512,
-                   "is_animated": False, "is_video": False, "type": "regular"}
+        sticker = {
+            "file_id": "st",
+            "file_unique_id": "st",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
         return await self.feed({"message": self._message(sticker=sticker)})
 
     async def callback(self, data: str, message: dict[str, Any] | None = None) -> list[Request]:
         """A raw callback query (also a forged or stale one) on ``message``."""
         message = message or self.last_bot_message()
-        query = {"id": str(next(_update_ids)), "from": self.user, "chat_instance": "ci",
-                 "data": data, "message": message}
+        query = {
+            "id": str(next(_update_ids)),
+            "from": self.user,
+            "chat_instance": "ci",
+            "data": data,
+            "message": message,
+        }
         return await self.feed({"callback_query": query})
 
     async def press(self, label: str, message: dict[str, Any] | None = None) -> list[Request]:

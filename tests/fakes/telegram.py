@@ -82,7 +82,8 @@ class FakeTelegram(BaseSession):
 
     def sent(self, method: str | None = None, chat_id: int | None = None) -> list[Request]:
         return [
-            r for r in self.requests
+            r
+            for r in self.requests
             if (method is None or r.method == method) and (chat_id is None or r.chat_id == chat_id)
         ]
 
@@ -99,14 +100,21 @@ class FakeTelegram(BaseSession):
         return None
 
     async def stream_content(
-        self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30,
-        chunk_size: int = 65536, raise_for_status: bool = True,
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,  # noqa: ASYNC109 - aiogram BaseSession signature
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
         path = url.rsplit("/", 1)[-1]
         yield self.files[path]
 
     async def make_request(
-        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 - aiogram BaseSession signature
     ) -> TelegramType:
         name = method.__api_method__
         files: dict[str, InputFile] = {}
@@ -132,8 +140,11 @@ class FakeTelegram(BaseSession):
             return self._errors[name].popleft()
         chat_id = params.get("chat_id")
         if chat_id in self.blocked_chats:
-            return 403, {"ok": False, "error_code": 403,
-                         "description": "Forbidden: bot was blocked by the user"}
+            return 403, {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            }
         problem = self._payload_problem(params)
         if problem:
             return 400, {"ok": False, "error_code": 400, "description": problem}
@@ -167,8 +178,12 @@ class FakeTelegram(BaseSession):
             "message_id": next(self._message_ids),
             "date": int(datetime.now(UTC).timestamp()),
             "chat": {"id": chat_id, "type": "private" if int(chat_id) > 0 else "supergroup"},
-            "from": {"id": BOT_ID, "is_bot": True, "first_name": "QualityQuiz",
-                     "username": BOT_USERNAME},
+            "from": {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "QualityQuiz",
+                "username": BOT_USERNAME,
+            },
             **extra,
         }
         if params.get("reply_markup"):
@@ -177,8 +192,7 @@ class FakeTelegram(BaseSession):
         return message
 
     def _api_getMe(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
-        return {"id": BOT_ID, "is_bot": True, "first_name": "QualityQuiz",
-                "username": BOT_USERNAME}
+        return {"id": BOT_ID, "is_bot": True, "first_name": "QualityQuiz", "username": BOT_USERNAME}
 
     def _api_sendMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         return self._message(params, text=params["text"])
@@ -196,12 +210,18 @@ class FakeTelegram(BaseSession):
         chat = self.chats.get(int(params["chat_id"]), {})
         message = chat.get(int(params["message_id"]))
         if message is None:
-            return 400, {"ok": False, "error_code": 400,
-                         "description": "Bad Request: message to edit not found"}
+            return 400, {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: message to edit not found",
+            }
         new_markup = params.get("reply_markup")
         if message.get("text") == params["text"] and message.get("reply_markup") == new_markup:
-            return 400, {"ok": False, "error_code": 400,
-                         "description": "Bad Request: message is not modified"}
+            return 400, {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: message is not modified",
+            }
         message["text"] = params["text"]
         message.pop("reply_markup", None)
         if new_markup:
@@ -212,8 +232,11 @@ class FakeTelegram(BaseSession):
         chat = self.chats.get(int(params["chat_id"]), {})
         message = chat.get(int(params["message_id"]))
         if message is None:
-            return 400, {"ok": False, "error_code": 400,
-                         "description": "Bad Request: message to edit not found"}
+            return 400, {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: message to edit not found",
+            }
         message.pop("reply_markup", None)
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
@@ -222,10 +245,20 @@ class FakeTelegram(BaseSession):
     def _api_getFile(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         file_id = params["file_id"]
         if file_id not in self.files:
-            return 400, {"ok": False, "error_code": 400,
-                         "description": "Bad Request: invalid file_id"}
+            return 400, {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: invalid file_id",
+            }
         if self.file_sizes[file_id] > 20 * 1024 * 1024:
-            return 400, {"ok": False, "error_code": 400,
-                         "description": "Bad Request: file is too big"}
-        return {"file_id": file_id, "file_unique_id": file_id,
-                "file_size": self.file_sizes[file_id], "file_path": file_id}
+            return 400, {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: file is too big",
+            }
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_size": self.file_sizes[file_id],
+            "file_path": file_id,
+        }

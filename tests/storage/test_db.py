@@ -30,8 +30,13 @@ async def test_json_columns_and_foreign_keys(session: AsyncSession) -> None:
     session.add(qs)
     await session.flush()
     q = Question(
-        set_id=qs.id, key="k", content_hash="h", type=QuestionType.BLANK, stem="____",
-        answer=[["1978", "1978年"]], tags=["史"],
+        set_id=qs.id,
+        key="k",
+        content_hash="h",
+        type=QuestionType.BLANK,
+        stem="____",
+        answer=[["1978", "1978年"]],
+        tags=["史"],
     )
     session.add(q)
     await session.commit()
