@@ -1,7 +1,159 @@
-"""``contest`` commands."""
+"""``contest`` commands: create, list, open, close, archive, export, roster."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 import typer
 
+from cli.common import EXIT_REJECTED, open_session, run_async
+from contest import competitions
+from contest.errors import ContestError, DefinitionRejected, RosterRejected, RowError
+from contest.export import export_results
+from contest.models import Competition
+from contest.roster import RosterReport, import_roster
+from i18n import both, t
+from storage.types import utcnow
+
 app = typer.Typer(no_args_is_help=True)
+
+
+def _local(value: datetime, zone: str) -> str:
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _fail(exc: ContestError) -> None:
+    typer.echo(both(f"contest.error.{exc.code}", **exc.params), err=True)
+    if isinstance(exc, DefinitionRejected):
+        for issue in exc.issues:
+            text = t("contest.cli.definition_issue", "zh", loc=issue.loc, message=issue.message)
+            typer.echo(f"  {text}", err=True)
+    if isinstance(exc, RosterRejected):
+        for error in exc.errors:
+            typer.echo(f"  {describe_row_error(error)}", err=True)
+    raise typer.Exit(EXIT_REJECTED)
+
+
+def describe_row_error(error: RowError, lang: str = "zh") -> str:
+    """ "工作表 花名册 第3行 [姓名]：姓名为空。" in ``lang``."""
+    params = {"sheet": error.sheet, "row": error.row, "column": error.column}
+    where = t("contest.roster.where" if error.row else "contest.roster.where_file", lang, **params)
+    return f"{where}: {t(f'contest.roster.error.{error.code}', lang, **error.params)}"
+
+
+def _summary(key: str, competition: Competition) -> str:
+    return both(key, id=competition.id, name=competition.name)
+
+
+@app.command()
+def create(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="contest.yaml"),
+    by: str = typer.Option("cli", help="Who creates it (recorded)."),
+) -> None:
+    """Create a competition from a YAML definition (see contest/examples/contest.yaml)."""
+
+    text = file.read_text(encoding="utf-8")
+
+    async def go() -> Competition:
+        async with open_session() as session:
+            return await competitions.create_competition_from_yaml(
+                session, text=text, created_by=by, clock=utcnow
+            )
+
+    try:
+        c = run_async(go)
+    except ContestError as exc:
+        _fail(exc)
+        return
+    starts, ends = _local(c.starts_at, c.timezone), _local(c.ends_at, c.timezone)
+    params = dict(name=c.name, status=c.status, starts=starts, ends=ends, timezone=c.timezone)
+    typer.echo(both("contest.cli.created", id=c.id, **params))
+
+
+@app.command("list")
+def list_() -> None:
+    """List competitions: id, status, local start and end, name."""
+
+    async def go() -> list[Competition]:
+        async with open_session() as session:
+            return await competitions.list_competitions(session)
+
+    rows = run_async(go)
+    if not rows:
+        typer.echo(both("contest.cli.none"))
+    for c in rows:
+        start, end = _local(c.starts_at, c.timezone), _local(c.ends_at, c.timezone)
+        typer.echo(f"{c.id}\t{c.status}\t{start} – {end}\t{c.name}")
+
+
+def _lifecycle(action: str, key: str, competition_id: int) -> None:
+    operation = getattr(competitions, f"{action}_competition")
+
+    async def go() -> Competition:
+        async with open_session() as session:
+            result: Competition = await operation(
+                session, competition_id=competition_id, clock=utcnow
+            )
+            return result
+
+    try:
+        typer.echo(_summary(key, run_async(go)))
+    except ContestError as exc:
+        _fail(exc)
+
+
+@app.command("open")
+def open_(competition_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Open a competition now."""
+    _lifecycle("open", "contest.cli.opened", competition_id)
+
+
+@app.command()
+def close(competition_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Close a competition now; no answer counts afterwards."""
+    _lifecycle("close", "contest.cli.closed", competition_id)
+
+
+@app.command()
+def archive(competition_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Archive a closed competition."""
+    _lifecycle("archive", "contest.cli.archived", competition_id)
+
+
+@app.command()
+def export(
+    competition_id: int = typer.Argument(..., metavar="ID"),
+    path: Path = typer.Argument(..., help="results.xlsx"),
+) -> None:
+    """Export results: 个人排名, 团队排名, 答题明细, 题目分析, 参与率."""
+
+    async def go() -> Path:
+        async with open_session() as session:
+            return await export_results(session, competition_id=competition_id, path=path)
+
+    try:
+        written = run_async(go)
+    except ContestError as exc:
+        _fail(exc)
+        return
+    typer.echo(both("contest.cli.exported", id=competition_id, path=written))
+
+
+@app.command()
+def roster(file: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Import a roster (花名册: 姓名, 工号, 部门, [车间], 班组, [Telegram]); all or nothing."""
+
+    data = file.read_bytes()
+
+    async def go() -> RosterReport:
+        async with open_session() as session:
+            return await import_roster(session, data=data, filename=file.name, clock=utcnow)
+
+    try:
+        report = run_async(go)
+    except ContestError as exc:
+        _fail(exc)
+        return
+    typer.echo(both("contest.roster.report", **vars(report)))

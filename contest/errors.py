@@ -38,14 +38,16 @@ class DefinitionRejected(ContestError):
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem in an uploaded roster row (same shape as the question bank's ``RowError``).
+    """One problem in an uploaded roster (same shape as ``quizbank.formats.RowError``).
 
-    ``row`` is the spreadsheet row number (header = 1); ``column`` the header as written.
+    ``row`` is the row number as the spreadsheet shows it (header = 1; 0 for the whole file);
+    ``column`` is the header as written, or the Chinese name of a missing column. The text is
+    ``contest.roster.error.<code>`` in i18n.
     """
 
-    sheet: str | None
-    row: int | None
-    column: str | None
+    sheet: str
+    row: int
+    column: str
     code: str
     params: dict[str, Any] = field(default_factory=dict)
 

@@ -1,0 +1,165 @@
+"""A competition's rules (竞赛规则), validated by pydantic and stored in ``Competition.rules``.
+
+``CompetitionRules.model_dump(mode="json")`` is what the database holds; ``load_rules`` turns it
+back. Every field has a safe default except the composition (组卷), which a competition must say.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from quizbank.drawing import DrawRule
+from quizbank.grading import MultiplePolicy
+from quizbank.models import QuestionType
+
+# Chinese labels organisers write in YAML, folded onto the stored enum values.
+TYPE_ALIASES = {
+    "单选": QuestionType.SINGLE,
+    "单选题": QuestionType.SINGLE,
+    "多选": QuestionType.MULTIPLE,
+    "多选题": QuestionType.MULTIPLE,
+    "判断": QuestionType.TRUE_FALSE,
+    "判断题": QuestionType.TRUE_FALSE,
+    "填空": QuestionType.BLANK,
+    "填空题": QuestionType.BLANK,
+}
+LEAF_LEVEL = "leaf"
+_CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-?]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+
+def _question_type(value: Any) -> Any:
+    if isinstance(value, str):
+        return TYPE_ALIASES.get(value.strip(), value.strip())
+    return value
+
+
+class Counting(StrEnum):
+    """Which attempt counts when several are allowed."""
+
+    BEST = "best"  # highest score; tie → less time
+    LAST = "last"  # the latest attempt, whatever its score
+
+
+class TeamMode(StrEnum):
+    """How a team's score is made from its members' scores (see docs/scoring.md)."""
+
+    SUM = "sum"
+    AVG_PARTICIPANTS = "avg_participants"
+    AVG_REGISTERED = "avg_registered"
+    TOP_N_AVG = "top_n_avg"
+
+
+class SourceRules(_Strict):
+    """Where questions come from: named question sets (题库) and/or categories; empty = all."""
+
+    sets: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+
+
+class CompositionItem(_Strict):
+    """One line of the paper's composition, e.g. 10 单选 from category PDCA."""
+
+    type: QuestionType
+    count: int = Field(ge=1, le=200)
+    category: str | None = None
+    difficulty: int | None = Field(default=None, ge=1, le=3)
+
+    _type_alias = field_validator("type", mode="before")(_question_type)
+
+    def to_draw_rule(self) -> DrawRule:
+        return DrawRule(
+            count=self.count, type=self.type, category=self.category, difficulty=self.difficulty
+        )
+
+
+class FeedbackRules(_Strict):
+    show_correctness_during: bool = True
+    show_answers: Literal["during", "after_close"] = "after_close"
+
+
+class ScoringRules(_Strict):
+    """Per-answer scoring; formulas in docs/scoring.md."""
+
+    points_override: dict[QuestionType, float] = Field(default_factory=dict)
+    speed_bonus: bool = False
+    multiple_policy: MultiplePolicy = MultiplePolicy.ALL_OR_NOTHING
+    partial_fraction: float = Field(default=0.5, ge=0.0, le=1.0)
+    wrong_penalty: float = Field(default=0.0, ge=0.0, description="风险题: deducted when wrong")
+
+    @field_validator("points_override", mode="before")
+    @classmethod
+    def _override_aliases(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {_question_type(k): v for k, v in value.items()}
+        return value
+
+    @field_validator("points_override")
+    @classmethod
+    def _positive_points(cls, value: dict[QuestionType, float]) -> dict[QuestionType, float]:
+        for qtype, points in value.items():
+            if points <= 0:
+                raise ValueError(f"points for {qtype.value} must be positive, got {points}")
+        return value
+
+
+class TeamRules(_Strict):
+    mode: TeamMode = TeamMode.SUM
+    top_n: int | None = Field(default=None, ge=1)
+    min_participants: int = Field(default=1, ge=1)
+    level: str = Field(default=LEAF_LEVEL, min_length=1, description='"leaf" or a kind: 班组/部门')
+
+    @model_validator(mode="after")
+    def _top_n_needed(self) -> TeamRules:
+        if self.mode is TeamMode.TOP_N_AVG and self.top_n is None:
+            raise ValueError("team.mode top_n_avg needs team.top_n")
+        return self
+
+
+class AnnounceRules(_Strict):
+    cron: str | None = Field(default=None, description='crontab in local time, "0 18 * * *"')
+    top_n: int = Field(default=10, ge=1, le=50)
+    reminders: bool = True
+    final_results: bool = True
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        fields = value.split()
+        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+            raise ValueError(f'cron must have 5 fields like "0 18 * * *", got {value!r}')
+        return " ".join(fields)
+
+
+class CompetitionRules(_Strict):
+    source: SourceRules = Field(default_factory=SourceRules)
+    composition: list[CompositionItem] = Field(min_length=1)
+    question_time_limit_s: int = Field(default=30, ge=5, le=3600)
+    total_time_limit_s: int | None = Field(default=None, ge=10)
+    attempts_allowed: int = Field(default=1, ge=1, le=100)
+    counting: Counting = Counting.BEST
+    feedback: FeedbackRules = Field(default_factory=FeedbackRules)
+    scoring: ScoringRules = Field(default_factory=ScoringRules)
+    team: TeamRules = Field(default_factory=TeamRules)
+    announce: AnnounceRules = Field(default_factory=AnnounceRules)
+
+    @property
+    def question_count(self) -> int:
+        return sum(item.count for item in self.composition)
+
+    def draw_rules(self) -> list[DrawRule]:
+        return [item.to_draw_rule() for item in self.composition]
+
+
+def load_rules(data: dict[str, Any]) -> CompetitionRules:
+    """The rules stored in ``Competition.rules``."""
+    return CompetitionRules.model_validate(data)

@@ -1,0 +1,169 @@
+"""Teams (班组 / 车间 / 部门) in a hierarchy, join codes for deep links, moving workers."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contest.errors import ContestError
+from contest.models import Competition, CompetitionStatus, Standing, Team, Worker
+from contest.rules import load_rules
+from contest.standings import recompute_team_standings
+from contest.tree import load_tree
+from storage.types import Clock
+
+JOIN_CODE_BYTES = 6  # 8 URL-safe characters: [A-Za-z0-9_-], fine in a t.me ?start= link
+MAX_NAME = 100
+
+
+async def new_join_code(session: AsyncSession) -> str:
+    """A random join code not used by any team yet."""
+    while True:
+        code = secrets.token_urlsafe(JOIN_CODE_BYTES)
+        # A leading "-" reads badly in chat and in spreadsheets; draw again.
+        if code[0] == "-":
+            continue
+        if await get_team_by_join_code(session, join_code=code) is None:
+            return code
+
+
+async def create_team(
+    session: AsyncSession, *, name: str, kind: str = "", parent_id: int | None = None
+) -> Team:
+    """A new team under ``parent_id`` (None = top level); names are unique among siblings."""
+    name = " ".join(name.split())
+    if not name or len(name) > MAX_NAME:
+        raise ContestError("bad_team_name", name=name)
+    if parent_id is not None and await session.get(Team, parent_id) is None:
+        raise ContestError("team_not_found", team_id=parent_id)
+    if await _child(session, parent_id=parent_id, name=name) is not None:
+        raise ContestError("team_exists", name=name)
+    team = Team(name=name, kind=kind, parent_id=parent_id, join_code=await new_join_code(session))
+    session.add(team)
+    await session.flush()
+    return team
+
+
+async def _child(session: AsyncSession, *, parent_id: int | None, name: str) -> Team | None:
+    # "parent_id = NULL" never matches in SQL, hence is_() for top-level teams.
+    parent = Team.parent_id.is_(None) if parent_id is None else Team.parent_id == parent_id
+    return (await session.execute(select(Team).where(parent, Team.name == name))).scalar()
+
+
+async def ensure_team_path(session: AsyncSession, *, path: list[tuple[str, str]]) -> Team:
+    """The leaf team of ``[(kind, name), ...]`` from the top (部门) down, created where missing."""
+    if not path:
+        raise ContestError("missing_team")
+    parent_id: int | None = None
+    team: Team | None = None
+    for kind, name in path:
+        clean = " ".join(name.split())
+        team = await _child(session, parent_id=parent_id, name=clean)
+        if team is None:
+            team = await create_team(session, name=clean, kind=kind, parent_id=parent_id)
+        elif not team.kind and kind:
+            team.kind = kind
+        parent_id = team.id
+    assert team is not None
+    return team
+
+
+async def get_team(session: AsyncSession, *, team_id: int) -> Team | None:
+    return await session.get(Team, team_id)
+
+
+async def get_team_by_join_code(session: AsyncSession, *, join_code: str) -> Team | None:
+    return (await session.execute(select(Team).where(Team.join_code == join_code))).scalar()
+
+
+async def list_teams(session: AsyncSession) -> list[Team]:
+    return list((await session.execute(select(Team).order_by(Team.id))).scalars())
+
+
+async def descendants(session: AsyncSession, *, team_id: int) -> list[int]:
+    """The team's id and the ids of every team below it."""
+    return (await load_tree(session)).descendants(team_id)
+
+
+async def team_path_names(session: AsyncSession, *, team_id: int) -> list[str]:
+    """Names from the top down, e.g. ``["质量部", "检验一班"]``."""
+    return (await load_tree(session)).path_names(team_id)
+
+
+async def open_competition_ids(session: AsyncSession) -> list[int]:
+    stmt = select(Competition.id).where(Competition.status == CompetitionStatus.OPEN)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def move_worker(
+    session: AsyncSession, *, worker_id: int, team_id: int, by_organiser: bool, clock: Clock
+) -> Worker:
+    """Put a worker in a team (joining the first time, or switching).
+
+    While a competition is open a worker may not switch on their own (no shopping for the
+    best team): ``ContestError("team_locked")``; an organiser may. Standings of open
+    competitions follow the worker, and both teams' standings are recomputed. Commits.
+    """
+    worker = await session.get(Worker, worker_id)
+    if worker is None:
+        raise ContestError("worker_not_found", worker_id=worker_id)
+    if await session.get(Team, team_id) is None:
+        raise ContestError("team_not_found", team_id=team_id)
+    old_team = worker.team_id
+    if old_team == team_id:
+        return worker
+    open_ids = await open_competition_ids(session)
+    if old_team is not None and open_ids and not by_organiser:
+        raise ContestError("team_locked", worker_id=worker_id)
+    worker.team_id = team_id
+    await session.flush()
+    await follow_worker_team(
+        session, worker=worker, old_team=old_team, open_ids=open_ids, clock=clock
+    )
+    await session.commit()
+    return worker
+
+
+async def follow_worker_team(
+    session: AsyncSession,
+    *,
+    worker: Worker,
+    old_team: int | None,
+    open_ids: list[int],
+    clock: Clock,
+) -> None:
+    """After ``worker.team_id`` changed: move the worker's open standings along and
+    recompute the old and the new teams (and their ancestors)."""
+    tree = await load_tree(session)
+    affected = {t for team in (old_team, worker.team_id) if team for t in tree.ancestors(team)}
+    now = clock()
+    for competition_id in open_ids:
+        standing = await session.get(Standing, (competition_id, worker.id))
+        if standing is not None:
+            standing.team_id = worker.team_id
+            standing.updated_at = now
+            await session.flush()
+        competition = await session.get(Competition, competition_id)
+        assert competition is not None
+        await recompute_team_standings(
+            session,
+            competition_id=competition_id,
+            rules=load_rules(competition.rules),
+            tree=tree,
+            team_ids=affected,
+            now=now,
+        )
+
+
+async def join_team(
+    session: AsyncSession, *, worker_id: int, join_code: str, clock: Clock
+) -> Worker:
+    """A worker joins the team of a join code on their own (deep link ``?start=<code>``)."""
+    team = await get_team_by_join_code(session, join_code=join_code.strip())
+    if team is None or team.id is None:
+        raise ContestError("bad_join_code", join_code=join_code)
+    return await move_worker(
+        session, worker_id=worker_id, team_id=team.id, by_organiser=False, clock=clock
+    )

@@ -1,0 +1,196 @@
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contest.errors import ContestError
+from contest.models import CompetitionStatus, PracticeDay, Standing, TeamStanding
+from contest.standings import (
+    PracticePeriod,
+    individual_rank,
+    practice_board,
+    practice_rank,
+    team_board,
+    top_individuals,
+    within_team_board,
+)
+from contest.teams import move_worker
+from tests.contest.helpers import T0, attempt, competition, team, worker
+
+
+async def test_best_counting_keeps_the_highest_score(session: AsyncSession) -> None:
+    c = await competition(session, attempts_allowed=3, counting="best")
+    w = await worker(session, "张三", await team(session, "质量部", "一班"))
+    await attempt(session, c, w, score=8, time_s=50, number=1)
+    await attempt(session, c, w, score=6, time_s=20, number=2)
+    standing = await session.get(Standing, (c.id, w.id))
+    assert (standing.score, standing.time_used_ms) == (8, 50_000)
+
+
+async def test_best_counting_tie_takes_the_faster_attempt(session: AsyncSession) -> None:
+    c = await competition(session, attempts_allowed=3, counting="best")
+    w = await worker(session, "张三", None)
+    await attempt(session, c, w, score=8, time_s=50, number=1)
+    await attempt(session, c, w, score=8, time_s=40, number=2)
+    standing = await session.get(Standing, (c.id, w.id))
+    assert standing.time_used_ms == 40_000
+
+
+async def test_last_counting_takes_the_latest_attempt(session: AsyncSession) -> None:
+    c = await competition(session, attempts_allowed=3, counting="last")
+    w = await worker(session, "张三", None)
+    await attempt(session, c, w, score=8, time_s=50, number=1)
+    await attempt(session, c, w, score=3, time_s=90, number=2)
+    standing = await session.get(Standing, (c.id, w.id))
+    assert (standing.score, standing.time_used_ms) == (3, 90_000)
+
+
+async def test_individual_order_score_then_time_then_finish(session: AsyncSession) -> None:
+    c = await competition(session)
+    names = ["甲", "乙", "丙", "丁", "戊", "己"]
+    ws = {n: await worker(session, n, None) for n in names}
+    await attempt(session, c, ws["甲"], score=9, time_s=100)
+    await attempt(session, c, ws["乙"], score=10, time_s=120)
+    await attempt(session, c, ws["丙"], score=9, time_s=80)
+    await attempt(session, c, ws["丁"], score=9, time_s=100, finished_min=5)  # earlier than 甲
+    await attempt(session, c, ws["戊"], score=9, time_s=100)  # identical to 甲: shared rank
+    await attempt(session, c, ws["己"], score=9, time_s=100, finished_min=None)  # still going
+    rows = await top_individuals(session, competition_id=c.id, limit=20)
+    assert [(r.rank, r.name) for r in rows] == [
+        (1, "乙"), (2, "丙"), (3, "丁"), (4, "甲"), (4, "戊"), (6, "己"),
+    ]  # fmt: skip
+    for row in rows:
+        info = await individual_rank(session, competition_id=c.id, worker_id=row.worker_id)
+        assert info is not None and info.rank == row.rank and info.total == 6
+    first = await individual_rank(session, competition_id=c.id, worker_id=ws["乙"].id)
+    second = await individual_rank(session, competition_id=c.id, worker_id=ws["丙"].id)
+    third = await individual_rank(session, competition_id=c.id, worker_id=ws["丁"].id)
+    assert first.gap_to_next is None
+    assert second.gap_to_next == 1.0  # 10 − 9
+    assert third.gap_to_next == 0.0  # same score, 丙 is ahead on time
+    assert await individual_rank(session, competition_id=c.id, worker_id=999) is None
+
+
+async def _teams_fixture(session: AsyncSession, **rule_args: object) -> tuple:
+    """Team A (一班): scores 10, 8, 6 + 2 registered who did not take part (5 members).
+    Team B (二班): scores 9, 9 (2 members). Team C (三班): score 20 (4 members). All in 质量部,
+    except C in 生产部."""
+    c = await competition(session, **rule_args)
+    a, b = await team(session, "质量部", "一班"), await team(session, "质量部", "二班")
+    cc = await team(session, "生产部", "三班")
+    team_a = [await worker(session, f"A{i}", a) for i in range(5)]  # A3, A4 do not take part
+    team_b = [await worker(session, f"B{i}", b) for i in range(2)]
+    team_c = [await worker(session, f"C{i}", cc) for i in range(4)]  # only C0 takes part
+    for w, s in zip(team_a, [10, 8, 6], strict=False):
+        await attempt(session, c, w, score=s, time_s=60)
+    for w in team_b:
+        await attempt(session, c, w, score=9, time_s=60)
+    await attempt(session, c, team_c[0], score=20, time_s=60)
+    return c, a, b, cc
+
+
+def _board(rows: list) -> list[tuple]:
+    return [(r.rank, r.name, r.score) for r in rows]
+
+
+async def test_team_sum_ranking(session: AsyncSession) -> None:
+    c, *_ = await _teams_fixture(session, team={"mode": "sum"})
+    rows = await team_board(session, competition_id=c.id)
+    assert _board(rows) == [(1, "一班", 24), (2, "三班", 20), (3, "二班", 18)]
+
+
+async def test_team_avg_participants_ranking(session: AsyncSession) -> None:
+    c, *_ = await _teams_fixture(session, team={"mode": "avg_participants"})
+    rows = await team_board(session, competition_id=c.id)
+    assert _board(rows) == [(1, "三班", 20), (2, "二班", 9), (3, "一班", 8)]
+
+
+async def test_team_avg_registered_ranking(session: AsyncSession) -> None:
+    c, *_ = await _teams_fixture(session, team={"mode": "avg_registered"})
+    rows = await team_board(session, competition_id=c.id)
+    # 一班 24/5 = 4.8, 二班 18/2 = 9, 三班 20/4 = 5
+    assert _board(rows) == [(1, "二班", 9), (2, "三班", 5), (3, "一班", 4.8)]
+    assert rows[2].participants == 3 and rows[2].registered == 5
+
+
+async def test_team_top_n_avg_ranking(session: AsyncSession) -> None:
+    c, *_ = await _teams_fixture(session, team={"mode": "top_n_avg", "top_n": 2})
+    rows = await team_board(session, competition_id=c.id)
+    # 一班 (10+8)/2 = 9, 二班 (9+9)/2 = 9, 三班 20/2 = 10
+    assert _board(rows) == [(1, "三班", 10), (2, "一班", 9), (2, "二班", 9)]
+
+
+async def test_team_min_participants_lists_small_teams_unranked(session: AsyncSession) -> None:
+    c, *_ = await _teams_fixture(session, team={"mode": "sum", "min_participants": 2})
+    rows = await team_board(session, competition_id=c.id)
+    assert _board(rows) == [(1, "一班", 24), (2, "二班", 18), (None, "三班", 20)]
+
+
+async def test_department_level_aggregates_sub_teams(session: AsyncSession) -> None:
+    c, *_ = await _teams_fixture(session, team={"mode": "avg_participants", "level": "部门"})
+    rows = await team_board(session, competition_id=c.id)
+    # 质量部: (10+8+6+9+9)/5 = 8.4; 生产部: 20
+    assert _board(rows) == [(1, "生产部", 20), (2, "质量部", 8.4)]
+    assert rows[1].registered == 7
+
+
+async def test_within_team_board_ranks_members_only(session: AsyncSession) -> None:
+    c, a, _b, _c = await _teams_fixture(session)
+    rows = await within_team_board(session, competition_id=c.id, team_id=a.id)
+    assert [(r.rank, r.name) for r in rows] == [(1, "A0"), (2, "A1"), (3, "A2")]
+
+
+async def test_worker_cannot_switch_team_during_open_competition(
+    session: AsyncSession, clock
+) -> None:
+    c, a, b, _ = await _teams_fixture(session, team={"mode": "sum"})
+    mover = (await within_team_board(session, competition_id=c.id, team_id=a.id))[0]
+    with pytest.raises(ContestError) as err:
+        await move_worker(session, worker_id=mover.worker_id, team_id=b.id,
+                          by_organiser=False, clock=clock)  # fmt: skip
+    assert err.value.code == "team_locked"
+
+
+async def test_organiser_move_carries_the_standing_and_recomputes_teams(
+    session: AsyncSession, clock
+) -> None:
+    c, a, b, _ = await _teams_fixture(session, team={"mode": "sum"})
+    mover = (await within_team_board(session, competition_id=c.id, team_id=a.id))[0]  # 10 pts
+    await move_worker(session, worker_id=mover.worker_id, team_id=b.id,
+                      by_organiser=True, clock=clock)  # fmt: skip
+    standing = await session.get(Standing, (c.id, mover.worker_id))
+    assert standing.team_id == b.id
+    rows = await team_board(session, competition_id=c.id)
+    assert _board(rows) == [(1, "二班", 28), (2, "三班", 20), (3, "一班", 14)]
+    dept = await session.get(TeamStanding, (c.id, a.parent_id), populate_existing=True)
+    assert dept.score == 42 and dept.participants == 5
+
+
+async def test_worker_may_switch_when_nothing_is_open(session: AsyncSession, clock) -> None:
+    await competition(session, status=CompetitionStatus.CLOSED)
+    a, b = await team(session, "质量部", "一班"), await team(session, "质量部", "二班")
+    w = await worker(session, "张三", a)
+    moved = await move_worker(session, worker_id=w.id, team_id=b.id,
+                              by_organiser=False, clock=clock)  # fmt: skip
+    assert moved.team_id == b.id
+
+
+async def test_practice_boards_by_day_week_and_overall(session: AsyncSession) -> None:
+    a, b = await worker(session, "甲", None), await worker(session, "乙", None)
+    today = T0.date() + timedelta(days=2)  # 2026-09-03, a Thursday
+    days = [
+        (a, today, 5), (b, today, 8),
+        (a, today - timedelta(days=1), 6),  # same week
+        (b, today - timedelta(days=10), 9),  # an earlier week
+    ]  # fmt: skip
+    for w, day, points in days:
+        session.add(PracticeDay(worker_id=w.id, day=day, answered=10, correct=points, score=points))
+    await session.commit()
+    day = await practice_board(session, period=PracticePeriod.DAY, today=today)
+    week = await practice_board(session, period=PracticePeriod.WEEK, today=today)
+    overall = await practice_board(session, period=PracticePeriod.OVERALL, today=today)
+    assert [(r.name, r.score) for r in day] == [("乙", 8), ("甲", 5)]
+    assert [(r.name, r.score) for r in week] == [("甲", 11), ("乙", 8)]
+    assert [(r.name, r.score) for r in overall] == [("乙", 17), ("甲", 11)]
+    mine = await practice_rank(session, worker_id=b.id, period=PracticePeriod.WEEK, today=today)
+    assert (mine.rank, mine.score, mine.total) == (2, 8, 2)
