@@ -7,10 +7,9 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contest.models import Worker
+from contest.workers import get_worker
 from i18n import normalize_lang
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -36,9 +35,7 @@ class WorkerMiddleware(BaseMiddleware):
         session: AsyncSession = data["session"]
         worker = None
         if user is not None:
-            worker = (
-                await session.execute(select(Worker).where(Worker.telegram_id == user.id))
-            ).scalar_one_or_none()
+            worker = await get_worker(session, telegram_id=user.id)
         data["worker"] = worker
         if worker is not None and worker.language:
             data["lang"] = worker.language

@@ -1,5 +1,34 @@
-"""Router: fallback."""
+"""Router: whatever no feature handled — stickers, photos, edited messages, unknown commands,
+stale or unknown buttons — gets a short, friendly, translated answer.
 
-from aiogram import Router
+Only private chats get replies to stray messages: in a group the bot stays quiet.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+
+from i18n import t
 
 router = Router(name=__name__)
+
+
+@router.edited_message(F.chat.type == "private")
+async def on_edited(message: Message, lang: str) -> None:
+    await message.answer(t("fallback.edited", lang))
+
+
+@router.message(F.chat.type == "private", F.text.startswith("/"))
+async def on_unknown_command(message: Message, lang: str) -> None:
+    await message.answer(t("fallback.unknown_command", lang))
+
+
+@router.message(F.chat.type == "private")
+async def on_anything(message: Message, lang: str) -> None:
+    await message.answer(t("fallback.not_understood", lang))
+
+
+@router.callback_query()
+async def on_stale_button(query: CallbackQuery, lang: str) -> None:
+    await query.answer(t("fallback.stale_button", lang), show_alert=True)

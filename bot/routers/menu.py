@@ -1,5 +1,38 @@
-"""Router: menu."""
+"""Router: the main menu (每日一练 / 参加竞赛 / 排行榜 / 我的成绩 / 帮助) and /help."""
 
-from aiogram import Router
+from __future__ import annotations
 
-router = Router(name=__name__)
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.callbacks import MenuCb
+from bot.errors import Registered, install
+from bot.keyboards import menu_keyboard
+from i18n import t
+
+router = install(Router(name=__name__))
+
+
+@router.message(Command("menu"), Registered())
+async def on_menu(message: Message, lang: str) -> None:
+    await message.answer(t("menu.title", lang), reply_markup=menu_keyboard(lang))
+
+
+@router.callback_query(MenuCb.filter(F.act == "menu"), Registered())
+async def on_menu_button(query: CallbackQuery, lang: str) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(t("menu.title", lang), reply_markup=menu_keyboard(lang))
+
+
+@router.message(Command("help"))
+async def on_help(message: Message, lang: str) -> None:
+    await message.answer(t("menu.help", lang), reply_markup=menu_keyboard(lang))
+
+
+@router.callback_query(MenuCb.filter(F.act == "help"))
+async def on_help_button(query: CallbackQuery, lang: str) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(t("menu.help", lang), reply_markup=menu_keyboard(lang))

@@ -1,5 +1,233 @@
-"""Router: quiz."""
+"""Router: taking a quiz in private chat — /quiz, /practice, /continue, buttons and replies.
 
-from aiogram import Router
+Each handler parses the update, makes one call into :mod:`contest.attempts` (which checks that
+the attempt belongs to whoever pressed, the position is open and the deadline not passed) and
+shows the result with :mod:`bot.screens`.
+"""
 
-router = Router(name=__name__)
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import Command, StateFilter
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import AnswerCb, MenuCb, NextCb, StartCb, SubmitCb, ToggleCb
+from bot.errors import Registered, install
+from bot.keyboards import competitions_keyboard, question_keyboard
+from bot.render import competition_lines, question_text
+from bot.screens import show, show_step
+from config import Settings
+from contest import attempts
+from contest.competitions import open_competitions
+from contest.models import Worker
+from contest.quizview import QuestionView
+from i18n import t
+from storage.types import Clock
+
+router = install(Router(name=__name__))
+router.message.filter(Registered())
+router.callback_query.filter(Registered())
+
+
+def _chat(query: CallbackQuery) -> int:
+    return query.message.chat.id if query.message else query.from_user.id
+
+
+# --- starting ------------------------------------------------------------------------------
+
+
+@router.message(Command("quiz"))
+async def on_quiz(message: Message, session: AsyncSession, lang: str, clock: Clock) -> None:
+    competitions = await open_competitions(session, clock=clock)
+    if not competitions:
+        await message.answer(t("quiz.no_competition", lang))
+        return
+    await message.answer(
+        competition_lines(competitions, lang), reply_markup=competitions_keyboard(competitions)
+    )
+
+
+@router.callback_query(MenuCb.filter(F.act == "quiz"))
+async def on_quiz_button(
+    query: CallbackQuery, session: AsyncSession, lang: str, clock: Clock, bot: Bot
+) -> None:
+    await query.answer()
+    competitions = await open_competitions(session, clock=clock)
+    text = competition_lines(competitions, lang) if competitions else t("quiz.no_competition", lang)
+    markup = competitions_keyboard(competitions) if competitions else None
+    await bot.send_message(_chat(query), text, reply_markup=markup)
+
+
+@router.callback_query(StartCb.filter())
+async def on_start_competition(
+    query: CallbackQuery,
+    callback_data: StartCb,
+    session: AsyncSession,
+    worker: Worker,
+    lang: str,
+    clock: Clock,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    item = await attempts.start_competition(
+        session, worker=worker, competition_id=callback_data.c, clock=clock, tz=settings.timezone
+    )
+    await query.answer()
+    edit = query.message if isinstance(query.message, Message) else None
+    await show(bot, session, item, lang, chat_id=_chat(query), edit=edit)
+
+
+@router.message(Command("practice"))
+async def on_practice(
+    message: Message,
+    session: AsyncSession,
+    worker: Worker,
+    lang: str,
+    clock: Clock,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    item = await attempts.start_practice(session, worker=worker, clock=clock, tz=settings.timezone)
+    await show(bot, session, item, lang, chat_id=message.chat.id)
+
+
+@router.callback_query(MenuCb.filter(F.act == "practice"))
+async def on_practice_button(
+    query: CallbackQuery,
+    session: AsyncSession,
+    worker: Worker,
+    lang: str,
+    clock: Clock,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    item = await attempts.start_practice(session, worker=worker, clock=clock, tz=settings.timezone)
+    await query.answer()
+    await show(bot, session, item, lang, chat_id=_chat(query))
+
+
+@router.message(Command("continue"))
+async def on_continue(
+    message: Message,
+    session: AsyncSession,
+    worker: Worker,
+    lang: str,
+    clock: Clock,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    view = await attempts.resume(
+        session, worker_id=int(worker.id or 0), clock=clock, tz=settings.timezone
+    )
+    if view is None:
+        await message.answer(t("quiz.no_active", lang))
+        return
+    await show(bot, session, view, lang, chat_id=message.chat.id)
+
+
+# --- answering -----------------------------------------------------------------------------
+
+
+@router.callback_query(AnswerCb.filter())
+@router.callback_query(SubmitCb.filter())
+async def on_answer(
+    query: CallbackQuery,
+    callback_data: AnswerCb | SubmitCb,
+    session: AsyncSession,
+    worker: Worker,
+    lang: str,
+    clock: Clock,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    """An option (single choice, true/false) or 提交 (multiple choice: the toggled options)."""
+    step = await attempts.answer(
+        session,
+        worker_id=int(worker.id or 0),
+        attempt_id=callback_data.a,
+        position=callback_data.p,
+        response=callback_data.o if isinstance(callback_data, AnswerCb) else None,
+        clock=clock,
+        tz=settings.timezone,
+    )
+    await show_step(bot, session, step, lang, chat_id=_chat(query), query=query)
+
+
+@router.callback_query(ToggleCb.filter())
+async def on_toggle(
+    query: CallbackQuery,
+    callback_data: ToggleCb,
+    session: AsyncSession,
+    worker: Worker,
+    lang: str,
+    clock: Clock,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    result = await attempts.toggle_option(
+        session,
+        worker_id=int(worker.id or 0),
+        attempt_id=callback_data.a,
+        position=callback_data.p,
+        option=callback_data.o,
+        clock=clock,
+        tz=settings.timezone,
+    )
+    if not isinstance(result, QuestionView):
+        await show_step(bot, session, result, lang, chat_id=_chat(query), query=query)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            question_text(result, lang), reply_markup=question_keyboard(result, lang)
+        )
+
+
+@router.callback_query(NextCb.filter())
+async def on_next(
+    query: CallbackQuery,
+    callback_data: NextCb,
+    session: AsyncSession,
+    worker: Worker,
+    lang: str,
+    clock: Clock,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    item = await attempts.show_current(
+        session,
+        worker_id=int(worker.id or 0),
+        attempt_id=callback_data.a,
+        clock=clock,
+        tz=settings.timezone,
+    )
+    await query.answer()
+    edit = query.message if isinstance(query.message, Message) else None
+    await show(bot, session, item, lang, chat_id=_chat(query), edit=edit)
+
+
+@router.message(F.text, ~F.text.startswith("/"), StateFilter(None))
+async def on_blank_reply(
+    message: Message,
+    session: AsyncSession,
+    worker: Worker,
+    lang: str,
+    clock: Clock,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    """A text reply answers the open blank question (填空题); other text falls through."""
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    step = await attempts.answer_blank(
+        session,
+        worker_id=int(worker.id or 0),
+        reply_to_message_id=reply_to,
+        text=message.text or "",
+        clock=clock,
+        tz=settings.timezone,
+    )
+    if step is None:
+        raise SkipHandler
+    await show_step(bot, session, step, lang, chat_id=message.chat.id)

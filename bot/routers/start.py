@@ -1,5 +1,237 @@
-"""Router: start."""
+"""Router: /start (with a team's deep-link join code), the registration dialog, /language.
 
-from aiogram import Router
+Registration asks for the employee number first (工号, skippable): a worker the organiser
+pre-registered from a roster only confirms; anyone else types their real name. A join code
+from ``t.me/<bot>?start=<code>`` is kept in the conversation state and applied at the end.
+"""
 
-router = Router(name=__name__)
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart, or_f
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import LangCb, MenuCb, NextCb, RegCb, StartCb, TeamCb
+from bot.errors import Registered, install
+from bot.keyboards import (
+    confirm_keyboard,
+    language_keyboard,
+    menu_keyboard,
+    skip_keyboard,
+    teams_keyboard,
+)
+from bot.render import error_text
+from contest.chats import mark_chat_reachable
+from contest.errors import ContestError
+from contest.models import Worker
+from contest.workers import (
+    clean_employee_no,
+    find_roster_entry,
+    join_by_code,
+    join_by_id,
+    register_worker,
+    set_language,
+    team_choices,
+)
+from i18n import t
+from storage.types import Clock
+
+router = install(Router(name=__name__))
+
+QUIZ_PAYLOAD = "quiz"
+"""``?start=quiz``: the group's button; not a join code."""
+GUARDED_COMMANDS = ("quiz", "practice", "continue", "rank", "results", "menu", "language")
+
+
+class Registration(StatesGroup):
+    employee_no = State()
+    confirm = State()
+    name = State()
+
+
+@router.message(CommandStart())
+async def on_start(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    session: AsyncSession,
+    worker: Worker | None,
+    lang: str,
+    clock: Clock,
+) -> None:
+    payload = (command.args or "").strip()
+    code = payload if payload and payload != QUIZ_PAYLOAD else None
+    await state.clear()  # a new /start restarts a half-done dialog
+    if worker is not None and worker.registered_at is not None:
+        if not worker.active:
+            await mark_chat_reachable(session, chat_id=message.chat.id)
+        if code:
+            await message.answer(await _join_text(session, worker, code, lang, clock))
+        await message.answer(
+            t("start.already", lang, name=escape(worker.real_name)),
+            reply_markup=menu_keyboard(lang),
+        )
+        return
+    await state.update_data(join_code=code)
+    await state.set_state(Registration.employee_no)
+    await message.answer(
+        f"{t('start.welcome', lang)}\n\n{t('start.ask_employee_no', lang)}",
+        reply_markup=skip_keyboard(lang),
+    )
+
+
+@router.message(Registration.employee_no, F.text, ~F.text.startswith("/"))
+async def on_employee_no(
+    message: Message, state: FSMContext, session: AsyncSession, lang: str
+) -> None:
+    number = clean_employee_no(message.text or "")
+    assert message.from_user is not None
+    match = await find_roster_entry(session, employee_no=number, telegram_id=message.from_user.id)
+    await state.update_data(employee_no=number)
+    if match is None:
+        await state.set_state(Registration.name)
+        await message.answer(t("start.ask_name", lang))
+        return
+    await state.update_data(roster_name=match.real_name)
+    await state.set_state(Registration.confirm)
+    team = " / ".join(match.team_path) or t("start.no_team", lang)
+    await message.answer(
+        t(
+            "start.roster_found",
+            lang,
+            name=escape(match.real_name),
+            employee_no=escape(match.employee_no),
+            team=escape(team),
+        ),
+        reply_markup=confirm_keyboard(lang),
+    )
+
+
+@router.callback_query(RegCb.filter(F.act == "skip"), Registration.employee_no)
+@router.callback_query(RegCb.filter(F.act == "no"), Registration.confirm)
+async def on_skip_or_not_me(query: CallbackQuery, state: FSMContext, lang: str) -> None:
+    await state.update_data(employee_no=None, roster_name=None)
+    await state.set_state(Registration.name)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(t("start.ask_name", lang))
+
+
+@router.callback_query(RegCb.filter(F.act == "yes"), Registration.confirm)
+async def on_its_me(
+    query: CallbackQuery, state: FSMContext, session: AsyncSession, lang: str, clock: Clock
+) -> None:
+    data = await state.get_data()
+    await query.answer()
+    new = await register_worker(
+        session,
+        telegram_id=query.from_user.id,
+        username=query.from_user.username,
+        real_name=data.get("roster_name") or "",
+        employee_no=data.get("employee_no"),
+        language=lang,
+        clock=clock,
+    )
+    assert isinstance(query.message, Message)
+    await _welcome(query.message, state, session, new, lang, clock)
+
+
+@router.message(Registration.name, F.text, ~F.text.startswith("/"))
+async def on_name(
+    message: Message, state: FSMContext, session: AsyncSession, lang: str, clock: Clock
+) -> None:
+    assert message.from_user is not None
+    data = await state.get_data()
+    new = await register_worker(
+        session,
+        telegram_id=message.from_user.id,
+        username=message.from_user.username,
+        real_name=message.text or "",
+        employee_no=data.get("employee_no"),
+        language=lang,
+        clock=clock,
+    )
+    await _welcome(message, state, session, new, lang, clock)
+
+
+async def _welcome(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    worker: Worker,
+    lang: str,
+    clock: Clock,
+) -> None:
+    code = (await state.get_data()).get("join_code")
+    await state.clear()
+    await message.answer(t("start.registered", lang, name=escape(worker.real_name)))
+    if code:
+        await message.answer(await _join_text(session, worker, code, lang, clock))
+    elif worker.team_id is None:
+        choices = await team_choices(session)
+        if choices:
+            await message.answer(
+                t("start.choose_team", lang), reply_markup=teams_keyboard(choices, lang)
+            )
+            return
+    await message.answer(t("menu.title", lang), reply_markup=menu_keyboard(lang))
+
+
+async def _join_text(
+    session: AsyncSession, worker: Worker, code: str, lang: str, clock: Clock
+) -> str:
+    try:
+        joined = await join_by_code(session, worker=worker, join_code=code, clock=clock)
+    except ContestError as error:
+        return error_text(ContestError(error.code, join_code=escape(code)), lang)
+    return t("start.joined", lang, team=escape(" / ".join(joined.path)))
+
+
+@router.callback_query(TeamCb.filter(), Registered())
+async def on_team(
+    query: CallbackQuery,
+    callback_data: TeamCb,
+    session: AsyncSession,
+    worker: Worker,
+    lang: str,
+    clock: Clock,
+) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    if callback_data.t:
+        joined = await join_by_id(session, worker=worker, team_id=callback_data.t, clock=clock)
+        await query.message.edit_text(t("start.joined", lang, team=escape(" / ".join(joined.path))))
+    await query.message.answer(t("menu.title", lang), reply_markup=menu_keyboard(lang))
+
+
+@router.message(Command("language"), Registered())
+async def on_language(message: Message, lang: str) -> None:
+    await message.answer(t("start.choose_language", lang), reply_markup=language_keyboard())
+
+
+@router.callback_query(LangCb.filter(), Registered())
+async def on_language_chosen(
+    query: CallbackQuery, callback_data: LangCb, session: AsyncSession, worker: Worker
+) -> None:
+    await set_language(session, worker=worker, language=callback_data.lang)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(t("start.language_set", callback_data.lang))
+
+
+@router.message(Command(*GUARDED_COMMANDS), Registered(False))
+async def on_unregistered_command(message: Message, lang: str) -> None:
+    await message.answer(t("start.need_register", lang))
+
+
+@router.callback_query(
+    or_f(MenuCb.filter(), StartCb.filter(), NextCb.filter(), TeamCb.filter(), LangCb.filter()),
+    Registered(False),
+)
+async def on_unregistered_button(query: CallbackQuery, lang: str) -> None:
+    await query.answer(t("start.need_register", lang), show_alert=True)

@@ -186,8 +186,9 @@ class FakeTelegram(BaseSession):
             },
             **extra,
         }
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup") or {}
+        if "inline_keyboard" in markup:  # a message carries only inline keyboards, as in Telegram
+            message["reply_markup"] = markup
         self.chats[int(chat_id)][message["message_id"]] = message
         return message
 

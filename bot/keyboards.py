@@ -1,0 +1,120 @@
+"""Inline keyboards shared by the worker-facing routers (labels from the catalogues)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import (
+    AnswerCb,
+    LangCb,
+    MenuCb,
+    NextCb,
+    RegCb,
+    StartCb,
+    SubmitCb,
+    TeamCb,
+    ToggleCb,
+)
+from contest.models import Competition
+from contest.quizview import QuestionView
+from contest.workers import TeamChoice
+from i18n import t
+from quizbank.models import OPTION_LETTERS, QuestionType
+
+MENU_ACTIONS = ("practice", "quiz", "rank", "results", "help")
+
+
+def menu_keyboard(lang: str) -> InlineKeyboardMarkup:
+    """每日一练 / 参加竞赛 / 排行榜 / 我的成绩 / 帮助, thumb-sized, two per row."""
+    builder = InlineKeyboardBuilder()
+    for act in MENU_ACTIONS:
+        builder.button(text=t(f"menu.button.{act}", lang), callback_data=MenuCb(act=act))
+    builder.adjust(2, 2, 1)
+    return builder.as_markup()
+
+
+def question_keyboard(view: QuestionView, lang: str) -> InlineKeyboardMarkup | None:
+    """Letters for single choice, 对/错 for true/false, toggles plus 提交 for multiple."""
+    a, p = view.attempt_id, view.position
+    builder = InlineKeyboardBuilder()
+    if view.qtype is QuestionType.SINGLE:
+        for i in range(len(view.options)):
+            builder.button(text=OPTION_LETTERS[i], callback_data=AnswerCb(a=a, p=p, o=i))
+        builder.adjust(4)
+    elif view.qtype is QuestionType.TRUE_FALSE:
+        builder.button(text=t("quiz.button.true", lang), callback_data=AnswerCb(a=a, p=p, o=1))
+        builder.button(text=t("quiz.button.false", lang), callback_data=AnswerCb(a=a, p=p, o=0))
+    elif view.qtype is QuestionType.MULTIPLE:
+        for i in range(len(view.options)):
+            mark = "✅ " if i in view.selection else ""
+            builder.button(text=f"{mark}{OPTION_LETTERS[i]}", callback_data=ToggleCb(a=a, p=p, o=i))
+        builder.button(text=t("quiz.button.submit", lang), callback_data=SubmitCb(a=a, p=p))
+        n = len(view.options)
+        builder.adjust(*([4] * (n // 4)), *([n % 4] if n % 4 else []), 1)
+    else:
+        return None
+    return builder.as_markup()
+
+
+def next_keyboard(attempt_id: int, lang: str) -> InlineKeyboardMarkup:
+    return _single(t("quiz.button.next", lang), NextCb(a=attempt_id).pack())
+
+
+def after_summary_keyboard(lang: str, *, practice: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if practice:
+        builder.button(text=t("quiz.button.again", lang), callback_data=MenuCb(act="practice"))
+    builder.button(text=t("menu.button.rank", lang), callback_data=MenuCb(act="rank"))
+    builder.button(text=t("quiz.button.menu", lang), callback_data=MenuCb(act="menu"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def competitions_keyboard(competitions: Iterable[Competition]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for competition in competitions:
+        builder.button(
+            text=competition.name[:60], callback_data=StartCb(c=int(competition.id or 0))
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def skip_keyboard(lang: str) -> InlineKeyboardMarkup:
+    return _single(t("start.button.skip", lang), RegCb(act="skip").pack())
+
+
+def confirm_keyboard(lang: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("start.button.its_me", lang), callback_data=RegCb(act="yes"))
+    builder.button(text=t("start.button.not_me", lang), callback_data=RegCb(act="no"))
+    return builder.as_markup()
+
+
+def teams_keyboard(choices: Iterable[TeamChoice], lang: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for choice in choices:
+        builder.button(text=" / ".join(choice.path)[:60], callback_data=TeamCb(t=choice.team_id))
+    builder.button(text=t("start.button.skip", lang), callback_data=TeamCb(t=0))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="中文", callback_data=LangCb(lang="zh"))
+    builder.button(text="English", callback_data=LangCb(lang="en"))
+    return builder.as_markup()
+
+
+def url_keyboard(text: str, url: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=text, url=url)]])
+
+
+def _single(text: str, data: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=text, callback_data=data)]]
+    )

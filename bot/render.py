@@ -1,0 +1,251 @@
+"""HTML rendering of quiz screens: every text from the catalogues, every user text escaped.
+
+Pure functions from the core's records to strings; the scheduler may reuse
+:func:`leaderboard_text` for its announcements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from contest.errors import ContestError
+from contest.leaderboard import Leaderboard
+from contest.models import AttemptKind, AttemptStatus, Competition
+from contest.practice_rounds import MyResults
+from contest.quizview import Feedback, QuestionView, Summary
+from contest.rules import load_rules
+from i18n import catalogue, t
+from quizbank.models import OPTION_LETTERS, QuestionType
+
+
+def _num(value: float) -> str:
+    """2.0 → "2", 1.5 → "1.5": points read like people write them."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _clock(when: datetime, tz: str) -> str:
+    return when.astimezone(ZoneInfo(tz)).strftime("%H:%M:%S")
+
+
+def duration(ms: int, lang: str) -> str:
+    minutes, seconds = divmod(max(ms, 0) // 1000, 60)
+    return t("quiz.duration", lang, m=minutes, s=f"{seconds:02d}")
+
+
+def error_text(error: ContestError, lang: str) -> str:
+    """A domain error in the worker's words (ours first, then the contest core's catalogue)."""
+    for key in (f"quiz.error.{error.code}", f"contest.error.{error.code}"):
+        if key in catalogue(lang) or key in catalogue("zh"):
+            try:
+                return t(key, lang, **error.params)
+            except (KeyError, IndexError):
+                return t(key, lang)
+    return t("quiz.error.generic", lang)
+
+
+# --- questions -----------------------------------------------------------------------------
+
+
+def question_text(view: QuestionView, lang: str, *, note: str | None = None) -> str:
+    """Header (第 3/20 题 · 单选题 · 2 分), deadline, stem, lettered options."""
+    lines = []
+    if note:
+        lines += [note, ""]
+    if view.title:
+        lines.append(f"<b>{escape(view.title)}</b>")
+    lines.append(
+        t(
+            "quiz.header",
+            lang,
+            n=view.position + 1,
+            total=view.total,
+            type=t(f"quiz.type.{view.qtype.value}", lang),
+            points=_num(view.points),
+        )
+    )
+    if view.deadline_at is not None:
+        lines.append(t("quiz.deadline", lang, time=_clock(view.deadline_at, view.timezone)))
+    lines += ["", escape(view.stem), ""]
+    for i, option in enumerate(view.options):
+        mark = "✅ " if i in view.selection else ""
+        lines.append(f"{mark}{OPTION_LETTERS[i]}. {escape(option)}")
+    if view.qtype is QuestionType.MULTIPLE:
+        lines.append("")
+        lines.append(t("quiz.multiple_hint", lang))
+    if view.qtype is QuestionType.BLANK:
+        hint = "quiz.blank_hint_many" if view.blanks > 1 else "quiz.blank_hint"
+        lines.append(t(hint, lang, n=view.blanks))
+    return "\n".join(lines).strip()
+
+
+def _answer_text(feedback: Feedback, lang: str) -> str:
+    answer = feedback.answer or []
+    if feedback.qtype is QuestionType.TRUE_FALSE:
+        return t("quiz.true" if answer and answer[0] else "quiz.false", lang)
+    if feedback.qtype is QuestionType.BLANK:
+        return "；".join(escape(str(text)) for text in answer)
+    return "".join(OPTION_LETTERS[i] for i in answer)
+
+
+def toast(feedback: Feedback, lang: str) -> str:
+    """The short answer to the button press (≤ 200 characters)."""
+    if feedback.timeout:
+        return t("quiz.toast.timeout", lang)
+    if not feedback.show_correctness:
+        return t("quiz.toast.recorded", lang)
+    if feedback.correct:
+        return t("quiz.toast.correct", lang, points=_num(feedback.score))
+    if feedback.credit > 0:
+        return t("quiz.toast.partial", lang, points=_num(feedback.score))
+    return t("quiz.toast.wrong", lang)
+
+
+def feedback_line(feedback: Feedback, lang: str) -> str:
+    """One line about the previous question, shown above the next one."""
+    return t("quiz.previous", lang, n=feedback.position + 1, result=toast(feedback, lang))
+
+
+def feedback_text(feedback: Feedback, lang: str) -> str:
+    """Right or wrong, and when the rules allow, the correct answer and the explanation (解析)."""
+    lines = [f"<b>{feedback_line(feedback, lang)}</b>"]
+    if feedback.answer is not None:
+        lines.append(t("quiz.correct_answer", lang, answer=_answer_text(feedback, lang)))
+    if feedback.explanation:
+        lines.append(t("quiz.explanation", lang, text=escape(feedback.explanation)))
+    return "\n".join(lines)
+
+
+def summary_text(summary: Summary, lang: str) -> str:
+    if summary.kind == AttemptKind.PRACTICE:
+        lines = [t("quiz.summary.practice_title", lang)]
+    else:
+        lines = [t("quiz.summary.title", lang, name=escape(summary.title))]
+    if summary.status == AttemptStatus.EXPIRED:
+        lines.append(t("quiz.summary.expired", lang))
+    lines.append(t("quiz.summary.score", lang, score=_num(summary.score)))
+    lines.append(
+        t("quiz.summary.correct", lang, correct=summary.correct_count, total=summary.question_count)
+    )
+    lines.append(t("quiz.summary.time", lang, time=duration(summary.time_used_ms, lang)))
+    if summary.rank is not None:
+        lines.append(t("quiz.summary.rank", lang, rank=summary.rank.rank, total=summary.rank.total))
+    if summary.attempts_left:
+        lines.append(t("quiz.summary.attempts_left", lang, n=summary.attempts_left))
+    if summary.kind == AttemptKind.PRACTICE:
+        lines.append(t("quiz.summary.streak", lang, days=summary.streak))
+    return "\n".join(lines)
+
+
+# --- boards and results --------------------------------------------------------------------
+
+
+def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> str:
+    """Top individuals, the worker's own place and gap, and the team board."""
+    lines = [t("results.board_title", lang, name=escape(board.name)), ""]
+    if not board.top:
+        lines.append(t("results.board_empty", lang))
+    for row in board.top:
+        team = f" · {escape(row.team_name)}" if row.team_name else ""
+        lines.append(
+            t(
+                "results.board_row",
+                lang,
+                rank=row.rank,
+                name=escape(row.name or "—"),
+                team=team,
+                score=_num(row.score),
+                time=duration(row.time_used_ms, lang),
+            )
+        )
+    if show_me and board.me is not None:
+        lines += [
+            "",
+            t(
+                "results.my_rank",
+                lang,
+                rank=board.me.rank,
+                total=board.me.total,
+                score=_num(board.me.score),
+            ),
+        ]
+        if board.me.gap_to_next is not None:
+            lines.append(t("results.gap", lang, gap=_num(board.me.gap_to_next)))
+    elif show_me:
+        lines += ["", t("results.not_ranked", lang)]
+    if board.teams:
+        lines += ["", t("results.team_title", lang)]
+        for team_row in board.teams:
+            rank: Any = team_row.rank if team_row.rank is not None else "—"
+            lines.append(
+                t(
+                    "results.team_row",
+                    lang,
+                    rank=rank,
+                    name=escape(" / ".join(team_row.path) or team_row.name),
+                    score=_num(team_row.score),
+                    participants=team_row.participants,
+                )
+            )
+    return "\n".join(lines)
+
+
+def results_text(results: MyResults, lang: str) -> str:
+    """我的成绩: competition attempts, practice statistics, streak."""
+    lines = [t("results.mine_title", lang), ""]
+    if not results.attempts:
+        lines.append(t("results.no_attempts", lang))
+    for line in results.attempts:
+        lines.append(
+            t(
+                "results.attempt_row",
+                lang,
+                name=escape(line.competition),
+                number=line.number,
+                score=_num(line.score),
+                correct=line.correct_count,
+                total=line.question_count,
+                time=duration(line.time_used_ms, lang),
+                status=t(f"results.status.{line.status.value}", lang),
+            )
+        )
+    rate = (
+        results.practice_correct * 100 // results.practice_answered
+        if results.practice_answered
+        else 0
+    )
+    lines += [
+        "",
+        t(
+            "results.practice",
+            lang,
+            answered=results.practice_answered,
+            correct=results.practice_correct,
+            rate=rate,
+            days=results.practice_days,
+            today=results.today_answered,
+        ),
+        t("results.streak", lang, days=results.streak),
+    ]
+    return "\n".join(lines)
+
+
+def competition_lines(competitions: Iterable[Competition], lang: str) -> str:
+    """The open competitions with their rules in one line each, above their buttons."""
+    lines = [t("quiz.choose_competition", lang), ""]
+    for competition in competitions:
+        rules = load_rules(competition.rules)
+        lines.append(
+            t(
+                "quiz.rules",
+                lang,
+                name=escape(competition.name),
+                count=rules.question_count,
+                seconds=rules.question_time_limit_s,
+                attempts=rules.attempts_allowed,
+            )
+        )
+    return "\n".join(lines)

@@ -1,0 +1,148 @@
+"""Putting quiz screens into the chat: one message per question, edited in place.
+
+Choice questions replace the previous question's text in the same message; a blank question
+needs a ``force_reply`` prompt, which cannot be edited into, so it (and whatever follows it)
+is a new message. The message showing an attempt is remembered in the database, so that a
+reply after a restart still finds its question.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.keyboards import after_summary_keyboard, next_keyboard, question_keyboard
+from bot.render import feedback_line, feedback_text, question_text, summary_text, toast
+from contest.attempt_state import remember_message
+from contest.models import AttemptKind
+from contest.quizview import QuestionView, Step, Summary
+from i18n import t
+from quizbank.models import QuestionType
+
+logger = logging.getLogger(__name__)
+
+
+async def put(
+    bot: Bot,
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | ForceReply | None,
+    edit: Message | None,
+) -> int:
+    """Edit ``edit`` in place when given (and possible), else send; the message id."""
+    if edit is not None and not isinstance(markup, ForceReply):
+        try:
+            await bot.edit_message_text(
+                text, chat_id=chat_id, message_id=edit.message_id, reply_markup=markup
+            )
+            return edit.message_id
+        except TelegramBadRequest as error:
+            if "not modified" in error.message:
+                return edit.message_id
+            logger.info("cannot edit message %s (%s); sending anew", edit.message_id, error)
+    sent = await bot.send_message(chat_id, text, reply_markup=markup)
+    return sent.message_id
+
+
+async def show(
+    bot: Bot,
+    session: AsyncSession,
+    item: QuestionView | Summary,
+    lang: str,
+    *,
+    chat_id: int,
+    edit: Message | None = None,
+    note: str | None = None,
+) -> None:
+    """A question (with its keyboard or reply prompt) or an attempt's summary."""
+    if isinstance(item, Summary):
+        text = "\n\n".join(part for part in (note, summary_text(item, lang)) if part)
+        markup = after_summary_keyboard(lang, practice=item.kind == AttemptKind.PRACTICE)
+        await put(bot, session, chat_id=chat_id, text=text, markup=markup, edit=edit)
+        return
+    markup: InlineKeyboardMarkup | ForceReply | None = question_keyboard(item, lang)
+    if item.qtype is QuestionType.BLANK:
+        if edit is not None:  # the old message keeps the note but loses its buttons
+            await put(
+                bot,
+                session,
+                chat_id=chat_id,
+                text=note or edit.html_text or "…",
+                markup=None,
+                edit=edit,
+            )
+            note = None
+        markup = ForceReply(input_field_placeholder=t("quiz.type.blank", lang))
+    text = question_text(item, lang, note=note)
+    message_id = await put(bot, session, chat_id=chat_id, text=text, markup=markup, edit=edit)
+    if message_id != item.message_id or chat_id != item.chat_id:
+        await remember_message(
+            session, attempt_id=item.attempt_id, chat_id=chat_id, message_id=message_id
+        )
+
+
+async def show_step(
+    bot: Bot,
+    session: AsyncSession,
+    step: Step,
+    lang: str,
+    *,
+    chat_id: int,
+    query: CallbackQuery | None = None,
+) -> None:
+    """The outcome of an answer: a toast, then the next question, the answer, or the summary."""
+    edit = query.message if query is not None and isinstance(query.message, Message) else None
+    if step.outcome == "empty":
+        await _tell(bot, query, chat_id, t("quiz.empty_selection", lang))
+        return
+    if step.outcome == "closed" or step.feedback is None:
+        await _tell(bot, query, chat_id, t("quiz.closed", lang))
+        current = step.next or step.summary
+        if current is not None and edit is not None:
+            await show(bot, session, current, lang, chat_id=chat_id, edit=edit)
+        return
+    feedback = step.feedback
+    if query is not None:
+        await query.answer(toast(feedback, lang))
+    if step.summary is not None:
+        await show(
+            bot,
+            session,
+            step.summary,
+            lang,
+            chat_id=chat_id,
+            edit=edit,
+            note=feedback_text(feedback, lang),
+        )
+    elif step.paused or step.next is None:
+        await put(
+            bot,
+            session,
+            chat_id=chat_id,
+            text=feedback_text(feedback, lang),
+            markup=next_keyboard(step.attempt_id or 0, lang),
+            edit=edit,
+        )
+    else:
+        await show(
+            bot,
+            session,
+            step.next,
+            lang,
+            chat_id=chat_id,
+            edit=edit,
+            note=feedback_line(feedback, lang),
+        )
+
+
+async def _tell(bot: Bot, query: CallbackQuery | None, chat_id: int, text: str) -> None:
+    if query is not None:
+        await query.answer(text)
+    else:
+        await bot.send_message(chat_id, text)

@@ -1,0 +1,213 @@
+"""Practice rounds (每日一练): drawing unseen questions, daily totals and the daily streak.
+
+A practice round is an ``Attempt`` of kind practice without a competition, answered through
+the same state machine as a competition (:mod:`contest.attempts`); this module holds what is
+particular to practice. Days are the worker's local days in the configured time zone. (The
+practice *boards* are :mod:`contest.practice`.)
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contest.errors import ContestError
+from contest.models import (
+    Attempt,
+    AttemptKind,
+    AttemptStatus,
+    Competition,
+    PracticeDay,
+    QuestionSeen,
+    Worker,
+)
+from quizbank.drawing import Candidate, draw_practice
+from quizbank.models import Question, QuestionSet, QuestionType
+
+PRACTICE_ROUND = 5
+"""Questions per practice round; the worker may start another round at once."""
+PRACTICE_TTL = timedelta(hours=2)
+"""An abandoned practice round is closed after this long."""
+
+
+def local_day(now: datetime, tz: str) -> date:
+    return now.astimezone(ZoneInfo(tz)).date()
+
+
+async def load_candidates(
+    session: AsyncSession, *, sets: Sequence[str] = (), categories: Sequence[str] = ()
+) -> list[Candidate]:
+    """Active questions as drawing candidates, optionally from named sets and categories."""
+    query = select(Question.id, Question.type, Question.category, Question.difficulty).where(
+        Question.active.is_(True)
+    )
+    if sets:
+        query = query.join(QuestionSet, QuestionSet.id == Question.set_id).where(
+            QuestionSet.name.in_(sets)
+        )
+    if categories:
+        query = query.where(Question.category.in_(categories))
+    rows = (await session.execute(query)).all()
+    return [
+        Candidate(id=r[0], type=QuestionType(r[1]), category=r[2], difficulty=r[3]) for r in rows
+    ]
+
+
+async def practice_draw(
+    session: AsyncSession, *, worker_id: int, count: int, seed: int | None = None
+) -> tuple[list[int], int]:
+    """Question ids for a round (never seen first, then seen longest ago), and the seed."""
+    seed = random.SystemRandom().randrange(2**31) if seed is None else seed
+    candidates = await load_candidates(session)
+    seen_rows = await session.execute(
+        select(QuestionSeen.question_id, QuestionSeen.seen_at).where(
+            QuestionSeen.worker_id == worker_id
+        )
+    )
+    seen = {question_id: seen_at for question_id, seen_at in seen_rows.all()}
+    ids = draw_practice(candidates, count, seed=seed, recently_seen=seen)
+    if not ids:
+        raise ContestError("no_questions")
+    return ids, seed
+
+
+def practice_attempt(*, worker_id: int, seed: int, now: datetime) -> Attempt:
+    return Attempt(
+        worker_id=worker_id,
+        kind=AttemptKind.PRACTICE,
+        seed=seed,
+        started_at=now,
+        deadline_at=now + PRACTICE_TTL,
+    )
+
+
+async def mark_seen(
+    session: AsyncSession, *, worker_id: int, question_id: int, now: datetime
+) -> None:
+    stmt = _insert(session)(QuestionSeen).values(
+        worker_id=worker_id, question_id=question_id, seen_at=now
+    )
+    keys = ["worker_id", "question_id"]
+    await session.execute(stmt.on_conflict_do_update(index_elements=keys, set_={"seen_at": now}))
+
+
+async def record_answer(
+    session: AsyncSession, *, worker_id: int, correct: bool, score: float, now: datetime, tz: str
+) -> None:
+    """Add one practice answer to today's totals and keep the daily streak (连续答题天数)."""
+    today = local_day(now, tz)
+    stmt = _insert(session)(PracticeDay).values(
+        worker_id=worker_id, day=today, answered=1, correct=int(correct), score=score
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["worker_id", "day"],
+        set_={
+            "answered": PracticeDay.answered + 1,
+            "correct": PracticeDay.correct + int(correct),
+            "score": PracticeDay.score + score,
+        },
+    )
+    await session.execute(stmt)
+    worker = await session.get(Worker, worker_id)
+    if worker is None or worker.practice_last_day == today:
+        return
+    if worker.practice_last_day == today - timedelta(days=1):
+        worker.practice_streak += 1
+    else:
+        worker.practice_streak = 1
+    worker.practice_last_day = today
+    await session.flush()
+
+
+def current_streak(worker: Worker, *, now: datetime, tz: str) -> int:
+    """The streak still alive today: practising yesterday or today keeps it."""
+    if worker.practice_last_day is None:
+        return 0
+    if local_day(now, tz) - worker.practice_last_day > timedelta(days=1):
+        return 0
+    return worker.practice_streak
+
+
+@dataclass(frozen=True)
+class AttemptLine:
+    competition: str
+    number: int
+    status: AttemptStatus
+    score: float
+    correct_count: int
+    question_count: int
+    time_used_ms: int
+    started_at: datetime
+    timezone: str
+
+
+@dataclass(frozen=True)
+class MyResults:
+    """我的成绩: competition attempts, practice totals and the streak."""
+
+    attempts: list[AttemptLine]
+    practice_answered: int
+    practice_correct: int
+    practice_days: int
+    today_answered: int
+    streak: int
+
+
+async def my_results(
+    session: AsyncSession, *, worker_id: int, now: datetime, tz: str, limit: int = 10
+) -> MyResults:
+    rows = (
+        await session.execute(
+            select(Attempt, Competition.name, Competition.timezone)
+            .join(Competition, Competition.id == Attempt.competition_id)
+            .where(Attempt.worker_id == worker_id, Attempt.kind == AttemptKind.COMPETITION)
+            .order_by(Attempt.started_at.desc())
+            .limit(limit)
+        )
+    ).all()
+    lines = [
+        AttemptLine(
+            competition=name,
+            number=a.number,
+            status=AttemptStatus(a.status),
+            score=a.score,
+            correct_count=a.correct_count,
+            question_count=a.question_count,
+            time_used_ms=a.time_used_ms,
+            started_at=a.started_at,
+            timezone=zone,
+        )
+        for a, name, zone in rows
+    ]
+    totals = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(PracticeDay.answered), 0),
+                func.coalesce(func.sum(PracticeDay.correct), 0),
+                func.count(),
+            ).where(PracticeDay.worker_id == worker_id)
+        )
+    ).one()
+    today = await session.get(PracticeDay, (worker_id, local_day(now, tz)))
+    worker = await session.get(Worker, worker_id)
+    return MyResults(
+        attempts=lines,
+        practice_answered=int(totals[0]),
+        practice_correct=int(totals[1]),
+        practice_days=int(totals[2]),
+        today_answered=today.answered if today else 0,
+        streak=current_streak(worker, now=now, tz=tz) if worker else 0,
+    )
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -1,0 +1,175 @@
+"""Workers (职工) registering themselves: real name, employee number, language, team.
+
+Domain errors carry codes (``ContestError``); the bot translates them. A worker the organiser
+pre-registered from a roster is found by employee number (工号) and only confirms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contest.errors import ContestError
+from contest.models import Team, Worker
+from contest.roster import match_roster_worker, normalize_employee_no
+from contest.teams import get_team_by_join_code, join_team, list_teams, move_worker
+from contest.tree import load_tree
+from storage.types import Clock
+
+NAME_MIN, NAME_MAX = 2, 20
+EMPLOYEE_NO_MAX = 30
+LANGUAGES = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class RosterMatch:
+    """A roster entry the worker may claim: who, and where the organiser put them."""
+
+    worker_id: int
+    real_name: str
+    employee_no: str
+    team_path: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TeamChoice:
+    team_id: int
+    path: tuple[str, ...]
+
+
+def clean_name(text: str) -> str:
+    """The real name (实名), trimmed with inner whitespace collapsed; ``name_length`` if off."""
+    name = " ".join(text.split())
+    if not NAME_MIN <= len(name) <= NAME_MAX:
+        raise ContestError("name_length", min=NAME_MIN, max=NAME_MAX)
+    return name
+
+
+def clean_employee_no(text: str) -> str:
+    number = normalize_employee_no(text)
+    if not number or len(number) > EMPLOYEE_NO_MAX:
+        raise ContestError("bad_employee_no", max=EMPLOYEE_NO_MAX)
+    return number
+
+
+async def get_worker(session: AsyncSession, *, telegram_id: int) -> Worker | None:
+    return (
+        await session.execute(select(Worker).where(Worker.telegram_id == telegram_id))
+    ).scalar_one_or_none()
+
+
+async def find_roster_entry(
+    session: AsyncSession, *, employee_no: str, telegram_id: int
+) -> RosterMatch | None:
+    """The roster worker with this number; ``employee_no_taken`` if another account has it."""
+    found = await match_roster_worker(session, employee_no=employee_no)
+    if found is None:
+        return None
+    if found.telegram_id is not None and found.telegram_id != telegram_id:
+        raise ContestError("employee_no_taken")
+    path: tuple[str, ...] = ()
+    if found.team_id is not None:
+        path = tuple((await load_tree(session)).path_names(found.team_id))
+    return RosterMatch(
+        worker_id=int(found.id or 0),
+        real_name=found.real_name,
+        employee_no=found.employee_no or "",
+        team_path=path,
+    )
+
+
+async def register_worker(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    username: str | None,
+    real_name: str,
+    employee_no: str | None,
+    language: str,
+    clock: Clock,
+) -> Worker:
+    """Create or update the worker behind ``telegram_id``; claims a roster entry by number.
+
+    Commits. Errors: ``name_length``, ``bad_employee_no``, ``employee_no_taken``.
+    """
+    name = clean_name(real_name)
+    number = clean_employee_no(employee_no) if employee_no else None
+    worker = await get_worker(session, telegram_id=telegram_id)
+    if number is not None:
+        roster = await match_roster_worker(session, employee_no=number)
+        if roster is not None and roster.telegram_id not in (None, telegram_id):
+            raise ContestError("employee_no_taken")
+        if roster is not None and worker is not None and roster.id != worker.id:
+            # The worker talked to the bot before claiming: the roster row (with its team)
+            # wins, and the bare bot-only row gives up its Telegram id.
+            worker.telegram_id = None
+            await session.flush()
+            await session.delete(worker)
+            await session.flush()
+        worker = roster or worker
+    if worker is None:
+        worker = Worker()
+        session.add(worker)
+    worker.telegram_id = telegram_id
+    worker.username = username
+    worker.real_name = name
+    worker.employee_no = number or worker.employee_no
+    worker.language = language if language in LANGUAGES else "zh"
+    worker.registered_at = worker.registered_at or clock()
+    worker.active = True
+    await session.commit()
+    return worker
+
+
+async def set_language(session: AsyncSession, *, worker: Worker, language: str) -> Worker:
+    if language not in LANGUAGES:
+        raise ContestError("bad_language")
+    worker.language = language
+    await session.commit()
+    return worker
+
+
+async def join_by_code(
+    session: AsyncSession, *, worker: Worker, join_code: str, clock: Clock
+) -> TeamChoice:
+    """Join the team of a deep-link code; ``bad_join_code``, ``team_locked``."""
+    await join_team(session, worker_id=int(worker.id or 0), join_code=join_code, clock=clock)
+    return await _choice(session, worker)
+
+
+async def join_by_id(
+    session: AsyncSession, *, worker: Worker, team_id: int, clock: Clock
+) -> TeamChoice:
+    """Join a team picked from the list; a worker cannot switch while a competition is open."""
+    await move_worker(
+        session, worker_id=int(worker.id or 0), team_id=team_id, by_organiser=False, clock=clock
+    )
+    return await _choice(session, worker)
+
+
+async def team_of_code(session: AsyncSession, *, join_code: str) -> TeamChoice | None:
+    team = await get_team_by_join_code(session, join_code=join_code.strip())
+    if team is None or team.id is None:
+        return None
+    return TeamChoice(team.id, tuple((await load_tree(session)).path_names(team.id)))
+
+
+async def team_choices(session: AsyncSession, *, limit: int = 30) -> list[TeamChoice]:
+    """Teams a worker may pick: the leaves of the hierarchy (班组), by full path."""
+    teams: list[Team] = await list_teams(session)
+    parents = {t.parent_id for t in teams if t.parent_id is not None}
+    tree = await load_tree(session)
+    leaves = [
+        TeamChoice(t.id, tuple(tree.path_names(t.id)))
+        for t in teams
+        if t.id is not None and t.id not in parents
+    ]
+    return sorted(leaves, key=lambda c: c.path)[:limit]
+
+
+async def _choice(session: AsyncSession, worker: Worker) -> TeamChoice:
+    await session.refresh(worker)
+    assert worker.team_id is not None
+    return TeamChoice(worker.team_id, tuple((await load_tree(session)).path_names(worker.team_id)))

@@ -1,0 +1,107 @@
+"""Practice feedback and streak, /rank and /results, groups, and the friendly fallback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from contest.models import Attempt, Worker
+from tests.bot.fixtures import add_bank, add_competition, add_teams, add_worker
+from tests.bot.test_quiz import answer_current, start_quiz
+from tests.fakes.chat import ChatDriver
+
+
+@pytest.fixture
+async def registered(session, clock) -> Worker:
+    await add_bank(session)
+    one, _ = await add_teams(session)
+    return await add_worker(session, clock, team_id=one.id)
+
+
+async def practise_a_round(chat: ChatDriver, session_factory) -> None:
+    await chat.send("/practice")
+    for i in range(5):
+        await answer_current(chat, session_factory)
+        text = chat.last_bot_message()["text"]
+        assert "正确答案" in text
+        if i < 4:
+            await chat.press("下一题")
+
+
+async def test_practice_shows_answer_and_explanation_then_streak(
+    registered, worker_chat: ChatDriver, session_factory, clock
+):
+    await worker_chat.send("/practice")
+    await answer_current(worker_chat, session_factory, right=False)
+    feedback = worker_chat.last_bot_message()["text"]
+    assert "❌" in feedback and "正确答案" in feedback
+    for _ in range(4):
+        await worker_chat.press("下一题")
+        await answer_current(worker_chat, session_factory)
+    final = worker_chat.last_bot_message()["text"]
+    assert "本组练习完成" in final and "连续答题 1 天" in final
+    clock.advance(days=1)
+    await practise_a_round(worker_chat, session_factory)
+    assert "连续答题 2 天" in worker_chat.last_bot_message()["text"]
+    clock.advance(days=2)  # a day missed: the streak starts again
+    await practise_a_round(worker_chat, session_factory)
+    assert "连续答题 1 天" in worker_chat.last_bot_message()["text"]
+    await worker_chat.send("/results")
+    results = worker_chat.last_bot_message()["text"]
+    assert "共答 15 题" in results and "练习 3 天" in results
+
+
+async def test_rank_shows_top_own_position_and_teams(
+    registered, worker_chat: ChatDriver, session_factory, session, clock
+):
+    await add_competition(session, clock)
+    await start_quiz(worker_chat)
+    for _ in range(5):
+        await answer_current(worker_chat, session_factory)
+    await worker_chat.send("/rank")
+    board = worker_chat.last_bot_message()["text"]
+    assert "1. 张三 · 检验一班 — 10 分" in board
+    assert "你的排名：第 1 名" in board and "团队排名" in board
+    await worker_chat.send("/results")
+    assert "10 分，答对 5/5" in worker_chat.last_bot_message()["text"]
+
+
+async def test_group_rank_points_to_the_private_chat(
+    registered, dp, bot, api, session, session_factory, clock
+):
+    await add_competition(session, clock)
+    group = ChatDriver(dp, bot, api, user_id=1001, chat_id=-100500, chat_type="supergroup")
+    await group.send("/rank")
+    message = group.last_bot_message()
+    assert "排行榜" in message["text"]
+    url = message["reply_markup"]["inline_keyboard"][0][0]["url"]
+    assert url == "https://t.me/quality_quiz_bot?start=quiz"
+    await group.send("/quiz")
+    await group.send("随便聊聊")
+    async with session_factory() as s:
+        assert (await s.execute(select(Attempt))).first() is None  # never a quiz in a group
+    assert "私聊" in group.last_bot_message()["text"]
+
+
+async def test_stickers_unknown_commands_edits_and_stale_buttons_get_friendly_replies(
+    registered, worker_chat: ChatDriver
+):
+    await worker_chat.send_sticker()
+    assert "按钮和命令" in worker_chat.last_bot_message()["text"]
+    await worker_chat.send("/nonsense")
+    assert "没有这个命令" in worker_chat.last_bot_message()["text"]
+    edited = {
+        "message_id": 7,
+        "date": int(datetime.now(UTC).timestamp()),
+        "edit_date": int(datetime.now(UTC).timestamp()),
+        "chat": worker_chat.chat,
+        "from": worker_chat.user,
+        "text": "改一下",
+    }
+    await worker_chat.feed({"edited_message": edited})
+    assert "不会改变答案" in worker_chat.last_bot_message()["text"]
+    await worker_chat.callback("zz:unknown", worker_chat.last_bot_message())
+    answer = worker_chat.api.last("answerCallbackQuery")
+    assert "已失效" in answer.params["text"]
