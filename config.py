@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     upload_limit_mb: float = Field(default=10.0, gt=0)
     scheduler_grace_seconds: int = Field(default=6 * 3600, ge=0)
+    scheduler_tick_seconds: float = Field(default=20.0, gt=0)
     run_scheduler: bool = True
     log_level: str = "INFO"
 

@@ -62,6 +62,22 @@ class Limits:
     max_retries: int = 5
     backoff_base: float = 0.5
     max_retry_after: float = 120.0
+    # Headroom below each limit: requests leave the limiter and reach Telegram with a little
+    # jitter, and Telegram counts in its own windows.
+    margin: float = 0.02
+
+
+def spaced_limiter(rate: float, period: float, margin: float, slack: float = 0.0) -> AsyncLimiter:
+    """At most ``rate`` per ``period``, evenly spaced: a bucket of about one, no burst.
+
+    A full-size bucket would let ``rate`` requests out at once and then keep flowing at
+    ``rate``, which is twice the limit in the first window and earns a 429. ``slack`` (a
+    fraction of one request) lets a waiter that was woken late keep its place instead of
+    losing the delay: any window of ``period`` still holds at most 1 + slack + rate/(1+margin)
+    requests, which stays under ``rate`` + 1 for the bot-wide bucket with slack 0.2.
+    """
+    capacity = 1.0 + slack
+    return AsyncLimiter(capacity, capacity * period / rate * (1 + margin))
 
 
 class TelegramLimits(BaseRequestMiddleware):
@@ -70,16 +86,17 @@ class TelegramLimits(BaseRequestMiddleware):
     def __init__(self, limits: Limits | None = None, on_blocked: BlockedHook | None = None):
         self.limits = limits or Limits()
         self.on_blocked = on_blocked
-        self._bot_bucket = AsyncLimiter(self.limits.per_bot, 1)
+        self._bot_bucket = spaced_limiter(self.limits.per_bot, 1, self.limits.margin, slack=0.2)
         self._chat_buckets: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self._group_buckets: OrderedDict[int, AsyncLimiter] = OrderedDict()
+        self._last_send: OrderedDict[int, float] = OrderedDict()
 
     def _bucket(
         self, store: OrderedDict[int, AsyncLimiter], chat_id: int, rate: float, period: float
     ) -> AsyncLimiter:
         bucket = store.get(chat_id)
         if bucket is None:
-            bucket = store[chat_id] = AsyncLimiter(rate, period)
+            bucket = store[chat_id] = spaced_limiter(rate, period, self.limits.margin)
             if len(store) > 50_000:  # forget idle chats; a fresh bucket starts full
                 store.popitem(last=False)
         else:
@@ -98,6 +115,29 @@ class TelegramLimits(BaseRequestMiddleware):
                 await group.acquire()
             await self._bucket(self._chat_buckets, chat_id, self.limits.per_chat, 1).acquire()
         await self._bot_bucket.acquire()
+        if is_send and isinstance(chat_id, int):
+            await self._keep_spacing(chat_id)
+
+    async def _keep_spacing(self, chat_id: int) -> None:
+        """Space sends to one chat by when they leave, not by when their bucket let them in.
+
+        A message that got its chat (or group) slot may still queue for the bot-wide bucket,
+        and the next one to that chat may queue less: measured at Telegram the two would
+        arrive closer than the limit. Rarely waits, and then only briefly.
+        """
+        per_second = self.limits.per_group_minute / 60 if chat_id < 0 else self.limits.per_chat
+        spacing = (1 + self.limits.margin) / per_second
+        loop = asyncio.get_running_loop()
+        for _ in range(100):  # another send to this chat may slip in while we sleep
+            last = self._last_send.get(chat_id)
+            wait = 0.0 if last is None else last + spacing - loop.time()
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        self._last_send[chat_id] = loop.time()
+        self._last_send.move_to_end(chat_id)
+        if len(self._last_send) > 50_000:
+            self._last_send.popitem(last=False)
 
     async def __call__(
         self,

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.commands import register_commands
 from bot.factory import blocked_hook, create_bot, create_dispatcher
 from bot.fsm_storage import DatabaseStorage
+from bot.routers.setup import offer_demo_bank
 from cli.common import EXIT_USAGE
 from config import Settings, load_settings
 from scheduler.runner import run_scheduler
@@ -77,7 +78,9 @@ async def _run_bot(settings: Settings, *, webhook: str | None, with_scheduler: b
     storage = _storage(settings, session_factory)
     dp = create_dispatcher(settings, session_factory, storage=storage)
     logger.info("conversation state in %s", "Redis" if settings.redis_url else "the database")
-    await register_commands(bot)
+    await register_commands(bot, admin_ids=settings.admin_ids)
+    async with session_factory() as session:
+        await offer_demo_bank(bot, session, settings)
     stop = asyncio.Event()
     tasks = []
     if with_scheduler and settings.run_scheduler:

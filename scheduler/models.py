@@ -70,3 +70,15 @@ class SchedulerLease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=50)
     holder: str = Field(max_length=100)
     expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AnnouncedRank(SQLModel, table=True):
+    """A rank as last announced, so the next announcement can show movement (↑2, ↓1, 新)."""
+
+    __tablename__ = "announced_rank"
+
+    competition_id: int = Field(foreign_key="competition.id", primary_key=True, ondelete="CASCADE")
+    board: str = Field(primary_key=True, max_length=16, description="individual | team")
+    entity_id: int = Field(primary_key=True, description="worker id or team id")
+    rank: int
+    announced_at: datetime = Field(sa_type=UTCDateTime)

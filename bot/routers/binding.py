@@ -1,5 +1,67 @@
-"""Router: binding."""
+"""Router (groups): /bind <competition id> and /unbind, by an organiser, for announcements."""
+
+from __future__ import annotations
+
+from html import escape
 
 from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.roles import is_organiser
+from config import Settings
+from i18n import t
+from scheduler.targets import BindOutcome, bind_chat, unbind_chat
+from storage.types import Clock
 
 router = Router(name=__name__)
+
+
+@router.message(Command("bind"))
+async def on_bind(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    settings: Settings,
+    lang: str,
+    clock: Clock,
+) -> None:
+    assert message.from_user is not None
+    args = (command.args or "").strip()
+    if not args.isdigit():
+        await message.answer(t("scheduler.bind.usage", lang))
+        return
+    competition_id = int(args)
+    user_id = message.from_user.id
+    if not await is_organiser(
+        session, settings=settings, telegram_id=user_id, competition_id=competition_id
+    ):
+        await message.answer(t("scheduler.bind.not_organiser", lang))
+        return
+    result = await bind_chat(
+        session,
+        competition_id=competition_id,
+        chat_id=message.chat.id,
+        title=message.chat.title or "",
+        created_by=user_id,
+        clock=clock,
+    )
+    if result.outcome is BindOutcome.NOT_FOUND:
+        await message.answer(t("scheduler.bind.not_found", lang, id=competition_id))
+        return
+    key = "bound" if result.outcome is BindOutcome.BOUND else "already"
+    await message.answer(t(f"scheduler.bind.{key}", lang, name=escape(result.competition_name)))
+
+
+@router.message(Command("unbind"))
+async def on_unbind(message: Message, session: AsyncSession, settings: Settings, lang: str) -> None:
+    assert message.from_user is not None
+    if not await is_organiser(session, settings=settings, telegram_id=message.from_user.id):
+        await message.answer(t("scheduler.bind.not_organiser", lang))
+        return
+    removed = await unbind_chat(session, chat_id=message.chat.id)
+    if removed:
+        await message.answer(t("scheduler.bind.unbound", lang, count=removed))
+    else:
+        await message.answer(t("scheduler.bind.nothing", lang))

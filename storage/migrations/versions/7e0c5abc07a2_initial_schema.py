@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7e675311d43d
+Revision ID: 7e0c5abc07a2
 Revises:
-Create Date: 2026-11-26 09:21:54.096682
+Create Date: 2026-11-26 10:00:29.932706
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = "7e675311d43d"
+revision: str = "7e0c5abc07a2"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -135,6 +135,16 @@ def upgrade() -> None:
     with op.batch_alter_table("team", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_team_parent_id"), ["parent_id"], unique=False)
 
+    op.create_table(
+        "announced_rank",
+        sa.Column("competition_id", sa.Integer(), nullable=False),
+        sa.Column("board", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("entity_id", sa.Integer(), nullable=False),
+        sa.Column("rank", sa.Integer(), nullable=False),
+        sa.Column("announced_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["competition_id"], ["competition.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("competition_id", "board", "entity_id"),
+    )
     op.create_table(
         "chat_binding",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -393,6 +403,7 @@ def downgrade() -> None:
 
     op.drop_table("organiser")
     op.drop_table("chat_binding")
+    op.drop_table("announced_rank")
     with op.batch_alter_table("team", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_team_parent_id"))
 

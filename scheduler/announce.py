@@ -1,0 +1,255 @@
+"""Leaderboard announcements (排行榜播报): HTML text with movement, and the PNG picture.
+
+Movement (↑2, ↓1, 新) compares with the ranks stored by the previous announcement of the
+same competition (``AnnouncedRank``); the new ranks are stored in the same transaction that
+queues the messages, so a run that did not happen leaves the previous ranks in place.
+Each bound chat gets two outbox rows, the picture and then the text, so a picture that
+fails (or a font that is missing) never holds back the text.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contest.models import Competition
+from contest.rules import load_rules
+from contest.standings import IndividualRow, TeamRow, team_board, top_individuals
+from i18n import t
+from scheduler.context import Apply, JobContext, local_time, run_stamp
+from scheduler.jobs import Job, JobKind
+from scheduler.models import AnnouncedRank
+from scheduler.outbox import enqueue
+from scheduler.picture import BoardPicture, render_png
+from scheduler.targets import bound_chats
+
+logger = logging.getLogger(__name__)
+
+RANK_MEMORY = 500  # individuals whose rank is remembered for movement; below that shows 新
+TEXT_LIMIT = 4096
+INDIVIDUAL, TEAM = "individual", "team"
+
+
+@dataclass(frozen=True)
+class Board:
+    individuals: list[IndividualRow]
+    teams: list[TeamRow]
+
+
+async def load_board(session: AsyncSession, *, competition_id: int) -> Board:
+    individuals = await top_individuals(session, competition_id=competition_id, limit=RANK_MEMORY)
+    teams = await team_board(session, competition_id=competition_id)
+    return Board(individuals, teams)
+
+
+async def previous_ranks(
+    session: AsyncSession, *, competition_id: int
+) -> dict[tuple[str, int], int]:
+    rows = await session.execute(
+        select(AnnouncedRank).where(AnnouncedRank.competition_id == competition_id)
+    )
+    return {(r.board, r.entity_id): r.rank for r in rows.scalars()}
+
+
+async def save_ranks(
+    session: AsyncSession, *, competition_id: int, board: Board, when: datetime
+) -> None:
+    """Replace the remembered ranks with this announcement's (flushes, does not commit)."""
+    await session.execute(
+        delete(AnnouncedRank).where(AnnouncedRank.competition_id == competition_id)
+    )
+    rows = [(INDIVIDUAL, r.worker_id, r.rank) for r in board.individuals]
+    rows += [(TEAM, r.team_id, r.rank) for r in board.teams if r.rank is not None]
+    session.add_all(
+        AnnouncedRank(
+            competition_id=competition_id,
+            board=kind,
+            entity_id=entity,
+            rank=rank,
+            announced_at=when,
+        )
+        for kind, entity, rank in rows
+    )
+    await session.flush()
+
+
+def movement(previous: int | None, rank: int | None, lang: str) -> str:
+    """↑n / ↓n against the last announcement, 新 for a newcomer, nothing when unchanged."""
+    if rank is None:
+        return ""
+    if previous is None:
+        return t("scheduler.announce.new", lang)
+    if previous > rank:
+        return t("scheduler.announce.up", lang, n=previous - rank)
+    if previous < rank:
+        return t("scheduler.announce.down", lang, n=rank - previous)
+    return ""
+
+
+def remaining(competition: Competition, when: datetime, lang: str) -> str:
+    if when < competition.starts_at:
+        return t(
+            "scheduler.remaining.not_started",
+            lang,
+            time=local_time(competition.starts_at, competition.timezone),
+        )
+    left = competition.ends_at - when
+    if left.total_seconds() <= 0:
+        return t("scheduler.remaining.ended", lang)
+    hours, rest = divmod(int(left.total_seconds()), 3600)
+    if hours >= 24:
+        return t("scheduler.remaining.days", lang, days=hours // 24, hours=hours % 24)
+    return t("scheduler.remaining.hours", lang, hours=hours, minutes=rest // 60)
+
+
+def _score(value: float) -> str:
+    return f"{value:g}"
+
+
+def announcement_text(
+    competition: Competition,
+    board: Board,
+    previous: dict[tuple[str, int], int],
+    *,
+    when: datetime,
+    final: bool,
+    top_n: int,
+    lang: str,
+) -> str:
+    """The HTML announcement; every name from users is escaped."""
+    name = html.escape(competition.name)
+    title = "final_title" if final else "title"
+    lines = [
+        t(f"scheduler.announce.{title}", lang, name=name),
+        t("scheduler.announce.at", lang, time=local_time(when, competition.timezone)),
+        remaining(competition, when, lang),
+        "",
+    ]
+    if not board.individuals and not board.teams:
+        lines.append(t("scheduler.announce.nobody", lang))
+    if board.individuals:
+        lines.append(
+            t("scheduler.announce.individuals", lang, n=min(top_n, len(board.individuals)))
+        )
+        lines += [_individual_line(row, previous, lang) for row in board.individuals[:top_n]]
+        lines.append("")
+    if board.teams:
+        lines.append(t("scheduler.announce.teams", lang))
+        lines += [_team_line(row, previous, lang) for row in board.teams[:top_n]]
+        lines.append("")
+    if not final:
+        lines.append(t("scheduler.announce.join", lang))
+    return _fit("\n".join(lines).strip())
+
+
+def _individual_line(row: IndividualRow, previous: dict[tuple[str, int], int], lang: str) -> str:
+    team = f"（{html.escape(row.team_name)}）" if row.team_name else ""
+    move = movement(previous.get((INDIVIDUAL, row.worker_id)), row.rank, lang)
+    return t(
+        "scheduler.announce.individual_line",
+        lang,
+        rank=row.rank,
+        name=html.escape(row.name),
+        team=team,
+        score=_score(row.score),
+        move=move,
+    ).rstrip()
+
+
+def _team_line(row: TeamRow, previous: dict[tuple[str, int], int], lang: str) -> str:
+    rank = row.rank if row.rank is not None else t("scheduler.announce.unranked", lang)
+    move = movement(previous.get((TEAM, row.team_id)), row.rank, lang)
+    return t(
+        "scheduler.announce.team_line",
+        lang,
+        rank=rank,
+        name=html.escape(row.name),
+        score=_score(row.score),
+        move=move,
+    ).rstrip()
+
+
+def _fit(text: str) -> str:
+    """Telegram refuses texts over 4096 characters: drop whole lines from the end."""
+    while len(text) > TEXT_LIMIT:
+        text = text.rsplit("\n", 1)[0]
+    return text
+
+
+def board_picture(
+    competition: Competition, board: Board, *, when: datetime, final: bool, lang: str
+) -> BoardPicture:
+    title = "picture_final_title" if final else "picture_title"
+    return BoardPicture(
+        title=t(f"scheduler.announce.{title}", lang, name=competition.name),
+        subtitle=f"{local_time(when, competition.timezone)} ({competition.timezone})",
+        teams=[(row.name, row.score) for row in board.teams if row.rank is not None],
+        individuals=[(row.rank, row.name, row.score) for row in board.individuals],
+        teams_label=t("scheduler.announce.picture_teams", lang),
+        individuals_label=t("scheduler.announce.picture_individuals", lang),
+        empty_label=t("scheduler.announce.picture_empty", lang),
+    )
+
+
+async def render_or_none(picture: BoardPicture) -> bytes | None:
+    """The PNG, or None when drawing fails: the text goes without it."""
+    try:
+        return await render_png(picture)
+    except Exception:
+        logger.exception("leaderboard picture failed; sending the text alone")
+        return None
+
+
+async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> Apply | None:
+    """Read the boards and draw the picture; the returned ``Apply`` queues one photo and one
+    text per bound chat and remembers the ranks."""
+    final, lang = job.kind is JobKind.FINAL, ctx.lang
+    async with ctx.session_factory() as session:
+        competition = await session.get(Competition, job.competition_id)
+        if competition is None:
+            return None
+        top_n = load_rules(competition.rules).announce.top_n
+        board = await load_board(session, competition_id=competition.id)
+        previous = await previous_ranks(session, competition_id=competition.id)
+        chats = await bound_chats(session, competition_id=competition.id)
+    text = announcement_text(
+        competition, board, previous, when=when, final=final, top_n=top_n, lang=lang
+    )
+    png = await render_or_none(board_picture(competition, board, when=when, final=final, lang=lang))
+    caption = t(
+        "scheduler.announce.picture_caption",
+        lang,
+        name=html.escape(competition.name),
+        time=local_time(when, competition.timezone),
+    )
+    prefix = f"{job.key}:{run_stamp(when)}"
+
+    async def apply(session: AsyncSession) -> str:
+        for chat_id in chats:
+            if png is not None:
+                await enqueue(
+                    session,
+                    dedup_key=f"{prefix}:{chat_id}:photo",
+                    chat_id=chat_id,
+                    text=caption,
+                    kind="photo",
+                    payload=png,
+                    filename="leaderboard.png",
+                    clock=ctx.clock,
+                )
+            await enqueue(
+                session,
+                dedup_key=f"{prefix}:{chat_id}:text",
+                chat_id=chat_id,
+                text=text,
+                clock=ctx.clock,
+            )
+        await save_ranks(session, competition_id=competition.id, board=board, when=when)
+        return f"queued:{len(chats)}"
+
+    return apply

@@ -1,0 +1,278 @@
+"""Scheduled jobs, derived from the competitions on every tick (they stay the one source of truth).
+
+Nothing about a schedule is stored but its effects: a ``JobRun`` row per (job, fire time)
+records that a run happened, and a ``JobPause`` row that an organiser paused a job. Each
+tick re-derives the jobs, so editing a competition's cron or dates moves its jobs and
+deleting it removes them. APScheduler's triggers compute the fire times (``CronTrigger`` in
+the competition's time zone); the run records give what its job store would: a schedule that
+survives restarts, and a run missed while the process was down fires once on start-up within
+``scheduler_grace_seconds``, never twice (the ``JobRun`` primary key is the guard).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from config import Settings
+from contest.models import Competition, CompetitionStatus
+from contest.rules import CompetitionRules, load_rules
+from scheduler.context import local_time
+from scheduler.models import JobPause, JobRun
+from scheduler.sql import insert_for
+from storage.types import Clock, utcnow
+
+logger = logging.getLogger(__name__)
+
+REMIND_CRON = "0 12 * * *"  # reminders go out at the lunch break, competition time zone
+PRACTICE_CRON = "0 8 * * *"  # the opt-in practice push, in the default time zone
+MAX_CATCH_UP = 10_000  # fire times walked when looking for the latest missed run
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_DOW_PART = re.compile(r"^(\*|\d+)(?:-(\d+))?(?:/(\d+))?$")
+
+
+class JobKind(StrEnum):
+    ANNOUNCE = "announce"  # leaderboard to the bound chats, on the competition's cron
+    OPEN = "open"  # "the competition has started" notice, at starts_at
+    CLOSE = "close"  # "the competition has ended" notice, at ends_at
+    FINAL = "final"  # final results, at ends_at
+    REMIND = "remind"  # daily reminder to registered workers who have not finished
+    PRACTICE_PUSH = "practice_push"  # daily practice invitation (opt-in)
+    SYNC_STATUSES = "sync_statuses"  # every tick: open/close competitions by time
+    EXPIRE_ATTEMPTS = "expire_attempts"  # every tick: finish overdue attempts
+
+
+@dataclass(frozen=True)
+class Job:
+    """One job; ``trigger`` None means it runs on every tick and keeps no run records."""
+
+    key: str
+    kind: JobKind
+    trigger: BaseTrigger | None
+    timezone: str
+    schedule: str  # what a person reads: the cron expression, a time, or "tick"
+    competition_id: int | None = None
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """A job as listed by ``/schedules`` and ``schedule list``; ``next_run`` is aware UTC."""
+
+    key: str
+    kind: JobKind
+    schedule: str
+    timezone: str
+    next_run: datetime | None
+    paused: bool
+    competition_id: int | None = None
+
+
+def crontab_dow(field: str) -> str:
+    """A crontab day-of-week field (0 or 7 = Sunday) in APScheduler 3's names.
+
+    APScheduler 3 counts 0 as Monday (its issue 286), so ``1-5`` would mean Tue–Sat; names
+    are unambiguous.
+    """
+    days: set[int] = set()
+    for part in field.lower().split(","):
+        match = _DOW_PART.match(part)
+        if match is None:
+            return field  # already names (mon-fri) or something CronTrigger will reject
+        start, end, step = match.groups()
+        first = 0 if start == "*" else int(start)
+        last = 6 if start == "*" else int(end if end is not None else start)
+        if step is not None and end is None and start != "*":
+            last = 7
+        days.update(d % 7 for d in range(first, last + 1, int(step or 1)))
+    if days == set(range(7)):
+        return "*"
+    return ",".join(_DAYS[d] for d in sorted(days))
+
+
+def crontab_trigger(
+    expr: str, *, timezone: str, start: datetime | None = None, end: datetime | None = None
+) -> CronTrigger:
+    """A CronTrigger from a standard 5-field crontab line, read in ``timezone``."""
+    fields = expr.split()
+    if len(fields) != 5:
+        raise ValueError(f"cron needs 5 fields, got {expr!r}")
+    fields[4] = crontab_dow(fields[4])
+    trigger = CronTrigger.from_crontab(" ".join(fields), timezone=ZoneInfo(timezone))
+    # from_crontab takes no bounds; set them on the trigger it built.
+    trigger.start_date = start.astimezone(trigger.timezone) if start else None
+    trigger.end_date = end.astimezone(trigger.timezone) if end else None
+    return trigger
+
+
+def _competition_jobs(competition: Competition, rules: CompetitionRules) -> list[Job]:
+    cid, tz = competition.id, competition.timezone
+    start, end = competition.starts_at, competition.ends_at
+    jobs = [
+        Job(f"open:{cid}", JobKind.OPEN, DateTrigger(start), tz, _at(start, tz), cid),
+        Job(f"close:{cid}", JobKind.CLOSE, DateTrigger(end), tz, _at(end, tz), cid),
+    ]
+    if rules.announce.final_results:
+        jobs.append(Job(f"final:{cid}", JobKind.FINAL, DateTrigger(end), tz, _at(end, tz), cid))
+    if rules.announce.cron:
+        trigger = crontab_trigger(rules.announce.cron, timezone=tz, start=start, end=end)
+        jobs.append(Job(f"announce:{cid}", JobKind.ANNOUNCE, trigger, tz, rules.announce.cron, cid))
+    if rules.announce.reminders:
+        trigger = crontab_trigger(REMIND_CRON, timezone=tz, start=start, end=end)
+        jobs.append(Job(f"remind:{cid}", JobKind.REMIND, trigger, tz, REMIND_CRON, cid))
+    return jobs
+
+
+def _at(when: datetime, tz: str) -> str:
+    return local_time(when, tz)
+
+
+def global_jobs(settings: Settings) -> list[Job]:
+    tz = settings.timezone
+    practice = crontab_trigger(PRACTICE_CRON, timezone=tz)
+    return [
+        Job("sync_statuses", JobKind.SYNC_STATUSES, None, tz, "tick"),
+        Job("expire_attempts", JobKind.EXPIRE_ATTEMPTS, None, tz, "tick"),
+        Job("practice_push", JobKind.PRACTICE_PUSH, practice, tz, PRACTICE_CRON),
+    ]
+
+
+async def derive_jobs(
+    session: AsyncSession, *, settings: Settings, clock: Clock = utcnow
+) -> list[Job]:
+    """Every job as the competitions say now: drafts and archived ones have none, and a
+    closed one keeps its jobs only while its close is within the grace period."""
+    horizon = clock() - timedelta(seconds=settings.scheduler_grace_seconds)
+    live = (CompetitionStatus.SCHEDULED, CompetitionStatus.OPEN, CompetitionStatus.CLOSED)
+    query = (
+        select(Competition)
+        .where(Competition.status.in_(live), Competition.ends_at >= horizon)
+        .order_by(Competition.id)
+    )
+    jobs = global_jobs(settings)
+    for competition in (await session.execute(query)).scalars():
+        try:
+            jobs.extend(_competition_jobs(competition, load_rules(competition.rules)))
+        except (ValueError, KeyError) as exc:  # a bad zone or cron must not stop the others
+            logger.error("competition %s has no jobs: %s", competition.id, exc)
+    return jobs
+
+
+def due_run(job: Job, *, now: datetime, grace: timedelta) -> datetime | None:
+    """The latest fire time in [now - grace, now] (missed runs coalesce into one), in UTC."""
+    if job.trigger is None:
+        return None
+    latest = None
+    fire = job.trigger.get_next_fire_time(None, now - grace)
+    for _ in range(MAX_CATCH_UP):
+        if fire is None or fire > now or fire < now - grace:
+            break
+        latest = fire
+        fire = job.trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
+    return latest.astimezone(UTC) if latest is not None else None
+
+
+def next_run(job: Job, *, now: datetime) -> datetime | None:
+    """The next fire time after ``now`` in UTC (None: every tick, or already past)."""
+    if job.trigger is None:
+        return None
+    fire = job.trigger.get_next_fire_time(None, now)
+    return fire.astimezone(UTC) if fire is not None and fire >= now else None
+
+
+async def paused_keys(session: AsyncSession) -> set[str]:
+    return set((await session.execute(select(JobPause.job_key))).scalars())
+
+
+async def list_jobs(
+    session: AsyncSession, *, settings: Settings, clock: Clock = utcnow
+) -> list[JobInfo]:
+    """The jobs with their next run and paused state, soonest first; tick jobs first."""
+    now, paused = clock(), await paused_keys(session)
+    infos = [
+        JobInfo(
+            key=job.key,
+            kind=job.kind,
+            schedule=job.schedule,
+            timezone=job.timezone,
+            next_run=next_run(job, now=now),
+            paused=job.key in paused,
+            competition_id=job.competition_id,
+        )
+        for job in await derive_jobs(session, settings=settings, clock=clock)
+    ]
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(infos, key=lambda i: (i.schedule != "tick", i.next_run or far, i.key))
+
+
+async def pause_job(
+    session: AsyncSession, *, job_key: str, settings: Settings, clock: Clock = utcnow
+) -> bool:
+    """Pause a job that exists now; False if there is no such job. Commits.
+
+    While paused, its due runs are recorded as ``paused`` and so are skipped, not caught up
+    on resume.
+    """
+    keys = {job.key for job in await derive_jobs(session, settings=settings, clock=clock)}
+    if job_key not in keys:
+        return False
+    await session.execute(
+        insert_for(session)(JobPause)
+        .values(job_key=job_key, paused_at=clock())
+        .on_conflict_do_nothing(index_elements=["job_key"])
+    )
+    await session.commit()
+    return True
+
+
+async def resume_job(session: AsyncSession, *, job_key: str) -> bool:
+    """Resume a paused job; False if it was not paused. Commits."""
+    result = await session.execute(delete(JobPause).where(JobPause.job_key == job_key))
+    await session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def run_recorded(session: AsyncSession, *, job_key: str, scheduled_for: datetime) -> bool:
+    run = await session.get(JobRun, (job_key, scheduled_for))
+    return run is not None
+
+
+async def claim_run(
+    session: AsyncSession, *, job_key: str, scheduled_for: datetime, clock: Clock
+) -> bool:
+    """Record a run; False if it was recorded before (another runner, an earlier tick).
+
+    Call in the transaction that does the run's work, so the record and the work commit
+    together; a concurrent claim waits for ours and then finds the key taken.
+    """
+    now = clock()
+    result = await session.execute(
+        insert_for(session)(JobRun)
+        .values(
+            job_key=job_key,
+            scheduled_for=scheduled_for,
+            started_at=now,
+            outcome="running",
+        )
+        .on_conflict_do_nothing(index_elements=["job_key", "scheduled_for"])
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def finish_run(
+    session: AsyncSession, *, job_key: str, scheduled_for: datetime, outcome: str, clock: Clock
+) -> None:
+    """Record how a claimed run ended (same transaction as the claim; does not commit)."""
+    run = await session.get(JobRun, (job_key, scheduled_for))
+    if run is not None:
+        run.outcome, run.finished_at = outcome[:20], clock()
+        await session.flush()

@@ -1,0 +1,335 @@
+"""The outbox (发件箱): every scheduled or broadcast message is a row first, then delivered.
+
+``enqueue`` writes a row, idempotent on ``dedup_key`` (one row per announcement and chat);
+``deliver_due`` sends due rows through the bot, so ``bot.sender.TelegramLimits`` paces them.
+
+Delivery guarantee. A row is *claimed* before it is sent: a compare-and-set moves its
+``next_attempt_at`` ``CLAIM_SECONDS`` ahead, so two senders never take the same row. Right
+after Telegram accepts the message the row is marked sent (with ``telegram_message_id``) in
+its own transaction. If the process dies in the few milliseconds between Telegram accepting
+and that commit, the claim expires and the row is sent again: we chose at-least-once for that
+window, because a leaderboard that silently never arrives is worse than a rare duplicate.
+Everywhere else delivery is exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import BufferedInputFile, Message
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contest.chats import mark_chat_unreachable
+from scheduler.models import OutboxMessage, OutboxStatus
+from scheduler.sql import insert_for
+from storage.types import Clock, utcnow
+
+logger = logging.getLogger(__name__)
+
+KINDS = frozenset({"text", "photo", "document"})
+CLAIM_SECONDS = 300  # a claimed row whose sender died becomes due again after this
+MAX_TRIES = 6  # 5xx / network failures before a row is given up as failed
+BACKOFF_SECONDS = 30.0  # first retry delay after a 5xx / network failure; doubles per try
+MAX_BACKOFF_SECONDS = 3600.0
+CONCURRENT_CHATS = 64  # chats served at once; the sender's buckets do the pacing
+# Bad requests that mean "this chat is gone", not "this message is wrong".
+_GONE = (
+    "chat not found",
+    "user not found",
+    "peer_id_invalid",
+    "bot was kicked",
+    "user is deactivated",
+    "chat_write_forbidden",
+    "have no rights to send",
+)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    retrying: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.failed + self.blocked + self.retrying
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """How a broadcast batch is doing."""
+
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    pending: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.failed + self.blocked + self.pending
+
+    @property
+    def done(self) -> bool:
+        return self.pending == 0
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    dedup_key: str,
+    chat_id: int,
+    text: str,
+    kind: str = "text",
+    payload: bytes | None = None,
+    filename: str | None = None,
+    batch: str | None = None,
+    not_before: datetime | None = None,
+    clock: Clock = utcnow,
+) -> bool:
+    """Queue one message; True if new, False if ``dedup_key`` was queued before.
+
+    Flushes but does not commit: the caller commits, together with whatever made the message
+    necessary (a job run, a broadcast record), so both happen or neither does.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    if kind != "text" and payload is None:
+        raise ValueError(f"a {kind} needs a payload")
+    now = clock()
+    stmt = (
+        insert_for(session)(OutboxMessage)
+        .values(
+            dedup_key=dedup_key,
+            chat_id=chat_id,
+            kind=kind,
+            text=text,
+            payload=payload,
+            filename=filename,
+            batch=batch,
+            status=OutboxStatus.PENDING.value,
+            tries=0,
+            next_attempt_at=not_before or now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+    )
+    result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def batch_progress(session: AsyncSession, *, batch: str) -> BatchProgress:
+    """Counts of a broadcast batch by outcome (pending includes rows waiting for a retry)."""
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.batch == batch)
+        .group_by(OutboxMessage.status)
+    )
+    counts = {str(status): n for status, n in rows.all()}
+    return BatchProgress(
+        sent=counts.get(OutboxStatus.SENT, 0),
+        failed=counts.get(OutboxStatus.FAILED, 0),
+        blocked=counts.get(OutboxStatus.BLOCKED, 0),
+        pending=counts.get(OutboxStatus.PENDING, 0),
+    )
+
+
+async def pending_count(session: AsyncSession, *, clock: Clock = utcnow) -> int:
+    """Rows due now (for the runner: is there more to send right away?)."""
+    query = select(func.count()).where(
+        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= clock()
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def deliver_due(
+    session_factory: async_sessionmaker[AsyncSession],
+    bot: Bot,
+    *,
+    clock: Clock = utcnow,
+    limit: int = 100,
+) -> DeliveryReport:
+    """Claim up to ``limit`` due rows and send them: chats in parallel, each chat in order."""
+    rows = await _claim_due(session_factory, clock=clock, limit=limit)
+    by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
+    for row in rows:
+        by_chat[row.chat_id].append(row)
+    report = DeliveryReport()
+    gate = asyncio.Semaphore(CONCURRENT_CHATS)
+
+    async def serve(messages: list[OutboxMessage]) -> None:
+        async with gate:
+            for message in messages:
+                status = await _deliver_one(session_factory, bot, message, clock=clock)
+                _count(report, status)
+                if status == OutboxStatus.BLOCKED:
+                    _count(report, status, len(messages) - messages.index(message) - 1)
+                    return
+
+    await asyncio.gather(*(serve(messages) for messages in by_chat.values()))
+    return report
+
+
+def _count(report: DeliveryReport, status: OutboxStatus | None, n: int = 1) -> None:
+    if status is None:
+        report.retrying += n
+    else:
+        setattr(report, status.value, getattr(report, status.value) + n)
+
+
+async def _claim_due(
+    session_factory: async_sessionmaker[AsyncSession], *, clock: Clock, limit: int
+) -> list[OutboxMessage]:
+    async with session_factory() as session:
+        now = clock()
+        due = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        ids = list((await session.execute(due)).scalars())
+        if not ids:
+            return []
+        claim = (
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .values(
+                next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS),
+                tries=OutboxMessage.tries + 1,
+            )
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        claimed = list((await session.execute(claim)).scalars())
+        await session.commit()
+        query = select(OutboxMessage).where(OutboxMessage.id.in_(claimed))
+        return sorted((await session.execute(query)).scalars(), key=lambda m: m.id or 0)
+
+
+async def _send(bot: Bot, message: OutboxMessage) -> Message:
+    if message.kind == "photo":
+        photo = BufferedInputFile(message.payload or b"", message.filename or "leaderboard.png")
+        return await bot.send_photo(message.chat_id, photo, caption=message.text or None)
+    if message.kind == "document":
+        document = BufferedInputFile(message.payload or b"", message.filename or "file.bin")
+        return await bot.send_document(message.chat_id, document, caption=message.text or None)
+    return await bot.send_message(message.chat_id, message.text)
+
+
+async def _deliver_one(
+    session_factory: async_sessionmaker[AsyncSession],
+    bot: Bot,
+    message: OutboxMessage,
+    *,
+    clock: Clock,
+) -> OutboxStatus | None:
+    """Send one claimed row and record the outcome; None means it will be retried."""
+    try:
+        sent = await _send(bot, message)
+    except TelegramForbiddenError as exc:
+        return await _give_up_chat(session_factory, message, str(exc))
+    except TelegramBadRequest as exc:
+        if any(marker in str(exc).lower() for marker in _GONE):
+            return await _give_up_chat(session_factory, message, str(exc))
+        return await _finish(session_factory, message, OutboxStatus.FAILED, error=str(exc))
+    except TelegramRetryAfter as exc:
+        delay = float(exc.retry_after)
+        return await _retry(session_factory, message, delay, str(exc), clock=clock)
+    except (TelegramNetworkError, TelegramServerError) as exc:
+        if message.tries >= MAX_TRIES:
+            return await _finish(session_factory, message, OutboxStatus.FAILED, error=str(exc))
+        delay = min(BACKOFF_SECONDS * 2 ** (message.tries - 1), MAX_BACKOFF_SECONDS)
+        return await _retry(session_factory, message, delay, str(exc), clock=clock)
+    except TelegramAPIError as exc:
+        return await _finish(session_factory, message, OutboxStatus.FAILED, error=str(exc))
+    except Exception:  # a bug must not stop the other chats; the claim expires and retries
+        logger.exception("outbox row %s could not be sent", message.id)
+        return None
+    return await _finish(
+        session_factory, message, OutboxStatus.SENT, message_id=sent.message_id, sent_at=clock()
+    )
+
+
+async def _finish(
+    session_factory: async_sessionmaker[AsyncSession],
+    message: OutboxMessage,
+    status: OutboxStatus,
+    *,
+    error: str | None = None,
+    message_id: int | None = None,
+    sent_at: datetime | None = None,
+) -> OutboxStatus:
+    if status != OutboxStatus.SENT:
+        logger.warning(
+            "outbox row %s to chat %s %s: %s", message.id, message.chat_id, status.value, error
+        )
+    async with session_factory() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id)
+            .values(
+                status=status.value,
+                last_error=(error or None) and error[:500],
+                telegram_message_id=message_id,
+                sent_at=sent_at,
+            )
+        )
+        await session.commit()
+    return status
+
+
+async def _retry(
+    session_factory: async_sessionmaker[AsyncSession],
+    message: OutboxMessage,
+    delay: float,
+    error: str,
+    *,
+    clock: Clock,
+) -> None:
+    logger.info("outbox row %s retries in %.0fs: %s", message.id, delay, error)
+    async with session_factory() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id)
+            .values(next_attempt_at=clock() + timedelta(seconds=delay), last_error=error[:500])
+        )
+        await session.commit()
+
+
+async def _give_up_chat(
+    session_factory: async_sessionmaker[AsyncSession], message: OutboxMessage, error: str
+) -> OutboxStatus:
+    """403 or chat-not-found: this and every other pending row for the chat is blocked."""
+    logger.info("chat %s unreachable (%s); blocking its outbox rows", message.chat_id, error)
+    async with session_factory() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.chat_id == message.chat_id,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.BLOCKED.value, last_error=error[:500])
+        )
+        await mark_chat_unreachable(session, chat_id=message.chat_id)  # commits
+    return OutboxStatus.BLOCKED

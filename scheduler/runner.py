@@ -1,0 +1,117 @@
+"""The scheduler loop: lease, maintenance, due jobs, outbox delivery, until ``stop``.
+
+Every ``tick_seconds`` (default 20) the holder of the lease syncs competition statuses,
+expires overdue attempts and fires due jobs; between ticks it keeps delivering the outbox
+(polling every couple of seconds, back to back while rows are waiting). Only one runner
+across all processes holds the lease; the others wait and take over when it expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import timedelta
+
+from aiogram import Bot
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from config import Settings
+from scheduler.context import JobContext
+from scheduler.dispatch import Fired, run_due_jobs, run_maintenance
+from scheduler.lease import acquire_lease, release_lease
+from scheduler.outbox import deliver_due
+from storage.types import Clock, utcnow
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TICK_SECONDS = 20.0
+POLL_SECONDS = 2.0
+DELIVERY_BATCH = 200  # ~7 s at 30/s: long enough to keep the pace, short enough to stop
+
+
+class SchedulerRunner:
+    """One scheduler instance; ``step`` is one pass (the loop and the tests drive it)."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        session_factory: async_sessionmaker[AsyncSession],
+        bot: Bot,
+        clock: Clock = utcnow,
+        tick_seconds: float = DEFAULT_TICK_SECONDS,
+        holder: str | None = None,
+    ) -> None:
+        self.ctx = JobContext(settings=settings, session_factory=session_factory, clock=clock)
+        self.bot = bot
+        self.holder = holder or f"runner-{uuid.uuid4().hex[:12]}"
+        self.lease_ttl = timedelta(seconds=max(3 * tick_seconds, 60.0))
+        self.fired: list[Fired] = []
+
+    async def hold_lease(self) -> bool:
+        async with self.ctx.session_factory() as session:
+            return await acquire_lease(
+                session, holder=self.holder, ttl=self.lease_ttl, clock=self.ctx.clock
+            )
+
+    async def step(self, *, run_jobs: bool = True) -> bool:
+        """One pass; True when more outbox rows are waiting to go right away."""
+        if not await self.hold_lease():
+            return False
+        if run_jobs:
+            await run_maintenance(self.ctx)
+            self.fired.extend(await run_due_jobs(self.ctx))
+        report = await deliver_due(
+            self.ctx.session_factory, self.bot, clock=self.ctx.clock, limit=DELIVERY_BATCH
+        )
+        return report.handled >= DELIVERY_BATCH
+
+    async def release(self) -> None:
+        async with self.ctx.session_factory() as session:
+            await release_lease(session, holder=self.holder, clock=self.ctx.clock)
+
+
+async def run_scheduler(
+    *,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    bot: Bot,
+    stop: asyncio.Event,
+    clock: Clock = utcnow,
+    tick_seconds: float | None = None,
+) -> None:
+    """Run until ``stop`` is set; a failing pass is logged and the loop goes on."""
+    tick = tick_seconds or settings.scheduler_tick_seconds
+    runner = SchedulerRunner(
+        settings=settings,
+        session_factory=session_factory,
+        bot=bot,
+        clock=clock,
+        tick_seconds=tick,
+    )
+    loop = asyncio.get_running_loop()
+    next_tick = loop.time()
+    logger.info("scheduler %s started (tick %.0fs)", runner.holder, tick)
+    try:
+        while not stop.is_set():
+            run_jobs = loop.time() >= next_tick
+            if run_jobs:
+                next_tick = loop.time() + tick
+            try:
+                more = await runner.step(run_jobs=run_jobs)
+            except Exception:
+                logger.exception("scheduler pass failed")
+                more = False
+            if not more:
+                await _sleep(stop, min(POLL_SECONDS, tick))
+    finally:
+        with contextlib.suppress(Exception):
+            await runner.release()
+        logger.info("scheduler %s stopped", runner.holder)
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

@@ -1,0 +1,52 @@
+"""/bind and /unbind in a group, by organisers only."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contest.models import ChatBinding
+from tests.bot.conftest import ADMIN_ID
+from tests.fakes.chat import ChatDriver
+from tests.fakes.telegram import FakeTelegram
+from tests.scheduler.conftest import make_competition
+
+GROUP = -100_555
+
+
+def in_group(dp: Dispatcher, bot: Bot, api: FakeTelegram, user_id: int) -> ChatDriver:
+    return ChatDriver(dp, bot, api, user_id=user_id, chat_id=GROUP, chat_type="supergroup")
+
+
+async def bindings(session: AsyncSession) -> list[tuple[int, int, bool]]:
+    query = select(ChatBinding).execution_options(populate_existing=True)
+    return [
+        (b.competition_id, b.chat_id, b.active) for b in (await session.execute(query)).scalars()
+    ]
+
+
+async def test_organiser_binds_and_unbinds_the_group(
+    session: AsyncSession, dp: Dispatcher, bot: Bot, api: FakeTelegram
+) -> None:
+    competition = await make_competition(session, bind=None)
+    admin = in_group(dp, bot, api, ADMIN_ID)
+    sent = await admin.send(f"/bind {competition.id}")
+    assert "已绑定" in sent[-1].text and "质量月&lt;竞赛&gt;" in sent[-1].text
+    assert await bindings(session) == [(competition.id, GROUP, True)]
+    assert "已经绑定" in (await admin.send(f"/bind {competition.id}"))[-1].text
+    assert "解除" in (await admin.send("/unbind"))[-1].text
+    assert await bindings(session) == []
+    assert "没有绑定" in (await admin.send("/unbind"))[-1].text
+
+
+async def test_bind_refuses_workers_bad_ids_and_unknown_competitions(
+    session: AsyncSession, dp: Dispatcher, bot: Bot, api: FakeTelegram
+) -> None:
+    competition = await make_competition(session, bind=None)
+    worker = in_group(dp, bot, api, 1001)
+    assert "只有组织者" in (await worker.send(f"/bind {competition.id}"))[-1].text
+    admin = in_group(dp, bot, api, ADMIN_ID)
+    assert "用法" in (await admin.send("/bind abc"))[-1].text
+    assert "找不到" in (await admin.send("/bind 999"))[-1].text
+    assert await bindings(session) == []

@@ -1,0 +1,90 @@
+"""The sender middleware with Telegram's real limits, checked by counting at a fake that
+answers 429 when they are exceeded (timestamps are the fake's; bounds are generous)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import pytest
+from aiogram import Bot
+from aiogram.exceptions import TelegramForbiddenError, TelegramServerError
+
+from bot.sender import Limits, TelegramLimits
+from tests.fakes.limited import LimitedTelegram
+
+
+def make(
+    api: LimitedTelegram, limits: Limits | None = None, blocked: list[int] | None = None
+) -> Bot:
+    async def on_blocked(chat_id: int) -> None:
+        if blocked is not None:
+            blocked.append(chat_id)
+
+    api.middleware(TelegramLimits(limits, on_blocked))
+    return Bot("42:TEST-TOKEN", session=api)
+
+
+async def test_bot_wide_limit_holds_for_many_chats() -> None:
+    api = LimitedTelegram()
+    bot = make(api)
+    await asyncio.gather(*(bot.send_message(5000 + i, f"m{i}") for i in range(70)))
+    assert api.rejected == []
+    assert len(api.accepted) == 70
+    times = [t for t, _, _ in api.accepted]
+    assert max(sum(1 for t in times if start <= t < start + 1) for start in times) <= 30
+    assert times[-1] - times[0] > 2.0  # 70 messages at ≤ 30/s
+
+
+async def test_messages_to_one_chat_are_a_second_apart() -> None:
+    api = LimitedTelegram()
+    bot = make(api)
+    await asyncio.gather(*(bot.send_message(77, f"m{i}") for i in range(3)))
+    assert api.rejected == []
+    times = [t for t, _, _ in api.accepted]
+    assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
+
+
+async def test_a_group_gets_at_most_one_message_per_three_seconds() -> None:
+    api = LimitedTelegram()
+    bot = make(api)
+    sends = [asyncio.create_task(bot.send_message(-1001, f"m{i}")) for i in range(3)]
+    await asyncio.sleep(4.5)  # 20/min: the first at once, the second after ~3 s
+    assert len(api.accepted) == 2
+    await asyncio.gather(*sends)
+    assert api.rejected == [] and len(api.accepted) == 3
+
+
+async def test_429_is_waited_out_and_retried() -> None:
+    api = LimitedTelegram()
+    bot = make(api)
+    api.queue_error("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await bot.send_message(1, "hi")
+    assert loop.time() - started >= 0.9
+    assert len(api.sent("sendMessage")) == 2 and len(api.accepted) == 1
+
+
+async def test_server_errors_are_retried_with_backoff_then_given_up() -> None:
+    api = LimitedTelegram()
+    bot = make(api, Limits(backoff_base=0.01, max_retries=3))
+    api.queue_error("sendMessage", 502, "Bad Gateway")
+    api.queue_error("sendMessage", 500, "Internal Server Error")
+    await bot.send_message(1, "hi")
+    assert len(api.sent("sendMessage")) == 3
+    for _ in range(4):
+        api.queue_error("sendMessage", 500, "Internal Server Error")
+    with pytest.raises(TelegramServerError):
+        await bot.send_message(2, "hi")
+
+
+async def test_forbidden_reports_the_chat_and_raises() -> None:
+    api = LimitedTelegram()
+    blocked: list[int] = []
+    bot = make(api, blocked=blocked)
+    api.blocked_chats.add(9)
+    with pytest.raises(TelegramForbiddenError):
+        await bot.send_message(9, "hi")
+    assert blocked == [9]
+    assert len(api.sent("sendMessage")) == 1  # a 403 is not retried
