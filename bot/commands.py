@@ -1,34 +1,42 @@
-"""The command menus Telegram shows, in Chinese (default) and English."""
+"""The command menus Telegram shows, in Chinese (default) and English.
+
+Workers see their commands everywhere; super-admins additionally get the organiser menu in
+their private chat with the bot (a chat-scoped command list).
+"""
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import Bot
-from aiogram.types import BotCommand
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeChat
 
 from i18n import t
 
-WORKER_COMMANDS = (
-    "start",
-    "quiz",
-    "practice",
-    "rank",
-    "results",
-    "continue",
-    "language",
-    "mute",
-    "help",
-)
+logger = logging.getLogger(__name__)
+
+WORKER_COMMANDS = ("start", "quiz", "practice", "rank", "results", "continue", "language",
+                   "mute", "unmute", "help")  # fmt: skip
+ORGANISER_COMMANDS = ("setup", "competitions", "new_competition", "stats", "export",
+                      "broadcast", "teams", "move", "schedules", "organisers", "grant",
+                      "revoke", "audit")  # fmt: skip
 
 
-def command_list(lang: str) -> list[BotCommand]:
-    return [
-        BotCommand(command=name, description=t(f"commands.{name}", lang))
-        for name in WORKER_COMMANDS
-    ]
+def command_list(lang: str, *, organiser: bool = False) -> list[BotCommand]:
+    names = WORKER_COMMANDS + (ORGANISER_COMMANDS if organiser else ())
+    return [BotCommand(command=name, description=t(f"commands.{name}", lang)) for name in names]
 
 
-async def register_commands(bot: Bot) -> None:
-    """setMyCommands for Chinese (the default list) and for English-speaking clients."""
+async def register_commands(bot: Bot, *, admin_ids: frozenset[int] = frozenset()) -> None:
+    """setMyCommands for Chinese (the default list) and English, plus the admins' menu."""
     await bot.set_my_commands(command_list("zh"))
     await bot.set_my_commands(command_list("zh"), language_code="zh")
     await bot.set_my_commands(command_list("en"), language_code="en")
+    for admin_id in admin_ids:
+        try:
+            await bot.set_my_commands(
+                command_list("zh", organiser=True), scope=BotCommandScopeChat(chat_id=admin_id)
+            )
+        except TelegramAPIError:  # an admin who never opened the bot has no chat yet
+            logger.info("no organiser menu for admin %s yet (no chat with the bot)", admin_id)

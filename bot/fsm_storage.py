@@ -22,15 +22,18 @@ class DatabaseStorage(BaseStorage):
 
     async def _write(self, key: StorageKey, **values: Any) -> None:
         async with self._session_factory() as session:
-            row = await session.get(ConversationState, self._keys.build(key))
-            if row is None:
-                row = ConversationState(key=self._keys.build(key))
-                session.add(row)
+            stored = await session.get(ConversationState, self._keys.build(key))
+            row = stored or ConversationState(key=self._keys.build(key))
             for name, value in values.items():
                 setattr(row, name, value)
             row.updated_at = utcnow()
-            if row.state is None and not row.data:
+            empty = row.state is None and not row.data
+            if stored is None and empty:
+                return  # clearing a conversation that was never stored
+            if empty:
                 await session.delete(row)
+            elif stored is None:
+                session.add(row)
             await session.commit()
 
     async def _read(self, key: StorageKey) -> ConversationState | None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from config import Settings
-from contest.models import Organiser
+from contest.organisers import has_grant
 
 
 async def is_organiser(
@@ -19,11 +18,4 @@ async def is_organiser(
     """True for super-admins, global organisers, and organisers of ``competition_id``."""
     if telegram_id in settings.admin_ids:
         return True
-    query = select(Organiser.id).where(Organiser.telegram_id == telegram_id)
-    rows = (await session.execute(query.where(Organiser.competition_id.is_(None)))).first()
-    if rows is not None:
-        return True
-    if competition_id is None:
-        return (await session.execute(query)).first() is not None
-    scoped = query.where(Organiser.competition_id == competition_id)
-    return (await session.execute(scoped)).first() is not None
+    return await has_grant(session, telegram_id=telegram_id, competition_id=competition_id)

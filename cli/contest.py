@@ -10,6 +10,7 @@ import typer
 
 from cli.common import EXIT_REJECTED, open_session, run_async
 from contest import competitions
+from contest import teams as teams_core
 from contest.errors import ContestError, DefinitionRejected, RosterRejected, RowError
 from contest.export import export_results
 from contest.models import Competition
@@ -157,3 +158,19 @@ def roster(file: Path = typer.Argument(..., exists=True, dir_okay=False)) -> Non
         _fail(exc)
         return
     typer.echo(both("contest.roster.report", **vars(report)))
+
+
+@app.command()
+def teams() -> None:
+    """List teams in tree order with member counts and join codes (for t.me/<bot>?start=CODE)."""
+
+    async def go() -> list[teams_core.TeamLine]:
+        async with open_session() as session:
+            return await teams_core.team_overview(session)
+
+    lines = run_async(go)
+    if not lines:
+        typer.echo(both("admin.teams.none"))
+    for line in lines:
+        indent = "  " * line.depth
+        typer.echo(f"{line.join_code}\t{line.members}\t{indent}{line.kind} {line.path[-1]}")

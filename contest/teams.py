@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest.errors import ContestError
@@ -167,3 +168,51 @@ async def join_team(
     return await move_worker(
         session, worker_id=worker_id, team_id=team.id, by_organiser=False, clock=clock
     )
+
+
+@dataclass(frozen=True)
+class TeamLine:
+    """One team in the organiser's overview: where it sits, its join code, its members."""
+
+    team_id: int
+    path: list[str]
+    kind: str
+    join_code: str
+    members: int
+    depth: int
+
+
+async def team_overview(session: AsyncSession) -> list[TeamLine]:
+    """Every team in tree order (parents before children) with its registered members."""
+    tree = await load_tree(session)
+    teams = {team.id: team for team in await list_teams(session)}
+    counts = dict(
+        (
+            await session.execute(
+                select(Worker.team_id, func.count())
+                .where(Worker.team_id.is_not(None))
+                .group_by(Worker.team_id)
+            )
+        ).all()
+    )
+    lines = []
+    for team_id, team in teams.items():
+        path = tree.path_names(team_id)
+        lines.append(
+            TeamLine(
+                team_id, path, team.kind, team.join_code, counts.get(team_id, 0), len(path) - 1
+            )
+        )
+    return sorted(lines, key=lambda line: line.path)
+
+
+async def find_worker(session: AsyncSession, *, ref: str) -> Worker | None:
+    """A worker by 工号, @username or numeric Telegram id (what an organiser types)."""
+    ref = ref.strip()
+    if ref.startswith("@"):
+        query = select(Worker).where(func.lower(Worker.username) == ref[1:].lower())
+    elif ref.isdigit():
+        query = select(Worker).where((Worker.employee_no == ref) | (Worker.telegram_id == int(ref)))
+    else:
+        query = select(Worker).where(Worker.employee_no == ref)
+    return (await session.execute(query.limit(1))).scalars().first()

@@ -8,6 +8,7 @@ from bot.routers import (
     admin_access,
     admin_broadcast,
     admin_competitions,
+    admin_teams,
     admin_upload,
     binding,
     fallback,
@@ -16,6 +17,7 @@ from bot.routers import (
     quiz,
     results,
     schedules,
+    setup,
     start,
 )
 
@@ -48,8 +50,10 @@ def _build_tree() -> list[Router]:
         admin_access.router,
         admin_upload.router,
         admin_competitions.router,
+        admin_teams.router,
         admin_broadcast.router,
         schedules.router,
+        setup.router,
         start.router,
         menu.router,
         quiz.router,

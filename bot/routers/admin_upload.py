@@ -1,5 +1,267 @@
-"""Router: admin_upload."""
+"""Organisers upload question banks (题库) and rosters (花名册): check, report, confirm, import.
 
-from aiogram import Router
+The pending upload lives in the FSM state (in the database), holding the Telegram file id
+and checksum rather than the bytes: after a restart 导入 downloads the file again and
+imports only if it is byte-for-byte the one that was checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import html
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, Document, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.admin_common import OrganiserFilter
+from bot.competition_views import ask_save, issues_text, preview
+from bot.upload_report import render_report, row_error_text
+from config import Settings
+from contest.competitions import parse_definition
+from contest.errors import DefinitionRejected, RosterRejected
+from contest.organisers import audit
+from contest.roster import import_roster
+from contest.uploads import (
+    COMPETITION,
+    FileProblem,
+    UploadKind,
+    check_upload,
+    competition_from_xlsx,
+    content_problem,
+    default_set_name,
+    detect_kind,
+    extension_problem,
+)
+from i18n import t
+from quizbank.formats import ImportRejected
+from quizbank.service import import_questions, validate_file
+from storage.types import Clock
 
 router = Router(name=__name__)
+SHOWN_ERRORS = 10
+
+
+class UploadStates(StatesGroup):
+    choose_kind = State()
+    confirm = State()
+
+
+class UploadAction(CallbackData, prefix="upl"):
+    action: str  # bank | roster | import | cancel
+    token: str  # the first 16 hex digits of the file's sha256: stale buttons do nothing
+
+
+def _is_upload(message: Message) -> bool:
+    name = (message.document.file_name or "") if message.document else ""
+    return Path(name).suffix.lower() not in COMPETITION
+
+
+def _keyboard(lang: str, token: str, *actions: str) -> Any:
+    builder = InlineKeyboardBuilder()
+    for action in actions:
+        label = t(f"admin.upload.button_{action}", lang)
+        builder.button(text=label, callback_data=UploadAction(action=action, token=token))
+    return builder.as_markup()
+
+
+async def _download(bot: Bot, document: Document, limit: int) -> bytes | FileProblem | str:
+    """The file's bytes, or why not (size is checked before and after downloading)."""
+    if (document.file_size or 0) > limit:
+        return "too_big"
+    try:
+        buffer = await bot.download(document.file_id)
+    except TelegramBadRequest:
+        return "download_failed"
+    data = buffer.read() if buffer else b""
+    return "too_big" if len(data) > limit else data
+
+
+def _problem_text(problem: str, document: Document, settings: Settings, lang: str) -> str:
+    size_mb = f"{(document.file_size or 0) / 1024 / 1024:.1f}"
+    extension = html.escape(Path(document.file_name or "").suffix or "?")
+    return t(f"admin.upload.{problem}", lang, extension=extension, size=size_mb,
+             limit=f"{settings.upload_limit_mb:g}")  # fmt: skip
+
+
+async def _read(bot: Bot, document: Document, limit: int) -> tuple[bytes, UploadKind] | str:
+    """The checked bytes and what they are, or the problem code (nothing downloaded for
+    a refused name or size)."""
+    name = document.file_name or "upload"
+    problem = extension_problem(name)
+    data = problem or await _download(bot, document, limit)
+    if not isinstance(data, bytes):
+        return str(data)
+    kind = content_problem(data, name) or await asyncio.to_thread(detect_kind, data, name)
+    return str(kind) if isinstance(kind, FileProblem) else (data, kind)
+
+
+@router.message(F.document, _is_upload, OrganiserFilter())
+async def on_document(
+    message: Message, bot: Bot, session: AsyncSession, state: FSMContext, lang: str,
+    settings: Settings, clock: Clock,
+) -> None:  # fmt: skip
+    document = message.document
+    name = document.file_name or "upload"
+    read = await _read(bot, document, settings.upload_limit_bytes)
+    if isinstance(read, str):
+        await audit(session, actor_id=message.from_user.id, action="upload",
+                    detail={"file": name, "problem": read}, outcome="rejected",
+                    clock=clock)  # fmt: skip
+        await message.answer(_problem_text(read, document, settings, lang))
+        return
+    data, kind = read
+    pending = {"file_id": document.file_id, "file_name": name,
+               "checksum": hashlib.sha256(data).hexdigest()}  # fmt: skip
+    if kind is UploadKind.AMBIGUOUS:
+        await state.set_state(UploadStates.choose_kind)
+        await state.set_data({"upload": pending})
+        await message.answer(
+            t("admin.upload.ask_kind", lang, filename=html.escape(name)),
+            reply_markup=_keyboard(lang, pending["checksum"][:16], "bank", "roster"),
+        )
+    elif kind is UploadKind.COMPETITION:
+        await _offer_competition(message, state, data, lang)
+    else:
+        chosen = UploadKind.ROSTER if kind is UploadKind.ROSTER else UploadKind.BANK
+        await _check_and_report(message, state, data, pending | {"kind": chosen}, lang)
+
+
+@router.callback_query(UploadAction.filter(F.action.in_({"bank", "roster"})), OrganiserFilter())
+async def on_kind_chosen(
+    query: CallbackQuery, callback_data: UploadAction, bot: Bot, state: FSMContext, lang: str
+) -> None:
+    pending = await _pending(query, callback_data, state, lang)
+    if pending is None:
+        return
+    data = await _fetch_same(bot, pending)
+    await query.answer()
+    if data is None:
+        await state.clear()
+        await query.message.answer(t("admin.upload.changed", lang))
+        return
+    await _check_and_report(query.message, state, data, pending | {"kind": callback_data.action},
+                            lang)  # fmt: skip
+
+
+async def _offer_competition(message: Message, state: FSMContext, data: bytes, lang: str) -> None:
+    """An .xlsx competition definition: the same preview and 保存 as a YAML file."""
+    draft = await asyncio.to_thread(competition_from_xlsx, data)
+    try:
+        definition = parse_definition(draft)
+    except DefinitionRejected as exc:
+        await message.answer(issues_text(exc, lang))
+        return
+    await state.clear()
+    await state.set_data({"competition_draft": draft})
+    await ask_save(message, preview(definition, lang), lang)
+
+
+async def _check_and_report(
+    message: Message, state: FSMContext, data: bytes, pending: dict[str, Any], lang: str
+) -> None:
+    check = await check_upload(data, pending["file_name"], UploadKind(pending["kind"]))
+    text, full_report = render_report(check, lang, shown=SHOWN_ERRORS)
+    if check.ok:
+        await state.set_state(UploadStates.confirm)
+        await state.set_data({"upload": pending | {"set_name": check.set_name}})
+        keyboard = _keyboard(lang, pending["checksum"][:16], "import", "cancel")
+        await message.answer(text, reply_markup=keyboard)
+    else:
+        await state.clear()
+        await message.answer(text)
+    if full_report is not None:
+        stem = Path(pending["file_name"]).stem
+        document = BufferedInputFile(full_report.encode("utf-8-sig"), f"{stem}-report.txt")
+        caption = t("admin.upload.full_report", lang, filename=html.escape(pending["file_name"]))
+        await message.answer_document(document, caption=caption)
+
+
+async def _pending(
+    query: CallbackQuery, callback_data: UploadAction, state: FSMContext, lang: str
+) -> dict[str, Any] | None:
+    pending = (await state.get_data()).get("upload")
+    if not pending or pending["checksum"][:16] != callback_data.token:
+        await query.answer(t("admin.expired", lang), show_alert=True)
+        return None
+    return pending
+
+
+async def _fetch_same(bot: Bot, pending: dict[str, Any]) -> bytes | None:
+    try:
+        buffer = await bot.download(pending["file_id"])
+    except TelegramBadRequest:
+        return None
+    data = buffer.read() if buffer else b""
+    return data if hashlib.sha256(data).hexdigest() == pending["checksum"] else None
+
+
+@router.callback_query(UploadAction.filter(F.action == "cancel"), OrganiserFilter())
+async def on_cancel(
+    query: CallbackQuery, callback_data: UploadAction, state: FSMContext, lang: str
+) -> None:
+    if await _pending(query, callback_data, state, lang) is None:
+        return
+    await state.clear()
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await query.message.answer(t("admin.cancelled", lang))
+
+
+@router.callback_query(UploadAction.filter(F.action == "import"), OrganiserFilter())
+async def on_import(
+    query: CallbackQuery, callback_data: UploadAction, bot: Bot, session: AsyncSession,
+    state: FSMContext, lang: str, clock: Clock,
+) -> None:  # fmt: skip
+    pending = await _pending(query, callback_data, state, lang)
+    if pending is None:
+        return
+    await state.clear()  # a second press finds nothing pending
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    data = await _fetch_same(bot, pending)
+    if data is None:
+        text, outcome = t("admin.upload.changed", lang), "changed"
+    else:
+        text, outcome = await _import(session, data, pending, query.from_user.id, lang, clock)
+    detail = {"file": pending["file_name"], "kind": pending["kind"],
+              "set": pending.get("set_name"), "checksum": pending["checksum"][:16]}  # fmt: skip
+    await audit(session, actor_id=query.from_user.id, action=f"import_{pending['kind']}",
+                detail=detail, outcome=outcome, clock=clock)  # fmt: skip
+    await query.message.answer(text)
+
+
+async def _import(
+    session: AsyncSession, data: bytes, pending: dict[str, Any], actor: int, lang: str,
+    clock: Clock,
+) -> tuple[str, str]:  # fmt: skip
+    """One atomic import (the services commit once, or raise before writing)."""
+    name = pending["file_name"]
+    try:
+        if pending["kind"] == UploadKind.ROSTER:
+            roster = await import_roster(session, data=data, filename=name, clock=clock)
+            return t("admin.upload.imported_roster", lang, rows=roster.rows,
+                     created=roster.created, updated=roster.updated,
+                     unchanged=roster.unchanged, teams=roster.teams_created), "ok"  # fmt: skip
+        report = await validate_file(data, filename=name)
+        set_name = pending.get("set_name") or report.name or default_set_name(name)
+        result = await import_questions(
+            session, set_name=set_name, report=report, uploaded_by=str(actor),
+            checksum=report.checksum, source_filename=name, clock=clock,
+        )  # fmt: skip
+    except (ImportRejected, RosterRejected) as exc:
+        await session.rollback()
+        lines = [t("admin.upload.rejected", lang)]
+        lines += [html.escape(row_error_text(e, lang)) for e in exc.errors[:SHOWN_ERRORS]]
+        return "\n".join(lines), "rejected"
+    return t("admin.upload.imported_bank", lang, name=html.escape(result.set_name),
+             version=result.version, created=result.created, updated=result.updated,
+             unchanged=result.unchanged, deactivated=result.deactivated), "ok"  # fmt: skip

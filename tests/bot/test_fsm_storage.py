@@ -74,3 +74,14 @@ async def test_clearing_state_forgets_everything(
     await before.set_data(key, {})
     assert await after.get_state(key) is None
     assert await after.get_data(key) == {}
+
+
+async def test_clearing_a_conversation_never_stored_is_a_no_op(
+    storages: tuple[BaseStorage, BaseStorage],
+) -> None:
+    before, after = storages
+    key = _key(uuid.uuid4().int % 10**9)
+    await before.set_state(key, None)
+    await before.set_data(key, {})
+    assert await after.get_state(key) is None
+    assert await after.get_data(key) == {}

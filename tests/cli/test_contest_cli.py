@@ -68,3 +68,17 @@ def test_roster_import_reports_and_rejects(runner: CliRunner, tmp_path: Path) ->
     result = runner.invoke(app, ["contest", "roster", str(bad)])
     assert result.exit_code == 1
     assert "第2行 [姓名]" in result.output and "姓名为空" in result.output
+
+
+def test_teams_lists_join_codes_after_a_roster_import(runner: CliRunner, tmp_path: Path) -> None:
+    empty = runner.invoke(app, ["contest", "teams"])
+    assert empty.exit_code == 0 and "还没有团队" in empty.output
+    good = _roster(
+        tmp_path / "r.xlsx", [["张三", "E1", "质量部", "一班"], ["李四", "E2", "质量部", "二班"]]
+    )
+    assert runner.invoke(app, ["contest", "roster", str(good)]).exit_code == 0
+    listed = runner.invoke(app, ["contest", "teams"])
+    lines = listed.output.strip().splitlines()
+    assert listed.exit_code == 0 and len(lines) == 3
+    code, members, name = lines[1].split("\t")
+    assert len(code) == 8 and members == "1" and name.strip().endswith("一班")

@@ -1,0 +1,138 @@
+"""Organisers (组织者): who was granted what by whom, and the audit log of admin actions.
+
+Pure core: plain async functions over an ``AsyncSession``; the bot decides who may call them
+(super-admins from ``ADMIN_IDS`` grant and revoke) and translates the results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contest.errors import ContestError
+from contest.models import AuditEntry, Competition, Organiser, Worker
+from storage.types import Clock, utcnow
+
+
+@dataclass(frozen=True)
+class GrantResult:
+    """``created`` is False when the same grant already existed (granting is idempotent)."""
+
+    organiser: Organiser
+    created: bool
+
+
+async def find_worker_by_username(session: AsyncSession, *, username: str) -> Worker | None:
+    """A registered worker by Telegram @username (case-insensitive, "@" optional)."""
+    name = username.removeprefix("@").strip().lower()
+    if not name:
+        return None
+    query = select(Worker).where(
+        func.lower(Worker.username) == name, Worker.telegram_id.is_not(None)
+    )
+    return (await session.execute(query.limit(1))).scalar_one_or_none()
+
+
+async def _check_competition(session: AsyncSession, competition_id: int | None) -> None:
+    if competition_id is not None and await session.get(Competition, competition_id) is None:
+        raise ContestError("competition_not_found", competition_id=competition_id)
+
+
+def _scope(telegram_id: int, competition_id: int | None) -> Any:
+    query = select(Organiser).where(Organiser.telegram_id == telegram_id)
+    if competition_id is None:
+        return query.where(Organiser.competition_id.is_(None))
+    return query.where(Organiser.competition_id == competition_id)
+
+
+async def grant_organiser(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    granted_by: int,
+    competition_id: int | None = None,
+    clock: Clock = utcnow,
+) -> GrantResult:
+    """Make ``telegram_id`` an organiser (of all competitions, or of one); commits."""
+    await _check_competition(session, competition_id)
+    existing = (await session.execute(_scope(telegram_id, competition_id))).scalar_one_or_none()
+    if existing is not None:
+        return GrantResult(existing, created=False)
+    organiser = Organiser(
+        telegram_id=telegram_id,
+        competition_id=competition_id,
+        granted_by=granted_by,
+        granted_at=clock(),
+    )
+    session.add(organiser)
+    await session.commit()
+    return GrantResult(organiser, created=True)
+
+
+async def revoke_organiser(
+    session: AsyncSession, *, telegram_id: int, competition_id: int | None = None
+) -> int:
+    """Remove the grant(s); without ``competition_id`` every grant of that user goes. Commits."""
+    query = select(Organiser).where(Organiser.telegram_id == telegram_id)
+    if competition_id is not None:
+        query = query.where(Organiser.competition_id == competition_id)
+    rows = list((await session.execute(query)).scalars())
+    for row in rows:
+        await session.delete(row)
+    await session.commit()
+    return len(rows)
+
+
+async def list_organisers(session: AsyncSession) -> Sequence[Organiser]:
+    query = select(Organiser).order_by(
+        Organiser.telegram_id, Organiser.competition_id.asc().nulls_first()
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def audit(
+    session: AsyncSession,
+    *,
+    actor_id: int,
+    action: str,
+    detail: dict[str, Any] | None = None,
+    outcome: str = "ok",
+    clock: Clock = utcnow,
+) -> AuditEntry:
+    """Write one audit row (who, what, when, outcome) and commit it on its own.
+
+    Committed separately so a refused or failed action is still recorded; call it after
+    the action's own commit or rollback.
+    """
+    entry = AuditEntry(
+        actor_id=actor_id,
+        action=action[:50],
+        detail=dict(detail or {}),
+        outcome=outcome[:20],
+        created_at=clock(),
+    )
+    session.add(entry)
+    await session.commit()
+    return entry
+
+
+async def latest_audit(session: AsyncSession, *, limit: int = 20) -> Sequence[AuditEntry]:
+    query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    return list((await session.execute(query.limit(limit))).scalars())
+
+
+async def has_grant(
+    session: AsyncSession, *, telegram_id: int, competition_id: int | None = None
+) -> bool:
+    """A global grant, or (with ``competition_id``) a grant for that competition; with no
+    competition given, a grant for any competition counts."""
+    query = select(Organiser.id).where(Organiser.telegram_id == telegram_id)
+    if competition_id is not None:
+        query = query.where(
+            (Organiser.competition_id.is_(None)) | (Organiser.competition_id == competition_id)
+        )
+    return (await session.execute(query.limit(1))).first() is not None

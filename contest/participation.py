@@ -1,0 +1,63 @@
+"""Participation per team (参与率) and who a competition's broadcast reaches.
+
+``contest.standings.team_board`` lists only teams that already have participants; organisers
+asking "who has not started yet?" need every team with registered members, so this module
+counts from the workers and their attempts directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contest.models import Attempt, AttemptKind, Team, Worker
+
+
+@dataclass(frozen=True)
+class TeamParticipation:
+    team_id: int | None
+    name: str
+    registered: int
+    participants: int
+
+    @property
+    def rate(self) -> float:
+        return self.participants / self.registered if self.registered else 0.0
+
+
+async def participation_by_team(
+    session: AsyncSession, *, competition_id: int
+) -> list[TeamParticipation]:
+    """Every team with members: registered workers and how many started the competition.
+
+    Workers without a team are counted under ``team_id=None``. Sorted by rate, then name.
+    """
+    took_part = (
+        select(distinct(Attempt.worker_id))
+        .where(Attempt.competition_id == competition_id)
+        .where(Attempt.kind == AttemptKind.COMPETITION)
+    )
+    registered = func.count(Worker.id).filter(Worker.telegram_id.is_not(None))
+    started = func.count(Worker.id).filter(Worker.id.in_(took_part))
+    query = (
+        select(Worker.team_id, Team.name, registered, started)
+        .outerjoin(Team, Team.id == Worker.team_id)
+        .group_by(Worker.team_id, Team.name)
+    )
+    rows = [
+        TeamParticipation(team_id, name or "", int(reg), int(part))
+        for team_id, name, reg, part in (await session.execute(query)).all()
+    ]
+    return sorted(rows, key=lambda r: (-r.rate, r.team_id is None, r.name))
+
+
+async def broadcast_recipients(session: AsyncSession) -> list[int]:
+    """Chat ids of every registered worker who has not blocked the bot."""
+    query = (
+        select(Worker.telegram_id)
+        .where(Worker.telegram_id.is_not(None), Worker.active.is_(True))
+        .order_by(Worker.telegram_id)
+    )
+    return [int(chat_id) for chat_id in (await session.execute(query)).scalars()]
