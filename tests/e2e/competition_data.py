@@ -1,0 +1,166 @@
+"""The competition every e2e test plays, prepared the way an organiser does: with the CLI.
+
+``python main.py bank import`` (the demo bank), ``contest roster`` (teams from a 花名册),
+``contest create`` (a YAML definition) and ``contest open``. That takes a few CLI runs, so it
+happens once per session into a template database that each test copies.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tests.e2e.bot_process import CLI_TIMEOUT, MAIN, REPO, bot_env, run_cli
+
+DEMO_BANK = REPO / "quizbank" / "demo" / "demo_bank.json"
+COMPETITION_NAME = "端到端测试竞赛"
+TEAM_PATH = ("质量部", "检验一班")
+ROSTER = "姓名,工号,部门,班组\n李四,1001,质量部,检验一班\n赵六,1002,质量部,检验二班\n"
+COMPOSITION = {"单选": 2, "多选": 1, "判断": 1, "填空": 1}
+
+CONTEST_YAML = """\
+name: {name}
+timezone: Asia/Shanghai
+starts_at: {starts}
+ends_at: {ends}
+status: scheduled
+rules:
+  source: {{sets: ["{bank}"]}}
+  composition:
+{composition}
+  question_time_limit_s: 120      # generous: a loaded CI machine must not time answers out
+  attempts_allowed: 1
+  feedback: {{show_correctness_during: true, show_answers: after_close}}
+  scoring: {{multiple_policy: partial}}
+  team: {{mode: sum, min_participants: 1, level: leaf}}
+  announce: {{cron: null, reminders: false, final_results: false}}
+"""
+
+
+@dataclass(frozen=True)
+class BankQuestion:
+    """A demo-bank question as the worker's answer sheet: stem, options, answer, points."""
+
+    kind: str  # 单选 / 多选 / 判断 / 填空
+    stem: str
+    options: dict[str, str]
+    answer: str
+    points: float
+
+    @property
+    def correct_options(self) -> list[str]:
+        """Texts of the correct options (choice questions)."""
+        return [self.options[letter] for letter in self.answer]
+
+    @property
+    def blank_answer(self) -> str:
+        """The first accepted alternative of every blank, separated as the bot asks (；)."""
+        return "；".join(alt.split("|")[0] for alt in self.answer.split(";"))
+
+
+@dataclass(frozen=True)
+class CompetitionData:
+    template_db: Path
+    competition_id: int
+    join_code: str
+    bank: list[BankQuestion]
+
+    @property
+    def question_count(self) -> int:
+        return sum(COMPOSITION.values())
+
+    def copy_database(self, target: Path) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(f"{self.template_db}{suffix}")
+            if source.exists():
+                shutil.copyfile(source, f"{target}{suffix}")
+
+
+def load_bank() -> tuple[str, list[BankQuestion]]:
+    data = json.loads(DEMO_BANK.read_text(encoding="utf-8"))
+    questions = [
+        BankQuestion(
+            kind=q["type"],
+            stem=q["stem"],
+            options=q.get("options") or {},
+            answer=str(q["answer"]),
+            points=float(q.get("points", 1)),
+        )
+        for q in data["questions"]
+    ]
+    return data["name"], questions
+
+
+def prepare_competition(workdir: Path) -> CompetitionData:
+    """Run the organiser's CLI commands against a fresh database file in ``workdir``."""
+    database = workdir / "template.db"
+    env = bot_env(database_url=f"sqlite+aiosqlite:///{database}")
+    bank_name, bank = load_bank()
+    (workdir / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    (workdir / "contest.yaml").write_text(_contest_yaml(bank_name), encoding="utf-8")
+
+    run_cli("bank", "import", str(DEMO_BANK), env=env, cwd=workdir)  # also creates the schema
+    _run_together(
+        [["contest", "roster", "roster.csv"], ["contest", "create", "contest.yaml"]],
+        env=env,
+        cwd=workdir,
+    )
+    with sqlite3.connect(database) as db:
+        (competition_id,) = db.execute(
+            "SELECT id FROM competition WHERE name = ?", (COMPETITION_NAME,)
+        ).fetchone()
+    run_cli("contest", "open", str(competition_id), env=env, cwd=workdir)
+    with sqlite3.connect(database) as db:
+        # No CLI prints join codes yet; an organiser reads them from the admin UI or export.
+        (join_code,) = db.execute(
+            "SELECT t.join_code FROM team t JOIN team p ON t.parent_id = p.id "
+            "WHERE p.name = ? AND t.name = ?",
+            TEAM_PATH,
+        ).fetchone()
+    return CompetitionData(database, int(competition_id), str(join_code), bank)
+
+
+def _contest_yaml(bank_name: str) -> str:
+    zone = ZoneInfo("Asia/Shanghai")
+    now = datetime.now(zone).replace(microsecond=0)
+    composition = "\n".join(
+        f"    - {{type: {kind}, count: {count}}}" for kind, count in COMPOSITION.items()
+    )
+    return CONTEST_YAML.format(
+        name=COMPETITION_NAME,
+        starts=(now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"),
+        ends=(now + timedelta(days=7)).strftime("%Y-%m-%d %H:%M:%S"),
+        bank=bank_name,
+        composition=composition,
+    )
+
+
+def _run_together(commands: list[list[str]], *, env: dict[str, str], cwd: Path) -> None:
+    """Independent CLI commands side by side (each costs seconds of start-up)."""
+    running = [
+        (
+            args,
+            subprocess.Popen(
+                [sys.executable, str(MAIN), *args],
+                cwd=cwd,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            ),
+        )
+        for args in commands
+    ]
+    for args, process in running:
+        output, _ = process.communicate(timeout=CLI_TIMEOUT)
+        if process.returncode != 0:
+            raise AssertionError(
+                f"`main.py {' '.join(args)}` exited {process.returncode}\n{output}"
+            )
