@@ -26,6 +26,7 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from contest.boards import individual_rank, top_individuals
 from contest.models import (
     Attempt,
     AttemptKind,
@@ -37,12 +38,7 @@ from contest.models import (
     Worker,
 )
 from contest.rules import CompetitionRules
-from contest.standings import (
-    individual_rank,
-    record_attempt_progress,
-    refresh_team_standings,
-    top_individuals,
-)
+from contest.standings import record_attempt_progress, refresh_team_standings
 from storage.db import create_engine, create_session_factory
 from storage.models import metadata
 

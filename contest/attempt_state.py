@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from contest import practice_rounds as practice
+from contest.boards import individual_rank
 from contest.errors import ContestError
 from contest.models import (
     AnswerStatus,
@@ -27,7 +28,7 @@ from contest.models import (
 )
 from contest.quizview import QuestionView, Step, Summary, build_view
 from contest.rules import CompetitionRules, load_rules
-from contest.standings import individual_rank, record_attempt_progress
+from contest.standings import record_attempt_progress
 from quizbank.models import Question
 from storage.types import Clock
 

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contest.boards import team_board, top_individuals
 from contest.errors import ContestError
 from contest.models import (
     AnswerStatus,
@@ -33,7 +34,6 @@ from contest.models import (
     Worker,
 )
 from contest.rules import load_rules
-from contest.standings import team_board, top_individuals
 from contest.tree import TeamTree, load_tree
 from quizbank.formats.csv_ import FORMULA_STARTS
 from quizbank.models import OPTION_LETTERS, Question, QuestionType

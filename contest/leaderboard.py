@@ -7,10 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.errors import ContestError
-from contest.models import Competition, CompetitionStatus, Worker
-from contest.rules import load_rules
-from contest.standings import (
+from contest.boards import (
     IndividualRow,
     RankInfo,
     TeamRow,
@@ -18,6 +15,9 @@ from contest.standings import (
     team_board,
     top_individuals,
 )
+from contest.errors import ContestError
+from contest.models import Competition, CompetitionStatus, Worker
+from contest.rules import load_rules
 from contest.tree import load_tree
 
 

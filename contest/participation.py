@@ -1,6 +1,6 @@
 """Participation per team (参与率) and who a competition's broadcast reaches.
 
-``contest.standings.team_board`` lists only teams that already have participants; organisers
+``contest.boards.team_board`` lists only teams that already have participants; organisers
 asking "who has not started yet?" need every team with registered members, so this module
 counts from the workers and their attempts directly.
 """

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from contest.boards import RankInfo
 from contest.errors import ContestError
 from contest.models import (
     AnswerStatus,
@@ -22,7 +23,6 @@ from contest.models import (
 )
 from contest.rules import CompetitionRules
 from contest.scoring import question_value, score_answer
-from contest.standings import RankInfo
 from quizbank.grading import Grade, grade, to_displayed, to_stored
 from quizbank.models import CHOICE_TYPES, Question, QuestionType
 

@@ -1,20 +1,17 @@
-"""Standings (排名), kept incrementally as answers arrive, and the boards read from them.
+"""Standings (排名), kept incrementally as answers arrive.
 
 ``record_attempt_progress`` is the only writer: after every graded answer it recomputes one
-worker's ``Standing`` (from that worker's attempts) and the ``TeamStanding`` of their team and its
-ancestors (from those teams' members). Boards then read a few indexed rows: nothing here
-scans all answers. Order of individuals: score desc, time used asc, earlier finish (an unfinished
-attempt sorts after every finished one); ties share a rank only when all three are equal.
+worker's ``Standing`` (from that worker's attempts) and brings the ``TeamStanding`` of their
+team and its ancestors up to date — by the score's change when only a score moved, else from
+those teams' members. ``contest.boards`` reads them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +21,6 @@ from contest.models import (
     AttemptKind,
     Competition,
     Standing,
-    Team,
     TeamStanding,
     Worker,
 )
@@ -32,51 +28,6 @@ from contest.rules import CompetitionRules, Counting, TeamMode, load_rules
 from contest.scoring import SCORE_DIGITS, team_score
 from contest.tree import TeamTree, load_tree
 from storage.types import Clock
-
-
-@dataclass(frozen=True)
-class RankInfo:
-    """One worker's place: ``gap_to_next`` = points behind the place just above (None if 1st)."""
-
-    rank: int
-    score: float
-    time_used_ms: int
-    total: int
-    gap_to_next: float | None
-    correct_count: int = 0
-
-
-@dataclass(frozen=True)
-class IndividualRow:
-    rank: int
-    worker_id: int
-    name: str
-    team_id: int | None
-    team_name: str | None
-    score: float
-    correct_count: int
-    time_used_ms: int
-    finished_at: datetime | None
-
-
-@dataclass(frozen=True)
-class TeamRow:
-    """A team on a board; ``rank`` is None for a team below ``min_participants`` (listed last)."""
-
-    rank: int | None
-    team_id: int
-    name: str
-    kind: str
-    path: tuple[str, ...]
-    score: float
-    participants: int
-    registered: int
-    ranked: bool
-
-    @property
-    def participation_rate(self) -> float:
-        return self.participants / self.registered if self.registered else 0.0
-
 
 _EMPTY_TEAM = {"participants": 0, "registered": 0, "score_sum": 0.0, "score": 0.0, "ranked": False}
 
@@ -116,12 +67,82 @@ async def record_attempt_progress(
             "updated_at": now,
         },
     )
-    tree = await load_tree(session)
-    teams = {t for team in (old_team, worker.team_id) if team for t in tree.ancestors(team)}
-    await recompute_team_standings(
-        session, competition_id=competition.id, rules=rules, tree=tree, team_ids=teams, now=now
-    )
+    delta = round(counted.score, SCORE_DIGITS) - (old.score if old is not None else 0.0)
+    await _update_teams(
+        session, competition_id=competition.id, rules=rules, new_standing=old is None,
+        old_team=old_team, new_team=worker.team_id, delta=delta, now=now,
+    )  # fmt: skip
     return await session.get(Standing, (competition.id, worker.id), populate_existing=True)
+
+
+async def _update_teams(
+    session: AsyncSession,
+    *,
+    competition_id: int,
+    rules: CompetitionRules,
+    new_standing: bool,
+    old_team: int | None,
+    new_team: int | None,
+    delta: float,
+    now: datetime,
+) -> None:
+    """Bring the affected teams up to date after one member's standing changed."""
+    same_team = not new_standing and old_team == new_team
+    if same_team and (new_team is None or delta == 0):
+        return  # team scores depend only on members' scores and headcounts: nothing moved
+    tree = await load_tree(session)
+    if same_team and new_team is not None and rules.team.mode is not TeamMode.TOP_N_AVG:
+        shifted = await _shift_team_sums(
+            session, competition_id=competition_id, rules=rules,
+            team_ids=tree.ancestors(new_team), delta=delta, now=now,
+        )  # fmt: skip
+        if shifted:
+            return
+    teams = {t for team in (old_team, new_team) if team for t in tree.ancestors(team)}
+    await recompute_team_standings(
+        session, competition_id=competition_id, rules=rules, tree=tree, team_ids=teams, now=now
+    )
+
+
+async def _shift_team_sums(
+    session: AsyncSession,
+    *,
+    competition_id: int,
+    rules: CompetitionRules,
+    team_ids: list[int],
+    delta: float,
+    now: datetime,
+) -> bool:
+    """A member of these teams changed score by ``delta`` and headcounts did not change:
+    move each team's total by ``delta`` (O(depth), not O(members)). Sum and average modes
+    depend only on totals and counts; top-N and team changes take the full recompute.
+    False (nothing written) when a team has no row yet, so the caller recomputes."""
+    rows = list(
+        (
+            await session.execute(
+                select(TeamStanding)
+                .where(
+                    TeamStanding.competition_id == competition_id,
+                    TeamStanding.team_id.in_(team_ids),
+                )
+                .order_by(TeamStanding.team_id)
+                .with_for_update()  # same lock order as the full recompute
+                .execution_options(populate_existing=True)
+            )
+        ).scalars()
+    )
+    if len(rows) != len(team_ids):
+        return False
+    for row in rows:
+        row.score_sum = round(row.score_sum + delta, SCORE_DIGITS)
+        stand_ins = [row.score_sum] + [0.0] * (row.participants - 1) if row.participants else []
+        row.score, row.ranked = team_score(
+            rules.team.mode, stand_ins, row.registered, rules.team.top_n,
+            rules.team.min_participants,
+        )  # fmt: skip
+        row.updated_at = now
+    await session.flush()
+    return True
 
 
 async def _counted_attempt(
@@ -290,234 +311,3 @@ async def _upsert(
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
     await session.execute(stmt)
-
-
-# --- reading: individuals ------------------------------------------------------------------
-
-
-def _individual_order(table: Any = Standing) -> list[ColumnElement[Any]]:
-    c = table if table is Standing else table.c
-    return [
-        c.score.desc(),
-        c.time_used_ms.asc(),
-        c.finished_at.asc().nulls_last(),
-        c.worker_id.asc(),
-    ]
-
-
-def _ties(a: Any, b: Any) -> bool:
-    return (a.score, a.time_used_ms, a.finished_at) == (b.score, b.time_used_ms, b.finished_at)
-
-
-def _same_score_ahead(me: Standing) -> ColumnElement[bool]:
-    """Rows with my score that beat me on time, then on finish (unfinished = latest)."""
-    if me.finished_at is None:
-        earlier = Standing.finished_at.is_not(None)
-    else:
-        earlier = Standing.finished_at < me.finished_at
-    return and_(
-        Standing.score == me.score,
-        or_(
-            Standing.time_used_ms < me.time_used_ms,
-            and_(Standing.time_used_ms == me.time_used_ms, earlier),
-        ),
-    )
-
-
-async def individual_rank(
-    session: AsyncSession, *, competition_id: int, worker_id: int
-) -> RankInfo | None:
-    """The worker's rank by an indexed COUNT of better standings; None if they have none."""
-    me = await session.get(Standing, (competition_id, worker_id))
-    if me is None:
-        return None
-    in_comp = Standing.competition_id == competition_id
-    count = func.count()
-    above = select(count).select_from(Standing).where(in_comp, Standing.score > me.score)
-    level = select(count).select_from(Standing).where(in_comp, _same_score_ahead(me))
-    total = select(count).select_from(Standing).where(in_comp)
-    next_up = select(func.min(Standing.score)).where(in_comp, Standing.score > me.score)
-    row = (
-        await session.execute(
-            select(
-                above.scalar_subquery(),
-                level.scalar_subquery(),
-                total.scalar_subquery(),
-                next_up.scalar_subquery(),
-            )
-        )
-    ).one()
-    n_above, n_level, n_total, next_score = row
-    better = n_above + n_level
-    if better == 0:
-        gap = None
-    elif n_level:
-        gap = 0.0  # someone with the same score is ahead on time
-    else:
-        gap = round(next_score - me.score, SCORE_DIGITS)
-    return RankInfo(
-        rank=better + 1,
-        score=me.score,
-        time_used_ms=me.time_used_ms,
-        total=n_total,
-        gap_to_next=gap,
-        correct_count=me.correct_count,
-    )
-
-
-def _individual_rows(rows: Sequence[Any]) -> list[IndividualRow]:
-    out: list[IndividualRow] = []
-    for i, r in enumerate(rows):
-        rank = out[-1].rank if out and _ties(r, rows[i - 1]) else i + 1
-        out.append(
-            IndividualRow(
-                rank=rank,
-                worker_id=r.worker_id,
-                name=r.name,
-                team_id=r.team_id,
-                team_name=r.team_name,
-                score=r.score,
-                correct_count=r.correct_count,
-                time_used_ms=r.time_used_ms,
-                finished_at=r.finished_at,
-            )
-        )
-    return out
-
-
-def _individual_query(
-    competition_id: int, *filters: ColumnElement[bool], limit: int | None = None
-) -> Any:
-    """Ranked standings; the limit applies before the joins so only those rows are joined."""
-    inner = (
-        select(Standing)
-        .where(Standing.competition_id == competition_id, *filters)
-        .order_by(*_individual_order())
-        .limit(limit)
-        .subquery()
-    )
-    return (
-        select(
-            inner.c.worker_id,
-            Worker.real_name.label("name"),
-            inner.c.team_id,
-            Team.name.label("team_name"),
-            inner.c.score,
-            inner.c.correct_count,
-            inner.c.time_used_ms,
-            inner.c.finished_at,
-        )
-        .join(Worker, Worker.id == inner.c.worker_id)
-        .outerjoin(Team, Team.id == inner.c.team_id)
-        .order_by(*_individual_order(inner))
-    )
-
-
-async def top_individuals(
-    session: AsyncSession, *, competition_id: int, limit: int | None = 20
-) -> list[IndividualRow]:
-    """The first ``limit`` individuals (all when None), ranked."""
-    filters: list[ColumnElement[bool]] = []
-    if limit is not None:
-        # Find the score of the limit-th place on the index first, so the full ordering (mixed
-        # directions, which no index serves on both backends) only sorts the rows at or above it.
-        threshold = await session.scalar(
-            select(Standing.score)
-            .where(Standing.competition_id == competition_id)
-            .order_by(Standing.score.desc())
-            .offset(max(limit - 1, 0))
-            .limit(1)
-        )
-        if threshold is not None:
-            filters.append(Standing.score >= threshold)
-    query = _individual_query(competition_id, *filters, limit=limit)
-    return _individual_rows((await session.execute(query)).all())
-
-
-async def within_team_board(
-    session: AsyncSession, *, competition_id: int, team_id: int, limit: int | None = None
-) -> list[IndividualRow]:
-    """Individuals of one team and its sub-teams, ranked among themselves (队内排名)."""
-    tree = await load_tree(session)
-    if team_id not in tree.parent:
-        raise ContestError("team_not_found", team_id=team_id)
-    members = Standing.team_id.in_(tree.descendants(team_id))
-    query = _individual_query(competition_id, members, limit=limit)
-    return _individual_rows((await session.execute(query)).all())
-
-
-# --- reading: teams ------------------------------------------------------------------------
-
-
-async def team_board(
-    session: AsyncSession, *, competition_id: int, level: str | None = None
-) -> list[TeamRow]:
-    """Teams at ``level`` (default: the competition's ``team.level``) ranked by team score.
-
-    Ranked teams first (score desc; equal scores share a rank), then unranked teams.
-    """
-    if level is None:
-        competition = await session.get(Competition, competition_id)
-        if competition is None:
-            raise ContestError("competition_not_found", competition_id=competition_id)
-        level = load_rules(competition.rules).team.level
-    tree = await load_tree(session)
-    team_ids = tree.at_level(level)
-    rows = (
-        await session.execute(
-            select(TeamStanding).where(
-                TeamStanding.competition_id == competition_id,
-                TeamStanding.team_id.in_(team_ids),
-                TeamStanding.participants > 0,
-            )
-        )
-    ).scalars()
-    ordered = sorted(rows, key=lambda s: (not s.ranked, -s.score, tree.name[s.team_id]))
-    out: list[TeamRow] = []
-    for i, s in enumerate(ordered):
-        rank: int | None = None
-        if s.ranked:
-            prev = out[-1] if out else None
-            rank = prev.rank if prev and prev.ranked and prev.score == s.score else i + 1
-        out.append(
-            TeamRow(
-                rank=rank,
-                team_id=s.team_id,
-                name=tree.name[s.team_id],
-                kind=tree.kind[s.team_id],
-                path=tuple(tree.path_names(s.team_id)),
-                score=s.score,
-                participants=s.participants,
-                registered=s.registered,
-                ranked=s.ranked,
-            )
-        )
-    return out
-
-
-# Practice boards live in contest.practice; re-exported for callers that look here.
-from contest.practice import (  # noqa: E402
-    PracticePeriod,
-    PracticeRankInfo,
-    PracticeRow,
-    practice_board,
-    practice_rank,
-)
-
-__all__ = [
-    "IndividualRow",
-    "PracticePeriod",
-    "PracticeRankInfo",
-    "PracticeRow",
-    "RankInfo",
-    "TeamRow",
-    "individual_rank",
-    "practice_board",
-    "practice_rank",
-    "recompute_team_standings",
-    "record_attempt_progress",
-    "refresh_team_standings",
-    "team_board",
-    "top_individuals",
-    "within_team_board",
-]

@@ -17,9 +17,9 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contest.boards import IndividualRow, TeamRow, team_board, top_individuals
 from contest.models import Competition
 from contest.rules import load_rules
-from contest.standings import IndividualRow, TeamRow, team_board, top_individuals
 from i18n import t
 from scheduler.context import Apply, JobContext, local_time, run_stamp
 from scheduler.jobs import Job, JobKind

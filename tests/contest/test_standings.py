@@ -1,19 +1,14 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contest.boards import individual_rank, team_board, top_individuals, within_team_board
 from contest.errors import ContestError
 from contest.models import CompetitionStatus, PracticeDay, Standing, TeamStanding
-from contest.standings import (
-    PracticePeriod,
-    individual_rank,
-    practice_board,
-    practice_rank,
-    team_board,
-    top_individuals,
-    within_team_board,
-)
+from contest.practice import PracticePeriod, practice_board, practice_rank
+from contest.standings import record_attempt_progress, refresh_team_standings
 from contest.teams import move_worker
 from tests.contest.helpers import T0, attempt, competition, team, worker
 
@@ -194,3 +189,34 @@ async def test_practice_boards_by_day_week_and_overall(session: AsyncSession) ->
     assert [(r.name, r.score) for r in overall] == [("乙", 17), ("甲", 11)]
     mine = await practice_rank(session, worker_id=b.id, period=PracticePeriod.WEEK, today=today)
     assert (mine.rank, mine.score, mine.total) == (2, 8, 2)
+
+
+def _team_rows(rows: list[TeamStanding]) -> list[tuple]:
+    return sorted((r.team_id, r.participants, r.registered, r.score_sum, r.score, r.ranked)
+                  for r in rows)  # fmt: skip
+
+
+@pytest.mark.parametrize("mode", ["sum", "avg_participants", "avg_registered", "top_n_avg"])
+async def test_answer_by_answer_updates_match_a_full_recompute(
+    session: AsyncSession, mode: str
+) -> None:
+    """Scores growing one answer at a time (the quiz flow) leave the team standings exactly
+    where recomputing every team from scratch puts them."""
+    c = await competition(session, team={"mode": mode, "top_n": 2, "min_participants": 2})
+    teams = [await team(session, "质量部", "一班"), await team(session, "生产部", "二班")]
+    workers = [await worker(session, f"W{i}", teams[i % 2]) for i in range(5)]
+    runs = [await attempt(session, c, w, score=0, time_s=0, finished_min=None) for w in workers]
+    for step, points in enumerate([2, 0, 3, 1.5, 0, 2]):
+        for i, run in enumerate(runs):
+            run.score += points * (i + 1) / 2
+            run.time_used_ms += 1000 * (step + 1)
+            await record_attempt_progress(session, attempt=run, clock=lambda: T0)
+            await session.commit()
+    query = select(TeamStanding).where(TeamStanding.competition_id == c.id)
+    incremental = _team_rows(list((await session.execute(query)).scalars()))
+    await refresh_team_standings(session, competition_id=c.id, clock=lambda: T0)
+    await session.commit()
+    session.expunge_all()
+    recomputed = _team_rows(list((await session.execute(query)).scalars()))
+    assert incremental == recomputed
+    assert any(row[3] > 0 for row in recomputed)
