@@ -86,3 +86,11 @@ def counts_lines(counts: dict[Any, int], label: Any, lang: str) -> list[str]:
         t("admin.count_line", lang, name=html.escape(label(key)), count=count)
         for key, count in ordered
     ]
+
+
+async def confirm_cancelled(query: CallbackQuery, lang: str) -> None:
+    """A 取消 button was pressed: acknowledge, drop the buttons, say nothing was changed."""
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.answer(t("admin.cancelled", lang))

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from cli import bank, contest, db, run, schedule
+from cli import bank, contest, db, schedule
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="QualityQuiz 质量知识竞赛")
 app.add_typer(db.app, name="db", help="Database schema (Alembic).")
@@ -15,7 +15,26 @@ app.add_typer(
 )
 app.add_typer(contest.app, name="contest", help="Competitions: create, list, open, close, export.")
 app.add_typer(schedule.app, name="schedule", help="Scheduled jobs: list, pause, resume.")
-run.register(app)
+
+
+# aiogram and matplotlib take seconds to import; only these two commands need them.
+@app.command("run")
+def run(
+    webhook: str = typer.Option(None, "--webhook", help="Public HTTPS URL for webhook mode."),
+    no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Do not run the scheduler."),
+) -> None:
+    """Run the bot: long polling by default, or webhook mode with --webhook URL."""
+    from cli.run import run_bot
+
+    run_bot(webhook=webhook, with_scheduler=not no_scheduler)
+
+
+@app.command("scheduler")
+def scheduler() -> None:
+    """Run only the scheduler and the outbox sender (when the bots run elsewhere)."""
+    from cli.run import run_scheduler_alone
+
+    run_scheduler_alone()
 
 
 @app.callback()

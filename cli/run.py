@@ -1,4 +1,7 @@
-"""``run`` (the bot, with the scheduler inside by default) and ``scheduler`` (alone)."""
+"""Wiring for ``run`` (the bot, with the scheduler inside by default) and ``scheduler``.
+
+The one place that builds the settings, engine, bot, dispatcher and scheduler together.
+"""
 
 from __future__ import annotations
 
@@ -28,30 +31,23 @@ from storage.migrate import upgrade_async
 logger = logging.getLogger("qualityquiz")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("run")(run)
-    app.command("scheduler")(scheduler)
+def run_bot(*, webhook: str | None, with_scheduler: bool) -> None:
+    """Run the bot: long polling by default, or webhook mode with ``webhook``."""
+    settings = _settings_with_token()
+    asyncio.run(_run_bot(settings, webhook=webhook, with_scheduler=with_scheduler))
 
 
-def run(
-    webhook: str = typer.Option(None, "--webhook", help="Public HTTPS URL for webhook mode."),
-    no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Do not run the scheduler."),
-) -> None:
-    """Run the bot: long polling by default, or webhook mode with --webhook URL."""
-    settings = load_settings()
-    if settings.bot_token is None:
-        typer.echo("BOT_TOKEN is not set (environment or .env)", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    asyncio.run(_run_bot(settings, webhook=webhook, with_scheduler=not no_scheduler))
-
-
-def scheduler() -> None:
+def run_scheduler_alone() -> None:
     """Run only the scheduler and the outbox sender (when the bots run elsewhere)."""
+    asyncio.run(_run_scheduler_only(_settings_with_token()))
+
+
+def _settings_with_token() -> Settings:
     settings = load_settings()
     if settings.bot_token is None:
         typer.echo("BOT_TOKEN is not set (environment or .env)", err=True)
         raise typer.Exit(EXIT_USAGE)
-    asyncio.run(_run_scheduler_only(settings))
+    return settings
 
 
 def _storage(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> BaseStorage:

@@ -21,7 +21,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin_common import OrganiserFilter, int_args, may_manage, refuse
+from bot.admin_common import OrganiserFilter, confirm_cancelled, int_args, may_manage, refuse
 from config import Settings
 from contest.competitions import get_competition
 from contest.organisers import audit
@@ -154,9 +154,7 @@ async def cancel(
 ) -> None:
     if (await state.get_data()).get("batch") == callback_data.batch:
         await state.clear()
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(t("admin.cancelled", lang))
+    await confirm_cancelled(query, lang)
 
 
 @router.message(Command(*COMMANDS), ~OrganiserFilter())

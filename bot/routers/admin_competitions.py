@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import competition_dialog
 from bot.admin_common import (
     OrganiserFilter,
+    confirm_cancelled,
     contest_error_text,
     int_args,
     may_manage,
@@ -299,9 +300,7 @@ async def save(
 @router.callback_query(CompetitionAction.filter(F.action == "cancel"), OrganiserFilter())
 async def cancel(query: CallbackQuery, state: FSMContext, lang: str) -> None:
     await state.clear()
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(t("admin.cancelled", lang))
+    await confirm_cancelled(query, lang)
 
 
 @router.message(Command(*COMMANDS), ~OrganiserFilter())

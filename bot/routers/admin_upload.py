@@ -22,7 +22,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Document, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin_common import OrganiserFilter
+from bot.admin_common import OrganiserFilter, confirm_cancelled
 from bot.competition_views import ask_save, issues_text, preview
 from bot.upload_report import render_report, row_error_text
 from config import Settings
@@ -211,9 +211,7 @@ async def on_cancel(
     if await _pending(query, callback_data, state, lang) is None:
         return
     await state.clear()
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(t("admin.cancelled", lang))
+    await confirm_cancelled(query, lang)
 
 
 @router.callback_query(UploadAction.filter(F.action == "import"), OrganiserFilter())
