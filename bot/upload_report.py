@@ -8,6 +8,7 @@ from typing import Any
 from bot.admin_common import counts_lines
 from contest.uploads import UploadCheck, UploadKind
 from i18n import t
+from quizbank.formats import RowError
 
 MAX_COUNT_LINES = 15
 
@@ -21,24 +22,9 @@ def _translate(keys: list[str], lang: str, params: dict[str, Any]) -> str | None
     return None
 
 
-def row_error_text(error: Any, lang: str) -> str:
+def row_error_text(error: RowError, lang: str) -> str:
     """ "工作表 Sheet1 第5行 [答案]: …" for a bank or a roster ``RowError`` (plain text)."""
-    describe = getattr(error, "describe", None)
-    if describe is not None:
-        return str(describe(lang))
-    params = dict(error.params or {})
-    message = _translate(
-        [f"contest.roster.error.{error.code}", f"roster.error.{error.code}",
-         f"admin.roster_error.{error.code}", f"bank.error.{error.code}"],
-        lang, {"column": error.column or "", **params},
-    ) or error.code  # fmt: skip
-    if not error.row:
-        where = t("bank.where.sheet_column" if error.column else "bank.where.sheet", lang,
-                  sheet=error.sheet or "", column=error.column or "")  # fmt: skip
-    else:
-        where = t("bank.where.cell", lang, sheet=error.sheet or "", row=error.row,
-                  column=error.column or "")  # fmt: skip
-    return f"{where}: {message}"
+    return error.describe(lang)
 
 
 def _label(section: str, key: str, lang: str) -> str:

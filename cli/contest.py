@@ -11,7 +11,7 @@ import typer
 from cli.common import EXIT_REJECTED, open_session, run_async
 from contest import competitions
 from contest import teams as teams_core
-from contest.errors import ContestError, DefinitionRejected, RosterRejected, RowError
+from contest.errors import ContestError, DefinitionRejected, RosterRejected
 from contest.export import export_results
 from contest.models import Competition
 from contest.roster import RosterReport, import_roster
@@ -33,15 +33,8 @@ def _fail(exc: ContestError) -> None:
             typer.echo(f"  {text}", err=True)
     if isinstance(exc, RosterRejected):
         for error in exc.errors:
-            typer.echo(f"  {describe_row_error(error)}", err=True)
+            typer.echo(f"  {error.describe('zh')}", err=True)
     raise typer.Exit(EXIT_REJECTED)
-
-
-def describe_row_error(error: RowError, lang: str = "zh") -> str:
-    """ "工作表 花名册 第3行 [姓名]：姓名为空。" in ``lang``."""
-    params = {"sheet": error.sheet, "row": error.row, "column": error.column}
-    where = t("contest.roster.where" if error.row else "contest.roster.where_file", lang, **params)
-    return f"{where}: {t(f'contest.roster.error.{error.code}', lang, **error.params)}"
 
 
 def _summary(key: str, competition: Competition) -> str:

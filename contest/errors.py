@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from quizbank.formats import RowError as BankRowError
 
 
 class ContestError(Exception):
@@ -36,20 +38,12 @@ class DefinitionRejected(ContestError):
         self.issues = issues
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One problem in an uploaded roster (same shape as ``quizbank.formats.RowError``).
+@dataclass(frozen=True, slots=True)
+class RowError(BankRowError):
+    """One problem in an uploaded roster: the bank's ``RowError`` with roster texts
+    (``contest.roster.error.<code>``), so reports read the same for both uploads."""
 
-    ``row`` is the row number as the spreadsheet shows it (header = 1; 0 for the whole file);
-    ``column`` is the header as written, or the Chinese name of a missing column. The text is
-    ``contest.roster.error.<code>`` in i18n.
-    """
-
-    sheet: str
-    row: int
-    column: str
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
+    catalogue: ClassVar[str] = "contest.roster.error"
 
 
 class RosterRejected(ContestError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, ClassVar
 
 from i18n import t
 
@@ -27,10 +27,12 @@ class RowError:
     column: str
     code: str
     params: dict[str, Any] = field(default_factory=dict)
+    # Where the codes are translated; other uploads (rosters) subclass with their own.
+    catalogue: ClassVar[str] = "bank.error"
 
     def message(self, lang: str | None = None) -> str:
         """What is wrong, in ``lang``."""
-        return t(f"bank.error.{self.code}", lang, **self.params)
+        return t(f"{self.catalogue}.{self.code}", lang, **self.params)
 
     def location(self, lang: str | None = None) -> str:
         """Where: "工作表 Sheet1 第5行 [答案]"."""
