@@ -65,3 +65,9 @@ class TeamCb(CallbackData, prefix="j"):
 
 class LangCb(CallbackData, prefix="l"):
     lang: str
+
+
+class PracticeBoardCb(CallbackData, prefix="pb"):
+    """A 每日一练 board: ``period`` is day, week or overall."""
+
+    period: str

@@ -12,6 +12,7 @@ from bot.callbacks import (
     LangCb,
     MenuCb,
     NextCb,
+    PracticeBoardCb,
     RegCb,
     StartCb,
     SubmitCb,
@@ -118,3 +119,15 @@ def _single(text: str, data: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[[InlineKeyboardButton(text=text, callback_data=data)]]
     )
+
+
+def practice_boards_keyboard(lang: str) -> InlineKeyboardMarkup:
+    """今日 / 本周 / 总榜 buttons under the leaderboard."""
+    builder = InlineKeyboardBuilder()
+    for period in ("day", "week", "overall"):
+        builder.button(
+            text=t(f"results.practice_button.{period}", lang),
+            callback_data=PracticeBoardCb(period=period),
+        )
+    builder.adjust(3)
+    return builder.as_markup()

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from contest.errors import ContestError
 from contest.leaderboard import Leaderboard
 from contest.models import AttemptKind, AttemptStatus, Competition
+from contest.practice import PracticeRankInfo, PracticeRow
 from contest.practice_rounds import MyResults
 from contest.quizview import Feedback, QuestionView, Summary
 from contest.rules import load_rules
@@ -248,4 +249,23 @@ def competition_lines(competitions: Iterable[Competition], lang: str) -> str:
                 attempts=rules.attempts_allowed,
             )
         )
+    return "\n".join(lines)
+
+
+def practice_board_text(
+    period: str, rows: list[PracticeRow], me: PracticeRankInfo | None, lang: str
+) -> str:
+    """A 每日一练 board (today, this week or all time) and the worker's own place."""
+    lines = [t(f"results.practice_title.{period}", lang), ""]
+    if not rows:
+        lines.append(t("results.practice_empty", lang))
+    for row in rows:
+        team = f" · {escape(row.team_name)}" if row.team_name else ""
+        lines.append(
+            t("results.practice_row", lang, rank=row.rank, name=escape(row.name or "—"),
+              team=team, score=_num(row.score), correct=row.correct, answered=row.answered)
+        )  # fmt: skip
+    if me is not None:
+        lines += ["", t("results.practice_me", lang, rank=me.rank, total=me.total,
+                        score=_num(me.score))]  # fmt: skip
     return "\n".join(lines)

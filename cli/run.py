@@ -9,6 +9,7 @@ import asyncio
 import logging
 import secrets
 from contextlib import suppress
+from urllib.parse import urlparse
 
 import typer
 from aiogram import Bot, Dispatcher
@@ -103,29 +104,37 @@ async def _run_bot(settings: Settings, *, webhook: str | None, with_scheduler: b
         await bot.session.close()
 
 
+WEBHOOK_PATH = "/webhook"
+
+
+def build_webhook_app(dp: Dispatcher, bot: Bot, *, secret: str, path: str) -> web.Application:
+    """The aiohttp app: updates at ``path``; a request without our secret token gets 401."""
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=path)
+    setup_application(app, dp, bot=bot)
+    return app
+
+
 async def _serve_webhook(settings: Settings, dp: Dispatcher, bot: Bot, url: str) -> None:
-    """aiohttp webhook server; Telegram must echo our secret token or the request is refused."""
+    """Webhook mode: Telegram posts to ``url`` and must echo the secret token we set."""
     secret = (
         settings.webhook_secret.get_secret_value()
         if settings.webhook_secret
         else secrets.token_urlsafe(32)
     )
-    path = "/webhook"
-    app = web.Application()
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=path)
-    setup_application(app, dp, bot=bot)
-    await bot.set_webhook(
-        url.rstrip("/") + path if not url.endswith(path) else url,
-        secret_token=secret,
-        drop_pending_updates=False,
-    )
+    path = urlparse(url).path.rstrip("/")
+    if not path:
+        path, url = WEBHOOK_PATH, url.rstrip("/") + WEBHOOK_PATH
+    app = build_webhook_app(dp, bot, secret=secret, path=path)
+    await bot.set_webhook(url, secret_token=secret, drop_pending_updates=False)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()
     logger.info(
-        "mode: webhook %s (listening on %s:%s)", url, settings.webhook_host, settings.webhook_port
-    )
+        "mode: webhook %s (listening on %s:%s%s)",
+        url, settings.webhook_host, settings.webhook_port, path,
+    )  # fmt: skip
     try:
         await asyncio.Event().wait()
     finally:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import MenuCb
+from bot.callbacks import MenuCb, PracticeBoardCb
 from bot.errors import Registered, install
-from bot.render import leaderboard_text, results_text
+from bot.keyboards import practice_boards_keyboard
+from bot.render import leaderboard_text, practice_board_text, results_text
 from config import Settings
 from contest.attempts import board_competition_id
 from contest.leaderboard import competition_leaderboard
 from contest.models import Worker
+from contest.practice import PracticePeriod, practice_board, practice_rank
 from contest.practice_rounds import my_results
 from i18n import t
 from storage.types import Clock
@@ -37,7 +41,9 @@ async def _board(session: AsyncSession, worker: Worker, lang: str, clock: Clock)
 async def on_rank(
     message: Message, session: AsyncSession, worker: Worker, lang: str, clock: Clock
 ) -> None:
-    await message.answer(await _board(session, worker, lang, clock))
+    await message.answer(
+        await _board(session, worker, lang, clock), reply_markup=practice_boards_keyboard(lang)
+    )
 
 
 @router.callback_query(MenuCb.filter(F.act == "rank"))
@@ -50,7 +56,31 @@ async def on_rank_button(
     bot: Bot,
 ) -> None:
     await query.answer()
-    await bot.send_message(query.from_user.id, await _board(session, worker, lang, clock))
+    await bot.send_message(
+        query.from_user.id,
+        await _board(session, worker, lang, clock),
+        reply_markup=practice_boards_keyboard(lang),
+    )
+
+
+@router.callback_query(PracticeBoardCb.filter(F.period.in_({p.value for p in PracticePeriod})))
+async def on_practice_board(
+    query: CallbackQuery,
+    callback_data: PracticeBoardCb,
+    session: AsyncSession,
+    worker: Worker,
+    lang: str,
+    clock: Clock,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    """每日一练 boards: today, this ISO week, all time (days in the configured time zone)."""
+    period = PracticePeriod(callback_data.period)
+    today = clock().astimezone(ZoneInfo(settings.timezone)).date()
+    rows = await practice_board(session, period=period, today=today, limit=10)
+    me = await practice_rank(session, worker_id=int(worker.id or 0), period=period, today=today)
+    await query.answer()
+    await bot.send_message(query.from_user.id, practice_board_text(period, rows, me, lang))
 
 
 async def _mine(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
-from contest.models import Attempt, Worker
+from contest.models import Attempt, PracticeDay, Worker
 from tests.bot.fixtures import add_bank, add_competition, add_teams, add_worker
 from tests.bot.test_quiz import answer_current, start_quiz
 from tests.fakes.chat import ChatDriver
@@ -105,3 +105,25 @@ async def test_stickers_unknown_commands_edits_and_stale_buttons_get_friendly_re
     await worker_chat.callback("zz:unknown", worker_chat.last_bot_message())
     answer = worker_chat.api.last("answerCallbackQuery")
     assert "已失效" in answer.params["text"]
+
+
+async def test_practice_boards_for_today_this_week_and_overall(
+    registered, worker_chat: ChatDriver, session_factory, session, clock
+):
+    """Boards count local days: a colleague who practised in August shows only overall."""
+    colleague = Worker(telegram_id=2002, real_name="李<四>", registered_at=clock())
+    session.add(colleague)
+    await session.flush()
+    session.add(PracticeDay(worker_id=colleague.id, day=date(2026, 8, 20), answered=5,
+                            correct=5, score=9))  # fmt: skip
+    await session.commit()
+    await practise_a_round(worker_chat, session_factory)  # Tuesday 1 September, Shanghai
+    replies = await worker_chat.send("/rank")
+    assert [b["text"] for b in replies[-1].buttons] == ["今日练习榜", "本周练习榜", "练习总榜"]
+    for label in ("今日练习榜", "本周练习榜"):
+        board = (await worker_chat.press(label))[-1].text
+        assert "李&lt;四&gt;" not in board
+        assert "1. 张三" in board and "你的排名：第 1 名（共 1 人）" in board
+    overall = (await worker_chat.press("练习总榜"))[-1].text
+    assert "李&lt;四&gt;" in overall and "9 分（答对 5/5）" in overall
+    assert "（共 2 人）" in overall
