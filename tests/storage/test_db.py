@@ -1,10 +1,12 @@
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quizbank.models import Question, QuestionSet, QuestionType
+from storage.db import create_engine
 
 
 async def test_datetimes_round_trip_as_aware_utc(session: AsyncSession) -> None:
@@ -48,9 +50,10 @@ async def test_json_columns_and_foreign_keys(session: AsyncSession) -> None:
         await session.commit()
 
 
-async def test_sqlite_runs_in_wal_mode(session: AsyncSession) -> None:
-    if session.bind.dialect.name != "sqlite":
-        pytest.skip("SQLite pragma")
-    mode = (await session.execute(text("PRAGMA journal_mode"))).scalar_one()
-    fk = (await session.execute(text("PRAGMA foreign_keys"))).scalar_one()
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'wal.db'}")
+    async with engine.connect() as conn:
+        mode = (await conn.execute(text("PRAGMA journal_mode"))).scalar_one()
+        fk = (await conn.execute(text("PRAGMA foreign_keys"))).scalar_one()
+    await engine.dispose()
     assert (mode, fk) == ("wal", 1)
