@@ -313,3 +313,25 @@ async def delete_competition(
         raise ContestError("competition_open", competition_id=competition_id)
     await session.delete(competition)
     await session.commit()
+
+
+async def set_announcement_schedule(
+    session: AsyncSession, *, competition_id: int, clock: Clock, cron: str | None
+) -> Competition:
+    """Change when leaderboards are announced (crontab in the competition's local time, or
+    None for no scheduled announcements). Unlike scoring rules this may change while open."""
+    competition = await require_competition(session, competition_id=competition_id)
+    if CompetitionStatus(competition.status) in {
+        CompetitionStatus.CLOSED,
+        CompetitionStatus.ARCHIVED,
+    }:
+        raise ContestError("not_editable", competition_id=competition_id, status=competition.status)
+    rules = load_rules(competition.rules)
+    try:
+        announce = rules.announce.model_validate(rules.announce.model_dump() | {"cron": cron})
+    except ValidationError:
+        raise ContestError("bad_cron", cron=cron or "") from None
+    competition.rules = rules.model_copy(update={"announce": announce}).model_dump(mode="json")
+    competition.updated_at = clock()
+    await session.commit()
+    return competition

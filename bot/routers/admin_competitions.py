@@ -41,6 +41,7 @@ from contest.competitions import (
     list_competitions,
     open_competition,
     parse_yaml,
+    set_announcement_schedule,
     update_competition,
 )
 from contest.errors import ContestError, DefinitionRejected
@@ -54,7 +55,8 @@ from storage.types import Clock
 
 router = Router(name=__name__)
 
-COMMANDS = ("competitions", "open", "close", "set_times", "stats", "export", "new_competition")
+COMMANDS = ("competitions", "open", "close", "set_times", "set_schedule", "stats", "export",
+            "new_competition")  # fmt: skip
 
 
 def _is_definition(message: Message) -> bool:
@@ -161,6 +163,27 @@ async def set_times(
         return
     text = await _act(session, message.from_user.id, "set_times", competition.id, clock, lang,
                       update_competition, starts_at=times[0], ends_at=times[1])  # fmt: skip
+    await message.answer(text)
+
+
+@router.message(Command("set_schedule"), OrganiserFilter())
+async def set_schedule(
+    message: Message, command: CommandObject, session: AsyncSession, lang: str,
+    settings: Settings, clock: Clock,
+) -> None:  # fmt: skip
+    """/set_schedule ID 0 18 * * * (local time) — or /set_schedule ID off."""
+    parts = (command.args or "").split(maxsplit=1)
+    competition = None
+    if len(parts) == 2 and parts[0].lstrip("#").isdigit():
+        competition = await get_competition(session, competition_id=int(parts[0].lstrip("#")))
+    if competition is None or competition.id is None:
+        await message.answer(t("admin.competitions.usage_set_schedule", lang))
+        return
+    if not await _allowed(message, session, settings, lang, competition.id):
+        return
+    cron = None if parts[1].strip().lower() in {"off", "关", "关闭"} else parts[1]
+    text = await _act(session, message.from_user.id, "set_schedule", competition.id, clock, lang,
+                      set_announcement_schedule, cron=cron)  # fmt: skip
     await message.answer(text)
 
 

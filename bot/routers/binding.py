@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.roles import is_organiser
 from config import Settings
+from contest.organisers import audit
 from i18n import t
 from scheduler.targets import BindOutcome, bind_chat, unbind_chat
 from storage.types import Clock
@@ -37,6 +38,7 @@ async def on_bind(
     if not await is_organiser(
         session, settings=settings, telegram_id=user_id, competition_id=competition_id
     ):
+        await audit(session, actor_id=user_id, action="/bind", outcome="denied", clock=clock)
         await message.answer(t("scheduler.bind.not_organiser", lang))
         return
     result = await bind_chat(
@@ -51,16 +53,24 @@ async def on_bind(
         await message.answer(t("scheduler.bind.not_found", lang, id=competition_id))
         return
     key = "bound" if result.outcome is BindOutcome.BOUND else "already"
+    detail = {"competition_id": competition_id, "chat_id": message.chat.id}
+    await audit(session, actor_id=user_id, action="bind", detail=detail, clock=clock)
     await message.answer(t(f"scheduler.bind.{key}", lang, name=escape(result.competition_name)))
 
 
 @router.message(Command("unbind"))
-async def on_unbind(message: Message, session: AsyncSession, settings: Settings, lang: str) -> None:
+async def on_unbind(
+    message: Message, session: AsyncSession, settings: Settings, lang: str, clock: Clock
+) -> None:
     assert message.from_user is not None
-    if not await is_organiser(session, settings=settings, telegram_id=message.from_user.id):
+    user_id = message.from_user.id
+    if not await is_organiser(session, settings=settings, telegram_id=user_id):
+        await audit(session, actor_id=user_id, action="/unbind", outcome="denied", clock=clock)
         await message.answer(t("scheduler.bind.not_organiser", lang))
         return
     removed = await unbind_chat(session, chat_id=message.chat.id)
+    detail = {"chat_id": message.chat.id, "removed": removed}
+    await audit(session, actor_id=user_id, action="unbind", detail=detail, clock=clock)
     if removed:
         await message.answer(t("scheduler.bind.unbound", lang, count=removed))
     else:

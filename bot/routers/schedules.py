@@ -7,6 +7,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.admin_common import refuse
 from bot.roles import is_organiser
 from config import Settings
 from contest.models import Worker
@@ -49,7 +50,7 @@ async def on_schedules(
 ) -> None:
     assert message.from_user is not None
     if not await is_organiser(session, settings=settings, telegram_id=message.from_user.id):
-        await message.answer(t("scheduler.bind.not_organiser", lang))
+        await refuse(message, session, lang=lang, clock=clock)
         return
     jobs = await list_jobs(session, settings=settings, clock=clock)
     header = t("scheduler.jobs.title", lang, tz=settings.timezone)

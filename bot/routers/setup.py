@@ -11,11 +11,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.admin_common import refuse
 from bot.roles import is_organiser
 from config import Settings
 from i18n import t
 from quizbank.formats import ImportRejected
 from quizbank.service import bank_stats, demo_bank_path, import_questions, validate_file
+from storage.types import Clock
 
 logger = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -50,12 +52,12 @@ async def offer_demo_bank(bot: Bot, session: AsyncSession, settings: Settings) -
 
 @router.message(Command("setup"))
 async def setup_status(
-    message: Message, session: AsyncSession, settings: Settings, lang: str
+    message: Message, session: AsyncSession, settings: Settings, lang: str, clock: Clock
 ) -> None:
     """Organisers see the bank's size and, when it is empty, the demo-bank button."""
     assert message.from_user is not None
     if not await is_organiser(session, settings=settings, telegram_id=message.from_user.id):
-        await message.answer(t("admin.refused", lang))
+        await refuse(message, session, lang=lang, clock=clock)
         return
     total = (await bank_stats(session)).total
     if total:

@@ -14,8 +14,9 @@ from tests.fakes.telegram import FakeTelegram
 
 ADMIN_COMMANDS = [
     "/grant 1001", "/revoke 1001", "/organisers", "/audit", "/competitions", "/open 1",
-    "/close 1", "/set_times 1 2026-09-01 09:00 2026-09-02 09:00", "/stats", "/stats 1",
-    "/export 1", "/new_competition", "/broadcast 1",
+    "/close 1", "/set_times 1 2026-09-01 09:00 2026-09-02 09:00", "/set_schedule 1 off",
+    "/stats", "/stats 1", "/export 1", "/new_competition", "/broadcast 1", "/teams",
+    "/move E1 ABC", "/setup", "/schedules",
 ]  # fmt: skip
 
 

@@ -131,6 +131,24 @@ async def test_set_times_in_local_time(
     assert "用法" in texts(await admin_chat.send("/set_times 1 tomorrow"))
 
 
+async def test_set_schedule_changes_the_announcement_cron_even_while_open(
+    admin_chat: ChatDriver, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    competition = await add_competition(session_factory, status=CompetitionStatus.OPEN)
+    sent = await admin_chat.send(f"/set_schedule {competition.id} 30 17 * * 1-5")
+    assert "公告时间已更新" in sent[0].text
+    (changed,) = await competitions(session_factory)
+    assert changed.rules["announce"]["cron"] == "30 17 * * 1-5"
+    assert "公告时间已更新" in texts(await admin_chat.send(f"/set_schedule {competition.id} off"))
+    (changed,) = await competitions(session_factory)
+    assert changed.rules["announce"]["cron"] is None
+    bad = texts(await admin_chat.send(f"/set_schedule {competition.id} every evening"))
+    assert "定时表达式「every evening」无效" in bad
+    (unchanged,) = await competitions(session_factory)
+    assert unchanged.rules["announce"]["cron"] is None
+    assert "用法" in texts(await admin_chat.send("/set_schedule"))
+
+
 async def test_stats_show_participation_per_team(
     admin_chat: ChatDriver, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -6,7 +6,7 @@ from aiogram import Bot, Dispatcher
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.models import ChatBinding
+from contest.models import AuditEntry, ChatBinding
 from tests.bot.conftest import ADMIN_ID
 from tests.fakes.chat import ChatDriver
 from tests.fakes.telegram import FakeTelegram
@@ -50,3 +50,20 @@ async def test_bind_refuses_workers_bad_ids_and_unknown_competitions(
     assert "用法" in (await admin.send("/bind abc"))[-1].text
     assert "找不到" in (await admin.send("/bind 999"))[-1].text
     assert await bindings(session) == []
+
+
+async def test_binding_actions_and_refusals_are_audited(
+    session: AsyncSession, dp: Dispatcher, bot: Bot, api: FakeTelegram
+) -> None:
+    competition = await make_competition(session, bind=None)
+    await in_group(dp, bot, api, 1001).send(f"/bind {competition.id}")
+    admin = in_group(dp, bot, api, ADMIN_ID)
+    await admin.send(f"/bind {competition.id}")
+    await admin.send("/unbind")
+    rows = (await session.execute(select(AuditEntry).order_by(AuditEntry.id))).scalars().all()
+    assert [(r.actor_id, r.action, r.outcome) for r in rows] == [
+        (1001, "/bind", "denied"),
+        (ADMIN_ID, "bind", "ok"),
+        (ADMIN_ID, "unbind", "ok"),
+    ]
+    assert rows[1].detail == {"competition_id": competition.id, "chat_id": GROUP}

@@ -33,7 +33,7 @@ async def test_organiser_sees_jobs_with_local_next_run_and_paused_state(
 
 
 async def test_workers_cannot_list_schedules(worker_chat: ChatDriver) -> None:
-    assert "只有组织者" in (await worker_chat.send("/schedules"))[-1].text
+    assert "仅限组织者" in (await worker_chat.send("/schedules"))[-1].text
 
 
 async def test_mute_unmute_and_practice_push(
