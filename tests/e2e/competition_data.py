@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -112,19 +111,34 @@ def prepare_competition(workdir: Path) -> CompetitionData:
         env=env,
         cwd=workdir,
     )
-    with sqlite3.connect(database) as db:
-        (competition_id,) = db.execute(
-            "SELECT id FROM competition WHERE name = ?", (COMPETITION_NAME,)
-        ).fetchone()
+    competition_id = _competition_id(run_cli("contest", "list", env=env, cwd=workdir).stdout)
     run_cli("contest", "open", str(competition_id), env=env, cwd=workdir)
-    with sqlite3.connect(database) as db:
-        # No CLI prints join codes yet; an organiser reads them from the admin UI or export.
-        (join_code,) = db.execute(
-            "SELECT t.join_code FROM team t JOIN team p ON t.parent_id = p.id "
-            "WHERE p.name = ? AND t.name = ?",
-            TEAM_PATH,
-        ).fetchone()
+    join_code = _join_code(run_cli("contest", "teams", env=env, cwd=workdir).stdout)
     return CompetitionData(database, int(competition_id), str(join_code), bank)
+
+
+def _competition_id(listing: str) -> int:
+    """The id from `contest list` ("id<TAB>status<TAB>start – end<TAB>name")."""
+    for line in listing.splitlines():
+        fields = line.split("\t")
+        if len(fields) == 4 and fields[3] == COMPETITION_NAME:
+            return int(fields[0])
+    raise AssertionError(f"{COMPETITION_NAME} not in `contest list`:\n{listing}")
+
+
+def _join_code(listing: str) -> str:
+    """The join code of TEAM_PATH from `contest teams` ("code<TAB>members<TAB>  kind name",
+    indented two spaces per level, parents before children) — what an organiser shares."""
+    department = None
+    for line in listing.splitlines():
+        code, _members, label = line.split("\t")
+        depth = (len(label) - len(label.lstrip(" "))) // 2
+        name = label.strip().split(" ", 1)[-1]
+        if depth == 0:
+            department = name
+        elif (department, name) == TEAM_PATH:
+            return code
+    raise AssertionError(f"{TEAM_PATH} not in `contest teams`:\n{listing}")
 
 
 def _contest_yaml(bank_name: str) -> str:
