@@ -37,7 +37,7 @@ class NewCompetition(StatesGroup):
 
 def parse_composition(text: str) -> list[dict[str, object]]:
     """ "10 单选 5 多选 5 判断" or "单选10，多选5" → composition items (empty if none)."""
-    items = []
+    items: list[dict[str, object]] = []
     for match in _ITEM.finditer(text):
         count = match.group(1) or match.group(4)
         label = match.group(2) or match.group(3)
@@ -63,7 +63,7 @@ async def cancel(message: Message, state: FSMContext, lang: str) -> None:
 
 @router.message(NewCompetition.name, F.text)
 async def got_name(message: Message, state: FSMContext, lang: str, settings: Settings) -> None:
-    name = message.text.strip()
+    name = (message.text or "").strip()
     if not name or name.startswith("/") or len(name) > 200:
         await message.answer(t("admin.dialog.ask_name", lang))
         return
@@ -74,7 +74,7 @@ async def got_name(message: Message, state: FSMContext, lang: str, settings: Set
 
 @router.message(NewCompetition.starts_at, F.text)
 async def got_start(message: Message, state: FSMContext, lang: str, settings: Settings) -> None:
-    when = parse_local(message.text, settings.timezone)
+    when = parse_local(message.text or "", settings.timezone)
     if when is None:
         await message.answer(t("admin.dialog.bad_time", lang))
         return
@@ -85,7 +85,7 @@ async def got_start(message: Message, state: FSMContext, lang: str, settings: Se
 
 @router.message(NewCompetition.ends_at, F.text)
 async def got_end(message: Message, state: FSMContext, lang: str, settings: Settings) -> None:
-    when = parse_local(message.text, settings.timezone)
+    when = parse_local(message.text or "", settings.timezone)
     data = await state.get_data()
     start = parse_local(data.get("starts_at", ""), settings.timezone)
     if when is None or start is None or when <= start:
@@ -98,7 +98,7 @@ async def got_end(message: Message, state: FSMContext, lang: str, settings: Sett
 
 @router.message(NewCompetition.composition, F.text)
 async def got_composition(message: Message, state: FSMContext, lang: str) -> None:
-    items = parse_composition(message.text)
+    items = parse_composition(message.text or "")
     if not items:
         await message.answer(t("admin.dialog.bad_composition", lang))
         return

@@ -63,10 +63,12 @@ async def show(
     """A question (with its keyboard or reply prompt) or an attempt's summary."""
     if isinstance(item, Summary):
         text = "\n\n".join(part for part in (note, summary_text(item, lang)) if part)
-        markup = after_summary_keyboard(lang, practice=item.kind == AttemptKind.PRACTICE)
+        markup: InlineKeyboardMarkup | ForceReply | None = after_summary_keyboard(
+            lang, practice=item.kind == AttemptKind.PRACTICE
+        )
         await put(bot, session, chat_id=chat_id, text=text, markup=markup, edit=edit)
         return
-    markup: InlineKeyboardMarkup | ForceReply | None = question_keyboard(item, lang)
+    markup = question_keyboard(item, lang)
     if item.qtype is QuestionType.BLANK:
         if edit is not None:  # the old message keeps the note but loses its buttons
             await put(

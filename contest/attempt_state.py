@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 
 from contest import practice_rounds as practice
 from contest.boards import individual_rank
@@ -32,7 +33,12 @@ from contest.standings import record_attempt_progress
 from quizbank.models import Question
 from storage.types import Clock
 
-TIMEOUT = {"status": AnswerStatus.TIMEOUT, "correct": False, "credit": 0.0, "score": 0.0}
+TIMEOUT: dict[str, Any] = {
+    "status": AnswerStatus.TIMEOUT,
+    "correct": False,
+    "credit": 0.0,
+    "score": 0.0,
+}
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -55,8 +61,11 @@ async def attempt_question(
     row = (
         await session.execute(
             select(AttemptQuestion, Question)
-            .join(Question, Question.id == AttemptQuestion.question_id)
-            .where(AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == position)
+            .join(Question, col(Question.id) == col(AttemptQuestion.question_id))
+            .where(
+                col(AttemptQuestion.attempt_id) == attempt_id,
+                col(AttemptQuestion.position) == position,
+            )
             .execution_options(populate_existing=True)
         )
     ).one()
@@ -117,7 +126,7 @@ async def present(
         set_committed_value(aq, "deadline_at", question_deadline(attempt, rules, now))
         await session.execute(
             update(AttemptQuestion)
-            .where(AttemptQuestion.id == aq.id, AttemptQuestion.presented_at.is_(None))
+            .where(col(AttemptQuestion.id) == aq.id, col(AttemptQuestion.presented_at).is_(None))
             .values(presented_at=aq.presented_at, deadline_at=aq.deadline_at)
         )
         if attempt.kind == AttemptKind.PRACTICE:  # what practice prefers not to repeat
@@ -177,19 +186,21 @@ async def record(
     """The one conditional write that makes an answer count once; then the attempt totals."""
     result = await session.execute(
         update(AttemptQuestion)
-        .where(AttemptQuestion.id == aq.id, AttemptQuestion.status == AnswerStatus.PENDING)
+        .where(
+            col(AttemptQuestion.id) == aq.id, col(AttemptQuestion.status) == AnswerStatus.PENDING
+        )
         .values(answered_at=now, response=response, elapsed_ms=elapsed_ms, **values)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False  # a double tap or a replay was first: nothing was written
     await session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt.id)
+        .where(col(Attempt.id) == attempt.id)
         .values(
             current_position=aq.position + 1,
-            score=Attempt.score + values["score"],
-            correct_count=Attempt.correct_count + (1 if values["correct"] else 0),
-            time_used_ms=Attempt.time_used_ms + elapsed_ms,
+            score=col(Attempt.score) + values["score"],
+            correct_count=col(Attempt.correct_count) + (1 if values["correct"] else 0),
+            time_used_ms=col(Attempt.time_used_ms) + elapsed_ms,
         )
     )
     await session.refresh(attempt)
@@ -203,14 +214,14 @@ async def finish(
     await session.execute(
         update(AttemptQuestion)
         .where(
-            AttemptQuestion.attempt_id == attempt.id,
-            AttemptQuestion.status == AnswerStatus.PENDING,
+            col(AttemptQuestion.attempt_id) == attempt.id,
+            col(AttemptQuestion.status) == AnswerStatus.PENDING,
         )
         .values(**TIMEOUT)
     )
     result = await session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.ACTIVE)
+        .where(col(Attempt.id) == attempt.id, col(Attempt.status) == AttemptStatus.ACTIVE)
         .values(status=status, finished_at=now, current_position=attempt.question_count)
     )
     await session.refresh(attempt)
@@ -251,7 +262,7 @@ async def expire_overdue(session: AsyncSession, *, clock: Clock) -> int:
     overdue = (
         await session.execute(
             select(Attempt).where(
-                Attempt.status == AttemptStatus.ACTIVE, Attempt.deadline_at <= now
+                col(Attempt.status) == AttemptStatus.ACTIVE, col(Attempt.deadline_at) <= now
             )
         )
     ).scalars()
@@ -270,8 +281,8 @@ async def active_attempt(
     attempt = (
         await session.execute(
             select(Attempt)
-            .where(Attempt.worker_id == worker_id, Attempt.status == AttemptStatus.ACTIVE)
-            .order_by(Attempt.id.desc())
+            .where(col(Attempt.worker_id) == worker_id, col(Attempt.status) == AttemptStatus.ACTIVE)
+            .order_by(col(Attempt.id).desc())
             .limit(1)
             .execution_options(populate_existing=True)
         )
@@ -321,7 +332,7 @@ async def remember_message(
     """Which chat message shows the attempt now, so a reply or later step finds it."""
     await session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt_id)
+        .where(col(Attempt.id) == attempt_id)
         .values(chat_id=chat_id, message_id=message_id)
     )
     await session.commit()

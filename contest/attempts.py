@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 
 from contest import practice_rounds as practice
 from contest.attempt_state import (
@@ -113,7 +114,7 @@ async def start_competition(
     used = await session.scalar(
         select(func.count())
         .select_from(Attempt)
-        .where(Attempt.worker_id == worker_id, Attempt.competition_id == competition_id)
+        .where(col(Attempt.worker_id) == worker_id, col(Attempt.competition_id) == competition_id)
     )
     if (used or 0) >= rules.attempts_allowed:
         raise ContestError("no_attempts_left", allowed=rules.attempts_allowed)
@@ -169,7 +170,7 @@ async def create_attempt(
     session: AsyncSession, *, attempt: Attempt, question_ids: list[int]
 ) -> None:
     """Store the attempt and its questions, each with this worker's own option order."""
-    rows = await session.execute(select(Question).where(Question.id.in_(question_ids)))
+    rows = await session.execute(select(Question).where(col(Question.id).in_(question_ids)))
     questions = {q.id: q for q in rows.scalars()}
     rng = random.Random(attempt.seed)
     attempt.question_count = len(question_ids)
@@ -214,7 +215,9 @@ async def toggle_option(
     set_committed_value(aq, "selection", sorted(set(aq.selection) ^ {option}))
     await session.execute(
         update(AttemptQuestion)
-        .where(AttemptQuestion.id == aq.id, AttemptQuestion.status == AnswerStatus.PENDING)
+        .where(
+            col(AttemptQuestion.id) == aq.id, col(AttemptQuestion.status) == AnswerStatus.PENDING
+        )
         .values(selection=aq.selection)
     )
     competition, rules = await competition_rules(session, attempt)
@@ -374,11 +377,11 @@ async def board_competition_id(session: AsyncSession, *, clock: Clock) -> int | 
     if open_now:
         return open_now[0].id
     return await session.scalar(
-        select(Competition.id)
+        select(col(Competition.id))
         .where(
-            Competition.status.in_([CompetitionStatus.OPEN, CompetitionStatus.CLOSED]),
-            Competition.starts_at <= now,
+            col(Competition.status).in_([CompetitionStatus.OPEN, CompetitionStatus.CLOSED]),
+            col(Competition.starts_at) <= now,
         )
-        .order_by(Competition.ends_at.desc())
+        .order_by(col(Competition.ends_at).desc())
         .limit(1)
     )

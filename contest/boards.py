@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import Competition, Standing, Team, TeamStanding, Worker
@@ -70,7 +71,7 @@ class TeamRow:
 
 
 def _individual_order(table: Any = Standing) -> list[ColumnElement[Any]]:
-    c = table if table is Standing else table.c
+    c: Any = table if table is Standing else table.c
     return [
         c.score.desc(),
         c.time_used_ms.asc(),
@@ -85,15 +86,16 @@ def _ties(a: Any, b: Any) -> bool:
 
 def _same_score_ahead(me: Standing) -> ColumnElement[bool]:
     """Rows with my score that beat me on time, then on finish (unfinished = latest)."""
+    earlier: ColumnElement[bool]
     if me.finished_at is None:
-        earlier = Standing.finished_at.is_not(None)
+        earlier = col(Standing.finished_at).is_not(None)
     else:
-        earlier = Standing.finished_at < me.finished_at
+        earlier = col(Standing.finished_at) < me.finished_at
     return and_(
-        Standing.score == me.score,
+        col(Standing.score) == me.score,
         or_(
-            Standing.time_used_ms < me.time_used_ms,
-            and_(Standing.time_used_ms == me.time_used_ms, earlier),
+            col(Standing.time_used_ms) < me.time_used_ms,
+            and_(col(Standing.time_used_ms) == me.time_used_ms, earlier),
         ),
     )
 
@@ -105,12 +107,12 @@ async def individual_rank(
     me = await session.get(Standing, (competition_id, worker_id))
     if me is None:
         return None
-    in_comp = Standing.competition_id == competition_id
+    in_comp = col(Standing.competition_id) == competition_id
     count = func.count()
-    above = select(count).select_from(Standing).where(in_comp, Standing.score > me.score)
+    above = select(count).select_from(Standing).where(in_comp, col(Standing.score) > me.score)
     level = select(count).select_from(Standing).where(in_comp, _same_score_ahead(me))
     total = select(count).select_from(Standing).where(in_comp)
-    next_up = select(func.min(Standing.score)).where(in_comp, Standing.score > me.score)
+    next_up = select(func.min(col(Standing.score))).where(in_comp, col(Standing.score) > me.score)
     row = (
         await session.execute(
             select(
@@ -165,7 +167,7 @@ def _individual_query(
     """Ranked standings; the limit applies before the joins so only those rows are joined."""
     inner = (
         select(Standing)
-        .where(Standing.competition_id == competition_id, *filters)
+        .where(col(Standing.competition_id) == competition_id, *filters)
         .order_by(*_individual_order())
         .limit(limit)
         .subquery()
@@ -173,16 +175,16 @@ def _individual_query(
     return (
         select(
             inner.c.worker_id,
-            Worker.real_name.label("name"),
+            col(Worker.real_name).label("name"),
             inner.c.team_id,
-            Team.name.label("team_name"),
+            col(Team.name).label("team_name"),
             inner.c.score,
             inner.c.correct_count,
             inner.c.time_used_ms,
             inner.c.finished_at,
         )
-        .join(Worker, Worker.id == inner.c.worker_id)
-        .outerjoin(Team, Team.id == inner.c.team_id)
+        .join(Worker, col(Worker.id) == inner.c.worker_id)
+        .outerjoin(Team, col(Team.id) == inner.c.team_id)
         .order_by(*_individual_order(inner))
     )
 
@@ -196,14 +198,14 @@ async def top_individuals(
         # Find the score of the limit-th place on the index first, so the full ordering (mixed
         # directions, which no index serves on both backends) only sorts the rows at or above it.
         threshold = await session.scalar(
-            select(Standing.score)
-            .where(Standing.competition_id == competition_id)
-            .order_by(Standing.score.desc())
+            select(col(Standing.score))
+            .where(col(Standing.competition_id) == competition_id)
+            .order_by(col(Standing.score).desc())
             .offset(max(limit - 1, 0))
             .limit(1)
         )
         if threshold is not None:
-            filters.append(Standing.score >= threshold)
+            filters.append(col(Standing.score) >= threshold)
     query = _individual_query(competition_id, *filters, limit=limit)
     return _individual_rows((await session.execute(query)).all())
 
@@ -215,7 +217,7 @@ async def within_team_board(
     tree = await load_tree(session)
     if team_id not in tree.parent:
         raise ContestError("team_not_found", team_id=team_id)
-    members = Standing.team_id.in_(tree.descendants(team_id))
+    members = col(Standing.team_id).in_(tree.descendants(team_id))
     query = _individual_query(competition_id, members, limit=limit)
     return _individual_rows((await session.execute(query)).all())
 
@@ -240,9 +242,9 @@ async def team_board(
     rows = (
         await session.execute(
             select(TeamStanding).where(
-                TeamStanding.competition_id == competition_id,
-                TeamStanding.team_id.in_(team_ids),
-                TeamStanding.participants > 0,
+                col(TeamStanding.competition_id) == competition_id,
+                col(TeamStanding.team_id).in_(team_ids),
+                col(TeamStanding.participants) > 0,
             )
         )
     ).scalars()

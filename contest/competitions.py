@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contest.errors import ContestError, DefinitionIssue, DefinitionRejected
 from contest.models import Competition, CompetitionStatus
@@ -149,9 +150,9 @@ async def require_competition(session: AsyncSession, *, competition_id: int) -> 
 async def list_competitions(
     session: AsyncSession, *, statuses: set[CompetitionStatus] | None = None
 ) -> list[Competition]:
-    stmt = select(Competition).order_by(Competition.starts_at, Competition.id)
+    stmt = select(Competition).order_by(col(Competition.starts_at), col(Competition.id))
     if statuses:
-        stmt = stmt.where(Competition.status.in_([s.value for s in statuses]))
+        stmt = stmt.where(col(Competition.status).in_([s.value for s in statuses]))
     return list((await session.execute(stmt)).scalars())
 
 
@@ -161,11 +162,11 @@ async def open_competitions(session: AsyncSession, *, clock: Clock) -> list[Comp
     stmt = (
         select(Competition)
         .where(
-            Competition.status == CompetitionStatus.OPEN,
-            Competition.starts_at <= now,
-            Competition.ends_at > now,
+            col(Competition.status) == CompetitionStatus.OPEN,
+            col(Competition.starts_at) <= now,
+            col(Competition.ends_at) > now,
         )
-        .order_by(Competition.ends_at, Competition.id)
+        .order_by(col(Competition.ends_at), col(Competition.id))
     )
     return list((await session.execute(stmt)).scalars())
 
@@ -240,7 +241,7 @@ async def sync_statuses(session: AsyncSession, *, clock: Clock) -> list[StatusCh
     """
     now = clock()
     stmt = select(Competition).where(
-        Competition.status.in_([CompetitionStatus.SCHEDULED, CompetitionStatus.OPEN])
+        col(Competition.status).in_([CompetitionStatus.SCHEDULED, CompetitionStatus.OPEN])
     )
     changes: list[StatusChange] = []
     for competition in (await session.execute(stmt)).scalars():

@@ -21,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contest.boards import team_board, top_individuals
 from contest.errors import ContestError
@@ -220,13 +221,13 @@ async def _answer_sheets(
     stats: dict[int, _QuestionStats] = {}
     stmt = (
         select(AttemptQuestion, Attempt, Question)
-        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-        .join(Question, Question.id == AttemptQuestion.question_id)
+        .join(Attempt, col(Attempt.id) == col(AttemptQuestion.attempt_id))
+        .join(Question, col(Question.id) == col(AttemptQuestion.question_id))
         .where(
-            Attempt.competition_id == competition.id,
-            Attempt.kind == AttemptKind.COMPETITION,
+            col(Attempt.competition_id) == competition.id,
+            col(Attempt.kind) == AttemptKind.COMPETITION,
         )
-        .order_by(Attempt.worker_id, Attempt.number, AttemptQuestion.position)
+        .order_by(col(Attempt.worker_id), col(Attempt.number), col(AttemptQuestion.position))
     )
     for aq, attempt, question in (await session.execute(stmt)).all():
         worker = workers.get(attempt.worker_id)
@@ -297,7 +298,7 @@ async def _participation_sheet(
     workers: dict[int | None, Worker],
 ) -> Sheet:
     """Every team at every level: registered members (roster or bot) and those who took part."""
-    stmt = select(Standing.worker_id).where(Standing.competition_id == competition.id)
+    stmt = select(col(Standing.worker_id)).where(col(Standing.competition_id) == competition.id)
     took_part = set((await session.execute(stmt)).scalars())
     registered: dict[int, int] = defaultdict(int)
     participated: dict[int, int] = defaultdict(int)
@@ -352,7 +353,7 @@ def _cell(sheet: Any, spec: Sheet, index: int, value: Any) -> Any:
 
 
 def _widths(spec: Sheet) -> list[float]:
-    widths = []
+    widths: list[float] = []
     for index, header in enumerate(spec.headers):
         longest = max([display_width(header), *(display_width(r[index]) for r in spec.rows[:5000])])
         widths.append(min(max(longest + 2, 6), MAX_WIDTH))

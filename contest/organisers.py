@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import AuditEntry, Competition, Organiser, Worker
@@ -32,7 +33,7 @@ async def find_worker_by_username(session: AsyncSession, *, username: str) -> Wo
     if not name:
         return None
     query = select(Worker).where(
-        func.lower(Worker.username) == name, Worker.telegram_id.is_not(None)
+        func.lower(col(Worker.username)) == name, col(Worker.telegram_id).is_not(None)
     )
     return (await session.execute(query.limit(1))).scalar_one_or_none()
 
@@ -43,10 +44,10 @@ async def _check_competition(session: AsyncSession, competition_id: int | None) 
 
 
 def _scope(telegram_id: int, competition_id: int | None) -> Any:
-    query = select(Organiser).where(Organiser.telegram_id == telegram_id)
+    query = select(Organiser).where(col(Organiser.telegram_id) == telegram_id)
     if competition_id is None:
-        return query.where(Organiser.competition_id.is_(None))
-    return query.where(Organiser.competition_id == competition_id)
+        return query.where(col(Organiser.competition_id).is_(None))
+    return query.where(col(Organiser.competition_id) == competition_id)
 
 
 async def grant_organiser(
@@ -77,9 +78,9 @@ async def revoke_organiser(
     session: AsyncSession, *, telegram_id: int, competition_id: int | None = None
 ) -> int:
     """Remove the grant(s); without ``competition_id`` every grant of that user goes. Commits."""
-    query = select(Organiser).where(Organiser.telegram_id == telegram_id)
+    query = select(Organiser).where(col(Organiser.telegram_id) == telegram_id)
     if competition_id is not None:
-        query = query.where(Organiser.competition_id == competition_id)
+        query = query.where(col(Organiser.competition_id) == competition_id)
     rows = list((await session.execute(query)).scalars())
     for row in rows:
         await session.delete(row)
@@ -89,7 +90,7 @@ async def revoke_organiser(
 
 async def list_organisers(session: AsyncSession) -> Sequence[Organiser]:
     query = select(Organiser).order_by(
-        Organiser.telegram_id, Organiser.competition_id.asc().nulls_first()
+        col(Organiser.telegram_id), col(Organiser.competition_id).asc().nulls_first()
     )
     return list((await session.execute(query)).scalars())
 
@@ -121,7 +122,9 @@ async def audit(
 
 
 async def latest_audit(session: AsyncSession, *, limit: int = 20) -> Sequence[AuditEntry]:
-    query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    query = select(AuditEntry).order_by(
+        col(AuditEntry.created_at).desc(), col(AuditEntry.id).desc()
+    )
     return list((await session.execute(query.limit(limit))).scalars())
 
 
@@ -130,9 +133,10 @@ async def has_grant(
 ) -> bool:
     """A global grant, or (with ``competition_id``) a grant for that competition; with no
     competition given, a grant for any competition counts."""
-    query = select(Organiser.id).where(Organiser.telegram_id == telegram_id)
+    query = select(col(Organiser.id)).where(col(Organiser.telegram_id) == telegram_id)
     if competition_id is not None:
         query = query.where(
-            (Organiser.competition_id.is_(None)) | (Organiser.competition_id == competition_id)
+            (col(Organiser.competition_id).is_(None))
+            | (col(Organiser.competition_id) == competition_id)
         )
     return (await session.execute(query.limit(1))).first() is not None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contest.models import Attempt, AttemptKind, Team, Worker
 
@@ -35,16 +36,16 @@ async def participation_by_team(
     Workers without a team are counted under ``team_id=None``. Sorted by rate, then name.
     """
     took_part = (
-        select(distinct(Attempt.worker_id))
-        .where(Attempt.competition_id == competition_id)
-        .where(Attempt.kind == AttemptKind.COMPETITION)
+        select(distinct(col(Attempt.worker_id)))
+        .where(col(Attempt.competition_id) == competition_id)
+        .where(col(Attempt.kind) == AttemptKind.COMPETITION)
     )
-    registered = func.count(Worker.id).filter(Worker.telegram_id.is_not(None))
-    started = func.count(Worker.id).filter(Worker.id.in_(took_part))
+    registered = func.count(col(Worker.id)).filter(col(Worker.telegram_id).is_not(None))
+    started = func.count(col(Worker.id)).filter(col(Worker.id).in_(took_part))
     query = (
-        select(Worker.team_id, Team.name, registered, started)
-        .outerjoin(Team, Team.id == Worker.team_id)
-        .group_by(Worker.team_id, Team.name)
+        select(col(Worker.team_id), col(Team.name), registered, started)
+        .outerjoin(Team, col(Team.id) == col(Worker.team_id))
+        .group_by(col(Worker.team_id), col(Team.name))
     )
     rows = [
         TeamParticipation(team_id, name or "", int(reg), int(part))
@@ -56,8 +57,10 @@ async def participation_by_team(
 async def broadcast_recipients(session: AsyncSession) -> list[int]:
     """Chat ids of every registered worker who has not blocked the bot."""
     query = (
-        select(Worker.telegram_id)
-        .where(Worker.telegram_id.is_not(None), Worker.active.is_(True))
-        .order_by(Worker.telegram_id)
+        select(col(Worker.telegram_id))
+        .where(col(Worker.telegram_id).is_not(None), col(Worker.active).is_(True))
+        .order_by(col(Worker.telegram_id))
     )
-    return [int(chat_id) for chat_id in (await session.execute(query)).scalars()]
+    return [
+        int(chat_id) for chat_id in (await session.execute(query)).scalars() if chat_id is not None
+    ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contest.models import PracticeDay, Team, Worker
 
@@ -42,23 +43,23 @@ class PracticeRankInfo:
 def _period_filter(period: PracticePeriod, today: date) -> list[ColumnElement[bool]]:
     period = PracticePeriod(period)
     if period is PracticePeriod.DAY:
-        return [PracticeDay.day == today]
+        return [col(PracticeDay.day) == today]
     if period is PracticePeriod.WEEK:
         monday = today - timedelta(days=today.weekday())
-        return [PracticeDay.day >= monday, PracticeDay.day <= today]
+        return [col(PracticeDay.day) >= monday, col(PracticeDay.day) <= today]
     return []
 
 
 def _practice_totals(period: PracticePeriod, today: date) -> Any:
     return (
         select(
-            PracticeDay.worker_id,
-            func.sum(PracticeDay.score).label("score"),
-            func.sum(PracticeDay.answered).label("answered"),
-            func.sum(PracticeDay.correct).label("correct"),
+            col(PracticeDay.worker_id),
+            func.sum(col(PracticeDay.score)).label("score"),
+            func.sum(col(PracticeDay.answered)).label("answered"),
+            func.sum(col(PracticeDay.correct)).label("correct"),
         )
         .where(*_period_filter(period, today))
-        .group_by(PracticeDay.worker_id)
+        .group_by(col(PracticeDay.worker_id))
         .subquery()
     )
 
@@ -70,9 +71,9 @@ async def practice_board(
     totals = _practice_totals(period, today)
     rows = (
         await session.execute(
-            select(totals, Worker.real_name, Team.name.label("team_name"))
-            .join(Worker, Worker.id == totals.c.worker_id)
-            .outerjoin(Team, Team.id == Worker.team_id)
+            select(totals, col(Worker.real_name), col(Team.name).label("team_name"))
+            .join(Worker, col(Worker.id) == totals.c.worker_id)
+            .outerjoin(Team, col(Team.id) == col(Worker.team_id))
             .order_by(totals.c.score.desc(), totals.c.correct.desc(), totals.c.worker_id)
             .limit(limit)
         )

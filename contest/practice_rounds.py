@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import (
@@ -46,15 +47,15 @@ async def load_candidates(
     session: AsyncSession, *, sets: Sequence[str] = (), categories: Sequence[str] = ()
 ) -> list[Candidate]:
     """Active questions as drawing candidates, optionally from named sets and categories."""
-    query = select(Question.id, Question.type, Question.category, Question.difficulty).where(
-        Question.active.is_(True)
-    )
+    query = select(
+        col(Question.id), col(Question.type), col(Question.category), col(Question.difficulty)
+    ).where(col(Question.active).is_(True))
     if sets:
-        query = query.join(QuestionSet, QuestionSet.id == Question.set_id).where(
-            QuestionSet.name.in_(sets)
+        query = query.join(QuestionSet, col(QuestionSet.id) == col(Question.set_id)).where(
+            col(QuestionSet.name).in_(sets)
         )
     if categories:
-        query = query.where(Question.category.in_(categories))
+        query = query.where(col(Question.category).in_(categories))
     rows = (await session.execute(query)).all()
     return [
         Candidate(id=r[0], type=QuestionType(r[1]), category=r[2], difficulty=r[3]) for r in rows
@@ -68,8 +69,8 @@ async def practice_draw(
     seed = random.SystemRandom().randrange(2**31) if seed is None else seed
     candidates = await load_candidates(session)
     seen_rows = await session.execute(
-        select(QuestionSeen.question_id, QuestionSeen.seen_at).where(
-            QuestionSeen.worker_id == worker_id
+        select(col(QuestionSeen.question_id), col(QuestionSeen.seen_at)).where(
+            col(QuestionSeen.worker_id) == worker_id
         )
     )
     seen = {question_id: seen_at for question_id, seen_at in seen_rows.all()}
@@ -166,10 +167,12 @@ async def my_results(
 ) -> MyResults:
     rows = (
         await session.execute(
-            select(Attempt, Competition.name, Competition.timezone)
-            .join(Competition, Competition.id == Attempt.competition_id)
-            .where(Attempt.worker_id == worker_id, Attempt.kind == AttemptKind.COMPETITION)
-            .order_by(Attempt.started_at.desc())
+            select(Attempt, col(Competition.name), col(Competition.timezone))
+            .join(Competition, col(Competition.id) == col(Attempt.competition_id))
+            .where(
+                col(Attempt.worker_id) == worker_id, col(Attempt.kind) == AttemptKind.COMPETITION
+            )
+            .order_by(col(Attempt.started_at).desc())
             .limit(limit)
         )
     ).all()
@@ -190,10 +193,10 @@ async def my_results(
     totals = (
         await session.execute(
             select(
-                func.coalesce(func.sum(PracticeDay.answered), 0),
-                func.coalesce(func.sum(PracticeDay.correct), 0),
+                func.coalesce(func.sum(col(PracticeDay.answered)), 0),
+                func.coalesce(func.sum(col(PracticeDay.correct)), 0),
                 func.count(),
-            ).where(PracticeDay.worker_id == worker_id)
+            ).where(col(PracticeDay.worker_id) == worker_id)
         )
     ).one()
     today = await session.get(PracticeDay, (worker_id, local_day(now, tz)))

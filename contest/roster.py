@@ -19,6 +19,7 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contest.errors import RosterRejected, RowError
 from contest.models import Team, Worker
@@ -298,7 +299,7 @@ async def import_roster(
 
 
 async def _count_teams(session: AsyncSession) -> int:
-    return len((await session.execute(select(Team.id))).all())
+    return len((await session.execute(select(col(Team.id)))).all())
 
 
 async def _existing_workers(session: AsyncSession, entries: list[RosterEntry]) -> dict[str, Worker]:
@@ -307,14 +308,16 @@ async def _existing_workers(session: AsyncSession, entries: list[RosterEntry]) -
     numbers = [e.employee_no for e in entries]
     found = {
         w.employee_no: w
-        for w in (await session.execute(select(Worker).where(Worker.employee_no.in_(numbers))))
+        for w in (await session.execute(select(Worker).where(col(Worker.employee_no).in_(numbers))))
         .scalars()
         .all()
         if w.employee_no
     }
     ids = {e.telegram_id: e for e in entries if e.telegram_id and e.employee_no not in found}
     if ids:
-        stmt = select(Worker).where(Worker.telegram_id.in_(ids), Worker.employee_no.is_(None))
+        stmt = select(Worker).where(
+            col(Worker.telegram_id).in_(ids), col(Worker.employee_no).is_(None)
+        )
         for worker in (await session.execute(stmt)).scalars():
             assert worker.telegram_id is not None
             found[ids[worker.telegram_id].employee_no] = worker
@@ -332,7 +335,7 @@ async def _conflicts(
     wanted = {e.telegram_id: e for e in entries if e.telegram_id}
     if not wanted:
         return []
-    stmt = select(Worker).where(Worker.telegram_id.in_(wanted))
+    stmt = select(Worker).where(col(Worker.telegram_id).in_(wanted))
     owners = {w.telegram_id: w for w in (await session.execute(stmt)).scalars()}
     errors: list[RowError] = []
     for telegram_id, entry in sorted(wanted.items(), key=lambda item: item[1].row):
@@ -368,4 +371,4 @@ async def match_roster_worker(session: AsyncSession, *, employee_no: str) -> Wor
     number = normalize_employee_no(employee_no)
     if not number:
         return None
-    return (await session.execute(select(Worker).where(Worker.employee_no == number))).scalar()
+    return (await session.execute(select(Worker).where(col(Worker.employee_no) == number))).scalar()

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import (
@@ -69,7 +70,7 @@ async def record_attempt_progress(
     )
     delta = round(counted.score, SCORE_DIGITS) - (old.score if old is not None else 0.0)
     await _update_teams(
-        session, competition_id=competition.id, rules=rules, new_standing=old is None,
+        session, competition_id=attempt.competition_id, rules=rules, new_standing=old is None,
         old_team=old_team, new_team=worker.team_id, delta=delta, now=now,
     )  # fmt: skip
     return await session.get(Standing, (competition.id, worker.id), populate_existing=True)
@@ -122,10 +123,10 @@ async def _shift_team_sums(
             await session.execute(
                 select(TeamStanding)
                 .where(
-                    TeamStanding.competition_id == competition_id,
-                    TeamStanding.team_id.in_(team_ids),
+                    col(TeamStanding.competition_id) == competition_id,
+                    col(TeamStanding.team_id).in_(team_ids),
                 )
-                .order_by(TeamStanding.team_id)
+                .order_by(col(TeamStanding.team_id))
                 .with_for_update()  # same lock order as the full recompute
                 .execution_options(populate_existing=True)
             )
@@ -152,9 +153,9 @@ async def _counted_attempt(
         (
             await session.execute(
                 select(Attempt).where(
-                    Attempt.worker_id == attempt.worker_id,
-                    Attempt.competition_id == attempt.competition_id,
-                    Attempt.kind == AttemptKind.COMPETITION,
+                    col(Attempt.worker_id) == attempt.worker_id,
+                    col(Attempt.competition_id) == attempt.competition_id,
+                    col(Attempt.kind) == AttemptKind.COMPETITION,
                 )
             )
         ).scalars()
@@ -193,9 +194,12 @@ async def recompute_team_standings(
     # Locking in id order makes two answers from one team wait for each other instead of
     # each computing from a snapshot without the other's score.
     await session.execute(
-        select(TeamStanding.team_id)
-        .where(TeamStanding.competition_id == competition_id, TeamStanding.team_id.in_(ordered))
-        .order_by(TeamStanding.team_id)
+        select(col(TeamStanding.team_id))
+        .where(
+            col(TeamStanding.competition_id) == competition_id,
+            col(TeamStanding.team_id).in_(ordered),
+        )
+        .order_by(col(TeamStanding.team_id))
         .with_for_update()
     )
     # Deepest first: a parent adds up its children's fresh totals instead of re-reading
@@ -205,8 +209,9 @@ async def recompute_team_standings(
         direct = list(
             (
                 await session.execute(
-                    select(Standing.score).where(
-                        Standing.competition_id == competition_id, Standing.team_id == team_id
+                    select(col(Standing.score)).where(
+                        col(Standing.competition_id) == competition_id,
+                        col(Standing.team_id) == team_id,
                     )
                 )
             ).scalars()
@@ -215,18 +220,18 @@ async def recompute_team_standings(
         below = (
             await session.execute(
                 select(
-                    func.coalesce(func.sum(TeamStanding.participants), 0),
-                    func.coalesce(func.sum(TeamStanding.score_sum), 0.0),
+                    func.coalesce(func.sum(col(TeamStanding.participants)), 0),
+                    func.coalesce(func.sum(col(TeamStanding.score_sum)), 0.0),
                 ).where(
-                    TeamStanding.competition_id == competition_id,
-                    TeamStanding.team_id.in_(children),
+                    col(TeamStanding.competition_id) == competition_id,
+                    col(TeamStanding.team_id).in_(children),
                 )
             )
         ).one()
         participants = len(direct) + int(below[0])
         score_sum = round(sum(direct) + float(below[1]), SCORE_DIGITS)
         registered = await session.scalar(
-            select(func.count()).select_from(Worker).where(Worker.team_id.in_(members))
+            select(func.count()).select_from(Worker).where(col(Worker.team_id).in_(members))
         )
         score, ranked = await _team_score(
             session, competition_id, rules, members, participants, score_sum, registered or 0
@@ -261,9 +266,12 @@ async def _team_score(
         scores = list(
             (
                 await session.execute(
-                    select(Standing.score)
-                    .where(Standing.competition_id == competition_id, Standing.team_id.in_(members))
-                    .order_by(Standing.score.desc())
+                    select(col(Standing.score))
+                    .where(
+                        col(Standing.competition_id) == competition_id,
+                        col(Standing.team_id).in_(members),
+                    )
+                    .order_by(col(Standing.score).desc())
                     .limit(rules.team.top_n)
                 )
             ).scalars()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import Competition, CompetitionStatus, Standing, Team, Worker
@@ -49,8 +50,10 @@ async def create_team(
 
 async def _child(session: AsyncSession, *, parent_id: int | None, name: str) -> Team | None:
     # "parent_id = NULL" never matches in SQL, hence is_() for top-level teams.
-    parent = Team.parent_id.is_(None) if parent_id is None else Team.parent_id == parent_id
-    return (await session.execute(select(Team).where(parent, Team.name == name))).scalar()
+    parent = (
+        col(Team.parent_id).is_(None) if parent_id is None else col(Team.parent_id) == parent_id
+    )
+    return (await session.execute(select(Team).where(parent, col(Team.name) == name))).scalar()
 
 
 async def ensure_team_path(session: AsyncSession, *, path: list[tuple[str, str]]) -> Team:
@@ -76,11 +79,11 @@ async def get_team(session: AsyncSession, *, team_id: int) -> Team | None:
 
 
 async def get_team_by_join_code(session: AsyncSession, *, join_code: str) -> Team | None:
-    return (await session.execute(select(Team).where(Team.join_code == join_code))).scalar()
+    return (await session.execute(select(Team).where(col(Team.join_code) == join_code))).scalar()
 
 
 async def list_teams(session: AsyncSession) -> list[Team]:
-    return list((await session.execute(select(Team).order_by(Team.id))).scalars())
+    return list((await session.execute(select(Team).order_by(col(Team.id)))).scalars())
 
 
 async def descendants(session: AsyncSession, *, team_id: int) -> list[int]:
@@ -94,8 +97,8 @@ async def team_path_names(session: AsyncSession, *, team_id: int) -> list[str]:
 
 
 async def open_competition_ids(session: AsyncSession) -> list[int]:
-    stmt = select(Competition.id).where(Competition.status == CompetitionStatus.OPEN)
-    return list((await session.execute(stmt)).scalars())
+    stmt = select(col(Competition.id)).where(col(Competition.status) == CompetitionStatus.OPEN)
+    return [cid for cid in (await session.execute(stmt)).scalars() if cid is not None]
 
 
 async def move_worker(
@@ -186,17 +189,20 @@ async def team_overview(session: AsyncSession) -> list[TeamLine]:
     """Every team in tree order (parents before children) with its registered members."""
     tree = await load_tree(session)
     teams = {team.id: team for team in await list_teams(session)}
-    counts = dict(
+    counts: dict[int | None, int] = dict(
         (
             await session.execute(
-                select(Worker.team_id, func.count())
-                .where(Worker.team_id.is_not(None))
-                .group_by(Worker.team_id)
+                select(col(Worker.team_id), func.count())
+                .where(col(Worker.team_id).is_not(None))
+                .group_by(col(Worker.team_id))
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     lines = []
     for team_id, team in teams.items():
+        assert team_id is not None
         path = tree.path_names(team_id)
         lines.append(
             TeamLine(
@@ -212,7 +218,9 @@ async def find_worker(session: AsyncSession, *, ref: str) -> Worker | None:
     if ref.startswith("@"):
         query = select(Worker).where(func.lower(Worker.username) == ref[1:].lower())
     elif ref.isdigit():
-        query = select(Worker).where((Worker.employee_no == ref) | (Worker.telegram_id == int(ref)))
+        query = select(Worker).where(
+            (col(Worker.employee_no) == ref) | (col(Worker.telegram_id) == int(ref))
+        )
     else:
-        query = select(Worker).where(Worker.employee_no == ref)
+        query = select(Worker).where(col(Worker.employee_no) == ref)
     return (await session.execute(query.limit(1))).scalars().first()

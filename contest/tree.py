@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contest.models import Team
 from contest.rules import LEAF_LEVEL
@@ -57,7 +58,11 @@ class TeamTree:
 
 
 async def load_tree(session: AsyncSession) -> TeamTree:
-    rows = (await session.execute(select(Team.id, Team.parent_id, Team.kind, Team.name))).all()
+    rows = (
+        await session.execute(
+            select(col(Team.id), col(Team.parent_id), col(Team.kind), col(Team.name))
+        )
+    ).all()
     return TeamTree(
         parent={r.id: r.parent_id for r in rows},
         kind={r.id: r.kind for r in rows},

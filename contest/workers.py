@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import Team, Worker
@@ -56,7 +57,7 @@ def clean_employee_no(text: str) -> str:
 
 async def get_worker(session: AsyncSession, *, telegram_id: int) -> Worker | None:
     return (
-        await session.execute(select(Worker).where(Worker.telegram_id == telegram_id))
+        await session.execute(select(Worker).where(col(Worker.telegram_id) == telegram_id))
     ).scalar_one_or_none()
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contest.boards import IndividualRow, TeamRow, team_board, top_individuals
 from contest.models import Competition
@@ -51,7 +52,7 @@ async def previous_ranks(
     session: AsyncSession, *, competition_id: int
 ) -> dict[tuple[str, int], int]:
     rows = await session.execute(
-        select(AnnouncedRank).where(AnnouncedRank.competition_id == competition_id)
+        select(AnnouncedRank).where(col(AnnouncedRank.competition_id) == competition_id)
     )
     return {(r.board, r.entity_id): r.rank for r in rows.scalars()}
 
@@ -61,7 +62,7 @@ async def save_ranks(
 ) -> None:
     """Replace the remembered ranks with this announcement's (flushes, does not commit)."""
     await session.execute(
-        delete(AnnouncedRank).where(AnnouncedRank.competition_id == competition_id)
+        delete(AnnouncedRank).where(col(AnnouncedRank.competition_id) == competition_id)
     )
     rows = [(INDIVIDUAL, r.worker_id, r.rank) for r in board.individuals]
     rows += [(TEAM, r.team_id, r.rank) for r in board.teams if r.rank is not None]
@@ -213,10 +214,12 @@ async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> App
         competition = await session.get(Competition, job.competition_id)
         if competition is None:
             return None
+        competition_id = competition.id
+        assert competition_id is not None
         top_n = load_rules(competition.rules).announce.top_n
-        board = await load_board(session, competition_id=competition.id)
-        previous = await previous_ranks(session, competition_id=competition.id)
-        chats = await bound_chats(session, competition_id=competition.id)
+        board = await load_board(session, competition_id=competition_id)
+        previous = await previous_ranks(session, competition_id=competition_id)
+        chats = await bound_chats(session, competition_id=competition_id)
     text = announcement_text(
         competition, board, previous, when=when, final=final, top_n=top_n, lang=lang
     )
@@ -249,7 +252,7 @@ async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> App
                 text=text,
                 clock=ctx.clock,
             )
-        await save_ranks(session, competition_id=competition.id, board=board, when=when)
+        await save_ranks(session, competition_id=competition_id, board=board, when=when)
         return f"queued:{len(chats)}"
 
     return apply

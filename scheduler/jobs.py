@@ -23,6 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from config import Settings
 from contest.models import Competition, CompetitionStatus
@@ -155,8 +156,8 @@ async def derive_jobs(
     live = (CompetitionStatus.SCHEDULED, CompetitionStatus.OPEN, CompetitionStatus.CLOSED)
     query = (
         select(Competition)
-        .where(Competition.status.in_(live), Competition.ends_at >= horizon)
-        .order_by(Competition.id)
+        .where(col(Competition.status).in_(live), col(Competition.ends_at) >= horizon)
+        .order_by(col(Competition.id))
     )
     jobs = global_jobs(settings)
     for competition in (await session.execute(query)).scalars():
@@ -190,7 +191,7 @@ def next_run(job: Job, *, now: datetime) -> datetime | None:
 
 
 async def paused_keys(session: AsyncSession) -> set[str]:
-    return set((await session.execute(select(JobPause.job_key))).scalars())
+    return set((await session.execute(select(col(JobPause.job_key)))).scalars())
 
 
 async def list_jobs(
@@ -236,7 +237,7 @@ async def pause_job(
 
 async def resume_job(session: AsyncSession, *, job_key: str) -> bool:
     """Resume a paused job; False if it was not paused. Commits."""
-    result = await session.execute(delete(JobPause).where(JobPause.job_key == job_key))
+    result = await session.execute(delete(JobPause).where(col(JobPause.job_key) == job_key))
     await session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

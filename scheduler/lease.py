@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from scheduler.models import SchedulerLease
 from scheduler.sql import insert_for
@@ -34,7 +35,7 @@ async def acquire_lease(
     """
     now = clock()
     row = (
-        await session.execute(select(SchedulerLease).where(SchedulerLease.name == name))
+        await session.execute(select(SchedulerLease).where(col(SchedulerLease.name) == name))
     ).scalar_one_or_none()
     if row is None:
         result = await session.execute(
@@ -49,9 +50,9 @@ async def acquire_lease(
         result = await session.execute(
             update(SchedulerLease)
             .where(
-                SchedulerLease.name == name,
-                SchedulerLease.holder == row.holder,
-                SchedulerLease.expires_at == row.expires_at,
+                col(SchedulerLease.name) == name,
+                col(SchedulerLease.holder) == row.holder,
+                col(SchedulerLease.expires_at) == row.expires_at,
             )
             .values(holder=holder, expires_at=now + ttl)
             .execution_options(synchronize_session=False)
@@ -66,7 +67,7 @@ async def release_lease(
     """Give the lease up at once (on a clean stop) so another runner need not wait."""
     await session.execute(
         update(SchedulerLease)
-        .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
+        .where(col(SchedulerLease.name) == name, col(SchedulerLease.holder) == holder)
         .values(expires_at=clock())
         .execution_options(synchronize_session=False)
     )

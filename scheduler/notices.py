@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contest.models import Attempt, AttemptKind, AttemptStatus, Competition, Worker
 from i18n import t
@@ -23,13 +24,15 @@ async def prepare_chat_notice(ctx: JobContext, job: Job, when: datetime) -> Appl
         competition = await session.get(Competition, job.competition_id)
         if competition is None:
             return None
+        competition_id = competition.id
+        assert competition_id is not None
         name = html.escape(competition.name)
         end = local_time(competition.ends_at, competition.timezone)
     key = "open" if job.kind is JobKind.OPEN else "close"
     text = t(f"scheduler.notice.{key}", ctx.lang, name=name, end=end)
 
     async def apply(session: AsyncSession) -> str:
-        chats = await bound_chats(session, competition_id=competition.id)
+        chats = await bound_chats(session, competition_id=competition_id)
         for chat_id in chats:
             dedup = f"{job.key}:{run_stamp(when)}:{chat_id}"
             await enqueue(session, dedup_key=dedup, chat_id=chat_id, text=text, clock=ctx.clock)
@@ -40,7 +43,9 @@ async def prepare_chat_notice(ctx: JobContext, job: Job, when: datetime) -> Appl
 
 def _reachable_workers() -> Select[tuple[Worker]]:
     return select(Worker).where(
-        Worker.telegram_id.is_not(None), Worker.active.is_(True), Worker.registered_at.is_not(None)
+        col(Worker.telegram_id).is_not(None),
+        col(Worker.active).is_(True),
+        col(Worker.registered_at).is_not(None),
     )
 
 
@@ -53,19 +58,20 @@ async def prepare_reminder(ctx: JobContext, job: Job, when: datetime) -> Apply |
             return "gone"
         today = when.astimezone(ZoneInfo(competition.timezone)).date()
         finished = exists().where(
-            Attempt.worker_id == Worker.id,
-            Attempt.competition_id == competition.id,
-            Attempt.kind == AttemptKind.COMPETITION,
-            Attempt.status == AttemptStatus.FINISHED,
+            col(Attempt.worker_id) == col(Worker.id),
+            col(Attempt.competition_id) == competition.id,
+            col(Attempt.kind) == AttemptKind.COMPETITION,
+            col(Attempt.status) == AttemptStatus.FINISHED,
         )
         query = _reachable_workers().where(
-            Worker.muted.is_(False),
+            col(Worker.muted).is_(False),
             ~finished,
-            or_(Worker.last_reminded_on.is_(None), Worker.last_reminded_on != today),
+            or_(col(Worker.last_reminded_on).is_(None), col(Worker.last_reminded_on) != today),
         )
         workers = list((await session.execute(query)).scalars())
         end = local_time(competition.ends_at, competition.timezone)
         for worker in workers:
+            assert worker.telegram_id is not None  # _reachable_workers filters NULL
             text = t(
                 "scheduler.notice.remind",
                 worker.language,
@@ -91,9 +97,10 @@ async def prepare_practice_push(ctx: JobContext, job: Job, when: datetime) -> Ap
 
     async def apply(session: AsyncSession) -> str:
         day = when.astimezone(ZoneInfo(job.timezone)).date()
-        query = _reachable_workers().where(Worker.practice_push.is_(True))
+        query = _reachable_workers().where(col(Worker.practice_push).is_(True))
         workers = list((await session.execute(query)).scalars())
         for worker in workers:
+            assert worker.telegram_id is not None  # _reachable_workers filters NULL
             await enqueue(
                 session,
                 dedup_key=f"practice:{day}:{worker.id}",

@@ -32,6 +32,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, Message
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from contest.chats import mark_chat_unreachable
 from scheduler.models import OutboxMessage, OutboxStatus
@@ -135,9 +136,9 @@ async def enqueue(
 async def batch_progress(session: AsyncSession, *, batch: str) -> BatchProgress:
     """Counts of a broadcast batch by outcome (pending includes rows waiting for a retry)."""
     rows = await session.execute(
-        select(OutboxMessage.status, func.count())
-        .where(OutboxMessage.batch == batch)
-        .group_by(OutboxMessage.status)
+        select(col(OutboxMessage.status), func.count())
+        .where(col(OutboxMessage.batch) == batch)
+        .group_by(col(OutboxMessage.status))
     )
     counts = {str(status): n for status, n in rows.all()}
     return BatchProgress(
@@ -151,7 +152,8 @@ async def batch_progress(session: AsyncSession, *, batch: str) -> BatchProgress:
 async def pending_count(session: AsyncSession, *, clock: Clock = utcnow) -> int:
     """Rows due now (for the runner: is there more to send right away?)."""
     query = select(func.count()).where(
-        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= clock()
+        col(OutboxMessage.status) == OutboxStatus.PENDING,
+        col(OutboxMessage.next_attempt_at) <= clock(),
     )
     return int((await session.execute(query)).scalar_one())
 
@@ -197,11 +199,12 @@ async def _claim_due(
     async with session_factory() as session:
         now = clock()
         due = (
-            select(OutboxMessage.id)
+            select(col(OutboxMessage.id))
             .where(
-                OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
+                col(OutboxMessage.status) == OutboxStatus.PENDING,
+                col(OutboxMessage.next_attempt_at) <= now,
             )
-            .order_by(OutboxMessage.id)
+            .order_by(col(OutboxMessage.id))
             .limit(limit)
         )
         ids = list((await session.execute(due)).scalars())
@@ -210,20 +213,20 @@ async def _claim_due(
         claim = (
             update(OutboxMessage)
             .where(
-                OutboxMessage.id.in_(ids),
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.next_attempt_at <= now,
+                col(OutboxMessage.id).in_(ids),
+                col(OutboxMessage.status) == OutboxStatus.PENDING,
+                col(OutboxMessage.next_attempt_at) <= now,
             )
             .values(
                 next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS),
-                tries=OutboxMessage.tries + 1,
+                tries=col(OutboxMessage.tries) + 1,
             )
-            .returning(OutboxMessage.id)
+            .returning(col(OutboxMessage.id))
             .execution_options(synchronize_session=False)
         )
         claimed = list((await session.execute(claim)).scalars())
         await session.commit()
-        query = select(OutboxMessage).where(OutboxMessage.id.in_(claimed))
+        query = select(OutboxMessage).where(col(OutboxMessage.id).in_(claimed))
         return sorted((await session.execute(query)).scalars(), key=lambda m: m.id or 0)
 
 
@@ -255,12 +258,14 @@ async def _deliver_one(
         return await _finish(session_factory, message, OutboxStatus.FAILED, error=str(exc))
     except TelegramRetryAfter as exc:
         delay = float(exc.retry_after)
-        return await _retry(session_factory, message, delay, str(exc), clock=clock)
+        await _retry(session_factory, message, delay, str(exc), clock=clock)
+        return None
     except (TelegramNetworkError, TelegramServerError) as exc:
         if message.tries >= MAX_TRIES:
             return await _finish(session_factory, message, OutboxStatus.FAILED, error=str(exc))
         delay = min(BACKOFF_SECONDS * 2 ** (message.tries - 1), MAX_BACKOFF_SECONDS)
-        return await _retry(session_factory, message, delay, str(exc), clock=clock)
+        await _retry(session_factory, message, delay, str(exc), clock=clock)
+        return None
     except TelegramAPIError as exc:
         return await _finish(session_factory, message, OutboxStatus.FAILED, error=str(exc))
     except Exception:  # a bug must not stop the other chats; the claim expires and retries
@@ -287,7 +292,7 @@ async def _finish(
     async with session_factory() as session:
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message.id)
+            .where(col(OutboxMessage.id) == message.id)
             .values(
                 status=status.value,
                 last_error=(error or None) and error[:500],
@@ -311,7 +316,7 @@ async def _retry(
     async with session_factory() as session:
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message.id)
+            .where(col(OutboxMessage.id) == message.id)
             .values(next_attempt_at=clock() + timedelta(seconds=delay), last_error=error[:500])
         )
         await session.commit()
@@ -326,8 +331,8 @@ async def _give_up_chat(
         await session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.chat_id == message.chat_id,
-                OutboxMessage.status == OutboxStatus.PENDING,
+                col(OutboxMessage.chat_id) == message.chat_id,
+                col(OutboxMessage.status) == OutboxStatus.PENDING,
             )
             .values(status=OutboxStatus.BLOCKED.value, last_error=error[:500])
         )

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contest.models import ChatBinding, Competition, Worker
 from storage.types import Clock, utcnow
@@ -40,7 +41,8 @@ async def bind_chat(
     binding = (
         await session.execute(
             select(ChatBinding).where(
-                ChatBinding.competition_id == competition_id, ChatBinding.chat_id == chat_id
+                col(ChatBinding.competition_id) == competition_id,
+                col(ChatBinding.chat_id) == chat_id,
             )
         )
     ).scalar_one_or_none()
@@ -61,17 +63,17 @@ async def bind_chat(
 
 async def unbind_chat(session: AsyncSession, *, chat_id: int) -> int:
     """Remove every binding of ``chat_id``; the number removed. Commits."""
-    result = await session.execute(delete(ChatBinding).where(ChatBinding.chat_id == chat_id))
+    result = await session.execute(delete(ChatBinding).where(col(ChatBinding.chat_id) == chat_id))
     await session.commit()
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def bound_chats(session: AsyncSession, *, competition_id: int) -> list[int]:
     """Active chats bound to a competition."""
-    query = select(ChatBinding.chat_id).where(
-        ChatBinding.competition_id == competition_id, ChatBinding.active.is_(True)
+    query = select(col(ChatBinding.chat_id)).where(
+        col(ChatBinding.competition_id) == competition_id, col(ChatBinding.active).is_(True)
     )
-    return sorted(set((await session.execute(query.order_by(ChatBinding.id))).scalars()))
+    return sorted(set((await session.execute(query.order_by(col(ChatBinding.id)))).scalars()))
 
 
 async def set_muted(session: AsyncSession, *, worker_id: int, muted: bool) -> None:

@@ -45,6 +45,7 @@ def _replied_user(message: Message) -> tuple[int, str] | None:
     replied = message.reply_to_message
     if replied is None:
         return None
+    assert replied.from_user is not None  # always set in a private chat
     origin = replied.forward_origin
     user = getattr(origin, "sender_user", None) if origin else None
     user = user or (replied.from_user if not replied.from_user.is_bot else None)
@@ -111,6 +112,7 @@ async def grant(
     target = await _resolve(message, command, session, lang)
     if target is None:
         return
+    assert message.from_user is not None
     actor = message.from_user.id
     detail = {"telegram_id": target.telegram_id, "competition_id": target.competition_id}
     try:
@@ -142,6 +144,7 @@ async def revoke(
         session, telegram_id=target.telegram_id, competition_id=target.competition_id
     )
     detail = {"telegram_id": target.telegram_id, "competition_id": target.competition_id}
+    assert message.from_user is not None
     await audit(session, actor_id=message.from_user.id, action="revoke", detail=detail,
                 outcome="ok" if removed else "unchanged", clock=clock)  # fmt: skip
     user = _user(target.telegram_id, target.label)

@@ -58,6 +58,8 @@ async def start(
     if competition is None:
         await message.answer(t("admin.competitions.not_found", lang, competition_id=args[0]))
         return
+    assert message.from_user is not None
+    assert competition.id is not None
     if not await may_manage(session, settings=settings, user=message.from_user,
                             competition_id=competition.id):  # fmt: skip
         await message.answer(t("admin.refused_competition", lang, competition_id=competition.id))
@@ -88,7 +90,7 @@ def _keyboard(lang: str, batch: str, *actions: str) -> InlineKeyboardMarkup:
 
 @router.message(BroadcastStates.text, F.text)
 async def got_text(message: Message, session: AsyncSession, state: FSMContext, lang: str) -> None:
-    text = message.text.strip()
+    text = (message.text or "").strip()
     if not text or len(text) > TEXT_LIMIT:
         await message.answer(t("admin.broadcast.bad_text", lang, limit=TEXT_LIMIT))
         return
@@ -125,6 +127,7 @@ async def send(
                 detail={"competition_id": data["competition_id"], "batch": batch,
                         "queued": queued}, clock=clock)  # fmt: skip
     await query.answer()
+    assert isinstance(query.message, Message)
     await query.message.edit_reply_markup(reply_markup=None)
     text = await _progress_text(session, batch, lang)
     await query.message.answer(text, reply_markup=_keyboard(lang, batch, "refresh"))
@@ -144,6 +147,7 @@ async def refresh(
     text = await _progress_text(session, callback_data.batch, lang)
     await query.answer()
     keyboard = _keyboard(lang, callback_data.batch, "refresh")
+    assert isinstance(query.message, Message)
     with suppress(TelegramBadRequest):  # "message is not modified": nothing new yet
         await query.message.edit_text(text, reply_markup=keyboard)
 

@@ -83,6 +83,7 @@ async def _act(
 
 async def _allowed(message: Message, session: AsyncSession, settings: Settings, lang: str,
                    competition_id: int) -> bool:  # fmt: skip
+    assert message.from_user is not None
     if await may_manage(session, settings=settings, user=message.from_user,
                         competition_id=competition_id):  # fmt: skip
         return True
@@ -125,6 +126,7 @@ async def open_or_close(
         return
     if not await _allowed(message, session, settings, lang, args[0]):
         return
+    assert message.from_user is not None
     call = open_competition if command.command == "open" else close_competition
     text = await _act(session, message.from_user.id, command.command, args[0], clock, lang, call)
     await message.answer(text)
@@ -143,6 +145,7 @@ async def open_or_close_button(
     call = open_competition if callback_data.action == "open" else close_competition
     text = await _act(session, query.from_user.id, callback_data.action, cid, clock, lang, call)
     await query.answer()
+    assert query.message is not None
     await query.message.answer(text)
 
 
@@ -159,8 +162,10 @@ async def set_times(
     if competition is None or times is None:
         await message.answer(t("admin.competitions.usage_set_times", lang))
         return
+    assert competition.id is not None
     if not await _allowed(message, session, settings, lang, competition.id):
         return
+    assert message.from_user is not None
     text = await _act(session, message.from_user.id, "set_times", competition.id, clock, lang,
                       update_competition, starts_at=times[0], ends_at=times[1])  # fmt: skip
     await message.answer(text)
@@ -181,6 +186,7 @@ async def set_schedule(
         return
     if not await _allowed(message, session, settings, lang, competition.id):
         return
+    assert message.from_user is not None
     cron = None if parts[1].strip().lower() in {"off", "关", "关闭"} else parts[1]
     text = await _act(session, message.from_user.id, "set_schedule", competition.id, clock, lang,
                       set_announcement_schedule, cron=cron)  # fmt: skip
@@ -205,7 +211,10 @@ async def stats(
     settings: Settings, clock: Clock,
 ) -> None:  # fmt: skip
     competition = await _chosen(message, command, session, lang, clock)
-    if competition is None or not await _allowed(message, session, settings, lang, competition.id):
+    if competition is None:
+        return
+    assert competition.id is not None
+    if not await _allowed(message, session, settings, lang, competition.id):
         return
     rows = await participation_by_team(session, competition_id=competition.id)
     lines = [t("admin.stats.title", lang, line=competition_line(competition, lang))]
@@ -232,7 +241,7 @@ async def _chosen(
     else:
         rows = await list_competitions(session)
         open_rows = [c for c in rows if c.status == CompetitionStatus.OPEN]
-        competition = (open_rows or rows or [None])[-1]
+        competition = (open_rows or rows)[-1] if rows else None  # open_rows is a subset of rows
     if competition is None:
         key = "admin.competitions.not_found" if args else "admin.competitions.none"
         await message.answer(t(key, lang, competition_id=args[0] if args else 0))
@@ -245,13 +254,17 @@ async def export(
     settings: Settings, clock: Clock,
 ) -> None:  # fmt: skip
     competition = await _chosen(message, command, session, lang, clock)
-    if competition is None or not await _allowed(message, session, settings, lang, competition.id):
+    if competition is None:
+        return
+    assert competition.id is not None
+    if not await _allowed(message, session, settings, lang, competition.id):
         return
     with tempfile.TemporaryDirectory(prefix="qq-export-") as folder:
         path = Path(folder) / f"results-{competition.id}.xlsx"
         await export_results(session, competition_id=competition.id, path=path)
         caption = t("admin.export.caption", lang, line=competition_line(competition, lang))
         await message.answer_document(FSInputFile(path, filename=path.name), caption=caption)
+    assert message.from_user is not None
     await audit(session, actor_id=message.from_user.id, action="export",
                 detail={"competition_id": competition.id}, clock=clock)  # fmt: skip
 
@@ -264,12 +277,15 @@ async def on_definition(
     message: Message, bot: Bot, state: FSMContext, lang: str, settings: Settings
 ) -> None:
     document = message.document
+    assert document is not None  # the F.document filter
     if (document.file_size or 0) > settings.upload_limit_bytes:
-        size = f"{document.file_size / 2**20:.1f}"
+        size = f"{(document.file_size or 0) / 2**20:.1f}"
         limit = f"{settings.upload_limit_mb:g}"
         await message.answer(t("admin.upload.too_big", lang, size=size, limit=limit, extension=""))
         return
-    raw = (await bot.download(document.file_id)).read()
+    downloaded = await bot.download(document.file_id)
+    assert downloaded is not None  # without a destination aiogram returns a BytesIO
+    raw = downloaded.read()
     try:
         text = raw.decode("utf-8-sig")
         definition = parse_yaml(text)
@@ -305,6 +321,7 @@ async def save(
             return
     except DefinitionRejected as exc:
         await query.answer()
+        assert query.message is not None
         await query.message.answer(issues_text(exc, lang))
         return
     await audit(
@@ -315,6 +332,7 @@ async def save(
         clock=clock,
     )
     await query.answer()
+    assert isinstance(query.message, Message)
     await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(t("admin.competitions.created", lang,
                                  line=competition_line(created, lang)))  # fmt: skip

@@ -100,7 +100,8 @@ async def _read(bot: Bot, document: Document, limit: int) -> tuple[bytes, Upload
     data = problem or await _download(bot, document, limit)
     if not isinstance(data, bytes):
         return str(data)
-    kind = content_problem(data, name) or await asyncio.to_thread(detect_kind, data, name)
+    problem = content_problem(data, name)
+    kind = problem if problem else await asyncio.to_thread(detect_kind, data, name)
     return str(kind) if isinstance(kind, FileProblem) else (data, kind)
 
 
@@ -110,9 +111,11 @@ async def on_document(
     settings: Settings, clock: Clock,
 ) -> None:  # fmt: skip
     document = message.document
+    assert document is not None  # the F.document filter
     name = document.file_name or "upload"
     read = await _read(bot, document, settings.upload_limit_bytes)
     if isinstance(read, str):
+        assert message.from_user is not None
         await audit(session, actor_id=message.from_user.id, action="upload",
                     detail={"file": name, "problem": read}, outcome="rejected",
                     clock=clock)  # fmt: skip
@@ -146,8 +149,10 @@ async def on_kind_chosen(
     await query.answer()
     if data is None:
         await state.clear()
+        assert query.message is not None
         await query.message.answer(t("admin.upload.changed", lang))
         return
+    assert isinstance(query.message, Message)
     await _check_and_report(query.message, state, data, pending | {"kind": callback_data.action},
                             lang)  # fmt: skip
 
@@ -224,6 +229,7 @@ async def on_import(
         return
     await state.clear()  # a second press finds nothing pending
     await query.answer()
+    assert isinstance(query.message, Message)
     await query.message.edit_reply_markup(reply_markup=None)
     data = await _fetch_same(bot, pending)
     if data is None:

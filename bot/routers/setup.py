@@ -89,5 +89,5 @@ async def import_demo(
     await query.answer()
     count = result.created + result.updated + result.unchanged
     text = t("setup.demo_imported", lang, name=result.set_name, count=count)
-    if query.message is not None:
+    if isinstance(query.message, Message):
         await query.message.edit_text(text)
