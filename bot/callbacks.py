@@ -71,3 +71,9 @@ class PracticeBoardCb(CallbackData, prefix="pb"):
     """A 每日一练 board: ``period`` is day, week or overall."""
 
     period: str
+
+
+class TeamMembersCb(CallbackData, prefix="tm"):
+    """队内排名 of competition ``c`` for the pressing worker's own team."""
+
+    c: int

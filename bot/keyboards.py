@@ -17,6 +17,7 @@ from bot.callbacks import (
     StartCb,
     SubmitCb,
     TeamCb,
+    TeamMembersCb,
     ToggleCb,
 )
 from contest.models import Competition
@@ -121,13 +122,17 @@ def _single(text: str, data: str) -> InlineKeyboardMarkup:
     )
 
 
-def practice_boards_keyboard(lang: str) -> InlineKeyboardMarkup:
-    """今日 / 本周 / 总榜 buttons under the leaderboard."""
+def rank_keyboard(lang: str, *, team_board_of: int | None = None) -> InlineKeyboardMarkup:
+    """Under the leaderboard: 队内排名 (when the worker has a team in a competition), then the
+    今日 / 本周 / 总榜 practice boards."""
     builder = InlineKeyboardBuilder()
+    if team_board_of is not None:
+        builder.button(text=t("results.members_button", lang),
+                       callback_data=TeamMembersCb(c=team_board_of))  # fmt: skip
     for period in ("day", "week", "overall"):
         builder.button(
             text=t(f"results.practice_button.{period}", lang),
             callback_data=PracticeBoardCb(period=period),
         )
-    builder.adjust(3)
+    builder.adjust(*([1] if team_board_of is not None else []), 3)
     return builder.as_markup()

@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from contest.boards import IndividualRow
 from contest.errors import ContestError
 from contest.leaderboard import Leaderboard
 from contest.models import AttemptKind, AttemptStatus, Competition
@@ -191,6 +192,34 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
                     participants=team_row.participants,
                 )
             )
+    if show_me and board.my_team is not None:
+        lines.append(_my_team_line(board, lang))
+    return "\n".join(lines)
+
+
+def _my_team_line(board: Leaderboard, lang: str) -> str:
+    mine = board.my_team
+    assert mine is not None
+    name = escape(" / ".join(mine.path) or mine.name)
+    if mine.rank is None:
+        return t("results.my_team_unranked", lang, name=name)
+    line = t("results.my_team", lang, name=name, rank=mine.rank, total=board.team_total)
+    if board.team_gap is not None:
+        line += t("results.my_team_gap", lang, gap=_num(board.team_gap))
+    return line
+
+
+def team_members_text(team_name: str, rows: list[IndividualRow], me: int | None, lang: str) -> str:
+    """队内排名: members of the worker's team ranked among themselves; ``me`` is marked."""
+    lines = [t("results.members_title", lang, name=escape(team_name)), ""]
+    if not rows:
+        lines.append(t("results.board_empty", lang))
+    for row in rows:
+        marker = " 👈" if row.worker_id == me else ""
+        lines.append(
+            t("results.member_row", lang, rank=row.rank, name=escape(row.name or "—"),
+              score=_num(row.score), time=duration(row.time_used_ms, lang)) + marker
+        )  # fmt: skip
     return "\n".join(lines)
 
 

@@ -14,10 +14,12 @@ from contest.boards import (
     individual_rank,
     team_board,
     top_individuals,
+    within_team_board,
 )
 from contest.errors import ContestError
 from contest.models import Competition, CompetitionStatus, Worker
 from contest.rules import load_rules
+from contest.scoring import SCORE_DIGITS
 from contest.tree import load_tree
 
 
@@ -39,6 +41,8 @@ class Leaderboard:
     teams: list[TeamRow]
     my_team: TeamRow | None
     team_level: str
+    team_total: int = 0
+    team_gap: float | None = None  # my team's points behind the ranked team just above
 
     @property
     def gap_to_next(self) -> float | None:
@@ -74,7 +78,18 @@ async def competition_leaderboard(
         teams=teams[:limit],
         my_team=my_team,
         team_level=level,
+        team_total=len(teams),
+        team_gap=_gap_above(teams, my_team),
     )
+
+
+def _gap_above(teams: list[TeamRow], mine: TeamRow | None) -> float | None:
+    """Points between my team and the nearest ranked team placed above it (None if first,
+    unranked, or not on the board)."""
+    if mine is None or mine.rank is None or mine.rank == 1:
+        return None
+    above = [t.score for t in teams if t.rank is not None and t.rank < mine.rank]
+    return round(min(above) - mine.score, SCORE_DIGITS) if above else None
 
 
 async def _my_team(
@@ -88,3 +103,23 @@ async def _my_team(
     tree = await load_tree(session)
     mine = set(tree.ancestors(worker.team_id))
     return next((row for row in teams if row.team_id in mine), None)
+
+
+async def team_members_board(
+    session: AsyncSession, *, competition_id: int, worker_id: int, limit: int = 30
+) -> tuple[str, list[IndividualRow]] | None:
+    """队内排名 for a worker: their team at the competition's ranking level (their 班组, or
+    the 部门 above it when 部门 are ranked) with its members ranked among themselves.
+    None when the worker has no team or the competition is gone."""
+    competition = await session.get(Competition, competition_id)
+    worker = await session.get(Worker, worker_id)
+    if competition is None or worker is None or worker.team_id is None:
+        return None
+    tree = await load_tree(session)
+    level = load_rules(competition.rules).team.level
+    ranked = set(tree.at_level(level))
+    team_id = next((t for t in tree.ancestors(worker.team_id) if t in ranked), worker.team_id)
+    rows = await within_team_board(
+        session, competition_id=competition_id, team_id=team_id, limit=limit
+    )
+    return " / ".join(tree.path_names(team_id)), rows

@@ -6,16 +6,16 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import MenuCb, PracticeBoardCb
+from bot.callbacks import MenuCb, PracticeBoardCb, TeamMembersCb
 from bot.errors import Registered, install
-from bot.keyboards import practice_boards_keyboard
-from bot.render import leaderboard_text, practice_board_text, results_text
+from bot.keyboards import rank_keyboard
+from bot.render import leaderboard_text, practice_board_text, results_text, team_members_text
 from config import Settings
 from contest.attempts import board_competition_id
-from contest.leaderboard import competition_leaderboard
+from contest.leaderboard import competition_leaderboard, team_members_board
 from contest.models import Worker
 from contest.practice import PracticePeriod, practice_board, practice_rank
 from contest.practice_rounds import my_results
@@ -27,23 +27,26 @@ router.message.filter(Registered())
 router.callback_query.filter(Registered())
 
 
-async def _board(session: AsyncSession, worker: Worker, lang: str, clock: Clock) -> str:
+async def _board(
+    session: AsyncSession, worker: Worker, lang: str, clock: Clock
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The competition leaderboard (or why there is none) and the buttons under it."""
     competition_id = await board_competition_id(session, clock=clock)
     if competition_id is None:
-        return t("results.no_board", lang)
+        return t("results.no_board", lang), rank_keyboard(lang)
     board = await competition_leaderboard(
         session, competition_id=competition_id, worker_id=worker.id, limit=10
     )
-    return leaderboard_text(board, lang)
+    members = competition_id if worker.team_id is not None else None
+    return leaderboard_text(board, lang), rank_keyboard(lang, team_board_of=members)
 
 
 @router.message(Command("rank"))
 async def on_rank(
     message: Message, session: AsyncSession, worker: Worker, lang: str, clock: Clock
 ) -> None:
-    await message.answer(
-        await _board(session, worker, lang, clock), reply_markup=practice_boards_keyboard(lang)
-    )
+    text, markup = await _board(session, worker, lang, clock)
+    await message.answer(text, reply_markup=markup)
 
 
 @router.callback_query(MenuCb.filter(F.act == "rank"))
@@ -56,11 +59,30 @@ async def on_rank_button(
     bot: Bot,
 ) -> None:
     await query.answer()
-    await bot.send_message(
-        query.from_user.id,
-        await _board(session, worker, lang, clock),
-        reply_markup=practice_boards_keyboard(lang),
+    text, markup = await _board(session, worker, lang, clock)
+    await bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+@router.callback_query(TeamMembersCb.filter())
+async def on_team_members(
+    query: CallbackQuery,
+    callback_data: TeamMembersCb,
+    session: AsyncSession,
+    worker: Worker,
+    lang: str,
+    bot: Bot,
+) -> None:
+    """队内排名: the worker's own team (and its sub-teams), ranked among themselves."""
+    board = await team_members_board(
+        session, competition_id=callback_data.c, worker_id=int(worker.id or 0)
     )
+    await query.answer()
+    if board is None:
+        await bot.send_message(query.from_user.id, t("results.no_team", lang))
+        return
+    name, rows = board
+    text = team_members_text(name, rows, worker.id, lang)
+    await bot.send_message(query.from_user.id, text)
 
 
 @router.callback_query(PracticeBoardCb.filter(F.period.in_({p.value for p in PracticePeriod})))

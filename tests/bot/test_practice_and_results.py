@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from contest.models import Attempt, PracticeDay, Worker
+from contest.models import Attempt, PracticeDay, Team, Worker
 from tests.bot.fixtures import add_bank, add_competition, add_teams, add_worker
 from tests.bot.test_quiz import answer_current, start_quiz
 from tests.fakes.chat import ChatDriver
@@ -127,3 +127,32 @@ async def test_practice_boards_for_today_this_week_and_overall(
     overall = (await worker_chat.press("练习总榜"))[-1].text
     assert "李&lt;四&gt;" in overall and "9 分（答对 5/5）" in overall
     assert "（共 2 人）" in overall
+
+
+async def test_rank_shows_my_team_place_and_the_ranking_within_my_team(
+    registered, worker_chat: ChatDriver, session_factory, session, clock
+):
+    from tests.contest.helpers import attempt
+
+    competition = await add_competition(
+        session, clock, team={"mode": "sum", "min_participants": 1, "level": "班组"}
+    )
+    teams = {t.name: t.id for t in (await session.execute(select(Team))).scalars()}
+    one, two = teams["检验一班"], teams["检验二班"]  # 张三 is in 检验一班
+    for name, team_id, score in [("李四", one, 6), ("王五", two, 12), ("赵六", two, 9)]:
+        colleague = Worker(real_name=name, team_id=team_id)
+        session.add(colleague)
+        await session.commit()
+        await attempt(session, competition, colleague, score=score, time_s=60, clock=clock)
+    await start_quiz(worker_chat)
+    for _ in range(5):
+        await answer_current(worker_chat, session_factory)  # 张三: 10 points
+    replies = await worker_chat.send("/rank")
+    board = replies[-1].text
+    # 检验二班 12 + 9 = 21, 检验一班 10 + 6 = 16: second, 5 points behind.
+    assert "你的团队「质量部 / 检验一班」：第 2 名（共 2 个团队），距上一名差 5 分" in board
+    assert replies[-1].buttons[0]["text"] == "🏠 队内排名"
+    members = (await worker_chat.press("队内排名"))[-1].text
+    assert "「质量部 / 检验一班」队内排名" in members
+    assert "1. 张三 — 10 分" in members and "👈" in members
+    assert "2. 李四 — 6 分" in members and "王五" not in members
