@@ -193,17 +193,26 @@ async def record(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False  # a double tap or a replay was first: nothing was written
-    await session.execute(
-        update(Attempt)
-        .where(col(Attempt.id) == attempt.id)
-        .values(
-            current_position=aq.position + 1,
-            score=col(Attempt.score) + values["score"],
-            correct_count=col(Attempt.correct_count) + (1 if values["correct"] else 0),
-            time_used_ms=col(Attempt.time_used_ms) + elapsed_ms,
+    totals = (
+        await session.execute(
+            update(Attempt)
+            .where(col(Attempt.id) == attempt.id)
+            .values(
+                current_position=aq.position + 1,
+                score=col(Attempt.score) + values["score"],
+                correct_count=col(Attempt.correct_count) + (1 if values["correct"] else 0),
+                time_used_ms=col(Attempt.time_used_ms) + elapsed_ms,
+            )
+            .returning(
+                col(Attempt.current_position),
+                col(Attempt.score),
+                col(Attempt.correct_count),
+                col(Attempt.time_used_ms),
+            )
         )
-    )
-    await session.refresh(attempt)
+    ).one()
+    for name, value in totals._mapping.items():  # the new totals, without another SELECT
+        set_committed_value(attempt, name, value)
     return True
 
 

@@ -35,16 +35,14 @@ _EMPTY_TEAM = {"participants": 0, "registered": 0, "score_sum": 0.0, "score": 0.
 # --- writing -------------------------------------------------------------------------------
 
 
-async def record_attempt_progress(
-    session: AsyncSession, *, attempt: Attempt, clock: Clock
-) -> Standing | None:
+async def record_attempt_progress(session: AsyncSession, *, attempt: Attempt, clock: Clock) -> None:
     """Bring the worker's standing and their teams' standings up to date with ``attempt``.
 
     Call after every graded answer and when the attempt finishes or expires, in the same
     transaction as the answer; this flushes but does not commit. Practice attempts are ignored.
     """
     if attempt.competition_id is None or attempt.kind != AttemptKind.COMPETITION:
-        return None
+        return
     competition = await session.get(Competition, attempt.competition_id)
     worker = await session.get(Worker, attempt.worker_id)
     if competition is None or worker is None:
@@ -73,7 +71,6 @@ async def record_attempt_progress(
         session, competition_id=attempt.competition_id, rules=rules, new_standing=old is None,
         old_team=old_team, new_team=worker.team_id, delta=delta, now=now,
     )  # fmt: skip
-    return await session.get(Standing, (competition.id, worker.id), populate_existing=True)
 
 
 async def _update_teams(
