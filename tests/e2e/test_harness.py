@@ -7,7 +7,10 @@ up here first, with a narrower failure than a whole worker journey.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from aiogram import Bot
@@ -17,8 +20,9 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from tests.e2e.bot_process import BOT_TOKEN, BotProcess
+from tests.e2e.competition_data import CompetitionData
 from tests.e2e.proxy import BotApiProxy
-from tests.e2e.worker import SimulatedWorker
+from tests.e2e.worker import SimulatedWorker, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -100,3 +104,31 @@ async def test_the_bot_starts_against_the_emulator(
     assert started.count("setMyCommands") == 3
     assert "deleteWebhook" in started and "getMe" in started
     assert proxy.unsupported == []
+
+
+async def test_the_scheduler_runs_inside_the_bot_process_and_stops_with_it(
+    bot_process: BotProcess, proxy: BotApiProxy, competition: CompetitionData, tmp_path: Path
+) -> None:
+    """`python main.py run` runs the scheduler by default: it takes the lease, ticks over the
+    real competition without errors, and gives the lease up on a graceful stop."""
+    database = tmp_path / "quiz.db"  # this test's copy of the organiser's database
+    bot_process.env.update(RUN_SCHEDULER="true", SCHEDULER_TICK_SECONDS="0.5")
+    await bot_process.start(proxy)
+    holder = await eventually(
+        lambda: (_live_leases(database) or [None])[0], what="the scheduler lease", within=20
+    )
+    await asyncio.sleep(2)  # a few ticks over the open competition
+    assert bot_process.running
+    assert _live_leases(database) == [holder]  # still the one active scheduler
+    await bot_process.stop()
+    log = bot_process.log()
+    assert "scheduler pass failed" not in log and "Traceback" not in log
+    assert f"scheduler {holder} started" in log and f"scheduler {holder} stopped" in log
+    assert _live_leases(database) == []  # released: another process may take over at once
+
+
+def _live_leases(database: Path) -> list[str]:
+    with sqlite3.connect(database) as db:
+        now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        rows = db.execute("SELECT holder FROM scheduler_lease WHERE expires_at > ?", (now,))
+        return [holder for (holder,) in rows]
