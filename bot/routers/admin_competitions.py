@@ -210,11 +210,8 @@ async def stats(
     message: Message, command: CommandObject, session: AsyncSession, lang: str,
     settings: Settings, clock: Clock,
 ) -> None:  # fmt: skip
-    competition = await _chosen(message, command, session, lang, clock)
-    if competition is None:
-        return
-    assert competition.id is not None
-    if not await _allowed(message, session, settings, lang, competition.id):
+    competition = await _managed(message, command, session, settings, lang, clock)
+    if competition is None or competition.id is None:
         return
     rows = await participation_by_team(session, competition_id=competition.id)
     lines = [t("admin.stats.title", lang, line=competition_line(competition, lang))]
@@ -225,6 +222,19 @@ async def stats(
     if not rows:
         lines.append(t("admin.stats.empty", lang))
     await message.answer("\n".join(lines))
+
+
+async def _managed(
+    message: Message, command: CommandObject, session: AsyncSession, settings: Settings,
+    lang: str, clock: Clock,
+) -> Competition | None:  # fmt: skip
+    """The chosen competition when this organiser may manage it; else None (already said why)."""
+    competition = await _chosen(message, command, session, lang, clock)
+    if competition is None or competition.id is None:
+        return None
+    if not await _allowed(message, session, settings, lang, competition.id):
+        return None
+    return competition
 
 
 async def _chosen(
@@ -253,11 +263,8 @@ async def export(
     message: Message, command: CommandObject, session: AsyncSession, lang: str,
     settings: Settings, clock: Clock,
 ) -> None:  # fmt: skip
-    competition = await _chosen(message, command, session, lang, clock)
-    if competition is None:
-        return
-    assert competition.id is not None
-    if not await _allowed(message, session, settings, lang, competition.id):
+    competition = await _managed(message, command, session, settings, lang, clock)
+    if competition is None or competition.id is None:
         return
     with tempfile.TemporaryDirectory(prefix="qq-export-") as folder:
         path = Path(folder) / f"results-{competition.id}.xlsx"

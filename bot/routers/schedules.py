@@ -7,8 +7,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin_common import refuse
-from bot.roles import is_organiser
+from bot.admin_common import OrganiserFilter, refuse
 from config import Settings
 from contest.models import Worker
 from i18n import t
@@ -44,14 +43,10 @@ def job_lines(jobs: list[JobInfo], lang: str) -> list[str]:
     return lines
 
 
-@router.message(Command("schedules"))
+@router.message(Command("schedules"), OrganiserFilter())
 async def on_schedules(
     message: Message, session: AsyncSession, settings: Settings, lang: str, clock: Clock
 ) -> None:
-    assert message.from_user is not None
-    if not await is_organiser(session, settings=settings, telegram_id=message.from_user.id):
-        await refuse(message, session, lang=lang, clock=clock)
-        return
     jobs = await list_jobs(session, settings=settings, clock=clock)
     header = t("scheduler.jobs.title", lang, tz=settings.timezone)
     body = job_lines(jobs, lang) or [t("scheduler.jobs.empty", lang)]
@@ -94,3 +89,11 @@ async def on_practice_push(
     await message.answer(
         t("scheduler.prefs.practice_on" if enabled else "scheduler.prefs.practice_off", lang)
     )
+
+
+@router.message(Command("schedules"))
+async def refuse_schedules(
+    message: Message, session: AsyncSession, lang: str, clock: Clock
+) -> None:
+    """Anyone but an organiser: the same polite, audited refusal as every admin command."""
+    await refuse(message, session, lang=lang, clock=clock)

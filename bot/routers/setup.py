@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin_common import refuse
+from bot.admin_common import OrganiserFilter, refuse
 from bot.roles import is_organiser
 from config import Settings
 from i18n import t
@@ -50,15 +50,11 @@ async def offer_demo_bank(bot: Bot, session: AsyncSession, settings: Settings) -
     return True
 
 
-@router.message(Command("setup"))
+@router.message(Command("setup"), OrganiserFilter())
 async def setup_status(
     message: Message, session: AsyncSession, settings: Settings, lang: str, clock: Clock
 ) -> None:
     """Organisers see the bank's size and, when it is empty, the demo-bank button."""
-    assert message.from_user is not None
-    if not await is_organiser(session, settings=settings, telegram_id=message.from_user.id):
-        await refuse(message, session, lang=lang, clock=clock)
-        return
     total = (await bank_stats(session)).total
     if total:
         await message.answer(t("setup.bank_ready", lang, count=total))
@@ -91,3 +87,9 @@ async def import_demo(
     text = t("setup.demo_imported", lang, name=result.set_name, count=count)
     if isinstance(query.message, Message):
         await query.message.edit_text(text)
+
+
+@router.message(Command("setup"))
+async def refuse_setup(message: Message, session: AsyncSession, lang: str, clock: Clock) -> None:
+    """Anyone but an organiser: the same polite, audited refusal as every admin command."""
+    await refuse(message, session, lang=lang, clock=clock)
