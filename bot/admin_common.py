@@ -18,14 +18,16 @@ from storage.types import Clock
 
 
 class OrganiserFilter(BaseFilter):
-    """Passes for organisers (or, with ``super_admin``, only for ``ADMIN_IDS``).
+    """Passes for organisers (with ``super_admin`` only for ``ADMIN_IDS``; with
+    ``global_only`` only for organisers of all competitions, as bank and roster changes need).
 
     A filter rather than a refusal, so a non-organiser's document or button falls through
     to the routers after ours.
     """
 
-    def __init__(self, *, super_admin: bool = False) -> None:
+    def __init__(self, *, super_admin: bool = False, global_only: bool = False) -> None:
         self.super_admin = super_admin
+        self.global_only = global_only
 
     async def __call__(
         self, event: Message | CallbackQuery, session: AsyncSession, settings: Settings
@@ -35,7 +37,9 @@ class OrganiserFilter(BaseFilter):
             return False
         if self.super_admin:
             return user.id in settings.admin_ids
-        return await is_organiser(session, settings=settings, telegram_id=user.id)
+        return await is_organiser(
+            session, settings=settings, telegram_id=user.id, global_only=self.global_only
+        )
 
 
 async def may_manage(
@@ -48,10 +52,16 @@ async def may_manage(
 
 
 async def refuse(
-    message: Message, session: AsyncSession, *, lang: str, clock: Clock, key: str = "admin.refused"
+    message: Message,
+    session: AsyncSession,
+    *,
+    lang: str,
+    clock: Clock,
+    key: str = "admin.refused",
+    action: str | None = None,
 ) -> None:
     """The polite refusal for admin commands from anyone else; the attempt is audited."""
-    command = (message.text or "").split(maxsplit=1)[0][:50]
+    command = action or (message.text or "").split(maxsplit=1)[0][:50]
     user_id = message.from_user.id if message.from_user else 0
     await audit(
         session, actor_id=user_id, action=command or "command", outcome="denied", clock=clock

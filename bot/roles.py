@@ -14,8 +14,12 @@ async def is_organiser(
     settings: Settings,
     telegram_id: int,
     competition_id: int | None = None,
+    global_only: bool = False,
 ) -> bool:
-    """True for super-admins, global organisers, and organisers of ``competition_id``."""
+    """True for super-admins, global organisers, and organisers of ``competition_id``;
+    with ``global_only``, only super-admins and organisers of all competitions."""
     if telegram_id in settings.admin_ids:
         return True
-    return await has_grant(session, telegram_id=telegram_id, competition_id=competition_id)
+    return await has_grant(
+        session, telegram_id=telegram_id, competition_id=competition_id, global_only=global_only
+    )

@@ -129,14 +129,22 @@ async def latest_audit(session: AsyncSession, *, limit: int = 20) -> Sequence[Au
 
 
 async def has_grant(
-    session: AsyncSession, *, telegram_id: int, competition_id: int | None = None
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    competition_id: int | None = None,
+    global_only: bool = False,
 ) -> bool:
-    """A global grant, or (with ``competition_id``) a grant for that competition; with no
-    competition given, a grant for any competition counts."""
+    """A grant for all competitions, or (with ``competition_id``) one for that competition.
+
+    With neither, a grant for any competition counts; ``global_only`` asks for a grant for
+    all competitions (what bank and roster uploads need: they change every competition)."""
     query = select(col(Organiser.id)).where(col(Organiser.telegram_id) == telegram_id)
-    if competition_id is not None:
+    if global_only:
+        query = query.where(col(Organiser.competition_id).is_(None))
+    elif competition_id is not None:
         query = query.where(
-            (col(Organiser.competition_id).is_(None))
+            col(Organiser.competition_id).is_(None)
             | (col(Organiser.competition_id) == competition_id)
         )
     return (await session.execute(query.limit(1))).first() is not None

@@ -22,7 +22,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Document, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin_common import OrganiserFilter, confirm_cancelled
+from bot.admin_common import OrganiserFilter, confirm_cancelled, refuse
 from bot.competition_views import ask_save, issues_text, preview
 from bot.upload_report import render_report, row_error_text
 from config import Settings
@@ -105,7 +105,7 @@ async def _read(bot: Bot, document: Document, limit: int) -> tuple[bytes, Upload
     return str(kind) if isinstance(kind, FileProblem) else (data, kind)
 
 
-@router.message(F.document, _is_upload, OrganiserFilter())
+@router.message(F.document, _is_upload, OrganiserFilter(global_only=True))
 async def on_document(
     message: Message, bot: Bot, session: AsyncSession, state: FSMContext, lang: str,
     settings: Settings, clock: Clock,
@@ -138,7 +138,9 @@ async def on_document(
         await _check_and_report(message, state, data, pending | {"kind": chosen}, lang)
 
 
-@router.callback_query(UploadAction.filter(F.action.in_({"bank", "roster"})), OrganiserFilter())
+@router.callback_query(
+    UploadAction.filter(F.action.in_({"bank", "roster"})), OrganiserFilter(global_only=True)
+)
 async def on_kind_chosen(
     query: CallbackQuery, callback_data: UploadAction, bot: Bot, state: FSMContext, lang: str
 ) -> None:
@@ -219,7 +221,7 @@ async def on_cancel(
     await confirm_cancelled(query, lang)
 
 
-@router.callback_query(UploadAction.filter(F.action == "import"), OrganiserFilter())
+@router.callback_query(UploadAction.filter(F.action == "import"), OrganiserFilter(global_only=True))
 async def on_import(
     query: CallbackQuery, callback_data: UploadAction, bot: Bot, session: AsyncSession,
     state: FSMContext, lang: str, clock: Clock,
@@ -269,3 +271,13 @@ async def _import(
     return t("admin.upload.imported_bank", lang, name=html.escape(result.set_name),
              version=result.version, created=result.created, updated=result.updated,
              unchanged=result.unchanged, deactivated=result.deactivated), "ok"  # fmt: skip
+
+
+@router.message(F.document, _is_upload, OrganiserFilter())
+async def on_document_from_scoped_organiser(
+    message: Message, session: AsyncSession, lang: str, clock: Clock
+) -> None:
+    """An organiser of one competition: the bank and the roster serve every competition."""
+    await refuse(
+        message, session, lang=lang, clock=clock, key="admin.upload.global_only", action="upload"
+    )

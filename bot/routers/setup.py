@@ -66,7 +66,9 @@ async def setup_status(
 async def import_demo(
     query: CallbackQuery, session: AsyncSession, settings: Settings, lang: str
 ) -> None:
-    if not await is_organiser(session, settings=settings, telegram_id=query.from_user.id):
+    if not await is_organiser(
+        session, settings=settings, telegram_id=query.from_user.id, global_only=True
+    ):
         await query.answer(t("admin.refused", lang), show_alert=True)
         return
     report = await validate_file(demo_bank_path())

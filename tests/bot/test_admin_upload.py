@@ -15,9 +15,11 @@ from bot.factory import create_dispatcher
 from bot.fsm_storage import DatabaseStorage
 from config import Settings
 from contest.models import Worker
+from contest.organisers import grant_organiser
 from quizbank.models import Question
 from tests.bot.admin_fixtures import (
     ROSTER_HEADER,
+    add_competition,
     audit_entries,
     count_rows,
     roster_rows,
@@ -25,6 +27,7 @@ from tests.bot.admin_fixtures import (
     upload,
     xlsx_bytes,
 )
+from tests.bot.conftest import ADMIN_ID
 from tests.conftest import MovableClock
 from tests.fakes.chat import ChatDriver
 from tests.fakes.telegram import FakeTelegram
@@ -270,3 +273,24 @@ async def test_english_organiser_gets_an_english_report(
     sent = await upload(chat, "bank.xlsx", xlsx_bytes(good_rows(), HEADER))
     assert "Valid questions: 4" in sent[-1].text
     assert [b["text"] for b in sent[-1].buttons] == ["Import", "Cancel"]
+
+
+async def test_an_organiser_of_one_competition_cannot_change_the_bank_or_roster(
+    dp: Dispatcher, bot: Bot, api: FakeTelegram, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """The bank and the roster serve every competition: a scoped grant is not enough."""
+    competition = await add_competition(session_factory)
+    async with session_factory() as session:
+        await grant_organiser(
+            session, telegram_id=3003, competition_id=competition.id, granted_by=ADMIN_ID
+        )
+    scoped = ChatDriver(dp, bot, api, user_id=3003, first_name="赵组织")
+    before = await count_rows(session_factory)
+    for name, data in [("题库.xlsx", xlsx_bytes(good_rows(), HEADER)),
+                       ("名单.xlsx", xlsx_bytes(roster_rows(), ROSTER_HEADER))]:  # fmt: skip
+        sent = await upload(scoped, name, data)
+        assert [r.method for r in sent] == ["sendMessage"]  # refused before any download
+        assert "只有全部竞赛的组织者可以上传" in sent[0].text
+    assert await count_rows(session_factory) == before
+    denied = [(e.actor_id, e.action, e.outcome) for e in await audit_entries(session_factory)]
+    assert denied == [(3003, "upload", "denied")] * 2

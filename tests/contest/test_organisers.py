@@ -11,6 +11,7 @@ from contest.organisers import (
     audit,
     find_worker_by_username,
     grant_organiser,
+    has_grant,
     latest_audit,
     list_organisers,
     revoke_organiser,
@@ -85,3 +86,16 @@ async def test_participation_counts_every_team_with_members(session: AsyncSessio
                                                                        ("二班", 0, 1)]  # fmt: skip
     assert rows[0].rate == 0.5
     assert await broadcast_recipients(session) == [100, 101, 102]
+
+
+async def test_has_grant_tells_global_from_scoped_organisers(session: AsyncSession) -> None:
+    one, two = await make_competition(session), await make_competition(session)
+    await grant_organiser(session, telegram_id=11, granted_by=1)  # all competitions
+    await grant_organiser(session, telegram_id=22, granted_by=1, competition_id=one.id)
+    assert await has_grant(session, telegram_id=11, global_only=True)
+    assert await has_grant(session, telegram_id=11, competition_id=two.id)
+    assert not await has_grant(session, telegram_id=22, global_only=True)
+    assert await has_grant(session, telegram_id=22, competition_id=one.id)
+    assert not await has_grant(session, telegram_id=22, competition_id=two.id)
+    assert await has_grant(session, telegram_id=22)  # an organiser of something
+    assert not await has_grant(session, telegram_id=33)
