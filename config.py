@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +28,7 @@ class Settings(BaseSettings):
     scheduler_grace_seconds: int = Field(default=6 * 3600, ge=0)
     scheduler_tick_seconds: float = Field(default=20.0, gt=0)
     run_scheduler: bool = True
+    practice_push_time: str = "08:00"  # the opt-in daily practice invitation, in TIMEZONE
     log_level: str = "INFO"
 
     @field_validator("admin_ids", mode="before")
@@ -47,6 +49,14 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("practice_push_time")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        try:
+            return datetime.strptime(value.strip(), "%H:%M").strftime("%H:%M")
+        except ValueError:
+            raise ValueError(f'a time of day looks like "08:00", got {value!r}') from None
 
     @field_validator("telegram_api_server")
     @classmethod

@@ -7,6 +7,7 @@ back. Every field has a safe default except the composition (组卷), which a co
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -127,7 +128,13 @@ class AnnounceRules(_Strict):
     cron: str | None = Field(default=None, description='crontab in local time, "0 18 * * *"')
     top_n: int = Field(default=10, ge=1, le=50)
     reminders: bool = True
+    reminder_time: str = Field(default="12:00", description="daily reminder, local HH:MM")
     final_results: bool = True
+
+    @field_validator("reminder_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        return clock_time(value)
 
     @field_validator("cron")
     @classmethod
@@ -163,3 +170,17 @@ class CompetitionRules(_Strict):
 def load_rules(data: dict[str, Any]) -> CompetitionRules:
     """The rules stored in ``Competition.rules``."""
     return CompetitionRules.model_validate(data)
+
+
+def clock_time(value: str) -> str:
+    """A local time of day as "HH:MM" (24-hour); "8:30" becomes "08:30"."""
+    try:
+        return datetime.strptime(value.strip(), "%H:%M").strftime("%H:%M")
+    except ValueError:
+        raise ValueError(f'a time of day looks like "18:00", got {value!r}') from None
+
+
+def daily_cron(hh_mm: str) -> str:
+    """The crontab line for every day at ``hh_mm``."""
+    hours, minutes = clock_time(hh_mm).split(":")
+    return f"{int(minutes)} {int(hours)} * * *"

@@ -27,7 +27,7 @@ from sqlmodel import col
 
 from config import Settings
 from contest.models import Competition, CompetitionStatus
-from contest.rules import CompetitionRules, load_rules
+from contest.rules import CompetitionRules, daily_cron, load_rules
 from scheduler.context import local_time
 from scheduler.models import JobPause, JobRun
 from scheduler.sql import insert_for
@@ -35,8 +35,6 @@ from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
 
-REMIND_CRON = "0 12 * * *"  # reminders go out at the lunch break, competition time zone
-PRACTICE_CRON = "0 8 * * *"  # the opt-in practice push, in the default time zone
 MAX_CATCH_UP = 10_000  # fire times walked when looking for the latest missed run
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _DOW_PART = re.compile(r"^(\*|\d+)(?:-(\d+))?(?:/(\d+))?$")
@@ -127,9 +125,10 @@ def _competition_jobs(competition: Competition, rules: CompetitionRules) -> list
     if rules.announce.cron:
         trigger = crontab_trigger(rules.announce.cron, timezone=tz, start=start, end=end)
         jobs.append(Job(f"announce:{cid}", JobKind.ANNOUNCE, trigger, tz, rules.announce.cron, cid))
-    if rules.announce.reminders:
-        trigger = crontab_trigger(REMIND_CRON, timezone=tz, start=start, end=end)
-        jobs.append(Job(f"remind:{cid}", JobKind.REMIND, trigger, tz, REMIND_CRON, cid))
+    if rules.announce.reminders:  # default 12:00, the lunch break, competition time zone
+        cron = daily_cron(rules.announce.reminder_time)
+        trigger = crontab_trigger(cron, timezone=tz, start=start, end=end)
+        jobs.append(Job(f"remind:{cid}", JobKind.REMIND, trigger, tz, cron, cid))
     return jobs
 
 
@@ -139,11 +138,12 @@ def _at(when: datetime, tz: str) -> str:
 
 def global_jobs(settings: Settings) -> list[Job]:
     tz = settings.timezone
-    practice = crontab_trigger(PRACTICE_CRON, timezone=tz)
+    practice_cron = daily_cron(settings.practice_push_time)
+    practice = crontab_trigger(practice_cron, timezone=tz)
     return [
         Job("sync_statuses", JobKind.SYNC_STATUSES, None, tz, "tick"),
         Job("expire_attempts", JobKind.EXPIRE_ATTEMPTS, None, tz, "tick"),
-        Job("practice_push", JobKind.PRACTICE_PUSH, practice, tz, PRACTICE_CRON),
+        Job("practice_push", JobKind.PRACTICE_PUSH, practice, tz, practice_cron),
     ]
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from config import Settings
+from config import Settings, load_settings
+from contest.rules import CompetitionRules
 from scheduler.context import JobContext
 from scheduler.dispatch import run_due_jobs
 from scheduler.jobs import crontab_trigger, list_jobs, pause_job, resume_job
@@ -174,3 +177,27 @@ async def test_a_broken_competition_does_not_stop_the_others(
     fired = keys(await run_due_jobs(ctx))
     assert f"announce:{good.id}" in fired
     assert not [k for k in fired if k.endswith(f":{broken.id}")]
+
+
+async def test_reminder_and_practice_push_times_are_configurable(
+    session: AsyncSession, settings: Settings, clock: MovableClock
+) -> None:
+    competition = await make_competition(session, reminder_time="7:30")
+    clock.set(SIX_PM_SHANGHAI)
+    evening = settings.model_copy(update={"practice_push_time": "19:45"})
+    jobs = {job.key: job for job in await list_jobs(session, settings=evening, clock=clock)}
+    remind = jobs[f"remind:{competition.id}"]
+    assert remind.schedule == "30 7 * * *"
+    assert remind.next_run == SIX_PM_SHANGHAI + timedelta(hours=13, minutes=30)  # 07:30 next day
+    push = jobs["practice_push"]
+    assert push.schedule == "45 19 * * *"
+    assert push.next_run == SIX_PM_SHANGHAI + timedelta(hours=1, minutes=45)
+
+
+def test_times_of_day_are_checked() -> None:
+    base = {"composition": [{"type": "single", "count": 1}]}
+    with pytest.raises(ValidationError, match="time of day"):
+        CompetitionRules.model_validate(base | {"announce": {"reminder_time": "25:00"}})
+    with pytest.raises(ValidationError, match="time of day"):
+        load_settings(_env_file=None, practice_push_time="noon")
+    assert load_settings(_env_file=None, practice_push_time="8:05").practice_push_time == "08:05"
