@@ -228,6 +228,7 @@ class ChatBinding(SQLModel, table=True):
     competition_id: int = Field(foreign_key="competition.id", ondelete="CASCADE")
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     title: str = Field(default="", max_length=255)
+    language: str = Field(default="zh", max_length=8, description="announcements' language")
     active: bool = True
     created_by: int | None = Field(default=None, sa_column=Column(BigInteger))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

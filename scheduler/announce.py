@@ -206,20 +206,19 @@ async def render_or_none(picture: BoardPicture) -> bytes | None:
         return None
 
 
-async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> Apply | None:
-    """Read the boards and draw the picture; the returned ``Apply`` queues one photo and one
-    text per bound chat and remembers the ranks."""
-    final, lang = job.kind is JobKind.FINAL, ctx.lang
-    async with ctx.session_factory() as session:
-        competition = await session.get(Competition, job.competition_id)
-        if competition is None:
-            return None
-        competition_id = competition.id
-        assert competition_id is not None
-        top_n = load_rules(competition.rules).announce.top_n
-        board = await load_board(session, competition_id=competition_id)
-        previous = await previous_ranks(session, competition_id=competition_id)
-        chats = await bound_chats(session, competition_id=competition_id)
+@dataclass(frozen=True)
+class Rendered:
+    """One language's announcement: the text, and the picture with its caption (or None)."""
+
+    text: str
+    png: bytes | None
+    caption: str
+
+
+async def _render(
+    competition: Competition, board: Board, previous: dict[tuple[str, int], int], *,
+    when: datetime, final: bool, top_n: int, lang: str,
+) -> Rendered:  # fmt: skip
     text = announcement_text(
         competition, board, previous, when=when, final=final, top_n=top_n, lang=lang
     )
@@ -230,18 +229,42 @@ async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> App
         name=html.escape(competition.name),
         time=local_time(when, competition.timezone),
     )
+    return Rendered(text, png, caption)
+
+
+async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> Apply | None:
+    """Read the boards and draw the picture once per language the bound chats read; the
+    returned ``Apply`` queues one photo and one text per bound chat and remembers the ranks."""
+    final = job.kind is JobKind.FINAL
+    async with ctx.session_factory() as session:
+        competition = await session.get(Competition, job.competition_id)
+        if competition is None:
+            return None
+        competition_id = competition.id
+        assert competition_id is not None
+        top_n = load_rules(competition.rules).announce.top_n
+        board = await load_board(session, competition_id=competition_id)
+        previous = await previous_ranks(session, competition_id=competition_id)
+        chats = await bound_chats(session, competition_id=competition_id)
+    rendered = {
+        lang: await _render(
+            competition, board, previous, when=when, final=final, top_n=top_n, lang=lang
+        )
+        for lang in sorted({lang for _, lang in chats})
+    }
     prefix = f"{job.key}:{run_stamp(when)}"
 
     async def apply(session: AsyncSession) -> str:
-        for chat_id in chats:
-            if png is not None:
+        for chat_id, lang in chats:
+            out = rendered[lang]
+            if out.png is not None:
                 await enqueue(
                     session,
                     dedup_key=f"{prefix}:{chat_id}:photo",
                     chat_id=chat_id,
-                    text=caption,
+                    text=out.caption,
                     kind="photo",
-                    payload=png,
+                    payload=out.png,
                     filename="leaderboard.png",
                     clock=ctx.clock,
                 )
@@ -249,7 +272,7 @@ async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> App
                 session,
                 dedup_key=f"{prefix}:{chat_id}:text",
                 chat_id=chat_id,
-                text=text,
+                text=out.text,
                 clock=ctx.clock,
             )
         await save_ranks(session, competition_id=competition_id, board=board, when=when)

@@ -22,7 +22,6 @@ class JobContext:
     settings: Settings
     session_factory: async_sessionmaker[AsyncSession]
     clock: Clock = utcnow
-    lang: str = "zh"  # groups read announcements in Chinese; workers get their own language
 
 
 def local_time(when: datetime, timezone: str) -> str:

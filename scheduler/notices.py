@@ -29,11 +29,11 @@ async def prepare_chat_notice(ctx: JobContext, job: Job, when: datetime) -> Appl
         name = html.escape(competition.name)
         end = local_time(competition.ends_at, competition.timezone)
     key = "open" if job.kind is JobKind.OPEN else "close"
-    text = t(f"scheduler.notice.{key}", ctx.lang, name=name, end=end)
 
     async def apply(session: AsyncSession) -> str:
         chats = await bound_chats(session, competition_id=competition_id)
-        for chat_id in chats:
+        for chat_id, lang in chats:
+            text = t(f"scheduler.notice.{key}", lang, name=name, end=end)
             dedup = f"{job.key}:{run_stamp(when)}:{chat_id}"
             await enqueue(session, dedup_key=dedup, chat_id=chat_id, text=text, clock=ctx.clock)
         return f"queued:{len(chats)}"

@@ -32,9 +32,11 @@ async def bind_chat(
     chat_id: int,
     title: str,
     created_by: int,
+    language: str = "zh",
     clock: Clock = utcnow,
 ) -> BindResult:
-    """Bind a group or channel to a competition (re-activates an old binding). Commits."""
+    """Bind a group or channel to a competition, announcing in ``language`` (re-activates an
+    old binding; binding again changes only the language). Commits."""
     competition = await session.get(Competition, competition_id)
     if competition is None:
         return BindResult(BindOutcome.NOT_FOUND)
@@ -47,6 +49,9 @@ async def bind_chat(
         )
     ).scalar_one_or_none()
     if binding is not None and binding.active:
+        if binding.language != language:
+            binding.language = language
+            await session.commit()
         return BindResult(BindOutcome.ALREADY, competition.name)
     if binding is None:
         binding = ChatBinding(
@@ -56,7 +61,7 @@ async def bind_chat(
             created_at=clock(),
         )
         session.add(binding)
-    binding.active, binding.title = True, title[:255]
+    binding.active, binding.title, binding.language = True, title[:255], language
     await session.commit()
     return BindResult(BindOutcome.BOUND, competition.name)
 
@@ -68,12 +73,12 @@ async def unbind_chat(session: AsyncSession, *, chat_id: int) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def bound_chats(session: AsyncSession, *, competition_id: int) -> list[int]:
-    """Active chats bound to a competition."""
-    query = select(col(ChatBinding.chat_id)).where(
+async def bound_chats(session: AsyncSession, *, competition_id: int) -> list[tuple[int, str]]:
+    """Active chats bound to a competition, each with the language it reads announcements in."""
+    query = select(col(ChatBinding.chat_id), col(ChatBinding.language)).where(
         col(ChatBinding.competition_id) == competition_id, col(ChatBinding.active).is_(True)
     )
-    return sorted(set((await session.execute(query.order_by(col(ChatBinding.id)))).scalars()))
+    return sorted({(chat_id, lang) for chat_id, lang in (await session.execute(query)).all()})
 
 
 async def set_muted(session: AsyncSession, *, worker_id: int, muted: bool) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.roles import is_organiser
 from config import Settings
 from contest.organisers import audit
-from i18n import t
+from i18n import LANGUAGES, t
 from scheduler.targets import BindOutcome, bind_chat, unbind_chat
 from storage.types import Clock
 
@@ -29,11 +29,12 @@ async def on_bind(
     clock: Clock,
 ) -> None:
     assert message.from_user is not None
-    args = (command.args or "").strip()
-    if not args.isdigit():
+    args = (command.args or "").split()
+    language = args[1].lower() if len(args) == 2 else "zh"  # groups read Chinese by default
+    if not 1 <= len(args) <= 2 or not args[0].isdigit() or language not in LANGUAGES:
         await message.answer(t("scheduler.bind.usage", lang))
         return
-    competition_id = int(args)
+    competition_id = int(args[0])
     user_id = message.from_user.id
     if not await is_organiser(
         session, settings=settings, telegram_id=user_id, competition_id=competition_id
@@ -47,6 +48,7 @@ async def on_bind(
         chat_id=message.chat.id,
         title=message.chat.title or "",
         created_by=user_id,
+        language=language,
         clock=clock,
     )
     if result.outcome is BindOutcome.NOT_FOUND:

@@ -67,3 +67,16 @@ async def test_binding_actions_and_refusals_are_audited(
         (ADMIN_ID, "unbind", "ok"),
     ]
     assert rows[1].detail == {"competition_id": competition.id, "chat_id": GROUP}
+
+
+async def test_bind_chooses_the_announcement_language(
+    session: AsyncSession, dp: Dispatcher, bot: Bot, api: FakeTelegram
+) -> None:
+    competition = await make_competition(session, bind=None)
+    admin = in_group(dp, bot, api, ADMIN_ID)
+    assert "用法" in (await admin.send(f"/bind {competition.id} fr"))[-1].text
+    await admin.send(f"/bind {competition.id} en")
+    query = select(ChatBinding.language).execution_options(populate_existing=True)
+    assert list((await session.execute(query)).scalars()) == ["en"]
+    await admin.send(f"/bind {competition.id}")  # binding again switches back to Chinese
+    assert list((await session.execute(query)).scalars()) == ["zh"]

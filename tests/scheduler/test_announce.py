@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import scheduler.announce as announce
-from contest.models import Worker
+from contest.models import ChatBinding, Worker
 from scheduler.context import JobContext
 from scheduler.dispatch import run_due_jobs
 from scheduler.jobs import Job, JobKind
@@ -122,3 +122,21 @@ def test_remaining_time_reads_in_days_and_hours() -> None:
         announce.remaining(C, datetime(2026, 9, 3, 10, 0, tzinfo=UTC), "en") == "⏳ 2 h 30 min left"
     )  # type: ignore[arg-type]
     assert "ended" in announce.remaining(C, C.ends_at, "en")  # type: ignore[arg-type]
+
+
+async def test_each_bound_chat_reads_the_announcement_in_its_own_language(
+    session: AsyncSession, ctx: JobContext, clock: MovableClock
+) -> None:
+    competition = await make_competition(session)
+    session.add(ChatBinding(competition_id=competition.id, chat_id=-100_888, language="en"))
+    await session.commit()
+    zhang = await make_worker(session, "张三", telegram_id=1, team=await make_team(session, "一班"))
+    await set_score(session, competition, zhang, 90)
+    clock.set(SIX_PM)
+    await run_due_jobs(ctx)
+    rows = (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+    by_chat = {(row.chat_id, row.kind): row.text for row in rows}
+    assert "排行榜" in by_chat[(GROUP, "text")] and "90 分" in by_chat[(GROUP, "text")]
+    english = by_chat[(-100_888, "text")]
+    assert "张三" in english and "排行榜" not in english and "分" not in english
+    assert (-100_888, "photo") in by_chat and (GROUP, "photo") in by_chat

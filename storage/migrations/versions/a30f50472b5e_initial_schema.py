@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7e0c5abc07a2
+Revision ID: a30f50472b5e
 Revises:
-Create Date: 2026-11-26 10:00:29.932706
+Create Date: 2026-11-26 10:56:46.777280
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = "7e0c5abc07a2"
+revision: str = "a30f50472b5e"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -151,6 +151,7 @@ def upgrade() -> None:
         sa.Column("competition_id", sa.Integer(), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_by", sa.BigInteger(), nullable=True),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
