@@ -8,6 +8,7 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin_common import OrganiserFilter, refuse
+from bot.errors import Registered
 from config import Settings
 from contest.models import Worker
 from i18n import t
@@ -53,33 +54,29 @@ async def on_schedules(
     await message.answer("\n".join([header, *body, "", t("scheduler.jobs.hint", lang)]))
 
 
-@router.message(Command("mute", "unmute"))
+@router.message(Command("mute", "unmute"), Registered())
 async def on_mute(
     message: Message,
     command: CommandObject,
     session: AsyncSession,
-    worker: Worker | None,
+    worker: Worker,
     lang: str,
 ) -> None:
-    if worker is None or worker.id is None:
-        await message.answer(t("scheduler.prefs.not_registered", lang))
-        return
+    assert worker.id is not None
     muted = command.command == "mute"
     await set_muted(session, worker_id=worker.id, muted=muted)
     await message.answer(t("scheduler.prefs.muted" if muted else "scheduler.prefs.unmuted", lang))
 
 
-@router.message(Command("practice_push"))
+@router.message(Command("practice_push"), Registered())
 async def on_practice_push(
     message: Message,
     command: CommandObject,
     session: AsyncSession,
-    worker: Worker | None,
+    worker: Worker,
     lang: str,
 ) -> None:
-    if worker is None or worker.id is None:
-        await message.answer(t("scheduler.prefs.not_registered", lang))
-        return
+    assert worker.id is not None
     choice = (command.args or "").strip().lower()
     if choice not in {"on", "off", "开", "关"}:
         await message.answer(t("scheduler.prefs.practice_usage", lang))
