@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.db import PoolSettings
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./quizbot.db"
 
 
@@ -30,6 +32,10 @@ class Settings(BaseSettings):
     run_scheduler: bool = True
     practice_push_time: str = "08:00"  # the opt-in daily practice invitation, in TIMEZONE
     log_level: str = "INFO"
+    # Connections per process (None: 1 for SQLite, which takes one writer at a time; 10 for
+    # PostgreSQL) and how long an update may wait for one before it is answered "busy".
+    db_pool_size: int | None = Field(default=None, ge=1, le=200)
+    db_pool_timeout: float = Field(default=10.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -62,6 +68,10 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else None
+
+    @property
+    def pool(self) -> PoolSettings:
+        return PoolSettings(size=self.db_pool_size, timeout=self.db_pool_timeout)
 
     @property
     def upload_limit_bytes(self) -> int:

@@ -38,7 +38,7 @@ async def bench(messages: int, url: str, batch: int = DELIVERY_BATCH) -> dict[st
             await enqueue(session, dedup_key=f"bench:{i}", chat_id=10_000 + i, text=f"第 {i} 条")
         await session.commit()
     api = LimitedTelegram()
-    bot = create_bot(load_settings(_env_file=None, bot_token="42:BENCH"), session=api)
+    bot = create_bot(load_settings(_env_file=None, bot_token="42:BENCH"), session=api, bulk=True)
     started = time.monotonic()
     while True:
         report = await deliver_due(factory, bot, limit=batch)

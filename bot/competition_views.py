@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.callbacks import RowId
 from contest.competitions import CompetitionDefinition
 from contest.errors import DefinitionRejected
 from contest.models import Competition
@@ -68,8 +70,8 @@ def preview(definition: CompetitionDefinition, lang: str) -> str:
 
 
 class CompetitionAction(CallbackData, prefix="cmp"):
-    action: str  # open | close | save | cancel
-    competition_id: int = 0
+    action: Literal["open", "close", "save", "cancel"]
+    competition_id: RowId = 0
 
 
 def issues_text(exc: DefinitionRejected, lang: str) -> str:

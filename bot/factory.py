@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares import DbSessionMiddleware, WorkerMiddleware
 from bot.routers import get_routers
-from bot.sender import BlockedHook, Limits, TelegramLimits
+from bot.sender import BlockedHook, Limits, Pacer, TelegramLimits
 from config import Settings
 from contest.chats import mark_chat_unreachable
 from i18n import normalize_lang, t
@@ -32,15 +32,21 @@ def create_bot(
     session: BaseSession | None = None,
     limits: Limits | None = None,
     on_blocked: BlockedHook | None = None,
+    pacer: Pacer | None = None,
+    bulk: bool = False,
 ) -> Bot:
-    """A Bot talking to Telegram or to ``TELEGRAM_API_SERVER``, every call through the limiter."""
+    """A Bot talking to Telegram or to ``TELEGRAM_API_SERVER``, every call through the limiter.
+
+    Handlers reply through the default bot; the outbox delivers through one built with
+    ``bulk=True`` and the same ``pacer``, so both respect one set of per-chat limits.
+    """
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set")
     if session is None:
         session = AiohttpSession()
         if settings.telegram_api_server:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_server)
-    session.middleware(TelegramLimits(limits, on_blocked))
+    session.middleware(TelegramLimits(limits, on_blocked, pacer=pacer, bulk=bulk))
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -69,10 +75,16 @@ def create_dispatcher(
 ) -> Dispatcher:
     """The dispatcher with our middlewares and routers; ``extra`` lands in handler kwargs."""
     dp = Dispatcher(
-        storage=storage, settings=settings, session_factory=session_factory, clock=clock, **extra
+        storage=storage,
+        disable_fsm=True,  # registered below, after the session and the worker are loaded
+        settings=settings,
+        session_factory=session_factory,
+        clock=clock,
+        **extra,
     )
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
-    dp.update.outer_middleware(WorkerMiddleware())
+    dp.update.outer_middleware(WorkerMiddleware(dp.fsm))
+    dp.update.outer_middleware(dp.fsm)
     dp.include_routers(*get_routers())
     dp.errors.register(_on_error)
     return dp

@@ -19,6 +19,7 @@ from bot.callbacks import (
     TeamCb,
     TeamMembersCb,
     ToggleCb,
+    mask_of,
 )
 from contest.models import Competition
 from contest.quizview import QuestionView
@@ -50,10 +51,16 @@ def question_keyboard(view: QuestionView, lang: str) -> InlineKeyboardMarkup | N
         builder.button(text=t("quiz.button.true", lang), callback_data=AnswerCb(a=a, p=p, o=1))
         builder.button(text=t("quiz.button.false", lang), callback_data=AnswerCb(a=a, p=p, o=0))
     elif view.qtype is QuestionType.MULTIPLE:
+        # Each button carries the ticked set it leads to, 提交 the set shown: what the worker
+        # sees is what is submitted, however fast they tap.
+        ticked = mask_of(view.selection)
         for i in range(len(view.options)):
             mark = "✅ " if i in view.selection else ""
-            builder.button(text=f"{mark}{OPTION_LETTERS[i]}", callback_data=ToggleCb(a=a, p=p, o=i))
-        builder.button(text=t("quiz.button.submit", lang), callback_data=SubmitCb(a=a, p=p))
+            toggle = ToggleCb(a=a, p=p, m=ticked ^ (1 << i))
+            builder.button(text=f"{mark}{OPTION_LETTERS[i]}", callback_data=toggle)
+        builder.button(
+            text=t("quiz.button.submit", lang), callback_data=SubmitCb(a=a, p=p, m=ticked)
+        )
         n = len(view.options)
         builder.adjust(*([4] * (n // 4)), *([n % 4] if n % 4 else []), 1)
     else:

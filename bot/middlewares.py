@@ -1,44 +1,98 @@
-"""Update middlewares: one database session per update, and who is talking in which language."""
+"""Update middlewares: one database session per update, and who is talking in which language.
+
+Order (outer, on every update): aiogram's errors and user context, then
+:class:`DbSessionMiddleware`, :class:`WorkerMiddleware`, and aiogram's FSM middleware last, so
+the FSM reads through the update's session what the worker middleware already read.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import TelegramObject, User
+from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
-from contest.workers import get_worker
+from bot.context import UpdateContext, current_update, update_context
+from bot.fsm_storage import DatabaseStorage
+from bot.models import ConversationState
+from contest.models import Worker
 from i18n import normalize_lang
+from storage.types import Clock
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    """Opens one session per update and hands it to the handler as ``session``."""
+    """One session per update as ``session``, and the update's receipt time as ``received_at``.
+
+    ``received_at`` comes from the intake (when the update reached the process, before any
+    queue); an update fed without one is received now. Whatever the handler left open is
+    committed at the end; an exception rolls it back.
+    """
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session_factory = session_factory
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        clock: Clock = data["clock"]
+        received_at: datetime = data.get("received_at") or clock()
+        data["received_at"] = received_at
         async with self.session_factory() as session:
             data["session"] = session
-            return await handler(event, data)
+            with update_context(UpdateContext(session=session, received_at=received_at)):
+                result = await handler(event, data)
+                if session.in_transaction():
+                    await session.commit()
+                return result
 
 
 class WorkerMiddleware(BaseMiddleware):
-    """Loads the registered worker (or None) and the language to answer in as ``lang``."""
+    """Loads the registered worker (or None) and the language to answer in as ``lang``.
+
+    With the database FSM storage the conversation row comes back in the same query.
+    """
+
+    def __init__(self, fsm: FSMContextMiddleware) -> None:
+        self.fsm = fsm
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         session: AsyncSession = data["session"]
         worker = None
         if user is not None:
-            worker = await get_worker(session, telegram_id=user.id)
+            worker = await self._load(session, user, data)
         data["worker"] = worker
         if worker is not None and worker.language:
             data["lang"] = worker.language
         else:
             data["lang"] = normalize_lang(user.language_code if user else None)
         return await handler(event, data)
+
+    async def _load(self, session: AsyncSession, user: User, data: dict[str, Any]) -> Worker | None:
+        storage = self.fsm.storage
+        bot: Bot = data["bot"]
+        fsm_context = self.fsm.resolve_event_context(bot, data)
+        if not isinstance(storage, DatabaseStorage) or fsm_context is None:
+            return (
+                await session.execute(select(Worker).where(col(Worker.telegram_id) == user.id))
+            ).scalar_one_or_none()
+        key = storage.key(fsm_context.key)
+        anchor = select(literal(1).label("one")).subquery()
+        row = (
+            await session.execute(
+                select(Worker, col(ConversationState.state), col(ConversationState.data))
+                .select_from(anchor)
+                .outerjoin(Worker, col(Worker.telegram_id) == user.id)
+                .outerjoin(ConversationState, col(ConversationState.key) == key)
+            )
+        ).one()
+        context = current_update()
+        if context is not None:
+            context.fsm[key] = None if row[2] is None else (row[1], dict(row[2]))
+        return row[0]

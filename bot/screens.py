@@ -2,8 +2,10 @@
 
 Choice questions replace the previous question's text in the same message; a blank question
 needs a ``force_reply`` prompt, which cannot be edited into, so it (and whatever follows it)
-is a new message. The message showing an attempt is remembered in the database, so that a
-reply after a restart still finds its question.
+is a new message. Every screen goes out after the core has committed. When a question's
+message is accepted by Telegram its clock is moved to that moment, and the message showing
+the attempt is remembered (one short transaction), so a reply after a restart still finds
+its question; a question that could not be delivered has its clock stopped.
 """
 
 from __future__ import annotations
@@ -17,18 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keyboards import after_summary_keyboard, next_keyboard, question_keyboard
 from bot.render import feedback_line, feedback_text, question_text, summary_text, toast
-from contest.attempt_state import remember_message
+from contest.attempt_state import question_delivered, question_undelivered, remember_message
 from contest.models import AttemptKind
 from contest.quizview import QuestionView, Step, Summary
 from i18n import t
 from quizbank.models import QuestionType
+from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
 
 
 async def put(
     bot: Bot,
-    session: AsyncSession,
     *,
     chat_id: int,
     text: str,
@@ -59,6 +61,7 @@ async def show(
     chat_id: int,
     edit: Message | None = None,
     note: str | None = None,
+    clock: Clock = utcnow,
 ) -> None:
     """A question (with its keyboard or reply prompt) or an attempt's summary."""
     if isinstance(item, Summary):
@@ -66,27 +69,28 @@ async def show(
         markup: InlineKeyboardMarkup | ForceReply | None = after_summary_keyboard(
             lang, practice=item.kind == AttemptKind.PRACTICE
         )
-        await put(bot, session, chat_id=chat_id, text=text, markup=markup, edit=edit)
+        await put(bot, chat_id=chat_id, text=text, markup=markup, edit=edit)
         return
     markup = question_keyboard(item, lang)
     if item.qtype is QuestionType.BLANK:
         if edit is not None:  # the old message keeps the note but loses its buttons
-            await put(
-                bot,
-                session,
-                chat_id=chat_id,
-                text=note or edit.html_text or "…",
-                markup=None,
-                edit=edit,
-            )
+            await put(bot, chat_id=chat_id, text=note or edit.html_text or "…", markup=None,
+                      edit=edit)  # fmt: skip
             note = None
         markup = ForceReply(input_field_placeholder=t("quiz.type.blank", lang))
     text = question_text(item, lang, note=note)
-    message_id = await put(bot, session, chat_id=chat_id, text=text, markup=markup, edit=edit)
+    try:
+        message_id = await put(bot, chat_id=chat_id, text=text, markup=markup, edit=edit)
+    except Exception:
+        await question_undelivered(session, view=item)
+        await session.commit()
+        raise
+    await question_delivered(session, view=item, at=clock())
     if message_id != item.message_id or chat_id != item.chat_id:
         await remember_message(
             session, attempt_id=item.attempt_id, chat_id=chat_id, message_id=message_id
         )
+    await session.commit()
 
 
 async def show_step(
@@ -97,6 +101,7 @@ async def show_step(
     *,
     chat_id: int,
     query: CallbackQuery | None = None,
+    clock: Clock = utcnow,
 ) -> None:
     """The outcome of an answer: a toast, then the next question, the answer, or the summary."""
     edit = query.message if query is not None and isinstance(query.message, Message) else None
@@ -107,25 +112,19 @@ async def show_step(
         await _tell(bot, query, chat_id, t("quiz.closed", lang))
         current = step.next or step.summary
         if current is not None and edit is not None:
-            await show(bot, session, current, lang, chat_id=chat_id, edit=edit)
+            await show(bot, session, current, lang, chat_id=chat_id, edit=edit, clock=clock)
         return
     feedback = step.feedback
     if query is not None:
         await query.answer(toast(feedback, lang))
     if step.summary is not None:
         await show(
-            bot,
-            session,
-            step.summary,
-            lang,
-            chat_id=chat_id,
-            edit=edit,
-            note=feedback_text(feedback, lang),
-        )
+            bot, session, step.summary, lang, chat_id=chat_id, edit=edit,
+            note=feedback_text(feedback, lang), clock=clock,
+        )  # fmt: skip
     elif step.paused or step.next is None:
         await put(
             bot,
-            session,
             chat_id=chat_id,
             text=feedback_text(feedback, lang),
             markup=next_keyboard(step.attempt_id or 0, lang),
@@ -133,14 +132,9 @@ async def show_step(
         )
     else:
         await show(
-            bot,
-            session,
-            step.next,
-            lang,
-            chat_id=chat_id,
-            edit=edit,
-            note=feedback_line(feedback, lang),
-        )
+            bot, session, step.next, lang, chat_id=chat_id, edit=edit,
+            note=feedback_line(feedback, lang), clock=clock,
+        )  # fmt: skip
 
 
 async def _tell(bot: Bot, query: CallbackQuery | None, chat_id: int, text: str) -> None:

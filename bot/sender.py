@@ -1,10 +1,20 @@
 """The one path every outgoing Bot API call takes: Telegram's limits, retries, blocked users.
 
-Installed as an aiogram request middleware on the bot's session, so handlers, the scheduler
-and the outbox all share it. Limits (Bot API FAQ): about 30 messages/s per bot, 1 message/s
-per chat, 20 messages/min per group. A 429 is waited out for its ``retry_after``; network
-errors and 5xx are retried with exponential backoff; a 403 (the user blocked the bot, or the
-bot was removed from the group) is reported once to ``on_blocked`` and raised.
+Installed as an aiogram request middleware on a bot's session. Two kinds of sending (the Bot
+API FAQ's ~30 messages/s is guidance for bulk notifications):
+
+- **Replies** to a worker's own action — the callback answer, the edit of the message they
+  tapped, the reply in their chat — are paced per chat only: 1 message/s per chat, 20/min
+  per group. Callback answers put nothing into a chat and are not paced at all.
+- **Bulk** traffic (the outbox: announcements, broadcasts, reminders, results) goes through
+  a bot built with ``bulk=True`` and also keeps the bot-wide budget of about 30 messages/s.
+
+Both kinds share one :class:`Pacer` per process, so a chat's spacing holds whichever kind
+writes to it, and a 429 anywhere pauses every request for its ``retry_after``, as Telegram
+asks. Network errors and 5xx are retried with exponential backoff; a 403 (the user blocked
+the bot, or the bot was removed from the group) is reported once to ``on_blocked`` and
+raised. Before a request made while an update is handled, the update's open database
+transaction is ended (:func:`bot.context.end_transaction`): no connection waits on Telegram.
 """
 
 from __future__ import annotations
@@ -31,12 +41,13 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiolimiter import AsyncLimiter
 
+from bot.context import end_transaction
+
 logger = logging.getLogger(__name__)
 
 BlockedHook = Callable[[int], Awaitable[None]]
 
-# Methods that put something into a chat; edits and callback answers are not rate-limited
-# per chat by Telegram but still count against the bot-wide budget.
+# Methods that put nothing into a chat: never paced (but a 429 pause still holds them).
 _NOT_LIMITED = frozenset(
     {
         "GetUpdates",
@@ -46,17 +57,20 @@ _NOT_LIMITED = frozenset(
         "DeleteWebhook",
         "GetWebhookInfo",
         "SetMyCommands",
+        "AnswerCallbackQuery",
         "Close",
         "LogOut",
     }
 )
+_INTO_CHAT = ("Send", "Copy", "Forward", "Edit")
+_MEMORY = 50_000  # chats whose buckets are remembered; an idle chat's fresh bucket starts full
 
 
 @dataclass(frozen=True)
 class Limits:
     """Telegram's published limits; tests scale them, production keeps the defaults."""
 
-    per_bot: float = 30.0  # messages per second, bot-wide
+    per_bot: float = 30.0  # messages per second, bot-wide, bulk only
     per_chat: float = 1.0  # messages per second, any chat
     per_group_minute: float = 20.0  # messages per minute, groups and channels
     max_retries: int = 5
@@ -80,16 +94,48 @@ def spaced_limiter(rate: float, period: float, margin: float, slack: float = 0.0
     return AsyncLimiter(capacity, capacity * period / rate * (1 + margin))
 
 
-class TelegramLimits(BaseRequestMiddleware):
-    """Token buckets (aiolimiter) per bot, per chat and per group, plus retry policy."""
+class Pacer:
+    """The process's token buckets (aiolimiter) per bot, chat and group, and the 429 pause."""
 
-    def __init__(self, limits: Limits | None = None, on_blocked: BlockedHook | None = None):
+    def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
-        self.on_blocked = on_blocked
         self._bot_bucket = spaced_limiter(self.limits.per_bot, 1, self.limits.margin, slack=0.2)
         self._chat_buckets: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self._group_buckets: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self._last_send: OrderedDict[int, float] = OrderedDict()
+        self._paused_until = 0.0
+
+    async def acquire(self, method: TelegramMethod[Any], *, bulk: bool) -> None:
+        """Wait until ``method`` may leave under Telegram's limits."""
+        name = type(method).__name__
+        chat_id = getattr(method, "chat_id", None)
+        if name in _NOT_LIMITED or not name.startswith(_INTO_CHAT) or not isinstance(chat_id, int):
+            if bulk and name not in _NOT_LIMITED:
+                await self._bot_bucket.acquire()
+            await self._wait_for_pause()
+            return
+        if chat_id < 0:
+            group = self._bucket(self._group_buckets, chat_id, self.limits.per_group_minute, 60)
+            await group.acquire()
+        await self._bucket(self._chat_buckets, chat_id, self.limits.per_chat, 1).acquire()
+        if bulk:
+            await self._bot_bucket.acquire()
+        await self._wait_for_pause()
+        await self._keep_spacing(chat_id)
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: nobody in this process sends for ``seconds``."""
+        until = asyncio.get_running_loop().time() + seconds
+        self._paused_until = max(self._paused_until, until)
+
+    async def _wait_for_pause(self) -> None:
+        loop = asyncio.get_running_loop()
+        # A pause can be extended by another 429 while we sleep: look again after waking.
+        for _ in range(100):
+            wait = self._paused_until - loop.time()
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
 
     def _bucket(
         self, store: OrderedDict[int, AsyncLimiter], chat_id: int, rate: float, period: float
@@ -97,38 +143,23 @@ class TelegramLimits(BaseRequestMiddleware):
         bucket = store.get(chat_id)
         if bucket is None:
             bucket = store[chat_id] = spaced_limiter(rate, period, self.limits.margin)
-            if len(store) > 50_000:  # forget idle chats; a fresh bucket starts full
+            if len(store) > _MEMORY:
                 store.popitem(last=False)
         else:
             store.move_to_end(chat_id)
         return bucket
 
-    async def _acquire(self, method: TelegramMethod[Any]) -> None:
-        name = type(method).__name__
-        if name in _NOT_LIMITED:
-            return
-        chat_id = getattr(method, "chat_id", None)
-        is_send = name.startswith(("Send", "Copy", "Forward"))
-        if is_send and isinstance(chat_id, int):
-            if chat_id < 0:
-                group = self._bucket(self._group_buckets, chat_id, self.limits.per_group_minute, 60)
-                await group.acquire()
-            await self._bucket(self._chat_buckets, chat_id, self.limits.per_chat, 1).acquire()
-        await self._bot_bucket.acquire()
-        if is_send and isinstance(chat_id, int):
-            await self._keep_spacing(chat_id)
-
     async def _keep_spacing(self, chat_id: int) -> None:
-        """Space sends to one chat by when they leave, not by when their bucket let them in.
+        """Space messages to one chat by when they leave, not by when their bucket let them in.
 
-        A message that got its chat (or group) slot may still queue for the bot-wide bucket,
-        and the next one to that chat may queue less: measured at Telegram the two would
-        arrive closer than the limit. Rarely waits, and then only briefly.
+        A message that got its chat (or group) slot may still queue for the bot-wide bucket
+        or a 429 pause, and the next one to that chat may queue less: measured at Telegram
+        the two would arrive closer than the limit. Rarely waits, and then only briefly.
         """
         per_second = self.limits.per_group_minute / 60 if chat_id < 0 else self.limits.per_chat
         spacing = (1 + self.limits.margin) / per_second
         loop = asyncio.get_running_loop()
-        for _ in range(100):  # another send to this chat may slip in while we sleep
+        for _ in range(100):  # another message to this chat may slip in while we sleep
             last = self._last_send.get(chat_id)
             wait = 0.0 if last is None else last + spacing - loop.time()
             if wait <= 0:
@@ -136,8 +167,25 @@ class TelegramLimits(BaseRequestMiddleware):
             await asyncio.sleep(wait)
         self._last_send[chat_id] = loop.time()
         self._last_send.move_to_end(chat_id)
-        if len(self._last_send) > 50_000:
+        if len(self._last_send) > _MEMORY:
             self._last_send.popitem(last=False)
+
+
+class TelegramLimits(BaseRequestMiddleware):
+    """The request middleware: pacing by :class:`Pacer`, plus the retry policy."""
+
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        on_blocked: BlockedHook | None = None,
+        *,
+        pacer: Pacer | None = None,
+        bulk: bool = False,
+    ) -> None:
+        self.pacer = pacer or Pacer(limits)
+        self.limits = self.pacer.limits
+        self.on_blocked = on_blocked
+        self.bulk = bulk
 
     async def __call__(
         self,
@@ -145,9 +193,10 @@ class TelegramLimits(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        await end_transaction()
         attempt = 0
         while True:
-            await self._acquire(method)
+            await self.pacer.acquire(method, bulk=self.bulk)
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
@@ -155,8 +204,8 @@ class TelegramLimits(BaseRequestMiddleware):
                 if attempt > self.limits.max_retries:
                     raise
                 wait = min(float(exc.retry_after), self.limits.max_retry_after)
-                logger.warning("429 on %s, waiting %.1fs", type(method).__name__, wait)
-                await asyncio.sleep(wait)
+                logger.warning("429 on %s: every request waits %.1fs", type(method).__name__, wait)
+                self.pacer.pause(wait)
             except (TelegramNetworkError, TelegramServerError) as exc:
                 attempt += 1
                 if attempt > self.limits.max_retries:

@@ -23,8 +23,10 @@ from bot.commands import register_commands
 from bot.factory import blocked_hook, create_bot, create_dispatcher
 from bot.fsm_storage import DatabaseStorage
 from bot.routers.setup import offer_demo_bank
+from bot.sender import Pacer
 from cli.common import EXIT_USAGE
 from config import Settings, load_settings
+from contest.team_refresh import TeamRefresher
 from scheduler.runner import run_scheduler
 from storage.db import create_engine, create_session_factory, describe
 from storage.migrate import upgrade_async
@@ -57,21 +59,25 @@ def _storage(settings: Settings, session_factory: async_sessionmaker[AsyncSessio
     return DatabaseStorage(session_factory)
 
 
-async def _prepare(settings: Settings) -> tuple[async_sessionmaker[AsyncSession], Bot]:
+async def _prepare(settings: Settings) -> tuple[async_sessionmaker[AsyncSession], Bot, Bot]:
+    """The session factory, the bot that replies, and the outbox's bulk bot (one pacer)."""
     await upgrade_async(settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool=settings.pool)
     session_factory = create_session_factory(engine)
-    bot = create_bot(settings, on_blocked=blocked_hook(session_factory))
+    pacer = Pacer()
+    on_blocked = blocked_hook(session_factory)
+    bot = create_bot(settings, on_blocked=on_blocked, pacer=pacer)
+    bulk_bot = create_bot(settings, on_blocked=on_blocked, pacer=pacer, bulk=True)
     logger.info(
         "database %s; Bot API server %s",
         describe(settings.database_url),
         settings.telegram_api_server or "api.telegram.org",
     )
-    return session_factory, bot
+    return session_factory, bot, bulk_bot
 
 
 async def _run_bot(settings: Settings, *, webhook: str | None, with_scheduler: bool) -> None:
-    session_factory, bot = await _prepare(settings)
+    session_factory, bot, bulk_bot = await _prepare(settings)
     storage = _storage(settings, session_factory)
     dp = create_dispatcher(settings, session_factory, storage=storage)
     logger.info("conversation state in %s", "Redis" if settings.redis_url else "the database")
@@ -79,12 +85,12 @@ async def _run_bot(settings: Settings, *, webhook: str | None, with_scheduler: b
     async with session_factory() as session:
         await offer_demo_bank(bot, session, settings)
     stop = asyncio.Event()
-    tasks = []
+    tasks = [asyncio.create_task(TeamRefresher(session_factory).run(stop))]
     if with_scheduler and settings.run_scheduler:
         tasks.append(
             asyncio.create_task(
                 run_scheduler(
-                    settings=settings, session_factory=session_factory, bot=bot, stop=stop
+                    settings=settings, session_factory=session_factory, bot=bulk_bot, stop=stop
                 )
             )
         )
@@ -102,6 +108,7 @@ async def _run_bot(settings: Settings, *, webhook: str | None, with_scheduler: b
                 await task
         await storage.close()
         await bot.session.close()
+        await bulk_bot.session.close()
 
 
 WEBHOOK_PATH = "/webhook"
@@ -142,9 +149,15 @@ async def _serve_webhook(settings: Settings, dp: Dispatcher, bot: Bot, url: str)
 
 
 async def _run_scheduler_only(settings: Settings) -> None:
-    session_factory, bot = await _prepare(settings)
+    session_factory, bot, bulk_bot = await _prepare(settings)
     stop = asyncio.Event()
+    refresher = asyncio.create_task(TeamRefresher(session_factory).run(stop))
     try:
-        await run_scheduler(settings=settings, session_factory=session_factory, bot=bot, stop=stop)
+        await run_scheduler(
+            settings=settings, session_factory=session_factory, bot=bulk_bot, stop=stop
+        )
     finally:
+        stop.set()
+        await refresher
         await bot.session.close()
+        await bulk_bot.session.close()

@@ -1,16 +1,24 @@
 """The attempt's state in the database: loading, presenting, recording, finishing, expiring.
 
-The building blocks of :mod:`contest.attempts`. Two rules make answers safe: an answer is
-written by one conditional ``UPDATE … WHERE status = 'pending'`` (:func:`record`), and every
-deadline is compared with the injected clock here, on the server (:func:`catch_up`).
+The building blocks of :mod:`contest.attempts`. Three rules make answers safe and fair:
+
+- an answer is written by one conditional ``UPDATE … WHERE status = 'pending'``
+  (:func:`record`), so a double tap, a replay or a second process counts nothing twice;
+- every deadline is compared, on the server, with the time the worker's action *reached*
+  the bot (the caller's clock is the update's receipt time, not when a busy process got to
+  it), :func:`catch_up`;
+- a question's clock starts when Telegram accepted its message: presenting sets a
+  provisional start, and :func:`question_delivered` moves it to the acceptance time (or
+  :func:`question_undelivered` stops it when the message never arrived).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
@@ -28,8 +36,8 @@ from contest.models import (
     Worker,
 )
 from contest.quizview import QuestionView, Step, Summary, build_view
-from contest.rules import CompetitionRules, load_rules
-from contest.standings import record_attempt_progress
+from contest.rules import CompetitionRules, rules_of
+from contest.standings import record_standing
 from quizbank.models import Question
 from storage.types import Clock
 
@@ -42,6 +50,62 @@ TIMEOUT: dict[str, Any] = {
 
 
 # --- loading -------------------------------------------------------------------------------
+
+
+@dataclass
+class Position:
+    """An attempt at one position, read in one round trip: the question there and the next."""
+
+    attempt: Attempt
+    competition: Competition | None
+    rules: CompetitionRules | None
+    current: AttemptQuestion | None
+    question: Question | None
+    following: AttemptQuestion | None
+    following_question: Question | None
+
+
+async def load_position(
+    session: AsyncSession, *, worker_id: int, attempt_id: int, position: int
+) -> Position:
+    """The attempt, its question at ``position`` and at ``position + 1``, its competition.
+
+    Refuses an attempt that does not exist (``attempt_not_found``) or belongs to someone
+    else (``not_your_attempt``), so a forged button changes nothing.
+    """
+    rows = (
+        await session.execute(
+            select(Attempt, AttemptQuestion, Question, Competition)
+            .outerjoin(
+                AttemptQuestion,
+                and_(
+                    col(AttemptQuestion.attempt_id) == col(Attempt.id),
+                    col(AttemptQuestion.position).in_([position, position + 1]),
+                ),
+            )
+            .outerjoin(Question, col(Question.id) == col(AttemptQuestion.question_id))
+            .outerjoin(Competition, col(Competition.id) == col(Attempt.competition_id))
+            .where(col(Attempt.id) == attempt_id)
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    if not rows:
+        raise ContestError("attempt_not_found")
+    attempt, competition = rows[0][0], rows[0][3]
+    if attempt.worker_id != worker_id:
+        raise ContestError("not_your_attempt")
+    by_position = {aq.position: (aq, q) for _, aq, q, _ in rows if aq is not None}
+    current, question = by_position.get(position, (None, None))
+    following, following_question = by_position.get(position + 1, (None, None))
+    return Position(
+        attempt=attempt,
+        competition=competition,
+        rules=rules_of(competition) if competition is not None else None,
+        current=current,
+        question=question,
+        following=following,
+        following_question=following_question,
+    )
 
 
 async def owned(session: AsyncSession, *, worker_id: int, attempt_id: int) -> Attempt:
@@ -80,43 +144,37 @@ async def competition_rules(
     competition = await session.get(Competition, attempt.competition_id)
     if competition is None:
         raise ContestError("competition_not_found", competition_id=attempt.competition_id)
-    return competition, load_rules(competition.rules)
+    return competition, rules_of(competition)
 
 
-async def pending(
-    session: AsyncSession,
-    *,
-    worker_id: int,
-    attempt_id: int,
-    position: int,
-    clock: Clock,
-    late_ok: bool = False,
-) -> tuple[Attempt, AttemptQuestion | None, Question | None]:
-    """The attempt and, when ``position`` is its open question, that question; else Nones.
-
-    With ``late_ok`` a question past its deadline is still returned, so the caller can record
-    the late answer as a timeout.
-    """
-    attempt = await owned(session, worker_id=worker_id, attempt_id=attempt_id)
-    if attempt.status != AttemptStatus.ACTIVE or attempt.current_position != position:
-        return attempt, None, None
-    aq, question = await attempt_question(session, attempt_id=attempt_id, position=position)
-    if aq.status != AnswerStatus.PENDING or aq.presented_at is None:
-        return attempt, None, None
-    late = aq.deadline_at is not None and clock() > aq.deadline_at
-    if late and not late_ok:
-        return attempt, None, None
-    return attempt, aq, question
+def is_open(position: Position, *, at: int) -> bool:
+    """Whether the question at ``at`` is the attempt's open, presented, unanswered one."""
+    attempt, aq = position.attempt, position.current
+    return (
+        attempt.status == AttemptStatus.ACTIVE
+        and attempt.current_position == at
+        and aq is not None
+        and aq.status == AnswerStatus.PENDING
+        and aq.presented_at is not None
+    )
 
 
 # --- presenting ----------------------------------------------------------------------------
 
 
 async def present(
-    session: AsyncSession, *, attempt: Attempt, now: datetime, tz: str
+    session: AsyncSession,
+    *,
+    attempt: Attempt,
+    now: datetime,
+    tz: str,
+    loaded: tuple[AttemptQuestion, Question] | None = None,
 ) -> QuestionView:
-    """The current question; the first time it is shown its clock starts (presented_at)."""
-    aq, question = await attempt_question(
+    """The current question; the first time it is shown its clock starts (provisionally).
+
+    ``loaded`` is the current question when the caller has it already (no second read).
+    """
+    aq, question = loaded or await attempt_question(
         session, attempt_id=int(attempt.id or 0), position=attempt.current_position
     )
     competition, rules = await competition_rules(session, attempt)
@@ -137,13 +195,60 @@ async def present(
 
 
 def question_deadline(
-    attempt: Attempt, rules: CompetitionRules | None, now: datetime
+    attempt: Attempt, rules: CompetitionRules | None, start: datetime
 ) -> datetime | None:
     """Per-question limit and the attempt's total limit: the earlier wins."""
     if rules is None:  # practice: no clock per question
         return None
-    limit = now + timedelta(seconds=rules.question_time_limit_s)
+    limit = start + timedelta(seconds=rules.question_time_limit_s)
     return min(limit, attempt.deadline_at) if attempt.deadline_at else limit
+
+
+async def question_delivered(session: AsyncSession, *, view: QuestionView, at: datetime) -> None:
+    """Telegram accepted the question's message at ``at``: its clock starts then.
+
+    Moves a provisional start (set when the question was presented) forward to ``at``,
+    never back, and only while the question is unanswered; the deadline moves with it,
+    still capped by the attempt's own. Flushes, does not commit.
+    """
+    if view.presented_at is None or at <= view.presented_at:
+        return
+    deadline = None
+    if view.limit_s is not None:
+        deadline = at + timedelta(seconds=view.limit_s)
+        if view.attempt_deadline_at is not None:
+            deadline = min(deadline, view.attempt_deadline_at)
+    await session.execute(
+        update(AttemptQuestion)
+        .where(
+            col(AttemptQuestion.attempt_id) == view.attempt_id,
+            col(AttemptQuestion.position) == view.position,
+            col(AttemptQuestion.status) == AnswerStatus.PENDING,
+            col(AttemptQuestion.presented_at) == view.presented_at,
+        )
+        .values(presented_at=at, deadline_at=deadline)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def question_undelivered(session: AsyncSession, *, view: QuestionView) -> None:
+    """The question's message never reached the worker: its clock has not started.
+
+    The next time the worker acts the question is presented again, with a fresh clock.
+    """
+    if view.presented_at is None:
+        return
+    await session.execute(
+        update(AttemptQuestion)
+        .where(
+            col(AttemptQuestion.attempt_id) == view.attempt_id,
+            col(AttemptQuestion.position) == view.position,
+            col(AttemptQuestion.status) == AnswerStatus.PENDING,
+            col(AttemptQuestion.presented_at) == view.presented_at,
+        )
+        .values(presented_at=None, deadline_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def show_current(
@@ -190,6 +295,7 @@ async def record(
             col(AttemptQuestion.id) == aq.id, col(AttemptQuestion.status) == AnswerStatus.PENDING
         )
         .values(answered_at=now, response=response, elapsed_ms=elapsed_ms, **values)
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False  # a double tap or a replay was first: nothing was written
@@ -209,15 +315,23 @@ async def record(
                 col(Attempt.correct_count),
                 col(Attempt.time_used_ms),
             )
+            .execution_options(synchronize_session=False)
         )
     ).one()
     for name, value in totals._mapping.items():  # the new totals, without another SELECT
         set_committed_value(attempt, name, value)
+    for name, value in values.items():
+        set_committed_value(aq, name, value)
     return True
 
 
 async def finish(
-    session: AsyncSession, *, attempt: Attempt, status: AttemptStatus, now: datetime, clock: Clock
+    session: AsyncSession,
+    *,
+    attempt: Attempt,
+    status: AttemptStatus,
+    now: datetime,
+    rules: CompetitionRules | None = None,
 ) -> None:
     """Close the attempt: pending questions become timeouts, the standing is brought up to date."""
     await session.execute(
@@ -227,15 +341,25 @@ async def finish(
             col(AttemptQuestion.status) == AnswerStatus.PENDING,
         )
         .values(**TIMEOUT)
+        .execution_options(synchronize_session=False)
     )
     result = await session.execute(
         update(Attempt)
         .where(col(Attempt.id) == attempt.id, col(Attempt.status) == AttemptStatus.ACTIVE)
         .values(status=status, finished_at=now, current_position=attempt.question_count)
+        .execution_options(synchronize_session=False)
     )
-    await session.refresh(attempt)
-    if result.rowcount == 1:  # type: ignore[attr-defined]
-        await record_attempt_progress(session, attempt=attempt, clock=clock)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        await session.refresh(attempt)  # someone else closed it first; take their version
+        return
+    set_committed_value(attempt, "status", status)
+    set_committed_value(attempt, "finished_at", now)
+    set_committed_value(attempt, "current_position", attempt.question_count)
+    if attempt.kind == AttemptKind.COMPETITION:
+        if rules is None:
+            _, rules = await competition_rules(session, attempt)
+        assert rules is not None
+        await record_standing(session, attempt=attempt, rules=rules, now=now)
 
 
 async def catch_up(session: AsyncSession, *, attempt: Attempt, clock: Clock, tz: str) -> None:
@@ -244,7 +368,7 @@ async def catch_up(session: AsyncSession, *, attempt: Attempt, clock: Clock, tz:
     if attempt.status != AttemptStatus.ACTIVE:
         return
     if attempt.deadline_at is not None and now >= attempt.deadline_at:
-        await finish(session, attempt=attempt, status=AttemptStatus.EXPIRED, now=now, clock=clock)
+        await finish(session, attempt=attempt, status=AttemptStatus.EXPIRED, now=now)
         return
     aq, _ = await attempt_question(
         session, attempt_id=int(attempt.id or 0), position=attempt.current_position
@@ -257,12 +381,14 @@ async def catch_up(session: AsyncSession, *, attempt: Attempt, clock: Clock, tz:
     ):
         return
     if attempt.current_position >= attempt.question_count:
-        await finish(session, attempt=attempt, status=AttemptStatus.FINISHED, now=now, clock=clock)
-    else:
-        # The next question's clock starts now that the worker is back; the attempt's own
-        # deadline still bounds the whole run.
-        await record_attempt_progress(session, attempt=attempt, clock=clock)
-        await present(session, attempt=attempt, now=now, tz=tz)
+        await finish(session, attempt=attempt, status=AttemptStatus.FINISHED, now=now)
+        return
+    # The next question's clock starts now that the worker is back; the attempt's own
+    # deadline still bounds the whole run.
+    _, rules = await competition_rules(session, attempt)
+    if rules is not None:
+        await record_standing(session, attempt=attempt, rules=rules, now=now)
+    await present(session, attempt=attempt, now=now, tz=tz)
 
 
 async def expire_overdue(session: AsyncSession, *, clock: Clock) -> int:
@@ -277,7 +403,7 @@ async def expire_overdue(session: AsyncSession, *, clock: Clock) -> int:
     ).scalars()
     count = 0
     for attempt in list(overdue):
-        await finish(session, attempt=attempt, status=AttemptStatus.EXPIRED, now=now, clock=clock)
+        await finish(session, attempt=attempt, status=AttemptStatus.EXPIRED, now=now)
         count += 1
     await session.commit()
     return count
@@ -305,7 +431,7 @@ async def active_attempt(
 
 async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: str) -> Summary:
     """Score, correct count, time used and, for a competition, the current rank."""
-    attempt = await session.get(Attempt, attempt_id, populate_existing=True)
+    attempt = await session.get(Attempt, attempt_id)
     if attempt is None:
         raise ContestError("attempt_not_found")
     competition, rules = await competition_rules(session, attempt)
@@ -315,8 +441,7 @@ async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: s
         rank = await individual_rank(
             session, competition_id=int(competition.id or 0), worker_id=attempt.worker_id
         )
-        used = attempt.number
-        attempts_left = max(rules.attempts_allowed - used, 0)
+        attempts_left = max(rules.attempts_allowed - attempt.number, 0)
     worker = await session.get(Worker, attempt.worker_id)
     streak = practice.current_streak(worker, now=clock(), tz=tz) if worker else 0
     return Summary(
@@ -338,10 +463,13 @@ async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: s
 async def remember_message(
     session: AsyncSession, *, attempt_id: int, chat_id: int, message_id: int
 ) -> None:
-    """Which chat message shows the attempt now, so a reply or later step finds it."""
+    """Which chat message shows the attempt now, so a reply or later step finds it.
+
+    Flushes, does not commit (the caller's transaction carries it).
+    """
     await session.execute(
         update(Attempt)
         .where(col(Attempt.id) == attempt_id)
         .values(chat_id=chat_id, message_id=message_id)
+        .execution_options(synchronize_session=False)
     )
-    await session.commit()

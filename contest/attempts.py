@@ -1,10 +1,14 @@
 """The quiz state machine (答题): start, toggle, answer, advance; competitions and practice.
 
 Everything a worker does to an attempt goes through here and is in the database before it is
-acknowledged, so a restart loses nothing. Answers are idempotent (see
-:func:`contest.attempt_state.record`) and deadlines are checked on the server against the
-injected clock. Practice rounds (每日一练) share the machine; their bookkeeping is in
-:mod:`contest.practice`.
+acknowledged, so a restart loses nothing. The answer path reads once (the attempt, its open
+and next question and the competition in one joined query) and writes once (the answer, the
+attempt's totals, the next question's provisional clock and the worker's standing, in one
+transaction). Answers are idempotent (:func:`contest.attempt_state.record`), deadlines are
+checked on the server against the time the action reached the bot (the ``clock`` callers
+pass), and the database holds the attempt invariants (one active attempt per worker,
+numbered attempts per competition). Practice rounds (每日一练) share the machine; their
+bookkeeping is in :mod:`contest.practice_rounds`.
 """
 
 from __future__ import annotations
@@ -14,23 +18,26 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from contest import practice_rounds as practice
 from contest.attempt_state import (
     TIMEOUT,
+    Position,
     active_attempt,
     attempt_question,
     closed_step,
-    competition_rules,
     expire_overdue,
     finish,
+    is_open,
+    load_position,
     owned,
-    pending,
     present,
+    question_delivered,
+    question_undelivered,
     record,
     show_current,
     summary,
@@ -38,7 +45,6 @@ from contest.attempt_state import (
 from contest.competitions import accepts_answers, open_competitions
 from contest.errors import ContestError
 from contest.models import (
-    AnswerStatus,
     Attempt,
     AttemptKind,
     AttemptQuestion,
@@ -58,8 +64,8 @@ from contest.quizview import (
     response_to_stored,
     scored_values,
 )
-from contest.rules import load_rules
-from contest.standings import record_attempt_progress
+from contest.rules import rules_of
+from contest.standings import record_standing
 from quizbank.drawing import CannotDraw, draw
 from quizbank.grading import shuffled_order
 from quizbank.models import CHOICE_TYPES, Question, QuestionType
@@ -76,6 +82,8 @@ __all__ = [
     "board_competition_id",
     "expire_overdue",
     "owned",
+    "question_delivered",
+    "question_undelivered",
     "resume",
     "show_current",
     "start_competition",
@@ -95,6 +103,8 @@ async def start_competition(
 
     Refusals (``ContestError``): ``competition_not_found``, ``competition_not_open``,
     ``attempt_in_progress`` (another competition), ``no_attempts_left``, ``cannot_draw``.
+    Two taps at once (in one process or two) start one attempt: the database refuses the
+    second, which then resumes the first.
     """
     now = clock()
     worker_id = int(worker.id or 0)
@@ -110,7 +120,7 @@ async def start_competition(
         )
     if current is not None and current.kind == AttemptKind.COMPETITION:
         raise ContestError("attempt_in_progress")
-    rules = load_rules(competition.rules)
+    rules = rules_of(competition)
     used = await session.scalar(
         select(func.count())
         .select_from(Attempt)
@@ -126,8 +136,6 @@ async def start_competition(
         ids = draw(candidates, rules.draw_rules(), seed=seed)
     except CannotDraw as exc:
         raise ContestError("cannot_draw", unmet=len(exc.unmet)) from exc
-    if current is not None:  # a practice round gives way to the competition
-        await finish(session, attempt=current, status=AttemptStatus.EXPIRED, now=now, clock=clock)
     total_s = rules.total_time_limit_s or rules.question_time_limit_s * len(ids)
     attempt = Attempt(
         worker_id=worker_id,
@@ -138,10 +146,14 @@ async def start_competition(
         started_at=now,
         deadline_at=min(now + timedelta(seconds=total_s), competition.ends_at),
     )
-    await create_attempt(session, attempt=attempt, question_ids=ids)
-    return await show_current(
-        session, worker_id=worker_id, attempt_id=int(attempt.id or 0), clock=clock, tz=tz
-    )
+    try:
+        async with session.begin_nested():
+            if current is not None:  # a practice round gives way to the competition
+                await finish(session, attempt=current, status=AttemptStatus.EXPIRED, now=now)
+            await create_attempt(session, attempt=attempt, question_ids=ids)
+    except IntegrityError:
+        return await _started_elsewhere(session, worker_id=worker_id, clock=clock, tz=tz)
+    return await _present_first(session, attempt=attempt, clock=clock, tz=tz)
 
 
 async def start_practice(
@@ -157,38 +169,72 @@ async def start_practice(
     current = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
     if current is not None and current.kind == AttemptKind.COMPETITION:
         raise ContestError("attempt_in_progress")
+    if current is not None:
+        return await show_current(
+            session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
+        )
+    ids, seed = await practice.practice_draw(session, worker_id=worker_id, count=count)
+    attempt = practice.practice_attempt(worker_id=worker_id, seed=seed, now=clock())
+    try:
+        async with session.begin_nested():
+            await create_attempt(session, attempt=attempt, question_ids=ids)
+    except IntegrityError:
+        return await _started_elsewhere(session, worker_id=worker_id, clock=clock, tz=tz)
+    return await _present_first(session, attempt=attempt, clock=clock, tz=tz)
+
+
+async def _started_elsewhere(
+    session: AsyncSession, *, worker_id: int, clock: Clock, tz: str
+) -> QuestionView | Summary:
+    """Another tap started an attempt first (the unique index refused ours): show that one."""
+    current = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
     if current is None:
-        ids, seed = await practice.practice_draw(session, worker_id=worker_id, count=count)
-        current = practice.practice_attempt(worker_id=worker_id, seed=seed, now=clock())
-        await create_attempt(session, attempt=current, question_ids=ids)
+        raise ContestError("attempt_in_progress")
     return await show_current(
         session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
     )
+
+
+async def _present_first(
+    session: AsyncSession, *, attempt: Attempt, clock: Clock, tz: str
+) -> QuestionView:
+    first = await attempt_question(session, attempt_id=int(attempt.id or 0), position=0)
+    view = await present(session, attempt=attempt, now=clock(), tz=tz, loaded=first)
+    await session.commit()
+    return view
 
 
 async def create_attempt(
     session: AsyncSession, *, attempt: Attempt, question_ids: list[int]
 ) -> None:
     """Store the attempt and its questions, each with this worker's own option order."""
-    rows = await session.execute(select(Question).where(col(Question.id).in_(question_ids)))
-    questions = {q.id: q for q in rows.scalars()}
+    rows = await session.execute(
+        select(col(Question.id), col(Question.type), col(Question.options)).where(
+            col(Question.id).in_(question_ids)
+        )
+    )
+    shapes = {qid: (QuestionType(qtype), len(options)) for qid, qtype, options in rows}
     rng = random.Random(attempt.seed)
     attempt.question_count = len(question_ids)
     session.add(attempt)
     await session.flush()
+    values = []
     for position, qid in enumerate(question_ids):
-        question = questions[qid]
-        shuffle = QuestionType(question.type) in CHOICE_TYPES
-        order = shuffled_order(len(question.options), rng) if shuffle else []
-        session.add(
-            AttemptQuestion(
-                attempt_id=int(attempt.id or 0),
-                position=position,
-                question_id=qid,
-                option_order=order,
-            )
+        qtype, n_options = shapes[qid]
+        order = shuffled_order(n_options, rng) if qtype in CHOICE_TYPES else []
+        values.append(
+            {
+                "attempt_id": int(attempt.id or 0),
+                "position": position,
+                "question_id": qid,
+                "option_order": order,
+                "status": "pending",
+                "credit": 0.0,
+                "score": 0.0,
+                "elapsed_ms": 0,
+            }
         )
-    await session.flush()
+    await session.execute(insert(AttemptQuestion), values)
 
 
 # --- answering -----------------------------------------------------------------------------
@@ -200,29 +246,45 @@ async def toggle_option(
     worker_id: int,
     attempt_id: int,
     position: int,
-    option: int,
+    selection: list[int],
     clock: Clock,
     tz: str,
 ) -> QuestionView | Step:
-    """Select or unselect one displayed option of the open multiple-choice question."""
-    attempt, aq, question = await pending(
-        session, worker_id=worker_id, attempt_id=attempt_id, position=position, clock=clock
+    """The open multiple-choice question with ``selection`` ticked (nothing is stored).
+
+    The ticked set travels in the keyboard's own buttons and is stored once, on 提交, so
+    quick taps can never lose one to a read-modify-write race.
+    """
+    loaded = await load_position(
+        session, worker_id=worker_id, attempt_id=attempt_id, position=position
     )
-    if aq is None or question is None:
-        return await closed_step(session, attempt=attempt, clock=clock, tz=tz)
-    if question.type != QuestionType.MULTIPLE or not 0 <= option < len(question.options):
+    if not _answerable(loaded, position, clock):
+        return await closed_step(session, attempt=loaded.attempt, clock=clock, tz=tz)
+    assert loaded.current is not None and loaded.question is not None
+    if loaded.question.type != QuestionType.MULTIPLE or not all(
+        0 <= option < len(loaded.question.options) for option in selection
+    ):
         raise ContestError("bad_response")
-    set_committed_value(aq, "selection", sorted(set(aq.selection) ^ {option}))
-    await session.execute(
-        update(AttemptQuestion)
-        .where(
-            col(AttemptQuestion.id) == aq.id, col(AttemptQuestion.status) == AnswerStatus.PENDING
-        )
-        .values(selection=aq.selection)
+    view = build_view(
+        loaded.attempt,
+        loaded.current,
+        loaded.question,
+        loaded.competition,
+        loaded.rules,
+        timezone=tz,
+        selection=selection,
     )
-    competition, rules = await competition_rules(session, attempt)
     await session.commit()
-    return build_view(attempt, aq, question, competition, rules, timezone=tz)
+    return view
+
+
+def _answerable(loaded: Position, position: int, clock: Clock, *, late_ok: bool = False) -> bool:
+    if not is_open(loaded, at=position):
+        return False
+    aq = loaded.current
+    assert aq is not None
+    late = aq.deadline_at is not None and clock() > aq.deadline_at
+    return late_ok or not late
 
 
 async def answer(
@@ -237,73 +299,67 @@ async def answer(
 ) -> Step:
     """Record the answer to the question at ``position`` once, then advance.
 
-    ``response`` is in displayed form: an option position (single), a bool (true/false),
-    ``None`` to submit the toggled selection (multiple), a list of texts (blank). An answer
-    after the question's deadline is recorded as a timeout and scores 0.
+    ``response`` is in displayed form: an option position (single), 1/0 (true/false), the
+    ticked positions (multiple), a list of texts (blank). An answer after the question's
+    deadline is recorded as a timeout and scores 0. Commits before it returns.
     """
     now = clock()
-    attempt, aq, question = await pending(
-        session,
-        worker_id=worker_id,
-        attempt_id=attempt_id,
-        position=position,
-        clock=clock,
-        late_ok=True,
+    loaded = await load_position(
+        session, worker_id=worker_id, attempt_id=attempt_id, position=position
     )
-    if aq is None or question is None:
+    attempt, aq, question, rules = loaded.attempt, loaded.current, loaded.question, loaded.rules
+    if not _answerable(loaded, position, clock, late_ok=True):
         return await closed_step(session, attempt=attempt, clock=clock, tz=tz)
+    assert aq is not None and question is not None
     qtype = QuestionType(question.type)
-    if qtype is QuestionType.MULTIPLE and response is None:
-        if not aq.selection:
-            return Step(outcome="empty", attempt_id=attempt_id)
-        response = list(aq.selection)
+    if qtype is QuestionType.MULTIPLE and not response:
+        await session.commit()
+        return Step(outcome="empty", attempt_id=attempt_id)
     stored = response_to_stored(qtype, response, aq.option_order, len(question.options))
-    _, rules = await competition_rules(session, attempt)
     elapsed = now - (aq.presented_at or now)
     late = aq.deadline_at is not None and now > aq.deadline_at
     result = None if late else grade_response(question, stored, rules)
     values = TIMEOUT if result is None else scored_values(question, result, rules, elapsed)
     elapsed_ms = max(int(elapsed.total_seconds() * 1000), 0)
     if not await record(
-        session,
-        aq=aq,
-        attempt=attempt,
-        now=now,
-        response=stored,
-        elapsed_ms=elapsed_ms,
+        session, aq=aq, attempt=attempt, now=now, response=stored, elapsed_ms=elapsed_ms,
         values=values,
-    ):
+    ):  # fmt: skip
         return await closed_step(session, attempt=attempt, clock=clock, tz=tz)
     if attempt.kind == AttemptKind.PRACTICE and result is not None:
         await practice.record_answer(
-            session,
-            worker_id=worker_id,
-            correct=result.correct,
-            score=values["score"],
-            now=now,
-            tz=tz,
-        )
+            session, worker_id=worker_id, correct=result.correct, score=values["score"],
+            now=now, tz=tz,
+        )  # fmt: skip
     feedback = feedback_for(question, aq, values, rules, late=late)
-    return await _advance(session, attempt=attempt, feedback=feedback, clock=clock, tz=tz)
+    return await _advance(session, loaded=loaded, feedback=feedback, clock=clock, tz=tz)
 
 
 async def _advance(
-    session: AsyncSession, *, attempt: Attempt, feedback: Feedback, clock: Clock, tz: str
+    session: AsyncSession, *, loaded: Position, feedback: Feedback, clock: Clock, tz: str
 ) -> Step:
     now = clock()
+    attempt, rules = loaded.attempt, loaded.rules
     outcome = "timeout" if feedback.timeout else "scored"
     out_of_time = attempt.deadline_at is not None and now >= attempt.deadline_at
     if out_of_time or attempt.current_position >= attempt.question_count:
         status = AttemptStatus.EXPIRED if out_of_time else AttemptStatus.FINISHED
-        await finish(session, attempt=attempt, status=status, now=now, clock=clock)
+        await finish(session, attempt=attempt, status=status, now=now, rules=rules)
         await session.commit()
         done = await summary(session, attempt_id=int(attempt.id or 0), clock=clock, tz=tz)
+        await session.commit()
         return Step(outcome=outcome, feedback=feedback, summary=done, attempt_id=attempt.id)
     # When the answer and explanation are shown the worker reads them first and asks for
     # the next question; its clock starts only then.
     paused = feedback.answer is not None
-    view = None if paused else await present(session, attempt=attempt, now=now, tz=tz)
-    await record_attempt_progress(session, attempt=attempt, clock=clock)
+    view = None
+    if not paused:
+        following = None
+        if loaded.following is not None and loaded.following_question is not None:
+            following = (loaded.following, loaded.following_question)
+        view = await present(session, attempt=attempt, now=now, tz=tz, loaded=following)
+    if rules is not None:
+        await record_standing(session, attempt=attempt, rules=rules, now=now)
     await session.commit()
     return Step(outcome=outcome, feedback=feedback, next=view, attempt_id=attempt.id, paused=paused)
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -86,10 +86,25 @@ class AttemptStatus(StrEnum):
 
 
 class Attempt(SQLModel, table=True):
-    """One run through a drawn question list: a competition attempt or a practice round."""
+    """One run through a drawn question list: a competition attempt or a practice round.
+
+    The database holds the invariants: a worker's attempts at a competition are numbered
+    1, 2, … without repeats (so a double tap on 开始 cannot make two), and a worker has at
+    most one active attempt.
+    """
 
     __tablename__ = "attempt"
-    __table_args__ = (Index("ix_attempt_worker_status", "worker_id", "status"),)
+    __table_args__ = (
+        Index("ix_attempt_worker_status", "worker_id", "status"),
+        UniqueConstraint("worker_id", "competition_id", "number", name="uq_attempt_number"),
+        Index(
+            "uq_attempt_one_active",
+            "worker_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     worker_id: int = Field(foreign_key="worker.id", ondelete="CASCADE")
@@ -129,11 +144,6 @@ class AttemptQuestion(SQLModel, table=True):
     position: int
     question_id: int = Field(foreign_key="question.id", index=True)
     option_order: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    selection: list[int] = Field(
-        default_factory=list,
-        sa_column=Column(JSON, nullable=False),
-        description="multiple choice: toggled display positions before submit",
-    )
     presented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -32,6 +31,7 @@ from contest.models import (
 )
 from quizbank.drawing import Candidate, draw_practice
 from quizbank.models import Question, QuestionSet, QuestionType
+from storage.upsert import insert_for
 
 PRACTICE_ROUND = 5
 """Questions per practice round; the worker may start another round at once."""
@@ -43,10 +43,29 @@ def local_day(now: datetime, tz: str) -> date:
     return now.astimezone(ZoneInfo(tz)).date()
 
 
+_CANDIDATES: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[Any, list[Candidate]]] = {}
+
+
 async def load_candidates(
     session: AsyncSession, *, sets: Sequence[str] = (), categories: Sequence[str] = ()
 ) -> list[Candidate]:
-    """Active questions as drawing candidates, optionally from named sets and categories."""
+    """Active questions as drawing candidates, optionally from named sets and categories.
+
+    A crowd starting at 09:00 would read the whole bank once per worker; the candidates are
+    kept per bank version instead (every import that changes a set bumps its version), so a
+    start reads only the small ``question_set`` table to know they are still current.
+    """
+    signature = tuple(
+        (
+            await session.execute(
+                select(col(QuestionSet.id), col(QuestionSet.version), col(QuestionSet.uploaded_at))
+            )
+        ).tuples()
+    )
+    key = (str(session.get_bind().engine.url), tuple(sorted(sets)), tuple(sorted(categories)))
+    hit = _CANDIDATES.get(key)
+    if hit is not None and hit[0] == signature:
+        return hit[1]
     query = select(
         col(Question.id), col(Question.type), col(Question.category), col(Question.difficulty)
     ).where(col(Question.active).is_(True))
@@ -57,9 +76,13 @@ async def load_candidates(
     if categories:
         query = query.where(col(Question.category).in_(categories))
     rows = (await session.execute(query)).all()
-    return [
+    candidates = [
         Candidate(id=r[0], type=QuestionType(r[1]), category=r[2], difficulty=r[3]) for r in rows
     ]
+    if len(_CANDIDATES) > 256:
+        _CANDIDATES.clear()
+    _CANDIDATES[key] = (signature, candidates)
+    return candidates
 
 
 async def practice_draw(
@@ -93,7 +116,7 @@ def practice_attempt(*, worker_id: int, seed: int, now: datetime) -> Attempt:
 async def mark_seen(
     session: AsyncSession, *, worker_id: int, question_id: int, now: datetime
 ) -> None:
-    stmt = _insert(session)(QuestionSeen).values(
+    stmt = insert_for(session)(QuestionSeen).values(
         worker_id=worker_id, question_id=question_id, seen_at=now
     )
     keys = ["worker_id", "question_id"]
@@ -105,7 +128,7 @@ async def record_answer(
 ) -> None:
     """Add one practice answer to today's totals and keep the daily streak (连续答题天数)."""
     today = local_day(now, tz)
-    stmt = _insert(session)(PracticeDay).values(
+    stmt = insert_for(session)(PracticeDay).values(
         worker_id=worker_id, day=today, answered=1, correct=int(correct), score=score
     )
     stmt = stmt.on_conflict_do_update(
@@ -209,8 +232,3 @@ async def my_results(
         today_answered=today.answered if today else 0,
         streak=current_streak(worker, now=now, tz=tz) if worker else 0,
     )
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert

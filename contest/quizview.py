@@ -42,10 +42,13 @@ class QuestionView:
     options: tuple[str, ...]  # displayed order
     points: float
     deadline_at: datetime | None
-    selection: tuple[int, ...]  # multiple choice: toggled displayed positions
+    selection: tuple[int, ...]  # multiple choice: ticked displayed positions (from the keyboard)
     blanks: int
     chat_id: int | None
     message_id: int | None
+    presented_at: datetime | None = None  # when its clock started (provisional until delivered)
+    limit_s: int | None = None  # the per-question time limit; None in practice
+    attempt_deadline_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ def build_view(
     rules: CompetitionRules | None,
     *,
     timezone: str = "Asia/Shanghai",
+    selection: Sequence[int] = (),
 ) -> QuestionView:
     qtype = QuestionType(question.type)
     options = [question.options[i] for i in aq.option_order] if aq.option_order else []
@@ -125,10 +129,13 @@ def build_view(
         options=tuple(options),
         points=points,
         deadline_at=aq.deadline_at,
-        selection=tuple(aq.selection),
+        selection=tuple(sorted(set(selection))),
         blanks=len(question.answer) if qtype is QuestionType.BLANK else 0,
         chat_id=attempt.chat_id,
         message_id=attempt.message_id,
+        presented_at=aq.presented_at,
+        limit_s=rules.question_time_limit_s if rules is not None else None,
+        attempt_deadline_at=attempt.deadline_at,
     )
 
 

@@ -6,10 +6,11 @@ back. Every field has a safe default except the composition (组卷), which a co
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -170,6 +171,33 @@ class CompetitionRules(_Strict):
 def load_rules(data: dict[str, Any]) -> CompetitionRules:
     """The rules stored in ``Competition.rules``."""
     return CompetitionRules.model_validate(data)
+
+
+class _HasRules(Protocol):
+    id: int | None
+    rules: dict[str, Any]
+
+
+_PARSED: dict[int, tuple[dict[str, Any], CompetitionRules]] = {}
+_PARSED_MAX = 1024
+
+
+def rules_of(competition: _HasRules) -> CompetitionRules:
+    """``load_rules(competition.rules)``, parsed once per version of the stored rules.
+
+    The answer path needs the rules on every tap; validating them is most of its CPU. The
+    cache compares the stored dictionary itself, so an edit is seen at once. Treat the
+    result as read-only.
+    """
+    key = int(competition.id or 0)
+    hit = _PARSED.get(key)
+    if hit is not None and hit[0] == competition.rules:
+        return hit[1]
+    rules = load_rules(competition.rules)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[key] = (copy.deepcopy(competition.rules), rules)
+    return rules
 
 
 def clock_time(value: str) -> str:

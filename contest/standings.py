@@ -1,18 +1,20 @@
-"""Standings (排名), kept incrementally as answers arrive.
+"""Standings (排名): a worker's counted result per answer, team totals about once a second.
 
-``record_attempt_progress`` is the only writer: after every graded answer it recomputes one
-worker's ``Standing`` (from that worker's attempts) and brings the ``TeamStanding`` of their
-team and its ancestors up to date — by the score's change when only a score moved, else from
-those teams' members. ``contest.boards`` reads them.
+:func:`record_standing` runs in the answer's own transaction and touches one row: the
+worker's ``Standing``. Team standings are derived from the standings by
+:func:`refresh_team_standings` — a few aggregate queries per competition, not a fan-out per
+answer — which :class:`contest.team_refresh.TeamRefresher` runs about once a second for the
+competitions that are open, so boards are right within a second without every answer
+locking its team's rows. ``contest.boards`` reads both.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -25,37 +27,35 @@ from contest.models import (
     TeamStanding,
     Worker,
 )
-from contest.rules import CompetitionRules, Counting, TeamMode, load_rules
+from contest.rules import CompetitionRules, Counting, TeamMode, rules_of
 from contest.scoring import SCORE_DIGITS, team_score
 from contest.tree import TeamTree, load_tree
 from storage.types import Clock
+from storage.upsert import upsert
 
-_EMPTY_TEAM = {"participants": 0, "registered": 0, "score_sum": 0.0, "score": 0.0, "ranked": False}
-
-# --- writing -------------------------------------------------------------------------------
+# --- one worker ----------------------------------------------------------------------------
 
 
-async def record_attempt_progress(session: AsyncSession, *, attempt: Attempt, clock: Clock) -> None:
-    """Bring the worker's standing and their teams' standings up to date with ``attempt``.
+async def record_standing(
+    session: AsyncSession, *, attempt: Attempt, rules: CompetitionRules, now: datetime
+) -> None:
+    """Bring the worker's standing up to date with ``attempt`` (flushes, does not commit).
 
     Call after every graded answer and when the attempt finishes or expires, in the same
-    transaction as the answer; this flushes but does not commit. Practice attempts are ignored.
+    transaction as the answer. Practice attempts are ignored.
     """
     if attempt.competition_id is None or attempt.kind != AttemptKind.COMPETITION:
         return
-    competition = await session.get(Competition, attempt.competition_id)
-    worker = await session.get(Worker, attempt.worker_id)
-    if competition is None or worker is None:
-        raise ContestError("not_found", competition_id=attempt.competition_id)
-    rules = load_rules(competition.rules)
-    counted = await _counted_attempt(session, attempt=attempt, counting=rules.counting)
-    old = await session.get(Standing, (competition.id, worker.id))
-    old_team = old.team_id if old is not None else None
-    now = clock()
-    await _upsert(
+    worker = await session.get(Worker, attempt.worker_id)  # usually already in the session
+    if worker is None:
+        raise ContestError("not_found", worker_id=attempt.worker_id)
+    counted = attempt
+    if rules.counting is Counting.BEST and rules.attempts_allowed > 1:
+        counted = await _best_attempt(session, attempt=attempt)
+    await upsert(
         session,
         Standing,
-        keys={"competition_id": competition.id, "worker_id": worker.id},
+        keys={"competition_id": attempt.competition_id, "worker_id": attempt.worker_id},
         values={
             "team_id": worker.team_id,
             "attempt_id": counted.id,
@@ -66,86 +66,20 @@ async def record_attempt_progress(session: AsyncSession, *, attempt: Attempt, cl
             "updated_at": now,
         },
     )
-    delta = round(counted.score, SCORE_DIGITS) - (old.score if old is not None else 0.0)
-    await _update_teams(
-        session, competition_id=attempt.competition_id, rules=rules, new_standing=old is None,
-        old_team=old_team, new_team=worker.team_id, delta=delta, now=now,
-    )  # fmt: skip
 
 
-async def _update_teams(
-    session: AsyncSession,
-    *,
-    competition_id: int,
-    rules: CompetitionRules,
-    new_standing: bool,
-    old_team: int | None,
-    new_team: int | None,
-    delta: float,
-    now: datetime,
-) -> None:
-    """Bring the affected teams up to date after one member's standing changed."""
-    same_team = not new_standing and old_team == new_team
-    if same_team and (new_team is None or delta == 0):
-        return  # team scores depend only on members' scores and headcounts: nothing moved
-    tree = await load_tree(session)
-    if same_team and new_team is not None and rules.team.mode is not TeamMode.TOP_N_AVG:
-        shifted = await _shift_team_sums(
-            session, competition_id=competition_id, rules=rules,
-            team_ids=tree.ancestors(new_team), delta=delta, now=now,
-        )  # fmt: skip
-        if shifted:
-            return
-    teams = {t for team in (old_team, new_team) if team for t in tree.ancestors(team)}
-    await recompute_team_standings(
-        session, competition_id=competition_id, rules=rules, tree=tree, team_ids=teams, now=now
-    )
+async def record_attempt_progress(session: AsyncSession, *, attempt: Attempt, clock: Clock) -> None:
+    """:func:`record_standing` with the competition's rules looked up (tools and tests)."""
+    if attempt.competition_id is None:
+        return
+    competition = await session.get(Competition, attempt.competition_id)
+    if competition is None:
+        raise ContestError("competition_not_found", competition_id=attempt.competition_id)
+    await record_standing(session, attempt=attempt, rules=rules_of(competition), now=clock())
 
 
-async def _shift_team_sums(
-    session: AsyncSession,
-    *,
-    competition_id: int,
-    rules: CompetitionRules,
-    team_ids: list[int],
-    delta: float,
-    now: datetime,
-) -> bool:
-    """A member of these teams changed score by ``delta`` and headcounts did not change:
-    move each team's total by ``delta`` (O(depth), not O(members)). Sum and average modes
-    depend only on totals and counts; top-N and team changes take the full recompute.
-    False (nothing written) when a team has no row yet, so the caller recomputes."""
-    rows = list(
-        (
-            await session.execute(
-                select(TeamStanding)
-                .where(
-                    col(TeamStanding.competition_id) == competition_id,
-                    col(TeamStanding.team_id).in_(team_ids),
-                )
-                .order_by(col(TeamStanding.team_id))
-                .with_for_update()  # same lock order as the full recompute
-                .execution_options(populate_existing=True)
-            )
-        ).scalars()
-    )
-    if len(rows) != len(team_ids):
-        return False
-    for row in rows:
-        row.score_sum = round(row.score_sum + delta, SCORE_DIGITS)
-        stand_ins = [row.score_sum] + [0.0] * (row.participants - 1) if row.participants else []
-        row.score, row.ranked = team_score(
-            rules.team.mode, stand_ins, row.registered, rules.team.top_n,
-            rules.team.min_participants,
-        )  # fmt: skip
-        row.updated_at = now
-    await session.flush()
-    return True
-
-
-async def _counted_attempt(
-    session: AsyncSession, *, attempt: Attempt, counting: Counting
-) -> Attempt:
+async def _best_attempt(session: AsyncSession, *, attempt: Attempt) -> Attempt:
+    """The attempt that counts under ``counting: best``: highest score, then less time."""
     attempts = list(
         (
             await session.execute(
@@ -159,8 +93,6 @@ async def _counted_attempt(
     )
     if attempt not in attempts:
         attempts.append(attempt)
-    if counting is Counting.LAST:
-        return max(attempts, key=lambda a: (a.number, a.id or 0))
     return min(attempts, key=_attempt_order)
 
 
@@ -169,150 +101,127 @@ def _attempt_order(a: Attempt) -> tuple[Any, ...]:
     return (-round(a.score, SCORE_DIGITS), a.time_used_ms, finished, a.number)
 
 
-async def recompute_team_standings(
-    session: AsyncSession,
-    *,
-    competition_id: int,
-    rules: CompetitionRules,
-    tree: TeamTree,
-    team_ids: set[int],
-    now: datetime,
-) -> None:
-    """Recompute the given teams from their members (each O(members of that team))."""
-    ordered = sorted(team_ids)
-    for team_id in ordered:
-        await _upsert(
-            session,
-            TeamStanding,
-            keys={"competition_id": competition_id, "team_id": team_id},
-            values=_EMPTY_TEAM | {"updated_at": now},
-            update=False,
-        )
-    # Locking in id order makes two answers from one team wait for each other instead of
-    # each computing from a snapshot without the other's score.
-    await session.execute(
-        select(col(TeamStanding.team_id))
-        .where(
-            col(TeamStanding.competition_id) == competition_id,
-            col(TeamStanding.team_id).in_(ordered),
-        )
-        .order_by(col(TeamStanding.team_id))
-        .with_for_update()
-    )
-    # Deepest first: a parent adds up its children's fresh totals instead of re-reading
-    # every member's standing (a 部门 of 5,000 reads its 班组 rows, not 5,000 scores).
-    for team_id in sorted(ordered, key=lambda t: -len(tree.ancestors(t))):
-        members = tree.descendants(team_id)
-        direct = list(
-            (
-                await session.execute(
-                    select(col(Standing.score)).where(
-                        col(Standing.competition_id) == competition_id,
-                        col(Standing.team_id) == team_id,
-                    )
-                )
-            ).scalars()
-        )
-        children = tree.children.get(team_id, [])
-        below = (
-            await session.execute(
-                select(
-                    func.coalesce(func.sum(col(TeamStanding.participants)), 0),
-                    func.coalesce(func.sum(col(TeamStanding.score_sum)), 0.0),
-                ).where(
-                    col(TeamStanding.competition_id) == competition_id,
-                    col(TeamStanding.team_id).in_(children),
-                )
-            )
-        ).one()
-        participants = len(direct) + int(below[0])
-        score_sum = round(sum(direct) + float(below[1]), SCORE_DIGITS)
-        registered = await session.scalar(
-            select(func.count()).select_from(Worker).where(col(Worker.team_id).in_(members))
-        )
-        score, ranked = await _team_score(
-            session, competition_id, rules, members, participants, score_sum, registered or 0
-        )
-        await _upsert(
-            session,
-            TeamStanding,
-            keys={"competition_id": competition_id, "team_id": team_id},
-            values={
-                "participants": participants,
-                "registered": registered or 0,
-                "score_sum": score_sum,
-                "score": score,
-                "ranked": ranked,
-                "updated_at": now,
-            },
-        )
-
-
-async def _team_score(
-    session: AsyncSession,
-    competition_id: int,
-    rules: CompetitionRules,
-    members: list[int],
-    participants: int,
-    score_sum: float,
-    registered: int,
-) -> tuple[float, bool]:
-    """``team_score`` fed with what the mode needs: only top N reads individual scores."""
-    mode = rules.team.mode
-    if mode is TeamMode.TOP_N_AVG:
-        scores = list(
-            (
-                await session.execute(
-                    select(col(Standing.score))
-                    .where(
-                        col(Standing.competition_id) == competition_id,
-                        col(Standing.team_id).in_(members),
-                    )
-                    .order_by(col(Standing.score).desc())
-                    .limit(rules.team.top_n)
-                )
-            ).scalars()
-        )
-        score, _ = team_score(mode, scores, registered, rules.team.top_n, 1)
-        return score, participants >= rules.team.min_participants
-    # The sum and averages depend only on the total and the counts.
-    stand_ins = [score_sum] + [0.0] * (participants - 1) if participants else []
-    return team_score(mode, stand_ins, registered, rules.team.top_n, rules.team.min_participants)
+# --- teams ---------------------------------------------------------------------------------
 
 
 async def refresh_team_standings(
     session: AsyncSession, *, competition_id: int, clock: Clock
-) -> None:
-    """Recompute every team of a competition (after many workers joined at once, e.g. a
-    roster import changed the headcounts). O(teams × members); flushes, does not commit."""
-    competition = await session.get(Competition, competition_id)
+) -> int:
+    """Recompute every team standing of a competition from its standings; rows changed.
+
+    Per team (and every team above it): participants and their score total, the headcount
+    of registered members, and the team score under the competition's mode. Only rows that
+    changed are written. Two refreshes of one competition never interleave (the competition
+    row is locked on PostgreSQL; SQLite has one writer). Flushes, does not commit.
+    """
+    competition = (
+        await session.execute(
+            select(Competition).where(col(Competition.id) == competition_id).with_for_update()
+        )
+    ).scalar_one_or_none()
     if competition is None:
         raise ContestError("competition_not_found", competition_id=competition_id)
+    rules = rules_of(competition)
     tree = await load_tree(session)
-    await recompute_team_standings(
-        session,
-        competition_id=competition_id,
-        rules=load_rules(competition.rules),
-        tree=tree,
-        team_ids=set(tree.parent),
-        now=clock(),
+    totals = await _team_totals(session, competition_id=competition_id, rules=rules, tree=tree)
+    existing = {
+        row.team_id: row
+        for row in (
+            await session.execute(
+                select(TeamStanding).where(col(TeamStanding.competition_id) == competition_id)
+            )
+        ).scalars()
+    }
+    now = clock()
+    changed = 0
+    for team_id, values in totals.items():
+        row = existing.get(team_id)
+        if row is not None and all(getattr(row, k) == v for k, v in values.items()):
+            continue
+        changed += 1
+        await upsert(
+            session,
+            TeamStanding,
+            keys={"competition_id": competition_id, "team_id": team_id},
+            values={**values, "updated_at": now},
+        )
+    return changed
+
+
+async def _team_totals(
+    session: AsyncSession, *, competition_id: int, rules: CompetitionRules, tree: TeamTree
+) -> dict[int, dict[str, Any]]:
+    """Every team's standing values, from two GROUP BY queries rolled up the tree."""
+    direct = (
+        await session.execute(
+            select(col(Standing.team_id), func.count(), func.coalesce(func.sum(Standing.score), 0))
+            .where(
+                col(Standing.competition_id) == competition_id, col(Standing.team_id).is_not(None)
+            )
+            .group_by(col(Standing.team_id))
+        )
+    ).all()
+    heads = (
+        await session.execute(
+            select(col(Worker.team_id), func.count())
+            .where(col(Worker.team_id).is_not(None))
+            .group_by(col(Worker.team_id))
+        )
+    ).all()
+    participants: dict[int, int] = defaultdict(int)
+    score_sum: dict[int, float] = defaultdict(float)
+    registered: dict[int, int] = defaultdict(int)
+    for team_id, count, total in direct:
+        for team in tree.ancestors(team_id):
+            participants[team] += count
+            score_sum[team] += float(total)
+    for team_id, count in heads:
+        for team in tree.ancestors(team_id):
+            registered[team] += count
+    top = await _top_scores(session, competition_id, rules, tree)
+    mode, n, minimum = rules.team.mode, rules.team.top_n, rules.team.min_participants
+    out: dict[int, dict[str, Any]] = {}
+    for team_id in tree.parent:
+        count = participants[team_id]
+        total = round(score_sum[team_id], SCORE_DIGITS)
+        if mode is TeamMode.TOP_N_AVG:
+            score, _ = team_score(mode, top.get(team_id, []), registered[team_id], n, 1)
+            ranked = count >= minimum
+        else:  # the sum and averages depend only on the total and the counts
+            stand_ins = [total] + [0.0] * (count - 1) if count else []
+            score, ranked = team_score(mode, stand_ins, registered[team_id], n, minimum)
+        out[team_id] = {
+            "participants": count,
+            "registered": registered[team_id],
+            "score_sum": total,
+            "score": score,
+            "ranked": ranked,
+        }
+    return out
+
+
+async def _top_scores(
+    session: AsyncSession, competition_id: int, rules: CompetitionRules, tree: TeamTree
+) -> dict[int, list[float]]:
+    """top_n_avg: each team's best N scores (its own members' and every team's below)."""
+    n = rules.team.top_n
+    if rules.team.mode is not TeamMode.TOP_N_AVG or not n:
+        return {}
+    place = (
+        func.row_number()
+        .over(partition_by=col(Standing.team_id), order_by=col(Standing.score).desc())
+        .label("place")
     )
-
-
-async def _upsert(
-    session: AsyncSession,
-    model: Any,
-    *,
-    keys: dict[str, Any],
-    values: dict[str, Any],
-    update: bool = True,
-) -> None:
-    """INSERT … ON CONFLICT on the primary key: safe when two answers race to create a row."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model).values(**keys, **values)
-    if update:
-        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=values)
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-    await session.execute(stmt)
+    ranked = (
+        select(col(Standing.team_id), col(Standing.score), place)
+        .where(col(Standing.competition_id) == competition_id, col(Standing.team_id).is_not(None))
+        .subquery()
+    )
+    rows = (
+        await session.execute(select(ranked.c.team_id, ranked.c.score).where(ranked.c.place <= n))
+    ).all()
+    scores: dict[int, list[float]] = defaultdict(list)
+    for team_id, score in rows:
+        for team in tree.ancestors(team_id):
+            scores[team].append(float(score))
+    return {team: sorted(values, reverse=True)[:n] for team, values in scores.items()}

@@ -5,14 +5,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import Competition, CompetitionStatus, Standing, Team, Worker
-from contest.rules import load_rules
-from contest.standings import recompute_team_standings
+from contest.standings import refresh_team_standings
 from contest.tree import load_tree
 from storage.types import Clock
 
@@ -126,6 +125,9 @@ async def move_worker(
     await follow_worker_team(
         session, worker=worker, old_team=old_team, open_ids=open_ids, clock=clock
     )
+    if by_organiser:  # rare, and the organiser looks at the board next: refresh at once
+        for competition_id in open_ids:
+            await refresh_team_standings(session, competition_id=competition_id, clock=clock)
     await session.commit()
     return worker
 
@@ -138,27 +140,17 @@ async def follow_worker_team(
     open_ids: list[int],
     clock: Clock,
 ) -> None:
-    """After ``worker.team_id`` changed: move the worker's open standings along and
-    recompute the old and the new teams (and their ancestors)."""
-    tree = await load_tree(session)
-    affected = {t for team in (old_team, worker.team_id) if team for t in tree.ancestors(team)}
-    now = clock()
-    for competition_id in open_ids:
-        standing = await session.get(Standing, (competition_id, worker.id))
-        if standing is not None:
-            standing.team_id = worker.team_id
-            standing.updated_at = now
-            await session.flush()
-        competition = await session.get(Competition, competition_id)
-        assert competition is not None
-        await recompute_team_standings(
-            session,
-            competition_id=competition_id,
-            rules=load_rules(competition.rules),
-            tree=tree,
-            team_ids=affected,
-            now=now,
-        )
+    """After ``worker.team_id`` changed: the worker's open standings move along with them.
+
+    Team totals and headcounts follow within a second (``contest.team_refresh``).
+    """
+    if not open_ids:
+        return
+    await session.execute(
+        update(Standing)
+        .where(col(Standing.competition_id).in_(open_ids), col(Standing.worker_id) == worker.id)
+        .values(team_id=worker.team_id, updated_at=clock())
+    )
 
 
 async def join_team(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -93,10 +94,33 @@ async def register_worker(
 ) -> Worker:
     """Create or update the worker behind ``telegram_id``; claims a roster entry by number.
 
-    Commits. Errors: ``name_length``, ``bad_employee_no``, ``employee_no_taken``.
+    Idempotent under double taps and replays: the unique Telegram id refuses a second row,
+    and the losing tap simply updates the row the first one made. Commits. Errors:
+    ``name_length``, ``bad_employee_no``, ``employee_no_taken``.
     """
     name = clean_name(real_name)
     number = clean_employee_no(employee_no) if employee_no else None
+    for _ in range(3):
+        try:
+            async with session.begin_nested():
+                worker = await _claim_or_create(session, telegram_id=telegram_id, number=number)
+                worker.telegram_id = telegram_id
+                worker.username = username
+                worker.real_name = name
+                worker.employee_no = number or worker.employee_no
+                worker.language = language if language in LANGUAGES else "zh"
+                worker.registered_at = worker.registered_at or clock()
+                worker.active = True
+        except IntegrityError:
+            continue  # another tap registered this person a moment ago: update their row
+        await session.commit()
+        return worker
+    raise ContestError("busy")
+
+
+async def _claim_or_create(
+    session: AsyncSession, *, telegram_id: int, number: str | None
+) -> Worker:
     worker = await get_worker(session, telegram_id=telegram_id)
     if number is not None:
         roster = await match_roster_worker(session, employee_no=number)
@@ -113,14 +137,6 @@ async def register_worker(
     if worker is None:
         worker = Worker()
         session.add(worker)
-    worker.telegram_id = telegram_id
-    worker.username = username
-    worker.real_name = name
-    worker.employee_no = number or worker.employee_no
-    worker.language = language if language in LANGUAGES else "zh"
-    worker.registered_at = worker.registered_at or clock()
-    worker.active = True
-    await session.commit()
     return worker
 
 

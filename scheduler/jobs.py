@@ -30,8 +30,8 @@ from contest.models import Competition, CompetitionStatus
 from contest.rules import CompetitionRules, daily_cron, load_rules
 from scheduler.context import local_time
 from scheduler.models import JobPause, JobRun
-from scheduler.sql import insert_for
 from storage.types import Clock, utcnow
+from storage.upsert import insert_for
 
 logger = logging.getLogger(__name__)
 

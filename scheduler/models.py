@@ -1,4 +1,4 @@
-"""Scheduler and delivery tables: the outbox, job run records and the scheduler lease."""
+"""Scheduler and delivery tables: the outbox, job run records, announced ranks."""
 
 from __future__ import annotations
 
@@ -60,16 +60,6 @@ class JobPause(SQLModel, table=True):
 
     job_key: str = Field(primary_key=True, max_length=100)
     paused_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class SchedulerLease(SQLModel, table=True):
-    """Only the holder of an unexpired lease runs the scheduler."""
-
-    __tablename__ = "scheduler_lease"
-
-    name: str = Field(primary_key=True, max_length=50)
-    holder: str = Field(max_length=100)
-    expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class AnnouncedRank(SQLModel, table=True):

@@ -36,8 +36,8 @@ from sqlmodel import col
 
 from contest.chats import mark_chat_unreachable
 from scheduler.models import OutboxMessage, OutboxStatus
-from scheduler.sql import insert_for
 from storage.types import Clock, utcnow
+from storage.upsert import insert_for
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from config import Settings
 from scheduler.context import JobContext
 from scheduler.dispatch import Fired, run_due_jobs, run_maintenance
-from scheduler.lease import acquire_lease, release_lease
 from scheduler.outbox import deliver_due
+from storage.lease import acquire_lease, release_lease
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)

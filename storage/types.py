@@ -44,3 +44,8 @@ def utcnow() -> datetime:
 
 Clock = Callable[[], datetime]
 """A function returning the current aware UTC time; services take one so tests can move time."""
+
+
+def fixed_clock(when: datetime) -> Clock:
+    """A clock that always says ``when``: the time an event happened, for the code handling it."""
+    return lambda: when

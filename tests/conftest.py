@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.db import create_engine, create_session_factory
+from storage.db import PoolSettings, create_engine, create_session_factory
 from storage.models import metadata
 
 PG_ADMIN_URL = os.environ.get("QQ_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -101,7 +101,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
+    # A short pool timeout: a test that keeps a connection while the bot needs one fails
+    # in seconds, not after the production default.
+    engine = create_engine(database_url, pool=PoolSettings(timeout=5))
     yield engine
     await engine.dispose()
 
@@ -112,8 +114,15 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @pytest.fixture
-async def session(
-    session_factory: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[AsyncSession]:
-    async with session_factory() as session:
+async def session(database_url: str) -> AsyncIterator[AsyncSession]:
+    """The test's own session, on an engine of its own.
+
+    The code under test keeps the production rules (SQLite: one connection per process,
+    every transaction ``BEGIN IMMEDIATE``); a test that looks at the database between two
+    updates must not hold that one connection, so its reads run outside a transaction
+    (SQLite) or on a connection of their own (PostgreSQL).
+    """
+    engine = create_engine(database_url, pool=PoolSettings(size=2), sqlite_immediate=False)
+    async with create_session_factory(engine)() as session:
         yield session
+    await engine.dispose()

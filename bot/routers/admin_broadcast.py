@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import secrets
 from contextlib import suppress
+from typing import Literal
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -22,6 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin_common import OrganiserFilter, confirm_cancelled, int_args, may_manage, refuse
+from bot.callbacks import Token
 from config import Settings
 from contest.competitions import get_competition
 from contest.organisers import audit
@@ -41,8 +43,8 @@ class BroadcastStates(StatesGroup):
 
 
 class BroadcastAction(CallbackData, prefix="bc"):
-    action: str  # send | cancel | refresh
-    batch: str  # "<competition>-<token>"
+    action: Literal["send", "cancel", "refresh"]
+    batch: Token  # "<competition>-<token>"
 
 
 @router.message(Command("broadcast"), OrganiserFilter())

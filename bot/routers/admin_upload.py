@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import html
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -23,6 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin_common import OrganiserFilter, confirm_cancelled, refuse
+from bot.callbacks import Token
 from bot.competition_views import ask_save, issues_text, preview
 from bot.upload_report import render_report, row_error_text
 from config import Settings
@@ -56,8 +57,8 @@ class UploadStates(StatesGroup):
 
 
 class UploadAction(CallbackData, prefix="upl"):
-    action: str  # bank | roster | import | cancel
-    token: str  # the first 16 hex digits of the file's sha256: stale buttons do nothing
+    action: Literal["bank", "roster", "import", "cancel"]
+    token: Token  # the first 16 hex digits of the file's sha256: stale buttons do nothing
 
 
 def _is_upload(message: Message) -> bool:

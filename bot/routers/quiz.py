@@ -2,10 +2,14 @@
 
 Each handler parses the update, makes one call into :mod:`contest.attempts` (which checks that
 the attempt belongs to whoever pressed, the position is open and the deadline not passed) and
-shows the result with :mod:`bot.screens`.
+shows the result with :mod:`bot.screens`. The core sees the time the update reached the bot
+(``received_at``), so a busy moment never costs a worker time; ``clock`` is the real clock,
+used when Telegram accepts a question (its clock starts then).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
@@ -13,7 +17,7 @@ from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import AnswerCb, MenuCb, NextCb, StartCb, SubmitCb, ToggleCb
+from bot.callbacks import AnswerCb, MenuCb, NextCb, StartCb, SubmitCb, ToggleCb, positions_of
 from bot.errors import Registered, install
 from bot.keyboards import competitions_keyboard, question_keyboard
 from bot.render import competition_lines, question_text
@@ -24,7 +28,7 @@ from contest.competitions import open_competitions
 from contest.models import Worker
 from contest.quizview import QuestionView
 from i18n import t
-from storage.types import Clock
+from storage.types import Clock, fixed_clock
 
 router = install(Router(name=__name__))
 router.message.filter(Registered())
@@ -68,15 +72,20 @@ async def on_start_competition(
     worker: Worker,
     lang: str,
     clock: Clock,
+    received_at: datetime,
     settings: Settings,
     bot: Bot,
 ) -> None:
     item = await attempts.start_competition(
-        session, worker=worker, competition_id=callback_data.c, clock=clock, tz=settings.timezone
+        session,
+        worker=worker,
+        competition_id=callback_data.c,
+        clock=fixed_clock(received_at),
+        tz=settings.timezone,
     )
     await query.answer()
     edit = query.message if isinstance(query.message, Message) else None
-    await show(bot, session, item, lang, chat_id=_chat(query), edit=edit)
+    await show(bot, session, item, lang, chat_id=_chat(query), edit=edit, clock=clock)
 
 
 @router.message(Command("practice"))
@@ -86,11 +95,14 @@ async def on_practice(
     worker: Worker,
     lang: str,
     clock: Clock,
+    received_at: datetime,
     settings: Settings,
     bot: Bot,
 ) -> None:
-    item = await attempts.start_practice(session, worker=worker, clock=clock, tz=settings.timezone)
-    await show(bot, session, item, lang, chat_id=message.chat.id)
+    item = await attempts.start_practice(
+        session, worker=worker, clock=fixed_clock(received_at), tz=settings.timezone
+    )
+    await show(bot, session, item, lang, chat_id=message.chat.id, clock=clock)
 
 
 @router.callback_query(MenuCb.filter(F.act == "practice"))
@@ -100,12 +112,15 @@ async def on_practice_button(
     worker: Worker,
     lang: str,
     clock: Clock,
+    received_at: datetime,
     settings: Settings,
     bot: Bot,
 ) -> None:
-    item = await attempts.start_practice(session, worker=worker, clock=clock, tz=settings.timezone)
+    item = await attempts.start_practice(
+        session, worker=worker, clock=fixed_clock(received_at), tz=settings.timezone
+    )
     await query.answer()
-    await show(bot, session, item, lang, chat_id=_chat(query))
+    await show(bot, session, item, lang, chat_id=_chat(query), clock=clock)
 
 
 @router.message(Command("continue"))
@@ -115,16 +130,17 @@ async def on_continue(
     worker: Worker,
     lang: str,
     clock: Clock,
+    received_at: datetime,
     settings: Settings,
     bot: Bot,
 ) -> None:
     view = await attempts.resume(
-        session, worker_id=int(worker.id or 0), clock=clock, tz=settings.timezone
+        session, worker_id=int(worker.id or 0), clock=fixed_clock(received_at), tz=settings.timezone
     )
     if view is None:
         await message.answer(t("quiz.no_active", lang))
         return
-    await show(bot, session, view, lang, chat_id=message.chat.id)
+    await show(bot, session, view, lang, chat_id=message.chat.id, clock=clock)
 
 
 # --- answering -----------------------------------------------------------------------------
@@ -139,20 +155,24 @@ async def on_answer(
     worker: Worker,
     lang: str,
     clock: Clock,
+    received_at: datetime,
     settings: Settings,
     bot: Bot,
 ) -> None:
-    """An option (single choice, true/false) or 提交 (multiple choice: the toggled options)."""
+    """An option (single choice, true/false) or 提交 (multiple choice: the ticked set)."""
+    response = (
+        callback_data.o if isinstance(callback_data, AnswerCb) else positions_of(callback_data.m)
+    )
     step = await attempts.answer(
         session,
         worker_id=int(worker.id or 0),
         attempt_id=callback_data.a,
         position=callback_data.p,
-        response=callback_data.o if isinstance(callback_data, AnswerCb) else None,
-        clock=clock,
+        response=response,
+        clock=fixed_clock(received_at),
         tz=settings.timezone,
     )
-    await show_step(bot, session, step, lang, chat_id=_chat(query), query=query)
+    await show_step(bot, session, step, lang, chat_id=_chat(query), query=query, clock=clock)
 
 
 @router.callback_query(ToggleCb.filter())
@@ -163,6 +183,7 @@ async def on_toggle(
     worker: Worker,
     lang: str,
     clock: Clock,
+    received_at: datetime,
     settings: Settings,
     bot: Bot,
 ) -> None:
@@ -171,12 +192,12 @@ async def on_toggle(
         worker_id=int(worker.id or 0),
         attempt_id=callback_data.a,
         position=callback_data.p,
-        option=callback_data.o,
-        clock=clock,
+        selection=positions_of(callback_data.m),
+        clock=fixed_clock(received_at),
         tz=settings.timezone,
     )
     if not isinstance(result, QuestionView):
-        await show_step(bot, session, result, lang, chat_id=_chat(query), query=query)
+        await show_step(bot, session, result, lang, chat_id=_chat(query), query=query, clock=clock)
         return
     await query.answer()
     if isinstance(query.message, Message):
@@ -193,6 +214,7 @@ async def on_next(
     worker: Worker,
     lang: str,
     clock: Clock,
+    received_at: datetime,
     settings: Settings,
     bot: Bot,
 ) -> None:
@@ -200,12 +222,12 @@ async def on_next(
         session,
         worker_id=int(worker.id or 0),
         attempt_id=callback_data.a,
-        clock=clock,
+        clock=fixed_clock(received_at),
         tz=settings.timezone,
     )
     await query.answer()
     edit = query.message if isinstance(query.message, Message) else None
-    await show(bot, session, item, lang, chat_id=_chat(query), edit=edit)
+    await show(bot, session, item, lang, chat_id=_chat(query), edit=edit, clock=clock)
 
 
 @router.message(F.text, ~F.text.startswith("/"), StateFilter(None))
@@ -215,6 +237,7 @@ async def on_blank_reply(
     worker: Worker,
     lang: str,
     clock: Clock,
+    received_at: datetime,
     settings: Settings,
     bot: Bot,
 ) -> None:
@@ -225,9 +248,9 @@ async def on_blank_reply(
         worker_id=int(worker.id or 0),
         reply_to_message_id=reply_to,
         text=message.text or "",
-        clock=clock,
+        clock=fixed_clock(received_at),
         tz=settings.timezone,
     )
     if step is None:
         raise SkipHandler
-    await show_step(bot, session, step, lang, chat_id=message.chat.id)
+    await show_step(bot, session, step, lang, chat_id=message.chat.id, clock=clock)

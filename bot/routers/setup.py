@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
@@ -26,7 +27,7 @@ router = Router(name=__name__)
 class DemoBank(CallbackData, prefix="demo"):
     """The 导入示例题库 button."""
 
-    action: str
+    action: Literal["import"]
 
 
 def demo_keyboard(lang: str) -> InlineKeyboardMarkup:

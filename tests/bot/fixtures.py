@@ -21,6 +21,7 @@ from contest.models import (
     Worker,
 )
 from contest.rules import CompetitionRules
+from contest.team_refresh import TeamRefresher
 from quizbank.grading import to_displayed
 from quizbank.models import Question, QuestionSet, QuestionType
 from storage.types import Clock
@@ -165,3 +166,8 @@ async def latest_attempt(session_factory: async_sessionmaker[AsyncSession]) -> A
             await session.execute(select(Attempt).order_by(Attempt.id.desc()).limit(1))
         ).scalar_one()
         return attempt
+
+
+async def settle_teams(session_factory: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    """One pass of the production team refresher (in the bot it runs about once a second)."""
+    await TeamRefresher(session_factory, clock=clock).step()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from contest.models import Attempt, PracticeDay, Team, Worker
-from tests.bot.fixtures import add_bank, add_competition, add_teams, add_worker
+from tests.bot.fixtures import add_bank, add_competition, add_teams, add_worker, settle_teams
 from tests.bot.test_quiz import answer_current, start_quiz
 from tests.fakes.chat import ChatDriver
 
@@ -60,6 +60,7 @@ async def test_rank_shows_top_own_position_and_teams(
     await start_quiz(worker_chat)
     for _ in range(5):
         await answer_current(worker_chat, session_factory)
+    await settle_teams(session_factory, clock)
     await worker_chat.send("/rank")
     board = worker_chat.last_bot_message()["text"]
     assert "1. 张三 · 检验一班 — 10 分" in board
@@ -147,6 +148,7 @@ async def test_rank_shows_my_team_place_and_the_ranking_within_my_team(
     await start_quiz(worker_chat)
     for _ in range(5):
         await answer_current(worker_chat, session_factory)  # 张三: 10 points
+    await settle_teams(session_factory, clock)
     replies = await worker_chat.send("/rank")
     board = replies[-1].text
     # 检验二班 12 + 9 = 21, 检验一班 10 + 6 = 16: second, 5 points behind.

@@ -1,5 +1,8 @@
 """The sender middleware with Telegram's real limits, checked by counting at a fake that
-answers 429 when they are exceeded (timestamps are the fake's; bounds are generous)."""
+answers 429 when they are exceeded (timestamps are the fake's; bounds are generous).
+
+Bulk sends (the outbox's bot) keep the bot-wide 30/s; replies to a worker's own action are
+paced per chat only."""
 
 from __future__ import annotations
 
@@ -10,18 +13,23 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError, TelegramServerError
 
-from bot.sender import Limits, TelegramLimits
+from bot.sender import Limits, Pacer, TelegramLimits
 from tests.fakes.limited import LimitedTelegram
 
 
 def make(
-    api: LimitedTelegram, limits: Limits | None = None, blocked: list[int] | None = None
+    api: LimitedTelegram,
+    limits: Limits | None = None,
+    blocked: list[int] | None = None,
+    *,
+    bulk: bool = True,
+    pacer: Pacer | None = None,
 ) -> Bot:
     async def on_blocked(chat_id: int) -> None:
         if blocked is not None:
             blocked.append(chat_id)
 
-    api.middleware(TelegramLimits(limits, on_blocked))
+    api.middleware(TelegramLimits(limits, on_blocked, bulk=bulk, pacer=pacer))
     return Bot("42:TEST-TOKEN", session=api)
 
 
@@ -88,3 +96,49 @@ async def test_forbidden_reports_the_chat_and_raises() -> None:
         await bot.send_message(9, "hi")
     assert blocked == [9]
     assert len(api.sent("sendMessage")) == 1  # a 403 is not retried
+
+
+async def test_replies_to_many_workers_are_not_held_to_the_bulk_budget() -> None:
+    """Seventy workers tapping at once get their edits at once: only per chat is paced."""
+    api = LimitedTelegram(per_bot=10_000)
+    bot = make(api, bulk=False)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.gather(*(bot.send_message(6000 + i, f"m{i}") for i in range(70)))
+    assert loop.time() - started < 1.0  # 70 replies; the bulk budget would take 2.3 s
+    assert api.rejected == [] and len(api.accepted) == 70
+
+
+async def test_replies_to_one_chat_keep_a_second_apart() -> None:
+    api = LimitedTelegram(per_bot=10_000)
+    bot = make(api, bulk=False)
+    await asyncio.gather(*(bot.send_message(77, f"m{i}") for i in range(3)))
+    times = [t for t, _, _ in api.accepted]
+    assert api.rejected == [] and all(b - a >= 1.0 for a, b in itertools.pairwise(times))
+
+
+async def test_callback_answers_are_not_paced() -> None:
+    api = LimitedTelegram(per_bot=10_000)
+    bot = make(api, bulk=False)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.gather(*(bot.answer_callback_query(str(i), text="✅") for i in range(50)))
+    assert loop.time() - started < 0.5
+    assert len(api.sent("answerCallbackQuery")) == 50
+
+
+async def test_a_429_on_one_request_pauses_every_other_one() -> None:
+    """Telegram's retry_after holds for the whole bot: replies and bulk wait it out alike."""
+    api = LimitedTelegram(per_bot=10_000)
+    pacer = Pacer()
+    replies, bulk = make(api, bulk=False, pacer=pacer), LimitedTelegram(per_bot=10_000)
+    outbox = make(bulk, pacer=pacer)
+    api.queue_error("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    loop = asyncio.get_running_loop()
+    first = asyncio.create_task(replies.send_message(1, "first"))
+    await asyncio.sleep(0.1)  # the 429 has come back; the pause is on
+    started = loop.time()
+    await asyncio.gather(replies.send_message(2, "reply"), outbox.send_message(3, "bulk"))
+    assert loop.time() - started >= 0.8
+    await first
+    assert len(api.accepted) == 2 and len(bulk.accepted) == 1

@@ -17,7 +17,7 @@ from contest.models import (
     Worker,
 )
 from contest.rules import CompetitionRules
-from contest.standings import record_attempt_progress
+from contest.standings import record_attempt_progress, refresh_team_standings
 from contest.teams import ensure_team_path
 
 T0 = datetime(2026, 9, 1, 0, 0, tzinfo=UTC)
@@ -83,5 +83,10 @@ async def attempt(
     session.add(a)
     await session.flush()
     await record_attempt_progress(session, attempt=a, clock=clock or (lambda: T0))
+    # Team totals follow the standings within a second in production (TeamRefresher);
+    # here at once, so a test reads them right after.
+    await refresh_team_standings(
+        session, competition_id=int(comp.id or 0), clock=clock or (lambda: T0)
+    )
     await session.commit()
     return a

@@ -35,21 +35,22 @@ async def _setup(session: AsyncSession, clock: MovableClock, **rules: object):
 
 
 async def _answer_right(session, session_factory, clock, view: QuestionView, worker_id: int):
+    await session.commit()  # end the test's own reads: SQLite has one connection per process
     qtype, right = await right_answer(
         session_factory, attempt_id=view.attempt_id, position=view.position
     )
     if qtype is QuestionType.MULTIPLE:
-        for option in right:
-            await attempts.toggle_option(
-                session,
-                worker_id=worker_id,
-                attempt_id=view.attempt_id,
-                position=view.position,
-                option=option,
-                clock=clock,
-                tz=TZ,
-            )
-        response = None
+        ticked = await attempts.toggle_option(
+            session,
+            worker_id=worker_id,
+            attempt_id=view.attempt_id,
+            position=view.position,
+            selection=right,
+            clock=clock,
+            tz=TZ,
+        )
+        assert isinstance(ticked, QuestionView) and list(ticked.selection) == right
+        response = right
     elif qtype is QuestionType.SINGLE:
         response = right[0]
     elif qtype is QuestionType.TRUE_FALSE:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest.errors import ContestError
-from contest.models import Attempt, AttemptKind, Competition, Team, Worker
+from contest.models import Attempt, AttemptKind, AttemptStatus, Competition, Team, Worker
 from contest.organisers import (
     audit,
     find_worker_by_username,
@@ -79,7 +79,8 @@ async def test_participation_counts_every_team_with_members(session: AsyncSessio
     await session.flush()
     for attempt_no in (1, 2):  # two attempts of one worker count once
         session.add(Attempt(worker_id=workers[0].id, competition_id=c.id, number=attempt_no,
-                            kind=AttemptKind.COMPETITION))  # fmt: skip
+                            kind=AttemptKind.COMPETITION,
+                            status=AttemptStatus.FINISHED))  # fmt: skip
     await session.commit()
     rows = await participation_by_team(session, competition_id=c.id)
     assert [(r.name, r.participants, r.registered) for r in rows] == [("一班", 1, 2),

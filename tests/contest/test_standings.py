@@ -8,6 +8,8 @@ from contest.boards import individual_rank, team_board, top_individuals, within_
 from contest.errors import ContestError
 from contest.models import CompetitionStatus, PracticeDay, Standing, TeamStanding
 from contest.practice import PracticePeriod, practice_board, practice_rank
+from contest.rules import TeamMode
+from contest.scoring import team_score
 from contest.standings import record_attempt_progress, refresh_team_standings
 from contest.teams import move_worker
 from tests.contest.helpers import T0, attempt, competition, team, worker
@@ -197,26 +199,38 @@ def _team_rows(rows: list[TeamStanding]) -> list[tuple]:
 
 
 @pytest.mark.parametrize("mode", ["sum", "avg_participants", "avg_registered", "top_n_avg"])
-async def test_answer_by_answer_updates_match_a_full_recompute(
+async def test_refresh_matches_a_hand_computation_of_every_team(
     session: AsyncSession, mode: str
 ) -> None:
-    """Scores growing one answer at a time (the quiz flow) leave the team standings exactly
-    where recomputing every team from scratch puts them."""
+    """Scores growing one answer at a time (the quiz flow) touch only the workers' own
+    standings; a refresh then puts every team (班组 and 部门) where computing each one by
+    hand from its members' scores puts it."""
     c = await competition(session, team={"mode": mode, "top_n": 2, "min_participants": 2})
     teams = [await team(session, "质量部", "一班"), await team(session, "生产部", "二班")]
     workers = [await worker(session, f"W{i}", teams[i % 2]) for i in range(5)]
+    await worker(session, "没参加", teams[0])  # registered, no attempt
     runs = [await attempt(session, c, w, score=0, time_s=0, finished_min=None) for w in workers]
+    before = _team_rows(list((await session.execute(select(TeamStanding))).scalars()))
     for step, points in enumerate([2, 0, 3, 1.5, 0, 2]):
         for i, run in enumerate(runs):
             run.score += points * (i + 1) / 2
             run.time_used_ms += 1000 * (step + 1)
             await record_attempt_progress(session, attempt=run, clock=lambda: T0)
             await session.commit()
-    query = select(TeamStanding).where(TeamStanding.competition_id == c.id)
-    incremental = _team_rows(list((await session.execute(query)).scalars()))
+    session.expunge_all()
+    untouched = _team_rows(list((await session.execute(select(TeamStanding))).scalars()))
+    assert untouched == before  # answers do not fan out to the team rows
     await refresh_team_standings(session, competition_id=c.id, clock=lambda: T0)
     await session.commit()
     session.expunge_all()
-    recomputed = _team_rows(list((await session.execute(query)).scalars()))
-    assert incremental == recomputed
-    assert any(row[3] > 0 for row in recomputed)
+    got = {r.team_id: r for r in (await session.execute(select(TeamStanding))).scalars()}
+    scores = [sum(points * (i + 1) / 2 for points in [2, 0, 3, 1.5, 0, 2]) for i in range(5)]
+    for leaf_index, leaf in enumerate(teams):
+        members = [scores[i] for i in range(5) if i % 2 == leaf_index]
+        registered = len(members) + (1 if leaf_index == 0 else 0)
+        expected, ranked = team_score(TeamMode(mode), members, registered, 2, 2)
+        for team_id in (leaf.id, leaf.parent_id):  # each 部门 holds exactly one 班组
+            row = got[team_id]
+            assert (row.participants, row.registered) == (len(members), registered)
+            assert row.score_sum == pytest.approx(sum(members))
+            assert (row.score, row.ranked) == (pytest.approx(expected), ranked)

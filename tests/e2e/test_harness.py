@@ -130,5 +130,7 @@ async def test_the_scheduler_runs_inside_the_bot_process_and_stops_with_it(
 def _live_leases(database: Path) -> list[str]:
     with sqlite3.connect(database) as db:
         now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
-        rows = db.execute("SELECT holder FROM scheduler_lease WHERE expires_at > ?", (now,))
+        rows = db.execute(
+            "SELECT holder FROM lease WHERE name = 'scheduler' AND expires_at > ?", (now,)
+        )
         return [holder for (holder,) in rows]

@@ -42,8 +42,8 @@ FAST_LIMITS = Limits(
 def make_bot(
     api: FakeTelegram, limits: Limits | None = None, on_blocked: BlockedHook | None = None
 ) -> Bot:
-    """A Bot on the fake API with the real sender middleware (without the dispatcher)."""
-    api.middleware(TelegramLimits(limits, on_blocked))
+    """A Bot on the fake API with the real sender middleware, as the outbox's bulk bot."""
+    api.middleware(TelegramLimits(limits, on_blocked, bulk=True))
     return Bot(
         "42:TEST-TOKEN", session=api, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
     )

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config import Settings
-from scheduler.lease import acquire_lease
 from scheduler.models import JobRun, OutboxMessage
 from scheduler.runner import SchedulerRunner, run_scheduler
+from storage.lease import acquire_lease
 from tests.conftest import MovableClock
 from tests.fakes.telegram import FakeTelegram
 from tests.scheduler.conftest import GROUP, make_competition

@@ -1,24 +1,35 @@
-"""One active scheduler across processes: a lease row with an expiry, renewed every tick.
+"""Named leases: one holder at a time across processes, a row with an expiry, renewed often.
 
-Works the same on SQLite and PostgreSQL: taking or renewing the lease is a compare-and-set
-on the row (``holder`` and ``expires_at`` as last read), so of two runners racing for an
+The scheduler holds ``scheduler`` (one active scheduler), the team-standings refresher
+holds ``standings`` and a polling bot holds ``polling`` (two processes must never poll the
+same bot). Works the same on SQLite and PostgreSQL: taking or renewing the lease is a
+compare-and-set on the row (``holder`` and ``expires_at`` as last read), so of two racing for an
 expired lease exactly one wins. A runner that dies simply stops renewing; another takes over
 once the lease has expired.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel import Field, SQLModel, col
 
-from scheduler.models import SchedulerLease
-from scheduler.sql import insert_for
-from storage.types import Clock, utcnow
+from storage.types import Clock, UTCDateTime, utcnow
+from storage.upsert import insert_for
 
 LEASE_NAME = "scheduler"
+
+
+class Lease(SQLModel, table=True):
+    """Only the holder of an unexpired lease does the lease's work."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(primary_key=True, max_length=50)
+    holder: str = Field(max_length=100)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
 async def acquire_lease(
@@ -34,12 +45,10 @@ async def acquire_lease(
     Commits (a lease is only worth something once others can see it).
     """
     now = clock()
-    row = (
-        await session.execute(select(SchedulerLease).where(col(SchedulerLease.name) == name))
-    ).scalar_one_or_none()
+    row = (await session.execute(select(Lease).where(col(Lease.name) == name))).scalar_one_or_none()
     if row is None:
         result = await session.execute(
-            insert_for(session)(SchedulerLease)
+            insert_for(session)(Lease)
             .values(name=name, holder=holder, expires_at=now + ttl)
             .on_conflict_do_nothing(index_elements=["name"])
         )
@@ -48,11 +57,11 @@ async def acquire_lease(
         return False
     else:
         result = await session.execute(
-            update(SchedulerLease)
+            update(Lease)
             .where(
-                col(SchedulerLease.name) == name,
-                col(SchedulerLease.holder) == row.holder,
-                col(SchedulerLease.expires_at) == row.expires_at,
+                col(Lease.name) == name,
+                col(Lease.holder) == row.holder,
+                col(Lease.expires_at) == row.expires_at,
             )
             .values(holder=holder, expires_at=now + ttl)
             .execution_options(synchronize_session=False)
@@ -66,8 +75,8 @@ async def release_lease(
 ) -> None:
     """Give the lease up at once (on a clean stop) so another runner need not wait."""
     await session.execute(
-        update(SchedulerLease)
-        .where(col(SchedulerLease.name) == name, col(SchedulerLease.holder) == holder)
+        update(Lease)
+        .where(col(Lease.name) == name, col(Lease.holder) == holder)
         .values(expires_at=clock())
         .execution_options(synchronize_session=False)
     )
