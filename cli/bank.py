@@ -64,7 +64,7 @@ def _category_counts(counts: dict[str, int], lang: str) -> dict[str, int]:
 
 
 def render_report(report: ValidationReport, lang: str) -> str:
-    """Counts, then every problem with its sheet, row and column."""
+    """Counts, then every problem with its sheet, row and column, then what was ignored."""
     lines = [t("bank.report.file", lang, filename=report.filename),
              t("bank.report.valid", lang, count=len(report.drafts))]  # fmt: skip
     if report.drafts:
@@ -80,6 +80,9 @@ def render_report(report: ValidationReport, lang: str) -> str:
         lines += [f"  {error.describe(lang)}" for error in report.errors]
     else:
         lines.append(t("bank.report.no_errors", lang))
+    if report.notices:
+        lines.append(t("bank.report.notices", lang, count=len(report.notices)))
+        lines += [f"  {notice.describe(lang)}" for notice in report.notices]
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ from quizbank.formats.rows import (
     RawRow,
     RawTable,
     RowError,
+    RowNotice,
     UnsupportedFormat,
 )
 from quizbank.formats.xlsx import read_xlsx
@@ -52,6 +53,7 @@ __all__ = [
     "RawRow",
     "RawTable",
     "RowError",
+    "RowNotice",
     "UnsupportedFormat",
     "check_extension",
     "read_table",

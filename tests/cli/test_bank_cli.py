@@ -44,7 +44,7 @@ def test_validate_of_a_good_file_exits_zero(tmp_path: Path) -> None:
     assert code == 0 and "未发现问题" in output
 
 
-@pytest.mark.parametrize("name", ["missing.xlsx", "bank.xls", "bank.txt"])
+@pytest.mark.parametrize("name", ["missing.xlsx", "bank.xls", "bank.doc"])
 def test_missing_file_or_unsupported_type_is_a_usage_error(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     if name != "missing.xlsx":
@@ -92,3 +92,15 @@ def test_demo_bank_imports_under_its_own_name(cli_db: str) -> None:
     assert "质量月知识题库" in output
     code, output = _bank(["sets", "--lang", "en"])
     assert code == 0 and "version 1" in output
+
+
+def test_validate_names_the_columns_it_ignored(tmp_path: Path) -> None:
+    header = ["试题类型", "试题内容", "选项1", "选项2", "标准答案", "答案解释"]
+    rows = [["单选题", "质量月始于哪一年？", "1960年", "1978年", "B", "1978年首次开展。"]]
+    path = write_xlsx(tmp_path / "platform.xlsx", rows, header=header)
+    code, output = _bank(["validate", str(path)])
+    assert code == 0, output
+    assert "有效题目：1 道" in output and "提示（1 条，不影响导入）" in output
+    assert "未识别的列“答案解释”，已忽略；如果它是“解析”" in output
+    code, output = _bank(["validate", str(path), "--lang", "en"])
+    assert "Unknown column \"答案解释\" was ignored" in output
