@@ -144,9 +144,8 @@ def parse_rows(
 
 
 def _has_reader_error(row: RawRow, bad_places: set[tuple[str, int]]) -> bool:
-    """A reader error on any line of the question (a text question spans several)."""
-    lines = {*range(row.row, max(row.row, row.end) + 1), *row.lines.values()}
-    return any((row.sheet, line) in bad_places for line in lines)
+    # A text question spans lines: its reader marks it rather than matching by place.
+    return row.rejected or (row.sheet, row.row) in bad_places
 
 
 def _error(row: RawRow, field: str, code: str, **params: Any) -> RowError:

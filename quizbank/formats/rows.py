@@ -84,8 +84,7 @@ class RawRow:
 
     ``columns`` (field → header text) and is shared by every row of a sheet. Text
     formats spread one question over several lines: ``lines`` says where each field
-    was read (field → line), so a problem is reported where it is, and ``end`` is the
-    question's last line.
+    was read (field → line), so a problem is reported where it is.
     """
 
     sheet: str
@@ -94,7 +93,7 @@ class RawRow:
     columns: dict[str, str]
     lines: dict[str, int] = field(default_factory=dict)
     unit: str = ROW
-    end: int = 0  # the last line of a question spread over several (0: just ``row``)
+    rejected: bool = False  # the reader already reported a problem inside it
 
 
 @dataclass(slots=True)

@@ -103,4 +103,4 @@ def test_validate_names_the_columns_it_ignored(tmp_path: Path) -> None:
     assert "有效题目：1 道" in output and "提示（1 条，不影响导入）" in output
     assert "未识别的列“答案解释”，已忽略；如果它是“解析”" in output
     code, output = _bank(["validate", str(path), "--lang", "en"])
-    assert "Unknown column \"答案解释\" was ignored" in output
+    assert 'Unknown column "答案解释" was ignored' in output
