@@ -23,6 +23,7 @@ from quizbank.service import (
     list_sets,
 )
 from quizbank.template import write_template
+from quizbank.template_docx import write_docx_template
 from quizbank.validation import ValidationReport, parse_file
 
 app = typer.Typer(no_args_is_help=True)
@@ -97,13 +98,16 @@ def render_stats(stats: BankStats, lang: str) -> str:
 
 @app.command()
 def template(
-    file: Path = typer.Argument(..., help="Where to write the .xlsx template."),
+    file: Path = typer.Argument(..., help="Where to write the template: .xlsx or .docx."),
     lang: str = LangOption,
 ) -> None:
-    """Write a ready-to-fill Excel template (one example per type, drop-downs, help sheet)."""
-    if file.suffix.lower() != ".xlsx":
+    """Write a ready-to-fill template: Excel (drop-downs, help sheet) or Word (numbered
+    layout with a short guide); one example per question type."""
+    writers = {".xlsx": write_template, ".docx": write_docx_template}
+    writer = writers.get(file.suffix.lower())
+    if writer is None:
         raise _fail(EXIT_USAGE, "bank.report.unsupported", lang, extension=file.suffix)
-    write_template(file)
+    writer(file)
     typer.echo(t("bank.report.template_written", lang, path=file))
 
 
