@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from quizbank.formats.answer_key import AnswerKey, is_entry_line, same_answer
+from quizbank.formats.answer_key import AnswerKey, is_entry_line, parse_entries, same_answer
 from quizbank.formats.headers import CANONICAL_HEADERS
 from quizbank.formats.numbered_finish import Block, finish
 from quizbank.formats.numbered_lines import (
     Heading,
+    KeyTitle,
     QuestionLine,
     heading,
     key_start,
@@ -68,11 +69,11 @@ class NumberedReader:
     # --- one line -----------------------------------------------------------------------
 
     def _line(self, index: int, number: int, text: str) -> None:
-        rest = key_start(text)
-        if rest is not None and (is_entry_line(rest) if rest else self._key_follows(index)):
+        title = key_start(text)
+        if title is not None and self._opens_key(index, title):
             self.key = AnswerKey()
-            if rest:
-                self.key.feed(number, rest)
+            if title.rest:
+                self.key.feed(number, title.rest)
             return
         if (found := heading(text)) is not None:
             self._heading(found)
@@ -86,8 +87,11 @@ class NumberedReader:
             self._text(number, text)
         # Text before the first question (a title, instructions) is not a question.
 
-    def _key_follows(self, index: int) -> bool:
-        """A bare "参考答案" title starts the key only if key lines follow it."""
+    def _opens_key(self, index: int, title: KeyTitle) -> bool:
+        """ "参考答案：1.B" or "答案：1.B 2.C" open the key; "答案：3、5" answers one
+        question. A title alone opens it only if key lines follow."""
+        if title.rest:
+            return _entries(title.rest) >= (1 if title.key_only else 2)
         if index + 1 >= len(self.lines):
             return False
         following = self.lines[index + 1][1]
@@ -95,8 +99,10 @@ class NumberedReader:
 
     def _heading(self, found: Heading) -> None:
         self.block = None
-        if found.category is not None:  # "一、质量月历史": a category, type unchanged
+        if found.category is not None:  # "（一）质量月历史": a category, type unchanged
             self.category = found.category
+            # Its questions may number from 1 again: a new run, under the same type.
+            self.sections.append(_Section(self.sections[-1].heading))
             return
         self.category = None
         self.sections.append(_Section(found))
@@ -217,6 +223,15 @@ class NumberedReader:
         if self.key is None and self.block is not None:
             self.block.rejected = True
         self.errors.append(RowError(self.label, line, _column(name), code, params, self.unit))
+
+
+def _entries(text: str) -> int:
+    """How many key entries the text holds (a bad range counts: it is a key's problem)."""
+    try:
+        entries = parse_entries(text)
+    except ValueError:
+        return 2
+    return len(entries) if entries is not None else 0
 
 
 def _column(name: str) -> str:

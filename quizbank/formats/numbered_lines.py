@@ -193,11 +193,20 @@ def _with_tag(number: int, style: str, rest: str) -> QuestionLine:
 # --- the answer key: 参考答案 / 参考答案：1.B 2.C / 答案与解析 ------------------------------
 
 _KEY_TITLE = re.compile(
-    r"^[【\[]?\s*(?:参考答案|标准答案|正确答案|答案)(?:及解析|与解析|和解析)?\s*[】\]]?\s*[:：]?\s*"
+    r"^[【\[]?\s*(?P<title>参考答案|标准答案|正确答案|答案)(?:及解析|与解析|和解析)?\s*[】\]]?\s*[:：]?\s*"
 )
+# "答案：" and "正确答案：" also label one question's answer; these only title a key.
+_KEY_ONLY_TITLES = ("参考答案", "标准答案")
 
 
-def key_start(text: str) -> str | None:
-    """What follows an answer-key title ("" when alone on its line), or None."""
+@dataclass(frozen=True, slots=True)
+class KeyTitle:
+    rest: str  # what follows the title on its line ("" when alone)
+    key_only: bool  # 参考答案 / 标准答案: never one question's answer
+
+
+def key_start(text: str) -> KeyTitle | None:
     match = _KEY_TITLE.match(text)
-    return None if match is None else text[match.end() :].strip()
+    if match is None:
+        return None
+    return KeyTitle(text[match.end() :].strip(), match.group("title") in _KEY_ONLY_TITLES)

@@ -289,3 +289,27 @@ async def test_a_bad_text_bank_imports_nothing(session: AsyncSession) -> None:
         await import_questions(session, report=report, set_name="质量月")
     assert rejected.value.errors == report.errors
     assert await session.scalar(select(func.count()).select_from(Question)) == 0
+
+
+def test_category_headings_restart_the_numbers_under_the_same_type() -> None:
+    text = """一、单选题（每题2分）
+（一）质量月历史
+1. 质量月始于哪年？
+A.1960 B.1978
+2. 第一次质量月由谁组织？
+A.国家经委 B.行业协会
+（二）PDCA
+1. PDCA中的P是？
+A.计划 B.执行
+二、填空题
+1. 3加5的两个加数是____和____。
+答案：3、5
+参考答案
+一、1.B 2.A 1.A
+"""
+    drafts, errors = _txt(text)
+    assert errors == []
+    assert [(d.type, d.answer, d.category, d.points) for d in drafts] == [
+        (SINGLE, [1], "质量月历史", 2.0), (SINGLE, [0], "质量月历史", 2.0),
+        (SINGLE, [0], "PDCA", 2.0), (BLANK, [["3"], ["5"]], "", 2.0),
+    ]  # fmt: skip
