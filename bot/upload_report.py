@@ -53,6 +53,9 @@ def render_report(check: UploadCheck, lang: str, *, shown: int) -> tuple[str, st
     lines = [t(f"admin.upload.title_{kind}", lang, filename=name),
              t(f"admin.upload.valid_{kind}", lang, count=check.valid)]  # fmt: skip
     lines += _count_sections(check, lang)
+    if check.notices:
+        lines.append(t("admin.upload.notices", lang, count=len(check.notices)))
+        lines += [f"• {html.escape(row_error_text(n, lang))}" for n in check.notices[:shown]]
     full = None
     if check.errors:
         described = [row_error_text(e, lang) for e in check.errors]

@@ -23,6 +23,7 @@ from quizbank.service import (
     list_sets,
 )
 from quizbank.template import write_template
+from quizbank.template_docx import write_docx_template
 from quizbank.validation import ValidationReport, parse_file
 
 app = typer.Typer(no_args_is_help=True)
@@ -64,7 +65,7 @@ def _category_counts(counts: dict[str, int], lang: str) -> dict[str, int]:
 
 
 def render_report(report: ValidationReport, lang: str) -> str:
-    """Counts, then every problem with its sheet, row and column."""
+    """Counts, then every problem with its sheet, row and column, then what was ignored."""
     lines = [t("bank.report.file", lang, filename=report.filename),
              t("bank.report.valid", lang, count=len(report.drafts))]  # fmt: skip
     if report.drafts:
@@ -80,6 +81,9 @@ def render_report(report: ValidationReport, lang: str) -> str:
         lines += [f"  {error.describe(lang)}" for error in report.errors]
     else:
         lines.append(t("bank.report.no_errors", lang))
+    if report.notices:
+        lines.append(t("bank.report.notices", lang, count=len(report.notices)))
+        lines += [f"  {notice.describe(lang)}" for notice in report.notices]
     return "\n".join(lines)
 
 
@@ -94,13 +98,16 @@ def render_stats(stats: BankStats, lang: str) -> str:
 
 @app.command()
 def template(
-    file: Path = typer.Argument(..., help="Where to write the .xlsx template."),
+    file: Path = typer.Argument(..., help="Where to write the template: .xlsx or .docx."),
     lang: str = LangOption,
 ) -> None:
-    """Write a ready-to-fill Excel template (one example per type, drop-downs, help sheet)."""
-    if file.suffix.lower() != ".xlsx":
+    """Write a ready-to-fill template: Excel (drop-downs, help sheet) or Word (numbered
+    layout with a short guide); one example per question type."""
+    writers = {".xlsx": write_template, ".docx": write_docx_template}
+    writer = writers.get(file.suffix.lower())
+    if writer is None:
         raise _fail(EXIT_USAGE, "bank.report.unsupported", lang, extension=file.suffix)
-    write_template(file)
+    writer(file)
     typer.echo(t("bank.report.template_written", lang, path=file))
 
 

@@ -29,13 +29,16 @@ from quizbank.formats.csv_ import decode
 from quizbank.formats.headers import looks_like_header, map_header, normalize_header
 from quizbank.service import validate_file
 
-ACCEPTED = (".xlsx", ".csv", ".json")
+ACCEPTED = (".xlsx", ".csv", ".json", ".docx", ".txt")
 OLD_EXCEL = (".xls", ".xlsm", ".xlsb", ".et")
+OLD_WORD = (".doc", ".wps")
+TEXT_BANKS = (".json", ".docx", ".txt")  # banks only: rosters come as tables
 COMPETITION = (".yaml", ".yml")
 HEADER_ROWS = 10
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", ZIP_MAGIC, OLE2_MAGIC[:4])
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Notepad's "Unicode" text is full of NUL bytes
 _ROSTER_LOOKUP = {normalize_header(a): f for f, aliases in ROSTER_FIELDS.items() for a in aliases}
 
 
@@ -44,9 +47,12 @@ class FileProblem(StrEnum):
 
     BAD_EXTENSION = "bad_extension"
     OLD_EXCEL = "old_excel"
+    OLD_WORD = "old_word"
     EMPTY = "empty"
     ENCRYPTED = "encrypted"
+    ENCRYPTED_DOCX = "encrypted_docx"
     NOT_XLSX = "not_xlsx"
+    NOT_DOCX = "not_docx"
     BINARY = "binary"
 
 
@@ -63,6 +69,8 @@ def extension_problem(filename: str) -> FileProblem | None:
     suffix = Path(filename).suffix.lower()
     if suffix in OLD_EXCEL:
         return FileProblem.OLD_EXCEL
+    if suffix in OLD_WORD:
+        return FileProblem.OLD_WORD
     if suffix not in ACCEPTED:
         return FileProblem.BAD_EXTENSION
     return None
@@ -76,8 +84,16 @@ def content_problem(data: bytes, filename: str) -> FileProblem | None:
     if suffix == ".xlsx":
         if data.startswith(OLE2_MAGIC):
             return FileProblem.ENCRYPTED
-        if not data.startswith(ZIP_MAGIC) or not _is_workbook_zip(data):
+        if not data.startswith(ZIP_MAGIC) or not _zip_holds(data, "xl/workbook.xml"):
             return FileProblem.NOT_XLSX
+        return None
+    if suffix == ".docx":
+        if data.startswith(OLE2_MAGIC):
+            return FileProblem.ENCRYPTED_DOCX
+        if not data.startswith(ZIP_MAGIC) or not _zip_holds(data, "word/document.xml"):
+            return FileProblem.NOT_DOCX
+        return None
+    if suffix == ".txt" and data.startswith(UTF16_BOMS):
         return None
     head = data[:2048]
     if head.startswith(BINARY_MAGIC) or b"\x00" in head:
@@ -85,10 +101,10 @@ def content_problem(data: bytes, filename: str) -> FileProblem | None:
     return None
 
 
-def _is_workbook_zip(data: bytes) -> bool:
+def _zip_holds(data: bytes, member: str) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "xl/workbook.xml" in archive.namelist()
+            return member in archive.namelist()
     except zipfile.BadZipFile:
         return False
 
@@ -96,8 +112,8 @@ def _is_workbook_zip(data: bytes) -> bool:
 def detect_kind(data: bytes, filename: str) -> UploadKind | FileProblem:
     """Bank or roster by the header row; a workbook openpyxl cannot open is NOT_XLSX."""
     suffix = Path(filename).suffix.lower()
-    if suffix == ".json":
-        return UploadKind.BANK  # rosters come as tables only
+    if suffix in TEXT_BANKS:
+        return UploadKind.BANK
     try:
         rows = _head_rows(data, suffix)
     except Exception:  # openpyxl raises many types for a damaged workbook
@@ -157,6 +173,7 @@ class UploadCheck:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[Any] = field(default_factory=list)
     set_name: str | None = None
+    notices: list[Any] = field(default_factory=list)  # read but not used (unknown columns)
 
     @property
     def ok(self) -> bool:
@@ -175,6 +192,7 @@ async def check_upload(data: bytes, filename: str, kind: UploadKind) -> UploadCh
         counts={"by_type": report.by_type, "by_category": report.by_category},
         errors=list(report.errors),
         set_name=report.name or default_set_name(filename),
+        notices=list(report.notices),
     )
 
 

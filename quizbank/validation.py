@@ -21,6 +21,7 @@ from typing import Any
 
 from quizbank.formats import RawRow, RowError, read_table
 from quizbank.formats.headers import CANONICAL_HEADERS, OPTION_FIELDS
+from quizbank.formats.rows import ROW
 from quizbank.formats.values import (
     BadValue,
     count_stem_blanks,
@@ -68,6 +69,7 @@ class ValidationReport:
 
     drafts: list[QuestionDraft]
     errors: list[RowError]
+    notices: list[RowError] = field(default_factory=list)
     filename: str = ""
     checksum: str = ""
     name: str | None = None
@@ -105,6 +107,7 @@ def parse_file(source: Path | bytes, *, filename: str | None = None) -> Validati
     return ValidationReport(
         drafts=drafts,
         errors=errors,
+        notices=table.notices,
         filename=label,
         checksum=hashlib.sha256(data).hexdigest(),
         name=table.name,
@@ -130,17 +133,9 @@ def parse_rows(
         if key is not None:
             first = first_seen.setdefault(key, row)
             if first is not row:
-                row_errors.append(
-                    _error(
-                        row,
-                        "stem",
-                        "duplicate_question",
-                        first_sheet=first.sheet,
-                        first_row=first.row,
-                    )
-                )
+                row_errors.append(_duplicate(row, first))
         errors.extend(e for e in row_errors if (e.sheet, e.row, e.column) not in bad_cells)
-        if draft is not None and not row_errors and (row.sheet, row.row) not in bad_places:
+        if draft is not None and not row_errors and not _has_reader_error(row, bad_places):
             drafts.append(draft)
         elif key is not None and first_seen[key] is row:
             invalid_keys.add(key)
@@ -148,9 +143,22 @@ def parse_rows(
     return drafts, errors, invalid_keys
 
 
+def _has_reader_error(row: RawRow, bad_places: set[tuple[str, int]]) -> bool:
+    # A text question spans lines: its reader marks it rather than matching by place.
+    return row.rejected or (row.sheet, row.row) in bad_places
+
+
 def _error(row: RawRow, field: str, code: str, **params: Any) -> RowError:
     column = row.columns.get(field) or CANONICAL_HEADERS.get(field, field)
-    return RowError(row.sheet, row.row, column, code, params)
+    return RowError(row.sheet, row.lines.get(field, row.row), column, code, params, row.unit)
+
+
+def _duplicate(row: RawRow, first: RawRow) -> RowError:
+    # A text bank has one "sheet" (the file): only the line or paragraph is worth saying.
+    if row.unit == ROW:
+        return _error(row, "stem", "duplicate_question", first_sheet=first.sheet,
+                      first_row=first.row)  # fmt: skip
+    return _error(row, "stem", f"duplicate_question_{row.unit}", first_row=first.row)
 
 
 def _key_of(row: RawRow) -> str | None:

@@ -1,7 +1,8 @@
-"""Question-bank file formats: ``.xlsx`` (primary), ``.csv`` and ``.json``.
+"""Question-bank file formats: ``.xlsx`` (primary), ``.csv``, ``.json``, and numbered
+Word (``.docx``) and text (``.txt``) banks.
 
 ``read_table`` turns a file into raw rows keyed by field (no rule checked yet);
-``write_questions`` writes questions back in the same format.
+``write_questions`` writes questions back in the spreadsheet or JSON format.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from quizbank.formats.csv_ import read_csv
+from quizbank.formats.docx_ import read_docx
 from quizbank.formats.export import HEADERS, write_questions
 from quizbank.formats.json_ import read_json
 from quizbank.formats.rows import (
@@ -16,11 +18,13 @@ from quizbank.formats.rows import (
     RawRow,
     RawTable,
     RowError,
+    RowNotice,
     UnsupportedFormat,
 )
+from quizbank.formats.txt_ import read_txt
 from quizbank.formats.xlsx import read_xlsx
 
-READ_EXTENSIONS = (".xlsx", ".xlsm", ".csv", ".json")
+READ_EXTENSIONS = (".xlsx", ".xlsm", ".csv", ".json", ".docx", ".txt")
 WRITE_EXTENSIONS = (".xlsx", ".csv", ".json")
 
 
@@ -38,10 +42,11 @@ def read_table(source: Path | bytes, *, filename: str) -> RawTable:
     label = Path(filename).name
     if extension in (".xlsx", ".xlsm"):
         return read_xlsx(source, label=label)
+    if extension == ".docx":
+        return read_docx(source, label=label)
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    if extension == ".csv":
-        return read_csv(data, label=label)
-    return read_json(data, label=label)
+    readers = {".csv": read_csv, ".txt": read_txt, ".json": read_json}
+    return readers[extension](data, label=label)
 
 
 __all__ = [
@@ -52,6 +57,7 @@ __all__ = [
     "RawRow",
     "RawTable",
     "RowError",
+    "RowNotice",
     "UnsupportedFormat",
     "check_extension",
     "read_table",

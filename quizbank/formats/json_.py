@@ -14,11 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from quizbank.formats.csv_ import decode
-from quizbank.formats.headers import CANONICAL_HEADERS, field_for, missing_fields, normalize_header
+from quizbank.formats.headers import (
+    CANONICAL_HEADERS,
+    OPTIONS_CELL,
+    field_for,
+    missing_fields,
+)
+from quizbank.formats.options import expand_options_cell
 from quizbank.formats.rows import RawRow, RawTable, RowError, cell_text, is_blank
 from quizbank.models import OPTION_LETTERS
-
-_OPTIONS_KEYS = {normalize_header(k) for k in ("options", "选项", "choices")}
 
 
 def read_json(data: bytes, *, label: str) -> RawTable:
@@ -43,8 +47,13 @@ def read_json(data: bytes, *, label: str) -> RawTable:
     for number, item in enumerate(document, start=1):
         values, columns = _question_values(item)
         seen.update(values)
-        if not is_blank(values):
-            table.rows.append(RawRow(label, number, values, columns))
+        if is_blank(values):
+            continue
+        if OPTIONS_CELL in values:  # options as one string: "A.甲 B.乙"
+            problem = expand_options_cell(values, columns)
+            if problem is not None:
+                table.errors.append(RowError(label, number, columns[OPTIONS_CELL], *problem))
+        table.rows.append(RawRow(label, number, values, columns))
     missing = missing_fields(seen) if document else []
     if missing:
         table.rows = []  # as for a sheet: without the column no row can be valid
@@ -58,7 +67,7 @@ def _question_values(item: dict[str, Any]) -> tuple[dict[str, str], dict[str, st
     values: dict[str, str] = {}
     columns: dict[str, str] = {}
     for key, value in item.items():
-        if normalize_header(key) in _OPTIONS_KEYS:
+        if field_for(key) == OPTIONS_CELL:
             _add_options(value, key, values, columns)
             continue
         field = field_for(key)
@@ -77,6 +86,9 @@ def _add_options(value: Any, key: str, values: dict[str, str], columns: dict[str
         pairs = list(zip(OPTION_LETTERS, value, strict=False))
         # More options than letters: keep the count visible to validation.
         pairs += [(f"#{i}", v) for i, v in enumerate(value[len(OPTION_LETTERS) :])]
+    elif isinstance(value, str):
+        values[OPTIONS_CELL], columns[OPTIONS_CELL] = value, key
+        return
     else:
         return
     for letter, text in pairs:

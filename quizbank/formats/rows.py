@@ -12,6 +12,11 @@ from typing import Any, ClassVar
 
 from i18n import t
 
+# What a ``row`` number counts, per format (the report says 第N行 or 第N段).
+ROW = "row"
+LINE = "line"
+PARAGRAPH = "paragraph"
+
 
 @dataclass(frozen=True, slots=True)
 class RowError:
@@ -19,7 +24,8 @@ class RowError:
 
     ``row`` is the row number as the spreadsheet shows it (header included, 1-based;
     0 for a problem with the whole file or sheet); ``column`` is the header as written
-    in the file, or the canonical Chinese name when the column is absent.
+    in the file, or the canonical Chinese name when the column is absent. ``unit`` says
+    what ``row`` counts: spreadsheet rows, text lines or Word paragraphs.
     """
 
     sheet: str
@@ -27,6 +33,7 @@ class RowError:
     column: str
     code: str
     params: dict[str, Any] = field(default_factory=dict)
+    unit: str = ROW
     # Where the codes are translated; other uploads (rosters) subclass with their own.
     catalogue: ClassVar[str] = "bank.error"
 
@@ -39,10 +46,20 @@ class RowError:
         if self.row <= 0:
             key = "bank.where.sheet_column" if self.column else "bank.where.sheet"
             return t(key, lang, sheet=self.sheet, column=self.column)
-        return t("bank.where.cell", lang, sheet=self.sheet, row=self.row, column=self.column)
+        if self.unit == ROW:
+            return t("bank.where.cell", lang, sheet=self.sheet, row=self.row, column=self.column)
+        key = f"bank.where.{self.unit}" + ("" if self.column else "_bare")
+        return t(key, lang, sheet=self.sheet, row=self.row, column=self.column)
 
     def describe(self, lang: str | None = None) -> str:
         return f"{self.location(lang)}: {self.message(lang)}"
+
+
+@dataclass(frozen=True, slots=True)
+class RowNotice(RowError):
+    """Something read but not used (an unknown column): said, but no reason to refuse."""
+
+    catalogue: ClassVar[str] = "bank.notice"
 
 
 class ImportRejected(Exception):
@@ -65,13 +82,18 @@ class UnsupportedFormat(ValueError):
 class RawRow:
     """One non-blank data row: field → cell text, plus where it came from.
 
-    ``columns`` (field → header text) and is shared by every row of a sheet.
+    ``columns`` (field → header text) and is shared by every row of a sheet. Text
+    formats spread one question over several lines: ``lines`` says where each field
+    was read (field → line), so a problem is reported where it is.
     """
 
     sheet: str
     row: int
     values: dict[str, str]
     columns: dict[str, str]
+    lines: dict[str, int] = field(default_factory=dict)
+    unit: str = ROW
+    rejected: bool = False  # the reader already reported a problem inside it
 
 
 @dataclass(slots=True)
@@ -80,6 +102,7 @@ class RawTable:
 
     rows: list[RawRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    notices: list[RowError] = field(default_factory=list)
     name: str | None = None
 
 

@@ -31,7 +31,7 @@ from tests.bot.conftest import ADMIN_ID
 from tests.conftest import MovableClock
 from tests.fakes.chat import ChatDriver
 from tests.fakes.telegram import FakeTelegram
-from tests.quizbank.bank_files import HEADER, good_rows, row
+from tests.quizbank.bank_files import HEADER, docx_bytes, good_rows, row
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x01" * 200
@@ -109,6 +109,52 @@ async def test_bank_json_imports_into_its_named_set(
     assert "有效题目：1 道" in sent[-1].text
     done = await admin_chat.press("导入")
     assert "标准化题库" in texts(done)
+
+
+WORD_BANK = ["一、单选题（每题2分）", "1. 全国质量月始于哪一年？", "A.1960年 B.1978年",
+             "答案：B", "二、判断题", "1. 质量是检验出来的。（×）"]  # fmt: skip
+
+
+async def test_bank_docx_is_reported_then_imported(
+    admin_chat: ChatDriver, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    sent = await upload(admin_chat, "车间题库.docx", docx_bytes(WORD_BANK))
+    report = sent[-1]
+    for expected in ("有效题目：2 道", "单选题：1", "判断题：1", "车间题库"):
+        assert expected in report.text
+    done = await admin_chat.press("导入")
+    assert "已导入题库“车间题库”" in texts(done) and "新增 2" in texts(done)
+    assert [(q.type, q.points) for q in await questions(session_factory)] == [
+        ("single", 2.0), ("true_false", 1.0)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk", "utf-16"])
+async def test_bank_txt_in_any_common_encoding_imports(
+    admin_chat: ChatDriver, session_factory: async_sessionmaker[AsyncSession], encoding: str
+) -> None:
+    sent = await upload(admin_chat, "题库.txt", "\n".join(WORD_BANK).encode(encoding))
+    assert "有效题目：2 道" in sent[-1].text
+    await admin_chat.press("导入")
+    assert len(await questions(session_factory)) == 2
+
+
+async def test_a_bad_text_bank_names_the_line_and_imports_nothing(
+    admin_chat: ChatDriver, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    before = await count_rows(session_factory)
+    text = "\n".join(WORD_BANK).replace("答案：B", "答案：E")
+    sent = await upload(admin_chat, "题库.txt", text.encode())
+    assert "文件 题库.txt 第4行 [答案]" in sent[-1].text and not sent[-1].buttons
+    assert await count_rows(session_factory) == before
+
+
+async def test_ignored_columns_are_noted_but_the_bank_imports(admin_chat: ChatDriver) -> None:
+    header = ["试题类型", "试题内容", "选项1", "选项2", "标准答案", "答案解释"]
+    rows = [["单选题", "全国质量月始于哪一年？", "1960年", "1978年", "B", "1978年首次开展。"]]
+    sent = await upload(admin_chat, "platform.xlsx", xlsx_bytes(rows, header))
+    assert "提示（不影响导入）" in sent[-1].text and "如果它是“解析”" in sent[-1].text
+    assert [b["text"] for b in sent[-1].buttons] == ["导入", "取消"]
 
 
 async def test_roster_xlsx_is_detected_and_imported(
@@ -210,7 +256,12 @@ def _broken_gbk_csv() -> bytes:
 
 
 BAD_FILES = {
-    "wrong extension": ("题库.docx", b"PK\x03\x04 not really", "不支持的文件类型"),
+    "wrong extension": ("题库.pptx", b"PK\x03\x04 not really", "不支持的文件类型"),
+    "old word": ("题库.doc", OLE2, "另存为” .docx"),
+    "password protected word": ("题库.docx", OLE2, "受密码保护"),
+    "workbook renamed docx": ("题库.docx", xlsx_bytes(good_rows(), HEADER), "不是有效的 .docx"),
+    "renamed png txt": ("题库.txt", PNG, "不是文本文件"),
+    "text without questions": ("通知.txt", "请各班组按时参加。".encode(), "没有找到带题号的题目"),
     "picture": ("photo.png", PNG, "不支持的文件类型"),
     "renamed png": ("题库.xlsx", PNG, "不是有效的 .xlsx"),
     "corrupt xlsx": ("题库.xlsx", b"PK\x03\x04" + b"\x00" * 300, "不是有效的 .xlsx"),

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from cli.app import app
 from quizbank.service import demo_bank_path
 from storage.migrate import alembic_config
-from tests.quizbank.bank_files import good_rows, row, write_xlsx
+from tests.quizbank.bank_files import docx_bytes, good_rows, row, write_xlsx
 
 runner = CliRunner()
 
@@ -44,7 +44,7 @@ def test_validate_of_a_good_file_exits_zero(tmp_path: Path) -> None:
     assert code == 0 and "未发现问题" in output
 
 
-@pytest.mark.parametrize("name", ["missing.xlsx", "bank.xls", "bank.txt"])
+@pytest.mark.parametrize("name", ["missing.xlsx", "bank.xls", "bank.doc"])
 def test_missing_file_or_unsupported_type_is_a_usage_error(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     if name != "missing.xlsx":
@@ -53,10 +53,12 @@ def test_missing_file_or_unsupported_type_is_a_usage_error(tmp_path: Path, name:
         assert _bank([command_name, str(path)])[0] == 2
 
 
-def test_template_writes_a_file_that_validates(tmp_path: Path) -> None:
-    path = tmp_path / "template.xlsx"
+@pytest.mark.parametrize("name", ["template.xlsx", "题库模板.docx"])
+def test_template_writes_a_file_that_validates(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
     assert _bank(["template", str(path)])[0] == 0
-    assert _bank(["validate", str(path)])[0] == 0
+    code, output = _bank(["validate", str(path)])
+    assert code == 0 and "有效题目：4 道" in output
     assert _bank(["template", str(tmp_path / "t.csv")])[0] == 2
 
 
@@ -92,3 +94,46 @@ def test_demo_bank_imports_under_its_own_name(cli_db: str) -> None:
     assert "质量月知识题库" in output
     code, output = _bank(["sets", "--lang", "en"])
     assert code == 0 and "version 1" in output
+
+
+def test_validate_names_the_columns_it_ignored(tmp_path: Path) -> None:
+    header = ["试题类型", "试题内容", "选项1", "选项2", "标准答案", "答案解释"]
+    rows = [["单选题", "质量月始于哪一年？", "1960年", "1978年", "B", "1978年首次开展。"]]
+    path = write_xlsx(tmp_path / "platform.xlsx", rows, header=header)
+    code, output = _bank(["validate", str(path)])
+    assert code == 0, output
+    assert "有效题目：1 道" in output and "提示（1 条，不影响导入）" in output
+    assert "未识别的列“答案解释”，已忽略；如果它是“解析”" in output
+    code, output = _bank(["validate", str(path), "--lang", "en"])
+    assert 'Unknown column "答案解释" was ignored' in output
+
+
+WORD_LIKE_BANK = """一、单选题（每题2分）
+1. 全国质量月始于哪一年？
+A.1960年 B.1978年
+2. PDCA循环中的“C”指的是（C）。
+A．计划 B．执行 C．检查 D．处置
+二、判断题
+1. 质量是检验出来的。（×）
+参考答案：1.B
+"""
+
+
+def test_validate_and_import_a_gbk_text_and_a_word_bank(cli_db: str, tmp_path: Path) -> None:
+    text = tmp_path / "车间题库.txt"
+    text.write_bytes(WORD_LIKE_BANK.encode("gbk"))
+    code, output = _bank(["validate", str(text)])
+    assert code == 0 and "有效题目：3 道" in output and "单选题: 2" in output
+    word = tmp_path / "部门题库.docx"
+    word.write_bytes(docx_bytes(WORD_LIKE_BANK.splitlines()))
+    code, output = _bank(["import", str(word)])
+    assert code == 0 and "已导入题库“部门题库”" in output and "新增 3" in output
+
+
+def test_a_bad_text_bank_is_reported_by_line_in_both_languages(tmp_path: Path) -> None:
+    text = tmp_path / "bad.txt"
+    text.write_text(WORD_LIKE_BANK.replace("参考答案：1.B", "参考答案：1.E"), encoding="utf-8")
+    code, output = _bank(["validate", str(text)])
+    assert code == 1 and "文件 bad.txt 第8行 [答案]: 答案“E”不在选项中（可选：AB）" in output
+    code, output = _bank(["validate", str(text), "--lang", "en"])
+    assert code == 1 and "File bad.txt line 8 [答案]" in output

@@ -1,4 +1,4 @@
-"""Builders of question-bank files for the tests (xlsx, csv, json) and sample rows."""
+"""Builders of question-bank files for the tests (xlsx, csv, json, docx) and sample rows."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from docx import Document
 from openpyxl import Workbook
 
 HEADER = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "解析", "分值", "难度",
@@ -67,3 +68,21 @@ def csv_bytes(rows: Sequence[Sequence[Any]], *, encoding: str = "utf-8",
 
 def json_bytes(document: Any) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode()
+
+
+def docx_bytes(paragraphs: Sequence[str | Sequence[str]], *, numbered: Sequence[str] = ()) -> bytes:
+    """A Word document: one paragraph per item; a list item is one paragraph whose lines
+    are joined by soft line breaks (Shift+Enter). ``numbered`` paragraphs follow, in
+    Word's own automatic "List Number" list (the number is not in their text)."""
+    document = Document()
+    for item in paragraphs:
+        lines = [item] if isinstance(item, str) else list(item)
+        paragraph = document.add_paragraph(lines[0])
+        for line in lines[1:]:
+            paragraph.add_run().add_break()
+            paragraph.add_run(line)
+    for text in numbered:
+        document.add_paragraph(text, style="List Number")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

@@ -188,7 +188,7 @@ def test_json_missing_required_key_everywhere() -> None:
     assert _codes(report.errors) == [("b.json", 0, "题型", "missing_column")]
 
 
-@pytest.mark.parametrize("name", ["bank.xls", "bank.txt", "bank"])
+@pytest.mark.parametrize("name", ["bank.xls", "bank.doc", "bank.pdf", "bank"])
 def test_unsupported_extension_is_a_usage_error(name: str) -> None:
     with pytest.raises(UnsupportedFormat):
         read_table(b"", filename=name)

@@ -1,14 +1,17 @@
-"""The Excel template: headers, examples, drop-downs, help sheet — and it validates."""
+"""The templates: Excel (headers, examples, drop-downs, help sheet) and Word — both
+validate, to the same questions."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import docx
 from openpyxl import load_workbook
 
 from quizbank.formats import HEADERS
 from quizbank.models import QuestionType
 from quizbank.template import write_template
+from quizbank.template_docx import write_docx_template
 from quizbank.validation import parse_file
 
 
@@ -34,3 +37,20 @@ def test_template_has_chinese_headers_drop_down_and_help_sheet(tmp_path: Path) -
     assert rows[0] == ["列名", "必填", "说明", "Description"]
     assert {r[0] for r in rows[1:]} >= {"题型", "题干", "选项A–选项H", "答案", "解析", "分值"}
     assert all(r[2] and r[3] for r in rows[1:])
+
+
+def test_the_word_template_imports_as_the_excel_template_does(tmp_path: Path) -> None:
+    write_docx_template(tmp_path / "题库模板.docx")
+    write_template(tmp_path / "题库模板.xlsx")
+    word = parse_file(tmp_path / "题库模板.docx")
+    excel = parse_file(tmp_path / "题库模板.xlsx")
+    assert word.errors == [] and word.notices == []
+    assert [d.type for d in word.drafts] == list(QuestionType)
+    assert [d.content_hash for d in word.drafts] == [d.content_hash for d in excel.drafts]
+
+
+def test_the_word_template_guides_in_both_languages(tmp_path: Path) -> None:
+    write_docx_template(tmp_path / "t.docx")
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "t.docx")).paragraphs)
+    assert "每道题以题号开头" in text and "Each question starts with its number" in text
+    assert "一、单选题（每题1分）" in text and "答案：ABCD" in text
