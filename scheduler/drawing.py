@@ -1,48 +1,48 @@
-"""Drawing shared by the bot's pictures (leaderboard, certificates): fonts, fitted text, PNG.
+"""Drawing shared by the bot's pictures (leaderboard, certificates): fitted text, shapes, PNG.
 
 A picture is built in two steps. A *layout* function turns the data into a ``Layout``: plain
 shapes and texts with their sizes and measured widths, so tests check what goes where (and
 that every text fits its box) without reading pixels. ``paint`` turns a layout into PNG bytes.
 
-Fonts: matplotlib's font manager finds a CJK font (WenQuanYi Micro Hei from Debian's
-``fonts-wqy-microhei``, or a Noto/Source Han CJK font); without one we raise
-``CJKFontMissing`` rather than draw tofu boxes. Characters the CJK font lacks (ÿ, Ω, ✓…) come
-from matplotlib's bundled DejaVu Sans; a character neither font has (an emoji in a name) is
-left out rather than drawn as a box. Pillow (a matplotlib dependency) measures and paints.
-The font has no bold face, so bold is a thin outline in the text's own colour.
+Fonts come from ``scheduler.fonts``; Pillow (a matplotlib dependency) measures and paints.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
-from pathlib import Path
 from typing import Literal
 
-import matplotlib
-from matplotlib.font_manager import FontProperties, findfont
-from matplotlib.ft2font import FT2Font
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from i18n import t
+from scheduler.fonts import SCALE, CJKFontMissing, cjk_font_path, fonts, has_glyphs, stroke
 
-WQY_MICROHEI = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-CJK_FAMILIES = (
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "Noto Sans SC",
-    "SimHei",
-    "Microsoft YaHei",
-)
-PROBE = "质量月"  # glyphs every usable font must have
-SCALE = 2  # painted at twice the size and scaled down: smooth circles and rounded corners
+__all__ = [  # the fonts' names too, so the pictures import from one place
+    "ELLIPSIS",
+    "Align",
+    "CJKFontMissing",
+    "Ellipse",
+    "Layout",
+    "Rect",
+    "Shape",
+    "Text",
+    "cjk_font_path",
+    "fit",
+    "fonts",
+    "format_score",
+    "has_glyphs",
+    "long_date",
+    "paint",
+    "truncate",
+    "wrap",
+    "wrap_lines",
+]
+
 ELLIPSIS = "…"
 # Line breaks may not put these at the start of a line (避头) …
 NO_LINE_START = set("，。、；：？！）》」』】〉,.;:?!)]}%’”…·")
@@ -50,93 +50,6 @@ NO_LINE_START = set("，。、；：？！）》」』】〉,.;:?!)]}%’”…�
 NO_LINE_END = set("（《「『【〈([{‘“")
 
 Align = Literal["left", "centre", "right"]
-
-
-class CJKFontMissing(RuntimeError):
-    """No font with Chinese glyphs: install fonts-wqy-microhei (apt) or a Noto CJK font."""
-
-
-def has_glyphs(path: str | Path, text: str = PROBE) -> bool:
-    font = FT2Font(str(path))
-    return all(font.get_char_index(ord(ch)) != 0 for ch in text)
-
-
-@cache
-def cjk_font_path() -> str:
-    """A font file with Chinese glyphs; raises ``CJKFontMissing`` with what to install."""
-    candidates: list[str] = [str(WQY_MICROHEI)] if WQY_MICROHEI.exists() else []
-    for family in CJK_FAMILIES:
-        try:
-            candidates.append(findfont(FontProperties(family=family), fallback_to_default=False))
-        except ValueError:
-            continue
-    for path in candidates:
-        if Path(path).exists() and has_glyphs(path):
-            return path
-    raise CJKFontMissing(
-        "no CJK font found for the pictures: install the Debian package "
-        "fonts-wqy-microhei (or a Noto Sans CJK font) and restart"
-    )
-
-
-def fallback_font_path() -> str:
-    return str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
-
-
-class Fonts:
-    """The CJK font with a fallback for what it lacks, at any size, measuring and drawing."""
-
-    def __init__(self, primary: str, fallback: str) -> None:
-        self.paths = (primary, fallback)
-        self.charmaps = (set(FT2Font(primary).get_charmap()), set(FT2Font(fallback).get_charmap()))
-
-    def font(self, which: int, size: int) -> ImageFont.FreeTypeFont:
-        return _font(self.paths[which], size)
-
-    def runs(self, text: str) -> Iterator[tuple[int, str]]:
-        """(font index, text) pieces; characters no font has are dropped."""
-        current, piece = -1, ""
-        for ch in text:
-            if ch.isspace() or ord(ch) in self.charmaps[0]:
-                which = 0
-            elif ord(ch) in self.charmaps[1]:
-                which = 1
-            else:
-                continue
-            if which != current and piece:
-                yield current, piece
-                piece = ""
-            current, piece = which, piece + ch
-        if piece:
-            yield current, piece
-
-    def width(self, text: str, size: int, *, bold: bool = False) -> float:
-        """The drawn width in pixels (at scale 1)."""
-        if not text:
-            return 0.0
-        span = sum(self.font(which, size).getlength(piece) for which, piece in self.runs(text))
-        return span + 2 * stroke(size, bold)
-
-    def metrics(self, size: int) -> tuple[int, int]:
-        """(ascent, descent) of the primary font."""
-        return self.font(0, size).getmetrics()
-
-
-@cache
-def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size)
-
-
-@cache
-def fonts() -> Fonts:
-    """The process's fonts (raises ``CJKFontMissing``)."""
-    return Fonts(cjk_font_path(), fallback_font_path())
-
-
-def stroke(size: int, bold: bool) -> float:
-    """The outline that makes text bold, in px at scale 1 (a CJK glyph's strokes are thin
-    and close together: more than this fills them in)."""
-    return max(1, round(size * SCALE / 64)) / SCALE if bold else 0.0
 
 
 # --- layouts -------------------------------------------------------------------------------
@@ -288,20 +201,26 @@ def _tokens(text: str) -> list[str]:
     return units
 
 
-def wrap_lines(text: str, max_width: float, size: int, *, bold: bool = False) -> list[str]:
-    """Greedy line breaking at ``size``: between CJK characters and at spaces; a word longer
-    than a line is broken where it must."""
+def wrap_lines(
+    text: str, max_width: float, size: int, *, bold: bool = False, at_spaces: bool = False
+) -> list[str]:
+    """Greedy line breaking at ``size``: between CJK characters and at spaces, and a word
+    longer than a line is broken where it must; ``at_spaces`` breaks at spaces only and
+    leaves a word wider than a line whole (the caller checks the widths)."""
     f = fonts()
+    text = " ".join(text.split())
     lines: list[str] = []
     line = ""
-    for unit in _tokens(" ".join(text.split())):
+    for unit in re.findall(r"\S+\s*", text) if at_spaces else _tokens(text):
         candidate = line + unit
         if not line or f.width(candidate.rstrip(), size, bold=bold) <= max_width:
             line = candidate
         else:
             lines.append(line.rstrip())
             line = unit
-        while f.width(line.rstrip(), size, bold=bold) > max_width and len(line) > 1:
+        while (
+            not at_spaces and len(line) > 1 and f.width(line.rstrip(), size, bold=bold) > max_width
+        ):
             cut = len(line) - 1
             while cut > 1 and f.width(line[:cut], size, bold=bold) > max_width:
                 cut -= 1
@@ -312,31 +231,41 @@ def wrap_lines(text: str, max_width: float, size: int, *, bold: bool = False) ->
     return lines
 
 
-def _balanced(text: str, lines: list[str], max_width: float, size: int, *, bold: bool) -> list[str]:
+def _balanced(
+    text: str, lines: list[str], max_width: float, size: int, *, bold: bool, at_spaces: bool
+) -> list[str]:
     """The same number of lines, as even as they go: the narrowest width that still needs no
-    more lines (a title of two lines reads better as two halves than as one full line and a
+    more lines (a title of two lines reads better as two halves than as a full line and a
     word)."""
     if len(lines) < 2:
         return lines
-    low, high = max_width / len(lines), max_width
+    widest = max(fonts().width(line, size, bold=bold) for line in lines)
+    low, high = widest / len(lines), widest
     while high - low > 2:
         mid = (low + high) / 2
-        if len(wrap_lines(text, mid, size, bold=bold)) <= len(lines):
+        trial = wrap_lines(text, mid, size, bold=bold, at_spaces=at_spaces)
+        if len(trial) <= len(lines) and _fits(trial, mid, size, bold=bold):
             high = mid
         else:
             low = mid
-    return wrap_lines(text, high, size, bold=bold)
+    return wrap_lines(text, high, size, bold=bold, at_spaces=at_spaces)
+
+
+def _fits(lines: list[str], max_width: float, size: int, *, bold: bool) -> bool:
+    return all(fonts().width(line, size, bold=bold) <= max_width for line in lines)
 
 
 def wrap(
     text: str, max_width: float, size: int, min_size: int, *, max_lines: int, bold: bool = False
 ) -> tuple[list[str], int]:
-    """The largest size at which ``text`` takes at most ``max_lines`` lines of ``max_width``;
-    at ``min_size`` the last line is cut with an ellipsis."""
+    """The largest size at which ``text`` takes at most ``max_lines`` lines of ``max_width``,
+    breaking at spaces where that does (a name, 质量管理部 安全环保部) and between any
+    characters where it must; at ``min_size`` the last line is cut with an ellipsis."""
     for s in range(size, min_size - 1, -1):
-        lines = wrap_lines(text, max_width, s, bold=bold)
-        if len(lines) <= max_lines:
-            return _balanced(text, lines, max_width, s, bold=bold), s
+        for at_spaces in (True, False):
+            lines = wrap_lines(text, max_width, s, bold=bold, at_spaces=at_spaces)
+            if len(lines) <= max_lines and _fits(lines, max_width, s, bold=bold):
+                return _balanced(text, lines, max_width, s, bold=bold, at_spaces=at_spaces), s
     lines = wrap_lines(text, max_width, min_size, bold=bold)
     rest = " ".join(lines[max_lines - 1 :]) if _latin(text) else "".join(lines[max_lines - 1 :])
     return [*lines[: max_lines - 1], truncate(rest, max_width, min_size, bold=bold)], min_size

@@ -4,7 +4,6 @@ laid out (ranks, ties, labels, scores, movement) without overlapping or overflow
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,8 +11,8 @@ import pytest
 from matplotlib.ft2font import FT2Font
 from PIL import Image
 
-import scheduler.drawing as drawing
-from scheduler.drawing import Layout, Text, format_score
+import scheduler.fonts as font_files
+from scheduler.drawing import format_score
 from scheduler.picture import (
     MAX_HEIGHT,
     WIDTH,
@@ -28,6 +27,7 @@ from scheduler.picture import (
     render,
     render_png,
 )
+from tests.scheduler.layout_checks import assert_texts_fit_and_do_not_overlap, texts
 
 WHEN = datetime(2026, 9, 2, 18, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 BOARD = BoardPicture(
@@ -62,10 +62,6 @@ LONG = BoardPicture(
         for i in range(20)
     ],
 )
-
-
-def texts(drawn: Layout, role: str) -> list[str]:
-    return [item.text for item in drawn.texts(role)]
 
 
 def test_cjk_font_resolves_and_has_the_title_glyphs() -> None:
@@ -159,23 +155,9 @@ def test_top_n_limits_the_individuals_shown() -> None:
     assert texts(drawn, "tied") == ["并列"]  # 李四 still shares second place with 王五
 
 
-def _boxes(drawn: Layout) -> Iterator[tuple[Text, tuple[float, float, float, float]]]:
-    for item in drawn.texts():
-        yield item, (item.left, item.y - item.size / 2, item.right, item.y + item.size / 2)
-
-
 @pytest.mark.parametrize("board", [BOARD, LONG], ids=["small", "long names, 20 teams"])
 def test_every_text_fits_its_box_and_none_overlap(board: BoardPicture) -> None:
-    drawn = layout(board)
-    boxes = list(_boxes(drawn))
-    for item, (left, top, right, bottom) in boxes:
-        assert left >= 0 and right <= drawn.width, item
-        assert top >= 0 and bottom <= drawn.height, item
-        if item.max_width is not None:
-            assert item.width <= item.max_width, item
-    for i, (a, (l1, t1, r1, b1)) in enumerate(boxes):
-        for b, (l2, t2, r2, b2) in boxes[i + 1 :]:
-            assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, (a.text, b.text)
+    assert_texts_fit_and_do_not_overlap(layout(board))
 
 
 def test_long_names_wrap_or_shrink_but_keep_their_start() -> None:
@@ -210,16 +192,16 @@ def test_one_participant_and_nobody_still_make_a_portrait_picture() -> None:
 def test_no_cjk_font_is_refused_rather_than_drawn_as_tofu(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(drawing, "WQY_MICROHEI", drawing.Path("/nonexistent/wqy.ttc"))
-    monkeypatch.setattr(drawing, "CJK_FAMILIES", ("No Such CJK Font",))
-    drawing.cjk_font_path.cache_clear()
-    drawing.fonts.cache_clear()
+    monkeypatch.setattr(font_files, "WQY_MICROHEI", font_files.Path("/nonexistent/wqy.ttc"))
+    monkeypatch.setattr(font_files, "CJK_FAMILIES", ("No Such CJK Font",))
+    font_files.cjk_font_path.cache_clear()
+    font_files.fonts.cache_clear()
     try:
         with pytest.raises(CJKFontMissing, match="fonts-wqy-microhei"):
             render(BOARD)
     finally:
-        drawing.cjk_font_path.cache_clear()
-        drawing.fonts.cache_clear()
+        font_files.cjk_font_path.cache_clear()
+        font_files.fonts.cache_clear()
 
 
 async def test_render_png_runs_off_the_event_loop() -> None:
