@@ -24,11 +24,11 @@ from scheduler.drawing import (
     Layout,
     Rect,
     Text,
+    draw,
     fit,
     fonts,
     format_score,
     long_date,
-    paint,
     wrap,
 )
 
@@ -296,12 +296,12 @@ def _result(out: Layout, text: _Column, data: CertificateData) -> None:
 
 def render_certificate(data: CertificateData) -> bytes:
     """The certificate as PNG bytes (blocking: use ``certificate_png`` from async code)."""
-    return paint(certificate_layout(data))
+    return draw(certificate_layout, data)
 
 
 def render_participation_card(data: CertificateData) -> bytes:
     """The participation card as PNG bytes (blocking: use ``participation_png``)."""
-    return paint(participation_layout(data))
+    return draw(participation_layout, data)
 
 
 async def certificate_png(data: CertificateData) -> bytes:

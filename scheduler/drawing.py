@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Literal, TypeVar
 
 from PIL import Image, ImageDraw
 
@@ -32,6 +34,7 @@ __all__ = [  # the fonts' names too, so the pictures import from one place
     "Shape",
     "Text",
     "cjk_font_path",
+    "draw",
     "fit",
     "fonts",
     "format_score",
@@ -50,6 +53,8 @@ NO_LINE_START = set("，。、；：？！）》」』】〉,.;:?!)]}%’”…�
 NO_LINE_END = set("（《「『【〈([{‘“")
 
 Align = Literal["left", "centre", "right"]
+T = TypeVar("T")
+_ONE_AT_A_TIME = threading.Lock()
 
 
 # --- layouts -------------------------------------------------------------------------------
@@ -276,6 +281,13 @@ def _latin(text: str) -> bool:
 
 
 # --- painting ------------------------------------------------------------------------------
+
+
+def draw(build: Callable[[T], Layout], data: T) -> bytes:
+    """``paint(build(data))``, one picture at a time: the fonts (FreeType faces, shared and
+    cached) are not safe to use from two worker threads at once."""
+    with _ONE_AT_A_TIME:
+        return paint(build(data))
 
 
 def paint(layout: Layout) -> bytes:

@@ -25,11 +25,11 @@ from scheduler.drawing import (
     Layout,
     Rect,
     cjk_font_path,
+    draw,
     fit,
     fonts,
     has_glyphs,
     long_date,
-    paint,
     wrap,
 )
 from scheduler.picture_data import BoardPicture, Line, PersonEntry, TeamEntry, lines
@@ -342,7 +342,7 @@ def _turnout(out: Layout, mid: float, rate: float) -> None:
 
 def render(board: BoardPicture) -> bytes:
     """The PNG bytes (blocking: call ``render_png`` from async code)."""
-    return paint(layout(board))
+    return draw(layout, board)
 
 
 async def render_png(board: BoardPicture) -> bytes:

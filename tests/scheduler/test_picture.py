@@ -3,6 +3,7 @@ laid out (ranks, ties, labels, scores, movement) without overlapping or overflow
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -206,3 +207,9 @@ def test_no_cjk_font_is_refused_rather_than_drawn_as_tofu(
 
 async def test_render_png_runs_off_the_event_loop() -> None:
     assert (await render_png(BOARD))[:4] == b"\x89PNG"
+
+
+async def test_pictures_drawn_at_once_come_out_as_drawn_alone() -> None:
+    alone = render(BOARD)
+    together = await asyncio.gather(*(render_png(BOARD) for _ in range(4)))
+    assert all(png == alone for png in together)
