@@ -14,6 +14,7 @@ portrait (1080 × 1350) for the group chat. Text is in the recipient's language 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -139,14 +140,21 @@ def certificate_layout(data: CertificateData) -> Layout:
     """The certificate's shapes; ``data.rank`` is required (``ValueError`` without)."""
     if data.rank is None:
         raise ValueError("a certificate needs a place (rank)")
+    return _largest_that_fits(_certificate, data)
+
+
+def _largest_that_fits(
+    build: Callable[[CertificateData, float], tuple[Layout, bool]], data: CertificateData
+) -> Layout:
+    """The layout at the largest of ``SCALES`` that holds everything (else the smallest)."""
     for scale in SCALES:
-        out = _certificate(data, scale)
-        if out is not None:
-            return out
-    return _certificate(data, SCALES[-1], force=True) or Layout(CERT_W, CERT_H, PAPER)
+        out, fits = build(data, scale)
+        if fits:
+            break
+    return out
 
 
-def _certificate(data: CertificateData, k: float, *, force: bool = False) -> Layout | None:
+def _certificate(data: CertificateData, k: float) -> tuple[Layout, bool]:
     lang = data.lang
     out = Layout(CERT_W, CERT_H, PAPER)
     out.add(Rect((28, 28, CERT_W - 28, CERT_H - 28), None, radius=6, outline=RED, line=16))
@@ -177,13 +185,11 @@ def _certificate(data: CertificateData, k: float, *, force: bool = False) -> Lay
         text.block(t("scheduler.certificate.score", lang, score=score), 40, 28, INK, role="score")
     text.gap(8)
     text.block(t("scheduler.certificate.closing", lang), 36, 26, MUTED, role="closing")
-    limit = CERT_H - 330
-    if text.y > limit and not force:
-        return None
+    limit = CERT_H - 330  # the medal and the signature below
     _shift(out, start, max(0.0, (limit - text.y) / 2))
     _medal(out, 300, CERT_H - 220, 96, data)
     _signature(out, data, x=CERT_W - 170, bottom=CERT_H - 130, width=620, align="right")
-    return out
+    return out, text.y <= limit
 
 
 def _medal(out: Layout, cx: float, cy: float, r: float, data: CertificateData) -> None:
@@ -223,14 +229,10 @@ def _signature(
 
 def participation_layout(data: CertificateData) -> Layout:
     """The participation card's shapes (place and score shown when given)."""
-    for scale in SCALES:
-        out = _card(data, scale)
-        if out is not None:
-            return out
-    return _card(data, SCALES[-1], force=True) or Layout(CARD_W, CARD_H, PAPER)
+    return _largest_that_fits(_card, data)
 
 
-def _card(data: CertificateData, k: float, *, force: bool = False) -> Layout | None:
+def _card(data: CertificateData, k: float) -> tuple[Layout, bool]:
     lang = data.lang
     out = Layout(CARD_W, CARD_H, PAPER)
     out.add(Rect((0, 0, CARD_W, 330), NAVY))
@@ -262,12 +264,10 @@ def _card(data: CertificateData, k: float, *, force: bool = False) -> Layout | N
     _result(out, text, data)
     text.gap(40)
     text.block(t("scheduler.certificate.motto", lang), 44, 30, RED, role="motto", bold=True)
-    limit = CARD_H - 240
-    if text.y > limit and not force:
-        return None
+    limit = CARD_H - 240  # the signature below
     _shift(out, start, max(0.0, (limit - text.y) / 2))
     _signature(out, data, x=CARD_W / 2, bottom=CARD_H - 70, width=CARD_W - 160, align="centre")
-    return out
+    return out, text.y <= limit
 
 
 def _result(out: Layout, text: _Column, data: CertificateData) -> None:
