@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,12 +22,13 @@ from sqlmodel import col
 from contest.boards import IndividualRow, TeamRow, team_board, top_individuals
 from contest.models import Competition
 from contest.rules import load_rules
+from contest.tree import load_tree
 from i18n import t
 from scheduler.context import Apply, JobContext, local_time, run_stamp
 from scheduler.jobs import Job, JobKind
 from scheduler.models import AnnouncedRank
 from scheduler.outbox import enqueue
-from scheduler.picture import BoardPicture, render_png
+from scheduler.picture import BoardPicture, PersonEntry, TeamEntry, render_png
 from scheduler.targets import bound_chats
 
 logger = logging.getLogger(__name__)
@@ -40,12 +42,16 @@ INDIVIDUAL, TEAM = "individual", "team"
 class Board:
     individuals: list[IndividualRow]
     teams: list[TeamRow]
+    team_labels: dict[int, str] = field(default_factory=dict)  # shortest unique paths
 
 
 async def load_board(session: AsyncSession, *, competition_id: int) -> Board:
     individuals = await top_individuals(session, competition_id=competition_id, limit=RANK_MEMORY)
     teams = await team_board(session, competition_id=competition_id)
-    return Board(individuals, teams)
+    team_ids = {row.team_id for row in teams}
+    team_ids |= {row.team_id for row in individuals if row.team_id is not None}
+    labels = (await load_tree(session)).short_labels(team_ids)
+    return Board(individuals, teams, labels)
 
 
 async def previous_ranks(
@@ -182,18 +188,51 @@ def _fit(text: str) -> str:
     return text
 
 
+def _moved(
+    previous: dict[tuple[str, int], int], key: tuple[str, int], rank: int | None
+) -> tuple[int, bool]:
+    """(places up, new) since the last announcement; nothing on the first one, where every
+    row would read 新."""
+    if rank is None or not previous:
+        return 0, False
+    before = previous.get(key)
+    return (0, True) if before is None else (before - rank, False)
+
+
+def _person(row: IndividualRow, board: Board, previous: dict[tuple[str, int], int]) -> PersonEntry:
+    moved, new = _moved(previous, (INDIVIDUAL, row.worker_id), row.rank)
+    team = board.team_labels.get(row.team_id, row.team_name or "") if row.team_id else ""
+    return PersonEntry(row.rank, row.name, row.score, team, moved=moved, new=new)
+
+
+def _team(row: TeamRow, board: Board, previous: dict[tuple[str, int], int]) -> TeamEntry:
+    moved, new = _moved(previous, (TEAM, row.team_id), row.rank)
+    label = board.team_labels.get(row.team_id, row.name)
+    return TeamEntry(
+        row.rank, label, row.score, row.participants, row.registered, moved=moved, new=new
+    )
+
+
 def board_picture(
-    competition: Competition, board: Board, *, when: datetime, final: bool, lang: str
+    competition: Competition,
+    board: Board,
+    previous: dict[tuple[str, int], int],
+    *,
+    when: datetime,
+    final: bool,
+    top_n: int,
+    lang: str,
 ) -> BoardPicture:
-    title = "picture_final_title" if final else "picture_title"
+    """The picture's data: the date in the competition's zone, teams (ranked, then the
+    unranked) by their shortest unique path, movement against ``previous``."""
     return BoardPicture(
-        title=t(f"scheduler.announce.{title}", lang, name=competition.name),
-        subtitle=f"{local_time(when, competition.timezone)} ({competition.timezone})",
-        teams=[(row.name, row.score) for row in board.teams if row.rank is not None],
-        individuals=[(row.rank, row.name, row.score) for row in board.individuals],
-        teams_label=t("scheduler.announce.picture_teams", lang),
-        individuals_label=t("scheduler.announce.picture_individuals", lang),
-        empty_label=t("scheduler.announce.picture_empty", lang),
+        title=competition.name,
+        when=when.astimezone(ZoneInfo(competition.timezone)),
+        individuals=[_person(row, board, previous) for row in board.individuals],
+        teams=[_team(row, board, previous) for row in board.teams],
+        final=final,
+        lang=lang,
+        top_n=top_n,
     )
 
 
@@ -222,7 +261,10 @@ async def _render(
     text = announcement_text(
         competition, board, previous, when=when, final=final, top_n=top_n, lang=lang
     )
-    png = await render_or_none(board_picture(competition, board, when=when, final=final, lang=lang))
+    picture = board_picture(
+        competition, board, previous, when=when, final=final, top_n=top_n, lang=lang
+    )
+    png = await render_or_none(picture)
     caption = t(
         "scheduler.announce.picture_caption",
         lang,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import scheduler.announce as announce
 from contest.models import ChatBinding, Worker
+from contest.teams import ensure_team_path
 from scheduler.context import JobContext
 from scheduler.dispatch import run_due_jobs
 from scheduler.jobs import Job, JobKind
@@ -140,3 +141,40 @@ async def test_each_bound_chat_reads_the_announcement_in_its_own_language(
     english = by_chat[(-100_888, "text")]
     assert "张三" in english and "排行榜" not in english and "分" not in english
     assert (-100_888, "photo") in by_chat and (GROUP, "photo") in by_chat
+
+
+async def test_picture_data_has_team_paths_movement_and_the_local_date(
+    session: AsyncSession,
+) -> None:
+    competition = await make_competition(session)
+    one = await ensure_team_path(session, path=[("车间", "一车间"), ("班组", "甲班")])
+    two = await ensure_team_path(session, path=[("车间", "二车间"), ("班组", "甲班")])
+    zhang = await make_worker(session, "张三", telegram_id=1, team=one)
+    li = await make_worker(session, "李四", telegram_id=2, team=two)
+    await set_score(session, competition, zhang, 90)
+    await set_score(session, competition, li, 80.25)
+    await set_team_score(session, competition, one, 90)
+    await set_team_score(session, competition, two, 80.25)
+    assert competition.id is not None and li.id is not None and two.id is not None
+    board = await announce.load_board(session, competition_id=competition.id)
+
+    def picture(previous: dict[tuple[str, int], int]) -> announce.BoardPicture:
+        return announce.board_picture(
+            competition, board, previous, when=SIX_PM, final=True, top_n=5, lang="zh"
+        )
+
+    first = picture({})
+    assert first.title == "质量月<竞赛>" and first.final  # plain text: nothing to escape
+    assert (first.when.hour, first.when.utcoffset()) == (18, timedelta(hours=8))
+    people = [(p.rank, p.name, p.team, p.score, p.moved, p.new) for p in first.individuals]
+    assert people == [
+        (1, "张三", "一车间·甲班", 90, 0, False),  # the first announcement marks no movement
+        (2, "李四", "二车间·甲班", 80.25, 0, False),
+    ]
+    assert [(t.rank, t.label, t.participants, t.registered) for t in first.teams] == [
+        (1, "一车间·甲班", 1, 1),
+        (2, "二车间·甲班", 1, 1),
+    ]
+    later = picture({("individual", li.id): 1, ("team", two.id): 2})
+    assert [(p.moved, p.new) for p in later.individuals] == [(0, True), (-1, False)]
+    assert [(t.moved, t.new) for t in later.teams] == [(0, True), (0, False)]
