@@ -21,6 +21,7 @@ from contest.attempt_state import remember_message
 from contest.models import AttemptKind
 from contest.quizview import QuestionView, Step, Summary
 from i18n import t
+from ops.metrics import count_answer
 from quizbank.models import QuestionType
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ async def show_step(
     query: CallbackQuery | None = None,
 ) -> None:
     """The outcome of an answer: a toast, then the next question, the answer, or the summary."""
+    count_answer(step.outcome)
     edit = query.message if query is not None and isinstance(query.message, Message) else None
     if step.outcome == "empty":
         await _tell(bot, query, chat_id, t("quiz.empty_selection", lang))

@@ -31,6 +31,8 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiolimiter import AsyncLimiter
 
+from ops.metrics import count_retry_after
+
 logger = logging.getLogger(__name__)
 
 BlockedHook = Callable[[int], Awaitable[None]]
@@ -156,6 +158,7 @@ class TelegramLimits(BaseRequestMiddleware):
                     raise
                 wait = min(float(exc.retry_after), self.limits.max_retry_after)
                 logger.warning("429 on %s, waiting %.1fs", type(method).__name__, wait)
+                count_retry_after(type(method).__name__, wait)
                 await asyncio.sleep(wait)
             except (TelegramNetworkError, TelegramServerError) as exc:
                 attempt += 1

@@ -25,6 +25,8 @@ from bot.fsm_storage import DatabaseStorage
 from bot.routers.setup import offer_demo_bank
 from cli.common import EXIT_USAGE
 from config import Settings, load_settings
+from ops.metrics import instrument_engine
+from ops.runtime import OpsRuntime, start_ops
 from scheduler.runner import run_scheduler
 from storage.db import create_engine, create_session_factory, describe
 from storage.migrate import upgrade_async
@@ -60,6 +62,7 @@ def _storage(settings: Settings, session_factory: async_sessionmaker[AsyncSessio
 async def _prepare(settings: Settings) -> tuple[async_sessionmaker[AsyncSession], Bot]:
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url)
+    instrument_engine(engine)
     session_factory = create_session_factory(engine)
     bot = create_bot(settings, on_blocked=blocked_hook(session_factory))
     logger.info(
@@ -79,6 +82,7 @@ async def _run_bot(settings: Settings, *, webhook: str | None, with_scheduler: b
     async with session_factory() as session:
         await offer_demo_bank(bot, session, settings)
     stop = asyncio.Event()
+    ops = await start_ops(settings, session_factory, bot, serve_http=not webhook)
     tasks = []
     if with_scheduler and settings.run_scheduler:
         tasks.append(
@@ -90,7 +94,7 @@ async def _run_bot(settings: Settings, *, webhook: str | None, with_scheduler: b
         )
     try:
         if webhook:
-            await _serve_webhook(settings, dp, bot, webhook)
+            await _serve_webhook(settings, dp, bot, webhook, ops=ops)
         else:
             logger.info("mode: long polling")
             await bot.delete_webhook(drop_pending_updates=False)
@@ -101,6 +105,7 @@ async def _run_bot(settings: Settings, *, webhook: str | None, with_scheduler: b
             with suppress(asyncio.CancelledError):
                 await task
         await storage.close()
+        await ops.stop()
         await bot.session.close()
 
 
@@ -115,7 +120,9 @@ def build_webhook_app(dp: Dispatcher, bot: Bot, *, secret: str, path: str) -> we
     return app
 
 
-async def _serve_webhook(settings: Settings, dp: Dispatcher, bot: Bot, url: str) -> None:
+async def _serve_webhook(
+    settings: Settings, dp: Dispatcher, bot: Bot, url: str, *, ops: OpsRuntime
+) -> None:
     """Webhook mode: Telegram posts to ``url`` and must echo the secret token we set."""
     secret = (
         settings.webhook_secret.get_secret_value()
@@ -126,6 +133,7 @@ async def _serve_webhook(settings: Settings, dp: Dispatcher, bot: Bot, url: str)
     if not path:
         path, url = WEBHOOK_PATH, url.rstrip("/") + WEBHOOK_PATH
     app = build_webhook_app(dp, bot, secret=secret, path=path)
+    ops.mount(app)  # /healthz /readyz /metrics beside the webhook
     await bot.set_webhook(url, secret_token=secret, drop_pending_updates=False)
     runner = web.AppRunner(app)
     await runner.setup()
@@ -144,7 +152,9 @@ async def _serve_webhook(settings: Settings, dp: Dispatcher, bot: Bot, url: str)
 async def _run_scheduler_only(settings: Settings) -> None:
     session_factory, bot = await _prepare(settings)
     stop = asyncio.Event()
+    ops = await start_ops(settings, session_factory, bot, serve_http=True)
     try:
         await run_scheduler(settings=settings, session_factory=session_factory, bot=bot, stop=stop)
     finally:
+        await ops.stop()
         await bot.session.close()

@@ -10,6 +10,7 @@ from typing import Any
 
 from contest.attempts import expire_overdue
 from contest.competitions import sync_statuses
+from ops.metrics import count_job_run
 from scheduler.announce import prepare_announcement
 from scheduler.context import Apply, JobContext
 from scheduler.jobs import (
@@ -84,6 +85,7 @@ async def run_due_jobs(ctx: JobContext) -> list[Fired]:
     for job, when in due:
         outcome = await fire(ctx, job, when, paused=job.key in paused)
         if outcome is not None:
+            count_job_run(job.kind.value, outcome, late_by=(now - when).total_seconds())
             fired.append(Fired(job.key, when, outcome))
     return fired
 
