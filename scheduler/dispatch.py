@@ -12,6 +12,7 @@ from contest.attempts import expire_overdue
 from contest.competitions import sync_statuses
 from ops.metrics import count_job_run
 from scheduler.announce import prepare_announcement
+from scheduler.backup_job import prepare_backup
 from scheduler.context import Apply, JobContext
 from scheduler.jobs import (
     Job,
@@ -35,6 +36,7 @@ PREPARERS: dict[JobKind, Prepare] = {
     JobKind.CLOSE: prepare_chat_notice,
     JobKind.REMIND: prepare_reminder,
     JobKind.PRACTICE_PUSH: prepare_practice_push,
+    JobKind.BACKUP: prepare_backup,
 }
 # Every-tick maintenance from the contest core, each called with (session, clock=...).
 MAINTENANCE: dict[JobKind, Callable[..., Awaitable[Any]]] = {
