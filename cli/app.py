@@ -36,6 +36,16 @@ def scheduler() -> None:
     run_scheduler_alone()
 
 
+@app.command("doctor")
+def doctor(
+    webhook: str = typer.Option(None, "--webhook", help="Also check this webhook URL."),
+) -> None:
+    """Check what a first run needs (token, database, Redis, font, webhook, time zone, admins)."""
+    from cli.doctor import run_doctor
+
+    run_doctor(webhook=webhook)
+
+
 @app.callback()
 def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging.")) -> None:
     level, fmt = _log_settings()

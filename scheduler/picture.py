@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -59,8 +60,15 @@ def has_glyphs(path: str | Path, text: str = PROBE) -> bool:
 @cache
 def cjk_font_path() -> str:
     """A font file with Chinese glyphs; raises ``CJKFontMissing`` with what to install."""
-    candidates: list[str] = [str(WQY_MICROHEI)] if WQY_MICROHEI.exists() else []
-    for family in CJK_FAMILIES:
+    return find_cjk_font()
+
+
+def find_cjk_font(
+    files: Sequence[Path] = (WQY_MICROHEI,), families: Sequence[str] = CJK_FAMILIES
+) -> str:
+    """``cjk_font_path`` uncached, looking at ``files`` and then ``families`` (the doctor)."""
+    candidates: list[str] = [str(path) for path in files if path.exists()]
+    for family in families:
         try:
             candidates.append(findfont(FontProperties(family=family), fallback_to_default=False))
         except ValueError:
