@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -36,6 +38,17 @@ class Settings(BaseSettings):
     # PostgreSQL) and how long an update may wait for one before it is answered "busy".
     db_pool_size: int | None = Field(default=None, ge=1, le=200)
     db_pool_timeout: float = Field(default=10.0, gt=0)
+    log_format: Literal["text", "json"] = "text"
+    # The HTTP port for /healthz, /readyz and /metrics in polling mode (0: none); in webhook
+    # mode these routes are served on WEBHOOK_HOST:WEBHOOK_PORT beside the webhook.
+    web_host: str = "0.0.0.0"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+    backup_dir: Path | None = None  # set it to take a backup every day at BACKUP_TIME
+    backup_time: str = "03:00"  # in TIMEZONE
+    backup_keep: int = Field(default=7, ge=1)
+    # prometheus-client reads PROMETHEUS_MULTIPROC_DIR itself when it is imported; it is
+    # here so that the doctor can check it and .env users see it documented.
+    prometheus_multiproc_dir: Path | None = None
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -56,7 +69,25 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("practice_push_time")
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        name = value.strip().upper()
+        if name not in logging.getLevelNamesMapping():
+            raise ValueError(f"LOG_LEVEL is one of DEBUG, INFO, WARNING, ERROR, got {value!r}")
+        return name
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("backup_dir", "prometheus_multiproc_dir", mode="before")
+    @classmethod
+    def _empty_path_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("practice_push_time", "backup_time")
     @classmethod
     def _time_of_day(cls, value: str) -> str:
         try:

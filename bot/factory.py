@@ -15,6 +15,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import ErrorEvent
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.metrics_middleware import ReplyClock, UpdateMetricsMiddleware
 from bot.middlewares import DbSessionMiddleware, WorkerMiddleware
 from bot.routers import get_routers
 from bot.sender import BlockedHook, Limits, Pacer, TelegramLimits
@@ -47,6 +48,7 @@ def create_bot(
         if settings.telegram_api_server:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_server)
     session.middleware(TelegramLimits(limits, on_blocked, pacer=pacer, bulk=bulk))
+    session.middleware(ReplyClock())  # inside the limiter: sees each attempt (ops metrics)
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -82,6 +84,7 @@ def create_dispatcher(
         clock=clock,
         **extra,
     )
+    dp.update.outer_middleware(UpdateMetricsMiddleware())  # first: times the whole update
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
     dp.update.outer_middleware(WorkerMiddleware(dp.fsm))
     dp.update.outer_middleware(dp.fsm)

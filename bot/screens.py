@@ -23,6 +23,7 @@ from contest.attempt_state import question_delivered, question_undelivered, reme
 from contest.models import AttemptKind
 from contest.quizview import QuestionView, Step, Summary
 from i18n import t
+from ops.metrics import count_answer
 from quizbank.models import QuestionType
 from storage.types import Clock, utcnow
 
@@ -104,6 +105,7 @@ async def show_step(
     clock: Clock = utcnow,
 ) -> None:
     """The outcome of an answer: a toast, then the next question, the answer, or the summary."""
+    count_answer(step.outcome)
     edit = query.message if query is not None and isinstance(query.message, Message) else None
     if step.outcome == "empty":
         await _tell(bot, query, chat_id, t("quiz.empty_selection", lang))

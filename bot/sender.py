@@ -42,6 +42,7 @@ from aiogram.methods.base import TelegramType
 from aiolimiter import AsyncLimiter
 
 from bot.context import end_transaction
+from ops.metrics import count_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +206,7 @@ class TelegramLimits(BaseRequestMiddleware):
                     raise
                 wait = min(float(exc.retry_after), self.limits.max_retry_after)
                 logger.warning("429 on %s: every request waits %.1fs", type(method).__name__, wait)
+                count_retry_after(type(method).__name__, wait)
                 self.pacer.pause(wait)
             except (TelegramNetworkError, TelegramServerError) as exc:
                 attempt += 1

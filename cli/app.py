@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
 
 from cli import bank, contest, db, schedule
+from ops.logs import configure_logging
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="QualityQuiz 质量知识竞赛")
 app.add_typer(db.app, name="db", help="Database schema (Alembic).")
@@ -37,9 +36,31 @@ def scheduler() -> None:
     run_scheduler_alone()
 
 
+@app.command("doctor")
+def doctor(
+    webhook: str = typer.Option(None, "--webhook", help="Also check this webhook URL."),
+) -> None:
+    """Check what a first run needs (token, database, Redis, font, webhook, time zone, admins)."""
+    from cli.doctor import run_doctor
+
+    run_doctor(webhook=webhook)
+
+
 @app.callback()
 def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging.")) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level, fmt = _log_settings()
+    configure_logging("DEBUG" if verbose else level, fmt)
+
+
+def _log_settings() -> tuple[str, str]:
+    """LOG_LEVEL and LOG_FORMAT; a broken setting elsewhere is for the command (or the doctor)
+    to report, so logging falls back to the defaults rather than fail first."""
+    from pydantic import ValidationError
+
+    from config import load_settings
+
+    try:
+        settings = load_settings()
+    except ValidationError:
+        return "INFO", "text"
+    return settings.log_level, settings.log_format

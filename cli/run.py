@@ -27,6 +27,8 @@ from bot.sender import Pacer
 from cli.common import EXIT_USAGE
 from config import Settings, load_settings
 from contest.team_refresh import TeamRefresher
+from ops.metrics import instrument_engine
+from ops.runtime import OpsRuntime, start_ops
 from scheduler.runner import run_scheduler
 from storage.db import create_engine, create_session_factory, describe
 from storage.migrate import upgrade_async
@@ -63,6 +65,7 @@ async def _prepare(settings: Settings) -> tuple[async_sessionmaker[AsyncSession]
     """The session factory, the bot that replies, and the outbox's bulk bot (one pacer)."""
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url, pool=settings.pool)
+    instrument_engine(engine)
     session_factory = create_session_factory(engine)
     pacer = Pacer()
     on_blocked = blocked_hook(session_factory)
@@ -85,6 +88,7 @@ async def _run_bot(settings: Settings, *, webhook: str | None, with_scheduler: b
     async with session_factory() as session:
         await offer_demo_bank(bot, session, settings)
     stop = asyncio.Event()
+    ops = await start_ops(settings, session_factory, bot, serve_http=not webhook)
     tasks = [asyncio.create_task(TeamRefresher(session_factory).run(stop))]
     if with_scheduler and settings.run_scheduler:
         tasks.append(
@@ -96,7 +100,7 @@ async def _run_bot(settings: Settings, *, webhook: str | None, with_scheduler: b
         )
     try:
         if webhook:
-            await _serve_webhook(settings, dp, bot, webhook)
+            await _serve_webhook(settings, dp, bot, webhook, ops=ops)
         else:
             logger.info("mode: long polling")
             await bot.delete_webhook(drop_pending_updates=False)
@@ -107,6 +111,7 @@ async def _run_bot(settings: Settings, *, webhook: str | None, with_scheduler: b
             with suppress(asyncio.CancelledError):
                 await task
         await storage.close()
+        await ops.stop()
         await bot.session.close()
         await bulk_bot.session.close()
 
@@ -122,7 +127,9 @@ def build_webhook_app(dp: Dispatcher, bot: Bot, *, secret: str, path: str) -> we
     return app
 
 
-async def _serve_webhook(settings: Settings, dp: Dispatcher, bot: Bot, url: str) -> None:
+async def _serve_webhook(
+    settings: Settings, dp: Dispatcher, bot: Bot, url: str, *, ops: OpsRuntime
+) -> None:
     """Webhook mode: Telegram posts to ``url`` and must echo the secret token we set."""
     secret = (
         settings.webhook_secret.get_secret_value()
@@ -133,6 +140,7 @@ async def _serve_webhook(settings: Settings, dp: Dispatcher, bot: Bot, url: str)
     if not path:
         path, url = WEBHOOK_PATH, url.rstrip("/") + WEBHOOK_PATH
     app = build_webhook_app(dp, bot, secret=secret, path=path)
+    ops.mount(app)  # /healthz /readyz /metrics beside the webhook
     await bot.set_webhook(url, secret_token=secret, drop_pending_updates=False)
     runner = web.AppRunner(app)
     await runner.setup()
@@ -152,6 +160,7 @@ async def _run_scheduler_only(settings: Settings) -> None:
     session_factory, bot, bulk_bot = await _prepare(settings)
     stop = asyncio.Event()
     refresher = asyncio.create_task(TeamRefresher(session_factory).run(stop))
+    ops = await start_ops(settings, session_factory, bot, serve_http=True)
     try:
         await run_scheduler(
             settings=settings, session_factory=session_factory, bot=bulk_bot, stop=stop
@@ -159,5 +168,6 @@ async def _run_scheduler_only(settings: Settings) -> None:
     finally:
         stop.set()
         await refresher
+        await ops.stop()
         await bot.session.close()
         await bulk_bot.session.close()

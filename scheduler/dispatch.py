@@ -10,7 +10,9 @@ from typing import Any
 
 from contest.attempts import expire_overdue
 from contest.competitions import sync_statuses
+from ops.metrics import count_job_run
 from scheduler.announce import prepare_announcement
+from scheduler.backup_job import prepare_backup
 from scheduler.context import Apply, JobContext
 from scheduler.jobs import (
     Job,
@@ -34,6 +36,7 @@ PREPARERS: dict[JobKind, Prepare] = {
     JobKind.CLOSE: prepare_chat_notice,
     JobKind.REMIND: prepare_reminder,
     JobKind.PRACTICE_PUSH: prepare_practice_push,
+    JobKind.BACKUP: prepare_backup,
 }
 # Every-tick maintenance from the contest core, each called with (session, clock=...).
 MAINTENANCE: dict[JobKind, Callable[..., Awaitable[Any]]] = {
@@ -84,6 +87,7 @@ async def run_due_jobs(ctx: JobContext) -> list[Fired]:
     for job, when in due:
         outcome = await fire(ctx, job, when, paused=job.key in paused)
         if outcome is not None:
+            count_job_run(job.kind.value, outcome, late_by=(now - when).total_seconds())
             fired.append(Fired(job.key, when, outcome))
     return fired
 

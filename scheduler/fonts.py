@@ -9,7 +9,7 @@ has no bold face, so bold is a thin outline in the text's own colour (``stroke``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -44,8 +44,16 @@ def has_glyphs(path: str | Path, text: str = PROBE) -> bool:
 @cache
 def cjk_font_path() -> str:
     """A font file with Chinese glyphs; raises ``CJKFontMissing`` with what to install."""
-    candidates: list[str] = [str(WQY_MICROHEI)] if WQY_MICROHEI.exists() else []
-    for family in CJK_FAMILIES:
+    return find_cjk_font()
+
+
+def find_cjk_font(
+    files: Sequence[Path] | None = None, families: Sequence[str] | None = None
+) -> str:
+    """``cjk_font_path`` uncached, looking at ``files`` and then ``families`` (the doctor)."""
+    files = (WQY_MICROHEI,) if files is None else files
+    candidates: list[str] = [str(path) for path in files if path.exists()]
+    for family in CJK_FAMILIES if families is None else families:
         try:
             candidates.append(findfont(FontProperties(family=family), fallback_to_default=False))
         except ValueError:

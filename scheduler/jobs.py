@@ -49,6 +49,7 @@ class JobKind(StrEnum):
     PRACTICE_PUSH = "practice_push"  # daily practice invitation (opt-in)
     SYNC_STATUSES = "sync_statuses"  # every tick: open/close competitions by time
     EXPIRE_ATTEMPTS = "expire_attempts"  # every tick: finish overdue attempts
+    BACKUP = "backup"  # daily database backup at BACKUP_TIME, when BACKUP_DIR is set
 
 
 @dataclass(frozen=True)
@@ -140,11 +141,16 @@ def global_jobs(settings: Settings) -> list[Job]:
     tz = settings.timezone
     practice_cron = daily_cron(settings.practice_push_time)
     practice = crontab_trigger(practice_cron, timezone=tz)
-    return [
+    jobs = [
         Job("sync_statuses", JobKind.SYNC_STATUSES, None, tz, "tick"),
         Job("expire_attempts", JobKind.EXPIRE_ATTEMPTS, None, tz, "tick"),
         Job("practice_push", JobKind.PRACTICE_PUSH, practice, tz, practice_cron),
     ]
+    if settings.backup_dir is not None:
+        backup_cron = daily_cron(settings.backup_time)
+        backup = crontab_trigger(backup_cron, timezone=tz)
+        jobs.append(Job("backup", JobKind.BACKUP, backup, tz, backup_cron))
+    return jobs
 
 
 async def derive_jobs(

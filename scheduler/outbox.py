@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from contest.chats import mark_chat_unreachable
+from ops.metrics import count_error
 from scheduler.models import OutboxMessage, OutboxStatus
 from storage.types import Clock, utcnow
 from storage.upsert import insert_for
@@ -268,8 +269,9 @@ async def _deliver_one(
         return None
     except TelegramAPIError as exc:
         return await _finish(session_factory, message, OutboxStatus.FAILED, error=str(exc))
-    except Exception:  # a bug must not stop the other chats; the claim expires and retries
+    except Exception as exc:  # a bug must not stop the other chats; the claim expires, retries
         logger.exception("outbox row %s could not be sent", message.id)
+        count_error("outbox", exc)
         return None
     return await _finish(
         session_factory, message, OutboxStatus.SENT, message_id=sent.message_id, sent_at=clock()

@@ -18,9 +18,10 @@ from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config import Settings
+from ops import metrics
 from scheduler.context import JobContext
 from scheduler.dispatch import Fired, run_due_jobs, run_maintenance
-from scheduler.outbox import deliver_due
+from scheduler.outbox import deliver_due, pending_count
 from storage.lease import acquire_lease, release_lease
 from storage.types import Clock, utcnow
 
@@ -58,7 +59,9 @@ class SchedulerRunner:
 
     async def step(self, *, run_jobs: bool = True) -> bool:
         """One pass; True when more outbox rows are waiting to go right away."""
-        if not await self.hold_lease():
+        held = await self.hold_lease()
+        metrics.set_lease_held(held)
+        if not held:
             return False
         if run_jobs:
             await run_maintenance(self.ctx)
@@ -66,6 +69,12 @@ class SchedulerRunner:
         report = await deliver_due(
             self.ctx.session_factory, self.bot, clock=self.ctx.clock, limit=DELIVERY_BATCH
         )
+        metrics.count_delivery(
+            sent=report.sent, failed=report.failed, blocked=report.blocked, retrying=report.retrying
+        )
+        if run_jobs or report.handled:
+            async with self.ctx.session_factory() as session:
+                metrics.set_outbox_backlog(await pending_count(session, clock=self.ctx.clock))
         return report.handled >= DELIVERY_BATCH
 
     async def release(self) -> None:
@@ -101,14 +110,16 @@ async def run_scheduler(
                 next_tick = loop.time() + tick
             try:
                 more = await runner.step(run_jobs=run_jobs)
-            except Exception:
+            except Exception as exc:
                 logger.exception("scheduler pass failed")
+                metrics.count_error("scheduler", exc)
                 more = False
             if not more:
                 await _sleep(stop, min(POLL_SECONDS, tick))
     finally:
         with contextlib.suppress(Exception):
             await runner.release()
+        metrics.set_lease_held(False)
         logger.info("scheduler %s stopped", runner.holder)
 
 
