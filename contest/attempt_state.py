@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Float, Integer, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
@@ -49,6 +49,71 @@ TIMEOUT: dict[str, Any] = {
 }
 
 
+# The answer path's statements, built once and executed with parameters: a crowd runs them
+# thousands of times a minute, and building them anew was a large share of its CPU.
+_AQ = AttemptQuestion.__table__  # type: ignore[attr-defined]
+_ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
+
+_LOAD_POSITION = (
+    select(Attempt, AttemptQuestion, Question, Competition)
+    .outerjoin(
+        AttemptQuestion,
+        and_(
+            col(AttemptQuestion.attempt_id) == col(Attempt.id),
+            col(AttemptQuestion.position).in_(bindparam("positions", expanding=True)),
+        ),
+    )
+    .outerjoin(Question, col(Question.id) == col(AttemptQuestion.question_id))
+    .outerjoin(Competition, col(Competition.id) == col(Attempt.competition_id))
+    .where(col(Attempt.id) == bindparam("attempt_id"))
+    .execution_options(populate_existing=True)
+)
+_RECORD = (
+    update(_AQ)
+    .where(_AQ.c.id == bindparam("b_id"), _AQ.c.status == AnswerStatus.PENDING.value)
+    .values(
+        answered_at=bindparam("b_answered_at"),
+        response=bindparam("b_response", type_=_AQ.c.response.type),
+        elapsed_ms=bindparam("b_elapsed_ms"),
+        status=bindparam("b_status"),
+        correct=bindparam("b_correct"),
+        credit=bindparam("b_credit"),
+        score=bindparam("b_score"),
+    )
+)
+_TOTALS = (
+    update(_ATTEMPT)
+    .where(_ATTEMPT.c.id == bindparam("b_id"))
+    .values(
+        current_position=bindparam("b_position"),
+        score=_ATTEMPT.c.score + bindparam("b_score", type_=Float),
+        correct_count=_ATTEMPT.c.correct_count + bindparam("b_correct", type_=Integer),
+        time_used_ms=_ATTEMPT.c.time_used_ms + bindparam("b_elapsed", type_=Integer),
+    )
+    .returning(
+        _ATTEMPT.c.current_position,
+        _ATTEMPT.c.score,
+        _ATTEMPT.c.correct_count,
+        _ATTEMPT.c.time_used_ms,
+    )
+)
+_START_CLOCK = (
+    update(_AQ)
+    .where(_AQ.c.id == bindparam("b_id"), _AQ.c.presented_at.is_(None))
+    .values(presented_at=bindparam("b_at"), deadline_at=bindparam("b_deadline"))
+)
+_MOVE_CLOCK = (
+    update(_AQ)
+    .where(
+        _AQ.c.attempt_id == bindparam("b_attempt"),
+        _AQ.c.position == bindparam("b_position"),
+        _AQ.c.status == AnswerStatus.PENDING.value,
+        _AQ.c.presented_at == bindparam("b_provisional"),
+    )
+    .values(presented_at=bindparam("b_at"), deadline_at=bindparam("b_deadline"))
+)
+
+
 # --- loading -------------------------------------------------------------------------------
 
 
@@ -75,18 +140,7 @@ async def load_position(
     """
     rows = (
         await session.execute(
-            select(Attempt, AttemptQuestion, Question, Competition)
-            .outerjoin(
-                AttemptQuestion,
-                and_(
-                    col(AttemptQuestion.attempt_id) == col(Attempt.id),
-                    col(AttemptQuestion.position).in_([position, position + 1]),
-                ),
-            )
-            .outerjoin(Question, col(Question.id) == col(AttemptQuestion.question_id))
-            .outerjoin(Competition, col(Competition.id) == col(Attempt.competition_id))
-            .where(col(Attempt.id) == attempt_id)
-            .execution_options(populate_existing=True)
+            _LOAD_POSITION, {"attempt_id": attempt_id, "positions": [position, position + 1]}
         )
     ).all()
     if not rows:
@@ -183,9 +237,7 @@ async def present(
         set_committed_value(aq, "presented_at", now)
         set_committed_value(aq, "deadline_at", question_deadline(attempt, rules, now))
         await session.execute(
-            update(AttemptQuestion)
-            .where(col(AttemptQuestion.id) == aq.id, col(AttemptQuestion.presented_at).is_(None))
-            .values(presented_at=aq.presented_at, deadline_at=aq.deadline_at)
+            _START_CLOCK, {"b_id": aq.id, "b_at": aq.presented_at, "b_deadline": aq.deadline_at}
         )
         if attempt.kind == AttemptKind.PRACTICE:  # what practice prefers not to repeat
             await practice.mark_seen(
@@ -219,16 +271,10 @@ async def question_delivered(session: AsyncSession, *, view: QuestionView, at: d
         if view.attempt_deadline_at is not None:
             deadline = min(deadline, view.attempt_deadline_at)
     await session.execute(
-        update(AttemptQuestion)
-        .where(
-            col(AttemptQuestion.attempt_id) == view.attempt_id,
-            col(AttemptQuestion.position) == view.position,
-            col(AttemptQuestion.status) == AnswerStatus.PENDING,
-            col(AttemptQuestion.presented_at) == view.presented_at,
-        )
-        .values(presented_at=at, deadline_at=deadline)
-        .execution_options(synchronize_session=False)
-    )
+        _MOVE_CLOCK,
+        {"b_attempt": view.attempt_id, "b_position": view.position,
+         "b_provisional": view.presented_at, "b_at": at, "b_deadline": deadline},
+    )  # fmt: skip
 
 
 async def question_undelivered(session: AsyncSession, *, view: QuestionView) -> None:
@@ -289,35 +335,19 @@ async def record(
     values: dict[str, Any],
 ) -> bool:
     """The one conditional write that makes an answer count once; then the attempt totals."""
-    result = await session.execute(
-        update(AttemptQuestion)
-        .where(
-            col(AttemptQuestion.id) == aq.id, col(AttemptQuestion.status) == AnswerStatus.PENDING
-        )
-        .values(answered_at=now, response=response, elapsed_ms=elapsed_ms, **values)
-        .execution_options(synchronize_session=False)
-    )
+    answer = {
+        "b_id": aq.id, "b_answered_at": now, "b_response": response, "b_elapsed_ms": elapsed_ms,
+        "b_status": str(values["status"]), "b_correct": values["correct"],
+        "b_credit": values["credit"], "b_score": values["score"],
+    }  # fmt: skip
+    result = await session.execute(_RECORD, answer)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False  # a double tap or a replay was first: nothing was written
-    totals = (
-        await session.execute(
-            update(Attempt)
-            .where(col(Attempt.id) == attempt.id)
-            .values(
-                current_position=aq.position + 1,
-                score=col(Attempt.score) + values["score"],
-                correct_count=col(Attempt.correct_count) + (1 if values["correct"] else 0),
-                time_used_ms=col(Attempt.time_used_ms) + elapsed_ms,
-            )
-            .returning(
-                col(Attempt.current_position),
-                col(Attempt.score),
-                col(Attempt.correct_count),
-                col(Attempt.time_used_ms),
-            )
-            .execution_options(synchronize_session=False)
-        )
-    ).one()
+    step = {
+        "b_id": attempt.id, "b_position": aq.position + 1, "b_score": values["score"],
+        "b_correct": 1 if values["correct"] else 0, "b_elapsed": elapsed_ms,
+    }  # fmt: skip
+    totals = (await session.execute(_TOTALS, step)).one()
     for name, value in totals._mapping.items():  # the new totals, without another SELECT
         set_committed_value(attempt, name, value)
     for name, value in values.items():
