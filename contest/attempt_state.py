@@ -15,10 +15,11 @@ The building blocks of :mod:`contest.attempts`. Three rules make answers safe an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, and_, bindparam, select, update
+from sqlalchemy import Float, Integer, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
@@ -472,6 +473,11 @@ async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: s
             session, competition_id=int(competition.id or 0), worker_id=attempt.worker_id
         )
         attempts_left = max(rules.attempts_allowed - attempt.number, 0)
+        if rules.attempts_per_day is not None:
+            today = await attempts_today(
+                session, worker_id=attempt.worker_id, competition=competition, now=clock()
+            )
+            attempts_left = min(attempts_left, max(rules.attempts_per_day - today, 0))
     worker = await session.get(Worker, attempt.worker_id)
     streak = practice.current_streak(worker, now=clock(), tz=tz) if worker else 0
     return Summary(
@@ -488,6 +494,28 @@ async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: s
         streak=streak,
         competition_id=attempt.competition_id,
     )
+
+
+def day_start(now: datetime, tz: str) -> datetime:
+    """Local midnight of ``now``'s day in ``tz``, as an aware UTC time."""
+    local = now.astimezone(ZoneInfo(tz))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+async def attempts_today(
+    session: AsyncSession, *, worker_id: int, competition: Competition, now: datetime
+) -> int:
+    """The worker's attempts at ``competition`` started on today's local date (its time zone)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Attempt)
+        .where(
+            col(Attempt.worker_id) == worker_id,
+            col(Attempt.competition_id) == competition.id,
+            col(Attempt.started_at) >= day_start(now, competition.timezone),
+        )
+    )
+    return int(count or 0)
 
 
 async def remember_message(
