@@ -41,7 +41,11 @@ def record(
     entry = AuditEntry(
         actor_id=actor.user_id,
         action=action[:50],
-        detail={"via": actor.via, **{k: _plain(v) for k, v in (detail or {}).items()}},
+        detail={
+            "via": actor.via,
+            **({"by": actor.name} if actor.name else {}),
+            **{k: _plain(v) for k, v in (detail or {}).items()},
+        },
         outcome=outcome[:20],
         created_at=clock(),
     )

@@ -36,7 +36,7 @@ async def create_competition(
     yaml_text: str | None = None,
 ) -> Competition:
     """A new competition from a definition mapping (the dialog, an .xlsx) or YAML text."""
-    by = str(actor.user_id) if not actor.system else actor.via
+    by = actor.label
 
     async def work() -> Competition:
         if yaml_text is not None:

@@ -102,7 +102,7 @@ async def import_bank(
                 report=report,
                 set_name=set_name,
                 skip_invalid=skip_invalid,
-                uploaded_by=actor.via if actor.system else str(actor.user_id),
+                uploaded_by=actor.label,
                 checksum=report.checksum,
                 source_filename=report.filename,
                 clock=clock,

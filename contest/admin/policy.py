@@ -25,11 +25,17 @@ class Actor:
     super_admin: bool = False
     via: str = "telegram"
     system: bool = False
+    name: str = ""  # who the operator says they are (``--by``), recorded with their actions
 
     @classmethod
-    def operator(cls, via: str = "cli") -> Actor:
+    def operator(cls, via: str = "cli", name: str = "") -> Actor:
         """The person at the server's terminal: may do everything, audited as user 0."""
-        return cls(0, super_admin=True, via=via, system=True)
+        return cls(0, super_admin=True, via=via, system=True, name=name)
+
+    @property
+    def label(self) -> str:
+        """How records name them: a Telegram id, or the operator's name."""
+        return self.name or (self.via if self.system else str(self.user_id))
 
 
 class Need(StrEnum):
@@ -60,6 +66,7 @@ NEEDS: dict[str, Need] = {
     "schedule.resume": Need.COMPETITION,
     "competition.create": Need.GLOBAL,
     "worker.move": Need.GLOBAL,
+    "upload.check": Need.GLOBAL,  # reading a bank or roster file before it is imported
     "bank.import": Need.GLOBAL,
     "roster.import": Need.GLOBAL,
     "organiser.grant": Need.SUPER,
