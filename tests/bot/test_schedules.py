@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.models import Competition, Worker
+from contest.models import AuditEntry, Competition, Worker
 from contest.schedules import JobPause
 from tests.bot.admin_fixtures import texts
 from tests.conftest import MovableClock
@@ -31,31 +32,29 @@ async def test_organiser_pauses_and_resumes_by_button_and_sees_only_their_schedu
     competition = await make_competition(session)
     clock.set(datetime(2026, 9, 2, 9, 0, tzinfo=UTC))
     text = (await admin_chat.send("/schedules"))[-1].text
-    assert (
+    line = (
         f"▶️ #{competition.id} 质量月&lt;竞赛&gt; · 排行榜公告：每天 18:00 · 下次 2026-09-02 18:00"
-        in text
     )
+    assert line in text
     assert "答题提醒：每天 12:00" in text and "最终成绩：结束时" in text
     assert "sync_statuses" not in text and "expire_attempts" not in text
     assert "python main.py" not in text
-    await admin_chat.press("暂停 #%d 答题提醒" % competition.id)
+    await admin_chat.press(f"暂停 #{competition.id} 答题提醒")
     assert await paused(session) == [f"remind:{competition.id}"]
     shown = admin_chat.last_keyboard_message()
     assert f"⏸ #{competition.id}" in shown["text"]
-    await admin_chat.press("恢复 #%d 答题提醒" % competition.id)
+    await admin_chat.press(f"恢复 #{competition.id} 答题提醒")
     assert await paused(session) == []
     outcomes = [(e.action, e.outcome) for e in await audit_entries_of(session)]
     assert outcomes == [("schedule.pause", "ok"), ("schedule.resume", "ok")]
 
 
-async def audit_entries_of(session: AsyncSession) -> list:  # type: ignore[type-arg]
-    from contest.models import AuditEntry
-
+async def audit_entries_of(session: AsyncSession) -> list[AuditEntry]:
     query = select(AuditEntry).order_by(AuditEntry.id).execution_options(populate_existing=True)
     return list((await session.execute(query)).scalars())
 
 
-async def announce_of(session: AsyncSession, competition_id: int) -> dict:  # type: ignore[type-arg]
+async def announce_of(session: AsyncSession, competition_id: int) -> dict[str, Any]:
     query = select(Competition).where(Competition.id == competition_id)
     row = (await session.execute(query.execution_options(populate_existing=True))).scalar_one()
     return dict(row.rules["announce"])
