@@ -15,6 +15,8 @@ from typing import Any, Literal
 from aiogram import BaseMiddleware, Router
 from aiogram.filters import BaseFilter, CommandObject
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, User
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +25,7 @@ from bot.callbacks import RowId
 from bot.errors import install
 from config import Settings
 from contest.admin import competitions as admin
+from contest.admin.audit import authorize
 from contest.admin.policy import Actor, Need, allowed
 from contest.models import Competition, CompetitionStatus
 from i18n import t
@@ -151,3 +154,20 @@ async def offer(
         return rows[0]
     await message.answer(t(f"admin.pick.{action}", lang), reply_markup=picker(rows, action))
     return None
+
+
+async def ask_for(
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    *,
+    action: str,
+    competition_id: int,
+    step: State,
+    clock: Clock,
+) -> None:
+    """Before asking a question about a competition: may ``actor`` do ``action`` on it (the
+    core refuses and audits), then remember which competition the answer is for."""
+    await authorize(session, actor, action, competition_id=competition_id, clock=clock)
+    await state.set_state(step)
+    await state.set_data({"competition_id": competition_id})

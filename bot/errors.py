@@ -21,6 +21,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from bot.long_text import send_text
 from contest.errors import BankRejected, ContestError, DefinitionRejected, RosterRejected
 from contest.models import Worker
 from i18n import catalogue, t
@@ -80,7 +81,7 @@ class ContestErrorReply(BaseMiddleware):
             if isinstance(event, CallbackQuery):
                 await _answer_query(event, text)
             elif isinstance(event, Message):
-                await event.answer(text)
+                await send_text(event, text, filename="problems.txt")
             return None
 
 
@@ -97,7 +98,7 @@ async def _answer_query(query: CallbackQuery, text: str) -> None:
         with suppress(TelegramBadRequest):
             await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(text)
+        await send_text(query.message, text, filename="problems.txt")
 
 
 def install(router: Router, *, organiser: bool = False) -> Router:

@@ -6,14 +6,15 @@ import html
 import json
 from dataclasses import dataclass
 
-from aiogram import F
+from aiogram import Bot
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin_common import admin_router
+from bot.commands import organiser_menu
 from bot.competition_views import local_text
-from bot.long_text import PageCb, page_text, paginate, show_page, titled, with_pages
+from bot.long_text import page_text, paginate, show_page, titled, with_pages
 from config import Settings
 from contest.admin import access
 from contest.admin.policy import Actor
@@ -97,6 +98,7 @@ async def _resolve(
 @router.message(Command("grant"))
 async def grant(
     message: Message,
+    bot: Bot,
     command: CommandObject,
     session: AsyncSession,
     actor: Actor,
@@ -116,11 +118,13 @@ async def grant(
     key = "admin.access.granted" if result.created else "admin.access.already"
     user = _user(target.telegram_id, target.label)
     await message.answer(t(key, lang, user=user, scope=_scope(target.competition_id, lang)))
+    await organiser_menu(bot, target.telegram_id)
 
 
 @router.message(Command("revoke"))
 async def revoke(
     message: Message,
+    bot: Bot,
     command: CommandObject,
     session: AsyncSession,
     actor: Actor,
@@ -138,6 +142,8 @@ async def revoke(
         clock=clock,
     )
     user = _user(target.telegram_id, target.label)
+    if removed and target.competition_id is None:
+        await organiser_menu(bot, target.telegram_id, show=False)
     if removed:
         await message.answer(t("admin.access.revoked", lang, user=user, count=removed))
     else:
@@ -238,21 +244,3 @@ async def audit_log(
     clock: Clock,
 ) -> None:
     await show_audit(message, session, actor, lang, settings, clock)
-
-
-@router.callback_query(PageCb.filter(F.kind.in_({"organisers", "audit"})))
-async def page_of(
-    query: CallbackQuery,
-    callback_data: PageCb,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    settings: Settings,
-    clock: Clock,
-) -> None:
-    assert isinstance(query.message, Message)
-    show = show_audit if callback_data.kind == "audit" else show_organisers
-    await show(
-        query.message, session, actor, lang, settings, clock, page=callback_data.page, edit=True
-    )
-    await query.answer()

@@ -25,16 +25,16 @@ from bot.admin_common import (
     PickAction,
     PickCb,
     admin_router,
+    ask_for,
     confirm_cancelled,
     int_args,
     offer,
 )
 from bot.competition_views import CompetitionAction, ask_save, competition_line, preview
-from bot.long_text import PageCb, page_text, paginate, show_page, with_pages
+from bot.long_text import page_text, paginate, show_page, with_pages
 from config import Settings
 from contest.admin import competitions as admin
 from contest.admin import results
-from contest.admin.audit import authorize
 from contest.admin.policy import Actor
 from contest.competitions import parse_yaml
 from contest.models import Competition, CompetitionStatus
@@ -103,22 +103,6 @@ async def competitions(
     message: Message, session: AsyncSession, actor: Actor, lang: str, clock: Clock
 ) -> None:
     await show_competitions(message, session, actor, lang, clock)
-
-
-@router.callback_query(PageCb.filter(F.kind == "competitions"))
-async def competitions_page(
-    query: CallbackQuery,
-    callback_data: PageCb,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    clock: Clock,
-) -> None:
-    assert isinstance(query.message, Message)
-    await show_competitions(
-        query.message, session, actor, lang, clock, page=callback_data.page, edit=True
-    )
-    await query.answer()
 
 
 # --- open and close ------------------------------------------------------------------------
@@ -228,10 +212,8 @@ async def _ask_start(
     settings: Settings,
     clock: Clock,
 ) -> None:
-    await authorize(session, actor, "competition.set_times", competition_id=competition_id,
-                    clock=clock)  # fmt: skip
-    await state.set_state(SetTimes.starts_at)
-    await state.set_data({"competition_id": competition_id})
+    await ask_for(session, actor, state, action="competition.set_times",
+                  competition_id=competition_id, step=SetTimes.starts_at, clock=clock)  # fmt: skip
     await message.answer(t("admin.dialog.ask_start", lang, zone=settings.timezone))
 
 
@@ -425,31 +407,6 @@ async def stats_or_export_button(
     await _stats_or_export(
         query.message, session, actor, callback_data.action, callback_data.c, lang, settings, clock
     )
-
-
-@router.callback_query(PageCb.filter(F.kind == "stats"))
-async def stats_page(
-    query: CallbackQuery,
-    callback_data: PageCb,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    settings: Settings,
-    clock: Clock,
-) -> None:
-    assert isinstance(query.message, Message)
-    await show_stats(
-        query.message,
-        session,
-        actor,
-        callback_data.arg,
-        lang,
-        settings,
-        clock,
-        page=callback_data.page,
-        edit=True,
-    )
-    await query.answer()
 
 
 # --- creating from a YAML file -------------------------------------------------------------

@@ -16,12 +16,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin_common import PickCb, admin_router, offer
+from bot.admin_common import PickCb, admin_router, ask_for, offer
 from bot.callbacks import RowId
 from bot.competition_views import announce_text, cadence_text, competition_line, local_text
-from bot.long_text import PageCb, page_text, paginate, show_page, with_pages
+from bot.long_text import page_text, paginate, show_page, with_pages
 from contest.admin import competitions as admin
-from contest.admin.audit import authorize
 from contest.admin.policy import Actor
 from contest.admin.schedules import (
     ScheduleEntry,
@@ -78,10 +77,8 @@ async def ask_schedule(
     clock: Clock,
 ) -> None:
     """The preset buttons; typed words (每天18点, cron) are read as well."""
-    await authorize(session, actor, "competition.set_schedule", competition_id=competition_id,
-                    clock=clock)  # fmt: skip
-    await state.set_state(TypedSchedule.text)
-    await state.set_data({"competition_id": competition_id})
+    await ask_for(session, actor, state, action="competition.set_schedule",
+                  competition_id=competition_id, step=TypedSchedule.text, clock=clock)  # fmt: skip
     await message.answer(
         t("admin.schedule.ask", lang, competition_id=competition_id),
         reply_markup=presets_keyboard(competition_id, lang),
@@ -262,22 +259,6 @@ async def schedules(
     message: Message, session: AsyncSession, actor: Actor, lang: str, clock: Clock
 ) -> None:
     await show_schedules(message, session, actor, lang, clock)
-
-
-@router.callback_query(PageCb.filter(F.kind == "schedules"))
-async def schedules_page(
-    query: CallbackQuery,
-    callback_data: PageCb,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    clock: Clock,
-) -> None:
-    assert isinstance(query.message, Message)
-    await show_schedules(
-        query.message, session, actor, lang, clock, page=callback_data.page, edit=True
-    )
-    await query.answer()
 
 
 @router.callback_query(PauseCb.filter())

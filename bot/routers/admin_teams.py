@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import html
 
-from aiogram import Bot, F
+from aiogram import Bot
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import Message
 from aiogram.utils.deep_linking import create_start_link
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin_common import admin_router
-from bot.long_text import PageCb, page_text, paginate, show_page, with_pages
+from bot.long_text import page_text, paginate, show_page, with_pages
 from contest.admin import people
 from contest.admin.policy import Actor
 from i18n import t
@@ -59,23 +59,6 @@ async def list_teams(
     message: Message, bot: Bot, session: AsyncSession, actor: Actor, lang: str, clock: Clock
 ) -> None:
     await show_teams(message, bot, session, actor, lang, clock)
-
-
-@router.callback_query(PageCb.filter(F.kind == "teams"))
-async def teams_page(
-    query: CallbackQuery,
-    callback_data: PageCb,
-    bot: Bot,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    clock: Clock,
-) -> None:
-    assert isinstance(query.message, Message)
-    await show_teams(
-        query.message, bot, session, actor, lang, clock, page=callback_data.page, edit=True
-    )
-    await query.answer()
 
 
 @router.message(Command("move"))

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.admin_common import OrganiserFilter, admin_router, confirm_cancelled
 from bot.callbacks import Token
 from bot.competition_views import ask_save, preview
+from bot.long_text import send_text
 from bot.upload_report import render_report
 from config import Settings
 from contest.admin import people
@@ -191,10 +192,10 @@ async def _check_and_report(
         await state.set_state(UploadStates.confirm)
         await state.set_data({"upload": pending | {"set_name": check.set_name}})
         keyboard = _keyboard(lang, pending["checksum"][:16], "import", "cancel")
-        await message.answer(text, reply_markup=keyboard)
+        await send_text(message, text, reply_markup=keyboard)
     else:
         await state.clear()
-        await message.answer(text)
+        await send_text(message, text)
     if full_report is not None:
         stem = Path(pending["file_name"]).stem
         document = BufferedInputFile(full_report.encode("utf-8-sig"), f"{stem}-report.txt")

@@ -7,7 +7,6 @@ the message to the command's own handler, so a word and its command answer alike
 
 from __future__ import annotations
 
-import inspect
 import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,6 +15,7 @@ from aiogram import F, Router
 from aiogram.filters import BaseFilter, StateFilter
 from aiogram.types import Message
 
+from bot.dispatching import call_with
 from bot.errors import install
 from bot.routers import menu, quiz, results
 from contest.models import Worker
@@ -78,7 +78,4 @@ async def on_menu_word(
     if menu_word in NEEDS_REGISTRATION and (worker is None or worker.registered_at is None):
         await message.answer(t("start.need_register", lang))
         return
-    handler = HANDLERS[menu_word]
-    available = {"message": message, "worker": worker, "lang": lang, **data}
-    wanted = inspect.signature(handler).parameters
-    await handler(**{name: value for name, value in available.items() if name in wanted})
+    await call_with(HANDLERS[menu_word], message=message, worker=worker, lang=lang, **data)
