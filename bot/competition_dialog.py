@@ -3,15 +3,14 @@ each with buttons for the usual answers (现在, 7 天, 30 秒, 平均分 …) a
 understood as well; then a preview and 保存.
 
 The answers are a plain mapping kept in the conversation state (it survives a restart);
-``contest.admin.drafts`` says what they mean and makes the definition.
+``contest.admin.draft_steps`` says what each answer means and ``contest.admin.drafts``
+makes the definition; this module only asks and renders.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -23,40 +22,19 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import Token
-from bot.competition_views import TIME_FORMAT, ask_save, preview
+from bot.competition_views import ask_save, preview
 from config import Settings
+from contest.admin import draft_steps as steps
 from contest.admin import drafts
 from contest.admin.audit import authorize
+from contest.admin.draft_steps import COMPOSITIONS, END_DAYS, Answer, Choices, Step
 from contest.admin.policy import Actor
 from contest.competitions import parse_definition
-from contest.schedules import PRESETS, parse_schedule, preset
-from contest.when import parse_when
+from contest.schedules import PRESETS
 from i18n import t
 from storage.types import Clock
 
 router = Router(name=__name__)
-Step = Literal[
-    "start",
-    "end",
-    "source",
-    "composition",
-    "qtime",
-    "total",
-    "attempts",
-    "team",
-    "level",
-    "announce",
-]
-COMPOSITIONS = (
-    [{"type": "single", "count": 10}, {"type": "true_false", "count": 5}],
-    [
-        {"type": "single", "count": 10},
-        {"type": "multiple", "count": 5},
-        {"type": "true_false", "count": 5},
-    ],
-    [{"type": "single", "count": 20}],
-)
-END_DAYS = (7, 14, 30)
 SHOWN_CHOICES = 8
 
 
@@ -231,139 +209,6 @@ async def got_name(
     await _ask(message, state, "start", lang, session)
 
 
-Apply = Callable[[FSMContext, str, str, Clock], Awaitable[str | None]]
-
-
-async def _start(state: FSMContext, value: str, typed: str, clock: Clock) -> str | None:
-    zone = (await _answers(state))["timezone"]
-    when = parse_when("now" if value == "now" else typed, zone=zone, now=clock())
-    if when is None:
-        return "admin.dialog.bad_time"
-    await _remember(state, starts_at=when.strftime(TIME_FORMAT))
-    return None
-
-
-async def _end(state: FSMContext, value: str, typed: str, clock: Clock) -> str | None:
-    answers = await _answers(state)
-    zone = answers["timezone"]
-    begin_at = parse_when(answers["starts_at"], zone=zone, now=clock())
-    assert begin_at is not None
-    when = (
-        begin_at + timedelta(days=int(value))
-        if value
-        else parse_when(typed, zone=zone, now=clock(), base=begin_at)
-    )
-    if when is None or when <= begin_at:
-        return "admin.dialog.bad_end"
-    await _remember(state, ends_at=when.strftime(TIME_FORMAT))
-    return None
-
-
-async def _source(state: FSMContext, value: str, typed: str, clock: Clock) -> str | None:
-    data = await state.get_data()
-    sets, categories = data.get("sets") or [], data.get("categories") or []
-    if value:
-        index = int(value[1:]) if value[1:].isdigit() else len(sets) + len(categories)
-        chosen_sets = sets[index : index + 1] if value.startswith("s") else []
-        chosen = categories[index : index + 1] if value.startswith("c") else []
-        await _remember(state, sets=chosen_sets, categories=chosen)
-        return None
-    names = drafts.parse_names(typed)
-    if names is None or any(n not in sets and n not in categories for n in names):
-        return "admin.dialog.bad_source"
-    await _remember(
-        state, sets=[n for n in names if n in sets], categories=[n for n in names if n not in sets]
-    )
-    return None
-
-
-async def _composition(state: FSMContext, value: str, typed: str, clock: Clock) -> str | None:
-    items = (
-        COMPOSITIONS[int(value)]
-        if value.isdigit() and int(value) < len(COMPOSITIONS)
-        else (drafts.parse_composition(typed))
-    )
-    if not items:
-        return "admin.dialog.bad_composition"
-    await _remember(state, composition=items)
-    return None
-
-
-def _number(
-    key: str, parse: Callable[[str], int | None], bounds: tuple[int, int], bad: str, scale: int = 1
-) -> Apply:
-    """A step answered with a number within ``bounds`` (0 for "no limit" where allowed)."""
-
-    async def apply(state: FSMContext, value: str, typed: str, clock: Clock) -> str | None:
-        number = int(value) if value.isdigit() else parse(typed)
-        if number is None or not bounds[0] <= number <= bounds[1]:
-            return bad
-        await _remember(state, **{key: number * scale or None})
-        return None
-
-    return apply
-
-
-async def _team(state: FSMContext, value: str, typed: str, clock: Clock) -> str | None:
-    modes = {m.value for m in drafts.TEAM_MODES}
-    if value not in modes:
-        return "admin.dialog.use_buttons"
-    await _remember(state, team_mode=value, team_top_n=drafts.TOP_N_DEFAULT)
-    return None
-
-
-async def _level(state: FSMContext, value: str, typed: str, clock: Clock) -> str | None:
-    levels = (await state.get_data()).get("levels") or []
-    if value == "leaf":
-        await _remember(state, team_level=None)
-    elif value.startswith("l") and value[1:].isdigit() and int(value[1:]) < len(levels):
-        await _remember(state, team_level=levels[int(value[1:])])
-    elif typed.strip() in levels:
-        await _remember(state, team_level=typed.strip())
-    else:
-        return "admin.dialog.use_buttons"
-    return None
-
-
-async def _announce(state: FSMContext, value: str, typed: str, clock: Clock) -> str | None:
-    choice = preset(value) if value in PRESETS else parse_schedule(typed)
-    if choice is None:
-        return "admin.dialog.bad_announce"
-    await _remember(state, cron=choice.cron, final_results=choice.final_results)
-    return None
-
-
-STEPS: dict[Step, tuple[Apply, Step | None]] = {
-    "start": (_start, "end"),
-    "end": (_end, "source"),
-    "source": (_source, "composition"),
-    "composition": (_composition, "qtime"),
-    "qtime": (
-        _number(
-            "question_time_limit_s", drafts.parse_seconds, (5, 3600), "admin.dialog.bad_seconds"
-        ),
-        "total",
-    ),
-    "total": (
-        _number(
-            "total_time_limit_s",
-            drafts.parse_minutes,
-            (0, 24 * 60),
-            "admin.dialog.bad_minutes",
-            scale=60,
-        ),
-        "attempts",
-    ),
-    "attempts": (
-        _number("attempts_allowed", drafts.parse_count, (1, 100), "admin.dialog.bad_attempts"),
-        "team",
-    ),
-    "team": (_team, "level"),
-    "level": (_level, "announce"),
-    "announce": (_announce, None),
-}
-
-
 async def _answer(
     message: Message,
     session: AsyncSession,
@@ -374,11 +219,17 @@ async def _answer(
     lang: str,
     clock: Clock,
 ) -> None:
-    apply, following = STEPS[step]
-    problem = await apply(state, value, typed, clock)
-    if problem is not None:
-        await message.answer(t(problem, lang, text=html.escape(typed)))
+    data = await state.get_data()
+    choices = Choices(
+        data.get("sets") or [], data.get("categories") or [], data.get("levels") or []
+    )
+    given = Answer(value=value, typed=typed, choices=choices, now=clock())
+    answered = steps.answer(step, data.get("answers") or {}, given)
+    if isinstance(answered, str):
+        await message.answer(t(answered, lang, text=html.escape(typed)))
         return
+    await state.update_data(answers=answered)
+    following = steps.next_step(step)
     if following is not None:
         await _ask(message, state, following, lang, session)
         return

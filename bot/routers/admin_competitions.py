@@ -1,5 +1,5 @@
 """Organisers manage competitions in chat: list, open/close now, change times, participation
-per team (/stats), results (/export), and create one from a YAML file.
+per team (/stats) and results (/export); creating one is ``admin_definitions``.
 
 Handlers parse, call one ``contest.admin`` function and render; a command typed without its
 competition number offers the organiser's competitions as buttons.
@@ -12,33 +12,28 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from aiogram import Bot, F
+from aiogram import F
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, FSInputFile, InlineKeyboardButton, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import competition_dialog
 from bot.admin_common import (
-    OrganiserFilter,
     PickAction,
     PickCb,
     admin_router,
     ask_for,
-    confirm_cancelled,
     int_args,
     offer,
 )
-from bot.competition_views import CompetitionAction, ask_save, competition_line, preview
+from bot.competition_views import competition_line
 from bot.long_text import page_text, paginate, show_page, with_pages
 from config import Settings
 from contest.admin import competitions as admin
 from contest.admin import results
 from contest.admin.policy import Actor
-from contest.competitions import parse_yaml
 from contest.models import Competition, CompetitionStatus
-from contest.uploads import COMPETITION
 from contest.when import parse_when
 from i18n import t
 from storage.types import Clock
@@ -407,73 +402,3 @@ async def stats_or_export_button(
     await _stats_or_export(
         query.message, session, actor, callback_data.action, callback_data.c, lang, settings, clock
     )
-
-
-# --- creating from a YAML file -------------------------------------------------------------
-
-
-def _is_definition(message: Message) -> bool:
-    name = (message.document.file_name or "") if message.document else ""
-    return Path(name).suffix.lower() in COMPETITION
-
-
-@router.message(F.document, _is_definition, OrganiserFilter())
-async def on_definition(
-    message: Message, bot: Bot, state: FSMContext, lang: str, settings: Settings
-) -> None:
-    document = message.document
-    assert document is not None  # the F.document filter
-    if (document.file_size or 0) > settings.upload_limit_bytes:
-        size = f"{(document.file_size or 0) / 2**20:.1f}"
-        limit = f"{settings.upload_limit_mb:g}"
-        await message.answer(t("admin.upload.too_big", lang, size=size, limit=limit, extension=""))
-        return
-    downloaded = await bot.download(document.file_id)
-    assert downloaded is not None  # without a destination aiogram returns a BytesIO
-    try:
-        text = downloaded.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        await message.answer(t("admin.competitions.not_utf8", lang))
-        return
-    definition = parse_yaml(text)  # a DefinitionRejected lists every problem
-    await state.clear()
-    await state.set_data({"competition_yaml": text})
-    await ask_save(message, preview(definition, lang), lang)
-
-
-@router.callback_query(CompetitionAction.filter(F.action == "save"))
-async def save(
-    query: CallbackQuery,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    lang: str,
-    clock: Clock,
-) -> None:
-    data = await state.get_data()
-    if "competition_yaml" not in data and "competition_draft" not in data:
-        await query.answer(t("admin.expired", lang), show_alert=True)
-        return
-    await state.clear()  # a second press finds nothing to save
-    created = await admin.create_competition(
-        session,
-        actor=actor,
-        yaml_text=data.get("competition_yaml"),
-        data=data.get("competition_draft"),
-        clock=clock,
-    )
-    await query.answer()
-    assert isinstance(query.message, Message)
-    await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(
-        t("admin.competitions.created", lang, line=competition_line(created, lang))
-    )
-
-
-@router.callback_query(CompetitionAction.filter(F.action == "cancel"))
-async def cancel(query: CallbackQuery, state: FSMContext, lang: str) -> None:
-    await state.clear()
-    await confirm_cancelled(query, lang)
-
-
-router.include_router(competition_dialog.router)

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from config import Settings, load_settings
 from contest.rules import CompetitionRules
+from contest.schedules import pause, resume
 from scheduler.context import JobContext
 from scheduler.dispatch import run_due_jobs
-from contest.schedules import pause, resume
 from scheduler.jobs import crontab_trigger, list_jobs
 from scheduler.models import JobRun, OutboxMessage
 from tests.conftest import MovableClock
