@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
 from storage.types import Clock, UTCDateTime, utcnow
-from storage.upsert import insert_for
+from storage.upsert import upsert_statement
 
 KINDS = frozenset({"text", "photo", "document"})
 
@@ -92,22 +92,13 @@ async def enqueue(
     if kind != "text" and payload is None:
         raise ValueError(f"a {kind} needs a payload")
     now = clock()
-    stmt = (
-        insert_for(session)(OutboxMessage)
-        .values(
-            dedup_key=dedup_key,
-            chat_id=chat_id,
-            kind=kind,
-            text=text,
-            payload=payload,
-            filename=filename,
-            batch=batch,
-            status=OutboxStatus.PENDING.value,
-            tries=0,
-            next_attempt_at=not_before or now,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
+    values = {
+        "chat_id": chat_id, "kind": kind, "text": text, "payload": payload,
+        "filename": filename, "batch": batch, "status": OutboxStatus.PENDING.value, "tries": 0,
+        "next_attempt_at": not_before or now, "created_at": now,
+    }  # fmt: skip
+    stmt = upsert_statement(
+        session, OutboxMessage, keys={"dedup_key": dedup_key}, values=values, update=False
     )
     result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ from contest.schedules import paused_keys
 from scheduler.context import local_time
 from scheduler.models import JobRun
 from storage.types import Clock, utcnow
-from storage.upsert import insert_for
+from storage.upsert import upsert_statement
 
 logger = logging.getLogger(__name__)
 
@@ -231,17 +231,10 @@ async def claim_run(
     Call in the transaction that does the run's work, so the record and the work commit
     together; a concurrent claim waits for ours and then finds the key taken.
     """
-    now = clock()
-    result = await session.execute(
-        insert_for(session)(JobRun)
-        .values(
-            job_key=job_key,
-            scheduled_for=scheduled_for,
-            started_at=now,
-            outcome="running",
-        )
-        .on_conflict_do_nothing(index_elements=["job_key", "scheduled_for"])
-    )
+    keys = {"job_key": job_key, "scheduled_for": scheduled_for}
+    values = {"started_at": clock(), "outcome": "running"}
+    stmt = upsert_statement(session, JobRun, keys=keys, values=values, update=False)
+    result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
