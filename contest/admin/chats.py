@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest.admin.audit import perform
-from contest.admin.policy import Actor, Need, allowed
+from contest.admin.policy import Actor, Need, managed_ids
 from contest.chats import BindOutcome, BindResult, bind_chat, chat_competitions, unbind_chat
 from storage.types import Clock
 
@@ -57,7 +57,8 @@ async def unbind(session: AsyncSession, *, actor: Actor, chat_id: int, clock: Cl
 
     A chat bound only to competitions of other organisers is refused."""
     bound = await chat_competitions(session, chat_id=chat_id)
-    mine = [c for c in bound if await allowed(session, actor, Need.COMPETITION, competition_id=c)]
+    scope = await managed_ids(session, actor)
+    mine = [c for c in bound if scope is None or c in scope]
 
     async def work() -> int:
         return await unbind_chat(session, chat_id=chat_id, competition_ids=mine, commit=False)

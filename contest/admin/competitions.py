@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest import competitions as core
 from contest.admin.audit import authorize, perform
-from contest.admin.policy import Actor, Need, allowed
+from contest.admin.policy import Actor, Need, managed_ids
 from contest.models import Competition, CompetitionStatus
 from contest.organisers import list_organisers
 from contest.participation import TeamParticipation, participation_by_team
@@ -168,7 +168,8 @@ async def managed_competitions(
     Someone who is no organiser is refused (and audited under ``action``)."""
     await authorize(session, actor, action, need=Need.ORGANISER, clock=clock)
     rows = await core.list_competitions(session, statuses=set(statuses) if statuses else None)
-    mine = [c for c in rows if await allowed(session, actor, Need.COMPETITION, competition_id=c.id)]
+    scope = await managed_ids(session, actor)
+    mine = [c for c in rows if scope is None or c.id in scope]
     return sorted(mine, key=lambda c: -(c.id or 0))
 
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest.errors import ContestError
-from contest.organisers import has_grant
+from contest.organisers import granted_competitions, has_grant
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,13 @@ async def allowed(
         return await has_grant(session, telegram_id=actor.user_id, competition_id=competition_id)
     global_only = need in (Need.GLOBAL, Need.COMPETITION)
     return await has_grant(session, telegram_id=actor.user_id, global_only=global_only)
+
+
+async def managed_ids(session: AsyncSession, actor: Actor) -> set[int] | None:
+    """The competitions ``actor`` organises: None for all of them (one query, for lists)."""
+    if actor.super_admin:
+        return None
+    return await granted_competitions(session, telegram_id=actor.user_id)
 
 
 async def refusal(
