@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.admin.audit import authorize, perform
+from contest.admin.audit import authorize, counted, outcome, perform
 from contest.admin.policy import Actor
 from contest.models import AuditEntry, Organiser
 from contest.organisers import (
@@ -23,11 +23,7 @@ from storage.types import Clock
 
 
 def _granted(result: GrantResult) -> tuple[str, dict[str, Any]]:
-    return ("ok" if result.created else "unchanged"), {}
-
-
-def _revoked(removed: int) -> tuple[str, dict[str, Any]]:
-    return ("ok" if removed else "unchanged"), {"removed": removed}
+    return outcome(result.created)
 
 
 async def grant(
@@ -73,7 +69,13 @@ async def revoke(
 
     detail = {"telegram_id": telegram_id, "competition_id": competition_id}
     return await perform(
-        session, actor, "organiser.revoke", work, detail=detail, describe=_revoked, clock=clock
+        session,
+        actor,
+        "organiser.revoke",
+        work,
+        detail=detail,
+        describe=counted("removed"),
+        clock=clock,
     )
 
 

@@ -24,6 +24,16 @@ T = TypeVar("T")
 Describe = Callable[[T], tuple[str, dict[str, Any]]]
 
 
+def outcome(changed: object, **detail: Any) -> tuple[str, dict[str, Any]]:
+    """``ok`` when the action changed something, else ``unchanged``; with extra detail."""
+    return ("ok" if changed else "unchanged"), detail
+
+
+def counted(name: str) -> Describe[int]:
+    """For an action whose result is a count: ``ok`` when it is not 0, the count as ``name``."""
+    return lambda count: outcome(count, **{name: count})
+
+
 def _plain(value: Any) -> Any:
     return value if isinstance(value, int | float | bool | str) or value is None else str(value)
 

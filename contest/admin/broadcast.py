@@ -8,11 +8,10 @@ message), the core picks the recipients and queues one row each with the dedup k
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.admin.audit import authorize, perform
+from contest.admin.audit import authorize, counted, perform
 from contest.admin.policy import Actor
 from contest.competitions import require_competition
 from contest.errors import ContestError
@@ -74,9 +73,6 @@ async def queue_broadcast(
             )
         return queued
 
-    def describe(queued: int) -> tuple[str, dict[str, Any]]:
-        return ("ok" if queued else "unchanged"), {"queued": queued}
-
     return await perform(
         session,
         actor,
@@ -84,7 +80,7 @@ async def queue_broadcast(
         work,
         competition_id=competition_id,
         detail={"batch": batch},
-        describe=describe,
+        describe=counted("queued"),
         clock=clock,
     )
 

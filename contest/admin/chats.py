@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.admin.audit import perform
+from contest.admin.audit import counted, outcome, perform
 from contest.admin.policy import Actor, Need, managed_ids
 from contest.chats import BindOutcome, BindResult, bind_chat, chat_competitions, unbind_chat
 from storage.types import Clock
@@ -37,7 +37,7 @@ async def bind(
         )
 
     def describe(result: BindResult) -> tuple[str, dict[str, Any]]:
-        return ("unchanged" if result.outcome is BindOutcome.ALREADY else "ok"), {}
+        return outcome(result.outcome is not BindOutcome.ALREADY)
 
     detail = {"chat_id": chat_id, "language": language}
     return await perform(
@@ -63,9 +63,6 @@ async def unbind(session: AsyncSession, *, actor: Actor, chat_id: int, clock: Cl
     async def work() -> int:
         return await unbind_chat(session, chat_id=chat_id, competition_ids=mine, commit=False)
 
-    def describe(removed: int) -> tuple[str, dict[str, Any]]:
-        return ("ok" if removed else "unchanged"), {"removed": removed}
-
     first = next(iter(mine or bound), None)
     need = None if bound else Need.ORGANISER  # nothing bound: any organiser may ask
     return await perform(
@@ -76,6 +73,6 @@ async def unbind(session: AsyncSession, *, actor: Actor, chat_id: int, clock: Cl
         competition_id=first,
         need=need,
         detail={"chat_id": chat_id},
-        describe=describe,
+        describe=counted("removed"),
         clock=clock,
     )

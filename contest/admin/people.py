@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.admin.audit import authorize, perform
+from contest.admin.audit import authorize, outcome, perform
 from contest.admin.policy import Actor
 from contest.errors import BankRejected, ContestError
 from contest.models import Team, Worker
@@ -52,7 +52,7 @@ async def move(
 
     def describe(moved: Moved) -> tuple[str, dict[str, Any]]:
         detail = {"worker_id": moved.worker.id, "team_id": moved.team.id}
-        return ("ok" if moved.changed else "unchanged"), detail
+        return outcome(moved.changed, **detail)
 
     detail = {"worker": worker_ref, "join_code": join_code}
     return await perform(
@@ -120,7 +120,7 @@ async def import_bank(
             "deactivated": result.deactivated,
         }
         changed = result.created or result.updated or result.deactivated
-        return ("ok" if changed else "unchanged"), counts
+        return outcome(changed, **counts)
 
     detail = {"file": report.filename, "set": set_name, "checksum": report.checksum[:16]}
     return await perform(

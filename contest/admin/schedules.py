@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.admin.audit import perform
+from contest.admin.audit import outcome, perform
 from contest.admin.competitions import managed_competitions
 from contest.admin.policy import Actor, Need
 from contest.competitions import require_competition
@@ -110,9 +109,6 @@ async def _toggle(
             return await pause(session, key=key, clock=clock, commit=False)
         return await resume(session, key=key, commit=False)
 
-    def describe(changed: bool) -> tuple[str, dict[str, Any]]:
-        return ("ok" if changed else "unchanged"), {}
-
     return await perform(
         session,
         actor,
@@ -121,7 +117,7 @@ async def _toggle(
         competition_id=competition_id,
         need=need,
         detail={"key": key},
-        describe=describe,
+        describe=outcome,
         clock=clock,
     )
 
