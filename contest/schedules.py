@@ -156,7 +156,7 @@ def time_of_day(words: str) -> tuple[int, int] | None:
     elif match := _EN_HOUR.search(words):
         hour, minute, pm = int(match.group(1)), 0, match.group(2) == "pm"
     elif match := _ZH_HOUR.search(words):
-        hour = _zh_number(match.group(1))
+        hour = zh_number(match.group(1))
         tail = match.group(2) or ""
         minute = 30 if tail == "半" else int(tail.rstrip("分") or 0)
     if hour is None or minute is None:
@@ -168,7 +168,8 @@ def time_of_day(words: str) -> tuple[int, int] | None:
     return hour, minute
 
 
-def _zh_number(token: str) -> int:
+def zh_number(token: str) -> int:
+    """一 → 1, 十二 → 12, 二十 → 20 (and digits as they are)."""
     if token.isdigit():
         return int(token)
     if token.startswith("十"):

@@ -8,23 +8,10 @@ import unicodedata
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from contest.schedules import time_of_day
+from contest.schedules import time_of_day, zh_number
 
 _NOW = {"现在", "立即", "马上", "立刻", "now", "rightnow", "immediately"}
 _DAY_WORDS = {"今天": 0, "今日": 0, "today": 0, "明天": 1, "明日": 1, "tomorrow": 1, "后天": 2}
-_ZH_COUNT = {
-    "一": 1,
-    "两": 2,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
 _UNITS = {
     "天": "days",
     "日": "days",
@@ -90,7 +77,7 @@ def _after(match: re.Match[str], base: datetime) -> datetime | None:
     count_text, unit = match.group(1), _UNITS.get(match.group(2))
     if unit is None:
         return None
-    count = int(count_text) if count_text.isdigit() else _ZH_COUNT[count_text]
+    count = zh_number(count_text)
     return (base + timedelta(**{unit: count})).replace(second=0, microsecond=0)
 
 

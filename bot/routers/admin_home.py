@@ -3,7 +3,7 @@ adds the organiser section, and the menu's buttons do what the commands do."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from aiogram import Bot
 from aiogram.filters import Command, CommandStart
@@ -38,18 +38,7 @@ HomeAction = Literal[
     "upload",
     "help",
 ]
-ACTIONS: tuple[HomeAction, ...] = (
-    "competitions",
-    "new",
-    "schedule",
-    "schedules",
-    "stats",
-    "export",
-    "broadcast",
-    "teams",
-    "upload",
-    "help",
-)
+ACTIONS: tuple[HomeAction, ...] = get_args(HomeAction)
 
 
 class HomeCb(CallbackData, prefix="org"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from contest.admin import drafts
 from contest.schedules import PRESETS, parse_schedule, preset
@@ -18,8 +18,7 @@ from contest.when import parse_when
 
 Step = Literal["start", "end", "source", "composition", "qtime", "total", "attempts", "team",
                "level", "announce"]  # fmt: skip
-ORDER: tuple[Step, ...] = ("start", "end", "source", "composition", "qtime", "total",
-                           "attempts", "team", "level", "announce")  # fmt: skip
+ORDER: tuple[Step, ...] = get_args(Step)
 COMPOSITIONS = (
     [{"type": "single", "count": 10}, {"type": "true_false", "count": 5}],
     [{"type": "single", "count": 10}, {"type": "multiple", "count": 5},
