@@ -136,7 +136,7 @@ def summary_text(summary: Summary, lang: str) -> str:
     if summary.rank is not None:
         lines.append(t("quiz.summary.rank", lang, rank=summary.rank.rank, total=summary.rank.total))
     if summary.attempts_left:
-        lines.append(t("quiz.summary.attempts_left", lang, n=summary.attempts_left))
+        lines.append(t("quiz.summary.attempts_left", lang, count=summary.attempts_left))
     if summary.kind == AttemptKind.PRACTICE:
         lines.append(t("quiz.summary.streak", lang, days=summary.streak))
     return "\n".join(lines)
