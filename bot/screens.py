@@ -87,7 +87,7 @@ async def show(
         await session.commit()
         raise
     await question_delivered(session, view=item, at=clock())
-    if message_id != item.message_id or chat_id != item.chat_id:
+    if item.fresh or item.message_id is None or chat_id != item.chat_id:
         await remember_message(
             session, attempt_id=item.attempt_id, chat_id=chat_id, message_id=message_id
         )
@@ -111,8 +111,15 @@ async def show_step(
         await _tell(bot, query, chat_id, t("quiz.empty_selection", lang))
         return
     if step.outcome == "closed" or step.feedback is None:
-        await _tell(bot, query, chat_id, t("quiz.closed", lang))
         current = step.next or step.summary
+        if query is None:  # a typed text that answered nothing: say so, and show where they are
+            note = t("quiz.text_not_counted", lang)
+            if current is None:
+                await bot.send_message(chat_id, note)
+            else:
+                await show(bot, session, current, lang, chat_id=chat_id, note=note, clock=clock)
+            return
+        await query.answer(t("quiz.closed", lang))
         if current is not None and edit is not None:
             await show(bot, session, current, lang, chat_id=chat_id, edit=edit, clock=clock)
         return

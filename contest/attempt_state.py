@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
@@ -73,32 +73,66 @@ async def load_position(
     Refuses an attempt that does not exist (``attempt_not_found``) or belongs to someone
     else (``not_your_attempt``), so a forged button changes nothing.
     """
+    found = await _position(
+        session,
+        col(AttemptQuestion.position).in_([position, position + 1]),
+        col(Attempt.id) == attempt_id,
+    )
+    if found is None:
+        raise ContestError("attempt_not_found")
+    if found.attempt.worker_id != worker_id:
+        raise ContestError("not_your_attempt")
+    return _at(found, position)
+
+
+async def load_open(session: AsyncSession, *, worker_id: int) -> Position | None:
+    """The worker's active attempt at its current question (and the next), in one read.
+
+    No deadline is applied here: a text that arrives late is a late answer to the question
+    it was written for, not an answer to the one after it.
+    """
+    current = col(Attempt.current_position)
+    found = await _position(
+        session,
+        col(AttemptQuestion.position).in_([current, current + 1]),
+        col(Attempt.worker_id) == worker_id,
+        col(Attempt.status) == AttemptStatus.ACTIVE,
+    )
+    return None if found is None else _at(found, found.attempt.current_position)
+
+
+@dataclass
+class _Rows:
+    attempt: Attempt
+    competition: Competition | None
+    questions: dict[int, tuple[AttemptQuestion, Question]]
+
+
+async def _position(session: AsyncSession, at: Any, *where: Any) -> _Rows | None:
     rows = (
         await session.execute(
             select(Attempt, AttemptQuestion, Question, Competition)
             .outerjoin(
-                AttemptQuestion,
-                and_(
-                    col(AttemptQuestion.attempt_id) == col(Attempt.id),
-                    col(AttemptQuestion.position).in_([position, position + 1]),
-                ),
+                AttemptQuestion, and_(col(AttemptQuestion.attempt_id) == col(Attempt.id), at)
             )
             .outerjoin(Question, col(Question.id) == col(AttemptQuestion.question_id))
             .outerjoin(Competition, col(Competition.id) == col(Attempt.competition_id))
-            .where(col(Attempt.id) == attempt_id)
+            .where(*where)
             .execution_options(populate_existing=True)
         )
     ).all()
     if not rows:
-        raise ContestError("attempt_not_found")
-    attempt, competition = rows[0][0], rows[0][3]
-    if attempt.worker_id != worker_id:
-        raise ContestError("not_your_attempt")
-    by_position = {aq.position: (aq, q) for _, aq, q, _ in rows if aq is not None}
-    current, question = by_position.get(position, (None, None))
-    following, following_question = by_position.get(position + 1, (None, None))
+        return None
+    questions = {aq.position: (aq, q) for _, aq, q, _ in rows if aq is not None}
+    return _Rows(attempt=rows[0][0], competition=rows[0][3], questions=questions)
+
+
+def _at(found: _Rows, position: int) -> Position:
+    current, question = found.questions.get(position, (None, None))
+    following, following_question = found.questions.get(position + 1, (None, None))
+    competition = found.competition
     return Position(
-        attempt=attempt,
+        attempt=found.attempt,
         competition=competition,
         rules=rules_of(competition) if competition is not None else None,
         current=current,
@@ -178,7 +212,8 @@ async def present(
         session, attempt_id=int(attempt.id or 0), position=attempt.current_position
     )
     competition, rules = await competition_rules(session, attempt)
-    if aq.presented_at is None:
+    fresh = aq.presented_at is None
+    if fresh:
         # Set without marking the row dirty: the conditional UPDATE is the only write.
         set_committed_value(aq, "presented_at", now)
         set_committed_value(aq, "deadline_at", question_deadline(attempt, rules, now))
@@ -191,7 +226,7 @@ async def present(
             await practice.mark_seen(
                 session, worker_id=attempt.worker_id, question_id=aq.question_id, now=now
             )
-    return build_view(attempt, aq, question, competition, rules, timezone=tz)
+    return build_view(attempt, aq, question, competition, rules, timezone=tz, fresh=fresh)
 
 
 def question_deadline(
@@ -209,9 +244,10 @@ async def question_delivered(session: AsyncSession, *, view: QuestionView, at: d
 
     Moves a provisional start (set when the question was presented) forward to ``at``,
     never back, and only while the question is unanswered; the deadline moves with it,
-    still capped by the attempt's own. Flushes, does not commit.
+    still capped by the attempt's own. A question shown again (/continue, a second prompt)
+    keeps the clock it has: showing it twice gives no extra time. Flushes, does not commit.
     """
-    if view.presented_at is None or at <= view.presented_at:
+    if not view.fresh or view.presented_at is None or at <= view.presented_at:
         return
     deadline = None
     if view.limit_s is not None:
@@ -287,8 +323,14 @@ async def record(
     response: Any,
     elapsed_ms: int,
     values: dict[str, Any],
+    message_id: int | None = None,
 ) -> bool:
-    """The one conditional write that makes an answer count once; then the attempt totals."""
+    """The one conditional write that makes an answer count once; then the attempt totals.
+
+    ``message_id`` is the chat message that answered (a typed text): it becomes the
+    attempt's latest message, so the same text seen again answers nothing else.
+    """
+    latest = {} if message_id is None else {"message_id": message_id}
     result = await session.execute(
         update(AttemptQuestion)
         .where(
@@ -308,12 +350,14 @@ async def record(
                 score=col(Attempt.score) + values["score"],
                 correct_count=col(Attempt.correct_count) + (1 if values["correct"] else 0),
                 time_used_ms=col(Attempt.time_used_ms) + elapsed_ms,
+                **latest,
             )
             .returning(
                 col(Attempt.current_position),
                 col(Attempt.score),
                 col(Attempt.correct_count),
                 col(Attempt.time_used_ms),
+                col(Attempt.message_id),
             )
             .execution_options(synchronize_session=False)
         )
@@ -463,13 +507,24 @@ async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: s
 async def remember_message(
     session: AsyncSession, *, attempt_id: int, chat_id: int, message_id: int
 ) -> None:
-    """Which chat message shows the attempt now, so a reply or later step finds it.
+    """The attempt's latest message in its chat: the first message showing its open question
+    (or the text that answered the question before it).
 
-    Flushes, does not commit (the caller's transaction carries it).
+    A typed text older than it was written before the open question appeared
+    (:func:`contest.attempts.answer_blank`). Only moves forward: a prompt remembered after
+    a quick reply to it has already been counted does not undo that. Flushes, does not
+    commit (the caller's transaction carries it).
     """
     await session.execute(
         update(Attempt)
-        .where(col(Attempt.id) == attempt_id)
+        .where(
+            col(Attempt.id) == attempt_id,
+            or_(
+                col(Attempt.message_id).is_(None),
+                col(Attempt.message_id) < message_id,
+                col(Attempt.chat_id) != chat_id,
+            ),
+        )
         .values(chat_id=chat_id, message_id=message_id)
         .execution_options(synchronize_session=False)
     )

@@ -33,6 +33,7 @@ from contest.attempt_state import (
     expire_overdue,
     finish,
     is_open,
+    load_open,
     load_position,
     owned,
     present,
@@ -296,17 +297,22 @@ async def answer(
     response: Any,
     clock: Clock,
     tz: str,
+    loaded: Position | None = None,
+    message_id: int | None = None,
 ) -> Step:
     """Record the answer to the question at ``position`` once, then advance.
 
     ``response`` is in displayed form: an option position (single), 1/0 (true/false), the
     ticked positions (multiple), a list of texts (blank). An answer after the question's
-    deadline is recorded as a timeout and scores 0. Commits before it returns.
+    deadline is recorded as a timeout and scores 0. ``loaded`` is the position when the
+    caller has read it already; ``message_id`` the typed text that answers. Commits before
+    it returns.
     """
     now = clock()
-    loaded = await load_position(
-        session, worker_id=worker_id, attempt_id=attempt_id, position=position
-    )
+    if loaded is None:
+        loaded = await load_position(
+            session, worker_id=worker_id, attempt_id=attempt_id, position=position
+        )
     attempt, aq, question, rules = loaded.attempt, loaded.current, loaded.question, loaded.rules
     if not _answerable(loaded, position, clock, late_ok=True):
         return await closed_step(session, attempt=attempt, clock=clock, tz=tz)
@@ -323,7 +329,7 @@ async def answer(
     elapsed_ms = max(int(elapsed.total_seconds() * 1000), 0)
     if not await record(
         session, aq=aq, attempt=attempt, now=now, response=stored, elapsed_ms=elapsed_ms,
-        values=values,
+        values=values, message_id=message_id,
     ):  # fmt: skip
         return await closed_step(session, attempt=attempt, clock=clock, tz=tz)
     if attempt.kind == AttemptKind.PRACTICE and result is not None:
@@ -380,27 +386,37 @@ async def answer_blank(
     session: AsyncSession,
     *,
     worker_id: int,
-    reply_to_message_id: int | None,
+    chat_id: int,
+    message_id: int,
     text: str,
     clock: Clock,
     tz: str,
 ) -> Step | None:
-    """A text reply answering the open blank question; None when no blank question is open.
+    """A typed text answering the worker's open blank question (填空题), a reply or not.
 
-    Only a reply to the question's own message counts (``reply_to_question`` otherwise), so a
-    replayed update, answering a question that has since moved on, is closed, not re-scored.
+    The text is matched to its question by the attempt's state, not by the message it
+    replies to: a blank question's prompt is a new message whenever it is shown (again),
+    and the worker may reply before the bot has even learnt the prompt's id. What tells a
+    stale text apart is its own id: in a private chat the worker's and the bot's messages
+    share one increasing sequence, so a text not newer than the attempt's latest message
+    (the open question's first prompt, or the text that answered the question before) was
+    written before the open question appeared, or has been counted already (a replay): it
+    is ``closed``. A late text is a late answer (超时) to its own question.
+
+    None when no attempt is active; ``answer_with_buttons`` when a choice question is open.
     """
-    attempt = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
-    if attempt is None:
+    loaded = await load_open(session, worker_id=worker_id)
+    if loaded is None:
         return None
-    aq, question = await attempt_question(
-        session, attempt_id=int(attempt.id or 0), position=attempt.current_position
+    attempt, aq, question = loaded.attempt, loaded.current, loaded.question
+    if aq is not None and question is not None and question.type != QuestionType.BLANK:
+        raise ContestError("answer_with_buttons", n=aq.position + 1)
+    written_before = (
+        attempt.message_id is not None
+        and attempt.chat_id in (None, chat_id)
+        and message_id <= attempt.message_id
     )
-    if question.type != QuestionType.BLANK:
-        return None
-    if reply_to_message_id is None:
-        raise ContestError("reply_to_question")
-    if reply_to_message_id != attempt.message_id or aq.presented_at is None:
+    if aq is None or question is None or written_before:
         return await closed_step(session, attempt=attempt, clock=clock, tz=tz)
     return await answer(
         session,
@@ -410,6 +426,8 @@ async def answer_blank(
         response=split_blanks(text, len(question.answer)),
         clock=clock,
         tz=tz,
+        loaded=loaded,
+        message_id=message_id,
     )
 
 

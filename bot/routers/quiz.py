@@ -231,7 +231,7 @@ async def on_next(
 
 
 @router.message(F.text, ~F.text.startswith("/"), StateFilter(None))
-async def on_blank_reply(
+async def on_typed_answer(
     message: Message,
     session: AsyncSession,
     worker: Worker,
@@ -241,12 +241,12 @@ async def on_blank_reply(
     settings: Settings,
     bot: Bot,
 ) -> None:
-    """A text reply answers the open blank question (填空题); other text falls through."""
-    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    """Text answers the open blank question (填空题), a reply or not; other text falls through."""
     step = await attempts.answer_blank(
         session,
         worker_id=int(worker.id or 0),
-        reply_to_message_id=reply_to,
+        chat_id=message.chat.id,
+        message_id=message.message_id,
         text=message.text or "",
         clock=fixed_clock(received_at),
         tz=settings.timezone,
