@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from contest.boards import IndividualRow
 from contest.errors import ContestError
 from contest.leaderboard import Leaderboard
-from contest.models import AttemptKind, AttemptStatus, Competition
+from contest.models import AttemptKind, Competition
 from contest.practice import PracticeRankInfo, PracticeRow
 from contest.practice_rounds import MyResults
 from contest.quizview import Feedback, QuestionView, Summary
@@ -121,13 +121,27 @@ def feedback_text(feedback: Feedback, lang: str) -> str:
     return "\n".join(lines)
 
 
+def missed_text(missed: Iterable[Feedback], lang: str) -> str | None:
+    """What timed out while the worker was away, with the answer when the rules show it."""
+    lines = []
+    for feedback in missed:
+        line = t("quiz.missed", lang, n=feedback.position + 1)
+        if feedback.answer is not None:
+            answer = t("quiz.correct_answer", lang, answer=_answer_text(feedback, lang))
+            line = f"{line}\n{answer}"
+        lines.append(line)
+    return "\n".join(lines) or None
+
+
 def summary_text(summary: Summary, lang: str) -> str:
     if summary.kind == AttemptKind.PRACTICE:
         lines = [t("quiz.summary.practice_title", lang)]
     else:
         lines = [t("quiz.summary.title", lang, name=escape(summary.title))]
-    if summary.status == AttemptStatus.EXPIRED:
-        lines.append(t("quiz.summary.expired", lang))
+    if summary.ended is not None:  # it ended without the worker: say why
+        lines.append(t(f"quiz.summary.ended.{summary.ended}", lang, name=escape(summary.title)))
+        if summary.unanswered:
+            lines.append(t("quiz.summary.unanswered", lang, count=summary.unanswered))
     lines.append(t("quiz.summary.score", lang, score=_num(summary.score)))
     lines.append(
         t("quiz.summary.correct", lang, correct=summary.correct_count, total=summary.question_count)
@@ -137,6 +151,8 @@ def summary_text(summary: Summary, lang: str) -> str:
         lines.append(t("quiz.summary.rank", lang, rank=summary.rank.rank, total=summary.rank.total))
     if summary.attempts_left:
         lines.append(t("quiz.summary.attempts_left", lang, count=summary.attempts_left))
+    elif summary.attempts_left == 0:
+        lines.append(t("quiz.summary.no_attempts_left", lang))
     if summary.kind == AttemptKind.PRACTICE:
         lines.append(t("quiz.summary.streak", lang, days=summary.streak))
     return "\n".join(lines)

@@ -18,7 +18,14 @@ from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Messa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keyboards import after_summary_keyboard, next_keyboard, question_keyboard
-from bot.render import feedback_line, feedback_text, question_text, summary_text, toast
+from bot.render import (
+    feedback_line,
+    feedback_text,
+    missed_text,
+    question_text,
+    summary_text,
+    toast,
+)
 from contest.attempt_state import question_delivered, question_undelivered, remember_message
 from contest.models import AttemptKind
 from contest.quizview import QuestionView, Step, Summary
@@ -64,7 +71,9 @@ async def show(
     note: str | None = None,
     clock: Clock = utcnow,
 ) -> None:
-    """A question (with its keyboard or reply prompt) or an attempt's summary."""
+    """A question (with its keyboard or reply prompt) or an attempt's summary, below ``note``
+    and what the worker missed since they last looked."""
+    note = "\n\n".join(part for part in (note, missed_text(item.missed, lang)) if part) or None
     if isinstance(item, Summary):
         text = "\n\n".join(part for part in (note, summary_text(item, lang)) if part)
         markup: InlineKeyboardMarkup | ForceReply | None = after_summary_keyboard(
@@ -113,9 +122,10 @@ async def show_step(
     if step.outcome == "closed" or step.feedback is None:
         current = step.next or step.summary
         if query is None:  # a typed text that answered nothing: say so, and show where they are
-            note = t("quiz.text_not_counted", lang)
+            # (a summary says itself why the attempt is over)
+            note = None if isinstance(current, Summary) else t("quiz.text_not_counted", lang)
             if current is None:
-                await bot.send_message(chat_id, note)
+                await bot.send_message(chat_id, t("quiz.text_not_counted", lang))
             else:
                 await show(bot, session, current, lang, chat_id=chat_id, note=note, clock=clock)
             return

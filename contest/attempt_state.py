@@ -1,12 +1,13 @@
-"""The attempt's state in the database: loading, presenting, recording, finishing, expiring.
+"""The attempt's state in the database: loading, presenting, recording, finishing.
 
-The building blocks of :mod:`contest.attempts`. Three rules make answers safe and fair:
+The building blocks of :mod:`contest.attempts` (deadlines that passed while the worker was
+away are applied in :mod:`contest.comeback`). Three rules make answers safe and fair:
 
 - an answer is written by one conditional ``UPDATE … WHERE status = 'pending'``
   (:func:`record`), so a double tap, a replay or a second process counts nothing twice;
 - every deadline is compared, on the server, with the time the worker's action *reached*
   the bot (the caller's clock is the update's receipt time, not when a busy process got to
-  it), :func:`catch_up`;
+  it), :func:`contest.comeback.catch_up`;
 - a question's clock starts when Telegram accepted its message: presenting sets a
   provisional start, and :func:`question_delivered` moves it to the acceptance time (or
   :func:`question_undelivered` stops it when the message never arrived).
@@ -24,7 +25,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from contest import practice_rounds as practice
-from contest.boards import individual_rank
 from contest.errors import ContestError
 from contest.models import (
     AnswerStatus,
@@ -33,13 +33,11 @@ from contest.models import (
     AttemptQuestion,
     AttemptStatus,
     Competition,
-    Worker,
 )
-from contest.quizview import QuestionView, Step, Summary, build_view
+from contest.quizview import QuestionView, build_view
 from contest.rules import CompetitionRules, rules_of
 from contest.standings import record_standing
 from quizbank.models import Question
-from storage.types import Clock
 
 TIMEOUT: dict[str, Any] = {
     "status": AnswerStatus.TIMEOUT,
@@ -287,30 +285,6 @@ async def question_undelivered(session: AsyncSession, *, view: QuestionView) -> 
     )
 
 
-async def show_current(
-    session: AsyncSession, *, worker_id: int, attempt_id: int, clock: Clock, tz: str
-) -> QuestionView | Summary:
-    """The question the worker is on (presenting it starts its clock), or the summary."""
-    attempt = await owned(session, worker_id=worker_id, attempt_id=attempt_id)
-    await catch_up(session, attempt=attempt, clock=clock, tz=tz)
-    if attempt.status != AttemptStatus.ACTIVE:
-        await session.commit()
-        return await summary(session, attempt_id=attempt_id, clock=clock, tz=tz)
-    view = await present(session, attempt=attempt, now=clock(), tz=tz)
-    await session.commit()
-    return view
-
-
-async def closed_step(session: AsyncSession, *, attempt: Attempt, clock: Clock, tz: str) -> Step:
-    """'This question is closed', and where the worker is now."""
-    current = await show_current(
-        session, worker_id=attempt.worker_id, attempt_id=int(attempt.id or 0), clock=clock, tz=tz
-    )
-    if isinstance(current, Summary):
-        return Step(outcome="closed", summary=current, attempt_id=attempt.id)
-    return Step(outcome="closed", next=current, attempt_id=attempt.id)
-
-
 # --- recording -----------------------------------------------------------------------------
 
 
@@ -404,104 +378,6 @@ async def finish(
             _, rules = await competition_rules(session, attempt)
         assert rules is not None
         await record_standing(session, attempt=attempt, rules=rules, now=now)
-
-
-async def catch_up(session: AsyncSession, *, attempt: Attempt, clock: Clock, tz: str) -> None:
-    """Apply deadlines that passed while nobody was looking (lazily, when the worker acts)."""
-    now = clock()
-    if attempt.status != AttemptStatus.ACTIVE:
-        return
-    if attempt.deadline_at is not None and now >= attempt.deadline_at:
-        await finish(session, attempt=attempt, status=AttemptStatus.EXPIRED, now=now)
-        return
-    aq, _ = await attempt_question(
-        session, attempt_id=int(attempt.id or 0), position=attempt.current_position
-    )
-    if aq.status != AnswerStatus.PENDING or aq.deadline_at is None or now <= aq.deadline_at:
-        return
-    elapsed = int((aq.deadline_at - (aq.presented_at or aq.deadline_at)).total_seconds() * 1000)
-    if not await record(
-        session, aq=aq, attempt=attempt, now=now, response=None, elapsed_ms=elapsed, values=TIMEOUT
-    ):
-        return
-    if attempt.current_position >= attempt.question_count:
-        await finish(session, attempt=attempt, status=AttemptStatus.FINISHED, now=now)
-        return
-    # The next question's clock starts now that the worker is back; the attempt's own
-    # deadline still bounds the whole run.
-    _, rules = await competition_rules(session, attempt)
-    if rules is not None:
-        await record_standing(session, attempt=attempt, rules=rules, now=now)
-    await present(session, attempt=attempt, now=now, tz=tz)
-
-
-async def expire_overdue(session: AsyncSession, *, clock: Clock) -> int:
-    """Close every active attempt past its deadline (the scheduler calls this); the count."""
-    now = clock()
-    overdue = (
-        await session.execute(
-            select(Attempt).where(
-                col(Attempt.status) == AttemptStatus.ACTIVE, col(Attempt.deadline_at) <= now
-            )
-        )
-    ).scalars()
-    count = 0
-    for attempt in list(overdue):
-        await finish(session, attempt=attempt, status=AttemptStatus.EXPIRED, now=now)
-        count += 1
-    await session.commit()
-    return count
-
-
-async def active_attempt(
-    session: AsyncSession, *, worker_id: int, clock: Clock, tz: str = "Asia/Shanghai"
-) -> Attempt | None:
-    """The worker's unfinished attempt, after closing one that ran past its deadline."""
-    attempt = (
-        await session.execute(
-            select(Attempt)
-            .where(col(Attempt.worker_id) == worker_id, col(Attempt.status) == AttemptStatus.ACTIVE)
-            .order_by(col(Attempt.id).desc())
-            .limit(1)
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
-    if attempt is None:
-        return None
-    await catch_up(session, attempt=attempt, clock=clock, tz=tz)
-    await session.commit()
-    return attempt if attempt.status == AttemptStatus.ACTIVE else None
-
-
-async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: str) -> Summary:
-    """Score, correct count, time used and, for a competition, the current rank."""
-    attempt = await session.get(Attempt, attempt_id)
-    if attempt is None:
-        raise ContestError("attempt_not_found")
-    competition, rules = await competition_rules(session, attempt)
-    rank = None
-    attempts_left = None
-    if competition is not None and rules is not None:
-        rank = await individual_rank(
-            session, competition_id=int(competition.id or 0), worker_id=attempt.worker_id
-        )
-        attempts_left = max(rules.attempts_allowed - attempt.number, 0)
-    worker = await session.get(Worker, attempt.worker_id)
-    streak = practice.current_streak(worker, now=clock(), tz=tz) if worker else 0
-    return Summary(
-        attempt_id=attempt_id,
-        kind=AttemptKind(attempt.kind),
-        status=AttemptStatus(attempt.status),
-        title=competition.name if competition else "",
-        score=attempt.score,
-        correct_count=attempt.correct_count,
-        question_count=attempt.question_count,
-        time_used_ms=attempt.time_used_ms,
-        rank=rank,
-        attempts_left=attempts_left,
-        streak=streak,
-        competition_id=attempt.competition_id,
-    )
 
 
 async def remember_message(

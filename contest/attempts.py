@@ -27,10 +27,7 @@ from contest import practice_rounds as practice
 from contest.attempt_state import (
     TIMEOUT,
     Position,
-    active_attempt,
     attempt_question,
-    closed_step,
-    expire_overdue,
     finish,
     is_open,
     load_open,
@@ -40,7 +37,15 @@ from contest.attempt_state import (
     question_delivered,
     question_undelivered,
     record,
+)
+from contest.comeback import (
+    active_attempt,
+    closed_step,
+    expire_overdue,
+    last_ended,
+    latest_active,
     show_current,
+    still_active,
     summary,
 )
 from contest.competitions import accepts_answers, open_competitions
@@ -114,11 +119,12 @@ async def start_competition(
         raise ContestError("competition_not_found", competition_id=competition_id)
     if not accepts_answers(competition, now=now):
         raise ContestError("competition_not_open", name=competition.name)
-    current = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
+    current = await latest_active(session, worker_id=worker_id)
     if current is not None and current.competition_id == competition_id:
-        return await show_current(
+        return await show_current(  # it says what the worker missed meanwhile
             session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
         )
+    current = await still_active(session, attempt=current, clock=clock)
     if current is not None and current.kind == AttemptKind.COMPETITION:
         raise ContestError("attempt_in_progress")
     rules = rules_of(competition)
@@ -167,7 +173,7 @@ async def start_practice(
 ) -> QuestionView | Summary:
     """Resume the open practice round, or start one of unseen questions (``no_questions``)."""
     worker_id = int(worker.id or 0)
-    current = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
+    current = await active_attempt(session, worker_id=worker_id, clock=clock)
     if current is not None and current.kind == AttemptKind.COMPETITION:
         raise ContestError("attempt_in_progress")
     if current is not None:
@@ -188,7 +194,7 @@ async def _started_elsewhere(
     session: AsyncSession, *, worker_id: int, clock: Clock, tz: str
 ) -> QuestionView | Summary:
     """Another tap started an attempt first (the unique index refused ours): show that one."""
-    current = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
+    current = await active_attempt(session, worker_id=worker_id, clock=clock)
     if current is None:
         raise ContestError("attempt_in_progress")
     return await show_current(
@@ -280,7 +286,11 @@ async def toggle_option(
 
 
 def _answerable(loaded: Position, position: int, clock: Clock, *, late_ok: bool = False) -> bool:
+    """The question at ``position`` is open and its competition still takes answers (a
+    competition closed early ends the attempt: :func:`contest.comeback.catch_up`)."""
     if not is_open(loaded, at=position):
+        return False
+    if loaded.competition is not None and not accepts_answers(loaded.competition, now=clock()):
         return False
     aq = loaded.current
     assert aq is not None
@@ -433,15 +443,15 @@ async def answer_blank(
 
 async def resume(
     session: AsyncSession, *, worker_id: int, clock: Clock, tz: str
-) -> QuestionView | None:
-    """/continue: the open question of the worker's unfinished attempt, if any."""
-    attempt = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
-    if attempt is None:
-        return None
-    current = await show_current(
-        session, worker_id=worker_id, attempt_id=int(attempt.id or 0), clock=clock, tz=tz
-    )
-    return current if isinstance(current, QuestionView) else None
+) -> QuestionView | Summary | None:
+    """/continue: the open question of the worker's unfinished attempt, with what they
+    missed; or, when their latest attempt ended without them, its summary saying why."""
+    attempt = await latest_active(session, worker_id=worker_id)
+    if attempt is not None:
+        return await show_current(
+            session, worker_id=worker_id, attempt_id=int(attempt.id or 0), clock=clock, tz=tz
+        )
+    return await last_ended(session, worker_id=worker_id, clock=clock, tz=tz)
 
 
 async def board_competition_id(session: AsyncSession, *, clock: Clock) -> int | None:

@@ -50,6 +50,7 @@ class QuestionView:
     limit_s: int | None = None  # the per-question time limit; None in practice
     attempt_deadline_at: datetime | None = None
     fresh: bool = False  # first shown now: its clock starts when Telegram accepts it
+    missed: tuple[Feedback, ...] = ()  # questions that timed out since the worker last looked
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,9 @@ class Summary:
     attempts_left: int | None
     streak: int
     competition_id: int | None = None
+    missed: tuple[Feedback, ...] = ()  # questions that timed out since the worker last looked
+    ended: str | None = None  # an expired attempt: "time_up", "closed" or "abandoned"
+    unanswered: int = 0  # questions still unanswered when it ended
 
 
 @dataclass(frozen=True)

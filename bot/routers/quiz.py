@@ -134,13 +134,14 @@ async def on_continue(
     settings: Settings,
     bot: Bot,
 ) -> None:
-    view = await attempts.resume(
+    """The open question again, with what the worker missed; or how their attempt ended."""
+    item = await attempts.resume(
         session, worker_id=int(worker.id or 0), clock=fixed_clock(received_at), tz=settings.timezone
     )
-    if view is None:
+    if item is None:
         await message.answer(t("quiz.no_active", lang))
         return
-    await show(bot, session, view, lang, chat_id=message.chat.id, clock=clock)
+    await show(bot, session, item, lang, chat_id=message.chat.id, clock=clock)
 
 
 # --- answering -----------------------------------------------------------------------------
