@@ -1,4 +1,7 @@
-"""The quiz state machine (答题): start, toggle, answer, advance; competitions and practice.
+"""The quiz state machine (答题): toggle, answer, advance; competitions and practice.
+
+Starting is in :mod:`contest.attempt_start`, coming back after a while in
+:mod:`contest.comeback`; both are re-exported here, the one module the edges call.
 
 Everything a worker does to an attempt goes through here and is in the database before it is
 acknowledged, so a restart loses nothing. The answer path reads once (the attempt, its open
@@ -13,21 +16,18 @@ bookkeeping is in :mod:`contest.practice_rounds`.
 
 from __future__ import annotations
 
-import random
 import re
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest import practice_rounds as practice
+from contest.attempt_start import start_competition, start_practice
 from contest.attempt_state import (
     TIMEOUT,
     Position,
-    attempt_question,
     finish,
     is_open,
     load_open,
@@ -45,19 +45,15 @@ from contest.comeback import (
     last_ended,
     latest_active,
     show_current,
-    still_active,
     summary,
 )
 from contest.competitions import accepts_answers, open_competitions
 from contest.errors import ContestError
 from contest.models import (
-    Attempt,
     AttemptKind,
-    AttemptQuestion,
     AttemptStatus,
     Competition,
     CompetitionStatus,
-    Worker,
 )
 from contest.quizview import (
     Feedback,
@@ -70,11 +66,8 @@ from contest.quizview import (
     response_to_stored,
     scored_values,
 )
-from contest.rules import rules_of
 from contest.standings import record_standing
-from quizbank.drawing import CannotDraw, draw
-from quizbank.grading import shuffled_order
-from quizbank.models import CHOICE_TYPES, Question, QuestionType
+from quizbank.models import QuestionType
 from storage.types import Clock
 
 __all__ = [
@@ -97,151 +90,6 @@ __all__ = [
     "summary",
     "toggle_option",
 ]
-
-
-# --- starting ------------------------------------------------------------------------------
-
-
-async def start_competition(
-    session: AsyncSession, *, worker: Worker, competition_id: int, clock: Clock, tz: str
-) -> QuestionView | Summary:
-    """Start (or resume) the worker's attempt at a competition and present its question.
-
-    Refusals (``ContestError``): ``competition_not_found``, ``competition_not_open``,
-    ``attempt_in_progress`` (another competition), ``no_attempts_left``, ``cannot_draw``.
-    Two taps at once (in one process or two) start one attempt: the database refuses the
-    second, which then resumes the first.
-    """
-    now = clock()
-    worker_id = int(worker.id or 0)
-    competition = await session.get(Competition, competition_id)
-    if competition is None:
-        raise ContestError("competition_not_found", competition_id=competition_id)
-    if not accepts_answers(competition, now=now):
-        raise ContestError("competition_not_open", name=competition.name)
-    current = await latest_active(session, worker_id=worker_id)
-    if current is not None and current.competition_id == competition_id:
-        return await show_current(  # it says what the worker missed meanwhile
-            session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
-        )
-    current = await still_active(session, attempt=current, clock=clock)
-    if current is not None and current.kind == AttemptKind.COMPETITION:
-        raise ContestError("attempt_in_progress")
-    rules = rules_of(competition)
-    used = await session.scalar(
-        select(func.count())
-        .select_from(Attempt)
-        .where(col(Attempt.worker_id) == worker_id, col(Attempt.competition_id) == competition_id)
-    )
-    if (used or 0) >= rules.attempts_allowed:
-        raise ContestError("no_attempts_left", allowed=rules.attempts_allowed)
-    seed = random.SystemRandom().randrange(2**31)
-    try:
-        candidates = await practice.load_candidates(
-            session, sets=rules.source.sets, categories=rules.source.categories
-        )
-        ids = draw(candidates, rules.draw_rules(), seed=seed)
-    except CannotDraw as exc:
-        raise ContestError("cannot_draw", unmet=len(exc.unmet)) from exc
-    total_s = rules.total_time_limit_s or rules.question_time_limit_s * len(ids)
-    attempt = Attempt(
-        worker_id=worker_id,
-        competition_id=competition_id,
-        kind=AttemptKind.COMPETITION,
-        number=(used or 0) + 1,
-        seed=seed,
-        started_at=now,
-        deadline_at=min(now + timedelta(seconds=total_s), competition.ends_at),
-    )
-    try:
-        async with session.begin_nested():
-            if current is not None:  # a practice round gives way to the competition
-                await finish(session, attempt=current, status=AttemptStatus.EXPIRED, now=now)
-            await create_attempt(session, attempt=attempt, question_ids=ids)
-    except IntegrityError:
-        return await _started_elsewhere(session, worker_id=worker_id, clock=clock, tz=tz)
-    return await _present_first(session, attempt=attempt, clock=clock, tz=tz)
-
-
-async def start_practice(
-    session: AsyncSession,
-    *,
-    worker: Worker,
-    clock: Clock,
-    tz: str,
-    count: int = practice.PRACTICE_ROUND,
-) -> QuestionView | Summary:
-    """Resume the open practice round, or start one of unseen questions (``no_questions``)."""
-    worker_id = int(worker.id or 0)
-    current = await active_attempt(session, worker_id=worker_id, clock=clock)
-    if current is not None and current.kind == AttemptKind.COMPETITION:
-        raise ContestError("attempt_in_progress")
-    if current is not None:
-        return await show_current(
-            session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
-        )
-    ids, seed = await practice.practice_draw(session, worker_id=worker_id, count=count)
-    attempt = practice.practice_attempt(worker_id=worker_id, seed=seed, now=clock())
-    try:
-        async with session.begin_nested():
-            await create_attempt(session, attempt=attempt, question_ids=ids)
-    except IntegrityError:
-        return await _started_elsewhere(session, worker_id=worker_id, clock=clock, tz=tz)
-    return await _present_first(session, attempt=attempt, clock=clock, tz=tz)
-
-
-async def _started_elsewhere(
-    session: AsyncSession, *, worker_id: int, clock: Clock, tz: str
-) -> QuestionView | Summary:
-    """Another tap started an attempt first (the unique index refused ours): show that one."""
-    current = await active_attempt(session, worker_id=worker_id, clock=clock)
-    if current is None:
-        raise ContestError("attempt_in_progress")
-    return await show_current(
-        session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
-    )
-
-
-async def _present_first(
-    session: AsyncSession, *, attempt: Attempt, clock: Clock, tz: str
-) -> QuestionView:
-    first = await attempt_question(session, attempt_id=int(attempt.id or 0), position=0)
-    view = await present(session, attempt=attempt, now=clock(), tz=tz, loaded=first)
-    await session.commit()
-    return view
-
-
-async def create_attempt(
-    session: AsyncSession, *, attempt: Attempt, question_ids: list[int]
-) -> None:
-    """Store the attempt and its questions, each with this worker's own option order."""
-    rows = await session.execute(
-        select(col(Question.id), col(Question.type), col(Question.options)).where(
-            col(Question.id).in_(question_ids)
-        )
-    )
-    shapes = {qid: (QuestionType(qtype), len(options)) for qid, qtype, options in rows}
-    rng = random.Random(attempt.seed)
-    attempt.question_count = len(question_ids)
-    session.add(attempt)
-    await session.flush()
-    values = []
-    for position, qid in enumerate(question_ids):
-        qtype, n_options = shapes[qid]
-        order = shuffled_order(n_options, rng) if qtype in CHOICE_TYPES else []
-        values.append(
-            {
-                "attempt_id": int(attempt.id or 0),
-                "position": position,
-                "question_id": qid,
-                "option_order": order,
-                "status": "pending",
-                "credit": 0.0,
-                "score": 0.0,
-                "elapsed_ms": 0,
-            }
-        )
-    await session.execute(insert(AttemptQuestion), values)
 
 
 # --- answering -----------------------------------------------------------------------------
