@@ -6,20 +6,22 @@ Pure functions from the core's records to strings; the scheduler may reuse
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.when import local_time, minutes, seconds_text, time_left, utc_offset
 from contest.boards import IndividualRow
 from contest.errors import ContestError
 from contest.leaderboard import Leaderboard
-from contest.models import AttemptKind, Competition
+from contest.models import AttemptKind
+from contest.offers import Offer
 from contest.practice import PracticeRankInfo, PracticeRow
 from contest.practice_rounds import MyResults
 from contest.quizview import Feedback, QuestionView, Summary
-from contest.rules import load_rules
 from i18n import catalogue, t
 from quizbank.models import OPTION_LETTERS, QuestionType
 
@@ -52,8 +54,13 @@ def error_text(error: ContestError, lang: str) -> str:
 # --- questions -----------------------------------------------------------------------------
 
 
-def question_text(view: QuestionView, lang: str, *, note: str | None = None) -> str:
-    """Header (第 3/20 题 · 单选题 · 2 分), deadline, stem, lettered options."""
+def question_text(
+    view: QuestionView, lang: str, *, note: str | None = None, now: datetime | None = None
+) -> str:
+    """Header (第 3/20 题 · 单选题 · 2 分), time to answer, stem, lettered options.
+
+    ``now`` is when the message goes out: the seconds left are counted from it.
+    """
     lines = []
     if note:
         lines += [note, ""]
@@ -66,11 +73,15 @@ def question_text(view: QuestionView, lang: str, *, note: str | None = None) -> 
             n=view.position + 1,
             total=view.total,
             type=t(f"quiz.type.{view.qtype.value}", lang),
+            count=view.points,
             points=_num(view.points),
         )
     )
-    if view.deadline_at is not None:
-        lines.append(t("quiz.deadline", lang, time=_clock(view.deadline_at, view.timezone)))
+    deadline = _deadline(view, now)
+    if deadline is not None:
+        start = now or view.presented_at or deadline
+        seconds = max(math.ceil((deadline - start).total_seconds()), 0)
+        lines.append(t("quiz.deadline", lang, count=seconds, time=_clock(deadline, view.timezone)))
     lines += ["", escape(view.stem), ""]
     for i, option in enumerate(view.options):
         mark = "✅ " if i in view.selection else ""
@@ -79,9 +90,22 @@ def question_text(view: QuestionView, lang: str, *, note: str | None = None) -> 
         lines.append("")
         lines.append(t("quiz.multiple_hint", lang))
     if view.qtype is QuestionType.BLANK:
-        hint = "quiz.blank_hint_many" if view.blanks > 1 else "quiz.blank_hint"
-        lines.append(t(hint, lang, n=view.blanks))
+        if view.blanks > 1:
+            lines.append(t("quiz.blank_hint_many", lang, count=view.blanks))
+        else:
+            lines.append(t("quiz.blank_hint", lang))
     return "\n".join(lines).strip()
+
+
+def _deadline(view: QuestionView, now: datetime | None) -> datetime | None:
+    """A question first shown now has its whole limit from now (its clock starts when
+    Telegram accepts it); one shown again keeps the deadline it has."""
+    if view.deadline_at is None:
+        return None
+    if not view.fresh or now is None or view.limit_s is None:
+        return view.deadline_at
+    deadline = now + timedelta(seconds=view.limit_s)
+    return min(deadline, view.attempt_deadline_at) if view.attempt_deadline_at else deadline
 
 
 def _answer_text(feedback: Feedback, lang: str) -> str:
@@ -279,21 +303,33 @@ def results_text(results: MyResults, lang: str) -> str:
     return "\n".join(lines)
 
 
-def competition_lines(competitions: Iterable[Competition], lang: str) -> str:
-    """The open competitions with their rules in one line each, above their buttons."""
-    lines = [t("quiz.choose_competition", lang), ""]
-    for competition in competitions:
-        rules = load_rules(competition.rules)
-        lines.append(
-            t(
-                "quiz.rules",
-                lang,
-                name=escape(competition.name),
-                count=rules.question_count,
-                seconds=rules.question_time_limit_s,
-                attempts=rules.attempts_allowed,
-            )
+def competition_lines(offers: Iterable[Offer], lang: str, *, now: datetime) -> str:
+    """The open competitions, each with what a worker needs to decide: when it closes (and
+    how long is left), the paper, and their attempts left."""
+    lines = [t("quiz.choose_competition", lang)]
+    for offer in offers:
+        closes = t(
+            "quiz.offer.closes",
+            lang,
+            time=local_time(offer.ends_at, offer.timezone, lang),
+            zone=utc_offset(offer.ends_at, offer.timezone),
+            left=time_left(offer.ends_at, now, lang),
         )
+        paper = t(
+            "quiz.offer.paper",
+            lang,
+            count=offer.question_count,
+            seconds=seconds_text(offer.question_time_limit_s, lang),
+            minutes=minutes(offer.paper_time_s, lang),
+        )
+        if offer.in_progress:
+            attempts = t("quiz.offer.in_progress", lang)
+        elif offer.attempts_left:
+            attempts = t("quiz.offer.attempts", lang, count=offer.attempts_left,
+                         allowed=offer.attempts_allowed)  # fmt: skip
+        else:
+            attempts = t("quiz.offer.no_attempts", lang, allowed=offer.attempts_allowed)
+        lines += ["", f"<b>{escape(offer.name)}</b>", closes, paper, attempts]
     return "\n".join(lines)
 
 

@@ -88,7 +88,7 @@ async def show(
                       edit=edit)  # fmt: skip
             note = None
         markup = ForceReply(input_field_placeholder=t("quiz.type.blank", lang))
-    text = question_text(item, lang, note=note)
+    text = question_text(item, lang, note=note, now=clock())
     try:
         message_id = await put(bot, chat_id=chat_id, text=text, markup=markup, edit=edit)
     except Exception:

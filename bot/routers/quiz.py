@@ -24,8 +24,8 @@ from bot.render import competition_lines, question_text
 from bot.screens import show, show_step
 from config import Settings
 from contest import attempts
-from contest.competitions import open_competitions
 from contest.models import Worker
+from contest.offers import competition_offers
 from contest.quizview import QuestionView
 from i18n import t
 from storage.types import Clock, fixed_clock
@@ -43,25 +43,30 @@ def _chat(query: CallbackQuery) -> int:
 
 
 @router.message(Command("quiz"))
-async def on_quiz(message: Message, session: AsyncSession, lang: str, clock: Clock) -> None:
-    competitions = await open_competitions(session, clock=clock)
-    if not competitions:
-        await message.answer(t("quiz.no_competition", lang))
-        return
-    await message.answer(
-        competition_lines(competitions, lang), reply_markup=competitions_keyboard(competitions)
-    )
+async def on_quiz(
+    message: Message, session: AsyncSession, worker: Worker, lang: str, clock: Clock, bot: Bot
+) -> None:
+    await _send_offers(bot, session, worker, lang, clock, chat_id=message.chat.id)
 
 
 @router.callback_query(MenuCb.filter(F.act == "quiz"))
 async def on_quiz_button(
-    query: CallbackQuery, session: AsyncSession, lang: str, clock: Clock, bot: Bot
+    query: CallbackQuery, session: AsyncSession, worker: Worker, lang: str, clock: Clock, bot: Bot
 ) -> None:
     await query.answer()
-    competitions = await open_competitions(session, clock=clock)
-    text = competition_lines(competitions, lang) if competitions else t("quiz.no_competition", lang)
-    markup = competitions_keyboard(competitions) if competitions else None
-    await bot.send_message(_chat(query), text, reply_markup=markup)
+    await _send_offers(bot, session, worker, lang, clock, chat_id=_chat(query))
+
+
+async def _send_offers(
+    bot: Bot, session: AsyncSession, worker: Worker, lang: str, clock: Clock, *, chat_id: int
+) -> None:
+    """The open competitions with their closing time, paper and the worker's attempts left."""
+    offers = await competition_offers(session, worker_id=int(worker.id or 0), clock=clock)
+    if not offers:
+        await bot.send_message(chat_id, t("quiz.no_competition", lang))
+        return
+    text = competition_lines(offers, lang, now=clock())
+    await bot.send_message(chat_id, text, reply_markup=competitions_keyboard(offers))
 
 
 @router.callback_query(StartCb.filter())
@@ -203,7 +208,7 @@ async def on_toggle(
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            question_text(result, lang), reply_markup=question_keyboard(result, lang)
+            question_text(result, lang, now=clock()), reply_markup=question_keyboard(result, lang)
         )
 
 

@@ -123,6 +123,7 @@ async def test_continue_does_not_restart_the_question_clock(
         ).scalar_one()
     clock.advance(seconds=20)
     await worker_chat.send("/continue")
+    assert "⏰ 10 秒内作答" in worker_chat.last_bot_message()["text"]
     clock.advance(seconds=15)  # 35 s after the question appeared: late however often shown
     sent = await worker_chat.send("9")
     assert "超时" in texts(sent)
