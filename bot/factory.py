@@ -13,15 +13,17 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import ErrorEvent
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.language import language_of
 from bot.metrics_middleware import ReplyClock, UpdateMetricsMiddleware
 from bot.middlewares import DbSessionMiddleware, WorkerMiddleware
 from bot.routers import get_routers
 from bot.sender import BlockedHook, Limits, Pacer, TelegramLimits
 from config import Settings
 from contest.chats import mark_chat_unreachable
-from i18n import normalize_lang, t
+from i18n import t
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
@@ -93,8 +95,9 @@ def create_dispatcher(
     return dp
 
 
-async def _on_error(event: ErrorEvent, bot: Bot) -> bool:
-    """Log with context and apologise; one failing handler never stops the bot."""
+async def _on_error(event: ErrorEvent, bot: Bot, **data: Any) -> bool:
+    """Log with context and apologise in the worker's language; one failing handler never
+    stops the bot. No free database connection (an overload) gets "busy, try again"."""
     update = event.update
     user = None
     chat_id = None
@@ -111,12 +114,14 @@ async def _on_error(event: ErrorEvent, bot: Bot) -> bool:
         chat_id,
         exc_info=event.exception,
     )
-    lang = normalize_lang(user.language_code if user else None)
+    lang = language_of(user, data)
+    busy = isinstance(event.exception, PoolTimeout)
+    text = t("common.busy" if busy else "common.unknown_error", lang)
     try:
         if update.callback_query:
-            await update.callback_query.answer(t("common.unknown_error", lang), show_alert=True)
+            await update.callback_query.answer(text, show_alert=True)
         elif chat_id is not None:
-            await bot.send_message(chat_id, t("common.unknown_error", lang))
+            await bot.send_message(chat_id, text)
     except Exception:  # the apology itself must never raise out of the error handler
         logger.warning("could not send the error notice to chat %s", chat_id, exc_info=True)
     return True

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.when import local_time, minutes, seconds_text, time_left, utc_offset
-from contest.boards import IndividualRow
+from contest.boards import IndividualRow, RankInfo
 from contest.errors import ContestError
 from contest.leaderboard import Leaderboard
 from contest.models import AttemptKind
@@ -37,6 +37,8 @@ def _clock(when: datetime, tz: str) -> str:
 
 def duration(ms: int, lang: str) -> str:
     minutes, seconds = divmod(max(ms, 0) // 1000, 60)
+    if not minutes:
+        return t("quiz.duration_seconds", lang, s=seconds)
     return t("quiz.duration", lang, m=minutes, s=f"{seconds:02d}")
 
 
@@ -124,9 +126,9 @@ def toast(feedback: Feedback, lang: str) -> str:
     if not feedback.show_correctness:
         return t("quiz.toast.recorded", lang)
     if feedback.correct:
-        return t("quiz.toast.correct", lang, points=_num(feedback.score))
+        return t("quiz.toast.correct", lang, count=feedback.score, points=_num(feedback.score))
     if feedback.credit > 0:
-        return t("quiz.toast.partial", lang, points=_num(feedback.score))
+        return t("quiz.toast.partial", lang, count=feedback.score, points=_num(feedback.score))
     return t("quiz.toast.wrong", lang)
 
 
@@ -166,7 +168,7 @@ def summary_text(summary: Summary, lang: str) -> str:
         lines.append(t(f"quiz.summary.ended.{summary.ended}", lang, name=escape(summary.title)))
         if summary.unanswered:
             lines.append(t("quiz.summary.unanswered", lang, count=summary.unanswered))
-    lines.append(t("quiz.summary.score", lang, score=_num(summary.score)))
+    lines.append(t("quiz.summary.score", lang, count=summary.score, score=_num(summary.score)))
     lines.append(
         t("quiz.summary.correct", lang, correct=summary.correct_count, total=summary.question_count)
     )
@@ -178,7 +180,7 @@ def summary_text(summary: Summary, lang: str) -> str:
     elif summary.attempts_left == 0:
         lines.append(t("quiz.summary.no_attempts_left", lang))
     if summary.kind == AttemptKind.PRACTICE:
-        lines.append(t("quiz.summary.streak", lang, days=summary.streak))
+        lines.append(t("quiz.summary.streak", lang, count=summary.streak))
     return "\n".join(lines)
 
 
@@ -199,6 +201,7 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
                 rank=row.rank,
                 name=escape(row.name or "—"),
                 team=team,
+                count=row.score,
                 score=_num(row.score),
                 time=duration(row.time_used_ms, lang),
             )
@@ -211,11 +214,12 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
                 lang,
                 rank=board.me.rank,
                 total=board.me.total,
+                count=board.me.score,
                 score=_num(board.me.score),
             ),
         ]
         if board.me.gap_to_next is not None:
-            lines.append(t("results.gap", lang, gap=_num(board.me.gap_to_next)))
+            lines.append(_gap_line(board.me, lang))
     elif show_me:
         lines += ["", t("results.not_ranked", lang)]
     if board.teams:
@@ -228,6 +232,7 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
                     lang,
                     rank=rank,
                     name=escape(" / ".join(team_row.path) or team_row.name),
+                    count=team_row.score,
                     score=_num(team_row.score),
                     participants=team_row.participants,
                 )
@@ -237,15 +242,25 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
     return "\n".join(lines)
 
 
+def _gap_line(me: RankInfo, lang: str) -> str:
+    """How far the place above is: in points, or when tied on score, in time."""
+    gap = me.gap_to_next or 0.0
+    if gap > 0 or me.time_behind_ms is None:
+        return t("results.gap", lang, count=gap, gap=_num(gap))
+    if me.time_behind_ms >= 1000:
+        return t("results.tied_time", lang, time=duration(me.time_behind_ms, lang))
+    return t("results.tied", lang)
+
+
 def _my_team_line(board: Leaderboard, lang: str) -> str:
     mine = board.my_team
     assert mine is not None
     name = escape(" / ".join(mine.path) or mine.name)
     if mine.rank is None:
         return t("results.my_team_unranked", lang, name=name)
-    line = t("results.my_team", lang, name=name, rank=mine.rank, total=board.team_total)
+    line = t("results.my_team", lang, name=name, rank=mine.rank, count=board.team_total)
     if board.team_gap is not None:
-        line += t("results.my_team_gap", lang, gap=_num(board.team_gap))
+        line += t("results.my_team_gap", lang, count=board.team_gap, gap=_num(board.team_gap))
     return line
 
 
@@ -258,7 +273,8 @@ def team_members_text(team_name: str, rows: list[IndividualRow], me: int | None,
         marker = " 👈" if row.worker_id == me else ""
         lines.append(
             t("results.member_row", lang, rank=row.rank, name=escape(row.name or "—"),
-              score=_num(row.score), time=duration(row.time_used_ms, lang)) + marker
+              count=row.score, score=_num(row.score),
+              time=duration(row.time_used_ms, lang)) + marker
         )  # fmt: skip
     return "\n".join(lines)
 
@@ -275,6 +291,7 @@ def results_text(results: MyResults, lang: str) -> str:
                 lang,
                 name=escape(line.competition),
                 number=line.number,
+                count=line.score,
                 score=_num(line.score),
                 correct=line.correct_count,
                 total=line.question_count,
@@ -295,10 +312,10 @@ def results_text(results: MyResults, lang: str) -> str:
             answered=results.practice_answered,
             correct=results.practice_correct,
             rate=rate,
-            days=results.practice_days,
+            days=t("quiz.when.days", lang, count=results.practice_days),
             today=results.today_answered,
         ),
-        t("results.streak", lang, days=results.streak),
+        t("results.streak", lang, count=results.streak),
     ]
     return "\n".join(lines)
 
@@ -344,9 +361,10 @@ def practice_board_text(
         team = f" · {escape(row.team_name)}" if row.team_name else ""
         lines.append(
             t("results.practice_row", lang, rank=row.rank, name=escape(row.name or "—"),
-              team=team, score=_num(row.score), correct=row.correct, answered=row.answered)
+              team=team, count=row.score, score=_num(row.score), correct=row.correct,
+              answered=row.answered)
         )  # fmt: skip
     if me is not None:
         lines += ["", t("results.practice_me", lang, rank=me.rank, total=me.total,
-                        score=_num(me.score))]  # fmt: skip
+                        count=me.score, score=_num(me.score))]  # fmt: skip
     return "\n".join(lines)

@@ -68,7 +68,9 @@ async def start_competition(
         .where(col(Attempt.worker_id) == worker_id, col(Attempt.competition_id) == competition_id)
     )
     if (used or 0) >= rules.attempts_allowed:
-        raise ContestError("no_attempts_left", allowed=rules.attempts_allowed)
+        raise ContestError(
+            "no_attempts_left", allowed=rules.attempts_allowed, count=rules.attempts_allowed
+        )
     seed = random.SystemRandom().randrange(2**31)
     try:
         candidates = await practice.load_candidates(

@@ -52,7 +52,7 @@ def clean_name(text: str) -> str:
 def clean_employee_no(text: str) -> str:
     number = normalize_employee_no(text)
     if not number or len(number) > EMPLOYEE_NO_MAX:
-        raise ContestError("bad_employee_no", max=EMPLOYEE_NO_MAX)
+        raise ContestError("bad_employee_no", max=EMPLOYEE_NO_MAX, count=EMPLOYEE_NO_MAX)
     return number
 
 

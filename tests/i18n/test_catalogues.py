@@ -19,9 +19,10 @@ def test_every_language_has_the_same_keys() -> None:
 def test_placeholders_match_across_languages(key: str) -> None:
     zh_names = _placeholders(catalogue("zh")[key])
     for lang in LANGUAGES:
-        forms = plurals(lang).get(key, {"other": catalogue(lang)[key]})
-        for form, text in forms.items():
-            assert _placeholders(text) == zh_names, f"{lang}:{key}.{form}"
+        assert _placeholders(catalogue(lang)[key]) == zh_names, f"{lang}:{key}"
+        for form, text in plurals(lang).get(key, {}).items():
+            # "one" may say the number in words ("your only attempt")
+            assert _placeholders(text) <= zh_names, f"{lang}:{key}.{form}"
 
 
 def test_chinese_is_the_default_and_english_is_chosen_from_telegram() -> None:
