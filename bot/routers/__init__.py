@@ -14,6 +14,7 @@ from bot.routers import (
     fallback,
     group,
     menu,
+    profile,
     quiz,
     results,
     schedules,
@@ -47,6 +48,7 @@ def _build_tree() -> list[Router]:
     private = Router(name="private")
     private.message.filter(F.chat.type == "private")
     private.include_routers(
+        profile.router,  # first: while a name is awaited, any command leaves the wait
         admin_access.router,
         admin_upload.router,
         admin_competitions.router,

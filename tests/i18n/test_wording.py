@@ -10,10 +10,11 @@ import pytest
 
 from i18n import LOCALES_DIR, catalogue, plurals
 
-# What workers read: quiz.toml (quiz, registration, menu, results, groups, fallback), the
-# shared words, the command menu, the contest core's refusals and the bank-setup replies
-# (the roster import's row errors and the CLI lines in contest.toml are for organisers).
-WORKER_FILES = ("quiz", "common", "commands", "contest", "setup")
+# What workers read: quiz.toml (quiz, registration, menu, results, groups, fallback), their
+# profile (/me), the shared words, the command menu, the contest core's refusals and the
+# bank-setup replies (the roster's row errors and the CLI lines in contest.toml are for
+# organisers).
+WORKER_FILES = ("quiz", "profile", "common", "commands", "contest", "setup")
 ORGANISER_PARTS = ("contest.roster.", "contest.cli.")
 UNITS = {
     "attempt": "attempts",
