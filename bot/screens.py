@@ -96,7 +96,8 @@ async def show(
         await session.commit()
         raise
     await question_delivered(session, view=item, at=clock())
-    if item.fresh or item.message_id is None or chat_id != item.chat_id:
+    moved = message_id != item.message_id or chat_id != item.chat_id
+    if moved and (item.fresh or item.message_id is None or chat_id != item.chat_id):
         await remember_message(
             session, attempt_id=item.attempt_id, chat_id=chat_id, message_id=message_id
         )

@@ -1,4 +1,4 @@
-"""Router: taking a quiz in private chat — /quiz, /practice, /continue, buttons and replies.
+"""Router: taking a quiz in private chat — /quiz, /practice, /continue, buttons, typed answers.
 
 Each handler parses the update, makes one call into :mod:`contest.attempts` (which checks that
 the attempt belongs to whoever pressed, the position is open and the deadline not passed) and
