@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = 8080
+    # How many connections Telegram may open to the webhook at once (1-100, Telegram's limit).
+    webhook_max_connections: int = Field(default=100, ge=1, le=100)
     upload_limit_mb: float = Field(default=10.0, gt=0)
     scheduler_grace_seconds: int = Field(default=6 * 3600, ge=0)
     scheduler_tick_seconds: float = Field(default=20.0, gt=0)

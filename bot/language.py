@@ -9,7 +9,6 @@ recent choices is only that fallback: the database stays the source of truth.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
 
 from aiogram.types import User
 
@@ -26,11 +25,10 @@ def remember(user_id: int, lang: str) -> None:
         _REMEMBERED.popitem(last=False)
 
 
-def language_of(user: User | None, data: dict[str, Any]) -> str:
+def language_of(user: User | None, lang: str | None) -> str:
     """The language to answer in: the handler's ``lang``, else the user's last known choice,
     else their Telegram language."""
-    lang = data.get("lang")
-    if isinstance(lang, str):
+    if lang:
         return lang
     if user is not None and user.id in _REMEMBERED:
         return _REMEMBERED[user.id]

@@ -24,7 +24,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import (
@@ -32,6 +32,7 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.exceptions import (
+    TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -221,8 +222,20 @@ class TelegramLimits(BaseRequestMiddleware):
                     wait,
                 )
                 await asyncio.sleep(wait)
+            except TelegramBadRequest as exc:
+                # A callback answered after a retry or a restart may have expired: nothing
+                # to show any more, and nothing to fail over.
+                if type(method).__name__ == "AnswerCallbackQuery" and _expired_query(exc):
+                    logger.info("callback query expired before it was answered")
+                    return cast(Response[TelegramType], True)
+                raise
             except TelegramForbiddenError:
                 chat_id = getattr(method, "chat_id", None)
                 if self.on_blocked is not None and isinstance(chat_id, int):
                     await self.on_blocked(chat_id)
                 raise
+
+
+def _expired_query(error: TelegramBadRequest) -> bool:
+    message = error.message.lower()
+    return "query is too old" in message or "query id is invalid" in message
