@@ -259,7 +259,10 @@ async def answer_blank(
     share one increasing sequence, so a text not newer than the attempt's latest message
     (the open question's first prompt, or the text that answered the question before) was
     written before the open question appeared, or has been counted already (a replay): it
-    is ``closed``. A late text is a late answer (超时) to its own question.
+    is ``closed``. A late text is a late answer (超时) to its own question. (One gap remains:
+    two texts typed in quick succession and handled by two processes at once, the second
+    after the first was counted but before the next prompt's id is known, can land on the
+    next blank question; within one process the intake handles a chat's updates in order.)
 
     None when no attempt is active; ``answer_with_buttons`` when a choice question is open.
     """
