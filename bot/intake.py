@@ -41,6 +41,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from bot.context import Write
 from bot.models import BotInstance, InboxStatus, InboxUpdate
 from storage.types import Clock, utcnow
 from storage.upsert import insert_for, upsert
@@ -95,6 +96,7 @@ class Intake:
         self._semaphore = asyncio.Semaphore(concurrency)
         self._arrivals: list[tuple[list[Arrival], asyncio.Future[set[int]]]] = []
         self._finished: dict[int, InboxStatus] = {}
+        self._later: list[Write] = []
         self._wake = asyncio.Event()
         self._stopping = False
         self._background: list[asyncio.Task[None]] = []
@@ -216,18 +218,23 @@ class Intake:
             logger.warning("update %s is not a valid Update; kept as failed", arrival.update_id)
             self._finish(arrival.update_id, InboxStatus.FAILED)
             return
+        later: list[Write] = []
         async with self._chat_turn(_order_key(update_obj)):
-            status = await self._feed(update_obj, arrival, tries)
+            status = await self._feed(update_obj, arrival, tries, later)
         # Still "in hand" until the mark is stored, so recover() never takes it up again.
+        self._later.extend(later)
         self._finish(arrival.update_id, status)
 
-    async def _feed(self, update_obj: Update, arrival: Arrival, tries: int) -> InboxStatus:
+    async def _feed(
+        self, update_obj: Update, arrival: Arrival, tries: int, later: list[Write]
+    ) -> InboxStatus:
         for attempt in range(tries, tries + len(self.retry_delays) + 1):
             try:
                 async with self._semaphore:
                     await self.dp.feed_update(
-                        self.bot, update_obj, received_at=arrival.received_at, inbox_tries=attempt
-                    )
+                        self.bot, update_obj, received_at=arrival.received_at,
+                        inbox_tries=attempt, write_later=later,
+                    )  # fmt: skip
                 return InboxStatus.DONE
             except Overloaded:
                 if attempt - tries >= len(self.retry_delays):
@@ -276,11 +283,13 @@ class Intake:
     async def _flush(self) -> None:
         arrivals, self._arrivals = self._arrivals, []
         finished, self._finished = self._finished, {}
+        later, self._later = self._later, []
         if not arrivals and not finished:
             return
         try:
             async with self.session_factory() as session:
                 new = await self._store(session, [a for batch, _ in arrivals for a in batch])
+                await self._write_later(session, later)
                 await self._mark(session, finished)
                 await session.commit()
         except Exception as exc:
@@ -288,6 +297,7 @@ class Intake:
                 if not waiter.done():
                     waiter.set_exception(exc)
             self._finished = finished | self._finished  # marks are retried with the next turn
+            self._later = later + self._later
             raise
         self._in_hand.difference_update(finished)
         for batch, waiter in arrivals:
@@ -317,6 +327,16 @@ class Intake:
             )
             new.update(stored.scalars())
         return new
+
+    @staticmethod
+    async def _write_later(session: AsyncSession, later: list[Write]) -> None:
+        """The handlers' deferred bookkeeping; one that fails is logged, not the batch."""
+        for write in later:
+            try:
+                async with session.begin_nested():
+                    await write(session)
+            except Exception:
+                logger.exception("a deferred write failed")
 
     async def _mark(self, session: AsyncSession, finished: dict[int, InboxStatus]) -> None:
         now = self.clock()

@@ -339,15 +339,23 @@ def competition_lines(offers: Iterable[Offer], lang: str, *, now: datetime) -> s
             seconds=seconds_text(offer.question_time_limit_s, lang),
             minutes=minutes(offer.paper_time_s, lang),
         )
-        if offer.in_progress:
-            attempts = t("quiz.offer.in_progress", lang)
-        elif offer.attempts_left:
-            attempts = t("quiz.offer.attempts", lang, count=offer.attempts_left,
-                         allowed=offer.attempts_allowed)  # fmt: skip
-        else:
-            attempts = t("quiz.offer.no_attempts", lang, allowed=offer.attempts_allowed)
+        attempts = _attempts_line(offer, lang)
         lines += ["", f"<b>{escape(offer.name)}</b>", closes, paper, attempts]
     return "\n".join(lines)
+
+
+def _attempts_line(offer: Offer, lang: str) -> str:
+    if offer.in_progress:
+        return t("quiz.offer.in_progress", lang)
+    per_day = offer.attempts_per_day
+    if offer.done_for_today:
+        return t("quiz.offer.none_today", lang, per_day=per_day)
+    if not offer.attempts_left:
+        return t("quiz.offer.no_attempts", lang, allowed=offer.attempts_allowed)
+    if per_day is not None:
+        return t("quiz.offer.attempts_today", lang, count=offer.attempts_left, per_day=per_day)
+    return t("quiz.offer.attempts", lang, count=offer.attempts_left,
+             allowed=offer.attempts_allowed)  # fmt: skip
 
 
 def practice_board_text(

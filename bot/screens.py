@@ -11,12 +11,14 @@ its question; a question that could not be delivered has its clock stopped.
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.context import write_soon
 from bot.keyboards import after_summary_keyboard, next_keyboard, question_keyboard
 from bot.render import (
     feedback_line,
@@ -95,13 +97,21 @@ async def show(
         await question_undelivered(session, view=item)
         await session.commit()
         raise
-    await question_delivered(session, view=item, at=clock())
-    moved = message_id != item.message_id or chat_id != item.chat_id
-    if moved and (item.fresh or item.message_id is None or chat_id != item.chat_id):
+    if _new_message(item, chat_id=chat_id, message_id=message_id):
+        # At once, not with the batch below: the worker's next text is told apart from a
+        # stale one by this id (contest.attempts.answer_blank).
         await remember_message(
             session, attempt_id=item.attempt_id, chat_id=chat_id, message_id=message_id
         )
-    await session.commit()
+        await session.commit()
+    await write_soon(partial(question_delivered, view=item, at=clock()))
+
+
+def _new_message(item: QuestionView, *, chat_id: int, message_id: int) -> bool:
+    """A question first shown in another message than the attempt's latest (a blank's
+    prompt, or the message after one); an edit in place or a question shown again is not."""
+    moved = message_id != item.message_id or chat_id != item.chat_id
+    return moved and (item.fresh or item.message_id is None or chat_id != item.chat_id)
 
 
 async def show_step(

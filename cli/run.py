@@ -37,7 +37,7 @@ from contest.team_refresh import TeamRefresher
 from ops.metrics import instrument_engine
 from ops.runtime import OpsRuntime, start_ops
 from scheduler.runner import run_scheduler
-from storage.db import create_engine, create_session_factory, describe
+from storage.db import create_engine, create_reader, create_session_factory, describe
 from storage.lease import acquire_lease, release_lease
 from storage.migrate import upgrade_async
 
@@ -94,8 +94,9 @@ async def _prepare(
     if migrate:
         await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url, pool=settings.pool)
+    reader = create_reader(settings.database_url, pool=settings.pool)
     instrument_engine(engine)
-    session_factory = create_session_factory(engine)
+    session_factory = create_session_factory(engine, reader=reader)
     pacer = Pacer()
     on_blocked = blocked_hook(session_factory)
     bot = create_bot(settings, on_blocked=on_blocked, pacer=pacer)

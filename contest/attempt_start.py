@@ -8,7 +8,7 @@ second, which then shows the first.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest import practice_rounds as practice
-from contest.attempt_state import attempt_question, finish, present
+from contest.attempt_state import attempt_question, attempts_today, day_start, finish, present
 from contest.comeback import active_attempt, latest_active, show_current, still_active
 from contest.competitions import accepts_answers
 from contest.errors import ContestError
@@ -71,6 +71,11 @@ async def start_competition(
         raise ContestError(
             "no_attempts_left", allowed=rules.attempts_allowed, count=rules.attempts_allowed
         )
+    if rules.attempts_per_day is not None:
+        await _within_today(
+            session, worker_id=worker_id, competition=competition, per_day=rules.attempts_per_day,
+            now=now,
+        )  # fmt: skip
     seed = random.SystemRandom().randrange(2**31)
     try:
         candidates = await practice.load_candidates(
@@ -97,6 +102,22 @@ async def start_competition(
     except IntegrityError:
         return await _started_elsewhere(session, worker_id=worker_id, clock=clock, tz=tz)
     return await _present_first(session, attempt=attempt, clock=clock, tz=tz)
+
+
+async def _within_today(
+    session: AsyncSession, *, worker_id: int, competition: Competition, per_day: int,
+    now: datetime,
+) -> None:  # fmt: skip
+    """``no_attempts_today`` once today's attempts are used (每天可答 N 次); tomorrow resets."""
+    if (
+        await attempts_today(session, worker_id=worker_id, competition=competition, now=now)
+        < per_day
+    ):
+        return
+    tomorrow = day_start(now, competition.timezone) + timedelta(days=1)
+    if tomorrow >= competition.ends_at:
+        raise ContestError("no_attempts_left_today_last", per_day=per_day)
+    raise ContestError("no_attempts_today", per_day=per_day)
 
 
 async def start_practice(

@@ -16,10 +16,11 @@ away are applied in :mod:`contest.comeback`). Three rules make answers safe and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Float, Integer, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
@@ -47,6 +48,91 @@ TIMEOUT: dict[str, Any] = {
 }
 
 
+# The answer path's statements, built once and executed with parameters: a crowd runs them
+# thousands of times a minute, and building them anew was a large share of its CPU.
+_AQ = AttemptQuestion.__table__  # type: ignore[attr-defined]
+_ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
+
+_LOAD_POSITION = (
+    select(Attempt, AttemptQuestion, Question, Competition)
+    .outerjoin(
+        AttemptQuestion,
+        and_(
+            col(AttemptQuestion.attempt_id) == col(Attempt.id),
+            col(AttemptQuestion.position).in_(bindparam("positions", expanding=True)),
+        ),
+    )
+    .outerjoin(Question, col(Question.id) == col(AttemptQuestion.question_id))
+    .outerjoin(Competition, col(Competition.id) == col(Attempt.competition_id))
+    .where(col(Attempt.id) == bindparam("attempt_id"))
+    .execution_options(populate_existing=True)
+)
+_CURRENT = col(Attempt.current_position)
+_LOAD_OPEN = (
+    select(Attempt, AttemptQuestion, Question, Competition)
+    .outerjoin(
+        AttemptQuestion,
+        and_(
+            col(AttemptQuestion.attempt_id) == col(Attempt.id),
+            col(AttemptQuestion.position).in_([_CURRENT, _CURRENT + 1]),
+        ),
+    )
+    .outerjoin(Question, col(Question.id) == col(AttemptQuestion.question_id))
+    .outerjoin(Competition, col(Competition.id) == col(Attempt.competition_id))
+    .where(
+        col(Attempt.worker_id) == bindparam("worker_id"),
+        col(Attempt.status) == AttemptStatus.ACTIVE.value,
+    )
+    .execution_options(populate_existing=True)
+)
+_RECORD = (
+    update(_AQ)
+    .where(_AQ.c.id == bindparam("b_id"), _AQ.c.status == AnswerStatus.PENDING.value)
+    .values(
+        answered_at=bindparam("b_answered_at"),
+        response=bindparam("b_response", type_=_AQ.c.response.type),
+        elapsed_ms=bindparam("b_elapsed_ms"),
+        status=bindparam("b_status"),
+        correct=bindparam("b_correct"),
+        credit=bindparam("b_credit"),
+        score=bindparam("b_score"),
+    )
+)
+_TOTALS = (
+    update(_ATTEMPT)
+    .where(_ATTEMPT.c.id == bindparam("b_id"))
+    .values(
+        current_position=bindparam("b_position"),
+        score=_ATTEMPT.c.score + bindparam("b_score", type_=Float),
+        correct_count=_ATTEMPT.c.correct_count + bindparam("b_correct", type_=Integer),
+        time_used_ms=_ATTEMPT.c.time_used_ms + bindparam("b_elapsed", type_=Integer),
+    )
+    .returning(
+        _ATTEMPT.c.current_position,
+        _ATTEMPT.c.score,
+        _ATTEMPT.c.correct_count,
+        _ATTEMPT.c.time_used_ms,
+        _ATTEMPT.c.message_id,
+    )
+)
+_TOTALS_TYPED = _TOTALS.values(message_id=bindparam("b_message_id"))  # a typed answer's text
+_START_CLOCK = (
+    update(_AQ)
+    .where(_AQ.c.id == bindparam("b_id"), _AQ.c.presented_at.is_(None))
+    .values(presented_at=bindparam("b_at"), deadline_at=bindparam("b_deadline"))
+)
+_MOVE_CLOCK = (
+    update(_AQ)
+    .where(
+        _AQ.c.attempt_id == bindparam("b_attempt"),
+        _AQ.c.position == bindparam("b_position"),
+        _AQ.c.status == AnswerStatus.PENDING.value,
+        _AQ.c.presented_at == bindparam("b_provisional"),
+    )
+    .values(presented_at=bindparam("b_at"), deadline_at=bindparam("b_deadline"))
+)
+
+
 # --- loading -------------------------------------------------------------------------------
 
 
@@ -72,9 +158,7 @@ async def load_position(
     else (``not_your_attempt``), so a forged button changes nothing.
     """
     found = await _position(
-        session,
-        col(AttemptQuestion.position).in_([position, position + 1]),
-        col(Attempt.id) == attempt_id,
+        session, _LOAD_POSITION, {"attempt_id": attempt_id, "positions": [position, position + 1]}
     )
     if found is None:
         raise ContestError("attempt_not_found")
@@ -89,13 +173,7 @@ async def load_open(session: AsyncSession, *, worker_id: int) -> Position | None
     No deadline is applied here: a text that arrives late is a late answer to the question
     it was written for, not an answer to the one after it.
     """
-    current = col(Attempt.current_position)
-    found = await _position(
-        session,
-        col(AttemptQuestion.position).in_([current, current + 1]),
-        col(Attempt.worker_id) == worker_id,
-        col(Attempt.status) == AttemptStatus.ACTIVE,
-    )
+    found = await _position(session, _LOAD_OPEN, {"worker_id": worker_id})
     return None if found is None else _at(found, found.attempt.current_position)
 
 
@@ -106,19 +184,8 @@ class _Rows:
     questions: dict[int, tuple[AttemptQuestion, Question]]
 
 
-async def _position(session: AsyncSession, at: Any, *where: Any) -> _Rows | None:
-    rows = (
-        await session.execute(
-            select(Attempt, AttemptQuestion, Question, Competition)
-            .outerjoin(
-                AttemptQuestion, and_(col(AttemptQuestion.attempt_id) == col(Attempt.id), at)
-            )
-            .outerjoin(Question, col(Question.id) == col(AttemptQuestion.question_id))
-            .outerjoin(Competition, col(Competition.id) == col(Attempt.competition_id))
-            .where(*where)
-            .execution_options(populate_existing=True)
-        )
-    ).all()
+async def _position(session: AsyncSession, statement: Any, params: dict[str, Any]) -> _Rows | None:
+    rows = (await session.execute(statement, params)).all()
     if not rows:
         return None
     questions = {aq.position: (aq, q) for _, aq, q, _ in rows if aq is not None}
@@ -216,9 +283,7 @@ async def present(
         set_committed_value(aq, "presented_at", now)
         set_committed_value(aq, "deadline_at", question_deadline(attempt, rules, now))
         await session.execute(
-            update(AttemptQuestion)
-            .where(col(AttemptQuestion.id) == aq.id, col(AttemptQuestion.presented_at).is_(None))
-            .values(presented_at=aq.presented_at, deadline_at=aq.deadline_at)
+            _START_CLOCK, {"b_id": aq.id, "b_at": aq.presented_at, "b_deadline": aq.deadline_at}
         )
         if attempt.kind == AttemptKind.PRACTICE:  # what practice prefers not to repeat
             await practice.mark_seen(
@@ -253,16 +318,10 @@ async def question_delivered(session: AsyncSession, *, view: QuestionView, at: d
         if view.attempt_deadline_at is not None:
             deadline = min(deadline, view.attempt_deadline_at)
     await session.execute(
-        update(AttemptQuestion)
-        .where(
-            col(AttemptQuestion.attempt_id) == view.attempt_id,
-            col(AttemptQuestion.position) == view.position,
-            col(AttemptQuestion.status) == AnswerStatus.PENDING,
-            col(AttemptQuestion.presented_at) == view.presented_at,
-        )
-        .values(presented_at=at, deadline_at=deadline)
-        .execution_options(synchronize_session=False)
-    )
+        _MOVE_CLOCK,
+        {"b_attempt": view.attempt_id, "b_position": view.position,
+         "b_provisional": view.presented_at, "b_at": at, "b_deadline": deadline},
+    )  # fmt: skip
 
 
 async def question_undelivered(session: AsyncSession, *, view: QuestionView) -> None:
@@ -304,38 +363,21 @@ async def record(
     ``message_id`` is the chat message that answered (a typed text): it becomes the
     attempt's latest message, so the same text seen again answers nothing else.
     """
-    latest = {} if message_id is None else {"message_id": message_id}
-    result = await session.execute(
-        update(AttemptQuestion)
-        .where(
-            col(AttemptQuestion.id) == aq.id, col(AttemptQuestion.status) == AnswerStatus.PENDING
-        )
-        .values(answered_at=now, response=response, elapsed_ms=elapsed_ms, **values)
-        .execution_options(synchronize_session=False)
-    )
+    answer = {
+        "b_id": aq.id, "b_answered_at": now, "b_response": response, "b_elapsed_ms": elapsed_ms,
+        "b_status": str(values["status"]), "b_correct": values["correct"],
+        "b_credit": values["credit"], "b_score": values["score"],
+    }  # fmt: skip
+    result = await session.execute(_RECORD, answer)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False  # a double tap or a replay was first: nothing was written
-    totals = (
-        await session.execute(
-            update(Attempt)
-            .where(col(Attempt.id) == attempt.id)
-            .values(
-                current_position=aq.position + 1,
-                score=col(Attempt.score) + values["score"],
-                correct_count=col(Attempt.correct_count) + (1 if values["correct"] else 0),
-                time_used_ms=col(Attempt.time_used_ms) + elapsed_ms,
-                **latest,
-            )
-            .returning(
-                col(Attempt.current_position),
-                col(Attempt.score),
-                col(Attempt.correct_count),
-                col(Attempt.time_used_ms),
-                col(Attempt.message_id),
-            )
-            .execution_options(synchronize_session=False)
-        )
-    ).one()
+    step = {
+        "b_id": attempt.id, "b_position": aq.position + 1, "b_score": values["score"],
+        "b_correct": 1 if values["correct"] else 0, "b_elapsed": elapsed_ms,
+    }  # fmt: skip
+    if message_id is not None:
+        step["b_message_id"] = message_id
+    totals = (await session.execute(_TOTALS if message_id is None else _TOTALS_TYPED, step)).one()
     for name, value in totals._mapping.items():  # the new totals, without another SELECT
         set_committed_value(attempt, name, value)
     for name, value in values.items():
@@ -378,6 +420,31 @@ async def finish(
             _, rules = await competition_rules(session, attempt)
         assert rules is not None
         await record_standing(session, attempt=attempt, rules=rules, now=now)
+
+
+# --- counting ------------------------------------------------------------------------------
+
+
+def day_start(now: datetime, tz: str) -> datetime:
+    """Local midnight of ``now``'s day in ``tz``, as an aware UTC time."""
+    local = now.astimezone(ZoneInfo(tz))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+async def attempts_today(
+    session: AsyncSession, *, worker_id: int, competition: Competition, now: datetime
+) -> int:
+    """The worker's attempts at ``competition`` started on today's local date (its time zone)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Attempt)
+        .where(
+            col(Attempt.worker_id) == worker_id,
+            col(Attempt.competition_id) == competition.id,
+            col(Attempt.started_at) >= day_start(now, competition.timezone),
+        )
+    )
+    return int(count or 0)
 
 
 async def remember_message(

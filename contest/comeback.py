@@ -20,6 +20,7 @@ from contest import practice_rounds as practice
 from contest.attempt_state import (
     TIMEOUT,
     attempt_question,
+    attempts_today,
     competition_rules,
     finish,
     owned,
@@ -192,6 +193,11 @@ async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: s
             session, competition_id=int(competition.id or 0), worker_id=attempt.worker_id
         )
         attempts_left = max(rules.attempts_allowed - attempt.number, 0)
+        if rules.attempts_per_day is not None:
+            today = await attempts_today(
+                session, worker_id=attempt.worker_id, competition=competition, now=clock()
+            )
+            attempts_left = min(attempts_left, max(rules.attempts_per_day - today, 0))
     worker = await session.get(Worker, attempt.worker_id)
     streak = practice.current_streak(worker, now=clock(), tz=tz) if worker else 0
     ended, unanswered = None, 0

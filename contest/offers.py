@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from contest.attempt_state import day_start
 from contest.competitions import open_competitions
 from contest.models import Attempt, AttemptStatus
 from contest.rules import rules_of
@@ -30,10 +31,21 @@ class Offer:
     attempts_allowed: int
     attempts_used: int
     in_progress: bool  # the worker has an unfinished attempt at it
+    attempts_per_day: int | None = None  # 每天可答 N 次
+    attempts_today: int = 0
 
     @property
     def attempts_left(self) -> int:
-        return max(self.attempts_allowed - self.attempts_used, 0)
+        """Attempts the worker may still start (today, when there is a daily limit)."""
+        left = self.attempts_allowed - self.attempts_used
+        if self.attempts_per_day is not None:
+            left = min(left, self.attempts_per_day - self.attempts_today)
+        return max(left, 0)
+
+    @property
+    def done_for_today(self) -> bool:
+        """Today's attempts are used, but not the competition's: come back tomorrow."""
+        return self.attempts_left == 0 and self.attempts_used < self.attempts_allowed
 
 
 async def competition_offers(session: AsyncSession, *, worker_id: int, clock: Clock) -> list[Offer]:
@@ -41,22 +53,25 @@ async def competition_offers(session: AsyncSession, *, worker_id: int, clock: Cl
     competitions = await open_competitions(session, clock=clock)
     if not competitions:
         return []
-    ids = [int(c.id or 0) for c in competitions]
     now = clock()
-    running = and_(  # still active and not yet past its deadline (expiry is lazy)
-        col(Attempt.status) == AttemptStatus.ACTIVE,
-        or_(col(Attempt.deadline_at).is_(None), col(Attempt.deadline_at) > now),
-    )
-    rows = await session.execute(
-        select(col(Attempt.competition_id), func.count(), func.max(case((running, 1), else_=0)))
-        .where(col(Attempt.worker_id) == worker_id, col(Attempt.competition_id).in_(ids))
-        .group_by(col(Attempt.competition_id))
-    )
-    used = {competition_id: (int(n), bool(active)) for competition_id, n, active in rows}
+    rows = (
+        await session.execute(
+            select(
+                col(Attempt.competition_id),
+                col(Attempt.started_at),
+                col(Attempt.status),
+                col(Attempt.deadline_at),
+            ).where(
+                col(Attempt.worker_id) == worker_id,
+                col(Attempt.competition_id).in_([c.id for c in competitions]),
+            )
+        )
+    ).all()
     offers = []
     for competition in competitions:
         rules = rules_of(competition)
-        n_used, active = used.get(int(competition.id or 0), (0, False))
+        mine = [row for row in rows if row[0] == competition.id]
+        today = day_start(now, competition.timezone)
         per_question = rules.question_time_limit_s * rules.question_count
         offers.append(
             Offer(
@@ -68,8 +83,14 @@ async def competition_offers(session: AsyncSession, *, worker_id: int, clock: Cl
                 question_time_limit_s=rules.question_time_limit_s,
                 paper_time_s=min(rules.total_time_limit_s or per_question, per_question),
                 attempts_allowed=rules.attempts_allowed,
-                attempts_used=n_used,
-                in_progress=active,
+                attempts_used=len(mine),
+                # still active and not yet past its deadline (expiry is lazy)
+                in_progress=any(
+                    status == AttemptStatus.ACTIVE and (deadline is None or deadline > now)
+                    for _, _, status, deadline in mine
+                ),
+                attempts_per_day=rules.attempts_per_day,
+                attempts_today=sum(1 for _, started, _, _ in mine if started >= today),
             )
         )
     return offers

@@ -112,3 +112,34 @@ async def test_a_question_shows_the_seconds_left_when_it_is_sent(
     clock.advance(seconds=29)
     await worker_chat.send("/continue")
     assert again in worker_chat.last_bot_message()["text"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "today", "done", "tomorrow"),
+    [
+        ("zh", "🔁 今天还可参加 1 次（每天 1 次）", "⏸ 今天的答题次数已用完（每天 1 次），明天再来",
+         "🔁 今天还可参加 1 次（每天 1 次）"),
+        ("en", "🔁 1 attempt left today (1 a day)",
+         "⏸ Today's attempts are used up (1 a day); come back tomorrow",
+         "🔁 1 attempt left today (1 a day)"),
+    ],
+)  # fmt: skip
+async def test_the_list_counts_attempts_per_day(
+    session, clock, session_factory, worker_chat: ChatDriver, lang, today, done, tomorrow
+):
+    await add_bank(session)
+    await add_competition(
+        session, clock, name="每日赛", composition=TRUE_FALSE, attempts_allowed=3,
+        attempts_per_day=1,
+    )  # fmt: skip
+    await add_worker(session, clock)
+    await set_language(session_factory, lang)
+    await worker_chat.send("/quiz")
+    assert today in worker_chat.last_bot_message()["text"]
+    await worker_chat.press("每日赛")
+    clock.advance(minutes=5)  # the attempt has run out
+    await worker_chat.send("/quiz")
+    assert done in worker_chat.last_bot_message()["text"]
+    clock.advance(days=1)
+    await worker_chat.send("/quiz")
+    assert tomorrow in worker_chat.last_bot_message()["text"]
