@@ -7,6 +7,7 @@ counts from the workers and their attempts directly.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import distinct, func, select
@@ -29,11 +30,12 @@ class TeamParticipation:
 
 
 async def participation_by_team(
-    session: AsyncSession, *, competition_id: int
+    session: AsyncSession, *, competition_id: int, exclude_telegram_ids: Collection[int] = ()
 ) -> list[TeamParticipation]:
     """Every team with members: registered workers and how many started the competition.
 
-    Workers without a team are counted under ``team_id=None``. Sorted by rate, then name.
+    Workers without a team are counted under ``team_id=None``; ``exclude_telegram_ids``
+    (the organisers) are not counted at all. Sorted by rate, then name.
     """
     took_part = (
         select(distinct(col(Attempt.worker_id)))
@@ -47,6 +49,11 @@ async def participation_by_team(
         .outerjoin(Team, col(Team.id) == col(Worker.team_id))
         .group_by(col(Worker.team_id), col(Team.name))
     )
+    if exclude_telegram_ids:
+        query = query.where(
+            col(Worker.telegram_id).is_(None)
+            | col(Worker.telegram_id).not_in(list(exclude_telegram_ids))
+        )
     rows = [
         TeamParticipation(team_id, name or "", int(reg), int(part))
         for team_id, name, reg, part in (await session.execute(query)).all()
@@ -54,13 +61,11 @@ async def participation_by_team(
     return sorted(rows, key=lambda r: (-r.rate, r.team_id is None, r.name))
 
 
-async def broadcast_recipients(session: AsyncSession) -> list[int]:
-    """Chat ids of every registered worker who has not blocked the bot."""
+async def broadcast_recipients(session: AsyncSession) -> list[tuple[int, str]]:
+    """Chat id and language of every registered worker who has not blocked the bot."""
     query = (
-        select(col(Worker.telegram_id))
+        select(col(Worker.telegram_id), col(Worker.language))
         .where(col(Worker.telegram_id).is_not(None), col(Worker.active).is_(True))
         .order_by(col(Worker.telegram_id))
     )
-    return [
-        int(chat_id) for chat_id in (await session.execute(query)).scalars() if chat_id is not None
-    ]
+    return [(int(chat_id), language or "zh") for chat_id, language in await session.execute(query)]

@@ -20,16 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest.boards import IndividualRow, TeamRow, team_board, top_individuals
+from contest.chats import bound_chats
 from contest.models import Competition
+from contest.outbox import enqueue
 from contest.rules import load_rules
 from contest.tree import load_tree
 from i18n import t
 from scheduler.context import Apply, JobContext, local_time, run_stamp
 from scheduler.jobs import Job, JobKind
 from scheduler.models import AnnouncedRank
-from scheduler.outbox import enqueue
 from scheduler.picture import BoardPicture, PersonEntry, TeamEntry, render_png
-from scheduler.targets import bound_chats
 
 logger = logging.getLogger(__name__)
 

@@ -8,6 +8,10 @@ from bot.routers import (
     admin_access,
     admin_broadcast,
     admin_competitions,
+    admin_definitions,
+    admin_home,
+    admin_pages,
+    admin_schedules,
     admin_teams,
     admin_upload,
     binding,
@@ -20,6 +24,7 @@ from bot.routers import (
     schedules,
     setup,
     start,
+    typed_menu,
 )
 
 
@@ -49,17 +54,22 @@ def _build_tree() -> list[Router]:
     private.message.filter(F.chat.type == "private")
     private.include_routers(
         profile.router,  # first: while a name is awaited, any command leaves the wait
+        admin_home.router,  # an organiser's /start and /help, before the workers'
         admin_access.router,
         admin_upload.router,
         admin_competitions.router,
+        admin_definitions.router,
+        admin_schedules.router,
         admin_teams.router,
         admin_broadcast.router,
+        admin_pages.router,
         schedules.router,
         setup.router,
         start.router,
         menu.router,
         quiz.router,
         results.router,
+        typed_menu.router,  # last: typed 排行榜 / 我的成绩 …, before the fallback
     )
     groups = Router(name="groups")
     groups.message.filter(F.chat.type.in_({"group", "supergroup"}))

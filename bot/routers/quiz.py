@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import AnswerCb, MenuCb, NextCb, StartCb, SubmitCb, ToggleCb, positions_of
 from bot.errors import Registered, install
 from bot.keyboards import competitions_keyboard, question_keyboard
+from bot.menu_words import MenuWord
 from bot.render import competition_lines, question_text
 from bot.screens import show, show_step
 from config import Settings
@@ -236,7 +237,7 @@ async def on_next(
     await show(bot, session, item, lang, chat_id=_chat(query), edit=edit, clock=clock)
 
 
-@router.message(F.text, ~F.text.startswith("/"), StateFilter(None))
+@router.message(F.text, ~F.text.startswith("/"), StateFilter(None), ~MenuWord())
 async def on_typed_answer(
     message: Message,
     session: AsyncSession,
@@ -247,7 +248,11 @@ async def on_typed_answer(
     settings: Settings,
     bot: Bot,
 ) -> None:
-    """Text answers the open blank question (填空题), a reply or not; other text falls through."""
+    """Text answers the open blank question (填空题), a reply or not; other text falls through.
+
+    A typed menu word (排行榜, 我的成绩 …) does what its button does instead: taking it for
+    an answer would cost the worker the question, while the question stays open for them.
+    """
     step = await attempts.answer_blank(
         session,
         worker_id=int(worker.id or 0),

@@ -198,3 +198,13 @@ async def test_text_with_nothing_open_says_what_to_do_instead(
     answer = texts(sent)
     assert hint in answer
     assert ("没有需要" in answer) if lang == "zh" else ("No question" in answer)
+
+
+async def test_a_typed_menu_word_shows_its_screen_and_leaves_the_question_open(
+    blanks, worker_chat: ChatDriver, session_factory
+):
+    await start(worker_chat)
+    sent = await worker_chat.send("排行榜")
+    assert "排行榜" in texts(sent) and "回答" not in texts(sent)
+    assert await statuses(session_factory) == ["pending", "pending"]
+    assert "回答正确" in texts(await worker_chat.send("9"))
