@@ -41,6 +41,7 @@ from bench.harness import (
     seed_contest,
     start_process,
     think,
+    timed,
 )
 from tests.fakes.bot_api_server import BotApiServer
 
@@ -137,8 +138,8 @@ async def _join(phones: list[Phone], stats: Stats, competition: int, *, bare: bo
 
     async def join(i: int, phone: Phone) -> None:
         await asyncio.sleep(spread * i / len(phones))
-        await phone.send(phone.says("/quiz"), stats)
-        await phone.send(phone.taps_first_button(), stats)
+        await timed(phone, phone.says("/quiz"), stats)
+        await timed(phone, phone.taps_first_button(), stats)
 
     await asyncio.gather(*(join(i, p) for i, p in enumerate(phones)))
     return time.monotonic() - begin
@@ -155,7 +156,7 @@ async def _measure(name: str, args: argparse.Namespace, process: Process, phones
             if time.monotonic() >= stop_at:
                 return
             stats.taps += 1
-            seconds = await phone.send(phone.taps_first_button(), stats)
+            seconds = await timed(phone, phone.taps_first_button(), stats)
             stats.latencies.append((time.monotonic(), seconds))
 
     loops = asyncio.gather(*(answer_loop(p) for p in phones))

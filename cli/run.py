@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import signal
+import socket
 from contextlib import suppress
 from datetime import timedelta
 from urllib.parse import urlparse
@@ -126,7 +128,8 @@ async def _run_bot(
     instance = instance_name(mode, index)
     stop = asyncio.Event()
     _stop_on_signals(stop)
-    if not webhook and not await _hold_polling(session_factory, instance):
+    poller = f"{instance}:{os.getpid()}"
+    if not webhook and not await _hold_polling(session_factory, poller):
         typer.echo(
             "Another process is already polling this bot on this database. Stop it first, or "
             "run several processes in webhook mode: main.py run --webhook URL --workers N.",
@@ -157,7 +160,7 @@ async def _run_bot(
             await _serve_webhook(settings, dp, bot, intake, webhook, ops=ops, stop=stop,
                                  index=index)  # fmt: skip
         else:
-            tasks.append(asyncio.create_task(_keep_polling(session_factory, instance, stop)))
+            tasks.append(asyncio.create_task(_keep_polling(session_factory, poller, stop)))
             logger.info("mode: long polling (instance %s)", instance)
             await bot.delete_webhook(drop_pending_updates=False)
             await poll(bot, intake, stop=stop, allowed_updates=dp.resolve_used_update_types())
@@ -175,8 +178,25 @@ async def _run_bot(
 
 
 async def _hold_polling(session_factory: async_sessionmaker[AsyncSession], holder: str) -> bool:
+    """The polling lease for ``holder`` (``host:polling:pid``); a holder on this machine whose
+    process is gone (``kill -9`` and a restart) gives it up at once."""
     async with session_factory() as session:
-        return await acquire_lease(session, holder=holder, ttl=POLLING_TTL, name=POLLING_LEASE)
+        return await acquire_lease(
+            session, holder=holder, ttl=POLLING_TTL, name=POLLING_LEASE, gone=_dead_here
+        )
+
+
+def _dead_here(holder: str) -> bool:
+    host, _, pid = holder.rpartition(":")
+    if not pid.isdigit() or not host.startswith(f"{socket.gethostname()}:"):
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 async def _keep_polling(
