@@ -22,7 +22,7 @@ from bot.callbacks import (
     ToggleCb,
     mask_of,
 )
-from contest.models import Competition
+from contest.offers import Offer
 from contest.quizview import QuestionView
 from contest.workers import TeamChoice
 from i18n import t
@@ -93,12 +93,10 @@ def after_summary_keyboard(lang: str, *, practice: bool) -> InlineKeyboardMarkup
     return builder.as_markup()
 
 
-def competitions_keyboard(competitions: Iterable[Competition]) -> InlineKeyboardMarkup:
+def competitions_keyboard(offers: Iterable[Offer]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for competition in competitions:
-        builder.button(
-            text=competition.name[:60], callback_data=StartCb(c=int(competition.id or 0))
-        )
+    for offer in offers:
+        builder.button(text=offer.name[:60], callback_data=StartCb(c=offer.id))
     builder.adjust(1)
     return builder.as_markup()
 

@@ -25,7 +25,8 @@ from contest.tree import load_tree
 
 @dataclass(frozen=True)
 class RankInfo:
-    """One worker's place: ``gap_to_next`` = points behind the place just above (None if 1st)."""
+    """One worker's place: ``gap_to_next`` = points behind the place just above (None if 1st);
+    when that place has the same score, ``time_behind_ms`` = how much slower this worker was."""
 
     rank: int
     score: float
@@ -33,6 +34,7 @@ class RankInfo:
     total: int
     gap_to_next: float | None
     correct_count: int = 0
+    time_behind_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ async def individual_rank(
     level = select(count).select_from(Standing).where(in_comp, _same_score_ahead(me))
     total = select(count).select_from(Standing).where(in_comp)
     next_up = select(func.min(col(Standing.score))).where(in_comp, col(Standing.score) > me.score)
+    level_up = select(func.max(col(Standing.time_used_ms))).where(in_comp, _same_score_ahead(me))
     row = (
         await session.execute(
             select(
@@ -120,10 +123,11 @@ async def individual_rank(
                 level.scalar_subquery(),
                 total.scalar_subquery(),
                 next_up.scalar_subquery(),
+                level_up.scalar_subquery(),
             )
         )
     ).one()
-    n_above, n_level, n_total, next_score = row
+    n_above, n_level, n_total, next_score, level_time = row
     better = n_above + n_level
     if better == 0:
         gap = None
@@ -138,6 +142,7 @@ async def individual_rank(
         total=n_total,
         gap_to_next=gap,
         correct_count=me.correct_count,
+        time_behind_ms=me.time_used_ms - level_time if n_level else None,
     )
 
 

@@ -18,6 +18,7 @@ from bot.routers import (
     fallback,
     group,
     menu,
+    profile,
     quiz,
     results,
     schedules,
@@ -52,6 +53,7 @@ def _build_tree() -> list[Router]:
     private = Router(name="private")
     private.message.filter(F.chat.type == "private")
     private.include_routers(
+        profile.router,  # first: while a name is awaited, any command leaves the wait
         admin_home.router,  # an organiser's /start and /help, before the workers'
         admin_access.router,
         admin_upload.router,
