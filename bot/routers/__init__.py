@@ -20,6 +20,7 @@ from bot.routers import (
     menu,
     profile,
     quiz,
+    quiz_taps,
     results,
     schedules,
     setup,
@@ -54,6 +55,7 @@ def _build_tree() -> list[Router]:
     private.message.filter(F.chat.type == "private")
     private.include_routers(
         profile.router,  # first: while a name is awaited, any command leaves the wait
+        quiz_taps.router,  # then the crowd's taps, matched before the organisers' routers
         admin_home.router,  # an organiser's /start and /help, before the workers'
         admin_access.router,
         admin_upload.router,
