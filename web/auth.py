@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from aiogram.utils.web_app import WebAppInitData, safe_parse_webapp_init_data
 from aiohttp import web
 
+from contest.signing import WebSession, read_session
 from web.context import WebContext
-from web.signing import WebSession, read_session
 
 SESSION_COOKIE = "qq_session"
 CSRF_HEADER = "X-CSRF-Token"

@@ -10,6 +10,7 @@ import secrets
 from aiohttp import web
 
 from contest.competitions import get_competition
+from contest.signing import new_session, read_link
 from contest.web_access import roster_login_enabled, roster_worker
 from contest.workers import get_worker
 from i18n import normalize_lang, t
@@ -17,14 +18,13 @@ from web.auth import miniapp_init_data, same_origin, set_session_cookie
 from web.context import WebContext, context_of
 from web.limits import RateLimits
 from web.pages import message_page, render
-from web.signing import new_session, read_link
 from web.texts import client_texts
 
 LOGIN_COOKIE = "qq_login"
 LOGIN_ATTEMPTS = RateLimits(10 / 60, burst=10)  # per address: 10 tries, then one every 6 s
 
 
-def quiz_page(request: web.Request) -> web.Response:
+async def quiz_page(request: web.Request) -> web.Response:
     ctx = context_of(request)
     lang = normalize_lang(request.query.get("lang"))
     competition = request.query.get("c", "")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from contest.outbox import OutboxMessage
+from contest.signing import read_picture
 from web.context import context_of
-from web.signing import read_picture
 
 
 async def picture(request: web.Request) -> web.Response:

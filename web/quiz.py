@@ -23,11 +23,11 @@ from contest.errors import ContestError
 from contest.models import AttemptKind, Worker
 from contest.quizview import QuestionView, Step, Summary
 from contest.review import review_allowed, wrong_answers
+from contest.signing import WebSession
 from i18n import t
 from storage.types import fixed_clock, utcnow
 from web.auth import current_session
 from web.context import WebContext, context_of
-from web.signing import WebSession
 from web.views import competition_json, question_json, review_json, step_json, summary_json
 
 LATE_SERVE_MS = 50  # serving later than this after receipt moves the question's clock
