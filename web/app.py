@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from config import Settings
 from i18n import t
 from storage.types import Clock, utcnow
-from web.auth import client_address, csrf_ok, current_session, same_origin
+from web.auth import (
+    CLIENT_ADDRESS,
+    WEB_SESSION,
+    client_address,
+    csrf_ok,
+    current_session,
+    same_origin,
+)
 from web.context import CONTEXT, WebContext
 from web.hub import ScreenHub
 from web.limits import RateLimits
@@ -44,15 +51,15 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not ours(request.path):
         return await handler(request)
     ctx: WebContext = request.app[CONTEXT]
-    request[RECEIVED] = utcnow()
+    request[RECEIVED] = ctx.clock()
     address = client_address(request, ctx)
-    request["client_address"] = address
+    request[CLIENT_ADDRESS] = address
     if not request.path.startswith("/static/") and not await ctx.by_address.allow(address):
         return _too_many(ctx.by_address)
     if request.path.startswith("/api/"):
         signed = current_session(request, ctx)
         if signed is not None:
-            request["web_session"] = signed
+            request[WEB_SESSION] = signed
         if request.method == "POST":
             refused = await _check_api_post(request, ctx)
             if refused is not None:

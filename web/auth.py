@@ -16,6 +16,8 @@ from web.context import WebContext
 SESSION_COOKIE = "qq_session"
 CSRF_HEADER = "X-CSRF-Token"
 CLOCK_SKEW = timedelta(minutes=5)
+CLIENT_ADDRESS = web.RequestKey("client_address", str)
+WEB_SESSION = web.RequestKey("web_session", WebSession)
 
 
 def miniapp_init_data(ctx: WebContext, init_data: str, *, now: datetime) -> WebAppInitData | None:

@@ -14,7 +14,7 @@ from contest.signing import new_session, read_link
 from contest.web_access import roster_login_enabled, roster_worker
 from contest.workers import get_worker
 from i18n import normalize_lang, t
-from web.auth import miniapp_init_data, same_origin, set_session_cookie
+from web.auth import CLIENT_ADDRESS, miniapp_init_data, same_origin, set_session_cookie
 from web.context import WebContext, context_of
 from web.limits import RateLimits
 from web.pages import message_page, render
@@ -133,7 +133,7 @@ async def join_submit(request: web.Request) -> web.StreamResponse:
     sent = str(form.get("nonce", ""))
     if not same_origin(request, ctx) or not expected or not hmac.compare_digest(expected, sent):
         raise web.HTTPForbidden()
-    address = request.get("client_address", "?")
+    address = request.get(CLIENT_ADDRESS, "?")
     if not await LOGIN_ATTEMPTS.allow(address):
         raise web.HTTPTooManyRequests(headers={"Retry-After": "6"})
     async with ctx.session_factory() as session:

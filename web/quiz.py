@@ -26,7 +26,7 @@ from contest.review import review_allowed, wrong_answers
 from contest.signing import WebSession
 from i18n import t
 from storage.types import fixed_clock, utcnow
-from web.auth import current_session
+from web.auth import WEB_SESSION, current_session
 from web.context import WebContext, context_of
 from web.views import competition_json, question_json, review_json, step_json, summary_json
 
@@ -58,7 +58,7 @@ def contest_error(error: ContestError, lang: str) -> web.Response:
 
 
 async def _worker(request: web.Request, ctx: WebContext, session: AsyncSession) -> Worker:
-    signed = request.get("web_session")
+    signed = request.get(WEB_SESSION)
     if not isinstance(signed, WebSession):
         raise web.HTTPUnauthorized(
             text=json.dumps({"error": "not_signed_in",
@@ -107,7 +107,7 @@ async def _encode(
         review = summary is not None and await _may_review(session, worker_id, summary, clock)
         payload = step_json(item, now=received, review=review)
     await session.commit()
-    served = utcnow()
+    served = ctx.clock()
     if view is not None and (served - received).total_seconds() * 1000 > LATE_SERVE_MS:
         await question_delivered(session, view=view, at=served)
         await session.commit()

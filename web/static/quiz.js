@@ -185,6 +185,7 @@
   }
   function question(q, note) {
     clear();
+    window.__qq = { attempt: q.attempt_id, position: q.position }; // for tests and support
     setBar(q.title || tr("web.quiz.practice"));
     var progress = document.getElementById("progress");
     progress.hidden = false;

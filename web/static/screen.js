@@ -103,6 +103,8 @@
   var source = null, retry = 1000;
   function connect() {
     source = new EventSource(root.dataset.events);
+    // A restarted server numbers its boards from 1 again: order within one stream only.
+    source.onopen = function () { lastSeq = 0; };
     source.addEventListener("board", function (e) {
       retry = 1000;
       document.getElementById("offline").hidden = true;
