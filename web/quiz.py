@@ -25,7 +25,7 @@ from contest.quizview import QuestionView, Step, Summary
 from contest.review import review_allowed, wrong_answers
 from contest.signing import WebSession
 from i18n import t
-from storage.types import fixed_clock, utcnow
+from storage.types import fixed_clock
 from web.auth import WEB_SESSION, current_session
 from web.context import WebContext, context_of
 from web.views import competition_json, question_json, review_json, step_json, summary_json

@@ -26,6 +26,7 @@ CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
+HAVE_CHROMIUM = Path(CHROMIUM).exists()
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 
 
@@ -95,7 +96,7 @@ async def web_server(
 
 @pytest.fixture
 async def browser() -> AsyncIterator[object]:
-    if not Path(CHROMIUM).exists():
+    if not HAVE_CHROMIUM:
         message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
         if IN_CI:
             pytest.fail(message, pytrace=False)
