@@ -129,7 +129,7 @@
       var card = el("div", "card competition");
       card.appendChild(el("h2", "", c.name));
       card.appendChild(el("p", "muted", c.rules));
-      card.appendChild(el("p", "hint", tr("web.quiz.ends", { time: localTime(c.ends_at) })));
+      card.appendChild(el("p", "hint", tr("web.quiz.ends", { time: localTime(c.ends_at, c.timezone) })));
       var start = button("primary", tr("web.quiz.start"), function () {
         act("POST", "/api/start", { competition_id: c.id }).then(show);
       });
@@ -142,10 +142,12 @@
       act("POST", "/api/start", { practice: true }).then(show);
     }));
   }
-  function localTime(iso) {
-    var d = new Date(iso);
-    return d.getMonth() + 1 + "-" + d.getDate() + " " + String(d.getHours()).padStart(2, "0") +
-      ":" + String(d.getMinutes()).padStart(2, "0");
+  function localTime(iso, zone) {
+    // In the competition's time zone, as the chat says it (not the phone's).
+    try {
+      return new Intl.DateTimeFormat("zh-CN", { timeZone: zone, month: "numeric", day: "numeric",
+        hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date(iso));
+    } catch (e) { return iso.slice(0, 16).replace("T", " "); }
   }
   function setBar(title, timerText) {
     document.getElementById("bar-title").textContent = title;
