@@ -26,6 +26,7 @@ from bot.routers import (
     setup,
     start,
     typed_menu,
+    web_face,
 )
 
 
@@ -65,12 +66,14 @@ def _build_tree() -> list[Router]:
         admin_teams.router,
         admin_broadcast.router,
         admin_pages.router,
+        web_face.router,  # /screen, /bind_webhook, /web_links … (the web face)
         schedules.router,
         setup.router,
         start.router,
         menu.router,
         quiz.router,
         results.router,
+        web_face.workers,  # /app: the quiz as a Mini App
         typed_menu.router,  # last: typed 排行榜 / 我的成绩 …, before the fallback
     )
     groups = Router(name="groups")
