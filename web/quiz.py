@@ -17,7 +17,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest import attempts
-from contest.attempt_state import active_attempt, question_delivered
+from contest.attempt_state import question_delivered
+from contest.comeback import active_attempt
 from contest.competitions import open_competitions
 from contest.errors import ContestError
 from contest.models import AttemptKind, Worker
@@ -139,9 +140,7 @@ async def api_session(request: web.Request) -> web.Response:
             return _error("not_signed_in", "zh", 401)
         lang = worker.language
         competitions = await open_competitions(session, clock=clock)
-        active = await active_attempt(
-            session, worker_id=int(worker.id or 0), clock=clock, tz=ctx.settings.timezone
-        )
+        active = await active_attempt(session, worker_id=int(worker.id or 0), clock=clock)
         await session.commit()
         body = {
             "name": worker.real_name,
