@@ -39,6 +39,11 @@ from storage.types import Clock, utcnow
 logger = logging.getLogger(__name__)
 
 
+def chat_of(query: CallbackQuery) -> int:
+    """The chat a tapped button is in (the user's own for an inline message)."""
+    return query.message.chat.id if query.message else query.from_user.id
+
+
 async def put(
     bot: Bot,
     *,

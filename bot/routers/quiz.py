@@ -22,7 +22,7 @@ from bot.errors import Registered, install
 from bot.keyboards import competitions_keyboard
 from bot.menu_words import MenuWord
 from bot.render import competition_lines
-from bot.screens import show, show_step
+from bot.screens import chat_of, show, show_step
 from config import Settings
 from contest import attempts
 from contest.models import Worker
@@ -33,10 +33,6 @@ from storage.types import Clock, fixed_clock
 router = install(Router(name=__name__))
 router.message.filter(Registered())
 router.callback_query.filter(Registered())
-
-
-def _chat(query: CallbackQuery) -> int:
-    return query.message.chat.id if query.message else query.from_user.id
 
 
 # --- starting ------------------------------------------------------------------------------
@@ -54,7 +50,7 @@ async def on_quiz_button(
     query: CallbackQuery, session: AsyncSession, worker: Worker, lang: str, clock: Clock, bot: Bot
 ) -> None:
     await query.answer()
-    await _send_offers(bot, session, worker, lang, clock, chat_id=_chat(query))
+    await _send_offers(bot, session, worker, lang, clock, chat_id=chat_of(query))
 
 
 async def _send_offers(
@@ -90,7 +86,7 @@ async def on_start_competition(
     )
     await query.answer()
     edit = query.message if isinstance(query.message, Message) else None
-    await show(bot, session, item, lang, chat_id=_chat(query), edit=edit, clock=clock)
+    await show(bot, session, item, lang, chat_id=chat_of(query), edit=edit, clock=clock)
 
 
 @router.message(Command("practice"))
@@ -125,7 +121,7 @@ async def on_practice_button(
         session, worker=worker, clock=fixed_clock(received_at), tz=settings.timezone
     )
     await query.answer()
-    await show(bot, session, item, lang, chat_id=_chat(query), clock=clock)
+    await show(bot, session, item, lang, chat_id=chat_of(query), clock=clock)
 
 
 @router.message(Command("continue"))

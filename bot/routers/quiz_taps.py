@@ -19,7 +19,7 @@ from bot.callbacks import AnswerCb, NextCb, SubmitCb, ToggleCb, positions_of
 from bot.errors import Registered, install
 from bot.keyboards import question_keyboard
 from bot.render import question_text
-from bot.screens import show, show_step
+from bot.screens import chat_of, show, show_step
 from config import Settings
 from contest import attempts
 from contest.models import Worker
@@ -28,10 +28,6 @@ from storage.types import Clock, fixed_clock
 
 router = install(Router(name=__name__))
 router.callback_query.filter(Registered())
-
-
-def _chat(query: CallbackQuery) -> int:
-    return query.message.chat.id if query.message else query.from_user.id
 
 
 @router.callback_query(AnswerCb.filter())
@@ -60,7 +56,7 @@ async def on_answer(
         clock=fixed_clock(received_at),
         tz=settings.timezone,
     )
-    await show_step(bot, session, step, lang, chat_id=_chat(query), query=query, clock=clock)
+    await show_step(bot, session, step, lang, chat_id=chat_of(query), query=query, clock=clock)
 
 
 @router.callback_query(ToggleCb.filter())
@@ -85,7 +81,9 @@ async def on_toggle(
         tz=settings.timezone,
     )
     if not isinstance(result, QuestionView):
-        await show_step(bot, session, result, lang, chat_id=_chat(query), query=query, clock=clock)
+        await show_step(
+            bot, session, result, lang, chat_id=chat_of(query), query=query, clock=clock
+        )
         return
     await query.answer()
     if isinstance(query.message, Message):
@@ -115,4 +113,4 @@ async def on_next(
     )
     await query.answer()
     edit = query.message if isinstance(query.message, Message) else None
-    await show(bot, session, item, lang, chat_id=_chat(query), edit=edit, clock=clock)
+    await show(bot, session, item, lang, chat_id=chat_of(query), edit=edit, clock=clock)
