@@ -32,6 +32,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import AsyncAdaptedQueuePool, NullPool
 
+from storage.sqlite_driver import one_hop_dbapi
+
 
 @dataclass(frozen=True)
 class PoolSettings:
@@ -70,6 +72,8 @@ def create_engine(
     sqlite = parsed.get_backend_name() == "sqlite"
     if sqlite:
         kwargs.setdefault("connect_args", {"timeout": 30})
+        if parsed.get_driver_name() == "aiosqlite":
+            kwargs.setdefault("module", one_hop_dbapi())
         if parsed.database in (None, "", ":memory:"):
             kwargs.setdefault("poolclass", NullPool)
         else:
