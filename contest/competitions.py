@@ -22,6 +22,7 @@ from sqlmodel import col
 
 from contest.errors import ContestError, DefinitionIssue, DefinitionRejected
 from contest.models import Competition, CompetitionStatus
+from contest.papers import plan_rules
 from contest.rules import CompetitionRules, load_rules
 from storage.types import Clock
 
@@ -108,8 +109,16 @@ def parse_yaml(text: str) -> CompetitionDefinition:
 async def create_competition(
     session: AsyncSession, *, data: dict[str, Any], created_by: str | None, clock: Clock
 ) -> Competition:
-    """A competition from a definition mapping; commits."""
+    """A competition from a definition mapping; commits.
+
+    The paper is checked against the bank first (:func:`contest.papers.plan_rules`): every
+    worker's paper must be possible and worth the same, else ``DefinitionRejected``. A
+    draft may wait for its bank: it is checked when it is scheduled or opened.
+    """
     definition = parse_definition(data)
+    rules = definition.rules
+    if definition.status != CompetitionStatus.DRAFT:
+        rules = await plan_rules(session, rules)
     now = clock()
     competition = Competition(
         name=definition.name.strip(),
@@ -118,7 +127,7 @@ async def create_competition(
         timezone=definition.timezone,
         starts_at=definition.utc(definition.starts_at),
         ends_at=definition.utc(definition.ends_at),
-        rules=definition.rules.model_dump(mode="json"),
+        rules=rules.model_dump(mode="json"),
         created_by=created_by,
         created_at=now,
         updated_at=now,
@@ -189,12 +198,23 @@ def _transition(competition: Competition, new: CompetitionStatus, now: datetime)
     competition.updated_at = now
 
 
+async def _check_paper(session: AsyncSession, competition: Competition) -> None:
+    """Plan the paper against the bank as it is now (``DefinitionRejected`` if it cannot)."""
+    try:
+        planned = await plan_rules(session, load_rules(competition.rules))
+    except DefinitionRejected:
+        await session.rollback()
+        raise
+    competition.rules = planned.model_dump(mode="json")
+
+
 async def schedule_competition(
     session: AsyncSession, *, competition_id: int, clock: Clock
 ) -> Competition:
     """draft → scheduled: it will open and close by itself at its times."""
     competition = await require_competition(session, competition_id=competition_id)
     _transition(competition, CompetitionStatus.SCHEDULED, clock())
+    await _check_paper(session, competition)
     await session.commit()
     return competition
 
@@ -208,6 +228,7 @@ async def open_competition(
     if now >= competition.ends_at:
         raise ContestError("already_ended", competition_id=competition_id)
     _transition(competition, CompetitionStatus.OPEN, now)
+    await _check_paper(session, competition)
     competition.starts_at = min(competition.starts_at, now)
     await session.commit()
     return competition
@@ -285,7 +306,7 @@ async def update_competition(
                 rules = load_rules(rules)
             except ValidationError as exc:
                 raise ContestError("invalid_rules", detail=str(exc)) from None
-        competition.rules = rules.model_dump(mode="json")
+        competition.rules = (await plan_rules(session, rules)).model_dump(mode="json")
     for value in (starts_at, ends_at):
         if value is not None and value.tzinfo is None:
             raise ContestError("naive_time")

@@ -67,7 +67,11 @@ async def load_candidates(
     if hit is not None and hit[0] == signature:
         return hit[1]
     query = select(
-        col(Question.id), col(Question.type), col(Question.category), col(Question.difficulty)
+        col(Question.id),
+        col(Question.type),
+        col(Question.category),
+        col(Question.difficulty),
+        col(Question.points),
     ).where(col(Question.active).is_(True))
     if sets:
         query = query.join(QuestionSet, col(QuestionSet.id) == col(Question.set_id)).where(
@@ -77,7 +81,10 @@ async def load_candidates(
         query = query.where(col(Question.category).in_(categories))
     rows = (await session.execute(query)).all()
     candidates = [
-        Candidate(id=r[0], type=QuestionType(r[1]), category=r[2], difficulty=r[3]) for r in rows
+        Candidate(
+            id=r[0], type=QuestionType(r[1]), category=r[2], difficulty=r[3], points=float(r[4])
+        )
+        for r in rows
     ]
     if len(_CANDIDATES) > 256:
         _CANDIDATES.clear()
