@@ -53,6 +53,7 @@ from contest.models import (
     CompetitionStatus,
     Worker,
 )
+from contest.papers import paper_for
 from contest.quizview import (
     Feedback,
     QuestionView,
@@ -65,8 +66,8 @@ from contest.quizview import (
     scored_values,
 )
 from contest.rules import rules_of
-from contest.standings import record_standing
-from quizbank.drawing import CannotDraw, draw
+from contest.standings import enter_standing, record_standing
+from quizbank.drawing import CannotDraw
 from quizbank.grading import shuffled_order
 from quizbank.models import CHOICE_TYPES, Question, QuestionType
 from storage.types import Clock
@@ -130,10 +131,7 @@ async def start_competition(
         raise ContestError("no_attempts_left", allowed=rules.attempts_allowed)
     seed = random.SystemRandom().randrange(2**31)
     try:
-        candidates = await practice.load_candidates(
-            session, sets=rules.source.sets, categories=rules.source.categories
-        )
-        ids = draw(candidates, rules.draw_rules(), seed=seed)
+        ids = await paper_for(session, competition=competition, rules=rules, seed=seed)
     except CannotDraw as exc:
         raise ContestError("cannot_draw", unmet=len(exc.unmet)) from exc
     total_s = rules.total_time_limit_s or rules.question_time_limit_s * len(ids)
@@ -151,6 +149,7 @@ async def start_competition(
             if current is not None:  # a practice round gives way to the competition
                 await finish(session, attempt=current, status=AttemptStatus.EXPIRED, now=now)
             await create_attempt(session, attempt=attempt, question_ids=ids)
+            await enter_standing(session, attempt=attempt, team_id=worker.team_id, now=now)
     except IntegrityError:
         return await _started_elsewhere(session, worker_id=worker_id, clock=clock, tz=tz)
     return await _present_first(session, attempt=attempt, clock=clock, tz=tz)

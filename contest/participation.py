@@ -1,19 +1,24 @@
 """Participation per team (参与率) and who a competition's broadcast reaches.
 
-``contest.boards.team_board`` lists only teams that already have participants; organisers
-asking "who has not started yet?" need every team with registered members, so this module
-counts from the workers and their attempts directly.
+``participation_by_team`` counts what the team board counts (``contest.standings``): the
+same participants (workers who started) over the same denominators (members who can take
+part), so /stats, the boards and the export agree; teams are named by their shortest
+unique path (一车间·甲班).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contest.models import Attempt, AttemptKind, Team, Worker
+from contest.errors import ContestError
+from contest.models import Competition, Standing, Worker
+from contest.rules import rules_of
+from contest.standings import team_totals
+from contest.tree import load_tree
 
 
 @dataclass(frozen=True)
@@ -31,27 +36,40 @@ class TeamParticipation:
 async def participation_by_team(
     session: AsyncSession, *, competition_id: int
 ) -> list[TeamParticipation]:
-    """Every team with members: registered workers and how many started the competition.
-
-    Workers without a team are counted under ``team_id=None``. Sorted by rate, then name.
-    """
-    took_part = (
-        select(distinct(col(Attempt.worker_id)))
-        .where(col(Attempt.competition_id) == competition_id)
-        .where(col(Attempt.kind) == AttemptKind.COMPETITION)
-    )
-    registered = func.count(col(Worker.id)).filter(col(Worker.telegram_id).is_not(None))
-    started = func.count(col(Worker.id)).filter(col(Worker.id).in_(took_part))
-    query = (
-        select(col(Worker.team_id), col(Team.name), registered, started)
-        .outerjoin(Team, col(Team.id) == col(Worker.team_id))
-        .group_by(col(Worker.team_id), col(Team.name))
-    )
+    """Every team at the competition's ranking level with members or participants, and
+    workers without a team (``team_id=None``). Sorted by rate, then name."""
+    competition = await session.get(Competition, competition_id)
+    if competition is None:
+        raise ContestError("competition_not_found", competition_id=competition_id)
+    tree = await load_tree(session)
+    level = set(tree.at_level(rules_of(competition).team.level))
+    totals = await team_totals(session, competition_id=competition_id)
+    labels = tree.short_labels(level)
     rows = [
-        TeamParticipation(team_id, name or "", int(reg), int(part))
-        for team_id, name, reg, part in (await session.execute(query)).all()
+        TeamParticipation(team_id, labels[team_id], values["registered"], values["participants"])
+        for team_id, values in totals.items()
+        if team_id in level and (values["registered"] or values["participants"])
     ]
+    loose = await _without_team(session, competition_id=competition_id)
+    if loose.registered or loose.participants:
+        rows.append(loose)
     return sorted(rows, key=lambda r: (-r.rate, r.team_id is None, r.name))
+
+
+async def _without_team(session: AsyncSession, *, competition_id: int) -> TeamParticipation:
+    members = await session.scalar(
+        select(func.count()).where(col(Worker.team_id).is_(None), col(Worker.pending).is_(False))
+    )
+    took_part = await session.execute(
+        select(col(Worker.pending), func.count())
+        .select_from(Standing)
+        .join(Worker, col(Worker.id) == col(Standing.worker_id))
+        .where(col(Standing.competition_id) == competition_id, col(Standing.team_id).is_(None))
+        .group_by(col(Worker.pending))
+    )
+    counts = dict(took_part.tuples().all())
+    participants = sum(counts.values())
+    return TeamParticipation(None, "", int(members or 0) + counts.get(True, 0), participants)
 
 
 async def broadcast_recipients(session: AsyncSession) -> list[int]:
