@@ -110,10 +110,10 @@ async def _best_attempt(session: AsyncSession, *, attempt: Attempt, digits: int)
     )
     if attempt not in attempts:
         attempts.append(attempt)
-    return min(attempts, key=lambda a: _attempt_order(a, digits))
+    return min(attempts, key=lambda a: attempt_order(a, digits))
 
 
-def _attempt_order(a: Attempt, digits: int = SCORE_DIGITS) -> tuple[Any, ...]:
+def attempt_order(a: Attempt, digits: int = SCORE_DIGITS) -> tuple[Any, ...]:
     finished = a.finished_at.timestamp() if a.finished_at else float("inf")
     return (-round_score(a.score, digits), a.time_used_ms, finished, a.number)
 
