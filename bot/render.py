@@ -21,6 +21,7 @@ from contest.practice_rounds import MyResults
 from contest.quizview import Feedback, QuestionView, Summary
 from contest.rules import load_rules
 from i18n import catalogue, t
+from i18n.scores import rank_text
 from quizbank.models import OPTION_LETTERS, QuestionType
 
 
@@ -146,20 +147,24 @@ def summary_text(summary: Summary, lang: str) -> str:
 
 
 def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> str:
-    """Top individuals, the worker's own place and gap, and the team board."""
+    """Top individuals, the worker's own place and gap, and the team board: places shared
+    (并列) where the rules cannot separate them, teams by their shortest unique path, scores
+    at the competition's precision."""
+    num = board.style.number
     lines = [t("results.board_title", lang, name=escape(board.name)), ""]
     if not board.top:
         lines.append(t("results.board_empty", lang))
     for row in board.top:
-        team = f" · {escape(row.team_name)}" if row.team_name else ""
+        label = row.team_label or row.team_name
+        team = f" · {escape(label)}" if label else ""
         lines.append(
             t(
                 "results.board_row",
                 lang,
-                rank=row.rank,
+                rank=rank_text(row.rank, row.tied, lang),
                 name=escape(row.name or "—"),
                 team=team,
-                score=_num(row.score),
+                score=num(row.score),
                 time=duration(row.time_used_ms, lang),
             )
         )
@@ -169,43 +174,49 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
             t(
                 "results.my_rank",
                 lang,
-                rank=board.me.rank,
+                rank=rank_text(board.me.rank, board.me.tied, lang),
                 total=board.me.total,
-                score=_num(board.me.score),
+                score=num(board.me.score),
             ),
         ]
         if board.me.gap_to_next is not None:
-            lines.append(t("results.gap", lang, gap=_num(board.me.gap_to_next)))
+            lines.append(t("results.gap", lang, gap=num(board.me.gap_to_next)))
     elif show_me:
         lines += ["", t("results.not_ranked", lang)]
     if board.teams:
         lines += ["", t("results.team_title", lang)]
         for team_row in board.teams:
-            rank: Any = team_row.rank if team_row.rank is not None else "—"
+            rank: Any = (
+                "—" if team_row.rank is None else rank_text(team_row.rank, team_row.tied, lang)
+            )
             lines.append(
                 t(
                     "results.team_row",
                     lang,
                     rank=rank,
-                    name=escape(" / ".join(team_row.path) or team_row.name),
-                    score=_num(team_row.score),
+                    name=escape(team_row.label or team_row.name),
+                    score=num(team_row.score),
                     participants=team_row.participants,
                 )
             )
     if show_me and board.my_team is not None:
         lines.append(_my_team_line(board, lang))
+    if board.top:
+        rule = "time" if board.by_time else "equal"
+        lines += ["", t(f"scheduler.announce.tie_rule_{rule}", lang)]
     return "\n".join(lines)
 
 
 def _my_team_line(board: Leaderboard, lang: str) -> str:
     mine = board.my_team
     assert mine is not None
-    name = escape(" / ".join(mine.path) or mine.name)
+    name = escape(mine.label or mine.name)
     if mine.rank is None:
         return t("results.my_team_unranked", lang, name=name)
-    line = t("results.my_team", lang, name=name, rank=mine.rank, total=board.team_total)
+    rank = rank_text(mine.rank, mine.tied, lang)
+    line = t("results.my_team", lang, name=name, rank=rank, total=board.team_total)
     if board.team_gap is not None:
-        line += t("results.my_team_gap", lang, gap=_num(board.team_gap))
+        line += t("results.my_team_gap", lang, gap=board.style.number(board.team_gap))
     return line
 
 
@@ -217,8 +228,9 @@ def team_members_text(team_name: str, rows: list[IndividualRow], me: int | None,
     for row in rows:
         marker = " 👈" if row.worker_id == me else ""
         lines.append(
-            t("results.member_row", lang, rank=row.rank, name=escape(row.name or "—"),
-              score=_num(row.score), time=duration(row.time_used_ms, lang)) + marker
+            t("results.member_row", lang, rank=rank_text(row.rank, row.tied, lang),
+              name=escape(row.name or "—"), score=_num(row.score),
+              time=duration(row.time_used_ms, lang)) + marker
         )  # fmt: skip
     return "\n".join(lines)
 

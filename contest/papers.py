@@ -23,8 +23,8 @@ from sqlmodel import col
 from contest.errors import DefinitionIssue, DefinitionRejected
 from contest.models import Attempt, AttemptKind, AttemptQuestion, Competition
 from contest.practice_rounds import load_candidates
-from contest.rules import CompetitionRules, CompositionItem, PaperMode
-from contest.scoring import question_value
+from contest.rules import CompetitionRules, CompositionItem, PaperMode, ScoreShow, rules_of
+from contest.scoring import ScoreStyle, question_value
 from quizbank.drawing import Candidate, CannotDraw, draw, shortfalls, split_by_points
 from quizbank.models import Question, QuestionType
 
@@ -176,3 +176,12 @@ async def full_marks(
             for qtype, points in rows.all()
         )
     return paper.full_marks
+
+
+async def score_style(session: AsyncSession, *, competition: Competition) -> ScoreStyle:
+    """How the competition's scores read (precision, and percentages when asked for)."""
+    rules = rules_of(competition)
+    marks = None
+    if rules.score_as is ScoreShow.PERCENT:
+        marks = await full_marks(session, competition=competition, rules=rules)
+    return ScoreStyle(precision=rules.precision, full_marks=marks, percent=marks is not None)
