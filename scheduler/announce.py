@@ -19,7 +19,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from contest.attempts import expire_overdue
 from contest.boards import IndividualRow, TeamRow, team_board, top_individuals
+from contest.final import settle
 from contest.models import Competition
 from contest.papers import score_style
 from contest.rules import load_rules, rules_of
@@ -308,6 +310,9 @@ async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> App
             return None
         competition_id = competition.id
         assert competition_id is not None
+        if final:  # the last answers and expiries are in the team standings first
+            await expire_overdue(session, clock=ctx.clock)
+            await settle(session, competition_id=competition_id, clock=ctx.clock)
         top_n = load_rules(competition.rules).announce.top_n
         board = await load_board(session, competition_id=competition_id)
         previous = await previous_ranks(session, competition_id=competition_id)

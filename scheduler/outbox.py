@@ -15,10 +15,11 @@ Everywhere else delivery is exactly once.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -36,13 +37,17 @@ from sqlmodel import col
 
 from contest.chats import mark_chat_unreachable
 from ops.metrics import count_error
+from scheduler.certificate import CertificateData, certificate_png, participation_png
 from scheduler.models import OutboxMessage, OutboxStatus
 from storage.types import Clock, utcnow
 from storage.upsert import insert_for
 
 logger = logging.getLogger(__name__)
 
-KINDS = frozenset({"text", "photo", "document"})
+KINDS = frozenset({"text", "photo", "document", "certificate", "card"})
+# Pictures queued as their data (JSON ``CertificateData``), drawn just before they are sent:
+# a close queues one per participant, and drawing thousands up front would hold the job.
+DRAWN = frozenset({"certificate", "card"})
 CLAIM_SECONDS = 300  # a claimed row whose sender died becomes due again after this
 MAX_TRIES = 6  # 5xx / network failures before a row is given up as failed
 BACKOFF_SECONDS = 30.0  # first retry delay after a 5xx / network failure; doubles per try
@@ -231,7 +236,25 @@ async def _claim_due(
         return sorted((await session.execute(query)).scalars(), key=lambda m: m.id or 0)
 
 
+class CannotDraw(Exception):
+    """A queued picture's data could not be drawn; the row fails rather than retrying."""
+
+
+async def _drawn(message: OutboxMessage) -> bytes:
+    try:
+        data = json.loads((message.payload or b"{}").decode())
+        card = CertificateData(**(data | {"day": date.fromisoformat(data["day"])}))
+        if message.kind == "certificate":
+            return await certificate_png(card)
+        return await participation_png(card)
+    except Exception as exc:
+        raise CannotDraw(str(exc)) from exc
+
+
 async def _send(bot: Bot, message: OutboxMessage) -> Message:
+    if message.kind in DRAWN:
+        png = BufferedInputFile(await _drawn(message), message.filename or f"{message.kind}.png")
+        return await bot.send_photo(message.chat_id, png, caption=message.text or None)
     if message.kind == "photo":
         photo = BufferedInputFile(message.payload or b"", message.filename or "leaderboard.png")
         return await bot.send_photo(message.chat_id, photo, caption=message.text or None)
@@ -251,6 +274,9 @@ async def _deliver_one(
     """Send one claimed row and record the outcome; None means it will be retried."""
     try:
         sent = await _send(bot, message)
+    except CannotDraw as exc:
+        logger.exception("outbox row %s: picture could not be drawn", message.id)
+        return await _finish(session_factory, message, OutboxStatus.FAILED, error=str(exc))
     except TelegramForbiddenError as exc:
         return await _give_up_chat(session_factory, message, str(exc))
     except TelegramBadRequest as exc:
