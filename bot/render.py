@@ -174,10 +174,11 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
             t(
                 "results.my_rank",
                 lang,
-                rank=rank_text(board.me.rank, board.me.tied, lang),
+                rank=board.me.rank,
                 total=board.me.total,
                 score=num(board.me.score),
-            ),
+            )
+            + (t("scores.tied_mark", lang) if board.me.tied else ""),
         ]
         if board.me.gap_to_next is not None:
             lines.append(t("results.gap", lang, gap=num(board.me.gap_to_next)))
@@ -213,8 +214,9 @@ def _my_team_line(board: Leaderboard, lang: str) -> str:
     name = escape(mine.label or mine.name)
     if mine.rank is None:
         return t("results.my_team_unranked", lang, name=name)
-    rank = rank_text(mine.rank, mine.tied, lang)
-    line = t("results.my_team", lang, name=name, rank=rank, total=board.team_total)
+    line = t("results.my_team", lang, name=name, rank=mine.rank, total=board.team_total)
+    if mine.tied:
+        line += t("scores.tied_mark", lang)
     if board.team_gap is not None:
         line += t("results.my_team_gap", lang, gap=board.style.number(board.team_gap))
     return line

@@ -24,7 +24,7 @@ from contest.final import FinalResult, FinalResults, ReviewItem, final_results, 
 from contest.models import Competition
 from contest.rules import rules_of
 from i18n import t
-from i18n.scores import rank_text, score_text
+from i18n.scores import score_text
 from quizbank.models import OPTION_LETTERS, QuestionType
 from scheduler.certificate import CertificateData
 from scheduler.context import Apply, JobContext
@@ -39,13 +39,17 @@ def _duration(ms: int, lang: str) -> str:
     return t("quiz.duration", lang, m=minutes, s=f"{seconds:02d}")
 
 
+def _place(rank: int, tied: bool, lang: str) -> str:
+    return t("close.place_tied" if tied else "close.place_rank", lang, rank=rank)
+
+
 def result_text(final: FinalResults, result: FinalResult, lang: str) -> str:
     """The participant's result: place (并列), score, correct count, time, team place."""
-    place = rank_text(result.rank, result.tied, lang)
+    place = _place(result.rank, result.tied, lang)
     lines = [
         t("close.title", lang, name=html.escape(final.name)),
         "",
-        t("close.place", lang, rank=place, total=result.participants),
+        t("close.place", lang, place=place, total=result.participants),
         t("close.score", lang, score=score_text(result.score, lang, final.style)),
         t(
             "close.correct",
@@ -56,9 +60,9 @@ def result_text(final: FinalResults, result: FinalResult, lang: str) -> str:
         ),
     ]
     if result.team_label and result.team_rank is not None:
-        team_place = rank_text(result.team_rank, result.team_tied, lang)
+        team_place = _place(result.team_rank, result.team_tied, lang)
         lines.append(
-            t("close.team", lang, team=html.escape(result.team_label), rank=team_place,
+            t("close.team", lang, team=html.escape(result.team_label), place=team_place,
               total=result.team_total)
         )  # fmt: skip
     elif result.team_label:
