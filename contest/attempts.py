@@ -44,6 +44,7 @@ from contest.attempt_state import (
 )
 from contest.competitions import accepts_answers, open_competitions
 from contest.errors import ContestError
+from contest.mistakes import mistake_questions
 from contest.models import (
     Attempt,
     AttemptKind,
@@ -72,7 +73,11 @@ from quizbank.grading import shuffled_order
 from quizbank.models import CHOICE_TYPES, Question, QuestionType
 from storage.types import Clock
 
+ROUND = practice.PRACTICE_ROUND
+"""Questions in a practice round (错题本 rounds too)."""
+
 __all__ = [
+    "ROUND",
     "Feedback",
     "QuestionView",
     "Step",
@@ -162,8 +167,10 @@ async def start_practice(
     clock: Clock,
     tz: str,
     count: int = practice.PRACTICE_ROUND,
+    mistakes: bool = False,
 ) -> QuestionView | Summary:
-    """Resume the open practice round, or start one of unseen questions (``no_questions``)."""
+    """Resume the open practice round, or start one of unseen questions (``no_questions``);
+    with ``mistakes`` one from the worker's 错题本 (``no_mistakes`` when it is empty)."""
     worker_id = int(worker.id or 0)
     current = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
     if current is not None and current.kind == AttemptKind.COMPETITION:
@@ -172,7 +179,13 @@ async def start_practice(
         return await show_current(
             session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
         )
-    ids, seed = await practice.practice_draw(session, worker_id=worker_id, count=count)
+    if mistakes:
+        book = await mistake_questions(session, worker_id=worker_id)
+        if not book:
+            raise ContestError("no_mistakes")
+        ids, seed = book[:count], random.SystemRandom().randrange(2**31)
+    else:
+        ids, seed = await practice.practice_draw(session, worker_id=worker_id, count=count)
     attempt = practice.practice_attempt(worker_id=worker_id, seed=seed, now=clock())
     try:
         async with session.begin_nested():

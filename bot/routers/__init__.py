@@ -15,6 +15,7 @@ from bot.routers import (
     fallback,
     group,
     menu,
+    mistakes,
     quiz,
     results,
     schedules,
@@ -59,6 +60,7 @@ def _build_tree() -> list[Router]:
         start.router,
         menu.router,
         quiz.router,
+        mistakes.router,
         results.router,
     )
     groups = Router(name="groups")
