@@ -20,6 +20,7 @@ from contest.practice import PracticeRankInfo, PracticeRow
 from contest.practice_rounds import MyResults
 from contest.quizview import Feedback, QuestionView, Summary
 from contest.rules import load_rules
+from contest.scoring import format_score
 from i18n import catalogue, t
 from i18n.scores import rank_text
 from quizbank.models import OPTION_LETTERS, QuestionType
@@ -249,13 +250,17 @@ def results_text(results: MyResults, lang: str) -> str:
                 lang,
                 name=escape(line.competition),
                 number=line.number,
-                score=_num(line.score),
+                score=format_score(line.score, line.precision),
                 correct=line.correct_count,
                 total=line.question_count,
                 time=duration(line.time_used_ms, lang),
                 status=t(f"results.status.{line.status.value}", lang),
             )
         )
+        if line.rank is not None:  # the attempt that counts: its place on the board
+            key = "results.place_final" if line.final else "results.place_now"
+            place = t("close.place_tied" if line.tied else "close.place_rank", lang, rank=line.rank)
+            lines.append(t(key, lang, place=place, total=line.participants))
     rate = (
         results.practice_correct * 100 // results.practice_answered
         if results.practice_answered

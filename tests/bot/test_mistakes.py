@@ -57,3 +57,18 @@ async def test_a_live_competition_stays_out_of_the_book_until_it_closes(
     async with session_factory() as s:
         kinds = (await s.execute(select(Attempt.kind))).scalars().all()
     assert kinds == [AttemptKind.COMPETITION]
+
+
+async def test_my_results_show_the_place_once_the_competition_closes(
+    registered, worker_chat: ChatDriver, session_factory, session, clock
+) -> None:
+    competition = await add_competition(session, clock)
+    await start_quiz(worker_chat)
+    for _ in range(5):
+        await answer_current(worker_chat, session_factory)
+    mine = (await worker_chat.send("/results"))[-1].text
+    assert "当前名次：第 1 名（共 1 人）" in mine
+    competition.status = CompetitionStatus.CLOSED
+    await session.commit()
+    mine = (await worker_chat.send("/results"))[-1].text
+    assert "最终名次：第 1 名（共 1 人）" in mine and "10 分" in mine
