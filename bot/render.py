@@ -130,13 +130,16 @@ def summary_text(summary: Summary, lang: str) -> str:
         lines = [t("quiz.summary.title", lang, name=escape(summary.title))]
     if summary.status == AttemptStatus.EXPIRED:
         lines.append(t("quiz.summary.expired", lang))
-    lines.append(t("quiz.summary.score", lang, score=_num(summary.score)))
+    lines.append(
+        t("quiz.summary.score", lang, score=format_score(summary.score, summary.precision))
+    )
     lines.append(
         t("quiz.summary.correct", lang, correct=summary.correct_count, total=summary.question_count)
     )
     lines.append(t("quiz.summary.time", lang, time=duration(summary.time_used_ms, lang)))
     if summary.rank is not None:
-        lines.append(t("quiz.summary.rank", lang, rank=summary.rank.rank, total=summary.rank.total))
+        rank = t("quiz.summary.rank", lang, rank=summary.rank.rank, total=summary.rank.total)
+        lines.append(rank + (t("scores.tied_mark", lang) if summary.rank.tied else ""))
     if summary.attempts_left:
         lines.append(t("quiz.summary.attempts_left", lang, n=summary.attempts_left))
     if summary.kind == AttemptKind.PRACTICE:

@@ -457,6 +457,7 @@ async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: s
         attempts_left=attempts_left,
         streak=streak,
         competition_id=attempt.competition_id,
+        precision=rules.precision if rules is not None else 2,
     )
 
 

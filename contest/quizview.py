@@ -82,6 +82,7 @@ class Summary:
     attempts_left: int | None
     streak: int
     competition_id: int | None = None
+    precision: int = 2  # decimals shown (the competition's ``precision``)
 
 
 @dataclass(frozen=True)
