@@ -37,7 +37,7 @@ from contest.models import (
 )
 from contest.quizview import QuestionView, Step, Summary, build_view
 from contest.rules import CompetitionRules, rules_of
-from contest.standings import record_standing
+from contest.standings import record_playoff, record_standing
 from quizbank.models import Question
 from storage.types import Clock
 
@@ -360,6 +360,8 @@ async def finish(
             _, rules = await competition_rules(session, attempt)
         assert rules is not None
         await record_standing(session, attempt=attempt, rules=rules, now=now)
+    elif attempt.kind == AttemptKind.PLAYOFF:
+        await record_playoff(session, attempt=attempt, now=now)
 
 
 async def catch_up(session: AsyncSession, *, attempt: Attempt, clock: Clock, tz: str) -> None:
@@ -441,7 +443,8 @@ async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: s
         rank = await individual_rank(
             session, competition_id=int(competition.id or 0), worker_id=attempt.worker_id
         )
-        attempts_left = max(rules.attempts_allowed - attempt.number, 0)
+        if attempt.kind == AttemptKind.COMPETITION:  # a play-off leaves none to take
+            attempts_left = max(rules.attempts_allowed - attempt.number, 0)
     worker = await session.get(Worker, attempt.worker_id)
     streak = practice.current_streak(worker, now=clock(), tz=tz) if worker else 0
     return Summary(

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from contest import playoff
 from contest import practice_rounds as practice
 from contest.attempt_state import (
     TIMEOUT,
@@ -93,6 +94,7 @@ __all__ = [
     "resume",
     "show_current",
     "start_competition",
+    "start_playoff",
     "start_practice",
     "summary",
     "toggle_option",
@@ -124,7 +126,7 @@ async def start_competition(
         return await show_current(
             session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
         )
-    if current is not None and current.kind == AttemptKind.COMPETITION:
+    if current is not None and current.kind != AttemptKind.PRACTICE:
         raise ContestError("attempt_in_progress")
     rules = rules_of(competition)
     used = await session.scalar(
@@ -173,7 +175,7 @@ async def start_practice(
     with ``mistakes`` one from the worker's 错题本 (``no_mistakes`` when it is empty)."""
     worker_id = int(worker.id or 0)
     current = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
-    if current is not None and current.kind == AttemptKind.COMPETITION:
+    if current is not None and current.kind != AttemptKind.PRACTICE:
         raise ContestError("attempt_in_progress")
     if current is not None:
         return await show_current(
@@ -192,6 +194,30 @@ async def start_practice(
             await create_attempt(session, attempt=attempt, question_ids=ids)
     except IntegrityError:
         return await _started_elsewhere(session, worker_id=worker_id, clock=clock, tz=tz)
+    return await _present_first(session, attempt=attempt, clock=clock, tz=tz)
+
+
+async def start_playoff(
+    session: AsyncSession, *, worker: Worker, clock: Clock, tz: str
+) -> QuestionView | Summary:
+    """/playoff: the worker's 加赛 (:mod:`contest.playoff`); once per competition.
+
+    Refusals: ``no_playoff``, ``playoff_played``, ``attempt_in_progress``. A second tap
+    resumes the attempt the first one started (the database allows one per worker).
+    """
+    worker_id = int(worker.id or 0)
+    current = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
+    if current is not None and current.kind == AttemptKind.PLAYOFF:
+        return await show_current(
+            session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
+        )
+    attempt, ids = await playoff.start_playoff(session, worker_id=worker_id, clock=clock, tz=tz)
+    try:
+        async with session.begin_nested():
+            await create_attempt(session, attempt=attempt, question_ids=ids)
+    except IntegrityError:
+        await session.rollback()
+        raise ContestError("playoff_played") from None
     return await _present_first(session, attempt=attempt, clock=clock, tz=tz)
 
 

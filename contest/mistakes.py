@@ -1,6 +1,6 @@
 """错题本 (the mistake book): questions a worker got wrong and has not answered right since.
 
-Practice answers count at once; a competition's answers only once it has closed (and only
+Practice answers count at once; a competition's (and its 加赛's) only once it has closed (and only
 where its rules show answers after the close), so nobody rehearses a live paper. A
 question leaves the book the next time it is answered right. Retrying is a practice round
 drawn from the book (:func:`contest.attempts.start_practice` with ``mistakes=True``).
@@ -15,7 +15,6 @@ from sqlmodel import col
 from contest.models import (
     AnswerStatus,
     Attempt,
-    AttemptKind,
     AttemptQuestion,
     Competition,
     CompetitionStatus,
@@ -34,7 +33,6 @@ async def mistake_questions(session: AsyncSession, *, worker_id: int) -> list[in
             col(AttemptQuestion.question_id),
             col(AttemptQuestion.credit),
             col(AttemptQuestion.status),
-            col(Attempt.kind),
             col(Attempt.competition_id),
         )
         .join(Attempt, col(Attempt.id) == col(AttemptQuestion.attempt_id))
@@ -48,8 +46,8 @@ async def mistake_questions(session: AsyncSession, *, worker_id: int) -> list[in
     )
     reviewable = await _reviewable_competitions(session, worker_id=worker_id)
     last: dict[int, bool] = {}  # question → last answer fully right?
-    for question_id, credit, status, kind, competition_id in rows.all():
-        if kind == AttemptKind.COMPETITION and competition_id not in reviewable:
+    for question_id, credit, status, competition_id in rows.all():
+        if competition_id is not None and competition_id not in reviewable:
             continue
         last.pop(question_id, None)  # re-insert: dict order is then "latest last"
         last[question_id] = status == AnswerStatus.ANSWERED and credit >= 1.0
@@ -58,7 +56,7 @@ async def mistake_questions(session: AsyncSession, *, worker_id: int) -> list[in
 
 async def _reviewable_competitions(session: AsyncSession, *, worker_id: int) -> set[int]:
     played = select(col(Attempt.competition_id)).where(
-        col(Attempt.worker_id) == worker_id, col(Attempt.kind) == AttemptKind.COMPETITION
+        col(Attempt.worker_id) == worker_id, col(Attempt.competition_id).is_not(None)
     )
     found = await session.execute(
         select(Competition).where(

@@ -81,6 +81,7 @@ class Competition(SQLModel, table=True):
 class AttemptKind(StrEnum):
     PRACTICE = "practice"
     COMPETITION = "competition"
+    PLAYOFF = "playoff"  # 加赛: separates workers tied on score at the top, after the close
 
 
 class AttemptStatus(StrEnum):

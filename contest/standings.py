@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -82,6 +82,24 @@ async def enter_standing(
         # attempt_id follows with the first answer (record_standing).
         values={"team_id": team_id, "score": 0.0, "updated_at": now},
         update=False,
+    )
+
+
+async def record_playoff(session: AsyncSession, *, attempt: Attempt, now: datetime) -> None:
+    """A finished 加赛 attempt: its score and time go on the worker's standing, where they
+    order workers whose scores are equal (flushes)."""
+    await session.execute(
+        update(Standing)
+        .where(
+            col(Standing.competition_id) == attempt.competition_id,
+            col(Standing.worker_id) == attempt.worker_id,
+        )
+        .values(
+            playoff_score=round(attempt.score, SCORE_DIGITS),
+            playoff_time_ms=attempt.time_used_ms,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
     )
 
 

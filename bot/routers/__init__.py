@@ -16,6 +16,7 @@ from bot.routers import (
     group,
     menu,
     mistakes,
+    playoff,
     quiz,
     results,
     schedules,
@@ -61,6 +62,7 @@ def _build_tree() -> list[Router]:
         menu.router,
         quiz.router,
         mistakes.router,
+        playoff.router,
         results.router,
     )
     groups = Router(name="groups")

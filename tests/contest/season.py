@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest.attempt_state import attempt_question
-from contest.attempts import answer, start_competition
+from contest.attempts import answer, start_competition, start_playoff
 from contest.models import Worker
 from contest.quizview import QuestionView, Summary
 from quizbank.grading import to_displayed
@@ -92,15 +92,19 @@ async def play(
     plan: Plan,
     seconds: float = 5,
     otherwise: str | None = None,
+    playoff: bool = False,
 ) -> Summary:
     """Start and answer the whole paper: each question gets the plan's next outcome for its
     (type, points), after ``seconds`` (``late``: after the question's 30 s limit); kinds the
     plan does not name get ``otherwise``."""
     queue = {key: list(outcomes) for key, outcomes in plan.items()}
     used: dict[tuple[QuestionType, float], int] = defaultdict(int)
-    view = await start_competition(
-        session, worker=worker, competition_id=competition_id, clock=clock, tz=TZ
-    )
+    if playoff:
+        view = await start_playoff(session, worker=worker, clock=clock, tz=TZ)
+    else:
+        view = await start_competition(
+            session, worker=worker, competition_id=competition_id, clock=clock, tz=TZ
+        )
     assert isinstance(view, QuestionView)
     attempt_id, position = view.attempt_id, 0
     while True:

@@ -104,11 +104,11 @@ async def _register(session, clock, telegram_id, name, *, number=None, link=None
     return worker
 
 
-async def _season(session: AsyncSession, clock: MovableClock, mode: str) -> dict:
+async def _season(session: AsyncSession, clock: MovableClock, mode: str, **rules: object) -> dict:
     await import_roster(session, data=ROSTER.encode(), filename="花名册.csv", clock=clock)
     await add_season_bank(session)
     competition = await create_competition(
-        session, data=definition(mode), created_by="organiser", clock=clock
+        session, data=definition(mode, **rules), created_by="organiser", clock=clock
     )
     await sync_statuses(session, clock=clock)  # 09:00: it opened at 08:00
     links = {line.path[-2] + line.path[-1]: line.join_code for line in await team_overview(session)
