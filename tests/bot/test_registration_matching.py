@@ -132,3 +132,30 @@ async def test_double_tap_on_its_me_makes_one_record(
     await bot.session.close()
     assert await _count(session_factory) == 3
     assert (await _me(session_factory)).employee_no == "E201"
+
+
+async def test_the_organiser_merges_a_pending_duplicate_from_pending(
+    worker_chat: ChatDriver, admin_chat: ChatDriver, session_factory, session
+) -> None:
+    await _roster(session)
+    await worker_chat.send("/start")  # no join link: 李娜 cannot be matched by name
+    await worker_chat.press("跳过")
+    await worker_chat.send("李娜")
+    duplicate = await _me(session_factory)
+    assert duplicate.pending
+    listed = await admin_chat.send("/pending")
+    assert "待确认职工" in listed[0].text and "李娜" in listed[1].text
+    await admin_chat.press("合并到花名册：二车间·甲班 · 工号尾号 201")
+    assert "已合并" in admin_chat.last_bot_message()["text"]
+    me = await _me(session_factory)
+    assert (me.employee_no, me.pending, me.on_roster) == ("E201", False, True)
+    assert await _count(session_factory) == 3
+    assert "没有待确认" in (await admin_chat.send("/pending"))[-1].text
+
+
+async def test_pending_is_for_organisers_only(worker_chat: ChatDriver, session) -> None:
+    await _roster(session)
+    await worker_chat.send("/start")
+    await worker_chat.press("跳过")
+    await worker_chat.send("赵六")
+    assert "待确认职工" not in (await worker_chat.send("/pending"))[-1].text

@@ -256,6 +256,12 @@ async def test_before_the_merge_the_duplicate_waits_and_teams_can_tie(
              await participation_by_team(session, competition_id=cid)}  # fmt: skip
     assert stats["一车间·甲班"] == (2, 3)
     assert stats[""] == (1, 1)  # the pending duplicate, without a team
+    # /teams counts a 车间's 班组 too, and not the 待确认 workers
+    members = {" / ".join(line.path): line.members for line in await team_overview(session)}
+    assert members == {
+        "生产部": 7, "生产部 / 一车间": 5, "生产部 / 一车间 / 甲班": 3, "生产部 / 一车间 / 乙班": 2,
+        "生产部 / 二车间": 2, "生产部 / 二车间 / 甲班": 2,
+    }  # fmt: skip
 
 
 async def test_a_bank_that_cannot_fill_every_paper_is_refused_with_the_reason(

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contest.final import FinalResult, FinalResults
 from contest.models import Competition, TeamStanding, Worker
 from contest.scoring import ScoreStyle
+from scheduler.announce import announcement_text, load_board
 from scheduler.certificate import CertificateData, certificate_layout, participation_layout
 from scheduler.context import JobContext
 from scheduler.dispatch import run_due_jobs
@@ -149,3 +150,20 @@ def test_certificates_fit_long_chinese_names_and_titles() -> None:
             drawn = layout(data)
             assert_texts_fit_and_do_not_overlap(drawn)
             assert "".join(texts(drawn, "name")) == name
+
+
+async def test_scores_can_read_as_a_share_of_full_marks(
+    session: AsyncSession, ctx: JobContext, clock: MovableClock
+) -> None:
+    season = await _season(session, clock, "sum", score_as="percent")
+    competition: Competition = season["competition"]
+    board = await load_board(session, competition_id=int(competition.id or 0))
+    text = announcement_text(
+        competition, board, {}, when=competition.ends_at, final=True, top_n=10, lang="zh"
+    )
+    assert "5. 赵磊（乙班）  72.7%" in text  # 8 of 11
+    assert "1. 一车间·甲班  22 分" in text  # team scores stay in points
+    clock.set(competition.ends_at + timedelta(seconds=30))
+    await run_due_jobs(ctx)
+    zhao = await _rows(session, 4)
+    assert "得分：72.7%" in zhao[0].text
