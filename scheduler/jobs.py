@@ -35,6 +35,7 @@ from storage.upsert import insert_for
 
 logger = logging.getLogger(__name__)
 
+LONGEST_PLAYOFF = timedelta(minutes=1440)  # ties.playoff_minutes at most: results follow it
 MAX_CATCH_UP = 10_000  # fire times walked when looking for the latest missed run
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _DOW_PART = re.compile(r"^(\*|\d+)(?:-(\d+))?(?:/(\d+))?$")
@@ -173,18 +174,25 @@ async def derive_jobs(
     session: AsyncSession, *, settings: Settings, clock: Clock = utcnow
 ) -> list[Job]:
     """Every job as the competitions say now: drafts and archived ones have none, and a
-    closed one keeps its jobs only while its close is within the grace period."""
+    closed one keeps its jobs only while its last one (the results, after a play-off
+    window) is within the grace period."""
     horizon = clock() - timedelta(seconds=settings.scheduler_grace_seconds)
     live = (CompetitionStatus.SCHEDULED, CompetitionStatus.OPEN, CompetitionStatus.CLOSED)
     query = (
         select(Competition)
-        .where(col(Competition.status).in_(live), col(Competition.ends_at) >= horizon)
+        .where(
+            col(Competition.status).in_(live),
+            col(Competition.ends_at) >= horizon - LONGEST_PLAYOFF,
+        )
         .order_by(col(Competition.id))
     )
     jobs = global_jobs(settings)
     for competition in (await session.execute(query)).scalars():
         try:
-            jobs.extend(_competition_jobs(competition, load_rules(competition.rules)))
+            rules = load_rules(competition.rules)
+            if results_time(competition, rules) < horizon:  # its last job is long past
+                continue
+            jobs.extend(_competition_jobs(competition, rules))
         except (ValueError, KeyError) as exc:  # a bad zone or cron must not stop the others
             logger.error("competition %s has no jobs: %s", competition.id, exc)
     return jobs
