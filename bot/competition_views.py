@@ -13,9 +13,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import RowId
 from contest.competitions import CompetitionDefinition
-from contest.errors import DefinitionRejected
+from contest.errors import DefinitionIssue, DefinitionRejected
 from contest.models import Competition
-from i18n import t
+from i18n import catalogue, t
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 _INPUT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d")
@@ -77,9 +77,19 @@ class CompetitionAction(CallbackData, prefix="cmp"):
 def issues_text(exc: DefinitionRejected, lang: str) -> str:
     """Every problem of a definition (YAML or dialog), the first ten shown."""
     lines = [t("admin.competitions.invalid", lang, count=len(exc.issues))]
-    lines += [f"• <code>{html.escape(i.loc or '-')}</code>: {html.escape(i.message)}"
+    lines += [f"• <code>{html.escape(i.loc or '-')}</code>: {html.escape(issue_message(i, lang))}"
               for i in exc.issues[:10]]  # fmt: skip
     return "\n".join(lines)
+
+
+def issue_message(issue: DefinitionIssue, lang: str) -> str:
+    """Our own issues (the paper check) in the organiser's language; pydantic's as they are."""
+    if not issue.params or f"contest.definition.{issue.code}" not in catalogue(lang):
+        return issue.message
+    params = dict(issue.params)
+    if "type" in params:
+        params["type"] = t(f"quiz.type.{params['type']}", lang)
+    return t(f"contest.definition.{issue.code}", lang, **params)
 
 
 async def ask_save(message: Message, text: str, lang: str) -> None:

@@ -159,3 +159,17 @@ async def test_pending_is_for_organisers_only(worker_chat: ChatDriver, session) 
     await worker_chat.press("跳过")
     await worker_chat.send("赵六")
     assert "待确认职工" not in (await worker_chat.send("/pending"))[-1].text
+
+
+def test_the_paper_check_reads_in_the_organisers_language() -> None:
+    from bot.competition_views import issue_message
+    from contest.errors import DefinitionIssue
+
+    issue = DefinitionIssue(
+        "rules.composition.4", "bank_short", "2 questions (blank) wanted on every paper",
+        {"wanted": 2, "available": 1, "type": "blank"},
+    )  # fmt: skip
+    assert (
+        issue_message(issue, "zh")
+        == "每份试卷需要 2 道填空题，但题库只能保证 1 道：请补充题目或减少题数。"
+    )
