@@ -23,7 +23,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contest import playoff
 from contest import practice_rounds as practice
 from contest.attempt_state import (
     TIMEOUT,
@@ -94,7 +93,6 @@ __all__ = [
     "resume",
     "show_current",
     "start_competition",
-    "start_playoff",
     "start_practice",
     "summary",
     "toggle_option",
@@ -159,7 +157,7 @@ async def start_competition(
             await enter_standing(session, attempt=attempt, team_id=worker.team_id, now=now)
     except IntegrityError:
         return await _started_elsewhere(session, worker_id=worker_id, clock=clock, tz=tz)
-    return await _present_first(session, attempt=attempt, clock=clock, tz=tz)
+    return await present_first(session, attempt=attempt, clock=clock, tz=tz)
 
 
 async def start_practice(
@@ -194,31 +192,7 @@ async def start_practice(
             await create_attempt(session, attempt=attempt, question_ids=ids)
     except IntegrityError:
         return await _started_elsewhere(session, worker_id=worker_id, clock=clock, tz=tz)
-    return await _present_first(session, attempt=attempt, clock=clock, tz=tz)
-
-
-async def start_playoff(
-    session: AsyncSession, *, worker: Worker, clock: Clock, tz: str
-) -> QuestionView | Summary:
-    """/playoff: the worker's 加赛 (:mod:`contest.playoff`); once per competition.
-
-    Refusals: ``no_playoff``, ``playoff_played``, ``attempt_in_progress``. A second tap
-    resumes the attempt the first one started (the database allows one per worker).
-    """
-    worker_id = int(worker.id or 0)
-    current = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
-    if current is not None and current.kind == AttemptKind.PLAYOFF:
-        return await show_current(
-            session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
-        )
-    attempt, ids = await playoff.start_playoff(session, worker_id=worker_id, clock=clock, tz=tz)
-    try:
-        async with session.begin_nested():
-            await create_attempt(session, attempt=attempt, question_ids=ids)
-    except IntegrityError:
-        await session.rollback()
-        raise ContestError("playoff_played") from None
-    return await _present_first(session, attempt=attempt, clock=clock, tz=tz)
+    return await present_first(session, attempt=attempt, clock=clock, tz=tz)
 
 
 async def _started_elsewhere(
@@ -233,7 +207,7 @@ async def _started_elsewhere(
     )
 
 
-async def _present_first(
+async def present_first(
     session: AsyncSession, *, attempt: Attempt, clock: Clock, tz: str
 ) -> QuestionView:
     first = await attempt_question(session, attempt_id=int(attempt.id or 0), position=0)

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contest.attempt_state import active_attempt, finish
+from contest.attempt_state import active_attempt, finish, show_current
+from contest.attempts import create_attempt, present_first
 from contest.errors import ContestError
 from contest.models import (
     Attempt,
@@ -30,8 +32,10 @@ from contest.models import (
     Competition,
     CompetitionStatus,
     Standing,
+    Worker,
 )
 from contest.practice_rounds import load_candidates
+from contest.quizview import QuestionView, Summary
 from contest.rules import rules_of
 from quizbank.drawing import DrawRule, draw
 from storage.types import Clock
@@ -173,3 +177,28 @@ async def playoff_questions(
     seed = random.Random(f"playoff:{competition.id}:{score}").randrange(2**31)
     ids = draw(candidates, [DrawRule(count=count)], seed=seed, recently_seen=seen)
     return sorted(ids)
+
+
+async def play_playoff(
+    session: AsyncSession, *, worker: Worker, clock: Clock, tz: str
+) -> QuestionView | Summary:
+    """/playoff: start (or resume) the worker's 加赛 and present its question; once per
+    competition.
+
+    Refusals: ``no_playoff``, ``playoff_played``, ``attempt_in_progress``. A second tap
+    resumes the attempt the first one started (the database allows one per worker).
+    """
+    worker_id = int(worker.id or 0)
+    current = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
+    if current is not None and current.kind == AttemptKind.PLAYOFF:
+        return await show_current(
+            session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
+        )
+    attempt, ids = await start_playoff(session, worker_id=worker_id, clock=clock, tz=tz)
+    try:
+        async with session.begin_nested():
+            await create_attempt(session, attempt=attempt, question_ids=ids)
+    except IntegrityError:
+        await session.rollback()
+        raise ContestError("playoff_played") from None
+    return await present_first(session, attempt=attempt, clock=clock, tz=tz)

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import Registered, install
 from bot.screens import show
 from config import Settings
-from contest import attempts
 from contest.models import Worker
+from contest.playoff import play_playoff
 from storage.types import Clock, fixed_clock
 
 router = install(Router(name=__name__))
@@ -31,7 +31,7 @@ async def on_playoff(
     settings: Settings,
     bot: Bot,
 ) -> None:
-    item = await attempts.start_playoff(
+    item = await play_playoff(
         session, worker=worker, clock=fixed_clock(received_at), tz=settings.timezone
     )
     await show(bot, session, item, lang, chat_id=message.chat.id, clock=clock)

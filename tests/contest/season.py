@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest.attempt_state import attempt_question
-from contest.attempts import answer, start_competition, start_playoff
+from contest.attempts import answer, start_competition
 from contest.models import Worker
+from contest.playoff import play_playoff
 from contest.quizview import QuestionView, Summary
 from quizbank.grading import to_displayed
 from quizbank.models import Question, QuestionSet, QuestionType
@@ -100,7 +101,7 @@ async def play(
     queue = {key: list(outcomes) for key, outcomes in plan.items()}
     used: dict[tuple[QuestionType, float], int] = defaultdict(int)
     if playoff:
-        view = await start_playoff(session, worker=worker, clock=clock, tz=TZ)
+        view = await play_playoff(session, worker=worker, clock=clock, tz=TZ)
     else:
         view = await start_competition(
             session, worker=worker, competition_id=competition_id, clock=clock, tz=TZ

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.attempts import start_playoff
 from contest.boards import top_individuals
 from contest.errors import ContestError
 from contest.models import Attempt, AttemptKind, Competition, Worker
+from contest.playoff import play_playoff
 from scheduler.context import JobContext
 from scheduler.dispatch import run_due_jobs
 from scheduler.models import OutboxMessage
@@ -52,14 +52,14 @@ async def test_a_playoff_separates_the_workers_tied_on_score(
 
     li, zhou = await _worker(session, 2), await _worker(session, 6)
     with pytest.raises(ContestError) as refused:
-        await start_playoff(session, worker=await _worker(session, 4), clock=clock, tz=TZ)
+        await play_playoff(session, worker=await _worker(session, 4), clock=clock, tz=TZ)
     assert refused.value.code == "no_playoff"  # 赵磊 was not tied at the top
     await play(session, worker=li, competition_id=cid, clock=clock, plan={}, otherwise=RIGHT,
                playoff=True, seconds=3)  # fmt: skip
     await play(session, worker=zhou, competition_id=cid, clock=clock, plan={}, otherwise=RIGHT,
                playoff=True, seconds=4)  # fmt: skip
     with pytest.raises(ContestError) as again:
-        await start_playoff(session, worker=li, clock=clock, tz=TZ)
+        await play_playoff(session, worker=li, clock=clock, tz=TZ)
     assert again.value.code == "playoff_played"
     papers = (
         await session.execute(select(Attempt).where(Attempt.kind == AttemptKind.PLAYOFF))
