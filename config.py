@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = 8080
+    # How many connections Telegram may open to the webhook at once (1-100, Telegram's limit).
+    webhook_max_connections: int = Field(default=100, ge=1, le=100)
     upload_limit_mb: float = Field(default=10.0, gt=0)
     scheduler_grace_seconds: int = Field(default=6 * 3600, ge=0)
     scheduler_tick_seconds: float = Field(default=20.0, gt=0)
@@ -38,6 +40,7 @@ class Settings(BaseSettings):
     # PostgreSQL) and how long an update may wait for one before it is answered "busy".
     db_pool_size: int | None = Field(default=None, ge=1, le=200)
     db_pool_timeout: float = Field(default=10.0, gt=0)
+    db_readers: int = Field(default=0, ge=0, le=64)  # SQLite: read-only connections
     log_format: Literal["text", "json"] = "text"
     # The HTTP port for /healthz, /readyz and /metrics in polling mode (0: none); in webhook
     # mode these routes are served on WEBHOOK_HOST:WEBHOOK_PORT beside the webhook.
@@ -95,6 +98,11 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError(f'a time of day looks like "08:00", got {value!r}') from None
 
+    @field_validator("db_pool_size", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("telegram_api_server")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
@@ -102,7 +110,9 @@ class Settings(BaseSettings):
 
     @property
     def pool(self) -> PoolSettings:
-        return PoolSettings(size=self.db_pool_size, timeout=self.db_pool_timeout)
+        return PoolSettings(
+            size=self.db_pool_size, timeout=self.db_pool_timeout, readers=self.db_readers
+        )
 
     @property
     def upload_limit_bytes(self) -> int:

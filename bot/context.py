@@ -8,7 +8,7 @@ is ever held across a Bot API call).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -17,6 +17,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+Write = Callable[[AsyncSession], Awaitable[None]]
+"""A small idempotent write that may wait for the intake's next batch (flushes, no commit)."""
+
 
 @dataclass
 class UpdateContext:
@@ -24,6 +27,8 @@ class UpdateContext:
     received_at: datetime
     # FSM rows read ahead with the worker (key -> (state, data), or None when absent).
     fsm: dict[str, tuple[str | None, dict[str, Any]] | None] = field(default_factory=dict)
+    # Where writes that may wait go: the intake stores them with the update's done mark.
+    later: list[Write] | None = None
 
 
 _current: ContextVar[UpdateContext | None] = ContextVar("qualityquiz_update", default=None)
@@ -53,3 +58,20 @@ async def end_transaction() -> None:
     context = _current.get()
     if context is not None and context.session.in_transaction():
         await context.session.commit()
+
+
+async def write_soon(write: Write) -> None:
+    """Run ``write`` in the intake's next batch transaction, with the update's done mark.
+
+    For the bookkeeping after a reply — when Telegram accepted a question, which message
+    shows it — a crowd's worth of these share one commit instead of one each. Without an
+    intake (a test feeding the dispatcher directly) it runs at once on the update's session.
+    """
+    context = _current.get()
+    if context is not None and context.later is not None:
+        context.later.append(write)
+        return
+    if context is None:
+        raise RuntimeError("write_soon outside an update")
+    await write(context.session)
+    await context.session.commit()

@@ -13,8 +13,10 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import ErrorEvent
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.intake import Overloaded
 from bot.metrics_middleware import ReplyClock, UpdateMetricsMiddleware
 from bot.middlewares import DbSessionMiddleware, WorkerMiddleware
 from bot.routers import get_routers
@@ -93,8 +95,14 @@ def create_dispatcher(
     return dp
 
 
-async def _on_error(event: ErrorEvent, bot: Bot) -> bool:
-    """Log with context and apologise; one failing handler never stops the bot."""
+async def _on_error(
+    event: ErrorEvent, bot: Bot, lang: str | None = None, inbox_tries: int = 0
+) -> bool:
+    """Log with context and apologise; one failing handler never stops the bot.
+
+    An overloaded database is not a bug: the worker reads "busy, your tap is kept" (once)
+    and :class:`bot.intake.Overloaded` hands the update back to the intake for a retry.
+    """
     update = event.update
     user = None
     chat_id = None
@@ -104,19 +112,38 @@ async def _on_error(event: ErrorEvent, bot: Bot) -> bool:
         user = update.callback_query.from_user
         if update.callback_query.message:
             chat_id = update.callback_query.message.chat.id
-    logger.exception(
-        "handler failed for update %s (user %s, chat %s)",
-        update.update_id,
-        user.id if user else None,
-        chat_id,
-        exc_info=event.exception,
-    )
-    lang = normalize_lang(user.language_code if user else None)
-    try:
-        if update.callback_query:
-            await update.callback_query.answer(t("common.unknown_error", lang), show_alert=True)
-        elif chat_id is not None:
-            await bot.send_message(chat_id, t("common.unknown_error", lang))
-    except Exception:  # the apology itself must never raise out of the error handler
-        logger.warning("could not send the error notice to chat %s", chat_id, exc_info=True)
+    lang = lang or normalize_lang(user.language_code if user else None)
+    overloaded = is_overload(event.exception)
+    if overloaded:
+        logger.warning(
+            "database busy for update %s (%s)", update.update_id, type(event.exception).__name__
+        )
+    else:
+        logger.exception(
+            "handler failed for update %s (user %s, chat %s)",
+            update.update_id,
+            user.id if user else None,
+            chat_id,
+            exc_info=event.exception,
+        )
+    if not overloaded or inbox_tries == 0:
+        text = t("common.busy" if overloaded else "common.unknown_error", lang)
+        try:
+            if update.callback_query:
+                await update.callback_query.answer(text, show_alert=not overloaded)
+            elif chat_id is not None:
+                await bot.send_message(chat_id, text)
+        except Exception:  # the notice itself must never raise out of the error handler
+            logger.warning("could not send the error notice to chat %s", chat_id, exc_info=True)
+    if overloaded:
+        raise Overloaded from event.exception
     return True
+
+
+def is_overload(error: BaseException) -> bool:
+    """A database that could not serve in time (pool timeout, locked, connection lost)."""
+    if isinstance(error, TimeoutError | sa_exc.TimeoutError):
+        return True
+    if isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return True
+    return isinstance(error, sa_exc.DBAPIError) and bool(error.connection_invalidated)

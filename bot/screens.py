@@ -11,12 +11,15 @@ its question; a question that could not be delivered has its clock stopped.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.context import write_soon
 from bot.keyboards import after_summary_keyboard, next_keyboard, question_keyboard
 from bot.render import feedback_line, feedback_text, question_text, summary_text, toast
 from contest.attempt_state import question_delivered, question_undelivered, remember_message
@@ -86,12 +89,18 @@ async def show(
         await question_undelivered(session, view=item)
         await session.commit()
         raise
-    await question_delivered(session, view=item, at=clock())
-    if message_id != item.message_id or chat_id != item.chat_id:
+    await write_soon(partial(_delivered, view=item, at=clock(), chat_id=chat_id,
+                             message_id=message_id))  # fmt: skip
+
+
+async def _delivered(
+    session: AsyncSession, *, view: QuestionView, at: datetime, chat_id: int, message_id: int
+) -> None:
+    await question_delivered(session, view=view, at=at)
+    if message_id != view.message_id or chat_id != view.chat_id:
         await remember_message(
-            session, attempt_id=item.attempt_id, chat_id=chat_id, message_id=message_id
+            session, attempt_id=view.attempt_id, chat_id=chat_id, message_id=message_id
         )
-    await session.commit()
 
 
 async def show_step(

@@ -21,11 +21,23 @@ app.add_typer(schedule.app, name="schedule", help="Scheduled jobs: list, pause, 
 def run(
     webhook: str = typer.Option(None, "--webhook", help="Public HTTPS URL for webhook mode."),
     no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Do not run the scheduler."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64, help="Webhook mode: processes behind one port."
+    ),
+    worker_index: int = typer.Option(None, "--worker-index", hidden=True),
 ) -> None:
     """Run the bot: long polling by default, or webhook mode with --webhook URL."""
     from cli.run import run_bot
 
-    run_bot(webhook=webhook, with_scheduler=not no_scheduler)
+    if workers > 1 and not webhook:
+        typer.echo("--workers needs --webhook: polling is one process per bot", err=True)
+        raise typer.Exit(2)
+    run_bot(
+        webhook=webhook,
+        with_scheduler=not no_scheduler,
+        workers=workers,
+        worker_index=worker_index,
+    )
 
 
 @app.command("scheduler")

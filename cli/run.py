@@ -1,6 +1,9 @@
 """Wiring for ``run`` (the bot, with the scheduler inside by default) and ``scheduler``.
 
-The one place that builds the settings, engine, bot, dispatcher and scheduler together.
+The one place that builds the settings, engine, bot, dispatcher, intake and scheduler
+together. Polling: one process per bot (a lease refuses a second). Webhook: any number of
+processes behind one port (``--workers N``, see :mod:`cli.workers`), sharing the database
+and Redis; exactly one of them runs the scheduler at a time (its lease).
 """
 
 from __future__ import annotations
@@ -8,38 +11,61 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import signal
 from contextlib import suppress
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import typer
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.redis import RedisStorage
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.commands import register_commands
 from bot.factory import blocked_hook, create_bot, create_dispatcher
 from bot.fsm_storage import DatabaseStorage
+from bot.intake import Intake, instance_name
+from bot.polling import poll
 from bot.routers.setup import offer_demo_bank
 from bot.sender import Pacer
-from cli.common import EXIT_USAGE
+from bot.webhook import WEBHOOK_PATH, add_webhook_route
+from cli.common import EXIT_REJECTED, EXIT_USAGE
 from config import Settings, load_settings
 from contest.team_refresh import TeamRefresher
 from ops.metrics import instrument_engine
 from ops.runtime import OpsRuntime, start_ops
 from scheduler.runner import run_scheduler
-from storage.db import create_engine, create_session_factory, describe
+from storage.db import create_engine, create_reader, create_session_factory, describe
+from storage.lease import acquire_lease, release_lease
 from storage.migrate import upgrade_async
 
 logger = logging.getLogger("qualityquiz")
 
+POLLING_LEASE = "polling"
+POLLING_TTL = timedelta(seconds=30)
 
-def run_bot(*, webhook: str | None, with_scheduler: bool) -> None:
+
+def run_bot(
+    *,
+    webhook: str | None,
+    with_scheduler: bool,
+    workers: int = 1,
+    worker_index: int | None = None,
+) -> None:
     """Run the bot: long polling by default, or webhook mode with ``webhook``."""
     settings = _settings_with_token()
-    asyncio.run(_run_bot(settings, webhook=webhook, with_scheduler=with_scheduler))
+    if webhook and workers > 1 and worker_index is None:
+        from cli.workers import run_workers
+
+        raise typer.Exit(run_workers(settings, url=webhook, workers=workers,
+                                     with_scheduler=with_scheduler))  # fmt: skip
+    code = asyncio.run(
+        _run_bot(settings, webhook=webhook, with_scheduler=with_scheduler, index=worker_index)
+    )
+    if code:
+        raise typer.Exit(code)
 
 
 def run_scheduler_alone() -> None:
@@ -61,12 +87,16 @@ def _storage(settings: Settings, session_factory: async_sessionmaker[AsyncSessio
     return DatabaseStorage(session_factory)
 
 
-async def _prepare(settings: Settings) -> tuple[async_sessionmaker[AsyncSession], Bot, Bot]:
+async def _prepare(
+    settings: Settings, *, migrate: bool = True
+) -> tuple[async_sessionmaker[AsyncSession], Bot, Bot]:
     """The session factory, the bot that replies, and the outbox's bulk bot (one pacer)."""
-    await upgrade_async(settings.database_url)
+    if migrate:
+        await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url, pool=settings.pool)
+    reader = create_reader(settings.database_url, pool=settings.pool)
     instrument_engine(engine)
-    session_factory = create_session_factory(engine)
+    session_factory = create_session_factory(engine, reader=reader)
     pacer = Pacer()
     on_blocked = blocked_hook(session_factory)
     bot = create_bot(settings, on_blocked=on_blocked, pacer=pacer)
@@ -79,34 +109,61 @@ async def _prepare(settings: Settings) -> tuple[async_sessionmaker[AsyncSession]
     return session_factory, bot, bulk_bot
 
 
-async def _run_bot(settings: Settings, *, webhook: str | None, with_scheduler: bool) -> None:
-    session_factory, bot, bulk_bot = await _prepare(settings)
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def _run_bot(
+    settings: Settings, *, webhook: str | None, with_scheduler: bool, index: int | None
+) -> int:
+    """The bot until a signal; the exit code (non-zero when it refused to start)."""
+    first = index in (None, 0)
+    session_factory, bot, bulk_bot = await _prepare(settings, migrate=index is None)
+    mode = "webhook" if webhook else "polling"
+    instance = instance_name(mode, index)
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    if not webhook and not await _hold_polling(session_factory, instance):
+        typer.echo(
+            "Another process is already polling this bot on this database. Stop it first, or "
+            "run several processes in webhook mode: main.py run --webhook URL --workers N.",
+            err=True,
+        )
+        await bot.session.close()
+        await bulk_bot.session.close()
+        return EXIT_REJECTED
     storage = _storage(settings, session_factory)
     dp = create_dispatcher(settings, session_factory, storage=storage)
     logger.info("conversation state in %s", "Redis" if settings.redis_url else "the database")
-    await register_commands(bot, admin_ids=settings.admin_ids)
-    async with session_factory() as session:
-        await offer_demo_bank(bot, session, settings)
-    stop = asyncio.Event()
+    if index is None:
+        await register_commands(bot, admin_ids=settings.admin_ids)
+    if first:
+        async with session_factory() as session:
+            await offer_demo_bank(bot, session, settings)
+    intake = Intake(dp, bot, session_factory, instance=instance, mode=mode)
+    await intake.start()
     ops = await start_ops(settings, session_factory, bot, serve_http=not webhook)
     tasks = [asyncio.create_task(TeamRefresher(session_factory).run(stop))]
     if with_scheduler and settings.run_scheduler:
-        tasks.append(
-            asyncio.create_task(
-                run_scheduler(
-                    settings=settings, session_factory=session_factory, bot=bulk_bot, stop=stop
-                )
-            )
-        )
+        tasks.append(asyncio.create_task(
+            run_scheduler(settings=settings, session_factory=session_factory, bot=bulk_bot,
+                          stop=stop)
+        ))  # fmt: skip
     try:
         if webhook:
-            await _serve_webhook(settings, dp, bot, webhook, ops=ops)
+            await _serve_webhook(settings, dp, bot, intake, webhook, ops=ops, stop=stop,
+                                 index=index)  # fmt: skip
         else:
-            logger.info("mode: long polling")
+            tasks.append(asyncio.create_task(_keep_polling(session_factory, instance, stop)))
+            logger.info("mode: long polling (instance %s)", instance)
             await bot.delete_webhook(drop_pending_updates=False)
-            await dp.start_polling(bot, handle_signals=True)
+            await poll(bot, intake, stop=stop, allowed_updates=dp.resolve_used_update_types())
     finally:
         stop.set()
+        await intake.stop()
         for task in tasks:
             with suppress(asyncio.CancelledError):
                 await task
@@ -114,44 +171,93 @@ async def _run_bot(settings: Settings, *, webhook: str | None, with_scheduler: b
         await ops.stop()
         await bot.session.close()
         await bulk_bot.session.close()
+    return 0
 
 
-WEBHOOK_PATH = "/webhook"
+async def _hold_polling(session_factory: async_sessionmaker[AsyncSession], holder: str) -> bool:
+    async with session_factory() as session:
+        return await acquire_lease(session, holder=holder, ttl=POLLING_TTL, name=POLLING_LEASE)
 
 
-def build_webhook_app(dp: Dispatcher, bot: Bot, *, secret: str, path: str) -> web.Application:
-    """The aiohttp app: updates at ``path``; a request without our secret token gets 401."""
-    app = web.Application()
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=path)
-    setup_application(app, dp, bot=bot)
-    return app
-
-
-async def _serve_webhook(
-    settings: Settings, dp: Dispatcher, bot: Bot, url: str, *, ops: OpsRuntime
+async def _keep_polling(
+    session_factory: async_sessionmaker[AsyncSession], holder: str, stop: asyncio.Event
 ) -> None:
-    """Webhook mode: Telegram posts to ``url`` and must echo the secret token we set."""
-    secret = (
+    """Renew the polling lease; give it up on a clean stop."""
+    try:
+        while not stop.is_set():
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), POLLING_TTL.total_seconds() / 3)
+            if stop.is_set():
+                break
+            try:
+                if not await _hold_polling(session_factory, holder):
+                    logger.error("lost the polling lease to another process; stopping")
+                    stop.set()
+            except Exception:
+                logger.exception("could not renew the polling lease")
+    finally:
+        with suppress(Exception):
+            async with session_factory() as session:
+                await release_lease(session, holder=holder, name=POLLING_LEASE)
+
+
+def webhook_secret(settings: Settings) -> str:
+    return (
         settings.webhook_secret.get_secret_value()
         if settings.webhook_secret
         else secrets.token_urlsafe(32)
     )
+
+
+def webhook_path(url: str) -> tuple[str, str]:
+    """The path we serve and the full URL Telegram posts to (``/webhook`` when none given)."""
     path = urlparse(url).path.rstrip("/")
     if not path:
-        path, url = WEBHOOK_PATH, url.rstrip("/") + WEBHOOK_PATH
-    app = build_webhook_app(dp, bot, secret=secret, path=path)
+        return WEBHOOK_PATH, url.rstrip("/") + WEBHOOK_PATH
+    return path, url
+
+
+async def set_webhook(bot: Bot, dp: Dispatcher | None, url: str, secret: str, limit: int) -> None:
+    await bot.set_webhook(
+        url,
+        secret_token=secret,
+        drop_pending_updates=False,
+        max_connections=limit,
+        allowed_updates=dp.resolve_used_update_types() if dp else None,
+    )
+
+
+async def _serve_webhook(
+    settings: Settings,
+    dp: Dispatcher,
+    bot: Bot,
+    intake: Intake,
+    url: str,
+    *,
+    ops: OpsRuntime,
+    stop: asyncio.Event,
+    index: int | None,
+) -> None:
+    """Webhook mode: Telegram posts to ``url`` and must echo the secret token we set."""
+    secret = webhook_secret(settings)
+    path, url = webhook_path(url)
+    app = web.Application()
+    add_webhook_route(app, intake, secret=secret, path=path)
     ops.mount(app)  # /healthz /readyz /metrics beside the webhook
-    await bot.set_webhook(url, secret_token=secret, drop_pending_updates=False)
+    if index is None:  # the launcher of several workers sets it once for all of them
+        await set_webhook(bot, dp, url, secret, settings.webhook_max_connections)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    site = web.TCPSite(
+        runner, settings.webhook_host, settings.webhook_port, reuse_port=index is not None
+    )
     await site.start()
     logger.info(
-        "mode: webhook %s (listening on %s:%s%s)",
-        url, settings.webhook_host, settings.webhook_port, path,
+        "mode: webhook %s (listening on %s:%s%s, instance %s)",
+        url, settings.webhook_host, settings.webhook_port, path, intake.instance,
     )  # fmt: skip
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await runner.cleanup()
 
@@ -159,6 +265,7 @@ async def _serve_webhook(
 async def _run_scheduler_only(settings: Settings) -> None:
     session_factory, bot, bulk_bot = await _prepare(settings)
     stop = asyncio.Event()
+    _stop_on_signals(stop)
     refresher = asyncio.create_task(TeamRefresher(session_factory).run(stop))
     ops = await start_ops(settings, session_factory, bot, serve_http=True)
     try:

@@ -15,10 +15,11 @@ The building blocks of :mod:`contest.attempts`. Three rules make answers safe an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Float, Integer, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
@@ -49,6 +50,71 @@ TIMEOUT: dict[str, Any] = {
 }
 
 
+# The answer path's statements, built once and executed with parameters: a crowd runs them
+# thousands of times a minute, and building them anew was a large share of its CPU.
+_AQ = AttemptQuestion.__table__  # type: ignore[attr-defined]
+_ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
+
+_LOAD_POSITION = (
+    select(Attempt, AttemptQuestion, Question, Competition)
+    .outerjoin(
+        AttemptQuestion,
+        and_(
+            col(AttemptQuestion.attempt_id) == col(Attempt.id),
+            col(AttemptQuestion.position).in_(bindparam("positions", expanding=True)),
+        ),
+    )
+    .outerjoin(Question, col(Question.id) == col(AttemptQuestion.question_id))
+    .outerjoin(Competition, col(Competition.id) == col(Attempt.competition_id))
+    .where(col(Attempt.id) == bindparam("attempt_id"))
+    .execution_options(populate_existing=True)
+)
+_RECORD = (
+    update(_AQ)
+    .where(_AQ.c.id == bindparam("b_id"), _AQ.c.status == AnswerStatus.PENDING.value)
+    .values(
+        answered_at=bindparam("b_answered_at"),
+        response=bindparam("b_response", type_=_AQ.c.response.type),
+        elapsed_ms=bindparam("b_elapsed_ms"),
+        status=bindparam("b_status"),
+        correct=bindparam("b_correct"),
+        credit=bindparam("b_credit"),
+        score=bindparam("b_score"),
+    )
+)
+_TOTALS = (
+    update(_ATTEMPT)
+    .where(_ATTEMPT.c.id == bindparam("b_id"))
+    .values(
+        current_position=bindparam("b_position"),
+        score=_ATTEMPT.c.score + bindparam("b_score", type_=Float),
+        correct_count=_ATTEMPT.c.correct_count + bindparam("b_correct", type_=Integer),
+        time_used_ms=_ATTEMPT.c.time_used_ms + bindparam("b_elapsed", type_=Integer),
+    )
+    .returning(
+        _ATTEMPT.c.current_position,
+        _ATTEMPT.c.score,
+        _ATTEMPT.c.correct_count,
+        _ATTEMPT.c.time_used_ms,
+    )
+)
+_START_CLOCK = (
+    update(_AQ)
+    .where(_AQ.c.id == bindparam("b_id"), _AQ.c.presented_at.is_(None))
+    .values(presented_at=bindparam("b_at"), deadline_at=bindparam("b_deadline"))
+)
+_MOVE_CLOCK = (
+    update(_AQ)
+    .where(
+        _AQ.c.attempt_id == bindparam("b_attempt"),
+        _AQ.c.position == bindparam("b_position"),
+        _AQ.c.status == AnswerStatus.PENDING.value,
+        _AQ.c.presented_at == bindparam("b_provisional"),
+    )
+    .values(presented_at=bindparam("b_at"), deadline_at=bindparam("b_deadline"))
+)
+
+
 # --- loading -------------------------------------------------------------------------------
 
 
@@ -75,18 +141,7 @@ async def load_position(
     """
     rows = (
         await session.execute(
-            select(Attempt, AttemptQuestion, Question, Competition)
-            .outerjoin(
-                AttemptQuestion,
-                and_(
-                    col(AttemptQuestion.attempt_id) == col(Attempt.id),
-                    col(AttemptQuestion.position).in_([position, position + 1]),
-                ),
-            )
-            .outerjoin(Question, col(Question.id) == col(AttemptQuestion.question_id))
-            .outerjoin(Competition, col(Competition.id) == col(Attempt.competition_id))
-            .where(col(Attempt.id) == attempt_id)
-            .execution_options(populate_existing=True)
+            _LOAD_POSITION, {"attempt_id": attempt_id, "positions": [position, position + 1]}
         )
     ).all()
     if not rows:
@@ -183,9 +238,7 @@ async def present(
         set_committed_value(aq, "presented_at", now)
         set_committed_value(aq, "deadline_at", question_deadline(attempt, rules, now))
         await session.execute(
-            update(AttemptQuestion)
-            .where(col(AttemptQuestion.id) == aq.id, col(AttemptQuestion.presented_at).is_(None))
-            .values(presented_at=aq.presented_at, deadline_at=aq.deadline_at)
+            _START_CLOCK, {"b_id": aq.id, "b_at": aq.presented_at, "b_deadline": aq.deadline_at}
         )
         if attempt.kind == AttemptKind.PRACTICE:  # what practice prefers not to repeat
             await practice.mark_seen(
@@ -219,16 +272,10 @@ async def question_delivered(session: AsyncSession, *, view: QuestionView, at: d
         if view.attempt_deadline_at is not None:
             deadline = min(deadline, view.attempt_deadline_at)
     await session.execute(
-        update(AttemptQuestion)
-        .where(
-            col(AttemptQuestion.attempt_id) == view.attempt_id,
-            col(AttemptQuestion.position) == view.position,
-            col(AttemptQuestion.status) == AnswerStatus.PENDING,
-            col(AttemptQuestion.presented_at) == view.presented_at,
-        )
-        .values(presented_at=at, deadline_at=deadline)
-        .execution_options(synchronize_session=False)
-    )
+        _MOVE_CLOCK,
+        {"b_attempt": view.attempt_id, "b_position": view.position,
+         "b_provisional": view.presented_at, "b_at": at, "b_deadline": deadline},
+    )  # fmt: skip
 
 
 async def question_undelivered(session: AsyncSession, *, view: QuestionView) -> None:
@@ -289,35 +336,19 @@ async def record(
     values: dict[str, Any],
 ) -> bool:
     """The one conditional write that makes an answer count once; then the attempt totals."""
-    result = await session.execute(
-        update(AttemptQuestion)
-        .where(
-            col(AttemptQuestion.id) == aq.id, col(AttemptQuestion.status) == AnswerStatus.PENDING
-        )
-        .values(answered_at=now, response=response, elapsed_ms=elapsed_ms, **values)
-        .execution_options(synchronize_session=False)
-    )
+    answer = {
+        "b_id": aq.id, "b_answered_at": now, "b_response": response, "b_elapsed_ms": elapsed_ms,
+        "b_status": str(values["status"]), "b_correct": values["correct"],
+        "b_credit": values["credit"], "b_score": values["score"],
+    }  # fmt: skip
+    result = await session.execute(_RECORD, answer)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False  # a double tap or a replay was first: nothing was written
-    totals = (
-        await session.execute(
-            update(Attempt)
-            .where(col(Attempt.id) == attempt.id)
-            .values(
-                current_position=aq.position + 1,
-                score=col(Attempt.score) + values["score"],
-                correct_count=col(Attempt.correct_count) + (1 if values["correct"] else 0),
-                time_used_ms=col(Attempt.time_used_ms) + elapsed_ms,
-            )
-            .returning(
-                col(Attempt.current_position),
-                col(Attempt.score),
-                col(Attempt.correct_count),
-                col(Attempt.time_used_ms),
-            )
-            .execution_options(synchronize_session=False)
-        )
-    ).one()
+    step = {
+        "b_id": attempt.id, "b_position": aq.position + 1, "b_score": values["score"],
+        "b_correct": 1 if values["correct"] else 0, "b_elapsed": elapsed_ms,
+    }  # fmt: skip
+    totals = (await session.execute(_TOTALS, step)).one()
     for name, value in totals._mapping.items():  # the new totals, without another SELECT
         set_committed_value(attempt, name, value)
     for name, value in values.items():
@@ -445,6 +476,11 @@ async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: s
         )
         if attempt.kind == AttemptKind.COMPETITION:  # a play-off leaves none to take
             attempts_left = max(rules.attempts_allowed - attempt.number, 0)
+            if rules.attempts_per_day is not None:
+                today = await attempts_today(
+                    session, worker_id=attempt.worker_id, competition=competition, now=clock()
+                )
+                attempts_left = min(attempts_left, max(rules.attempts_per_day - today, 0))
     worker = await session.get(Worker, attempt.worker_id)
     streak = practice.current_streak(worker, now=clock(), tz=tz) if worker else 0
     return Summary(
@@ -462,6 +498,28 @@ async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: s
         competition_id=attempt.competition_id,
         precision=rules.precision if rules is not None else 2,
     )
+
+
+def day_start(now: datetime, tz: str) -> datetime:
+    """Local midnight of ``now``'s day in ``tz``, as an aware UTC time."""
+    local = now.astimezone(ZoneInfo(tz))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+async def attempts_today(
+    session: AsyncSession, *, worker_id: int, competition: Competition, now: datetime
+) -> int:
+    """The worker's attempts at ``competition`` started on today's local date (its time zone)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Attempt)
+        .where(
+            col(Attempt.worker_id) == worker_id,
+            col(Attempt.competition_id) == competition.id,
+            col(Attempt.started_at) >= day_start(now, competition.timezone),
+        )
+    )
+    return int(count or 0)
 
 
 async def remember_message(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -29,7 +29,9 @@ from contest.attempt_state import (
     Position,
     active_attempt,
     attempt_question,
+    attempts_today,
     closed_step,
+    day_start,
     expire_overdue,
     finish,
     is_open,
@@ -134,6 +136,11 @@ async def start_competition(
     )
     if (used or 0) >= rules.attempts_allowed:
         raise ContestError("no_attempts_left", allowed=rules.attempts_allowed)
+    if rules.attempts_per_day is not None:
+        await _within_today(
+            session, worker_id=worker_id, competition=competition, per_day=rules.attempts_per_day,
+            now=now,
+        )  # fmt: skip
     seed = random.SystemRandom().randrange(2**31)
     try:
         ids = await paper_for(session, competition=competition, rules=rules, seed=seed)
@@ -158,6 +165,22 @@ async def start_competition(
     except IntegrityError:
         return await _started_elsewhere(session, worker_id=worker_id, clock=clock, tz=tz)
     return await present_first(session, attempt=attempt, clock=clock, tz=tz)
+
+
+async def _within_today(
+    session: AsyncSession, *, worker_id: int, competition: Competition, per_day: int,
+    now: datetime,
+) -> None:  # fmt: skip
+    """``no_attempts_today`` once today's attempts are used (每天可答 N 次); tomorrow resets."""
+    if (
+        await attempts_today(session, worker_id=worker_id, competition=competition, now=now)
+        < per_day
+    ):
+        return
+    tomorrow = day_start(now, competition.timezone) + timedelta(days=1)
+    if tomorrow >= competition.ends_at:
+        raise ContestError("no_attempts_left_today_last", per_day=per_day)
+    raise ContestError("no_attempts_today", per_day=per_day)
 
 
 async def start_practice(

@@ -218,7 +218,8 @@ class CompetitionRules(_Strict):
     composition: list[CompositionItem] = Field(min_length=1)
     question_time_limit_s: int = Field(default=30, ge=5, le=3600)
     total_time_limit_s: int | None = Field(default=None, ge=10)
-    attempts_allowed: int = Field(default=1, ge=1, le=100)
+    attempts_allowed: int = Field(default=1, ge=1, le=1000)
+    attempts_per_day: int | None = Field(default=None, ge=1, le=100, description="每天可答 N 次")
     counting: Counting = Counting.BEST
     feedback: FeedbackRules = Field(default_factory=FeedbackRules)
     scoring: ScoringRules = Field(default_factory=ScoringRules)
@@ -228,6 +229,15 @@ class CompetitionRules(_Strict):
     results: ResultRules = Field(default_factory=ResultRules)
     precision: int = Field(default=1, ge=0, le=2, description="decimals of scores shown")
     score_as: ScoreShow = ScoreShow.POINTS
+
+    @model_validator(mode="after")
+    def _daily_within_total(self) -> CompetitionRules:
+        if self.attempts_per_day is not None and self.attempts_per_day > self.attempts_allowed:
+            raise ValueError(
+                f"attempts_per_day ({self.attempts_per_day}) cannot exceed attempts_allowed "
+                f"({self.attempts_allowed}), the total over the whole competition"
+            )
+        return self
 
     @property
     def question_count(self) -> int:

@@ -4,13 +4,16 @@ Connection discipline (DESIGN.md, later notes): a session holds a pooled connect
 inside a transaction, and every transaction ends before the process talks to anything that
 is not the database. That keeps the pool small and its waits short.
 
-SQLite takes one writer at a time. Each process therefore uses **one** connection by default
-and begins every transaction with ``BEGIN IMMEDIATE``: transactions of one process queue in
-the pool (an asyncio wait, not a busy loop), and a transaction that reads and then writes can
-never fail with ``database is locked`` because another connection wrote in between (WAL's
-snapshot conflict, which SQLite's busy timeout does not retry). Other processes on the same
-file (the CLI, a separate scheduler) wait in SQLite's busy handler for a few milliseconds.
-PostgreSQL gets an ordinary pool with pre-ping.
+SQLite takes one writer at a time. Each process therefore writes through **one**
+connection and begins every writing transaction with ``BEGIN IMMEDIATE``: writers of one
+process queue in the pool (an asyncio wait, not a busy loop), and a transaction that writes
+can never fail with ``database is locked`` because another connection wrote in between
+(WAL's snapshot conflict, which SQLite's busy timeout does not retry). Reads need no lock in
+WAL mode, so a session's reads — until it first writes — go to a small pool of read-only
+connections (:class:`ReadRoutingSession`): the writer is held only for the writes, which is
+what lets one process serve a crowd. Other processes on the same file (the CLI, a separate
+scheduler) wait in SQLite's busy handler for a few milliseconds. PostgreSQL gets one
+ordinary pool with pre-ping, readers and writers alike.
 """
 
 from __future__ import annotations
@@ -18,14 +21,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Select, event
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import AsyncAdaptedQueuePool, NullPool
 
 
@@ -41,6 +45,7 @@ class PoolSettings:
     size: int | None = None
     overflow: int | None = None
     timeout: float = 10.0
+    readers: int = 0  # SQLite: read-only connections beside the one writer (0: none)
 
 
 def is_sqlite(url: str) -> bool:
@@ -105,8 +110,72 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_reader(url: str, *, pool: PoolSettings | None = None) -> AsyncEngine | None:
+    """SQLite's read-only connections for :class:`ReadRoutingSession` (None elsewhere)."""
+    parsed = make_url(url)
+    pool = pool or PoolSettings()
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if not pool.readers:
+        return None
+    engine = create_engine(
+        url,
+        sqlite_immediate=False,
+        pool=PoolSettings(size=pool.readers, overflow=pool.readers, timeout=pool.timeout),
+    )
+    event.listen(engine.sync_engine, "connect", _read_only)
+    return engine
+
+
+def _read_only(dbapi_connection: Any, _record: Any) -> None:
+    # A write routed here by mistake fails loudly instead of taking a second writer's lock.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+class ReadRoutingSession(Session):
+    """Reads go to ``reader`` until the transaction first writes; everything else to the writer.
+
+    A read that follows a write in the same transaction stays on the writer, so a session
+    always sees its own changes. Row locks (``FOR UPDATE``) are writer business too.
+    """
+
+    def __init__(self, *args: Any, reader: Engine | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reader = reader
+        self._wrote = False
+
+    def get_bind(self, mapper: Any = None, *, clause: Any = None, **kwargs: Any) -> Any:
+        if (
+            self._reader is not None
+            and not self._wrote
+            and isinstance(clause, Select)
+            and clause._for_update_arg is None
+        ):
+            return self._reader
+        self._wrote = True
+        return super().get_bind(mapper, clause=clause, **kwargs)
+
+
+@event.listens_for(ReadRoutingSession, "after_transaction_end")
+def _forget_writes(session: Session, transaction: Any) -> None:
+    if transaction.parent is None and isinstance(session, ReadRoutingSession):
+        session._wrote = False
+
+
+def create_session_factory(
+    engine: AsyncEngine, *, reader: AsyncEngine | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on ``engine``; with a SQLite ``reader`` their reads go to read-only connections."""
+    if reader is None:
+        return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(
+        engine,
+        expire_on_commit=False,
+        sync_session_class=ReadRoutingSession,
+        reader=reader.sync_engine,
+    )
 
 
 def sync_url(url: str) -> str:

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.db import PoolSettings, create_engine, create_session_factory
+from storage.db import PoolSettings, create_engine, create_reader, create_session_factory
 from storage.models import metadata
 
 PG_ADMIN_URL = os.environ.get("QQ_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -109,8 +109,14 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return create_session_factory(engine)
+async def session_factory(
+    engine: AsyncEngine, database_url: str
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions as the bot makes them (on SQLite, reads on read-only connections)."""
+    reader = create_reader(database_url, pool=PoolSettings(timeout=5))
+    yield create_session_factory(engine, reader=reader)
+    if reader is not None:
+        await reader.dispose()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.factory import blocked_hook, create_bot, create_dispatcher
 from bot.fsm_storage import DatabaseStorage
+from bot.intake import Intake
 from bot.sender import Limits
 from config import Settings, load_settings
 from tests.conftest import MovableClock
@@ -67,3 +68,20 @@ def worker_chat(dp: Dispatcher, bot: Bot, api: FakeTelegram) -> ChatDriver:
 @pytest.fixture
 def admin_chat(dp: Dispatcher, bot: Bot, api: FakeTelegram) -> ChatDriver:
     return ChatDriver(dp, bot, api, user_id=ADMIN_ID, first_name="管理员")
+
+
+@pytest.fixture
+async def intake(
+    dp: Dispatcher,
+    bot: Bot,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: MovableClock,
+) -> AsyncIterator[Intake]:
+    """The production intake in front of the test's dispatcher (short retry delays)."""
+    intake = Intake(
+        dp, bot, session_factory, instance="test:webhook", mode="webhook", clock=clock,
+        retry_delays=(0.05, 0.1, 0.2),
+    )  # fmt: skip
+    await intake.start()
+    yield intake
+    await intake.stop()

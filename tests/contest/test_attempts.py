@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from contest.models import (
     Worker,
 )
 from contest.quizview import QuestionView, Summary
+from contest.rules import CompetitionRules
 from quizbank.models import QuestionType
 from tests.bot.fixtures import add_bank, add_competition, add_worker, right_answer
 from tests.conftest import MovableClock
@@ -262,3 +263,39 @@ async def test_practice_prefers_unseen_questions(session, session_factory, clock
             )
         clock.advance(minutes=1)
     assert sorted(drawn) == sorted(ids)  # 10 questions, two rounds of 5, no repeats
+
+
+async def test_attempts_per_day_reset_at_local_midnight(session, clock):
+    """每天可答 2 次: a third start the same (Shanghai) day is refused; the next day allows two
+    more, and the best attempt counts."""
+    competition, worker = await _setup(
+        session, clock, attempts_allowed=10, attempts_per_day=2, counting="best",
+        composition=[{"type": "判断", "count": 1}],
+    )  # fmt: skip
+    clock.set(datetime(2026, 9, 1, 15, 30, tzinfo=UTC))  # 23:30 in Shanghai
+    for _ in range(2):
+        view = await attempts.start_competition(
+            session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+        )
+        await attempts.answer(session, worker_id=worker.id, attempt_id=view.attempt_id,
+                              position=0, response=1, clock=clock, tz=TZ)  # fmt: skip
+    with pytest.raises(ContestError) as caught:
+        await attempts.start_competition(
+            session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+        )
+    assert caught.value.code == "no_attempts_today" and caught.value.params == {"per_day": 2}
+    clock.set(datetime(2026, 9, 1, 16, 1, tzinfo=UTC))  # 00:01 the next day in Shanghai
+    view = await attempts.start_competition(
+        session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+    )
+    step = await attempts.answer(session, worker_id=worker.id, attempt_id=view.attempt_id,
+                                 position=0, response=1, clock=clock, tz=TZ)  # fmt: skip
+    assert step.summary is not None and step.summary.attempts_left == 1  # 2 a day, 1 used
+    assert (await session.scalar(select(func.count()).select_from(Attempt))) == 3
+
+
+def test_attempts_per_day_cannot_exceed_the_total() -> None:
+    with pytest.raises(ValueError, match="attempts_per_day"):
+        CompetitionRules.model_validate(
+            {"composition": [{"type": "判断", "count": 1}], "attempts_per_day": 3}
+        )
