@@ -54,7 +54,7 @@ from contest.models import (
 from contest.rules import CompetitionRules
 from quizbank.models import Question, QuestionSet, QuestionType
 from storage.db import create_engine, create_session_factory
-from storage.models import metadata
+from tables import metadata
 from tests.fakes.telegram import FakeTelegram
 
 # Telegram's real 30 messages/s would measure Telegram, not the bot: limits are lifted here.

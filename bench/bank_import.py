@@ -28,7 +28,7 @@ from quizbank.formats import HEADERS
 from quizbank.service import import_questions
 from quizbank.validation import parse_file
 from storage.db import create_engine, create_session_factory
-from storage.models import metadata
+from tables import metadata
 
 log = logging.getLogger("bench.bank_import")
 TYPES = ("单选题", "多选题", "判断题", "填空题")

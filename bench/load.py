@@ -249,8 +249,8 @@ async def main() -> None:
                 ))  # fmt: skip
             for r in results[-1:]:
                 posts = sorted(r.post_seconds[len(r.post_seconds) // 3 :]) or [0.0]
-                print(
-                    f"webhook 200 after p50 {posts[len(posts) // 2] * 1000:.0f} ms, "  # noqa: T201
+                print(  # noqa: T201
+                    f"webhook 200 after p50 {posts[len(posts) // 2] * 1000:.0f} ms, "
                     f"p95 {posts[int(len(posts) * 0.95)] * 1000:.0f} ms",
                     file=sys.stderr,
                 )

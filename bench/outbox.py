@@ -24,7 +24,7 @@ from scheduler.models import OutboxMessage, OutboxStatus
 from scheduler.outbox import deliver_due, enqueue
 from scheduler.runner import DELIVERY_BATCH
 from storage.db import create_engine, create_session_factory
-from storage.models import metadata
+from tables import metadata
 from tests.fakes.limited import LimitedTelegram
 
 

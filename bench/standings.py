@@ -40,7 +40,7 @@ from contest.models import (
 from contest.rules import CompetitionRules
 from contest.standings import record_attempt_progress, refresh_team_standings
 from storage.db import create_engine, create_session_factory
-from storage.models import metadata
+from tables import metadata
 
 log = logging.getLogger("bench.standings")
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"

@@ -1,83 +1,111 @@
-"""What every organiser router shares: who may act, the polite refusal, audit, error text."""
+"""What every organiser router shares: who is acting, routing by role, pickers, helpers.
+
+Permission is the core's (``contest.admin.policy``): the edge only says who acts — an
+:class:`Actor` whose ``super_admin`` comes from ``ADMIN_IDS`` — and routes documents and
+the organiser's own /start and /help with :class:`OrganiserFilter`. Refusals are
+``ContestError``s that :mod:`bot.errors` translates.
+"""
 
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Literal
 
+from aiogram import BaseMiddleware, Router
 from aiogram.filters import BaseFilter, CommandObject
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, User
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.roles import is_organiser
+from bot.callbacks import RowId
+from bot.errors import install
 from config import Settings
-from contest.errors import ContestError
-from contest.organisers import audit
+from contest.admin import competitions as admin
+from contest.admin.audit import authorize
+from contest.admin.policy import Actor, Need, allowed
+from contest.models import Competition, CompetitionStatus
 from i18n import t
 from storage.types import Clock
 
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+PickAction = Literal[
+    "open", "close", "set_times", "set_schedule", "stats", "export", "broadcast", "bind"
+]
+PICKER_SIZE = 12
+Status = CompetitionStatus
+ACTIONS: dict[PickAction, str] = {
+    "open": "competition.open",
+    "close": "competition.close",
+    "set_times": "competition.set_times",
+    "set_schedule": "competition.set_schedule",
+    "stats": "competition.stats",
+    "export": "results.export",
+    "broadcast": "broadcast.queue",
+    "bind": "chat.bind",
+}
+CHOICES: dict[PickAction, set[CompetitionStatus] | None] = {
+    "open": {Status.DRAFT, Status.SCHEDULED},
+    "close": {Status.SCHEDULED, Status.OPEN},
+    "set_times": {Status.DRAFT, Status.SCHEDULED, Status.OPEN},
+    "set_schedule": {Status.DRAFT, Status.SCHEDULED, Status.OPEN},
+    "stats": None,
+    "export": None,
+    "broadcast": {Status.SCHEDULED, Status.OPEN, Status.CLOSED},
+    "bind": {Status.DRAFT, Status.SCHEDULED, Status.OPEN},
+}
+
+
+def actor_of(user: User | None, settings: Settings) -> Actor:
+    """Who acts in Telegram: super-admins are the ``ADMIN_IDS``."""
+    user_id = user.id if user is not None else 0
+    return Actor(user_id, super_admin=user_id in settings.admin_ids)
+
+
+class ActorMiddleware(BaseMiddleware):
+    """Puts ``actor`` (from the update's user) into the handler's arguments."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        data["actor"] = actor_of(data.get("event_from_user"), data["settings"])
+        return await handler(event, data)
+
+
+def admin_router(name: str) -> Router:
+    """A router for organiser features: refusals translated, ``actor`` injected."""
+    router = install(Router(name=name), organiser=True)
+    router.message.middleware(ActorMiddleware())
+    router.callback_query.middleware(ActorMiddleware())
+    return router
+
 
 class OrganiserFilter(BaseFilter):
-    """Passes for organisers (with ``super_admin`` only for ``ADMIN_IDS``; with
-    ``global_only`` only for organisers of all competitions, as bank and roster changes need).
-
-    A filter rather than a refusal, so a non-organiser's document or button falls through
-    to the routers after ours.
-    """
-
-    def __init__(self, *, super_admin: bool = False, global_only: bool = False) -> None:
-        self.super_admin = super_admin
-        self.global_only = global_only
+    """Routing only: passes for organisers, so a non-organiser's document or /start goes to
+    the routers after ours (permission itself is decided by the core)."""
 
     async def __call__(
         self, event: Message | CallbackQuery, session: AsyncSession, settings: Settings
     ) -> bool:
-        user = event.from_user
-        if user is None:
-            return False
-        if self.super_admin:
-            return user.id in settings.admin_ids
-        return await is_organiser(
-            session, settings=settings, telegram_id=user.id, global_only=self.global_only
-        )
+        return await allowed(session, actor_of(event.from_user, settings), Need.ORGANISER)
 
 
-async def may_manage(
-    session: AsyncSession, *, settings: Settings, user: User, competition_id: int
-) -> bool:
-    """An organiser of this competition (global organisers and super-admins included)."""
-    return await is_organiser(
-        session, settings=settings, telegram_id=user.id, competition_id=competition_id
-    )
+class PickCb(CallbackData, prefix="pick"):
+    """A competition chosen for a command typed without its number."""
+
+    action: PickAction
+    c: RowId
 
 
-async def refuse(
-    message: Message,
-    session: AsyncSession,
-    *,
-    lang: str,
-    clock: Clock,
-    key: str = "admin.refused",
-    action: str | None = None,
-) -> None:
-    """The polite refusal for admin commands from anyone else; the attempt is audited."""
-    command = action or (message.text or "").split(maxsplit=1)[0][:50]
-    user_id = message.from_user.id if message.from_user else 0
-    await audit(
-        session, actor_id=user_id, action=command or "command", outcome="denied", clock=clock
-    )
-    await message.answer(t(key, lang))
-
-
-def contest_error_text(exc: ContestError, lang: str) -> str:
-    """The contest core's error in ``lang``; a code without a translation still reads sanely."""
-    params = {k: html.escape(str(v)) for k, v in exc.params.items()}
-    for key in (f"admin.error.{exc.code}", f"contest.error.{exc.code}"):
-        try:
-            return t(key, lang, **params)
-        except (KeyError, IndexError):
-            continue
-    return t("admin.error.generic", lang, code=html.escape(exc.code))
+def picker(competitions: Iterable[Competition], action: PickAction) -> InlineKeyboardMarkup:
+    """One button per competition (newest first, the first :data:`PICKER_SIZE`)."""
+    builder = InlineKeyboardBuilder()
+    for competition in list(competitions)[:PICKER_SIZE]:
+        label = f"#{competition.id} {competition.name}"[:60]
+        builder.button(text=label, callback_data=PickCb(action=action, c=int(competition.id or 0)))
+    builder.adjust(1)
+    return builder.as_markup()
 
 
 def int_args(command: CommandObject | None) -> list[int] | None:
@@ -104,3 +132,42 @@ async def confirm_cancelled(query: CallbackQuery, lang: str) -> None:
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
         await query.message.answer(t("admin.cancelled", lang))
+
+
+async def offer(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    action: PickAction,
+    lang: str,
+    clock: Clock,
+) -> Competition | None:
+    """The organiser's competitions for ``action`` as buttons; the only one, when there is
+    one and ``action`` only reads (stats, export)."""
+    rows = await admin.managed_competitions(
+        session, actor=actor, action=ACTIONS[action], statuses=CHOICES[action], clock=clock
+    )
+    if not rows:
+        await message.answer(t("admin.pick.none", lang))
+        return None
+    if len(rows) == 1 and action in ("stats", "export"):
+        return rows[0]
+    await message.answer(t(f"admin.pick.{action}", lang), reply_markup=picker(rows, action))
+    return None
+
+
+async def ask_for(
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    *,
+    action: str,
+    competition_id: int,
+    step: State,
+    clock: Clock,
+) -> None:
+    """Before asking a question about a competition: may ``actor`` do ``action`` on it (the
+    core refuses and audits), then remember which competition the answer is for."""
+    await authorize(session, actor, action, competition_id=competition_id, clock=clock)
+    await state.set_state(step)
+    await state.set_data({"competition_id": competition_id})

@@ -1,7 +1,7 @@
 """The command menus Telegram shows, in Chinese (default) and English.
 
-Workers see their commands everywhere; super-admins additionally get the organiser menu in
-their private chat with the bot (a chat-scoped command list).
+Workers see their commands everywhere; super-admins, and organisers once granted, also get
+the organiser menu in their private chat with the bot (a chat-scoped command list).
 """
 
 from __future__ import annotations
@@ -34,9 +34,16 @@ async def register_commands(bot: Bot, *, admin_ids: frozenset[int] = frozenset()
     await bot.set_my_commands(command_list("zh"), language_code="zh")
     await bot.set_my_commands(command_list("en"), language_code="en")
     for admin_id in admin_ids:
-        try:
-            await bot.set_my_commands(
-                command_list("zh", organiser=True), scope=BotCommandScopeChat(chat_id=admin_id)
-            )
-        except TelegramAPIError:  # an admin who never opened the bot has no chat yet
-            logger.info("no organiser menu for admin %s yet (no chat with the bot)", admin_id)
+        await organiser_menu(bot, admin_id)
+
+
+async def organiser_menu(bot: Bot, chat_id: int, *, lang: str = "zh", show: bool = True) -> None:
+    """Give (or, with ``show=False``, take away) an organiser's command menu in their chat."""
+    scope = BotCommandScopeChat(chat_id=chat_id)
+    try:
+        if show:
+            await bot.set_my_commands(command_list(lang, organiser=True), scope=scope)
+        else:
+            await bot.delete_my_commands(scope=scope)
+    except TelegramAPIError:  # someone who never opened the bot has no chat yet
+        logger.info("no organiser menu for %s yet (no chat with the bot)", chat_id)

@@ -1,115 +1,268 @@
-"""/new_competition: a guided dialog (name → start → end → composition) with a preview.
+"""/new_competition: everything a YAML file can say that matters, asked one step at a time,
+each with buttons for the usual answers (现在, 7 天, 30 秒, 平均分 …) and typed answers
+understood as well; then a preview and 保存.
 
-The draft is a plain definition mapping kept in the FSM state, so it survives a restart;
-it is checked by the same ``parse_definition`` as a YAML file and saved by 保存.
+The answers are a plain mapping kept in the conversation state (it survives a restart);
+``contest.admin.draft_steps`` says what each answer means and ``contest.admin.drafts``
+makes the definition; this module only asks and renders.
 """
 
 from __future__ import annotations
 
-import re
+import html
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin_common import OrganiserFilter
-from bot.competition_views import TIME_FORMAT, ask_save, issues_text, parse_local, preview
+from bot.callbacks import Token
+from bot.competition_views import ask_save, preview
 from config import Settings
+from contest.admin import draft_steps as steps
+from contest.admin import drafts
+from contest.admin.audit import authorize
+from contest.admin.draft_steps import COMPOSITIONS, END_DAYS, Answer, Choices, Step
+from contest.admin.policy import Actor
 from contest.competitions import parse_definition
-from contest.errors import DefinitionRejected
-from contest.rules import TYPE_ALIASES
+from contest.schedules import PRESETS
 from i18n import t
+from storage.types import Clock
 
 router = Router(name=__name__)
-
-_TYPES = "|".join(sorted((re.escape(k) for k in TYPE_ALIASES), key=len, reverse=True))
-_ITEM = re.compile(rf"(\d+)\s*(?:道|题)?\s*({_TYPES})|({_TYPES})\s*(\d+)")
+SHOWN_CHOICES = 8
 
 
 class NewCompetition(StatesGroup):
     name = State()
-    starts_at = State()
-    ends_at = State()
+    start = State()
+    end = State()
+    source = State()
     composition = State()
+    qtime = State()
+    total = State()
+    attempts = State()
+    team = State()
+    level = State()
+    announce = State()
 
 
-def parse_composition(text: str) -> list[dict[str, object]]:
-    """ "10 单选 5 多选 5 判断" or "单选10，多选5" → composition items (empty if none)."""
-    items: list[dict[str, object]] = []
-    for match in _ITEM.finditer(text):
-        count = match.group(1) or match.group(4)
-        label = match.group(2) or match.group(3)
-        items.append({"type": TYPE_ALIASES[label].value, "count": int(count)})
-    return items
+class DraftCb(CallbackData, prefix="nc"):
+    step: Step
+    v: Token
 
 
-@router.message(Command("new_competition"), OrganiserFilter())
-async def start(message: Message, state: FSMContext, lang: str) -> None:
+def _keyboard(step: Step, options: list[tuple[str, str]], width: int = 2) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for label, value in options:
+        builder.button(text=label[:60], callback_data=DraftCb(step=step, v=value))
+    builder.adjust(width)
+    return builder.as_markup()
+
+
+async def _answers(state: FSMContext) -> dict[str, Any]:
+    return dict((await state.get_data()).get("answers") or {})
+
+
+async def _remember(state: FSMContext, **answers: Any) -> None:
+    data = await state.get_data()
+    await state.update_data(answers={**(data.get("answers") or {}), **answers})
+
+
+# --- asking --------------------------------------------------------------------------------
+
+
+async def _ask(
+    message: Message, state: FSMContext, step: Step, lang: str, session: AsyncSession
+) -> None:
+    """Move to ``step`` and ask its question with its buttons."""
+    await state.set_state(getattr(NewCompetition, step))
+    options = await _options(step, state, lang, session)
+    if step == "level" and len(options) <= 1:  # no levels to choose from: the team itself
+        await _remember(state, team_level=None)
+        await _ask(message, state, "announce", lang, session)
+        return
+    zone = (await _answers(state)).get("timezone", "")
+    text = t(f"admin.dialog.ask_{step}", lang, zone=zone)
+    await message.answer(text, reply_markup=_keyboard(step, options) if options else None)
+
+
+async def _options(
+    step: Step, state: FSMContext, lang: str, session: AsyncSession
+) -> list[tuple[str, str]]:
+    if step == "start":
+        return [(t("admin.dialog.now", lang), "now")]
+    if step == "end":
+        return [(t("admin.dialog.days_later", lang, days=d), str(d)) for d in END_DAYS]
+    if step == "source":
+        return await _source_options(state, lang, session)
+    if step == "composition":
+        return [(_composition_label(items, lang), str(i)) for i, items in enumerate(COMPOSITIONS)]
+    if step == "qtime":
+        return [
+            (t("admin.dialog.seconds", lang, seconds=s), str(s)) for s in drafts.QUESTION_SECONDS
+        ]
+    if step == "total":
+        return [
+            (
+                t("admin.dialog.minutes", lang, minutes=m)
+                if m
+                else t("admin.dialog.no_limit", lang),
+                str(m),
+            )
+            for m in drafts.TOTAL_MINUTES
+        ]
+    if step == "attempts":
+        return [(t("admin.dialog.times", lang, n=n), str(n)) for n in drafts.ATTEMPTS]
+    if step == "team":
+        return [
+            (t(f"admin.team_mode.{m.value}", lang, n=drafts.TOP_N_DEFAULT), m.value)
+            for m in drafts.TEAM_MODES
+        ]
+    if step == "level":
+        levels = await drafts.team_levels(session)
+        await state.update_data(levels=levels[:SHOWN_CHOICES])
+        leaf = [(t("admin.team_level.leaf", lang), "leaf")]
+        return leaf + [(name, f"l{i}") for i, name in enumerate(levels[:SHOWN_CHOICES])]
+    return [(t(f"admin.schedule.preset.{name}", lang), name) for name in PRESETS]
+
+
+async def _source_options(
+    state: FSMContext, lang: str, session: AsyncSession
+) -> list[tuple[str, str]]:
+    bank = await drafts.bank_choices(session)
+    await state.update_data(sets=bank.sets[:200], categories=bank.categories[:200])
+    options = [(t("admin.dialog.all_questions", lang), "all")]
+    options += [
+        (t("admin.dialog.a_set", lang, name=name), f"s{i}")
+        for i, name in enumerate(bank.sets[:SHOWN_CHOICES])
+    ]
+    options += [
+        (t("admin.dialog.a_category", lang, name=name), f"c{i}")
+        for i, name in enumerate(bank.categories[:SHOWN_CHOICES])
+    ]
+    return options
+
+
+def _composition_label(items: list[dict[str, Any]], lang: str) -> str:
+    return " + ".join(
+        t(
+            "admin.competitions.composition_item",
+            lang,
+            count=item["count"],
+            type=t(f"bank.type.{item['type']}", lang),
+        )
+        for item in items
+    )
+
+
+# --- the steps -----------------------------------------------------------------------------
+
+
+@router.message(Command("new_competition"))
+async def start(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    lang: str,
+    clock: Clock,
+) -> None:
+    await begin(message, session, actor, state, lang, clock)
+
+
+async def begin(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    lang: str,
+    clock: Clock,
+) -> None:
+    """Start a new draft (refused, and audited, for someone who may not create one)."""
+    await authorize(session, actor, "competition.create", clock=clock)
     await state.set_state(NewCompetition.name)
     await state.set_data({})
     await message.answer(t("admin.dialog.ask_name", lang))
 
 
-@router.message(Command("cancel"), F.text, NewCompetition.name)
-@router.message(Command("cancel"), F.text, NewCompetition.starts_at)
-@router.message(Command("cancel"), F.text, NewCompetition.ends_at)
-@router.message(Command("cancel"), F.text, NewCompetition.composition)
+@router.message(Command("cancel"), F.text, NewCompetition())
 async def cancel(message: Message, state: FSMContext, lang: str) -> None:
     await state.clear()
     await message.answer(t("admin.cancelled", lang))
 
 
-@router.message(NewCompetition.name, F.text)
-async def got_name(message: Message, state: FSMContext, lang: str, settings: Settings) -> None:
+@router.message(NewCompetition.name, F.text, ~F.text.startswith("/"))
+async def got_name(
+    message: Message, session: AsyncSession, state: FSMContext, lang: str, settings: Settings
+) -> None:
     name = (message.text or "").strip()
-    if not name or name.startswith("/") or len(name) > 200:
+    if not name or len(name) > 200:
         await message.answer(t("admin.dialog.ask_name", lang))
         return
-    await state.update_data(name=name, timezone=settings.timezone)
-    await state.set_state(NewCompetition.starts_at)
-    await message.answer(t("admin.dialog.ask_start", lang, zone=settings.timezone))
+    await _remember(state, name=name, timezone=settings.timezone)
+    await _ask(message, state, "start", lang, session)
 
 
-@router.message(NewCompetition.starts_at, F.text)
-async def got_start(message: Message, state: FSMContext, lang: str, settings: Settings) -> None:
-    when = parse_local(message.text or "", settings.timezone)
-    if when is None:
-        await message.answer(t("admin.dialog.bad_time", lang))
-        return
-    await state.update_data(starts_at=when.strftime(TIME_FORMAT))
-    await state.set_state(NewCompetition.ends_at)
-    await message.answer(t("admin.dialog.ask_end", lang, zone=settings.timezone))
-
-
-@router.message(NewCompetition.ends_at, F.text)
-async def got_end(message: Message, state: FSMContext, lang: str, settings: Settings) -> None:
-    when = parse_local(message.text or "", settings.timezone)
+async def _answer(
+    message: Message,
+    session: AsyncSession,
+    state: FSMContext,
+    step: Step,
+    value: str,
+    typed: str,
+    lang: str,
+    clock: Clock,
+) -> None:
     data = await state.get_data()
-    start = parse_local(data.get("starts_at", ""), settings.timezone)
-    if when is None or start is None or when <= start:
-        await message.answer(t("admin.dialog.bad_end", lang))
+    choices = Choices(
+        data.get("sets") or [], data.get("categories") or [], data.get("levels") or []
+    )
+    given = Answer(value=value, typed=typed, choices=choices, now=clock())
+    answered = steps.answer(step, data.get("answers") or {}, given)
+    if isinstance(answered, str):
+        await message.answer(t(answered, lang, text=html.escape(typed)))
         return
-    await state.update_data(ends_at=when.strftime(TIME_FORMAT))
-    await state.set_state(NewCompetition.composition)
-    await message.answer(t("admin.dialog.ask_composition", lang))
-
-
-@router.message(NewCompetition.composition, F.text)
-async def got_composition(message: Message, state: FSMContext, lang: str) -> None:
-    items = parse_composition(message.text or "")
-    if not items:
-        await message.answer(t("admin.dialog.bad_composition", lang))
+    await state.update_data(answers=answered)
+    following = steps.next_step(step)
+    if following is not None:
+        await _ask(message, state, following, lang, session)
         return
-    data = await state.get_data()
-    draft = {"name": data["name"], "timezone": data["timezone"], "starts_at": data["starts_at"],
-             "ends_at": data["ends_at"], "rules": {"composition": items}}  # fmt: skip
-    try:
-        definition = parse_definition(draft)
-    except DefinitionRejected as exc:
-        await message.answer(issues_text(exc, lang))
-        return
+    draft = drafts.definition(await _answers(state))
+    definition = parse_definition(draft)  # a DefinitionRejected lists every problem
     await state.set_state(None)
     await state.set_data({"competition_draft": draft})
     await ask_save(message, preview(definition, lang), lang)
+
+
+@router.message(NewCompetition(), F.text, ~F.text.startswith("/"))
+async def typed_answer(
+    message: Message, session: AsyncSession, state: FSMContext, lang: str, clock: Clock
+) -> None:
+    step = str(await state.get_state()).rsplit(":", 1)[-1]
+    await _answer(message, session, state, step, "", message.text or "", lang, clock)  # type: ignore[arg-type]
+
+
+@router.callback_query(DraftCb.filter())
+async def button_answer(
+    query: CallbackQuery,
+    callback_data: DraftCb,
+    session: AsyncSession,
+    state: FSMContext,
+    lang: str,
+    clock: Clock,
+) -> None:
+    if await state.get_state() != getattr(NewCompetition, callback_data.step).state:
+        await query.answer(t("admin.expired", lang), show_alert=True)
+        return
+    await query.answer()
+    assert isinstance(query.message, Message)
+    await query.message.edit_reply_markup(reply_markup=None)
+    await _answer(
+        query.message, session, state, callback_data.step, callback_data.v, "", lang, clock
+    )

@@ -1,4 +1,4 @@
-"""How a competition reads in an organiser's chat, and local times typed by organisers."""
+"""How competitions and their schedules read in an organiser's chat (HTML, translated)."""
 
 from __future__ import annotations
 
@@ -13,83 +13,123 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import RowId
 from contest.competitions import CompetitionDefinition
-from contest.errors import DefinitionIssue, DefinitionRejected
 from contest.models import Competition
-from i18n import catalogue, t
+from contest.rules import LEAF_LEVEL, CompetitionRules
+from contest.schedules import Cadence, cadence
+from i18n import t
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
-_INPUT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d")
 
 
 def local_text(when: datetime, zone: str) -> str:
     return when.astimezone(ZoneInfo(zone)).strftime(TIME_FORMAT)
 
 
-def parse_local(text: str, zone: str) -> datetime | None:
-    """ "2026-09-01 09:00" (T or _ also separate date and time) in ``zone``, as aware time."""
-    cleaned = text.strip().replace("T", " ").replace("_", " ")
-    for fmt in _INPUT_FORMATS:
-        try:
-            naive = datetime.strptime(cleaned, fmt)
-        except ValueError:
-            continue
-        return naive.replace(tzinfo=ZoneInfo(zone))
-    return None
-
-
 def competition_line(competition: Competition, lang: str) -> str:
     """ "#3 质量月竞赛 · 进行中 · 09-01 09:00 – 09-30 18:00" (HTML)."""
     return t(
-        "admin.competitions.line", lang, id=competition.id, name=html.escape(competition.name),
+        "admin.competitions.line",
+        lang,
+        id=competition.id,
+        name=html.escape(competition.name),
         status=t(f"admin.status.{competition.status}", lang),
         start=local_text(competition.starts_at, competition.timezone),
         end=local_text(competition.ends_at, competition.timezone),
-    )  # fmt: skip
+    )
+
+
+def cadence_text(found: Cadence, lang: str) -> str:
+    """每天 18:00 / 每周五 17:00 / the cron line itself."""
+    if found.kind == "daily":
+        return t("admin.schedule.daily", lang, time=found.time)
+    if found.kind == "weekly":
+        names = t("admin.schedule.days", lang).split(",")
+        days = t("admin.schedule.day_joiner", lang).join(names[d] for d in found.days)
+        return t("admin.schedule.weekly", lang, days=days, time=found.time)
+    return t("admin.schedule.cron", lang, cron=html.escape(found.cron))
+
+
+def announce_text(rules: CompetitionRules, lang: str) -> str:
+    """When leaderboards go out, in words."""
+    periodic = cadence_text(cadence(rules.announce.cron), lang) if rules.announce.cron else ""
+    if periodic and rules.announce.final_results:
+        return t("admin.schedule.periodic_and_final", lang, when=periodic)
+    if periodic:
+        return periodic
+    key = "admin.schedule.end_only" if rules.announce.final_results else "admin.schedule.off"
+    return t(key, lang)
+
+
+def _team_text(rules: CompetitionRules, lang: str) -> str:
+    team = rules.team
+    mode = t(f"admin.team_mode.{team.mode.value}", lang, n=team.top_n or 0)
+    level = t("admin.team_level.leaf", lang) if team.level == LEAF_LEVEL else team.level
+    return t("admin.competitions.preview_team", lang, mode=mode, level=html.escape(level))
+
+
+def _source_text(rules: CompetitionRules, lang: str) -> str:
+    chosen = [*rules.source.sets, *rules.source.categories]
+    if not chosen:
+        return t("admin.competitions.preview_source_all", lang)
+    return t("admin.competitions.preview_source", lang, names=html.escape("、".join(chosen)))
+
+
+def _limits_text(rules: CompetitionRules, lang: str) -> str:
+    total = rules.total_time_limit_s
+    whole = (
+        t("admin.competitions.total_minutes", lang, minutes=total // 60)
+        if total
+        else t("admin.competitions.total_none", lang)
+    )
+    return t(
+        "admin.competitions.preview_limits",
+        lang,
+        seconds=rules.question_time_limit_s,
+        total=whole,
+        attempts=rules.attempts_allowed,
+    )
 
 
 def preview(definition: CompetitionDefinition, lang: str) -> str:
-    """What will be saved, for the organiser to confirm (HTML)."""
+    """Everything that will be saved, for the organiser to confirm (HTML)."""
     rules = definition.rules
-    parts = []
-    for item in rules.composition:
-        label = t(f"bank.type.{item.type.value}", lang)
-        parts.append(t("admin.competitions.composition_item", lang, count=item.count, type=label))
+    items = [
+        t(
+            "admin.competitions.composition_item",
+            lang,
+            count=item.count,
+            type=t(f"bank.type.{item.type.value}", lang),
+        )
+        for item in rules.composition
+    ]
     lines = [
         t("admin.competitions.preview_title", lang),
         t("admin.competitions.preview_name", lang, name=html.escape(definition.name)),
-        t("admin.competitions.preview_times", lang,
-          start=definition.starts_at.strftime(TIME_FORMAT),
-          end=definition.ends_at.strftime(TIME_FORMAT), zone=html.escape(definition.timezone)),
-        t("admin.competitions.preview_composition", lang, items="，".join(parts),
-          total=rules.question_count),
-        t("admin.competitions.preview_limits", lang, seconds=rules.question_time_limit_s,
-          attempts=rules.attempts_allowed),
+        t(
+            "admin.competitions.preview_times",
+            lang,
+            start=definition.starts_at.strftime(TIME_FORMAT),
+            end=definition.ends_at.strftime(TIME_FORMAT),
+            zone=html.escape(definition.timezone),
+        ),
+        _source_text(rules, lang),
+        t(
+            "admin.competitions.preview_composition",
+            lang,
+            items="，".join(items),
+            total=rules.question_count,
+        ),
+        _limits_text(rules, lang),
+        _team_text(rules, lang),
+        t("admin.competitions.preview_announce", lang, when=announce_text(rules, lang)),
         t("admin.competitions.preview_confirm", lang),
-    ]  # fmt: skip
+    ]
     return "\n".join(lines)
 
 
 class CompetitionAction(CallbackData, prefix="cmp"):
-    action: Literal["open", "close", "save", "cancel"]
+    action: Literal["save", "cancel"]
     competition_id: RowId = 0
-
-
-def issues_text(exc: DefinitionRejected, lang: str) -> str:
-    """Every problem of a definition (YAML or dialog), the first ten shown."""
-    lines = [t("admin.competitions.invalid", lang, count=len(exc.issues))]
-    lines += [f"• <code>{html.escape(i.loc or '-')}</code>: {html.escape(issue_message(i, lang))}"
-              for i in exc.issues[:10]]  # fmt: skip
-    return "\n".join(lines)
-
-
-def issue_message(issue: DefinitionIssue, lang: str) -> str:
-    """Our own issues (the paper check) in the organiser's language; pydantic's as they are."""
-    if not issue.params or f"contest.definition.{issue.code}" not in catalogue(lang):
-        return issue.message
-    params = dict(issue.params)
-    if "type" in params:
-        params["type"] = t(f"quiz.type.{params['type']}", lang)
-    return t(f"contest.definition.{issue.code}", lang, **params)
 
 
 async def ask_save(message: Message, text: str, lang: str) -> None:

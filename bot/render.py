@@ -1,7 +1,8 @@
 """HTML rendering of quiz screens: every text from the catalogues, every user text escaped.
 
 Pure functions from the core's records to strings; the scheduler may reuse
-:func:`leaderboard_text` for its announcements.
+:func:`leaderboard_text` for its announcements. Refusals are translated by
+:func:`bot.errors.error_text` (re-exported here for older imports).
 """
 
 from __future__ import annotations
@@ -12,17 +13,17 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.errors import error_text as error_text
 from contest.boards import IndividualRow
-from contest.errors import ContestError
 from contest.leaderboard import Leaderboard
 from contest.models import AttemptKind, AttemptStatus, Competition
 from contest.practice import PracticeRankInfo, PracticeRow
 from contest.practice_rounds import MyResults
 from contest.quizview import Feedback, QuestionView, Summary
 from contest.rules import load_rules
+from contest.score_text import rank_text
 from contest.scoring import format_score
-from i18n import catalogue, t
-from i18n.scores import rank_text
+from i18n import t
 from quizbank.models import OPTION_LETTERS, QuestionType
 
 
@@ -38,17 +39,6 @@ def _clock(when: datetime, tz: str) -> str:
 def duration(ms: int, lang: str) -> str:
     minutes, seconds = divmod(max(ms, 0) // 1000, 60)
     return t("quiz.duration", lang, m=minutes, s=f"{seconds:02d}")
-
-
-def error_text(error: ContestError, lang: str) -> str:
-    """A domain error in the worker's words (ours first, then the contest core's catalogue)."""
-    for key in (f"quiz.error.{error.code}", f"contest.error.{error.code}"):
-        if key in catalogue(lang) or key in catalogue("zh"):
-            try:
-                return t(key, lang, **error.params)
-            except (KeyError, IndexError):
-                return t(key, lang)
-    return t("quiz.error.generic", lang)
 
 
 # --- questions -----------------------------------------------------------------------------

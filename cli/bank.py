@@ -11,20 +11,23 @@ from pathlib import Path
 import typer
 
 from cli.common import EXIT_REJECTED, EXIT_USAGE, open_session, run_async
+from contest.admin.people import import_bank
+from contest.admin.policy import Actor
+from contest.errors import BankRejected
 from i18n import t
-from quizbank.formats import WRITE_EXTENSIONS, ImportRejected, UnsupportedFormat, check_extension
+from quizbank.formats import WRITE_EXTENSIONS, UnsupportedFormat, check_extension
 from quizbank.service import (
     BankStats,
     ImportResult,
     SetNotFound,
     bank_stats,
     export_bank,
-    import_questions,
     list_sets,
 )
 from quizbank.template import write_template
 from quizbank.template_docx import write_docx_template
 from quizbank.validation import ValidationReport, parse_file
+from storage.types import utcnow
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -66,8 +69,10 @@ def _category_counts(counts: dict[str, int], lang: str) -> dict[str, int]:
 
 def render_report(report: ValidationReport, lang: str) -> str:
     """Counts, then every problem with its sheet, row and column, then what was ignored."""
-    lines = [t("bank.report.file", lang, filename=report.filename),
-             t("bank.report.valid", lang, count=len(report.drafts))]  # fmt: skip
+    lines = [
+        t("bank.report.file", lang, filename=report.filename),
+        t("bank.report.valid", lang, count=len(report.drafts)),
+    ]
     if report.drafts:
         lines += _counts("bank.report.by_type", _type_counts(report.by_type, lang), lang)
         lines += _counts(
@@ -132,31 +137,43 @@ def import_(
     uploaded_by: str | None = typer.Option(None, "--by", help="Who uploads (recorded on the set)."),
     lang: str = LangOption,
 ) -> None:
-    """Import a bank file into a question set (atomic unless --skip-invalid)."""
+    """Import a bank file into a question set (atomic unless --skip-invalid); audited."""
     report = _read(file, lang)
     name = set_name or report.name or file.stem
+    actor = Actor.operator(name=uploaded_by or "")
 
     async def run() -> ImportResult:
         async with open_session() as session:
-            return await import_questions(
+            return await import_bank(
                 session,
+                actor=actor,
                 report=report,
                 set_name=name,
-                uploaded_by=uploaded_by,
                 skip_invalid=skip_invalid,
+                clock=utcnow,
             )
 
     try:
         result = run_async(run)
-    except ImportRejected:
+    except BankRejected:
         typer.echo(render_report(report, lang))
         raise _fail(EXIT_REJECTED, "bank.report.rejected", lang) from None
     if result.skipped_errors:
         typer.echo(render_report(report, lang))
-    typer.echo(t("bank.report.imported", lang, name=result.set_name, set_id=result.set_id,
-                 version=result.version, created=result.created, updated=result.updated,
-                 unchanged=result.unchanged, deactivated=result.deactivated,
-                 skipped=len(result.skipped_errors)))  # fmt: skip
+    typer.echo(
+        t(
+            "bank.report.imported",
+            lang,
+            name=result.set_name,
+            set_id=result.set_id,
+            version=result.version,
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            deactivated=result.deactivated,
+            skipped=len(result.skipped_errors),
+        )
+    )
 
 
 @app.command()
@@ -206,10 +223,17 @@ def sets(lang: str = LangOption) -> None:
         if not summaries:
             return t("bank.report.no_sets", lang)
         return "\n".join(
-            t("bank.report.set_line", lang, name=s.name, set_id=s.id, version=s.version,
-              count=s.question_count, uploaded_by=s.uploaded_by or "-",
-              uploaded_at=s.uploaded_at.strftime("%Y-%m-%d %H:%M UTC"))
+            t(
+                "bank.report.set_line",
+                lang,
+                name=s.name,
+                set_id=s.id,
+                version=s.version,
+                count=s.question_count,
+                uploaded_by=s.uploaded_by or "-",
+                uploaded_at=s.uploaded_at.strftime("%Y-%m-%d %H:%M UTC"),
+            )
             for s in summaries
-        )  # fmt: skip
+        )
 
     typer.echo(run_async(run))

@@ -1,4 +1,8 @@
-"""``contest`` commands: create, list, open, close, archive, export, roster."""
+"""``contest`` commands: create, list, open, close, archive, export, roster.
+
+Changes go through the organiser actions of ``contest.admin`` as the operator, so the CLI
+is audited like the chat (``via: cli``).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,12 @@ import typer
 from cli.common import EXIT_REJECTED, open_session, run_async
 from contest import competitions
 from contest import teams as teams_core
+from contest.admin import competitions as admin
+from contest.admin import people, results
+from contest.admin.policy import Actor
 from contest.errors import ContestError, DefinitionRejected, RosterRejected
-from contest.export import export_results
 from contest.models import Competition
-from contest.roster import RosterReport, import_roster
+from contest.roster import RosterReport
 from i18n import both, t
 from storage.types import utcnow
 
@@ -52,8 +58,8 @@ def create(
 
     async def go() -> Competition:
         async with open_session() as session:
-            return await competitions.create_competition_from_yaml(
-                session, text=text, created_by=by, clock=utcnow
+            return await admin.create_competition(
+                session, actor=Actor.operator(name=by), yaml_text=text, clock=utcnow
             )
 
     try:
@@ -83,12 +89,12 @@ def list_() -> None:
 
 
 def _lifecycle(action: str, key: str, competition_id: int) -> None:
-    operation = getattr(competitions, f"{action}_competition")
+    operation = getattr(admin, f"{action}_competition")
 
     async def go() -> Competition:
         async with open_session() as session:
             result: Competition = await operation(
-                session, competition_id=competition_id, clock=utcnow
+                session, actor=Actor.operator(), competition_id=competition_id, clock=utcnow
             )
             return result
 
@@ -123,16 +129,22 @@ def export(
 ) -> None:
     """Export results: 个人排名, 团队排名, 答题明细, 题目分析, 参与率."""
 
-    async def go() -> Path:
+    async def go() -> None:
         async with open_session() as session:
-            return await export_results(session, competition_id=competition_id, path=path)
+            await results.export(
+                session,
+                actor=Actor.operator(),
+                competition_id=competition_id,
+                path=path,
+                clock=utcnow,
+            )
 
     try:
-        written = run_async(go)
+        run_async(go)
     except ContestError as exc:
         _fail(exc)
         return
-    typer.echo(both("contest.cli.exported", id=competition_id, path=written))
+    typer.echo(both("contest.cli.exported", id=competition_id, path=path))
 
 
 @app.command()
@@ -143,7 +155,9 @@ def roster(file: Path = typer.Argument(..., exists=True, dir_okay=False)) -> Non
 
     async def go() -> RosterReport:
         async with open_session() as session:
-            return await import_roster(session, data=data, filename=file.name, clock=utcnow)
+            return await people.import_workers(
+                session, actor=Actor.operator(), data=data, filename=file.name, clock=utcnow
+            )
 
     try:
         report = run_async(go)

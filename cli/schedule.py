@@ -1,4 +1,4 @@
-"""``schedule`` commands: list the jobs, pause or resume one."""
+"""``schedule`` commands: list the jobs, pause or resume one (audited, as the operator)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ import typer
 
 from cli.common import EXIT_OK, EXIT_REJECTED, open_session, run_async
 from config import load_settings
+from contest.admin.policy import Actor
+from contest.admin.schedules import pause_schedule, resume_schedule
+from contest.errors import ContestError
+from i18n import both
 from scheduler.context import local_time
-from scheduler.jobs import list_jobs, pause_job, resume_job
+from scheduler.jobs import list_jobs
+from storage.types import utcnow
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -32,31 +37,32 @@ def list_() -> None:
     run_async(go)
 
 
+def _toggle(key: str, *, pause: bool) -> bool:
+    action = pause_schedule if pause else resume_schedule
+
+    async def go() -> bool:
+        async with open_session() as session:
+            return await action(session, actor=Actor.operator(), key=key, clock=utcnow)
+
+    try:
+        return run_async(go)
+    except ContestError as exc:
+        typer.echo(both(f"contest.error.{exc.code}", **exc.params), err=True)
+        raise typer.Exit(EXIT_REJECTED) from None
+
+
 @app.command()
 def pause(key: str = typer.Argument(..., help="Job key, e.g. announce:3")) -> None:
     """Pause a job: its runs are skipped until resumed (not caught up afterwards)."""
-    settings = load_settings()
-
-    async def go() -> bool:
-        async with open_session(settings) as session:
-            return await pause_job(session, job_key=key, settings=settings)
-
-    if not run_async(go):
-        typer.echo(f"no job {key!r} (see: schedule list)", err=True)
-        raise typer.Exit(EXIT_REJECTED)
-    typer.echo(f"paused {key}")
+    changed = _toggle(key, pause=True)
+    typer.echo(f"paused {key}" if changed else f"{key} was paused already")
     raise typer.Exit(EXIT_OK)
 
 
 @app.command()
 def resume(key: str = typer.Argument(..., help="Job key, e.g. announce:3")) -> None:
     """Resume a paused job."""
-
-    async def go() -> bool:
-        async with open_session() as session:
-            return await resume_job(session, job_key=key)
-
-    if not run_async(go):
+    if not _toggle(key, pause=False):
         typer.echo(f"{key!r} was not paused", err=True)
         raise typer.Exit(EXIT_REJECTED)
     typer.echo(f"resumed {key}")

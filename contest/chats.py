@@ -1,12 +1,96 @@
-"""Chats we can no longer reach: a worker who blocked the bot, a group that removed it."""
+"""Group chats and reachability: which chats announce a competition (/bind), and chats we
+can no longer reach (a worker who blocked the bot, a group that removed it)."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from contest.competitions import require_competition
 from contest.models import ChatBinding, Worker
+from storage.tx import commit_or_flush
+from storage.types import Clock, utcnow
+
+
+class BindOutcome(StrEnum):
+    BOUND = "bound"
+    ALREADY = "already"
+
+
+@dataclass(frozen=True)
+class BindResult:
+    outcome: BindOutcome
+    competition_name: str = ""
+
+
+async def bind_chat(
+    session: AsyncSession,
+    *,
+    competition_id: int,
+    chat_id: int,
+    title: str,
+    created_by: int,
+    language: str = "zh",
+    clock: Clock = utcnow,
+    commit: bool = True,
+) -> BindResult:
+    """Bind a group or channel to a competition, announcing in ``language`` (re-activates an
+    old binding; binding again changes only the language). An unknown competition is
+    ``ContestError("competition_not_found")``."""
+    competition = await require_competition(session, competition_id=competition_id)
+    binding = (
+        await session.execute(
+            select(ChatBinding).where(
+                col(ChatBinding.competition_id) == competition_id,
+                col(ChatBinding.chat_id) == chat_id,
+            )
+        )
+    ).scalar_one_or_none()
+    outcome = BindOutcome.BOUND
+    if binding is not None and binding.active:
+        outcome = BindOutcome.ALREADY
+    elif binding is None:
+        binding = ChatBinding(
+            competition_id=competition_id, chat_id=chat_id, created_by=created_by,
+            created_at=clock(),
+        )  # fmt: skip
+        session.add(binding)
+    binding.active, binding.title, binding.language = True, title[:255], language
+    await commit_or_flush(session, commit=commit)
+    return BindResult(outcome, competition.name)
+
+
+async def chat_competitions(session: AsyncSession, *, chat_id: int) -> list[int]:
+    """The competitions ``chat_id`` is bound to."""
+    query = select(col(ChatBinding.competition_id)).where(col(ChatBinding.chat_id) == chat_id)
+    return sorted(set((await session.execute(query)).scalars()))
+
+
+async def unbind_chat(
+    session: AsyncSession, *, chat_id: int, competition_ids: Collection[int], commit: bool = True
+) -> int:
+    """Remove the bindings of ``chat_id`` to ``competition_ids``; the number removed."""
+    result = await session.execute(
+        delete(ChatBinding).where(
+            col(ChatBinding.chat_id) == chat_id,
+            col(ChatBinding.competition_id).in_(list(competition_ids)),
+        )
+    )
+    await commit_or_flush(session, commit=commit)
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def bound_chats(session: AsyncSession, *, competition_id: int) -> list[tuple[int, str]]:
+    """Active chats bound to a competition, each with the language it reads announcements in."""
+    query = select(col(ChatBinding.chat_id), col(ChatBinding.language)).where(
+        col(ChatBinding.competition_id) == competition_id, col(ChatBinding.active).is_(True)
+    )
+    return sorted({(chat_id, lang) for chat_id, lang in (await session.execute(query)).all()})
 
 
 async def mark_chat_unreachable(session: AsyncSession, *, chat_id: int) -> None:

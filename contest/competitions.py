@@ -24,6 +24,7 @@ from contest.errors import ContestError, DefinitionIssue, DefinitionRejected
 from contest.models import Competition, CompetitionStatus
 from contest.papers import plan_rules
 from contest.rules import CompetitionRules, load_rules
+from storage.tx import commit_or_flush
 from storage.types import Clock
 
 Status = CompetitionStatus
@@ -107,9 +108,14 @@ def parse_yaml(text: str) -> CompetitionDefinition:
 
 
 async def create_competition(
-    session: AsyncSession, *, data: dict[str, Any], created_by: str | None, clock: Clock
+    session: AsyncSession,
+    *,
+    data: dict[str, Any],
+    created_by: str | None,
+    clock: Clock,
+    commit: bool = True,
 ) -> Competition:
-    """A competition from a definition mapping; commits.
+    """A competition from a definition mapping.
 
     The paper is checked against the bank first (:func:`contest.papers.plan_rules`): every
     worker's paper must be possible and worth the same, else ``DefinitionRejected``. A
@@ -133,16 +139,18 @@ async def create_competition(
         updated_at=now,
     )
     session.add(competition)
-    await session.commit()
+    await commit_or_flush(session, commit=commit)
     return competition
 
 
 async def create_competition_from_yaml(
-    session: AsyncSession, *, text: str, created_by: str | None, clock: Clock
+    session: AsyncSession, *, text: str, created_by: str | None, clock: Clock, commit: bool = True
 ) -> Competition:
     parse_yaml(text)  # syntax and schema errors before anything else
     data = yaml.safe_load(text)
-    return await create_competition(session, data=data, created_by=created_by, clock=clock)
+    return await create_competition(
+        session, data=data, created_by=created_by, clock=clock, commit=commit
+    )
 
 
 async def get_competition(session: AsyncSession, *, competition_id: int) -> Competition | None:
@@ -198,60 +206,58 @@ def _transition(competition: Competition, new: CompetitionStatus, now: datetime)
     competition.updated_at = now
 
 
-async def _check_paper(session: AsyncSession, competition: Competition) -> None:
-    """Plan the paper against the bank as it is now (``DefinitionRejected`` if it cannot)."""
-    try:
-        planned = await plan_rules(session, load_rules(competition.rules))
-    except DefinitionRejected:
-        await session.rollback()
-        raise
-    competition.rules = planned.model_dump(mode="json")
+async def _planned_rules(session: AsyncSession, competition: Competition) -> dict[str, Any]:
+    """The rules with the paper planned against the bank as it is now; raises
+    ``DefinitionRejected`` (before anything was changed) when it cannot be filled."""
+    return (await plan_rules(session, load_rules(competition.rules))).model_dump(mode="json")
 
 
 async def schedule_competition(
-    session: AsyncSession, *, competition_id: int, clock: Clock
+    session: AsyncSession, *, competition_id: int, clock: Clock, commit: bool = True
 ) -> Competition:
     """draft → scheduled: it will open and close by itself at its times."""
     competition = await require_competition(session, competition_id=competition_id)
+    planned = await _planned_rules(session, competition)
     _transition(competition, CompetitionStatus.SCHEDULED, clock())
-    await _check_paper(session, competition)
-    await session.commit()
+    competition.rules = planned
+    await commit_or_flush(session, commit=commit)
     return competition
 
 
 async def open_competition(
-    session: AsyncSession, *, competition_id: int, clock: Clock
+    session: AsyncSession, *, competition_id: int, clock: Clock, commit: bool = True
 ) -> Competition:
     """Open now (early if before ``starts_at``, which then becomes now); not after its end."""
     competition = await require_competition(session, competition_id=competition_id)
     now = clock()
     if now >= competition.ends_at:
         raise ContestError("already_ended", competition_id=competition_id)
+    planned = await _planned_rules(session, competition)
     _transition(competition, CompetitionStatus.OPEN, now)
-    await _check_paper(session, competition)
+    competition.rules = planned
     competition.starts_at = min(competition.starts_at, now)
-    await session.commit()
+    await commit_or_flush(session, commit=commit)
     return competition
 
 
 async def close_competition(
-    session: AsyncSession, *, competition_id: int, clock: Clock
+    session: AsyncSession, *, competition_id: int, clock: Clock, commit: bool = True
 ) -> Competition:
     """Close now (early if before ``ends_at``, which then becomes now); no more answers count."""
     competition = await require_competition(session, competition_id=competition_id)
     now = clock()
     _transition(competition, CompetitionStatus.CLOSED, now)
     competition.ends_at = min(competition.ends_at, now)
-    await session.commit()
+    await commit_or_flush(session, commit=commit)
     return competition
 
 
 async def archive_competition(
-    session: AsyncSession, *, competition_id: int, clock: Clock
+    session: AsyncSession, *, competition_id: int, clock: Clock, commit: bool = True
 ) -> Competition:
     competition = await require_competition(session, competition_id=competition_id)
     _transition(competition, CompetitionStatus.ARCHIVED, clock())
-    await session.commit()
+    await commit_or_flush(session, commit=commit)
     return competition
 
 
@@ -291,6 +297,7 @@ async def update_competition(
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     rules: CompetitionRules | dict[str, Any] | None = None,
+    commit: bool = True,
 ) -> Competition:
     """Change times (aware datetimes), texts or rules. Rules are fixed once it has opened
     (``rules_locked``); a closed or archived competition changes no more (``not_editable``)."""
@@ -322,7 +329,7 @@ async def update_competition(
     if description is not None:
         competition.description = description.strip()
     competition.updated_at = clock()
-    await session.commit()
+    await commit_or_flush(session, commit=commit)
     return competition
 
 
@@ -338,10 +345,17 @@ async def delete_competition(
 
 
 async def set_announcement_schedule(
-    session: AsyncSession, *, competition_id: int, clock: Clock, cron: str | None
+    session: AsyncSession,
+    *,
+    competition_id: int,
+    clock: Clock,
+    cron: str | None,
+    final_results: bool | None = None,
+    commit: bool = True,
 ) -> Competition:
     """Change when leaderboards are announced (crontab in the competition's local time, or
-    None for no scheduled announcements). Unlike scoring rules this may change while open."""
+    None for no scheduled announcements) and, if given, whether the final results go out
+    at the end. Unlike scoring rules this may change while open."""
     competition = await require_competition(session, competition_id=competition_id)
     if CompetitionStatus(competition.status) in {
         CompetitionStatus.CLOSED,
@@ -349,11 +363,14 @@ async def set_announcement_schedule(
     }:
         raise ContestError("not_editable", competition_id=competition_id, status=competition.status)
     rules = load_rules(competition.rules)
+    change: dict[str, Any] = {"cron": cron}
+    if final_results is not None:
+        change["final_results"] = final_results
     try:
-        announce = rules.announce.model_validate(rules.announce.model_dump() | {"cron": cron})
+        announce = rules.announce.model_validate(rules.announce.model_dump() | change)
     except ValidationError:
         raise ContestError("bad_cron", cron=cron or "") from None
     competition.rules = rules.model_copy(update={"announce": announce}).model_dump(mode="json")
     competition.updated_at = clock()
-    await session.commit()
+    await commit_or_flush(session, commit=commit)
     return competition

@@ -53,3 +53,11 @@ class RosterRejected(ContestError):
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__("roster_rejected", count=len(errors))
         self.errors = errors
+
+
+class BankRejected(ContestError):
+    """A question-bank import with at least one bad row; nothing was imported."""
+
+    def __init__(self, errors: list[BankRowError]) -> None:
+        super().__init__("bank_rejected", count=len(errors))
+        self.errors = errors

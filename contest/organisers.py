@@ -1,7 +1,7 @@
-"""Organisers (组织者): who was granted what by whom, and the audit log of admin actions.
+"""Organisers (组织者): who was granted what by whom, and reading the audit log.
 
-Pure core: plain async functions over an ``AsyncSession``; the bot decides who may call them
-(super-admins from ``ADMIN_IDS`` grant and revoke) and translates the results.
+The data functions of ``contest.admin`` (which decides who may call them, audits and
+commits): grants and revocations, and the audit rows it wrote, newest first.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import AuditEntry, Competition, Organiser, Worker
+from storage.tx import commit_or_flush
 from storage.types import Clock, utcnow
 
 
@@ -57,8 +58,9 @@ async def grant_organiser(
     granted_by: int,
     competition_id: int | None = None,
     clock: Clock = utcnow,
+    commit: bool = True,
 ) -> GrantResult:
-    """Make ``telegram_id`` an organiser (of all competitions, or of one); commits."""
+    """Make ``telegram_id`` an organiser (of all competitions, or of one)."""
     await _check_competition(session, competition_id)
     existing = (await session.execute(_scope(telegram_id, competition_id))).scalar_one_or_none()
     if existing is not None:
@@ -70,21 +72,25 @@ async def grant_organiser(
         granted_at=clock(),
     )
     session.add(organiser)
-    await session.commit()
+    await commit_or_flush(session, commit=commit)
     return GrantResult(organiser, created=True)
 
 
 async def revoke_organiser(
-    session: AsyncSession, *, telegram_id: int, competition_id: int | None = None
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    competition_id: int | None = None,
+    commit: bool = True,
 ) -> int:
-    """Remove the grant(s); without ``competition_id`` every grant of that user goes. Commits."""
+    """Remove the grant(s); without ``competition_id`` every grant of that user goes."""
     query = select(Organiser).where(col(Organiser.telegram_id) == telegram_id)
     if competition_id is not None:
         query = query.where(col(Organiser.competition_id) == competition_id)
     rows = list((await session.execute(query)).scalars())
     for row in rows:
         await session.delete(row)
-    await session.commit()
+    await commit_or_flush(session, commit=commit)
     return len(rows)
 
 
@@ -95,37 +101,17 @@ async def list_organisers(session: AsyncSession) -> Sequence[Organiser]:
     return list((await session.execute(query)).scalars())
 
 
-async def audit(
-    session: AsyncSession,
-    *,
-    actor_id: int,
-    action: str,
-    detail: dict[str, Any] | None = None,
-    outcome: str = "ok",
-    clock: Clock = utcnow,
-) -> AuditEntry:
-    """Write one audit row (who, what, when, outcome) and commit it on its own.
-
-    Committed separately so a refused or failed action is still recorded; call it after
-    the action's own commit or rollback.
-    """
-    entry = AuditEntry(
-        actor_id=actor_id,
-        action=action[:50],
-        detail=dict(detail or {}),
-        outcome=outcome[:20],
-        created_at=clock(),
-    )
-    session.add(entry)
-    await session.commit()
-    return entry
-
-
-async def latest_audit(session: AsyncSession, *, limit: int = 20) -> Sequence[AuditEntry]:
+async def latest_audit(
+    session: AsyncSession, *, limit: int = 20, offset: int = 0
+) -> Sequence[AuditEntry]:
     query = select(AuditEntry).order_by(
         col(AuditEntry.created_at).desc(), col(AuditEntry.id).desc()
     )
-    return list((await session.execute(query.limit(limit))).scalars())
+    return list((await session.execute(query.offset(offset).limit(limit))).scalars())
+
+
+async def audit_count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
 
 
 async def has_grant(
@@ -148,3 +134,10 @@ async def has_grant(
             | (col(Organiser.competition_id) == competition_id)
         )
     return (await session.execute(query.limit(1))).first() is not None
+
+
+async def granted_competitions(session: AsyncSession, *, telegram_id: int) -> set[int] | None:
+    """The competitions ``telegram_id`` organises: None for all of them (a global grant)."""
+    query = select(col(Organiser.competition_id)).where(col(Organiser.telegram_id) == telegram_id)
+    scopes = set((await session.execute(query)).scalars())
+    return None if None in scopes else {int(c) for c in scopes if c is not None}

@@ -4,15 +4,14 @@ A worker who registered in the bot while a roster exists, matching nobody on it,
 ``pending``: counted where they played, listed for the organiser, who either confirms them
 (a real newcomer) or merges them into the roster record they duplicate. Merging keeps every
 answer: the attempts move to the kept record (renumbered after its own), practice totals
-add up, the standings are recomputed, and the audit row is written in the same
-transaction.
+add up, the standings are recomputed. The organiser's side — permission, and the audit row
+in the same transaction — is :mod:`contest.admin.people`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,8 +22,8 @@ from contest.models import (
     Attempt,
     AttemptKind,
     AttemptStatus,
-    AuditEntry,
     Competition,
+    CompetitionStatus,
     PracticeDay,
     QuestionSeen,
     Standing,
@@ -34,6 +33,7 @@ from contest.rules import Counting, rules_of
 from contest.standings import attempt_order, record_standing, refresh_team_standings
 from contest.teams import find_worker
 from contest.tree import load_tree
+from storage.tx import commit_or_flush
 from storage.types import Clock
 
 
@@ -102,33 +102,38 @@ async def find_person(session: AsyncSession, *, ref: str) -> Worker | None:
     return await find_worker(session, ref=ref)
 
 
-def _audit(
-    session: AsyncSession, actor_id: int, action: str, detail: dict[str, Any], now: datetime
-):
-    session.add(AuditEntry(actor_id=actor_id, action=action, detail=detail, created_at=now))
-
-
 async def confirm_worker(
-    session: AsyncSession, *, worker_id: int, actor_id: int, clock: Clock
+    session: AsyncSession, *, worker_id: int, clock: Clock, commit: bool = True
 ) -> Worker:
-    """A 待确认 worker is a real newcomer: they count in their team from now on. Commits."""
+    """A 待确认 worker is a real newcomer: they count in their team from now on."""
     worker = await session.get(Worker, worker_id)
     if worker is None:
         raise ContestError("worker_not_found", worker_id=worker_id)
     worker.pending = False
-    _audit(session, actor_id, "confirm_worker", {"worker_id": worker_id}, clock())
-    await session.commit()
+    await session.flush()
+    for competition_id in await _open_competitions(session):
+        await refresh_team_standings(session, competition_id=competition_id, clock=clock)
+    await commit_or_flush(session, commit=commit)
     return worker
 
 
+async def _open_competitions(session: AsyncSession) -> list[int]:
+    found = await session.execute(
+        select(col(Competition.id)).where(
+            col(Competition.status) == CompetitionStatus.OPEN  # closed ones refresh at export
+        )
+    )
+    return [int(cid) for cid in found.scalars() if cid is not None]
+
+
 async def merge_workers(
-    session: AsyncSession, *, keep_id: int, drop_id: int, actor_id: int, clock: Clock
+    session: AsyncSession, *, keep_id: int, drop_id: int, clock: Clock, commit: bool = True
 ) -> Worker:
     """Merge ``drop_id`` into ``keep_id`` (usually a 待确认 bot record into its roster record).
 
     The kept record keeps its name, 工号 and team and takes the other's Telegram account
     where it has none; the attempts, practice days and seen questions move over; the
-    standings of every competition either played are recomputed. Commits. Errors:
+    standings of every competition either played are recomputed. Errors:
     ``worker_not_found``, ``same_worker``, ``two_accounts`` (both have a Telegram account).
     """
     if keep_id == drop_id:
@@ -142,7 +147,6 @@ async def merge_workers(
     competitions = await _move_attempts(session, keep=keep, drop=drop, now=now)
     await _move_practice(session, keep_id=keep_id, drop_id=drop_id)
     telegram_id, username = drop.telegram_id, drop.username
-    detail = {"keep": keep_id, "drop": drop_id, "drop_name": drop.real_name}
     drop.telegram_id, drop.employee_no = None, None  # free the unique columns first
     await session.flush()
     if keep.telegram_id is None and telegram_id is not None:
@@ -155,8 +159,7 @@ async def merge_workers(
     await session.flush()
     for competition_id in sorted(competitions):
         await _recount(session, competition_id=competition_id, worker=keep, now=now, clock=clock)
-    _audit(session, actor_id, "merge_workers", detail, now)
-    await session.commit()
+    await commit_or_flush(session, commit=commit)
     return keep
 
 

@@ -26,9 +26,11 @@ from contest.models import Team, Worker
 from contest.names import visible_text
 from contest.standings import refresh_team_standings
 from contest.teams import ensure_team_path, follow_worker_team, open_competition_ids
+from quizbank.formats.archive import MAX_ROWS, check_archive
 from quizbank.formats.csv_ import decode
 from quizbank.formats.headers import normalize_header
 from quizbank.formats.rows import cell_text
+from storage.tx import commit_or_flush
 from storage.types import Clock
 
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -105,16 +107,23 @@ def read_roster(data: bytes, *, filename: str) -> tuple[list[RosterRow], list[Ro
     label = Path(filename).name
     suffix = Path(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
+        problem = check_archive(data, sheets=True)
+        if problem is not None and problem.code != "not_a_zip":
+            return [], [RowError(label, 0, "", problem.code, problem.params)]
         try:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception:  # openpyxl raises many types for a file that is not a workbook
             return [], [RowError(label, 0, "", "cannot_open")]
         try:
             sheet = workbook.worksheets[0]
-            grid = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-            return _rows_from_grid(sheet.title, grid)
+            rows = sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 1)
+            grid = [[cell_text(v) for v in row] for row in rows]
         finally:
             workbook.close()
+        if len(grid) > MAX_ROWS:  # the declared dimension was missing or wrong
+            limits = {"rows": f"{MAX_ROWS}+", "limit": MAX_ROWS}
+            return [], [RowError(label, 0, "", "too_many_rows", limits)]
+        return _rows_from_grid(sheet.title, grid)
     if suffix == ".csv":
         text, offset = decode(data)
         if text is None:
@@ -242,9 +251,9 @@ def _telegram(raw: RosterRow, fail: Any) -> tuple[int | None, str | None, str]:
 
 
 async def import_roster(
-    session: AsyncSession, *, data: bytes, filename: str, clock: Clock
+    session: AsyncSession, *, data: bytes, filename: str, clock: Clock, commit: bool = True
 ) -> RosterReport:
-    """Check the whole file, then create teams and workers (or update them by 工号); commits.
+    """Check the whole file, then create teams and workers (or update them by 工号).
 
     Raises ``RosterRejected`` with every problem and changes nothing when any row is bad.
     """
@@ -297,7 +306,7 @@ async def import_roster(
     for competition_id in open_ids if created or moved else []:
         await refresh_team_standings(session, competition_id=competition_id, clock=clock)
     teams_created = await _count_teams(session) - teams_before
-    await session.commit()
+    await commit_or_flush(session, commit=commit)
     return RosterReport(len(entries), created, updated, unchanged, teams_created)
 
 

@@ -13,6 +13,7 @@ from contest.errors import ContestError
 from contest.models import Competition, CompetitionStatus, Standing, Team, Worker
 from contest.standings import refresh_team_standings
 from contest.tree import load_tree
+from storage.tx import commit_or_flush
 from storage.types import Clock
 
 JOIN_CODE_BYTES = 6  # 8 URL-safe characters: [A-Za-z0-9_-], fine in a t.me ?start= link
@@ -101,7 +102,13 @@ async def open_competition_ids(session: AsyncSession) -> list[int]:
 
 
 async def move_worker(
-    session: AsyncSession, *, worker_id: int, team_id: int, by_organiser: bool, clock: Clock
+    session: AsyncSession,
+    *,
+    worker_id: int,
+    team_id: int,
+    by_organiser: bool,
+    clock: Clock,
+    commit: bool = True,
 ) -> Worker:
     """Put a worker in a team (joining the first time, or switching).
 
@@ -128,7 +135,7 @@ async def move_worker(
     if by_organiser:  # rare, and the organiser looks at the board next: refresh at once
         for competition_id in open_ids:
             await refresh_team_standings(session, competition_id=competition_id, clock=clock)
-    await session.commit()
+    await commit_or_flush(session, commit=commit)
     return worker
 
 

@@ -25,6 +25,7 @@ from contest.roster import FIELDS as ROSTER_FIELDS
 from contest.roster import REQUIRED as ROSTER_REQUIRED
 from contest.roster import check_rows, read_roster
 from contest.rules import TYPE_ALIASES
+from quizbank.formats.archive import check_archive
 from quizbank.formats.csv_ import decode
 from quizbank.formats.headers import looks_like_header, map_header, normalize_header
 from quizbank.service import validate_file
@@ -54,6 +55,8 @@ class FileProblem(StrEnum):
     NOT_XLSX = "not_xlsx"
     NOT_DOCX = "not_docx"
     BINARY = "binary"
+    ARCHIVE_TOO_BIG = "archive_too_big"
+    TOO_MANY_ROWS = "too_many_rows"
 
 
 class UploadKind(StrEnum):
@@ -86,19 +89,29 @@ def content_problem(data: bytes, filename: str) -> FileProblem | None:
             return FileProblem.ENCRYPTED
         if not data.startswith(ZIP_MAGIC) or not _zip_holds(data, "xl/workbook.xml"):
             return FileProblem.NOT_XLSX
-        return None
+        return _archive_problem(data, sheets=True)
     if suffix == ".docx":
         if data.startswith(OLE2_MAGIC):
             return FileProblem.ENCRYPTED_DOCX
         if not data.startswith(ZIP_MAGIC) or not _zip_holds(data, "word/document.xml"):
             return FileProblem.NOT_DOCX
-        return None
+        return _archive_problem(data, sheets=False)
     if suffix == ".txt" and data.startswith(UTF16_BOMS):
         return None
     head = data[:2048]
     if head.startswith(BINARY_MAGIC) or b"\x00" in head:
         return FileProblem.BINARY
     return None
+
+
+def _archive_problem(data: bytes, *, sheets: bool) -> FileProblem | None:
+    """A zip bomb or a sheet too long to read, refused before any parser decompresses it."""
+    problem = check_archive(data, sheets=sheets)
+    if problem is None:
+        return None
+    if problem.code == "not_a_zip":
+        return FileProblem.NOT_XLSX if sheets else FileProblem.NOT_DOCX
+    return FileProblem(problem.code)
 
 
 def _zip_holds(data: bytes, member: str) -> bool:

@@ -20,6 +20,7 @@ from sqlmodel import col
 from quizbank.formats import ImportRejected, RowError, write_questions
 from quizbank.models import Question, QuestionSet
 from quizbank.validation import QuestionDraft, ValidationReport, parse_file
+from storage.tx import commit_or_flush
 from storage.types import Clock, utcnow
 
 _DRAFT_FIELDS = (
@@ -88,8 +89,10 @@ async def import_questions(
     source_filename: str | None = None,
     skip_invalid: bool = False,
     clock: Clock = utcnow,
+    commit: bool = True,
 ) -> ImportResult:
-    """Store the drafts in the set ``set_name`` (created if new) and commit.
+    """Store the drafts in the set ``set_name`` (created if new) and commit (or, with
+    ``commit=False``, flush for a caller that commits once with its audit row).
 
     Atomic: with any error and not ``skip_invalid``, raises ``ImportRejected`` before
     writing. Questions are matched by their stable key, so re-importing an edited file
@@ -117,7 +120,7 @@ async def import_questions(
         set_id=qset.id, set_name=qset.name, version=qset.version,
         skipped_errors=errors, **counts,
     )  # fmt: skip
-    await session.commit()
+    await commit_or_flush(session, commit=commit)
     return result
 
 

@@ -21,20 +21,20 @@ from sqlmodel import col
 
 from contest.attempts import expire_overdue
 from contest.boards import IndividualRow, TeamRow, team_board, top_individuals
+from contest.chats import bound_chats
 from contest.final import settle
 from contest.models import Competition
+from contest.outbox import enqueue
 from contest.papers import score_style
 from contest.rules import load_rules, rules_of
+from contest.score_text import rank_text, score_text
 from contest.scoring import ScoreStyle
 from contest.tree import load_tree
 from i18n import t
-from i18n.scores import rank_text, score_text
 from scheduler.context import Apply, JobContext, local_time, run_stamp
 from scheduler.jobs import Job, JobKind
 from scheduler.models import AnnouncedRank
-from scheduler.outbox import enqueue
 from scheduler.picture import BoardPicture, PersonEntry, TeamEntry, render_png
-from scheduler.targets import bound_chats
 
 logger = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from contest.attempts import expire_overdue
 from contest.competitions import sync_statuses
+from contest.schedules import paused_keys
 from ops.metrics import count_job_run
 from scheduler.announce import prepare_announcement
 from scheduler.backup_job import prepare_backup
@@ -21,7 +22,6 @@ from scheduler.jobs import (
     derive_jobs,
     due_run,
     finish_run,
-    paused_keys,
     run_recorded,
 )
 from scheduler.notices import prepare_chat_notice, prepare_practice_push, prepare_reminder

@@ -21,17 +21,18 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from config import Settings
 from contest.models import Competition, CompetitionStatus
 from contest.rules import CompetitionRules, daily_cron, load_rules
+from contest.schedules import paused_keys
 from scheduler.context import local_time
-from scheduler.models import JobPause, JobRun
+from scheduler.models import JobRun
 from storage.types import Clock, utcnow
-from storage.upsert import insert_for
+from storage.upsert import upsert
 
 logger = logging.getLogger(__name__)
 
@@ -220,10 +221,6 @@ def next_run(job: Job, *, now: datetime) -> datetime | None:
     return fire.astimezone(UTC) if fire is not None and fire >= now else None
 
 
-async def paused_keys(session: AsyncSession) -> set[str]:
-    return set((await session.execute(select(col(JobPause.job_key)))).scalars())
-
-
 async def list_jobs(
     session: AsyncSession, *, settings: Settings, clock: Clock = utcnow
 ) -> list[JobInfo]:
@@ -245,33 +242,6 @@ async def list_jobs(
     return sorted(infos, key=lambda i: (i.schedule != "tick", i.next_run or far, i.key))
 
 
-async def pause_job(
-    session: AsyncSession, *, job_key: str, settings: Settings, clock: Clock = utcnow
-) -> bool:
-    """Pause a job that exists now; False if there is no such job. Commits.
-
-    While paused, its due runs are recorded as ``paused`` and so are skipped, not caught up
-    on resume.
-    """
-    keys = {job.key for job in await derive_jobs(session, settings=settings, clock=clock)}
-    if job_key not in keys:
-        return False
-    await session.execute(
-        insert_for(session)(JobPause)
-        .values(job_key=job_key, paused_at=clock())
-        .on_conflict_do_nothing(index_elements=["job_key"])
-    )
-    await session.commit()
-    return True
-
-
-async def resume_job(session: AsyncSession, *, job_key: str) -> bool:
-    """Resume a paused job; False if it was not paused. Commits."""
-    result = await session.execute(delete(JobPause).where(col(JobPause.job_key) == job_key))
-    await session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 async def run_recorded(session: AsyncSession, *, job_key: str, scheduled_for: datetime) -> bool:
     run = await session.get(JobRun, (job_key, scheduled_for))
     return run is not None
@@ -285,18 +255,9 @@ async def claim_run(
     Call in the transaction that does the run's work, so the record and the work commit
     together; a concurrent claim waits for ours and then finds the key taken.
     """
-    now = clock()
-    result = await session.execute(
-        insert_for(session)(JobRun)
-        .values(
-            job_key=job_key,
-            scheduled_for=scheduled_for,
-            started_at=now,
-            outcome="running",
-        )
-        .on_conflict_do_nothing(index_elements=["job_key", "scheduled_for"])
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    keys = {"job_key": job_key, "scheduled_for": scheduled_for}
+    values = {"started_at": clock(), "outcome": "running"}
+    return bool(await upsert(session, JobRun, keys=keys, values=values, update=False))
 
 
 async def finish_run(

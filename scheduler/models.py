@@ -1,44 +1,18 @@
-"""Scheduler and delivery tables: the outbox, job run records, announced ranks."""
+"""Scheduler tables: job run records and announced ranks.
+
+The outbox table is the contest's (``contest.outbox``), as are paused schedules
+(``contest.schedules``); both are re-exported here for older imports.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
+from contest.outbox import OutboxMessage, OutboxStatus
+from contest.schedules import JobPause
 from storage.types import UTCDateTime, utcnow
-
-
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-    BLOCKED = "blocked"
-
-
-class OutboxMessage(SQLModel, table=True):
-    """A message to deliver; ``dedup_key`` makes each (announcement, chat) exactly once."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    dedup_key: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
-    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    kind: str = Field(default="text", max_length=16, description="text | photo | document")
-    text: str = Field(default="", sa_column=Column(Text, nullable=False))
-    payload: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
-    filename: str | None = Field(default=None, max_length=255)
-    batch: str | None = Field(default=None, max_length=100, index=True)
-    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=String(16))
-    tries: int = 0
-    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    last_error: str | None = Field(default=None, max_length=500)
-    telegram_message_id: int | None = None
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class JobRun(SQLModel, table=True):
@@ -53,15 +27,6 @@ class JobRun(SQLModel, table=True):
     outcome: str = Field(default="running", max_length=20)
 
 
-class JobPause(SQLModel, table=True):
-    """A job paused by an organiser (``schedule pause``)."""
-
-    __tablename__ = "job_pause"
-
-    job_key: str = Field(primary_key=True, max_length=100)
-    paused_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
 class AnnouncedRank(SQLModel, table=True):
     """A rank as last announced, so the next announcement can show movement (↑2, ↓1, 新)."""
 
@@ -72,3 +37,6 @@ class AnnouncedRank(SQLModel, table=True):
     entity_id: int = Field(primary_key=True, description="worker id or team id")
     rank: int
     announced_at: datetime = Field(sa_type=UTCDateTime)
+
+
+__all__ = ["AnnouncedRank", "JobPause", "JobRun", "OutboxMessage", "OutboxStatus"]

@@ -10,12 +10,12 @@ from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from contest.chats import bound_chats
 from contest.models import Attempt, AttemptKind, AttemptStatus, Competition, Worker
+from contest.outbox import enqueue
 from i18n import t
 from scheduler.context import Apply, JobContext, local_time, run_stamp
 from scheduler.jobs import Job, JobKind
-from scheduler.outbox import enqueue
-from scheduler.targets import bound_chats
 
 
 async def prepare_chat_notice(ctx: JobContext, job: Job, when: datetime) -> Apply | None:

@@ -1,7 +1,8 @@
 """The outbox (发件箱): every scheduled or broadcast message is a row first, then delivered.
 
-``enqueue`` writes a row, idempotent on ``dedup_key`` (one row per announcement and chat);
-``deliver_due`` sends due rows through the bot, so ``bot.sender.TelegramLimits`` paces them.
+``contest.outbox.enqueue`` writes a row, idempotent on ``dedup_key`` (one row per
+announcement and chat); ``deliver_due`` here sends due rows through the bot, so
+``bot.sender.TelegramLimits`` paces them.
 
 Delivery guarantee. A row is *claimed* before it is sent: a compare-and-set moves its
 ``next_attempt_at`` ``CLAIM_SECONDS`` ahead, so two senders never take the same row. Right
@@ -31,20 +32,19 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import BufferedInputFile, Message
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from contest.chats import mark_chat_unreachable
+from contest.outbox import OutboxMessage, OutboxStatus, batch_progress, enqueue, pending_count
 from ops.metrics import count_error
 from scheduler.certificate import CertificateData, certificate_png, participation_png
-from scheduler.models import OutboxMessage, OutboxStatus
 from storage.types import Clock, utcnow
-from storage.upsert import insert_for
 
 logger = logging.getLogger(__name__)
+__all__ = ["DeliveryReport", "batch_progress", "deliver_due", "enqueue", "pending_count"]
 
-KINDS = frozenset({"text", "photo", "document", "certificate", "card"})
 # Pictures queued as their data (JSON ``CertificateData``), drawn just before they are sent:
 # a close queues one per participant, and drawing thousands up front would hold the job.
 DRAWN = frozenset({"certificate", "card"})
@@ -75,93 +75,6 @@ class DeliveryReport:
     @property
     def handled(self) -> int:
         return self.sent + self.failed + self.blocked + self.retrying
-
-
-@dataclass(frozen=True)
-class BatchProgress:
-    """How a broadcast batch is doing."""
-
-    sent: int = 0
-    failed: int = 0
-    blocked: int = 0
-    pending: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.sent + self.failed + self.blocked + self.pending
-
-    @property
-    def done(self) -> bool:
-        return self.pending == 0
-
-
-async def enqueue(
-    session: AsyncSession,
-    *,
-    dedup_key: str,
-    chat_id: int,
-    text: str,
-    kind: str = "text",
-    payload: bytes | None = None,
-    filename: str | None = None,
-    batch: str | None = None,
-    not_before: datetime | None = None,
-    clock: Clock = utcnow,
-) -> bool:
-    """Queue one message; True if new, False if ``dedup_key`` was queued before.
-
-    Flushes but does not commit: the caller commits, together with whatever made the message
-    necessary (a job run, a broadcast record), so both happen or neither does.
-    """
-    if kind not in KINDS:
-        raise ValueError(f"unknown outbox kind {kind!r}")
-    if kind != "text" and payload is None:
-        raise ValueError(f"a {kind} needs a payload")
-    now = clock()
-    stmt = (
-        insert_for(session)(OutboxMessage)
-        .values(
-            dedup_key=dedup_key,
-            chat_id=chat_id,
-            kind=kind,
-            text=text,
-            payload=payload,
-            filename=filename,
-            batch=batch,
-            status=OutboxStatus.PENDING.value,
-            tries=0,
-            next_attempt_at=not_before or now,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-    )
-    result = await session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def batch_progress(session: AsyncSession, *, batch: str) -> BatchProgress:
-    """Counts of a broadcast batch by outcome (pending includes rows waiting for a retry)."""
-    rows = await session.execute(
-        select(col(OutboxMessage.status), func.count())
-        .where(col(OutboxMessage.batch) == batch)
-        .group_by(col(OutboxMessage.status))
-    )
-    counts = {str(status): n for status, n in rows.all()}
-    return BatchProgress(
-        sent=counts.get(OutboxStatus.SENT, 0),
-        failed=counts.get(OutboxStatus.FAILED, 0),
-        blocked=counts.get(OutboxStatus.BLOCKED, 0),
-        pending=counts.get(OutboxStatus.PENDING, 0),
-    )
-
-
-async def pending_count(session: AsyncSession, *, clock: Clock = utcnow) -> int:
-    """Rows due now (for the runner: is there more to send right away?)."""
-    query = select(func.count()).where(
-        col(OutboxMessage.status) == OutboxStatus.PENDING,
-        col(OutboxMessage.next_attempt_at) <= clock(),
-    )
-    return int((await session.execute(query)).scalar_one())
 
 
 async def deliver_due(

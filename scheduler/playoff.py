@@ -15,8 +15,8 @@ from contest.models import Competition, Worker
 from contest.papers import score_style
 from contest.playoff import invite
 from contest.rules import rules_of
+from contest.score_text import score_text
 from i18n import t
-from i18n.scores import score_text
 from scheduler.context import Apply, JobContext, local_time
 from scheduler.jobs import Job
 from scheduler.outbox import enqueue

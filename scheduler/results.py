@@ -23,8 +23,8 @@ from contest.attempts import expire_overdue
 from contest.final import FinalResult, FinalResults, ReviewItem, final_results, settle
 from contest.models import Competition
 from contest.rules import rules_of
+from contest.score_text import score_text
 from i18n import t
-from i18n.scores import score_text
 from quizbank.models import OPTION_LETTERS, QuestionType
 from scheduler.certificate import CertificateData
 from scheduler.context import Apply, JobContext

@@ -46,8 +46,14 @@ async def upsert(
     keys: Mapping[str, Any],
     values: Mapping[str, Any],
     update: Sequence[str] | bool = True,
-) -> None:
-    """Execute :func:`upsert_statement` (flushes nothing else, commits nothing)."""
+) -> int:
+    """``INSERT keys+values ON CONFLICT (keys) DO UPDATE`` (or ``DO NOTHING``); rows written.
+
+    ``update`` is True (update every value), False (do nothing on conflict: 0 then means
+    the row was there already) or the names of the values to update. Safe when two
+    transactions race to create the same row. Commits nothing.
+    """
     spec = update if isinstance(update, bool) else tuple(update)
     template = _template(session.get_bind().dialect.name, model, tuple(keys), tuple(values), spec)
-    await session.execute(template, {**keys, **values})
+    result = await session.execute(template, {**keys, **values})
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.db import PoolSettings, create_engine, create_reader, create_session_factory
-from storage.models import metadata
+from tables import metadata
 
 PG_ADMIN_URL = os.environ.get("QQ_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -8,7 +8,11 @@ from bot.routers import (
     admin_access,
     admin_broadcast,
     admin_competitions,
+    admin_definitions,
+    admin_home,
+    admin_pages,
     admin_people,
+    admin_schedules,
     admin_teams,
     admin_upload,
     binding,
@@ -22,6 +26,7 @@ from bot.routers import (
     schedules,
     setup,
     start,
+    typed_menu,
 )
 
 
@@ -50,12 +55,16 @@ def _build_tree() -> list[Router]:
     private = Router(name="private")
     private.message.filter(F.chat.type == "private")
     private.include_routers(
+        admin_home.router,  # an organiser's /start and /help, before the workers'
         admin_access.router,
         admin_upload.router,
         admin_competitions.router,
+        admin_definitions.router,
+        admin_schedules.router,
         admin_teams.router,
         admin_people.router,
         admin_broadcast.router,
+        admin_pages.router,
         schedules.router,
         setup.router,
         start.router,
@@ -64,6 +73,7 @@ def _build_tree() -> list[Router]:
         mistakes.router,
         playoff.router,
         results.router,
+        typed_menu.router,  # last: typed 排行榜 / 我的成绩 …, before the fallback
     )
     groups = Router(name="groups")
     groups.message.filter(F.chat.type.in_({"group", "supergroup"}))

@@ -1,4 +1,4 @@
-"""Who is an organiser: /grant and /revoke (super-admins), /organisers and /audit."""
+"""Who is an organiser: /grant and /revoke (super-admins), /organisers and /audit (paged)."""
 
 from __future__ import annotations
 
@@ -6,31 +6,24 @@ import html
 import json
 from dataclasses import dataclass
 
-from aiogram import Router
+from aiogram import Bot
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin_common import OrganiserFilter, contest_error_text, refuse
+from bot.admin_common import admin_router
+from bot.commands import organiser_menu
 from bot.competition_views import local_text
+from bot.long_text import page_text, paginate, show_page, titled, with_pages
 from config import Settings
-from contest.errors import ContestError
-from contest.organisers import (
-    audit,
-    find_worker_by_username,
-    grant_organiser,
-    latest_audit,
-    list_organisers,
-    revoke_organiser,
-)
+from contest.admin import access
+from contest.admin.policy import Actor
+from contest.organisers import find_worker_by_username
 from i18n import t
 from storage.types import Clock
 
-router = Router(name=__name__)
-
-SUPER_COMMANDS = ("grant", "revoke")
-COMMANDS = ("organisers", "audit")
-AUDIT_LIMIT = 20
+router = admin_router(__name__)
+AUDIT_PAGE = 15
 
 
 @dataclass(frozen=True)
@@ -43,9 +36,8 @@ class Target:
 def _replied_user(message: Message) -> tuple[int, str] | None:
     """The user behind the replied-to message: the forward's author, else its sender."""
     replied = message.reply_to_message
-    if replied is None:
+    if replied is None or replied.from_user is None:
         return None
-    assert replied.from_user is not None  # always set in a private chat
     origin = replied.forward_origin
     user = getattr(origin, "sender_user", None) if origin else None
     user = user or (replied.from_user if not replied.from_user.is_bot else None)
@@ -57,9 +49,8 @@ def _replied_user(message: Message) -> tuple[int, str] | None:
 async def _target(message: Message, command: CommandObject, session: AsyncSession) -> Target | str:
     """The user to grant/revoke and the optional competition id, or the reason why not."""
     parts = (command.args or "").split()
-    replied = _replied_user(message)
-    who: tuple[int, str] | None = replied
-    if replied is None:
+    who = _replied_user(message)
+    if who is None:
         if not parts:
             return "usage"
         first = parts.pop(0)
@@ -75,7 +66,6 @@ async def _target(message: Message, command: CommandObject, session: AsyncSessio
     if len(parts) > 1 or (parts and not parts[0].lstrip("#").isdigit()):
         return "usage"
     competition_id = int(parts[0].lstrip("#")) if parts else None
-    assert who is not None
     return Target(who[0], who[1], competition_id)
 
 
@@ -105,96 +95,152 @@ async def _resolve(
     return target
 
 
-@router.message(Command("grant"), OrganiserFilter(super_admin=True))
+@router.message(Command("grant"))
 async def grant(
-    message: Message, command: CommandObject, session: AsyncSession, lang: str, clock: Clock
+    message: Message,
+    bot: Bot,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    clock: Clock,
 ) -> None:
     target = await _resolve(message, command, session, lang)
     if target is None:
         return
-    assert message.from_user is not None
-    actor = message.from_user.id
-    detail = {"telegram_id": target.telegram_id, "competition_id": target.competition_id}
-    try:
-        result = await grant_organiser(
-            session, telegram_id=target.telegram_id, granted_by=actor,
-            competition_id=target.competition_id, clock=clock,
-        )  # fmt: skip
-    except ContestError as exc:
-        await audit(session, actor_id=actor, action="grant", detail=detail, outcome="error",
-                    clock=clock)  # fmt: skip
-        await message.answer(contest_error_text(exc, lang))
-        return
-    outcome = "ok" if result.created else "unchanged"
-    await audit(session, actor_id=actor, action="grant", detail=detail, outcome=outcome,
-                clock=clock)  # fmt: skip
+    result = await access.grant(
+        session,
+        actor=actor,
+        telegram_id=target.telegram_id,
+        competition_id=target.competition_id,
+        clock=clock,
+    )
     key = "admin.access.granted" if result.created else "admin.access.already"
     user = _user(target.telegram_id, target.label)
     await message.answer(t(key, lang, user=user, scope=_scope(target.competition_id, lang)))
+    await organiser_menu(bot, target.telegram_id)
 
 
-@router.message(Command("revoke"), OrganiserFilter(super_admin=True))
+@router.message(Command("revoke"))
 async def revoke(
-    message: Message, command: CommandObject, session: AsyncSession, lang: str, clock: Clock
+    message: Message,
+    bot: Bot,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    clock: Clock,
 ) -> None:
     target = await _resolve(message, command, session, lang)
     if target is None:
         return
-    removed = await revoke_organiser(
-        session, telegram_id=target.telegram_id, competition_id=target.competition_id
+    removed = await access.revoke(
+        session,
+        actor=actor,
+        telegram_id=target.telegram_id,
+        competition_id=target.competition_id,
+        clock=clock,
     )
-    detail = {"telegram_id": target.telegram_id, "competition_id": target.competition_id}
-    assert message.from_user is not None
-    await audit(session, actor_id=message.from_user.id, action="revoke", detail=detail,
-                outcome="ok" if removed else "unchanged", clock=clock)  # fmt: skip
     user = _user(target.telegram_id, target.label)
+    if removed and target.competition_id is None:
+        await organiser_menu(bot, target.telegram_id, show=False)
     if removed:
         await message.answer(t("admin.access.revoked", lang, user=user, count=removed))
     else:
         await message.answer(t("admin.access.not_organiser", lang, user=user))
 
 
-@router.message(Command("organisers"), OrganiserFilter())
-async def organisers(
-    message: Message, session: AsyncSession, lang: str, settings: Settings
+async def show_organisers(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    settings: Settings,
+    clock: Clock,
+    *,
+    page: int = 0,
+    edit: bool = False,
 ) -> None:
-    rows = await list_organisers(session)
+    rows = await access.organisers(session, actor=actor, clock=clock)
     admins = ", ".join(str(i) for i in sorted(settings.admin_ids)) or "—"
     if not rows:
-        await message.answer(t("admin.access.no_organisers", lang, admins=admins))
+        await show_page(
+            message, t("admin.access.no_organisers", lang, admins=admins), None, edit=edit
+        )
         return
-    lines = [t("admin.access.organisers_title", lang, admins=admins)]
-    for row in rows:
-        lines.append(t(
-            "admin.access.organiser_line", lang, user=_user(row.telegram_id, ""),
-            scope=_scope(row.competition_id, lang), granted_by=row.granted_by,
+    lines = [
+        t(
+            "admin.access.organiser_line",
+            lang,
+            user=_user(row.telegram_id, ""),
+            scope=_scope(row.competition_id, lang),
+            granted_by=row.granted_by,
             granted_at=local_text(row.granted_at, settings.timezone),
-        ))  # fmt: skip
-    await message.answer("\n".join(lines))
+        )
+        for row in rows
+    ]
+    pages = paginate(lines)
+    text, page = page_text(
+        t("admin.access.organisers_title", lang, admins=admins), pages, page, lang
+    )
+    await show_page(message, text, with_pages([], "organisers", page, len(pages), lang), edit=edit)
 
 
-@router.message(Command("audit"), OrganiserFilter())
-async def audit_log(message: Message, session: AsyncSession, lang: str, settings: Settings) -> None:
-    entries = await latest_audit(session, limit=AUDIT_LIMIT)
-    if not entries:
-        await message.answer(t("admin.access.no_audit", lang))
+async def show_audit(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    settings: Settings,
+    clock: Clock,
+    *,
+    page: int = 0,
+    edit: bool = False,
+) -> None:
+    found = await access.audit_log(
+        session, actor=actor, clock=clock, offset=page * AUDIT_PAGE, limit=AUDIT_PAGE
+    )
+    if not found.total:
+        await show_page(message, t("admin.access.no_audit", lang), None, edit=edit)
         return
-    lines = [t("admin.access.audit_title", lang, count=len(entries))]
-    for entry in entries:
+    lines = []
+    for entry in found.entries:
         detail = json.dumps(entry.detail, ensure_ascii=False)[:120] if entry.detail else ""
-        lines.append(t(
-            "admin.access.audit_line", lang, when=local_text(entry.created_at, settings.timezone),
-            actor=entry.actor_id, action=html.escape(entry.action),
-            outcome=html.escape(entry.outcome), detail=html.escape(detail),
-        ))  # fmt: skip
-    await message.answer("\n".join(lines))
+        lines.append(
+            t(
+                "admin.access.audit_line",
+                lang,
+                when=local_text(entry.created_at, settings.timezone),
+                actor=entry.actor_id,
+                action=html.escape(entry.action),
+                outcome=html.escape(entry.outcome),
+                detail=html.escape(detail),
+            )
+        )
+    pages = -(-found.total // AUDIT_PAGE)  # read a page at a time: the log only grows
+    text = titled(t("admin.access.audit_title", lang, count=found.total), lines, page, pages, lang)
+    await show_page(message, text, with_pages([], "audit", page, pages, lang), edit=edit)
 
 
-@router.message(Command(*SUPER_COMMANDS))
-async def refuse_grant(message: Message, session: AsyncSession, lang: str, clock: Clock) -> None:
-    await refuse(message, session, lang=lang, clock=clock, key="admin.refused_super")
+@router.message(Command("organisers"))
+async def organisers(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    await show_organisers(message, session, actor, lang, settings, clock)
 
 
-@router.message(Command(*COMMANDS))
-async def refuse_others(message: Message, session: AsyncSession, lang: str, clock: Clock) -> None:
-    await refuse(message, session, lang=lang, clock=clock)
+@router.message(Command("audit"))
+async def audit_log(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    await show_audit(message, session, actor, lang, settings, clock)

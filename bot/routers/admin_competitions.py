@@ -1,359 +1,404 @@
-"""Organisers manage competitions in chat: create (YAML file or /new_competition dialog),
-list, open/close now, change times, participation per team (/stats), results (/export)."""
+"""Organisers manage competitions in chat: list, open/close now, change times, participation
+per team (/stats) and results (/export); creating one is ``admin_definitions``.
+
+Handlers parse, call one ``contest.admin`` function and render; a command typed without its
+competition number offers the organiser's competitions as buttons.
+"""
 
 from __future__ import annotations
 
 import html
 import tempfile
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, FSInputFile, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, FSInputFile, InlineKeyboardButton, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import competition_dialog
 from bot.admin_common import (
-    OrganiserFilter,
-    confirm_cancelled,
-    contest_error_text,
+    PickAction,
+    PickCb,
+    admin_router,
+    ask_for,
     int_args,
-    may_manage,
-    refuse,
+    offer,
 )
-from bot.competition_views import (
-    CompetitionAction,
-    ask_save,
-    competition_line,
-    issues_text,
-    parse_local,
-    preview,
-)
+from bot.competition_views import competition_line
+from bot.long_text import page_text, paginate, show_page, with_pages
 from config import Settings
-from contest.competitions import (
-    close_competition,
-    create_competition,
-    create_competition_from_yaml,
-    get_competition,
-    list_competitions,
-    open_competition,
-    parse_yaml,
-    set_announcement_schedule,
-    update_competition,
-)
-from contest.errors import ContestError, DefinitionRejected
-from contest.export import export_results
+from contest.admin import competitions as admin
+from contest.admin import results
+from contest.admin.policy import Actor
 from contest.models import Competition, CompetitionStatus
-from contest.organisers import audit
-from contest.participation import participation_by_team
-from contest.uploads import COMPETITION
+from contest.when import parse_when
 from i18n import t
 from storage.types import Clock
 
-router = Router(name=__name__)
-
-COMMANDS = ("competitions", "open", "close", "set_times", "set_schedule", "stats", "export",
-            "new_competition")  # fmt: skip
+router = admin_router(__name__)
+Status = CompetitionStatus
 
 
-def _is_definition(message: Message) -> bool:
-    name = (message.document.file_name or "") if message.document else ""
-    return Path(name).suffix.lower() in COMPETITION
+class SetTimes(StatesGroup):
+    starts_at = State()
+    ends_at = State()
 
 
-async def _act(
-    session: AsyncSession, user_id: int, action: str, competition_id: int, clock: Clock,
-    lang: str, call: Any, **kwargs: Any,
-) -> str:  # fmt: skip
-    """Run one competition service call, audit it, and say how it went."""
-    detail = {"competition_id": competition_id, **{k: str(v) for k, v in kwargs.items()}}
-    try:
-        competition = await call(session, competition_id=competition_id, clock=clock, **kwargs)
-    except ContestError as exc:
-        await session.rollback()
-        await audit(session, actor_id=user_id, action=action, detail=detail,
-                    outcome=exc.code, clock=clock)  # fmt: skip
-        return contest_error_text(exc, lang)
-    await audit(session, actor_id=user_id, action=action, detail=detail, clock=clock)
-    return t(f"admin.competitions.{action}_done", lang, line=competition_line(competition, lang))
+# --- the list ------------------------------------------------------------------------------
 
 
-async def _allowed(message: Message, session: AsyncSession, settings: Settings, lang: str,
-                   competition_id: int) -> bool:  # fmt: skip
-    assert message.from_user is not None
-    if await may_manage(session, settings=settings, user=message.from_user,
-                        competition_id=competition_id):  # fmt: skip
-        return True
-    await message.answer(t("admin.refused_competition", lang, competition_id=competition_id))
-    return False
-
-
-@router.message(Command("competitions"), OrganiserFilter())
-async def competitions(message: Message, session: AsyncSession, lang: str) -> None:
-    rows = await list_competitions(session)
+async def show_competitions(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    clock: Clock,
+    *,
+    page: int = 0,
+    edit: bool = False,
+) -> None:
+    rows = await admin.managed_competitions(
+        session, actor=actor, action="competition.list", clock=clock
+    )
     if not rows:
         await message.answer(t("admin.competitions.none", lang))
         return
-    builder = InlineKeyboardBuilder()
-    for c in rows:
-        status = CompetitionStatus(c.status)
-        if status in (CompetitionStatus.DRAFT, CompetitionStatus.SCHEDULED):
-            builder.button(
-                text=t("admin.competitions.button_open", lang, id=c.id),
-                callback_data=CompetitionAction(action="open", competition_id=c.id),
-            )
-        if status in (CompetitionStatus.SCHEDULED, CompetitionStatus.OPEN):
-            builder.button(
-                text=t("admin.competitions.button_close", lang, id=c.id),
-                callback_data=CompetitionAction(action="close", competition_id=c.id),
-            )
-    builder.adjust(2)
-    lines = [t("admin.competitions.title", lang)] + [competition_line(c, lang) for c in rows]
-    await message.answer("\n".join(lines), reply_markup=builder.as_markup())
+    pages = paginate([competition_line(c, lang) for c in rows], max_lines=10)
+    text, page = page_text(t("admin.competitions.title", lang), pages, page, lang)
+    shown = rows[page * 10 : page * 10 + len(pages[page])]
+    markup = with_pages([_buttons(c, lang) for c in shown], "competitions", page, len(pages), lang)
+    await show_page(message, text, markup, edit=edit)
 
 
-@router.message(Command("open", "close"), OrganiserFilter())
+def _buttons(competition: Competition, lang: str) -> list[InlineKeyboardButton]:
+    status, cid = CompetitionStatus(competition.status), int(competition.id or 0)
+    row = []
+    if status in (Status.DRAFT, Status.SCHEDULED):
+        row.append(
+            InlineKeyboardButton(
+                text=t("admin.competitions.button_open", lang, id=cid),
+                callback_data=PickCb(action="open", c=cid).pack(),
+            )
+        )
+    if status in (Status.SCHEDULED, Status.OPEN):
+        row.append(
+            InlineKeyboardButton(
+                text=t("admin.competitions.button_close", lang, id=cid),
+                callback_data=PickCb(action="close", c=cid).pack(),
+            )
+        )
+    return row
+
+
+@router.message(Command("competitions"))
+async def competitions(
+    message: Message, session: AsyncSession, actor: Actor, lang: str, clock: Clock
+) -> None:
+    await show_competitions(message, session, actor, lang, clock)
+
+
+# --- open and close ------------------------------------------------------------------------
+
+
+async def _open_or_close(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    competition_id: int,
+    lang: str,
+    clock: Clock,
+) -> None:
+    call = admin.open_competition if action == "open" else admin.close_competition
+    done = await call(session, actor=actor, competition_id=competition_id, clock=clock)
+    await message.answer(
+        t(f"admin.competitions.{action}_done", lang, line=competition_line(done, lang))
+    )
+
+
+@router.message(Command("open", "close"))
 async def open_or_close(
-    message: Message, command: CommandObject, session: AsyncSession, lang: str,
-    settings: Settings, clock: Clock,
-) -> None:  # fmt: skip
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    clock: Clock,
+) -> None:
+    action: PickAction = "open" if command.command == "open" else "close"
     args = int_args(command)
-    if not args or len(args) != 1:
+    if args is None or len(args) > 1:
         await message.answer(t("admin.competitions.usage_id", lang, command=command.command))
-        return
-    if not await _allowed(message, session, settings, lang, args[0]):
-        return
-    assert message.from_user is not None
-    call = open_competition if command.command == "open" else close_competition
-    text = await _act(session, message.from_user.id, command.command, args[0], clock, lang, call)
-    await message.answer(text)
+    elif args:
+        await _open_or_close(message, session, actor, action, args[0], lang, clock)
+    else:
+        await offer(message, session, actor, action, lang, clock)
 
 
-@router.callback_query(CompetitionAction.filter(F.action.in_({"open", "close"})), OrganiserFilter())
+@router.callback_query(PickCb.filter(F.action.in_({"open", "close"})))
 async def open_or_close_button(
-    query: CallbackQuery, callback_data: CompetitionAction, session: AsyncSession, lang: str,
-    settings: Settings, clock: Clock,
-) -> None:  # fmt: skip
-    cid = callback_data.competition_id
-    if not await may_manage(session, settings=settings, user=query.from_user, competition_id=cid):
-        text = t("admin.refused_competition", lang, competition_id=cid)
-        await query.answer(text, show_alert=True)
-        return
-    call = open_competition if callback_data.action == "open" else close_competition
-    text = await _act(session, query.from_user.id, callback_data.action, cid, clock, lang, call)
+    query: CallbackQuery,
+    callback_data: PickCb,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    clock: Clock,
+) -> None:
+    assert isinstance(query.message, Message)
+    await _open_or_close(
+        query.message, session, actor, callback_data.action, callback_data.c, lang, clock
+    )
     await query.answer()
-    assert query.message is not None
-    await query.message.answer(text)
 
 
-@router.message(Command("set_times"), OrganiserFilter())
-async def set_times(
-    message: Message, command: CommandObject, session: AsyncSession, lang: str,
-    settings: Settings, clock: Clock,
-) -> None:  # fmt: skip
-    parts = (command.args or "").split()
-    competition = None
-    if parts and parts[0].lstrip("#").isdigit():
-        competition = await get_competition(session, competition_id=int(parts[0].lstrip("#")))
-    times = _times(parts[1:], competition)
-    if competition is None or times is None:
-        await message.answer(t("admin.competitions.usage_set_times", lang))
-        return
-    assert competition.id is not None
-    if not await _allowed(message, session, settings, lang, competition.id):
-        return
-    assert message.from_user is not None
-    text = await _act(session, message.from_user.id, "set_times", competition.id, clock, lang,
-                      update_competition, starts_at=times[0], ends_at=times[1])  # fmt: skip
-    await message.answer(text)
+# --- times ---------------------------------------------------------------------------------
 
 
-@router.message(Command("set_schedule"), OrganiserFilter())
-async def set_schedule(
-    message: Message, command: CommandObject, session: AsyncSession, lang: str,
-    settings: Settings, clock: Clock,
-) -> None:  # fmt: skip
-    """/set_schedule ID 0 18 * * * (local time) — or /set_schedule ID off."""
-    parts = (command.args or "").split(maxsplit=1)
-    competition = None
-    if len(parts) == 2 and parts[0].lstrip("#").isdigit():
-        competition = await get_competition(session, competition_id=int(parts[0].lstrip("#")))
-    if competition is None or competition.id is None:
-        await message.answer(t("admin.competitions.usage_set_schedule", lang))
-        return
-    if not await _allowed(message, session, settings, lang, competition.id):
-        return
-    assert message.from_user is not None
-    cron = None if parts[1].strip().lower() in {"off", "关", "关闭"} else parts[1]
-    text = await _act(session, message.from_user.id, "set_schedule", competition.id, clock, lang,
-                      set_announcement_schedule, cron=cron)  # fmt: skip
-    await message.answer(text)
-
-
-def _times(parts: list[str], competition: Competition | None) -> tuple[Any, Any] | None:
-    """Start and end from "2026-09-01 09:00 2026-09-30 18:00" (or with T/_ between)."""
-    if competition is None:
+def _two_times(words: list[str], zone: str, now: datetime) -> tuple[datetime, datetime] | None:
+    """ "2026-09-01 09:00 2026-09-30 18:00", "现在 7天" (the end may count from the start)."""
+    if len(words) == 4:
+        words = [f"{words[0]} {words[1]}", f"{words[2]} {words[3]}"]
+    if len(words) != 2:
         return None
-    if len(parts) == 4:
-        parts = [f"{parts[0]} {parts[1]}", f"{parts[2]} {parts[3]}"]
-    if len(parts) != 2:
-        return None
-    start, end = (parse_local(p, competition.timezone) for p in parts)
+    start = parse_when(words[0], zone=zone, now=now)
+    end = parse_when(words[1], zone=zone, now=now, base=start) if start else None
     return (start, end) if start and end else None
 
 
-@router.message(Command("stats"), OrganiserFilter())
-async def stats(
-    message: Message, command: CommandObject, session: AsyncSession, lang: str,
-    settings: Settings, clock: Clock,
-) -> None:  # fmt: skip
-    competition = await _managed(message, command, session, settings, lang, clock)
-    if competition is None or competition.id is None:
-        return
-    rows = await participation_by_team(session, competition_id=competition.id)
-    lines = [t("admin.stats.title", lang, line=competition_line(competition, lang))]
-    for row in rows:
-        name = html.escape(row.name) if row.team_id is not None else t("admin.stats.no_team", lang)
-        lines.append(t("admin.stats.line", lang, team=name, participants=row.participants,
-                       registered=row.registered, rate=f"{row.rate:.0%}"))  # fmt: skip
-    if not rows:
-        lines.append(t("admin.stats.empty", lang))
-    await message.answer("\n".join(lines))
-
-
-async def _managed(
-    message: Message, command: CommandObject, session: AsyncSession, settings: Settings,
-    lang: str, clock: Clock,
-) -> Competition | None:  # fmt: skip
-    """The chosen competition when this organiser may manage it; else None (already said why)."""
-    competition = await _chosen(message, command, session, lang, clock)
-    if competition is None or competition.id is None:
-        return None
-    if not await _allowed(message, session, settings, lang, competition.id):
-        return None
-    return competition
-
-
-async def _chosen(
-    message: Message, command: CommandObject, session: AsyncSession, lang: str, clock: Clock
-) -> Competition | None:
-    """The competition named in the command, else the open one, else the latest."""
-    args = int_args(command)
-    if args is None or len(args) > 1:
-        await message.answer(t("admin.competitions.usage_optional_id", lang,
-                               command=command.command))  # fmt: skip
-        return None
-    if args:
-        competition = await get_competition(session, competition_id=args[0])
-    else:
-        rows = await list_competitions(session)
-        open_rows = [c for c in rows if c.status == CompetitionStatus.OPEN]
-        competition = (open_rows or rows)[-1] if rows else None  # open_rows is a subset of rows
-    if competition is None:
-        key = "admin.competitions.not_found" if args else "admin.competitions.none"
-        await message.answer(t(key, lang, competition_id=args[0] if args else 0))
-    return competition
-
-
-@router.message(Command("export"), OrganiserFilter())
-async def export(
-    message: Message, command: CommandObject, session: AsyncSession, lang: str,
-    settings: Settings, clock: Clock,
-) -> None:  # fmt: skip
-    competition = await _managed(message, command, session, settings, lang, clock)
-    if competition is None or competition.id is None:
-        return
-    with tempfile.TemporaryDirectory(prefix="qq-export-") as folder:
-        path = Path(folder) / f"results-{competition.id}.xlsx"
-        await export_results(session, competition_id=competition.id, path=path)
-        caption = t("admin.export.caption", lang, line=competition_line(competition, lang))
-        await message.answer_document(FSInputFile(path, filename=path.name), caption=caption)
-    assert message.from_user is not None
-    await audit(session, actor_id=message.from_user.id, action="export",
-                detail={"competition_id": competition.id}, clock=clock)  # fmt: skip
-
-
-# --- creating from a YAML file -------------------------------------------------------------
-
-
-@router.message(F.document, _is_definition, OrganiserFilter())
-async def on_definition(
-    message: Message, bot: Bot, state: FSMContext, lang: str, settings: Settings
+@router.message(Command("set_times"))
+async def set_times(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    lang: str,
+    settings: Settings,
+    clock: Clock,
 ) -> None:
-    document = message.document
-    assert document is not None  # the F.document filter
-    if (document.file_size or 0) > settings.upload_limit_bytes:
-        size = f"{(document.file_size or 0) / 2**20:.1f}"
-        limit = f"{settings.upload_limit_mb:g}"
-        await message.answer(t("admin.upload.too_big", lang, size=size, limit=limit, extension=""))
+    words = (command.args or "").split()
+    if not words:
+        await offer(message, session, actor, "set_times", lang, clock)
         return
-    downloaded = await bot.download(document.file_id)
-    assert downloaded is not None  # without a destination aiogram returns a BytesIO
-    raw = downloaded.read()
-    try:
-        text = raw.decode("utf-8-sig")
-        definition = parse_yaml(text)
-    except UnicodeDecodeError:
-        await message.answer(t("admin.competitions.not_utf8", lang))
+    if not words[0].lstrip("#").isdigit():
+        await message.answer(t("admin.competitions.usage_set_times", lang))
         return
-    except DefinitionRejected as exc:
-        await message.answer(issues_text(exc, lang))
+    competition_id = int(words[0].lstrip("#"))
+    if len(words) == 1:
+        await _ask_start(message, session, actor, state, competition_id, lang, settings, clock)
         return
-    await state.clear()
-    await state.set_data({"competition_yaml": text})
-    await ask_save(message, preview(definition, lang), lang)
+    times = _two_times(words[1:], settings.timezone, clock())
+    if times is None:
+        await message.answer(t("admin.competitions.usage_set_times", lang))
+        return
+    await _save_times(message, session, actor, competition_id, times, lang, clock)
 
 
-@router.callback_query(CompetitionAction.filter(F.action == "save"), OrganiserFilter())
-async def save(
-    query: CallbackQuery, session: AsyncSession, state: FSMContext, lang: str, clock: Clock
+async def _ask_start(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    competition_id: int,
+    lang: str,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    await ask_for(session, actor, state, action="competition.set_times",
+                  competition_id=competition_id, step=SetTimes.starts_at, clock=clock)  # fmt: skip
+    await message.answer(t("admin.dialog.ask_start", lang, zone=settings.timezone))
+
+
+@router.callback_query(PickCb.filter(F.action == "set_times"))
+async def set_times_button(
+    query: CallbackQuery,
+    callback_data: PickCb,
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    lang: str,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    assert isinstance(query.message, Message)
+    await _ask_start(query.message, session, actor, state, callback_data.c, lang, settings, clock)
+    await query.answer()
+
+
+@router.message(SetTimes.starts_at, F.text, ~F.text.startswith("/"))
+async def got_new_start(
+    message: Message, state: FSMContext, lang: str, settings: Settings, clock: Clock
+) -> None:
+    when = parse_when(message.text or "", zone=settings.timezone, now=clock())
+    if when is None:
+        await message.answer(t("admin.dialog.bad_time", lang))
+        return
+    await state.update_data(starts_at=when.isoformat())
+    await state.set_state(SetTimes.ends_at)
+    await message.answer(t("admin.dialog.ask_end", lang, zone=settings.timezone))
+
+
+@router.message(SetTimes.ends_at, F.text, ~F.text.startswith("/"))
+async def got_new_end(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    lang: str,
+    settings: Settings,
+    clock: Clock,
 ) -> None:
     data = await state.get_data()
-    await state.clear()  # a second press finds nothing to save
-    by = str(query.from_user.id)
-    try:
-        if "competition_yaml" in data:
-            created = await create_competition_from_yaml(
-                session, text=data["competition_yaml"], created_by=by, clock=clock
-            )
-        elif "competition_draft" in data:
-            created = await create_competition(
-                session, data=data["competition_draft"], created_by=by, clock=clock
-            )
-        else:
-            await query.answer(t("admin.expired", lang), show_alert=True)
-            return
-    except DefinitionRejected as exc:
-        await query.answer()
-        assert query.message is not None
-        await query.message.answer(issues_text(exc, lang))
+    start = datetime.fromisoformat(data["starts_at"])
+    end = parse_when(message.text or "", zone=settings.timezone, now=clock(), base=start)
+    if end is None or end <= start:
+        await message.answer(t("admin.dialog.bad_end", lang))
         return
-    await audit(
+    await state.clear()
+    await _save_times(
+        message, session, actor, int(data["competition_id"]), (start, end), lang, clock
+    )
+
+
+async def _save_times(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    competition_id: int,
+    times: tuple[datetime, datetime],
+    lang: str,
+    clock: Clock,
+) -> None:
+    done = await admin.set_times(
         session,
-        actor_id=query.from_user.id,
-        action="create_competition",
-        detail={"competition_id": created.id, "name": created.name},
+        actor=actor,
+        competition_id=competition_id,
+        starts_at=times[0],
+        ends_at=times[1],
         clock=clock,
     )
+    await message.answer(
+        t("admin.competitions.set_times_done", lang, line=competition_line(done, lang))
+    )
+
+
+# --- participation and results -------------------------------------------------------------
+
+
+async def show_stats(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    competition_id: int,
+    lang: str,
+    settings: Settings,
+    clock: Clock,
+    *,
+    page: int = 0,
+    edit: bool = False,
+) -> None:
+    stats = await admin.competition_stats(
+        session,
+        actor=actor,
+        competition_id=competition_id,
+        clock=clock,
+        not_counted=settings.admin_ids,
+    )
+    lines = [
+        t(
+            "admin.stats.line",
+            lang,
+            team=_team_name(row.name, row.team_id, lang),
+            participants=row.participants,
+            registered=row.registered,
+            rate=f"{row.rate:.0%}",
+        )
+        for row in stats.teams
+    ] or [t("admin.stats.empty", lang)]
+    title = t("admin.stats.title", lang, line=competition_line(stats.competition, lang))
+    pages = paginate(lines)
+    text, page = page_text(title, pages, page, lang)
+    markup = with_pages([], "stats", page, len(pages), lang, arg=competition_id)
+    await show_page(message, text, markup, edit=edit)
+
+
+def _team_name(name: str, team_id: int | None, lang: str) -> str:
+    return html.escape(name) if team_id is not None else t("admin.stats.no_team", lang)
+
+
+async def export_to(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    competition_id: int,
+    lang: str,
+    clock: Clock,
+) -> None:
+    with tempfile.TemporaryDirectory(prefix="qq-export-") as folder:
+        path = Path(folder) / f"results-{competition_id}.xlsx"
+        competition = await results.export(
+            session, actor=actor, competition_id=competition_id, path=path, clock=clock
+        )
+        caption = t("admin.export.caption", lang, line=competition_line(competition, lang))
+        await message.answer_document(FSInputFile(path, filename=path.name), caption=caption)
+
+
+@router.message(Command("stats", "export"))
+async def stats_or_export(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    action: PickAction = "stats" if command.command == "stats" else "export"
+    args = int_args(command)
+    if args is None or len(args) > 1:
+        await message.answer(
+            t("admin.competitions.usage_optional_id", lang, command=command.command)
+        )
+        return
+    chosen = args[0] if args else None
+    if chosen is None:
+        only = await offer(message, session, actor, action, lang, clock)
+        chosen = only.id if only is not None else None
+    if chosen is not None:
+        await _stats_or_export(message, session, actor, action, chosen, lang, settings, clock)
+
+
+async def _stats_or_export(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    competition_id: int,
+    lang: str,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    if action == "stats":
+        await show_stats(message, session, actor, competition_id, lang, settings, clock)
+    else:
+        await export_to(message, session, actor, competition_id, lang, clock)
+
+
+@router.callback_query(PickCb.filter(F.action.in_({"stats", "export"})))
+async def stats_or_export_button(
+    query: CallbackQuery,
+    callback_data: PickCb,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    settings: Settings,
+    clock: Clock,
+) -> None:
     await query.answer()
     assert isinstance(query.message, Message)
-    await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(t("admin.competitions.created", lang,
-                                 line=competition_line(created, lang)))  # fmt: skip
-
-
-@router.callback_query(CompetitionAction.filter(F.action == "cancel"), OrganiserFilter())
-async def cancel(query: CallbackQuery, state: FSMContext, lang: str) -> None:
-    await state.clear()
-    await confirm_cancelled(query, lang)
-
-
-@router.message(Command(*COMMANDS), ~OrganiserFilter())
-async def refuse_others(message: Message, session: AsyncSession, lang: str, clock: Clock) -> None:
-    await refuse(message, session, lang=lang, clock=clock)
-
-
-router.include_router(competition_dialog.router)
+    await _stats_or_export(
+        query.message, session, actor, callback_data.action, callback_data.c, lang, settings, clock
+    )

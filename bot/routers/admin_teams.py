@@ -1,97 +1,88 @@
-"""Teams for organisers: /teams lists the hierarchy with join links, /move re-teams a worker."""
+"""Teams for organisers: /teams lists the hierarchy with join links (paged), /move re-teams
+a worker (organisers of all competitions only: it changes every competition's teams)."""
 
 from __future__ import annotations
 
 import html
 
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.deep_linking import create_start_link
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin_common import OrganiserFilter, contest_error_text, refuse
-from contest.errors import ContestError
-from contest.organisers import audit
-from contest.teams import find_worker, get_team_by_join_code, move_worker, team_overview
+from bot.admin_common import admin_router
+from bot.long_text import page_text, paginate, show_page, with_pages
+from contest.admin import people
+from contest.admin.policy import Actor
 from i18n import t
 from storage.types import Clock
 
-router = Router(name=__name__)
-
-COMMANDS = ("teams", "move")
-TEXT_LIMIT = 4000  # Telegram refuses texts over 4096 characters
+router = admin_router(__name__)
 
 
-def chunk_lines(lines: list[str], limit: int = TEXT_LIMIT) -> list[str]:
-    """Join lines into as few messages as fit Telegram's text limit, never splitting a line."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        if current and len(current) + 1 + len(line) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-@router.message(Command("teams"), OrganiserFilter())
-async def list_teams(message: Message, bot: Bot, session: AsyncSession, lang: str) -> None:
-    teams = await team_overview(session)
-    if not teams:
-        await message.answer(t("admin.teams.none", lang))
-        return
-    lines = [t("admin.teams.title", lang, count=len(teams))]
-    for team in teams:
-        link = await create_start_link(bot, team.join_code)
-        lines.append(
-            t(
-                "admin.teams.line", lang,
-                indent="　" * team.depth, kind=html.escape(team.kind),
-                name=html.escape(team.path[-1]), members=team.members,
-                code=team.join_code, link=link,
-            )
-        )  # fmt: skip
-    for chunk in chunk_lines(lines):
-        await message.answer(chunk, disable_web_page_preview=True)
-
-
-@router.message(Command("move"), OrganiserFilter())
-async def move(
-    message: Message, command: CommandObject, session: AsyncSession, lang: str, clock: Clock
+async def show_teams(
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    clock: Clock,
+    *,
+    page: int = 0,
+    edit: bool = False,
 ) -> None:
-    """/move <工号 | @username | Telegram id> <team join code> — organisers may move anyone."""
+    teams = await people.teams(session, actor=actor, clock=clock)
+    if not teams:
+        await show_page(message, t("admin.teams.none", lang), None, edit=edit)
+        return
+    lines = [
+        t(
+            "admin.teams.line",
+            lang,
+            indent="　" * team.depth,
+            kind=html.escape(team.kind),
+            name=html.escape(team.path[-1]),
+            members=team.members,
+            code=team.join_code,
+            link=await create_start_link(bot, team.join_code),
+        )
+        for team in teams
+    ]
+    pages = paginate(lines, max_lines=20)
+    text, page = page_text(t("admin.teams.title", lang, count=len(teams)), pages, page, lang)
+    await show_page(message, text, with_pages([], "teams", page, len(pages), lang), edit=edit)
+
+
+@router.message(Command("teams"))
+async def list_teams(
+    message: Message, bot: Bot, session: AsyncSession, actor: Actor, lang: str, clock: Clock
+) -> None:
+    await show_teams(message, bot, session, actor, lang, clock)
+
+
+@router.message(Command("move"))
+async def move(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    clock: Clock,
+) -> None:
+    """/move <工号 | @username | Telegram id> <team join code>."""
     parts = (command.args or "").split()
     if len(parts) != 2:
         await message.answer(t("admin.teams.move_usage", lang))
         return
-    worker = await find_worker(session, ref=parts[0])
-    team = await get_team_by_join_code(session, join_code=parts[1])
-    if worker is None or team is None or worker.id is None or team.id is None:
-        missing = "worker_not_found" if worker is None else "team_not_found"
-        await message.answer(contest_error_text(ContestError(missing), lang))
-        return
-    actor = message.from_user.id if message.from_user else 0
-    try:
-        await move_worker(
-            session, worker_id=worker.id, team_id=team.id, by_organiser=True, clock=clock
-        )
-    except ContestError as exc:
-        await message.answer(contest_error_text(exc, lang))
-        return
-    await audit(
-        session, actor_id=actor, action="move",
-        detail={"worker_id": worker.id, "team_id": team.id}, clock=clock,
-    )  # fmt: skip
+    moved = await people.move(
+        session, actor=actor, worker_ref=parts[0], join_code=parts[1], clock=clock
+    )
     await message.answer(
-        t("admin.teams.moved", lang, name=html.escape(worker.real_name),
-          team=html.escape(team.name))
-    )  # fmt: skip
-
-
-@router.message(Command(*COMMANDS))
-async def refused(message: Message, session: AsyncSession, lang: str, clock: Clock) -> None:
-    await refuse(message, session, lang=lang, clock=clock)
+        t(
+            "admin.teams.moved",
+            lang,
+            name=html.escape(moved.worker.real_name),
+            team=html.escape(moved.team.name),
+        )
+    )

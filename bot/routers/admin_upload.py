@@ -13,7 +13,7 @@ import html
 from pathlib import Path
 from typing import Any, Literal
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -22,15 +22,16 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Document, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin_common import OrganiserFilter, confirm_cancelled, refuse
+from bot.admin_common import OrganiserFilter, admin_router, confirm_cancelled
 from bot.callbacks import Token
-from bot.competition_views import ask_save, issues_text, preview
-from bot.upload_report import render_report, row_error_text
+from bot.competition_views import ask_save, preview
+from bot.long_text import send_text
+from bot.upload_report import render_report
 from config import Settings
+from contest.admin import people
+from contest.admin.audit import authorize
+from contest.admin.policy import Actor
 from contest.competitions import parse_definition
-from contest.errors import DefinitionRejected, RosterRejected
-from contest.organisers import audit
-from contest.roster import import_roster
 from contest.uploads import (
     COMPETITION,
     FileProblem,
@@ -43,11 +44,11 @@ from contest.uploads import (
     extension_problem,
 )
 from i18n import t
-from quizbank.formats import ImportRejected
-from quizbank.service import import_questions, validate_file
+from quizbank.formats.archive import MAX_PART_BYTES, MAX_ROWS
+from quizbank.service import validate_file
 from storage.types import Clock
 
-router = Router(name=__name__)
+router = admin_router(__name__)
 SHOWN_ERRORS = 10
 
 
@@ -89,8 +90,15 @@ async def _download(bot: Bot, document: Document, limit: int) -> bytes | FilePro
 def _problem_text(problem: str, document: Document, settings: Settings, lang: str) -> str:
     size_mb = f"{(document.file_size or 0) / 1024 / 1024:.1f}"
     extension = html.escape(Path(document.file_name or "").suffix or "?")
-    return t(f"admin.upload.{problem}", lang, extension=extension, size=size_mb,
-             limit=f"{settings.upload_limit_mb:g}")  # fmt: skip
+    return t(
+        f"admin.upload.{problem}",
+        lang,
+        extension=extension,
+        size=size_mb,
+        limit=f"{settings.upload_limit_mb:g}",
+        unpacked=MAX_PART_BYTES // 2**20,
+        rows=MAX_ROWS,
+    )
 
 
 async def _read(bot: Bot, document: Document, limit: int) -> tuple[bytes, UploadKind] | str:
@@ -106,25 +114,32 @@ async def _read(bot: Bot, document: Document, limit: int) -> tuple[bytes, Upload
     return str(kind) if isinstance(kind, FileProblem) else (data, kind)
 
 
-@router.message(F.document, _is_upload, OrganiserFilter(global_only=True))
+@router.message(F.document, _is_upload, OrganiserFilter())
 async def on_document(
-    message: Message, bot: Bot, session: AsyncSession, state: FSMContext, lang: str,
-    settings: Settings, clock: Clock,
-) -> None:  # fmt: skip
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    lang: str,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    """A bank or roster file: only organisers of all competitions (both serve every one)."""
     document = message.document
     assert document is not None  # the F.document filter
     name = document.file_name or "upload"
+    await authorize(session, actor, "upload.check", detail={"file": name}, clock=clock)
     read = await _read(bot, document, settings.upload_limit_bytes)
     if isinstance(read, str):
-        assert message.from_user is not None
-        await audit(session, actor_id=message.from_user.id, action="upload",
-                    detail={"file": name, "problem": read}, outcome="rejected",
-                    clock=clock)  # fmt: skip
         await message.answer(_problem_text(read, document, settings, lang))
         return
     data, kind = read
-    pending = {"file_id": document.file_id, "file_name": name,
-               "checksum": hashlib.sha256(data).hexdigest()}  # fmt: skip
+    pending = {
+        "file_id": document.file_id,
+        "file_name": name,
+        "checksum": hashlib.sha256(data).hexdigest(),
+    }
     if kind is UploadKind.AMBIGUOUS:
         await state.set_state(UploadStates.choose_kind)
         await state.set_data({"upload": pending})
@@ -139,9 +154,7 @@ async def on_document(
         await _check_and_report(message, state, data, pending | {"kind": chosen}, lang)
 
 
-@router.callback_query(
-    UploadAction.filter(F.action.in_({"bank", "roster"})), OrganiserFilter(global_only=True)
-)
+@router.callback_query(UploadAction.filter(F.action.in_({"bank", "roster"})))
 async def on_kind_chosen(
     query: CallbackQuery, callback_data: UploadAction, bot: Bot, state: FSMContext, lang: str
 ) -> None:
@@ -156,18 +169,15 @@ async def on_kind_chosen(
         await query.message.answer(t("admin.upload.changed", lang))
         return
     assert isinstance(query.message, Message)
-    await _check_and_report(query.message, state, data, pending | {"kind": callback_data.action},
-                            lang)  # fmt: skip
+    await _check_and_report(
+        query.message, state, data, pending | {"kind": callback_data.action}, lang
+    )
 
 
 async def _offer_competition(message: Message, state: FSMContext, data: bytes, lang: str) -> None:
     """An .xlsx competition definition: the same preview and 保存 as a YAML file."""
     draft = await asyncio.to_thread(competition_from_xlsx, data)
-    try:
-        definition = parse_definition(draft)
-    except DefinitionRejected as exc:
-        await message.answer(issues_text(exc, lang))
-        return
+    definition = parse_definition(draft)  # a DefinitionRejected lists every problem
     await state.clear()
     await state.set_data({"competition_draft": draft})
     await ask_save(message, preview(definition, lang), lang)
@@ -182,10 +192,10 @@ async def _check_and_report(
         await state.set_state(UploadStates.confirm)
         await state.set_data({"upload": pending | {"set_name": check.set_name}})
         keyboard = _keyboard(lang, pending["checksum"][:16], "import", "cancel")
-        await message.answer(text, reply_markup=keyboard)
+        await send_text(message, text, reply_markup=keyboard)
     else:
         await state.clear()
-        await message.answer(text)
+        await send_text(message, text)
     if full_report is not None:
         stem = Path(pending["file_name"]).stem
         document = BufferedInputFile(full_report.encode("utf-8-sig"), f"{stem}-report.txt")
@@ -212,7 +222,7 @@ async def _fetch_same(bot: Bot, pending: dict[str, Any]) -> bytes | None:
     return data if hashlib.sha256(data).hexdigest() == pending["checksum"] else None
 
 
-@router.callback_query(UploadAction.filter(F.action == "cancel"), OrganiserFilter())
+@router.callback_query(UploadAction.filter(F.action == "cancel"))
 async def on_cancel(
     query: CallbackQuery, callback_data: UploadAction, state: FSMContext, lang: str
 ) -> None:
@@ -222,11 +232,17 @@ async def on_cancel(
     await confirm_cancelled(query, lang)
 
 
-@router.callback_query(UploadAction.filter(F.action == "import"), OrganiserFilter(global_only=True))
+@router.callback_query(UploadAction.filter(F.action == "import"))
 async def on_import(
-    query: CallbackQuery, callback_data: UploadAction, bot: Bot, session: AsyncSession,
-    state: FSMContext, lang: str, clock: Clock,
-) -> None:  # fmt: skip
+    query: CallbackQuery,
+    callback_data: UploadAction,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    lang: str,
+    clock: Clock,
+) -> None:
     pending = await _pending(query, callback_data, state, lang)
     if pending is None:
         return
@@ -236,49 +252,51 @@ async def on_import(
     await query.message.edit_reply_markup(reply_markup=None)
     data = await _fetch_same(bot, pending)
     if data is None:
-        text, outcome = t("admin.upload.changed", lang), "changed"
-    else:
-        text, outcome = await _import(session, data, pending, query.from_user.id, lang, clock)
-    detail = {"file": pending["file_name"], "kind": pending["kind"],
-              "set": pending.get("set_name"), "checksum": pending["checksum"][:16]}  # fmt: skip
-    await audit(session, actor_id=query.from_user.id, action=f"import_{pending['kind']}",
-                detail=detail, outcome=outcome, clock=clock)  # fmt: skip
-    await query.message.answer(text)
+        await query.message.answer(t("admin.upload.changed", lang))
+        return
+    await query.message.answer(await _import(session, actor, data, pending, lang, clock))
 
 
 async def _import(
-    session: AsyncSession, data: bytes, pending: dict[str, Any], actor: int, lang: str,
+    session: AsyncSession,
+    actor: Actor,
+    data: bytes,
+    pending: dict[str, Any],
+    lang: str,
     clock: Clock,
-) -> tuple[str, str]:  # fmt: skip
-    """One atomic import (the services commit once, or raise before writing)."""
+) -> str:
+    """One atomic, audited import; a rejected file raises with every bad row."""
     name = pending["file_name"]
-    try:
-        if pending["kind"] == UploadKind.ROSTER:
-            roster = await import_roster(session, data=data, filename=name, clock=clock)
-            return t("admin.upload.imported_roster", lang, rows=roster.rows,
-                     created=roster.created, updated=roster.updated,
-                     unchanged=roster.unchanged, teams=roster.teams_created), "ok"  # fmt: skip
-        report = await validate_file(data, filename=name)
-        set_name = pending.get("set_name") or report.name or default_set_name(name)
-        result = await import_questions(
-            session, set_name=set_name, report=report, uploaded_by=str(actor),
-            checksum=report.checksum, source_filename=name, clock=clock,
-        )  # fmt: skip
-    except (ImportRejected, RosterRejected) as exc:
-        await session.rollback()
-        lines = [t("admin.upload.rejected", lang)]
-        lines += [html.escape(row_error_text(e, lang)) for e in exc.errors[:SHOWN_ERRORS]]
-        return "\n".join(lines), "rejected"
-    return t("admin.upload.imported_bank", lang, name=html.escape(result.set_name),
-             version=result.version, created=result.created, updated=result.updated,
-             unchanged=result.unchanged, deactivated=result.deactivated), "ok"  # fmt: skip
-
-
-@router.message(F.document, _is_upload, OrganiserFilter())
-async def on_document_from_scoped_organiser(
-    message: Message, session: AsyncSession, lang: str, clock: Clock
-) -> None:
-    """An organiser of one competition: the bank and the roster serve every competition."""
-    await refuse(
-        message, session, lang=lang, clock=clock, key="admin.upload.global_only", action="upload"
+    if pending["kind"] == UploadKind.ROSTER:
+        roster = await people.import_workers(
+            session,
+            actor=actor,
+            data=data,
+            filename=name,
+            checksum=pending["checksum"],
+            clock=clock,
+        )
+        return t(
+            "admin.upload.imported_roster",
+            lang,
+            rows=roster.rows,
+            created=roster.created,
+            updated=roster.updated,
+            unchanged=roster.unchanged,
+            teams=roster.teams_created,
+        )
+    report = await validate_file(data, filename=name)
+    set_name = pending.get("set_name") or report.name or default_set_name(name)
+    result = await people.import_bank(
+        session, actor=actor, report=report, set_name=set_name, clock=clock
+    )
+    return t(
+        "admin.upload.imported_bank",
+        lang,
+        name=html.escape(result.set_name),
+        version=result.version,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        deactivated=result.deactivated,
     )

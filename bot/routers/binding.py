@@ -1,22 +1,48 @@
-"""Router (groups): /bind <competition id> and /unbind, by an organiser, for announcements."""
+"""Router (groups): /bind [competition id] [zh|en] and /unbind, for leaderboard announcements.
+
+Typed without a number, /bind offers the organiser's competitions as buttons; whoever
+presses one is checked by the core like any other organiser action.
+"""
 
 from __future__ import annotations
 
 from html import escape
 
-from aiogram import Router
+from aiogram import F
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.roles import is_organiser
-from config import Settings
-from contest.organisers import audit
+from bot.admin_common import PickCb, admin_router, offer
+from contest.admin import chats
+from contest.admin.policy import Actor
+from contest.chats import BindOutcome
 from i18n import LANGUAGES, t
-from scheduler.targets import BindOutcome, bind_chat, unbind_chat
 from storage.types import Clock
 
-router = Router(name=__name__)
+router = admin_router(__name__)
+
+
+async def _bind(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    competition_id: int,
+    language: str,
+    lang: str,
+    clock: Clock,
+) -> None:
+    result = await chats.bind(
+        session,
+        actor=actor,
+        competition_id=competition_id,
+        chat_id=message.chat.id,
+        title=message.chat.title or "",
+        language=language,
+        clock=clock,
+    )
+    key = "bound" if result.outcome is BindOutcome.BOUND else "already"
+    await message.answer(t(f"scheduler.bind.{key}", lang, name=escape(result.competition_name)))
 
 
 @router.message(Command("bind"))
@@ -24,55 +50,39 @@ async def on_bind(
     message: Message,
     command: CommandObject,
     session: AsyncSession,
-    settings: Settings,
+    actor: Actor,
     lang: str,
     clock: Clock,
 ) -> None:
-    assert message.from_user is not None
     args = (command.args or "").split()
     language = args[1].lower() if len(args) == 2 else "zh"  # groups read Chinese by default
-    if not 1 <= len(args) <= 2 or not args[0].isdigit() or language not in LANGUAGES:
+    if not args:
+        await offer(message, session, actor, "bind", lang, clock)
+    elif len(args) > 2 or not args[0].lstrip("#").isdigit() or language not in LANGUAGES:
         await message.answer(t("scheduler.bind.usage", lang))
-        return
-    competition_id = int(args[0])
-    user_id = message.from_user.id
-    if not await is_organiser(
-        session, settings=settings, telegram_id=user_id, competition_id=competition_id
-    ):
-        await audit(session, actor_id=user_id, action="/bind", outcome="denied", clock=clock)
-        await message.answer(t("scheduler.bind.not_organiser", lang))
-        return
-    result = await bind_chat(
-        session,
-        competition_id=competition_id,
-        chat_id=message.chat.id,
-        title=message.chat.title or "",
-        created_by=user_id,
-        language=language,
-        clock=clock,
-    )
-    if result.outcome is BindOutcome.NOT_FOUND:
-        await message.answer(t("scheduler.bind.not_found", lang, id=competition_id))
-        return
-    key = "bound" if result.outcome is BindOutcome.BOUND else "already"
-    detail = {"competition_id": competition_id, "chat_id": message.chat.id}
-    await audit(session, actor_id=user_id, action="bind", detail=detail, clock=clock)
-    await message.answer(t(f"scheduler.bind.{key}", lang, name=escape(result.competition_name)))
+    else:
+        await _bind(message, session, actor, int(args[0].lstrip("#")), language, lang, clock)
+
+
+@router.callback_query(PickCb.filter(F.action == "bind"))
+async def on_bind_button(
+    query: CallbackQuery,
+    callback_data: PickCb,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    clock: Clock,
+) -> None:
+    assert isinstance(query.message, Message)
+    await _bind(query.message, session, actor, callback_data.c, "zh", lang, clock)
+    await query.answer()
 
 
 @router.message(Command("unbind"))
 async def on_unbind(
-    message: Message, session: AsyncSession, settings: Settings, lang: str, clock: Clock
+    message: Message, session: AsyncSession, actor: Actor, lang: str, clock: Clock
 ) -> None:
-    assert message.from_user is not None
-    user_id = message.from_user.id
-    if not await is_organiser(session, settings=settings, telegram_id=user_id):
-        await audit(session, actor_id=user_id, action="/unbind", outcome="denied", clock=clock)
-        await message.answer(t("scheduler.bind.not_organiser", lang))
-        return
-    removed = await unbind_chat(session, chat_id=message.chat.id)
-    detail = {"chat_id": message.chat.id, "removed": removed}
-    await audit(session, actor_id=user_id, action="unbind", detail=detail, clock=clock)
+    removed = await chats.unbind(session, actor=actor, chat_id=message.chat.id, clock=clock)
     if removed:
         await message.answer(t("scheduler.bind.unbound", lang, count=removed))
     else:

@@ -5,23 +5,23 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin_common import OrganiserFilter, refuse
-from bot.roles import is_organiser
+from bot.admin_common import admin_router
 from config import Settings
+from contest.admin.people import bank_status, import_bank
+from contest.admin.policy import Actor
 from i18n import t
-from quizbank.formats import ImportRejected
-from quizbank.service import bank_stats, demo_bank_path, import_questions, validate_file
+from quizbank.service import bank_stats, demo_bank_path, validate_file
 from storage.types import Clock
 
 logger = logging.getLogger(__name__)
-router = Router(name=__name__)
+router = admin_router(__name__)
 
 
 class DemoBank(CallbackData, prefix="demo"):
@@ -51,12 +51,12 @@ async def offer_demo_bank(bot: Bot, session: AsyncSession, settings: Settings) -
     return True
 
 
-@router.message(Command("setup"), OrganiserFilter())
+@router.message(Command("setup"))
 async def setup_status(
-    message: Message, session: AsyncSession, settings: Settings, lang: str, clock: Clock
+    message: Message, session: AsyncSession, actor: Actor, lang: str, clock: Clock
 ) -> None:
     """Organisers see the bank's size and, when it is empty, the demo-bank button."""
-    total = (await bank_stats(session)).total
+    total = (await bank_status(session, actor=actor, clock=clock)).total
     if total:
         await message.answer(t("setup.bank_ready", lang, count=total))
     else:
@@ -65,34 +65,15 @@ async def setup_status(
 
 @router.callback_query(DemoBank.filter(F.action == "import"))
 async def import_demo(
-    query: CallbackQuery, session: AsyncSession, settings: Settings, lang: str
+    query: CallbackQuery, session: AsyncSession, actor: Actor, lang: str, clock: Clock
 ) -> None:
-    if not await is_organiser(
-        session, settings=settings, telegram_id=query.from_user.id, global_only=True
-    ):
-        await query.answer(t("admin.refused", lang), show_alert=True)
-        return
+    """The bundled demo bank, imported like any bank (organisers of all competitions)."""
     report = await validate_file(demo_bank_path())
-    try:
-        result = await import_questions(
-            session,
-            report=report,
-            set_name=report.name or "demo",
-            uploaded_by=str(query.from_user.id),
-            source_filename=demo_bank_path().name,
-        )
-    except ImportRejected:  # the bundled file is tested; this would be a packaging fault
-        logger.exception("the bundled demo bank was rejected")
-        await query.answer(t("common.unknown_error", lang), show_alert=True)
-        return
+    result = await import_bank(
+        session, actor=actor, report=report, set_name=report.name or "demo", clock=clock
+    )
     await query.answer()
     count = result.created + result.updated + result.unchanged
     text = t("setup.demo_imported", lang, name=result.set_name, count=count)
     if isinstance(query.message, Message):
         await query.message.edit_text(text)
-
-
-@router.message(Command("setup"))
-async def refuse_setup(message: Message, session: AsyncSession, lang: str, clock: Clock) -> None:
-    """Anyone but an organiser: the same polite, audited refusal as every admin command."""
-    await refuse(message, session, lang=lang, clock=clock)

@@ -249,8 +249,8 @@ async def _join_text(
 ) -> str:
     try:
         joined = await join_by_code(session, worker=worker, join_code=code, clock=clock)
-    except ContestError as error:
-        return error_text(ContestError(error.code, join_code=escape(code)), lang)
+    except ContestError as error:  # said in the chat, then registration carries on
+        return error_text(error, lang)
     return t("start.joined", lang, team=escape(" / ".join(joined.path)))
 
 

@@ -16,12 +16,16 @@ from pathlib import Path
 import docx
 from docx.table import Table
 
+from quizbank.formats.archive import check_archive
 from quizbank.formats.docx_numbering import ListNumbers
 from quizbank.formats.numbered import read_numbered
 from quizbank.formats.rows import PARAGRAPH, RawTable, RowError, RowNotice
 
 
 def read_docx(source: Path | bytes, *, label: str) -> RawTable:
+    problem = check_archive(source)
+    if problem is not None and problem.code != "not_a_zip":
+        return RawTable(errors=[RowError(label, 0, "", problem.code, problem.params)])
     handle = io.BytesIO(source) if isinstance(source, bytes) else str(source)
     try:
         document = docx.Document(handle)

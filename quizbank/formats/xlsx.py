@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from quizbank.formats.archive import MAX_ROWS, check_archive
 from quizbank.formats.grid import SheetRows
 from quizbank.formats.rows import RawTable, RowError
 
@@ -27,6 +28,10 @@ def read_xlsx(source: Path | bytes, *, label: str) -> RawTable:
     a cell holds a formula (its cached result may be stale or missing, so we refuse it).
     """
     table = RawTable()
+    problem = check_archive(source, sheets=True)
+    if problem is not None and problem.code != "not_a_zip":
+        table.errors.append(RowError(label, 0, "", problem.code, problem.params))
+        return table
     handle: Any = io.BytesIO(source) if isinstance(source, bytes) else source
     try:
         workbook = load_workbook(handle, read_only=True, data_only=False)
@@ -49,7 +54,11 @@ def _read_sheet(sheet: Any, table: RawTable) -> bool:
     sheet.reset_dimensions()
     reader = SheetRows(sheet.title, table)
     fallback_row = 0
-    for cells in sheet.iter_rows():
+    for count, cells in enumerate(sheet.iter_rows(), start=1):
+        if count > MAX_ROWS:  # the declared dimension was missing or wrong
+            table.errors.append(RowError(sheet.title, 0, "", "too_many_rows",
+                                         {"rows": f"{MAX_ROWS}+", "limit": MAX_ROWS}))  # fmt: skip
+            break
         fallback_row += 1
         row = next((c.row for c in cells if getattr(c, "row", None)), fallback_row)
         fallback_row = row

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
-from storage.models import metadata
+from tables import metadata
 
 config = context.config
 target_metadata = metadata

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contest.models import Organiser
+from i18n import t
 from tests.bot.admin_fixtures import add_competition, add_worker, audit_entries, texts
 from tests.fakes.chat import ChatDriver
 from tests.fakes.telegram import FakeTelegram
@@ -16,8 +17,12 @@ ADMIN_COMMANDS = [
     "/grant 1001", "/revoke 1001", "/organisers", "/audit", "/competitions", "/open 1",
     "/close 1", "/set_times 1 2026-09-01 09:00 2026-09-02 09:00", "/set_schedule 1 off",
     "/stats", "/stats 1", "/export 1", "/new_competition", "/broadcast 1", "/teams",
-    "/move E1 ABC", "/setup", "/schedules",
+    "/move E1 ABC", "/setup", "/schedules", "/open", "/close", "/set_times", "/set_schedule",
+    "/set_schedule 1 每天18点", "/export", "/broadcast",
 ]  # fmt: skip
+FORGED_BUTTONS = ["pick:open:1", "pick:export:1", "pick:set_times:1", "pick:set_schedule:1",
+                  "pick:broadcast:1", "sch:1:daily_18", "pz:pause:announce:1",
+                  "org:competitions", "nc:start:now", "pg:audit:0:1", "pg:stats:1:0"]  # fmt: skip
 
 
 async def organisers(factory: async_sessionmaker[AsyncSession]) -> list[tuple[int, int | None]]:
@@ -33,10 +38,28 @@ async def test_every_admin_command_refuses_a_worker_politely(
     await add_competition(session_factory)
     sent = await worker_chat.send(command)
     assert len(sent) == 1 and sent[0].method == "sendMessage"
-    assert "抱歉" in sent[0].text
+    assert sent[0].text == t("contest.error.denied", "zh")  # one wording for every action
     entries = await audit_entries(session_factory)
     assert [(e.actor_id, e.outcome) for e in entries] == [(1001, "denied")]
     assert await organisers(session_factory) == []
+
+
+@pytest.mark.parametrize("data", FORGED_BUTTONS)
+async def test_a_forged_organiser_button_is_refused_and_audited(
+    worker_chat: ChatDriver, session_factory: async_sessionmaker[AsyncSession], data: str
+) -> None:
+    await add_competition(session_factory)
+    await worker_chat.send("/help")  # any message to press a button on
+    sent = await worker_chat.callback(data)
+    answers = [r for r in sent if r.method == "answerCallbackQuery"]
+    if data.startswith("nc:"):  # a dialog step outside the dialog is only stale
+        assert answers and "已过期" in answers[0].params["text"]
+        return
+    said = [r.params.get("text") for r in sent if r.method in ("answerCallbackQuery",
+                                                                "sendMessage")]  # fmt: skip
+    assert t("contest.error.denied", "zh") in said
+    entries = await audit_entries(session_factory)
+    assert [(e.actor_id, e.outcome) for e in entries] == [(1001, "denied")]
 
 
 async def test_refusal_is_in_english_for_an_english_client(
@@ -44,7 +67,7 @@ async def test_refusal_is_in_english_for_an_english_client(
 ) -> None:
     chat = ChatDriver(dp, bot, api, user_id=1002, language_code="en")
     sent = await chat.send("/organisers")
-    assert sent[0].text.startswith("Sorry, this command is for organisers only")
+    assert sent[0].text == t("contest.error.denied", "en")
 
 
 async def test_grant_by_id_by_username_and_by_reply(
@@ -65,7 +88,7 @@ async def test_grant_by_id_by_username_and_by_reply(
     assert await organisers(session_factory) == [(2001, None), (2002, competition.id),
                                                   (2003, None)]  # fmt: skip
     outcomes = [(e.action, e.outcome) for e in await audit_entries(session_factory)]
-    assert outcomes == [("grant", "ok")] * 3 + [("grant", "unchanged")]
+    assert outcomes == [("organiser.grant", "ok")] * 3 + [("organiser.grant", "unchanged")]
 
 
 async def test_grant_by_reply_to_a_forwarded_message_takes_its_author(

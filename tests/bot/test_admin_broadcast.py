@@ -49,7 +49,7 @@ async def test_broadcast_previews_then_queues_one_row_per_worker_once(
     again = await admin_chat.press("确认发送", stale)
     assert "不会重复发送" in again[-1].text
     assert len(await outbox(session_factory)) == 2
-    assert [e.action for e in await audit_entries(session_factory)] == ["broadcast"]
+    assert [e.action for e in await audit_entries(session_factory)] == ["broadcast.queue"]
 
 
 async def test_progress_refreshes_with_the_outbox(
@@ -88,5 +88,6 @@ async def test_cancel_queues_nothing(
 async def test_broadcast_needs_an_existing_competition(
     admin_chat: ChatDriver, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    assert "用法" in texts(await admin_chat.send("/broadcast"))
+    assert "没有可以操作的竞赛" in texts(await admin_chat.send("/broadcast"))
+    assert "用法" in texts(await admin_chat.send("/broadcast x"))
     assert "找不到" in texts(await admin_chat.send("/broadcast 42"))

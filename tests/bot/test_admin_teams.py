@@ -54,7 +54,7 @@ async def test_organiser_moves_a_worker_even_during_an_open_competition(
         stored = await session.get(Worker, worker.id)
         assert stored is not None
         assert stored.team_id is not None and stored.team_id != worker.team_id
-    moves = [e for e in await audit_entries(session_factory) if e.action == "move"]
+    moves = [e for e in await audit_entries(session_factory) if e.action == "worker.move"]
     assert len(moves) == 2 and all(isinstance(e, AuditEntry) for e in moves)
 
 

@@ -45,7 +45,7 @@ async def test_bind_refuses_workers_bad_ids_and_unknown_competitions(
 ) -> None:
     competition = await make_competition(session, bind=None)
     worker = in_group(dp, bot, api, 1001)
-    assert "只有组织者" in (await worker.send(f"/bind {competition.id}"))[-1].text
+    assert "仅限组织者" in (await worker.send(f"/bind {competition.id}"))[-1].text
     admin = in_group(dp, bot, api, ADMIN_ID)
     assert "用法" in (await admin.send("/bind abc"))[-1].text
     assert "找不到" in (await admin.send("/bind 999"))[-1].text
@@ -62,11 +62,23 @@ async def test_binding_actions_and_refusals_are_audited(
     await admin.send("/unbind")
     rows = (await session.execute(select(AuditEntry).order_by(AuditEntry.id))).scalars().all()
     assert [(r.actor_id, r.action, r.outcome) for r in rows] == [
-        (1001, "/bind", "denied"),
-        (ADMIN_ID, "bind", "ok"),
-        (ADMIN_ID, "unbind", "ok"),
+        (1001, "chat.bind", "denied"),
+        (ADMIN_ID, "chat.bind", "ok"),
+        (ADMIN_ID, "chat.unbind", "ok"),
     ]
-    assert rows[1].detail == {"competition_id": competition.id, "chat_id": GROUP}
+    assert rows[1].detail == {"via": "telegram", "competition_id": competition.id,
+                              "chat_id": GROUP, "language": "zh"}  # fmt: skip
+
+
+async def test_bind_without_a_number_offers_the_competitions(
+    session: AsyncSession, dp: Dispatcher, bot: Bot, api: FakeTelegram
+) -> None:
+    competition = await make_competition(session, bind=None)
+    admin = in_group(dp, bot, api, ADMIN_ID)
+    await admin.send("/bind")
+    sent = await admin.press(f"#{competition.id}")
+    assert any("已绑定" in r.text for r in sent)
+    assert await bindings(session) == [(competition.id, GROUP, True)]
 
 
 async def test_bind_chooses_the_announcement_language(

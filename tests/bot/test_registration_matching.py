@@ -162,7 +162,7 @@ async def test_pending_is_for_organisers_only(worker_chat: ChatDriver, session) 
 
 
 def test_the_paper_check_reads_in_the_organisers_language() -> None:
-    from bot.competition_views import issue_message
+    from bot.errors import issue_message
     from contest.errors import DefinitionIssue
 
     issue = DefinitionIssue(

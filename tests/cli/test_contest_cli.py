@@ -82,3 +82,27 @@ def test_teams_lists_join_codes_after_a_roster_import(runner: CliRunner, tmp_pat
     assert listed.exit_code == 0 and len(lines) == 3
     code, members, name = lines[1].split("\t")
     assert len(code) == 8 and members == "1" and name.strip().endswith("一班")
+
+
+def test_the_cli_goes_through_the_organiser_actions_and_is_audited(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    definition = tmp_path / "contest.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8").replace("2026-09-30", "2099-09-30")
+    definition.write_text(text, encoding="utf-8")
+    created = runner.invoke(app, ["contest", "create", str(definition), "--by", "李主任"])
+    assert created.exit_code == 0
+    assert runner.invoke(app, ["contest", "open", "1"]).exit_code == 0
+    assert runner.invoke(app, ["contest", "open", "1"]).exit_code == 1
+    assert runner.invoke(app, ["schedule", "pause", "announce:1"]).exit_code == 0
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        rows = db.execute("SELECT actor_id, action, outcome, detail FROM audit_log ORDER BY id")
+        found = [(a, action, outcome, "cli" in detail) for a, action, outcome, detail in rows]
+    assert found == [
+        (0, "competition.create", "ok", True),
+        (0, "competition.open", "ok", True),
+        (0, "competition.open", "refused", True),
+        (0, "schedule.pause", "ok", True),
+    ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contest.admin.audit import record
+from contest.admin.policy import Actor
 from contest.errors import ContestError
 from contest.models import (
     Attempt,
@@ -16,7 +18,6 @@ from contest.models import (
     Worker,
 )
 from contest.organisers import (
-    audit,
     find_worker_by_username,
     grant_organiser,
     has_grant,
@@ -67,13 +68,15 @@ async def test_username_lookup_ignores_case_and_at_sign(session: AsyncSession) -
 async def test_audit_rows_come_back_newest_first(
     session: AsyncSession, clock: MovableClock
 ) -> None:
-    await audit(session, actor_id=1, action="grant", detail={"telegram_id": 5}, clock=clock)
+    record(session, Actor(1), "organiser.grant", outcome="ok", detail={"telegram_id": 5},
+           clock=clock)  # fmt: skip
     clock.advance(minutes=1)
-    await audit(session, actor_id=2, action="/open", outcome="denied", clock=clock)
+    record(session, Actor(2), "competition.open", outcome="denied", clock=clock)
+    await session.commit()
     entries = await latest_audit(session, limit=10)
     assert [(e.actor_id, e.action, e.outcome) for e in entries] == [
-        (2, "/open", "denied"), (1, "grant", "ok")]  # fmt: skip
-    assert entries[1].detail == {"telegram_id": 5}
+        (2, "competition.open", "denied"), (1, "organiser.grant", "ok")]  # fmt: skip
+    assert entries[1].detail == {"via": "telegram", "telegram_id": 5}
 
 
 async def test_participation_counts_every_team_with_members(session: AsyncSession) -> None:
@@ -96,7 +99,7 @@ async def test_participation_counts_every_team_with_members(session: AsyncSessio
     assert [(r.name, r.participants, r.registered) for r in rows] == [("一班", 1, 2),
                                                                        ("二班", 0, 2)]  # fmt: skip
     assert rows[0].rate == 0.5
-    assert await broadcast_recipients(session) == [100, 101, 102]
+    assert await broadcast_recipients(session) == [(100, "zh"), (101, "zh"), (102, "zh")]
 
 
 async def test_has_grant_tells_global_from_scoped_organisers(session: AsyncSession) -> None:

@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest import workers
+from contest.admin import people as admin_people
+from contest.admin.policy import Actor
 from contest.errors import ContestError
 from contest.models import Attempt, AuditEntry, PracticeDay, Standing, TeamStanding, Worker
 from contest.participation import participation_by_team
@@ -106,9 +108,10 @@ async def test_merging_keeps_the_answers_and_fixes_the_denominator(
     session: AsyncSession, clock
 ) -> None:
     c, a, roster, duplicate = await _season(session, clock)
-    kept = await merge_workers(
-        session, keep_id=roster[0].id, drop_id=duplicate.id, actor_id=900, clock=clock
-    )
+    kept = await admin_people.merge(
+        session, actor=Actor(900, super_admin=True), keep_ref=f"#{roster[0].id}",
+        drop_ref=f"#{duplicate.id}", clock=clock,
+    )  # fmt: skip
     session.expunge_all()
     kept = await session.get(Worker, roster[0].id)
     assert (kept.telegram_id, kept.employee_no, kept.pending) == (55, "E0", False)
@@ -122,16 +125,14 @@ async def test_merging_keeps_the_answers_and_fixes_the_denominator(
     day = await session.get(PracticeDay, (kept.id, T0.date()))
     assert (day.answered, day.correct) == (3, 2)
     audit = (await session.execute(select(AuditEntry))).scalars().one()
-    assert (audit.action, audit.actor_id, audit.detail["drop"]) == ("merge_workers", 900,
-                                                                    duplicate.id)  # fmt: skip
+    assert (audit.action, audit.actor_id, audit.outcome) == ("worker.merge", 900, "ok")
+    assert (audit.detail["drop_id"], audit.detail["drop_name"]) == (duplicate.id, "王芳")
 
 
 async def test_merging_renumbers_attempts_of_both_records(session: AsyncSession, clock) -> None:
     c, _a, roster, duplicate = await _season(session, clock)
     await attempt(session, c, roster[0], score=9, time_s=90)  # both played
-    await merge_workers(
-        session, keep_id=roster[0].id, drop_id=duplicate.id, actor_id=1, clock=clock
-    )
+    await merge_workers(session, keep_id=roster[0].id, drop_id=duplicate.id, clock=clock)
     session.expunge_all()
     numbers = (
         await session.execute(
@@ -145,7 +146,7 @@ async def test_merging_renumbers_attempts_of_both_records(session: AsyncSession,
 
 async def test_confirming_makes_a_newcomer_a_member(session: AsyncSession, clock) -> None:
     c, a, _roster, duplicate = await _season(session, clock)
-    await confirm_worker(session, worker_id=duplicate.id, actor_id=1, clock=clock)
+    await confirm_worker(session, worker_id=duplicate.id, clock=clock)
     await refresh_team_standings(session, competition_id=c.id, clock=clock)
     await session.commit()
     row = await session.get(TeamStanding, (c.id, a.id))
@@ -157,6 +158,6 @@ async def test_two_telegram_accounts_are_not_merged(session: AsyncSession, clock
     one = await _register(session, clock, 1, "甲某")
     two = await _register(session, clock, 2, "乙某")
     with pytest.raises(ContestError) as caught:
-        await merge_workers(session, keep_id=one.id, drop_id=two.id, actor_id=1, clock=clock)
+        await merge_workers(session, keep_id=one.id, drop_id=two.id, clock=clock)
     assert caught.value.code == "two_accounts"
     assert await session.scalar(select(func.count()).select_from(Worker)) == 2

@@ -37,13 +37,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest import workers as people_registry
+from contest.admin import people as admin_people
+from contest.admin.policy import Actor
 from contest.boards import team_board, top_individuals
 from contest.competitions import create_competition, sync_statuses
 from contest.errors import DefinitionRejected
 from contest.export import export_results
 from contest.models import Attempt, AttemptQuestion, Competition, Worker
 from contest.participation import participation_by_team
-from contest.people import merge_workers
 from contest.roster import import_roster
 from contest.rules import rules_of
 from contest.standings import refresh_team_standings
@@ -167,14 +168,11 @@ async def test_a_season_matches_the_hand_computation(
     season = await _season(session, clock, mode)
     competition: Competition = season["competition"]
     cid = int(competition.id or 0)
-    roster_chen = (
-        await session.execute(select(Worker).where(Worker.employee_no == "E03"))
-    ).scalar_one()
     duplicate = season["who"]["陈静*"]
     assert duplicate.pending and not season["who"]["郑浩"].on_roster
     assert season["who"]["李强"].employee_no == "E02"  # found by name in the link's team
-    await merge_workers(session, keep_id=roster_chen.id, drop_id=duplicate.id, actor_id=900,
-                        clock=clock)  # fmt: skip
+    await admin_people.merge(session, actor=Actor(900, super_admin=True), keep_ref="E03",
+                             drop_ref=f"#{duplicate.id}", clock=clock)  # fmt: skip
 
     # Equal-total papers: every paper is worth 11.
     assert rules_of(competition).full_marks() == 11

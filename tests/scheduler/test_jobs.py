@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from config import Settings, load_settings
 from contest.rules import CompetitionRules
+from contest.schedules import pause, resume
 from scheduler.context import JobContext
 from scheduler.dispatch import run_due_jobs
-from scheduler.jobs import crontab_trigger, list_jobs, pause_job, resume_job
+from scheduler.jobs import crontab_trigger, list_jobs
 from scheduler.models import JobRun, OutboxMessage
 from tests.conftest import MovableClock
 from tests.scheduler.conftest import GROUP, make_competition, rules
@@ -117,13 +118,13 @@ async def test_paused_job_skips_its_runs_and_resumes(
 ) -> None:
     competition = await make_competition(session)
     key = f"announce:{competition.id}"
-    assert await pause_job(session, job_key=key, settings=settings, clock=clock)
-    assert not await pause_job(session, job_key="announce:999", settings=settings, clock=clock)
+    assert await pause(session, key=key, clock=clock)
+    assert not await pause(session, key=key, clock=clock)
     clock.set(SIX_PM_SHANGHAI)
     fired = {f.key: f.outcome for f in await run_due_jobs(ctx)}
     assert fired[key] == "paused"
     assert not [r for r in await outbox(session) if r.dedup_key.startswith(key)]
-    assert await resume_job(session, job_key=key)
+    assert await resume(session, key=key)
     clock.advance(minutes=10)
     assert key not in keys(await run_due_jobs(ctx))  # the paused run is not caught up
     clock.set(SIX_PM_SHANGHAI + timedelta(days=1))

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from storage.migrate import upgrade
-from storage.models import metadata
+from tables import metadata
 from tests.conftest import IN_CI, PG_ADMIN_URL
 
 

@@ -1,4 +1,4 @@
-"""Scores and places as people read them: "18 分", "18.5 pts", "90%", "并列3" / "=3"."""
+"""Scores and places as people read them, for every edge: "18 分", "18.5 pt", "90%", "并列3"."""
 
 from __future__ import annotations
 

@@ -1,0 +1,121 @@
+"""An organiser's own start: /start shows the organiser menu (no worker registration), /help
+adds the organiser section, and the menu's buttons do what the commands do."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from aiogram import Bot
+from aiogram.filters import Command, CommandStart
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.admin_common import OrganiserFilter, admin_router, offer
+from bot.callbacks import MenuCb
+from bot.competition_dialog import begin
+from bot.routers.admin_competitions import export_to, show_competitions, show_stats
+from bot.routers.admin_schedules import show_schedules
+from bot.routers.admin_teams import show_teams
+from config import Settings
+from contest.admin.policy import Actor
+from contest.models import Worker
+from i18n import t
+from storage.types import Clock
+
+router = admin_router(__name__)
+HomeAction = Literal[
+    "competitions",
+    "new",
+    "schedule",
+    "schedules",
+    "stats",
+    "export",
+    "broadcast",
+    "teams",
+    "upload",
+    "help",
+]
+ACTIONS: tuple[HomeAction, ...] = get_args(HomeAction)
+
+
+class HomeCb(CallbackData, prefix="org"):
+    act: HomeAction
+
+
+def home_keyboard(lang: str, *, worker: bool = False) -> InlineKeyboardMarkup:
+    """The organiser menu, two buttons a row; a registered organiser also gets theirs."""
+    builder = InlineKeyboardBuilder()
+    for act in ACTIONS:
+        builder.button(text=t(f"admin.home.button.{act}", lang), callback_data=HomeCb(act=act))
+    if worker:
+        builder.button(
+            text=t("admin.home.button.worker_menu", lang), callback_data=MenuCb(act="menu")
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def _registered(worker: Worker | None) -> bool:
+    return worker is not None and worker.registered_at is not None
+
+
+@router.message(CommandStart(), OrganiserFilter())
+async def on_start(message: Message, state: FSMContext, worker: Worker | None, lang: str) -> None:
+    """Organisers are not participants: no registration, their own menu."""
+    await state.clear()
+    await message.answer(
+        t("admin.home.welcome", lang), reply_markup=home_keyboard(lang, worker=_registered(worker))
+    )
+
+
+def help_text(lang: str) -> str:
+    return f"{t('menu.help', lang)}\n\n{t('admin.help', lang)}"
+
+
+@router.message(Command("help"), OrganiserFilter())
+async def on_help(message: Message, worker: Worker | None, lang: str) -> None:
+    await message.answer(
+        help_text(lang), reply_markup=home_keyboard(lang, worker=_registered(worker))
+    )
+
+
+@router.callback_query(HomeCb.filter())
+async def on_button(
+    query: CallbackQuery,
+    callback_data: HomeCb,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    lang: str,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    assert isinstance(query.message, Message)
+    message, act = query.message, callback_data.act
+    if act == "competitions":
+        await show_competitions(message, session, actor, lang, clock)
+    elif act == "new":
+        await begin(message, session, actor, state, lang, clock)
+    elif act == "schedule":
+        await offer(message, session, actor, "set_schedule", lang, clock)
+    elif act == "schedules":
+        await show_schedules(message, session, actor, lang, clock)
+    elif act in ("stats", "export"):
+        only = await offer(message, session, actor, act, lang, clock)
+        if only is not None and only.id is not None and act == "stats":
+            await show_stats(message, session, actor, only.id, lang, settings, clock)
+        elif only is not None and only.id is not None:
+            await export_to(message, session, actor, only.id, lang, clock)
+    elif act == "broadcast":
+        await offer(message, session, actor, "broadcast", lang, clock)
+    elif act == "teams":
+        await show_teams(message, bot, session, actor, lang, clock)
+    elif act == "upload":
+        await message.answer(t("admin.home.upload_hint", lang))
+    else:
+        await message.answer(help_text(lang), reply_markup=home_keyboard(lang))
+    await query.answer()

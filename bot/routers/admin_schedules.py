@@ -1,0 +1,278 @@
+"""When leaderboards go out: /set_schedule with preset buttons (每天 18:00, 每周五 17:00,
+仅结束时, 关闭) or words (每天18点, 每周五下午5点, cron), and /schedules — what organisers
+scheduled, with pause and resume buttons. No terminal needed."""
+
+from __future__ import annotations
+
+import html
+from typing import Literal
+
+from aiogram import F
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.admin_common import PickCb, admin_router, ask_for, offer
+from bot.callbacks import RowId
+from bot.competition_views import announce_text, cadence_text, competition_line, local_text
+from bot.long_text import page_text, paginate, show_page, with_pages
+from contest.admin import competitions as admin
+from contest.admin.policy import Actor
+from contest.admin.schedules import (
+    ScheduleEntry,
+    organiser_schedules,
+    pause_schedule,
+    resume_schedule,
+)
+from contest.rules import load_rules
+from contest.schedules import PRESETS, ScheduleChoice, job_key, parse_schedule, preset
+from i18n import t
+from storage.types import Clock
+
+router = admin_router(__name__)
+Preset = Literal["daily_18", "friday_17", "end_only", "off"]
+
+
+class PresetCb(CallbackData, prefix="sch"):
+    """A preset announcement schedule for competition ``c``."""
+
+    c: RowId
+    preset: Preset
+
+
+class PauseCb(CallbackData, prefix="pz"):
+    """Pause or resume what competition ``c`` scheduled (its ``kind`` of job)."""
+
+    act: Literal["pause", "resume"]
+    kind: Literal["announce", "final", "remind"]
+    c: RowId
+
+
+class TypedSchedule(StatesGroup):
+    text = State()
+
+
+def presets_keyboard(competition_id: int, lang: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for name in PRESETS:
+        builder.button(
+            text=t(f"admin.schedule.preset.{name}", lang),
+            callback_data=PresetCb(c=competition_id, preset=name),
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def ask_schedule(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    competition_id: int,
+    lang: str,
+    clock: Clock,
+) -> None:
+    """The preset buttons; typed words (每天18点, cron) are read as well."""
+    await ask_for(session, actor, state, action="competition.set_schedule",
+                  competition_id=competition_id, step=TypedSchedule.text, clock=clock)  # fmt: skip
+    await message.answer(
+        t("admin.schedule.ask", lang, competition_id=competition_id),
+        reply_markup=presets_keyboard(competition_id, lang),
+    )
+
+
+async def _apply(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    competition_id: int,
+    choice: ScheduleChoice,
+    lang: str,
+    clock: Clock,
+) -> None:
+    done = await admin.set_schedule(
+        session, actor=actor, competition_id=competition_id, choice=choice, clock=clock
+    )
+    when = announce_text(load_rules(done.rules), lang)
+    await message.answer(
+        t(
+            "admin.competitions.set_schedule_done",
+            lang,
+            line=competition_line(done, lang),
+            when=when,
+        )
+    )
+
+
+@router.message(Command("set_schedule"))
+async def set_schedule(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    lang: str,
+    clock: Clock,
+) -> None:
+    """/set_schedule · /set_schedule 3 · /set_schedule 3 每天18点 · /set_schedule 3 0 18 * * *"""
+    parts = (command.args or "").split(maxsplit=1)
+    if not parts:
+        await offer(message, session, actor, "set_schedule", lang, clock)
+        return
+    if not parts[0].lstrip("#").isdigit():
+        await message.answer(t("admin.competitions.usage_set_schedule", lang))
+        return
+    competition_id = int(parts[0].lstrip("#"))
+    if len(parts) == 1:
+        await ask_schedule(message, session, actor, state, competition_id, lang, clock)
+        return
+    choice = parse_schedule(parts[1])
+    if choice is None:
+        await message.answer(
+            t("admin.schedule.not_understood", lang, text=html.escape(parts[1])),
+            reply_markup=presets_keyboard(competition_id, lang),
+        )
+        return
+    await _apply(message, session, actor, competition_id, choice, lang, clock)
+
+
+@router.callback_query(PickCb.filter(F.action == "set_schedule"))
+async def picked(
+    query: CallbackQuery,
+    callback_data: PickCb,
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    lang: str,
+    clock: Clock,
+) -> None:
+    assert isinstance(query.message, Message)
+    await ask_schedule(query.message, session, actor, state, callback_data.c, lang, clock)
+    await query.answer()
+
+
+@router.callback_query(PresetCb.filter())
+async def preset_chosen(
+    query: CallbackQuery,
+    callback_data: PresetCb,
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    lang: str,
+    clock: Clock,
+) -> None:
+    if await state.get_state() == TypedSchedule.text:
+        await state.clear()
+    assert isinstance(query.message, Message)
+    await _apply(
+        query.message, session, actor, callback_data.c, preset(callback_data.preset), lang, clock
+    )
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+
+
+@router.message(TypedSchedule.text, F.text, ~F.text.startswith("/"))
+async def typed(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    state: FSMContext,
+    lang: str,
+    clock: Clock,
+) -> None:
+    competition_id = int((await state.get_data())["competition_id"])
+    choice = parse_schedule(message.text or "")
+    if choice is None:
+        text = html.escape(message.text or "")
+        await message.answer(
+            t("admin.schedule.not_understood", lang, text=text),
+            reply_markup=presets_keyboard(competition_id, lang),
+        )
+        return
+    await state.clear()
+    await _apply(message, session, actor, competition_id, choice, lang, clock)
+
+
+# --- what is scheduled ---------------------------------------------------------------------
+
+
+def entry_line(entry: ScheduleEntry, lang: str) -> str:
+    competition = entry.competition
+    when = cadence_text(entry.cadence, lang) if entry.cadence else t("admin.schedule.at_end", lang)
+    upcoming = local_text(entry.next_at, competition.timezone) if entry.next_at else "—"
+    state = t("admin.schedule.paused" if entry.paused else "admin.schedule.active", lang)
+    return t(
+        "admin.schedule.line",
+        lang,
+        state=state,
+        id=competition.id,
+        name=html.escape(competition.name),
+        kind=t(f"admin.schedule.kind.{entry.kind}", lang),
+        when=when,
+        next=upcoming,
+    )
+
+
+def _toggle_button(entry: ScheduleEntry, lang: str) -> list[InlineKeyboardButton]:
+    act: Literal["pause", "resume"] = "resume" if entry.paused else "pause"
+    label = t(
+        f"admin.schedule.button_{act}",
+        lang,
+        id=entry.competition.id,
+        kind=t(f"admin.schedule.kind.{entry.kind}", lang),
+    )
+    return [
+        InlineKeyboardButton(
+            text=label,
+            callback_data=PauseCb(act=act, kind=entry.kind, c=entry.competition.id or 0).pack(),
+        )
+    ]
+
+
+async def show_schedules(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    clock: Clock,
+    *,
+    page: int = 0,
+    edit: bool = False,
+) -> None:
+    entries = await organiser_schedules(session, actor=actor, clock=clock)
+    if not entries:
+        await show_page(message, t("admin.schedule.none", lang), None, edit=edit)
+        return
+    pages = paginate([entry_line(e, lang) for e in entries], max_lines=8)
+    text, page = page_text(t("admin.schedule.title", lang), pages, page, lang)
+    shown = entries[page * 8 : page * 8 + len(pages[page])]
+    rows = [_toggle_button(e, lang) for e in shown]
+    await show_page(message, text, with_pages(rows, "schedules", page, len(pages), lang), edit=edit)
+
+
+@router.message(Command("schedules"))
+async def schedules(
+    message: Message, session: AsyncSession, actor: Actor, lang: str, clock: Clock
+) -> None:
+    await show_schedules(message, session, actor, lang, clock)
+
+
+@router.callback_query(PauseCb.filter())
+async def pause_or_resume(
+    query: CallbackQuery,
+    callback_data: PauseCb,
+    session: AsyncSession,
+    actor: Actor,
+    lang: str,
+    clock: Clock,
+) -> None:
+    call = pause_schedule if callback_data.act == "pause" else resume_schedule
+    key = job_key(callback_data.kind, callback_data.c)
+    await call(session, actor=actor, key=key, clock=clock)
+    await query.answer(t(f"admin.schedule.toast_{callback_data.act}", lang))
+    assert isinstance(query.message, Message)
+    await show_schedules(query.message, session, actor, lang, clock, edit=True)

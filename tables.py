@@ -1,0 +1,30 @@
+"""The table registry: importing it registers every table on ``SQLModel.metadata``.
+
+Only Alembic (``storage/migrations/env.py``), the tests and the benchmarks import it; it sits
+at the top level, beside ``config.py``, because it knows every package, and ``storage`` (the
+bottom layer) may know none of them.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+import bot.models as bot_models
+import contest.models as contest_models
+import contest.outbox as outbox_models
+import contest.schedules as schedule_models
+import quizbank.models as quizbank_models
+import scheduler.models as scheduler_models
+import storage.lease as lease_models
+
+metadata = SQLModel.metadata
+__all__ = [
+    "bot_models",
+    "contest_models",
+    "lease_models",
+    "metadata",
+    "outbox_models",
+    "quizbank_models",
+    "schedule_models",
+    "scheduler_models",
+]
