@@ -41,6 +41,7 @@ from bench.harness import (
     seed_contest,
     start_process,
     think,
+    timed,
 )
 from tests.fakes.bot_api_server import BotApiServer
 
@@ -71,13 +72,25 @@ class Result:
         return ordered[min(int(q * len(ordered)), len(ordered) - 1)] * 1000
 
 
-async def _wait_for_webhook(api: BotApiServer, process: Process, within: float = 60) -> None:
+async def _wait_for_webhook(
+    api: BotApiServer, process: Process, port: int, within: float = 90
+) -> None:
+    """Until the webhook is set and something listens on its port (every worker, soon)."""
     deadline = time.monotonic() + within
-    while api.webhook_url is None:
+    while api.webhook_url is None or not await _listening(port):
         if process.popen.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"the bot did not start; see {process.log}")
-        await asyncio.sleep(0.1)
-    await asyncio.sleep(1.0)  # let the listener come up after setWebhook
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(3.0)  # the other workers of a --workers launch come up too
+
+
+async def _listening(port: int) -> bool:
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    writer.close()
+    return True
 
 
 async def run_target(
@@ -104,7 +117,7 @@ async def run_target(
     phones = [Phone(api, FIRST_USER + i) for i in range(args.workers)]
     stats = Stats()
     try:
-        await _wait_for_webhook(api, process)
+        await _wait_for_webhook(api, process, port)
         if bare:
             for phone in phones:  # a message with a button to tap, as if sent before
                 api._store(
@@ -137,8 +150,8 @@ async def _join(phones: list[Phone], stats: Stats, competition: int, *, bare: bo
 
     async def join(i: int, phone: Phone) -> None:
         await asyncio.sleep(spread * i / len(phones))
-        await phone.send(phone.says("/quiz"), stats)
-        await phone.send(phone.taps_first_button(), stats)
+        await timed(phone, phone.says("/quiz"), stats)
+        await timed(phone, phone.taps_first_button(), stats)
 
     await asyncio.gather(*(join(i, p) for i, p in enumerate(phones)))
     return time.monotonic() - begin
@@ -155,7 +168,7 @@ async def _measure(name: str, args: argparse.Namespace, process: Process, phones
             if time.monotonic() >= stop_at:
                 return
             stats.taps += 1
-            seconds = await phone.send(phone.taps_first_button(), stats)
+            seconds = await timed(phone, phone.taps_first_button(), stats)
             stats.latencies.append((time.monotonic(), seconds))
 
     loops = asyncio.gather(*(answer_loop(p) for p in phones))

@@ -17,13 +17,14 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.intake import Overloaded
+from bot.language import language_of
 from bot.metrics_middleware import ReplyClock, UpdateMetricsMiddleware
 from bot.middlewares import DbSessionMiddleware, WorkerMiddleware
 from bot.routers import get_routers
 from bot.sender import BlockedHook, Limits, Pacer, TelegramLimits
 from config import Settings
 from contest.chats import mark_chat_unreachable
-from i18n import normalize_lang, t
+from i18n import t
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ async def _on_error(
         user = update.callback_query.from_user
         if update.callback_query.message:
             chat_id = update.callback_query.message.chat.id
-    lang = lang or normalize_lang(user.language_code if user else None)
+    lang = language_of(user, lang)  # chosen by the worker, also when their row was not read
     overloaded = is_overload(event.exception)
     if overloaded:
         logger.warning(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -21,7 +22,7 @@ from bot.callbacks import (
     ToggleCb,
     mask_of,
 )
-from contest.models import Competition
+from contest.offers import Offer
 from contest.quizview import QuestionView
 from contest.workers import TeamChoice
 from i18n import t
@@ -40,32 +41,42 @@ def menu_keyboard(lang: str) -> InlineKeyboardMarkup:
 
 
 def question_keyboard(view: QuestionView, lang: str) -> InlineKeyboardMarkup | None:
-    """Letters for single choice, 对/错 for true/false, toggles plus 提交 for multiple."""
+    """Letters for single choice, 对/错 for true/false, toggles plus 提交 for multiple.
+
+    Built row by row (not with the keyboard builder, which deep-copies every button): this
+    keyboard is drawn on every answer of every worker.
+    """
     a, p = view.attempt_id, view.position
-    builder = InlineKeyboardBuilder()
     if view.qtype is QuestionType.SINGLE:
-        for i in range(len(view.options)):
-            builder.button(text=OPTION_LETTERS[i], callback_data=AnswerCb(a=a, p=p, o=i))
-        builder.adjust(4)
-    elif view.qtype is QuestionType.TRUE_FALSE:
-        builder.button(text=t("quiz.button.true", lang), callback_data=AnswerCb(a=a, p=p, o=1))
-        builder.button(text=t("quiz.button.false", lang), callback_data=AnswerCb(a=a, p=p, o=0))
-    elif view.qtype is QuestionType.MULTIPLE:
+        letters = [
+            _button(OPTION_LETTERS[i], AnswerCb(a=a, p=p, o=i)) for i in range(len(view.options))
+        ]
+        return InlineKeyboardMarkup(inline_keyboard=_rows(letters, 4))
+    if view.qtype is QuestionType.TRUE_FALSE:
+        return InlineKeyboardMarkup(inline_keyboard=[[
+            _button(t("quiz.button.true", lang), AnswerCb(a=a, p=p, o=1)),
+            _button(t("quiz.button.false", lang), AnswerCb(a=a, p=p, o=0)),
+        ]])  # fmt: skip
+    if view.qtype is QuestionType.MULTIPLE:
         # Each button carries the ticked set it leads to, 提交 the set shown: what the worker
         # sees is what is submitted, however fast they tap.
         ticked = mask_of(view.selection)
-        for i in range(len(view.options)):
-            mark = "✅ " if i in view.selection else ""
-            toggle = ToggleCb(a=a, p=p, m=ticked ^ (1 << i))
-            builder.button(text=f"{mark}{OPTION_LETTERS[i]}", callback_data=toggle)
-        builder.button(
-            text=t("quiz.button.submit", lang), callback_data=SubmitCb(a=a, p=p, m=ticked)
-        )
-        n = len(view.options)
-        builder.adjust(*([4] * (n // 4)), *([n % 4] if n % 4 else []), 1)
-    else:
-        return None
-    return builder.as_markup()
+        toggles = [
+            _button(("✅ " if i in view.selection else "") + OPTION_LETTERS[i],
+                    ToggleCb(a=a, p=p, m=ticked ^ (1 << i)))
+            for i in range(len(view.options))
+        ]  # fmt: skip
+        submit = _button(t("quiz.button.submit", lang), SubmitCb(a=a, p=p, m=ticked))
+        return InlineKeyboardMarkup(inline_keyboard=[*_rows(toggles, 4), [submit]])
+    return None
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
 def next_keyboard(attempt_id: int, lang: str) -> InlineKeyboardMarkup:
@@ -82,12 +93,10 @@ def after_summary_keyboard(lang: str, *, practice: bool) -> InlineKeyboardMarkup
     return builder.as_markup()
 
 
-def competitions_keyboard(competitions: Iterable[Competition]) -> InlineKeyboardMarkup:
+def competitions_keyboard(offers: Iterable[Offer]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for competition in competitions:
-        builder.button(
-            text=competition.name[:60], callback_data=StartCb(c=int(competition.id or 0))
-        )
+    for offer in offers:
+        builder.button(text=offer.name[:60], callback_data=StartCb(c=offer.id))
     builder.adjust(1)
     return builder.as_markup()
 

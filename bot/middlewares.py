@@ -20,6 +20,7 @@ from sqlmodel import col
 
 from bot.context import UpdateContext, current_update, update_context
 from bot.fsm_storage import DatabaseStorage
+from bot.language import remember
 from bot.models import ConversationState
 from contest.models import Worker
 from i18n import normalize_lang
@@ -72,6 +73,8 @@ class WorkerMiddleware(BaseMiddleware):
             data["lang"] = worker.language
         else:
             data["lang"] = normalize_lang(user.language_code if user else None)
+        if user is not None:
+            remember(user.id, data["lang"])
         return await handler(event, data)
 
     async def _load(self, session: AsyncSession, user: User, data: dict[str, Any]) -> Worker | None:

@@ -7,20 +7,22 @@ Pure functions from the core's records to strings; the scheduler may reuse
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.errors import error_text as error_text
-from contest.boards import IndividualRow
+from bot.when import local_time, minutes, seconds_text, time_left, utc_offset
+from contest.boards import IndividualRow, RankInfo
 from contest.leaderboard import Leaderboard
-from contest.models import AttemptKind, AttemptStatus, Competition
+from contest.models import AttemptKind
+from contest.offers import Offer
 from contest.practice import PracticeRankInfo, PracticeRow
 from contest.practice_rounds import MyResults
 from contest.quizview import Feedback, QuestionView, Summary
-from contest.rules import load_rules
 from contest.score_text import rank_text
 from contest.scoring import format_score
 from i18n import t
@@ -38,14 +40,21 @@ def _clock(when: datetime, tz: str) -> str:
 
 def duration(ms: int, lang: str) -> str:
     minutes, seconds = divmod(max(ms, 0) // 1000, 60)
+    if not minutes:
+        return t("quiz.duration_seconds", lang, s=seconds)
     return t("quiz.duration", lang, m=minutes, s=f"{seconds:02d}")
 
 
 # --- questions -----------------------------------------------------------------------------
 
 
-def question_text(view: QuestionView, lang: str, *, note: str | None = None) -> str:
-    """Header (第 3/20 题 · 单选题 · 2 分), deadline, stem, lettered options."""
+def question_text(
+    view: QuestionView, lang: str, *, note: str | None = None, now: datetime | None = None
+) -> str:
+    """Header (第 3/20 题 · 单选题 · 2 分), time to answer, stem, lettered options.
+
+    ``now`` is when the message goes out: the seconds left are counted from it.
+    """
     lines = []
     if note:
         lines += [note, ""]
@@ -58,11 +67,15 @@ def question_text(view: QuestionView, lang: str, *, note: str | None = None) -> 
             n=view.position + 1,
             total=view.total,
             type=t(f"quiz.type.{view.qtype.value}", lang),
+            count=view.points,
             points=_num(view.points),
         )
     )
-    if view.deadline_at is not None:
-        lines.append(t("quiz.deadline", lang, time=_clock(view.deadline_at, view.timezone)))
+    deadline = _deadline(view, now)
+    if deadline is not None:
+        start = now or view.presented_at or deadline
+        seconds = max(math.ceil((deadline - start).total_seconds()), 0)
+        lines.append(t("quiz.deadline", lang, count=seconds, time=_clock(deadline, view.timezone)))
     lines += ["", escape(view.stem), ""]
     for i, option in enumerate(view.options):
         mark = "✅ " if i in view.selection else ""
@@ -71,9 +84,22 @@ def question_text(view: QuestionView, lang: str, *, note: str | None = None) -> 
         lines.append("")
         lines.append(t("quiz.multiple_hint", lang))
     if view.qtype is QuestionType.BLANK:
-        hint = "quiz.blank_hint_many" if view.blanks > 1 else "quiz.blank_hint"
-        lines.append(t(hint, lang, n=view.blanks))
+        if view.blanks > 1:
+            lines.append(t("quiz.blank_hint_many", lang, count=view.blanks))
+        else:
+            lines.append(t("quiz.blank_hint", lang))
     return "\n".join(lines).strip()
+
+
+def _deadline(view: QuestionView, now: datetime | None) -> datetime | None:
+    """A question first shown now has its whole limit from now (its clock starts when
+    Telegram accepts it); one shown again keeps the deadline it has."""
+    if view.deadline_at is None:
+        return None
+    if not view.fresh or now is None or view.limit_s is None:
+        return view.deadline_at
+    deadline = now + timedelta(seconds=view.limit_s)
+    return min(deadline, view.attempt_deadline_at) if view.attempt_deadline_at else deadline
 
 
 def _answer_text(feedback: Feedback, lang: str) -> str:
@@ -92,9 +118,9 @@ def toast(feedback: Feedback, lang: str) -> str:
     if not feedback.show_correctness:
         return t("quiz.toast.recorded", lang)
     if feedback.correct:
-        return t("quiz.toast.correct", lang, points=_num(feedback.score))
+        return t("quiz.toast.correct", lang, count=feedback.score, points=_num(feedback.score))
     if feedback.credit > 0:
-        return t("quiz.toast.partial", lang, points=_num(feedback.score))
+        return t("quiz.toast.partial", lang, count=feedback.score, points=_num(feedback.score))
     return t("quiz.toast.wrong", lang)
 
 
@@ -113,16 +139,29 @@ def feedback_text(feedback: Feedback, lang: str) -> str:
     return "\n".join(lines)
 
 
+def missed_text(missed: Iterable[Feedback], lang: str) -> str | None:
+    """What timed out while the worker was away, with the answer when the rules show it."""
+    lines = []
+    for feedback in missed:
+        line = t("quiz.missed", lang, n=feedback.position + 1)
+        if feedback.answer is not None:
+            answer = t("quiz.correct_answer", lang, answer=_answer_text(feedback, lang))
+            line = f"{line}\n{answer}"
+        lines.append(line)
+    return "\n".join(lines) or None
+
+
 def summary_text(summary: Summary, lang: str) -> str:
     if summary.kind == AttemptKind.PRACTICE:
         lines = [t("quiz.summary.practice_title", lang)]
     else:
         lines = [t("quiz.summary.title", lang, name=escape(summary.title))]
-    if summary.status == AttemptStatus.EXPIRED:
-        lines.append(t("quiz.summary.expired", lang))
-    lines.append(
-        t("quiz.summary.score", lang, score=format_score(summary.score, summary.precision))
-    )
+    if summary.ended is not None:  # it ended without the worker: say why
+        lines.append(t(f"quiz.summary.ended.{summary.ended}", lang, name=escape(summary.title)))
+        if summary.unanswered:
+            lines.append(t("quiz.summary.unanswered", lang, count=summary.unanswered))
+    score = format_score(summary.score, summary.precision)
+    lines.append(t("quiz.summary.score", lang, count=summary.score, score=score))
     lines.append(
         t("quiz.summary.correct", lang, correct=summary.correct_count, total=summary.question_count)
     )
@@ -131,9 +170,11 @@ def summary_text(summary: Summary, lang: str) -> str:
         rank = t("quiz.summary.rank", lang, rank=summary.rank.rank, total=summary.rank.total)
         lines.append(rank + (t("scores.tied_mark", lang) if summary.rank.tied else ""))
     if summary.attempts_left:
-        lines.append(t("quiz.summary.attempts_left", lang, n=summary.attempts_left))
+        lines.append(t("quiz.summary.attempts_left", lang, count=summary.attempts_left))
+    elif summary.attempts_left == 0:
+        lines.append(t("quiz.summary.no_attempts_left", lang))
     if summary.kind == AttemptKind.PRACTICE:
-        lines.append(t("quiz.summary.streak", lang, days=summary.streak))
+        lines.append(t("quiz.summary.streak", lang, count=summary.streak))
     return "\n".join(lines)
 
 
@@ -158,6 +199,7 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
                 rank=rank_text(row.rank, row.tied, lang),
                 name=escape(row.name or "—"),
                 team=team,
+                count=row.score,
                 score=num(row.score),
                 time=duration(row.time_used_ms, lang),
             )
@@ -170,12 +212,13 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
                 lang,
                 rank=board.me.rank,
                 total=board.me.total,
+                count=board.me.score,
                 score=num(board.me.score),
             )
             + (t("scores.tied_mark", lang) if board.me.tied else ""),
         ]
         if board.me.gap_to_next is not None:
-            lines.append(t("results.gap", lang, gap=num(board.me.gap_to_next)))
+            lines.append(_gap_line(board.me, lang))
     elif show_me:
         lines += ["", t("results.not_ranked", lang)]
     if board.teams:
@@ -190,6 +233,7 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
                     lang,
                     rank=rank,
                     name=escape(team_row.label or team_row.name),
+                    count=team_row.score,
                     score=num(team_row.score),
                     participants=team_row.participants,
                 )
@@ -202,17 +246,28 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
     return "\n".join(lines)
 
 
+def _gap_line(me: RankInfo, lang: str) -> str:
+    """How far the place above is: in points, or when tied on score, in time."""
+    gap = me.gap_to_next or 0.0
+    if gap > 0 or me.time_behind_ms is None:
+        return t("results.gap", lang, count=gap, gap=_num(gap))
+    if me.time_behind_ms >= 1000:
+        return t("results.tied_time", lang, time=duration(me.time_behind_ms, lang))
+    return t("results.tied", lang)
+
+
 def _my_team_line(board: Leaderboard, lang: str) -> str:
     mine = board.my_team
     assert mine is not None
     name = escape(mine.label or mine.name)
     if mine.rank is None:
         return t("results.my_team_unranked", lang, name=name)
-    line = t("results.my_team", lang, name=name, rank=mine.rank, total=board.team_total)
+    line = t("results.my_team", lang, name=name, rank=mine.rank, count=board.team_total)
     if mine.tied:
         line += t("scores.tied_mark", lang)
     if board.team_gap is not None:
-        line += t("results.my_team_gap", lang, gap=board.style.number(board.team_gap))
+        gap = board.style.number(board.team_gap)
+        line += t("results.my_team_gap", lang, count=board.team_gap, gap=gap)
     return line
 
 
@@ -225,7 +280,7 @@ def team_members_text(team_name: str, rows: list[IndividualRow], me: int | None,
         marker = " 👈" if row.worker_id == me else ""
         lines.append(
             t("results.member_row", lang, rank=rank_text(row.rank, row.tied, lang),
-              name=escape(row.name or "—"), score=_num(row.score),
+              name=escape(row.name or "—"), count=row.score, score=_num(row.score),
               time=duration(row.time_used_ms, lang)) + marker
         )  # fmt: skip
     return "\n".join(lines)
@@ -243,6 +298,7 @@ def results_text(results: MyResults, lang: str) -> str:
                 lang,
                 name=escape(line.competition),
                 number=line.number,
+                count=line.score,
                 score=format_score(line.score, line.precision),
                 correct=line.correct_count,
                 total=line.question_count,
@@ -267,30 +323,50 @@ def results_text(results: MyResults, lang: str) -> str:
             answered=results.practice_answered,
             correct=results.practice_correct,
             rate=rate,
-            days=results.practice_days,
+            days=t("quiz.when.days", lang, count=results.practice_days),
             today=results.today_answered,
         ),
-        t("results.streak", lang, days=results.streak),
+        t("results.streak", lang, count=results.streak),
     ]
     return "\n".join(lines)
 
 
-def competition_lines(competitions: Iterable[Competition], lang: str) -> str:
-    """The open competitions with their rules in one line each, above their buttons."""
-    lines = [t("quiz.choose_competition", lang), ""]
-    for competition in competitions:
-        rules = load_rules(competition.rules)
-        lines.append(
-            t(
-                "quiz.rules",
-                lang,
-                name=escape(competition.name),
-                count=rules.question_count,
-                seconds=rules.question_time_limit_s,
-                attempts=rules.attempts_allowed,
-            )
+def competition_lines(offers: Iterable[Offer], lang: str, *, now: datetime) -> str:
+    """The open competitions, each with what a worker needs to decide: when it closes (and
+    how long is left), the paper, and their attempts left."""
+    lines = [t("quiz.choose_competition", lang)]
+    for offer in offers:
+        closes = t(
+            "quiz.offer.closes",
+            lang,
+            time=local_time(offer.ends_at, offer.timezone, lang),
+            zone=utc_offset(offer.ends_at, offer.timezone),
+            left=time_left(offer.ends_at, now, lang),
         )
+        paper = t(
+            "quiz.offer.paper",
+            lang,
+            count=offer.question_count,
+            seconds=seconds_text(offer.question_time_limit_s, lang),
+            minutes=minutes(offer.paper_time_s, lang),
+        )
+        attempts = _attempts_line(offer, lang)
+        lines += ["", f"<b>{escape(offer.name)}</b>", closes, paper, attempts]
     return "\n".join(lines)
+
+
+def _attempts_line(offer: Offer, lang: str) -> str:
+    if offer.in_progress:
+        return t("quiz.offer.in_progress", lang)
+    per_day = offer.attempts_per_day
+    if offer.done_for_today:
+        return t("quiz.offer.none_today", lang, per_day=per_day)
+    if not offer.attempts_left:
+        return t("quiz.offer.no_attempts", lang, allowed=offer.attempts_allowed)
+    if per_day is not None:
+        return t("quiz.offer.attempts_today", lang, count=offer.attempts_left, per_day=per_day)
+    return t("quiz.offer.attempts", lang, count=offer.attempts_left,
+             allowed=offer.attempts_allowed)  # fmt: skip
 
 
 def practice_board_text(
@@ -304,9 +380,10 @@ def practice_board_text(
         team = f" · {escape(row.team_name)}" if row.team_name else ""
         lines.append(
             t("results.practice_row", lang, rank=row.rank, name=escape(row.name or "—"),
-              team=team, score=_num(row.score), correct=row.correct, answered=row.answered)
+              team=team, count=row.score, score=_num(row.score), correct=row.correct,
+              answered=row.answered)
         )  # fmt: skip
     if me is not None:
         lines += ["", t("results.practice_me", lang, rank=me.rank, total=me.total,
-                        score=_num(me.score))]  # fmt: skip
+                        count=me.score, score=_num(me.score))]  # fmt: skip
     return "\n".join(lines)

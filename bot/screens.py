@@ -11,7 +11,6 @@ its question; a question that could not be delivered has its clock stopped.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from functools import partial
 
 from aiogram import Bot
@@ -21,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import write_soon
 from bot.keyboards import after_summary_keyboard, next_keyboard, question_keyboard
-from bot.render import feedback_line, feedback_text, question_text, summary_text, toast
+from bot.render import (
+    feedback_line,
+    feedback_text,
+    missed_text,
+    question_text,
+    summary_text,
+    toast,
+)
 from contest.attempt_state import question_delivered, question_undelivered, remember_message
 from contest.models import AttemptKind
 from contest.quizview import QuestionView, Step, Summary
@@ -67,7 +73,9 @@ async def show(
     note: str | None = None,
     clock: Clock = utcnow,
 ) -> None:
-    """A question (with its keyboard or reply prompt) or an attempt's summary."""
+    """A question (with its keyboard or reply prompt) or an attempt's summary, below ``note``
+    and what the worker missed since they last looked."""
+    note = "\n\n".join(part for part in (note, missed_text(item.missed, lang)) if part) or None
     if isinstance(item, Summary):
         text = "\n\n".join(part for part in (note, summary_text(item, lang)) if part)
         markup: InlineKeyboardMarkup | ForceReply | None = after_summary_keyboard(
@@ -82,25 +90,28 @@ async def show(
                       edit=edit)  # fmt: skip
             note = None
         markup = ForceReply(input_field_placeholder=t("quiz.type.blank", lang))
-    text = question_text(item, lang, note=note)
+    text = question_text(item, lang, note=note, now=clock())
     try:
         message_id = await put(bot, chat_id=chat_id, text=text, markup=markup, edit=edit)
     except Exception:
         await question_undelivered(session, view=item)
         await session.commit()
         raise
-    await write_soon(partial(_delivered, view=item, at=clock(), chat_id=chat_id,
-                             message_id=message_id))  # fmt: skip
-
-
-async def _delivered(
-    session: AsyncSession, *, view: QuestionView, at: datetime, chat_id: int, message_id: int
-) -> None:
-    await question_delivered(session, view=view, at=at)
-    if message_id != view.message_id or chat_id != view.chat_id:
+    if _new_message(item, chat_id=chat_id, message_id=message_id):
+        # At once, not with the batch below: the worker's next text is told apart from a
+        # stale one by this id (contest.attempts.answer_blank).
         await remember_message(
-            session, attempt_id=view.attempt_id, chat_id=chat_id, message_id=message_id
+            session, attempt_id=item.attempt_id, chat_id=chat_id, message_id=message_id
         )
+        await session.commit()
+    await write_soon(partial(question_delivered, view=item, at=clock()))
+
+
+def _new_message(item: QuestionView, *, chat_id: int, message_id: int) -> bool:
+    """A question first shown in another message than the attempt's latest (a blank's
+    prompt, or the message after one); an edit in place or a question shown again is not."""
+    moved = message_id != item.message_id or chat_id != item.chat_id
+    return moved and (item.fresh or item.message_id is None or chat_id != item.chat_id)
 
 
 async def show_step(
@@ -120,8 +131,16 @@ async def show_step(
         await _tell(bot, query, chat_id, t("quiz.empty_selection", lang))
         return
     if step.outcome == "closed" or step.feedback is None:
-        await _tell(bot, query, chat_id, t("quiz.closed", lang))
         current = step.next or step.summary
+        if query is None:  # a typed text that answered nothing: say so, and show where they are
+            # (a summary says itself why the attempt is over)
+            note = None if isinstance(current, Summary) else t("quiz.text_not_counted", lang)
+            if current is None:
+                await bot.send_message(chat_id, t("quiz.text_not_counted", lang))
+            else:
+                await show(bot, session, current, lang, chat_id=chat_id, note=note, clock=clock)
+            return
+        await query.answer(t("quiz.closed", lang))
         if current is not None and edit is not None:
             await show(bot, session, current, lang, chat_id=chat_id, edit=edit, clock=clock)
         return

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -106,6 +107,7 @@ class Pacer:
         self._group_buckets: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self._last_send: OrderedDict[int, float] = OrderedDict()
         self._paused_until = 0.0
+        self.on_pause: list[Callable[[float], None]] = []  # told each 429's wall-clock end
 
     async def acquire(self, method: TelegramMethod[Any], *, bulk: bool) -> None:
         """Wait until ``method`` may leave under Telegram's limits."""
@@ -125,10 +127,18 @@ class Pacer:
         await self._wait_for_pause()
         await self._keep_spacing(chat_id)
 
-    def pause(self, seconds: float) -> None:
-        """Telegram said 429: nobody in this process sends for ``seconds``."""
+    def pause(self, seconds: float, *, shared: bool = True) -> None:
+        """Telegram said 429: nobody in this process sends for ``seconds``.
+
+        With ``shared`` the listeners (other processes, through Redis) hear of it too.
+        """
         until = asyncio.get_running_loop().time() + seconds
-        self._paused_until = max(self._paused_until, until)
+        if until <= self._paused_until:
+            return
+        self._paused_until = until
+        if shared:
+            for listener in self.on_pause:
+                listener(time.time() + seconds)
 
     async def _wait_for_pause(self) -> None:
         loop = asyncio.get_running_loop()

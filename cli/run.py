@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import signal
+import socket
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlparse
 
@@ -21,6 +24,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.redis import RedisStorage
 from aiohttp import web
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.commands import register_commands
@@ -30,6 +34,7 @@ from bot.intake import Intake, instance_name
 from bot.polling import poll
 from bot.routers.setup import offer_demo_bank
 from bot.sender import Pacer
+from bot.shared_pause import SharedPause
 from bot.webhook import WEBHOOK_PATH, add_webhook_route
 from cli.common import EXIT_REJECTED, EXIT_USAGE
 from config import Settings, load_settings
@@ -87,9 +92,21 @@ def _storage(settings: Settings, session_factory: async_sessionmaker[AsyncSessio
     return DatabaseStorage(session_factory)
 
 
-async def _prepare(
-    settings: Settings, *, migrate: bool = True
-) -> tuple[async_sessionmaker[AsyncSession], Bot, Bot]:
+@dataclass
+class Wiring:
+    """What a process talks through: the database, the replying and the bulk bot, one pacer."""
+
+    session_factory: async_sessionmaker[AsyncSession]
+    bot: Bot
+    bulk_bot: Bot
+    pacer: Pacer
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+        await self.bulk_bot.session.close()
+
+
+async def _prepare(settings: Settings, *, migrate: bool = True) -> Wiring:
     """The session factory, the bot that replies, and the outbox's bulk bot (one pacer)."""
     if migrate:
         await upgrade_async(settings.database_url)
@@ -106,7 +123,7 @@ async def _prepare(
         describe(settings.database_url),
         settings.telegram_api_server or "api.telegram.org",
     )
-    return session_factory, bot, bulk_bot
+    return Wiring(session_factory, bot, bulk_bot, pacer)
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -121,19 +138,20 @@ async def _run_bot(
 ) -> int:
     """The bot until a signal; the exit code (non-zero when it refused to start)."""
     first = index in (None, 0)
-    session_factory, bot, bulk_bot = await _prepare(settings, migrate=index is None)
+    wiring = await _prepare(settings, migrate=index is None)
+    session_factory, bot, bulk_bot = wiring.session_factory, wiring.bot, wiring.bulk_bot
     mode = "webhook" if webhook else "polling"
     instance = instance_name(mode, index)
     stop = asyncio.Event()
     _stop_on_signals(stop)
-    if not webhook and not await _hold_polling(session_factory, instance):
+    poller = f"{instance}:{os.getpid()}"
+    if not webhook and not await _hold_polling(session_factory, poller):
         typer.echo(
             "Another process is already polling this bot on this database. Stop it first, or "
             "run several processes in webhook mode: main.py run --webhook URL --workers N.",
             err=True,
         )
-        await bot.session.close()
-        await bulk_bot.session.close()
+        await wiring.close()
         return EXIT_REJECTED
     storage = _storage(settings, session_factory)
     dp = create_dispatcher(settings, session_factory, storage=storage)
@@ -147,6 +165,9 @@ async def _run_bot(
     await intake.start()
     ops = await start_ops(settings, session_factory, bot, serve_http=not webhook)
     tasks = [asyncio.create_task(TeamRefresher(session_factory).run(stop))]
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    if redis is not None:  # a 429 seen by one process slows them all
+        tasks.append(asyncio.create_task(SharedPause(redis, wiring.pacer).run(stop)))
     if with_scheduler and settings.run_scheduler:
         tasks.append(asyncio.create_task(
             run_scheduler(settings=settings, session_factory=session_factory, bot=bulk_bot,
@@ -157,7 +178,7 @@ async def _run_bot(
             await _serve_webhook(settings, dp, bot, intake, webhook, ops=ops, stop=stop,
                                  index=index)  # fmt: skip
         else:
-            tasks.append(asyncio.create_task(_keep_polling(session_factory, instance, stop)))
+            tasks.append(asyncio.create_task(_keep_polling(session_factory, poller, stop)))
             logger.info("mode: long polling (instance %s)", instance)
             await bot.delete_webhook(drop_pending_updates=False)
             await poll(bot, intake, stop=stop, allowed_updates=dp.resolve_used_update_types())
@@ -169,14 +190,32 @@ async def _run_bot(
                 await task
         await storage.close()
         await ops.stop()
-        await bot.session.close()
-        await bulk_bot.session.close()
+        if redis is not None:
+            await redis.aclose()
+        await wiring.close()
     return 0
 
 
 async def _hold_polling(session_factory: async_sessionmaker[AsyncSession], holder: str) -> bool:
+    """The polling lease for ``holder`` (``host:polling:pid``); a holder on this machine whose
+    process is gone (``kill -9`` and a restart) gives it up at once."""
     async with session_factory() as session:
-        return await acquire_lease(session, holder=holder, ttl=POLLING_TTL, name=POLLING_LEASE)
+        return await acquire_lease(
+            session, holder=holder, ttl=POLLING_TTL, name=POLLING_LEASE, gone=_dead_here
+        )
+
+
+def _dead_here(holder: str) -> bool:
+    host, _, pid = holder.rpartition(":")
+    if not pid.isdigit() or not host.startswith(f"{socket.gethostname()}:"):
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 async def _keep_polling(
@@ -263,7 +302,8 @@ async def _serve_webhook(
 
 
 async def _run_scheduler_only(settings: Settings) -> None:
-    session_factory, bot, bulk_bot = await _prepare(settings)
+    wiring = await _prepare(settings)
+    session_factory, bot, bulk_bot = wiring.session_factory, wiring.bot, wiring.bulk_bot
     stop = asyncio.Event()
     _stop_on_signals(stop)
     refresher = asyncio.create_task(TeamRefresher(session_factory).run(stop))
@@ -276,5 +316,4 @@ async def _run_scheduler_only(settings: Settings) -> None:
         stop.set()
         await refresher
         await ops.stop()
-        await bot.session.close()
-        await bulk_bot.session.close()
+        await wiring.close()

@@ -1,7 +1,7 @@
 """``run --webhook URL --workers N``: N bot processes behind one port, supervised.
 
 The launcher migrates the database and sets the webhook once, then starts N workers
-(``python -m cli run --webhook URL --worker-index i``) that all listen on WEBHOOK_PORT with
+(``main.py run --webhook URL --worker-index i``) that all listen on WEBHOOK_PORT with
 ``SO_REUSEPORT`` (the kernel spreads Telegram's connections over them). They share the
 webhook secret, the database, Redis (conversation state, when REDIS_URL is set) and one
 Prometheus multiprocess directory. A worker that dies is started again under the same
@@ -27,6 +27,7 @@ from storage.migrate import upgrade
 logger = logging.getLogger("qualityquiz")
 
 RESTART_BACKOFF = (1.0, 2.0, 5.0, 10.0)
+MAIN = Path(__file__).resolve().parents[1] / "main.py"
 
 
 def run_workers(settings: Settings, *, url: str, workers: int, with_scheduler: bool) -> int:
@@ -38,7 +39,7 @@ def run_workers(settings: Settings, *, url: str, workers: int, with_scheduler: b
     asyncio.run(_set_webhook(settings, full_url, secret))
     env = dict(os.environ, WEBHOOK_SECRET=secret)
     env["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir(env.get("PROMETHEUS_MULTIPROC_DIR"))
-    command = [sys.executable, "-m", "cli", "run", "--webhook", url]
+    command = [sys.executable, str(MAIN), "run", "--webhook", url]
     if not with_scheduler:
         command.append("--no-scheduler")
     stopping = False

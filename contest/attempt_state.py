@@ -1,12 +1,13 @@
-"""The attempt's state in the database: loading, presenting, recording, finishing, expiring.
+"""The attempt's state in the database: loading, presenting, recording, finishing.
 
-The building blocks of :mod:`contest.attempts`. Three rules make answers safe and fair:
+The building blocks of :mod:`contest.attempts` (deadlines that passed while the worker was
+away are applied in :mod:`contest.comeback`). Three rules make answers safe and fair:
 
 - an answer is written by one conditional ``UPDATE … WHERE status = 'pending'``
   (:func:`record`), so a double tap, a replay or a second process counts nothing twice;
 - every deadline is compared, on the server, with the time the worker's action *reached*
   the bot (the caller's clock is the update's receipt time, not when a busy process got to
-  it), :func:`catch_up`;
+  it), :func:`contest.comeback.catch_up`;
 - a question's clock starts when Telegram accepted its message: presenting sets a
   provisional start, and :func:`question_delivered` moves it to the acceptance time (or
   :func:`question_undelivered` stops it when the message never arrived).
@@ -19,13 +20,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, and_, bindparam, func, select, update
+from sqlalchemy import Float, Integer, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from contest import practice_rounds as practice
-from contest.boards import individual_rank
 from contest.errors import ContestError
 from contest.models import (
     AnswerStatus,
@@ -34,13 +34,11 @@ from contest.models import (
     AttemptQuestion,
     AttemptStatus,
     Competition,
-    Worker,
 )
-from contest.quizview import QuestionView, Step, Summary, build_view
+from contest.quizview import QuestionView, build_view
 from contest.rules import CompetitionRules, rules_of
 from contest.standings import record_playoff, record_standing
 from quizbank.models import Question
-from storage.types import Clock
 
 TIMEOUT: dict[str, Any] = {
     "status": AnswerStatus.TIMEOUT,
@@ -67,6 +65,24 @@ _LOAD_POSITION = (
     .outerjoin(Question, col(Question.id) == col(AttemptQuestion.question_id))
     .outerjoin(Competition, col(Competition.id) == col(Attempt.competition_id))
     .where(col(Attempt.id) == bindparam("attempt_id"))
+    .execution_options(populate_existing=True)
+)
+_CURRENT = col(Attempt.current_position)
+_LOAD_OPEN = (
+    select(Attempt, AttemptQuestion, Question, Competition)
+    .outerjoin(
+        AttemptQuestion,
+        and_(
+            col(AttemptQuestion.attempt_id) == col(Attempt.id),
+            col(AttemptQuestion.position).in_([_CURRENT, _CURRENT + 1]),
+        ),
+    )
+    .outerjoin(Question, col(Question.id) == col(AttemptQuestion.question_id))
+    .outerjoin(Competition, col(Competition.id) == col(Attempt.competition_id))
+    .where(
+        col(Attempt.worker_id) == bindparam("worker_id"),
+        col(Attempt.status) == AttemptStatus.ACTIVE.value,
+    )
     .execution_options(populate_existing=True)
 )
 _RECORD = (
@@ -96,8 +112,10 @@ _TOTALS = (
         _ATTEMPT.c.score,
         _ATTEMPT.c.correct_count,
         _ATTEMPT.c.time_used_ms,
+        _ATTEMPT.c.message_id,
     )
 )
+_TOTALS_TYPED = _TOTALS.values(message_id=bindparam("b_message_id"))  # a typed answer's text
 _START_CLOCK = (
     update(_AQ)
     .where(_AQ.c.id == bindparam("b_id"), _AQ.c.presented_at.is_(None))
@@ -139,21 +157,47 @@ async def load_position(
     Refuses an attempt that does not exist (``attempt_not_found``) or belongs to someone
     else (``not_your_attempt``), so a forged button changes nothing.
     """
-    rows = (
-        await session.execute(
-            _LOAD_POSITION, {"attempt_id": attempt_id, "positions": [position, position + 1]}
-        )
-    ).all()
-    if not rows:
+    found = await _position(
+        session, _LOAD_POSITION, {"attempt_id": attempt_id, "positions": [position, position + 1]}
+    )
+    if found is None:
         raise ContestError("attempt_not_found")
-    attempt, competition = rows[0][0], rows[0][3]
-    if attempt.worker_id != worker_id:
+    if found.attempt.worker_id != worker_id:
         raise ContestError("not_your_attempt")
-    by_position = {aq.position: (aq, q) for _, aq, q, _ in rows if aq is not None}
-    current, question = by_position.get(position, (None, None))
-    following, following_question = by_position.get(position + 1, (None, None))
+    return _at(found, position)
+
+
+async def load_open(session: AsyncSession, *, worker_id: int) -> Position | None:
+    """The worker's active attempt at its current question (and the next), in one read.
+
+    No deadline is applied here: a text that arrives late is a late answer to the question
+    it was written for, not an answer to the one after it.
+    """
+    found = await _position(session, _LOAD_OPEN, {"worker_id": worker_id})
+    return None if found is None else _at(found, found.attempt.current_position)
+
+
+@dataclass
+class _Rows:
+    attempt: Attempt
+    competition: Competition | None
+    questions: dict[int, tuple[AttemptQuestion, Question]]
+
+
+async def _position(session: AsyncSession, statement: Any, params: dict[str, Any]) -> _Rows | None:
+    rows = (await session.execute(statement, params)).all()
+    if not rows:
+        return None
+    questions = {aq.position: (aq, q) for _, aq, q, _ in rows if aq is not None}
+    return _Rows(attempt=rows[0][0], competition=rows[0][3], questions=questions)
+
+
+def _at(found: _Rows, position: int) -> Position:
+    current, question = found.questions.get(position, (None, None))
+    following, following_question = found.questions.get(position + 1, (None, None))
+    competition = found.competition
     return Position(
-        attempt=attempt,
+        attempt=found.attempt,
         competition=competition,
         rules=rules_of(competition) if competition is not None else None,
         current=current,
@@ -233,7 +277,8 @@ async def present(
         session, attempt_id=int(attempt.id or 0), position=attempt.current_position
     )
     competition, rules = await competition_rules(session, attempt)
-    if aq.presented_at is None:
+    fresh = aq.presented_at is None
+    if fresh:
         # Set without marking the row dirty: the conditional UPDATE is the only write.
         set_committed_value(aq, "presented_at", now)
         set_committed_value(aq, "deadline_at", question_deadline(attempt, rules, now))
@@ -244,7 +289,7 @@ async def present(
             await practice.mark_seen(
                 session, worker_id=attempt.worker_id, question_id=aq.question_id, now=now
             )
-    return build_view(attempt, aq, question, competition, rules, timezone=tz)
+    return build_view(attempt, aq, question, competition, rules, timezone=tz, fresh=fresh)
 
 
 def question_deadline(
@@ -262,9 +307,10 @@ async def question_delivered(session: AsyncSession, *, view: QuestionView, at: d
 
     Moves a provisional start (set when the question was presented) forward to ``at``,
     never back, and only while the question is unanswered; the deadline moves with it,
-    still capped by the attempt's own. Flushes, does not commit.
+    still capped by the attempt's own. A question shown again (/continue, a second prompt)
+    keeps the clock it has: showing it twice gives no extra time. Flushes, does not commit.
     """
-    if view.presented_at is None or at <= view.presented_at:
+    if not view.fresh or view.presented_at is None or at <= view.presented_at:
         return
     deadline = None
     if view.limit_s is not None:
@@ -298,30 +344,6 @@ async def question_undelivered(session: AsyncSession, *, view: QuestionView) -> 
     )
 
 
-async def show_current(
-    session: AsyncSession, *, worker_id: int, attempt_id: int, clock: Clock, tz: str
-) -> QuestionView | Summary:
-    """The question the worker is on (presenting it starts its clock), or the summary."""
-    attempt = await owned(session, worker_id=worker_id, attempt_id=attempt_id)
-    await catch_up(session, attempt=attempt, clock=clock, tz=tz)
-    if attempt.status != AttemptStatus.ACTIVE:
-        await session.commit()
-        return await summary(session, attempt_id=attempt_id, clock=clock, tz=tz)
-    view = await present(session, attempt=attempt, now=clock(), tz=tz)
-    await session.commit()
-    return view
-
-
-async def closed_step(session: AsyncSession, *, attempt: Attempt, clock: Clock, tz: str) -> Step:
-    """'This question is closed', and where the worker is now."""
-    current = await show_current(
-        session, worker_id=attempt.worker_id, attempt_id=int(attempt.id or 0), clock=clock, tz=tz
-    )
-    if isinstance(current, Summary):
-        return Step(outcome="closed", summary=current, attempt_id=attempt.id)
-    return Step(outcome="closed", next=current, attempt_id=attempt.id)
-
-
 # --- recording -----------------------------------------------------------------------------
 
 
@@ -334,8 +356,13 @@ async def record(
     response: Any,
     elapsed_ms: int,
     values: dict[str, Any],
+    message_id: int | None = None,
 ) -> bool:
-    """The one conditional write that makes an answer count once; then the attempt totals."""
+    """The one conditional write that makes an answer count once; then the attempt totals.
+
+    ``message_id`` is the chat message that answered (a typed text): it becomes the
+    attempt's latest message, so the same text seen again answers nothing else.
+    """
     answer = {
         "b_id": aq.id, "b_answered_at": now, "b_response": response, "b_elapsed_ms": elapsed_ms,
         "b_status": str(values["status"]), "b_correct": values["correct"],
@@ -348,7 +375,9 @@ async def record(
         "b_id": attempt.id, "b_position": aq.position + 1, "b_score": values["score"],
         "b_correct": 1 if values["correct"] else 0, "b_elapsed": elapsed_ms,
     }  # fmt: skip
-    totals = (await session.execute(_TOTALS, step)).one()
+    if message_id is not None:
+        step["b_message_id"] = message_id
+    totals = (await session.execute(_TOTALS if message_id is None else _TOTALS_TYPED, step)).one()
     for name, value in totals._mapping.items():  # the new totals, without another SELECT
         set_committed_value(attempt, name, value)
     for name, value in values.items():
@@ -395,109 +424,7 @@ async def finish(
         await record_playoff(session, attempt=attempt, now=now)
 
 
-async def catch_up(session: AsyncSession, *, attempt: Attempt, clock: Clock, tz: str) -> None:
-    """Apply deadlines that passed while nobody was looking (lazily, when the worker acts)."""
-    now = clock()
-    if attempt.status != AttemptStatus.ACTIVE:
-        return
-    if attempt.deadline_at is not None and now >= attempt.deadline_at:
-        await finish(session, attempt=attempt, status=AttemptStatus.EXPIRED, now=now)
-        return
-    aq, _ = await attempt_question(
-        session, attempt_id=int(attempt.id or 0), position=attempt.current_position
-    )
-    if aq.status != AnswerStatus.PENDING or aq.deadline_at is None or now <= aq.deadline_at:
-        return
-    elapsed = int((aq.deadline_at - (aq.presented_at or aq.deadline_at)).total_seconds() * 1000)
-    if not await record(
-        session, aq=aq, attempt=attempt, now=now, response=None, elapsed_ms=elapsed, values=TIMEOUT
-    ):
-        return
-    if attempt.current_position >= attempt.question_count:
-        await finish(session, attempt=attempt, status=AttemptStatus.FINISHED, now=now)
-        return
-    # The next question's clock starts now that the worker is back; the attempt's own
-    # deadline still bounds the whole run.
-    _, rules = await competition_rules(session, attempt)
-    if rules is not None:
-        await record_standing(session, attempt=attempt, rules=rules, now=now)
-    await present(session, attempt=attempt, now=now, tz=tz)
-
-
-async def expire_overdue(session: AsyncSession, *, clock: Clock) -> int:
-    """Close every active attempt past its deadline (the scheduler calls this); the count."""
-    now = clock()
-    overdue = (
-        await session.execute(
-            select(Attempt).where(
-                col(Attempt.status) == AttemptStatus.ACTIVE, col(Attempt.deadline_at) <= now
-            )
-        )
-    ).scalars()
-    count = 0
-    for attempt in list(overdue):
-        await finish(session, attempt=attempt, status=AttemptStatus.EXPIRED, now=now)
-        count += 1
-    await session.commit()
-    return count
-
-
-async def active_attempt(
-    session: AsyncSession, *, worker_id: int, clock: Clock, tz: str = "Asia/Shanghai"
-) -> Attempt | None:
-    """The worker's unfinished attempt, after closing one that ran past its deadline."""
-    attempt = (
-        await session.execute(
-            select(Attempt)
-            .where(col(Attempt.worker_id) == worker_id, col(Attempt.status) == AttemptStatus.ACTIVE)
-            .order_by(col(Attempt.id).desc())
-            .limit(1)
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
-    if attempt is None:
-        return None
-    await catch_up(session, attempt=attempt, clock=clock, tz=tz)
-    await session.commit()
-    return attempt if attempt.status == AttemptStatus.ACTIVE else None
-
-
-async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: str) -> Summary:
-    """Score, correct count, time used and, for a competition, the current rank."""
-    attempt = await session.get(Attempt, attempt_id)
-    if attempt is None:
-        raise ContestError("attempt_not_found")
-    competition, rules = await competition_rules(session, attempt)
-    rank = None
-    attempts_left = None
-    if competition is not None and rules is not None:
-        rank = await individual_rank(
-            session, competition_id=int(competition.id or 0), worker_id=attempt.worker_id
-        )
-        if attempt.kind == AttemptKind.COMPETITION:  # a play-off leaves none to take
-            attempts_left = max(rules.attempts_allowed - attempt.number, 0)
-            if rules.attempts_per_day is not None:
-                today = await attempts_today(
-                    session, worker_id=attempt.worker_id, competition=competition, now=clock()
-                )
-                attempts_left = min(attempts_left, max(rules.attempts_per_day - today, 0))
-    worker = await session.get(Worker, attempt.worker_id)
-    streak = practice.current_streak(worker, now=clock(), tz=tz) if worker else 0
-    return Summary(
-        attempt_id=attempt_id,
-        kind=AttemptKind(attempt.kind),
-        status=AttemptStatus(attempt.status),
-        title=competition.name if competition else "",
-        score=attempt.score,
-        correct_count=attempt.correct_count,
-        question_count=attempt.question_count,
-        time_used_ms=attempt.time_used_ms,
-        rank=rank,
-        attempts_left=attempts_left,
-        streak=streak,
-        competition_id=attempt.competition_id,
-        precision=rules.precision if rules is not None else 2,
-    )
+# --- counting ------------------------------------------------------------------------------
 
 
 def day_start(now: datetime, tz: str) -> datetime:
@@ -525,13 +452,24 @@ async def attempts_today(
 async def remember_message(
     session: AsyncSession, *, attempt_id: int, chat_id: int, message_id: int
 ) -> None:
-    """Which chat message shows the attempt now, so a reply or later step finds it.
+    """The attempt's latest message in its chat: the first message showing its open question
+    (or the text that answered the question before it).
 
-    Flushes, does not commit (the caller's transaction carries it).
+    A typed text older than it was written before the open question appeared
+    (:func:`contest.attempts.answer_blank`). Only moves forward: a prompt remembered after
+    a quick reply to it has already been counted does not undo that. Flushes, does not
+    commit (the caller's transaction carries it).
     """
     await session.execute(
         update(Attempt)
-        .where(col(Attempt.id) == attempt_id)
+        .where(
+            col(Attempt.id) == attempt_id,
+            or_(
+                col(Attempt.message_id).is_(None),
+                col(Attempt.message_id) < message_id,
+                col(Attempt.chat_id) != chat_id,
+            ),
+        )
         .values(chat_id=chat_id, message_id=message_id)
         .execution_options(synchronize_session=False)
     )

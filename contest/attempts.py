@@ -1,4 +1,7 @@
-"""The quiz state machine (答题): start, toggle, answer, advance; competitions and practice.
+"""The quiz state machine (答题): toggle, answer, advance; competitions and practice.
+
+Starting is in :mod:`contest.attempt_start`, coming back after a while in
+:mod:`contest.comeback`; both are re-exported here, the one module the edges call.
 
 Everything a worker does to an attempt goes through here and is in the database before it is
 acknowledged, so a restart loses nothing. The answer path reads once (the attempt, its open
@@ -13,50 +16,46 @@ bookkeeping is in :mod:`contest.practice_rounds`.
 
 from __future__ import annotations
 
-import random
 import re
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest import practice_rounds as practice
+from contest.attempt_start import create_attempt, present_first, start_competition, start_practice
 from contest.attempt_state import (
     TIMEOUT,
     Position,
-    active_attempt,
-    attempt_question,
-    attempts_today,
-    closed_step,
-    day_start,
-    expire_overdue,
     finish,
     is_open,
+    load_open,
     load_position,
     owned,
     present,
     question_delivered,
     question_undelivered,
     record,
+)
+from contest.comeback import (
+    active_attempt,
+    closed_step,
+    expire_overdue,
+    last_ended,
+    latest_active,
     show_current,
     summary,
+    takes_answers,
 )
-from contest.competitions import accepts_answers, open_competitions
+from contest.competitions import open_competitions
 from contest.errors import ContestError
-from contest.mistakes import mistake_questions
 from contest.models import (
-    Attempt,
     AttemptKind,
-    AttemptQuestion,
     AttemptStatus,
     Competition,
     CompetitionStatus,
-    Worker,
 )
-from contest.papers import paper_for
 from contest.quizview import (
     Feedback,
     QuestionView,
@@ -68,11 +67,8 @@ from contest.quizview import (
     response_to_stored,
     scored_values,
 )
-from contest.rules import rules_of
-from contest.standings import enter_standing, record_standing
-from quizbank.drawing import CannotDraw
-from quizbank.grading import shuffled_order
-from quizbank.models import CHOICE_TYPES, Question, QuestionType
+from contest.standings import record_standing
+from quizbank.models import QuestionType
 from storage.types import Clock
 
 ROUND = practice.PRACTICE_ROUND
@@ -88,8 +84,10 @@ __all__ = [
     "answer",
     "answer_blank",
     "board_competition_id",
+    "create_attempt",
     "expire_overdue",
     "owned",
+    "present_first",
     "question_delivered",
     "question_undelivered",
     "resume",
@@ -99,177 +97,6 @@ __all__ = [
     "summary",
     "toggle_option",
 ]
-
-
-# --- starting ------------------------------------------------------------------------------
-
-
-async def start_competition(
-    session: AsyncSession, *, worker: Worker, competition_id: int, clock: Clock, tz: str
-) -> QuestionView | Summary:
-    """Start (or resume) the worker's attempt at a competition and present its question.
-
-    Refusals (``ContestError``): ``competition_not_found``, ``competition_not_open``,
-    ``attempt_in_progress`` (another competition), ``no_attempts_left``, ``cannot_draw``.
-    Two taps at once (in one process or two) start one attempt: the database refuses the
-    second, which then resumes the first.
-    """
-    now = clock()
-    worker_id = int(worker.id or 0)
-    competition = await session.get(Competition, competition_id)
-    if competition is None:
-        raise ContestError("competition_not_found", competition_id=competition_id)
-    if not accepts_answers(competition, now=now):
-        raise ContestError("competition_not_open", name=competition.name)
-    current = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
-    if current is not None and current.competition_id == competition_id:
-        return await show_current(
-            session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
-        )
-    if current is not None and current.kind != AttemptKind.PRACTICE:
-        raise ContestError("attempt_in_progress")
-    rules = rules_of(competition)
-    used = await session.scalar(
-        select(func.count())
-        .select_from(Attempt)
-        .where(col(Attempt.worker_id) == worker_id, col(Attempt.competition_id) == competition_id)
-    )
-    if (used or 0) >= rules.attempts_allowed:
-        raise ContestError("no_attempts_left", allowed=rules.attempts_allowed)
-    if rules.attempts_per_day is not None:
-        await _within_today(
-            session, worker_id=worker_id, competition=competition, per_day=rules.attempts_per_day,
-            now=now,
-        )  # fmt: skip
-    seed = random.SystemRandom().randrange(2**31)
-    try:
-        ids = await paper_for(session, competition=competition, rules=rules, seed=seed)
-    except CannotDraw as exc:
-        raise ContestError("cannot_draw", unmet=len(exc.unmet)) from exc
-    total_s = rules.total_time_limit_s or rules.question_time_limit_s * len(ids)
-    attempt = Attempt(
-        worker_id=worker_id,
-        competition_id=competition_id,
-        kind=AttemptKind.COMPETITION,
-        number=(used or 0) + 1,
-        seed=seed,
-        started_at=now,
-        deadline_at=min(now + timedelta(seconds=total_s), competition.ends_at),
-    )
-    try:
-        async with session.begin_nested():
-            if current is not None:  # a practice round gives way to the competition
-                await finish(session, attempt=current, status=AttemptStatus.EXPIRED, now=now)
-            await create_attempt(session, attempt=attempt, question_ids=ids)
-            await enter_standing(session, attempt=attempt, team_id=worker.team_id, now=now)
-    except IntegrityError:
-        return await _started_elsewhere(session, worker_id=worker_id, clock=clock, tz=tz)
-    return await present_first(session, attempt=attempt, clock=clock, tz=tz)
-
-
-async def _within_today(
-    session: AsyncSession, *, worker_id: int, competition: Competition, per_day: int,
-    now: datetime,
-) -> None:  # fmt: skip
-    """``no_attempts_today`` once today's attempts are used (每天可答 N 次); tomorrow resets."""
-    if (
-        await attempts_today(session, worker_id=worker_id, competition=competition, now=now)
-        < per_day
-    ):
-        return
-    tomorrow = day_start(now, competition.timezone) + timedelta(days=1)
-    if tomorrow >= competition.ends_at:
-        raise ContestError("no_attempts_left_today_last", per_day=per_day)
-    raise ContestError("no_attempts_today", per_day=per_day)
-
-
-async def start_practice(
-    session: AsyncSession,
-    *,
-    worker: Worker,
-    clock: Clock,
-    tz: str,
-    count: int = practice.PRACTICE_ROUND,
-    mistakes: bool = False,
-) -> QuestionView | Summary:
-    """Resume the open practice round, or start one of unseen questions (``no_questions``);
-    with ``mistakes`` one from the worker's 错题本 (``no_mistakes`` when it is empty)."""
-    worker_id = int(worker.id or 0)
-    current = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
-    if current is not None and current.kind != AttemptKind.PRACTICE:
-        raise ContestError("attempt_in_progress")
-    if current is not None:
-        return await show_current(
-            session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
-        )
-    if mistakes:
-        book = await mistake_questions(session, worker_id=worker_id)
-        if not book:
-            raise ContestError("no_mistakes")
-        ids, seed = book[:count], random.SystemRandom().randrange(2**31)
-    else:
-        ids, seed = await practice.practice_draw(session, worker_id=worker_id, count=count)
-    attempt = practice.practice_attempt(worker_id=worker_id, seed=seed, now=clock())
-    try:
-        async with session.begin_nested():
-            await create_attempt(session, attempt=attempt, question_ids=ids)
-    except IntegrityError:
-        return await _started_elsewhere(session, worker_id=worker_id, clock=clock, tz=tz)
-    return await present_first(session, attempt=attempt, clock=clock, tz=tz)
-
-
-async def _started_elsewhere(
-    session: AsyncSession, *, worker_id: int, clock: Clock, tz: str
-) -> QuestionView | Summary:
-    """Another tap started an attempt first (the unique index refused ours): show that one."""
-    current = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
-    if current is None:
-        raise ContestError("attempt_in_progress")
-    return await show_current(
-        session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
-    )
-
-
-async def present_first(
-    session: AsyncSession, *, attempt: Attempt, clock: Clock, tz: str
-) -> QuestionView:
-    first = await attempt_question(session, attempt_id=int(attempt.id or 0), position=0)
-    view = await present(session, attempt=attempt, now=clock(), tz=tz, loaded=first)
-    await session.commit()
-    return view
-
-
-async def create_attempt(
-    session: AsyncSession, *, attempt: Attempt, question_ids: list[int]
-) -> None:
-    """Store the attempt and its questions, each with this worker's own option order."""
-    rows = await session.execute(
-        select(col(Question.id), col(Question.type), col(Question.options)).where(
-            col(Question.id).in_(question_ids)
-        )
-    )
-    shapes = {qid: (QuestionType(qtype), len(options)) for qid, qtype, options in rows}
-    rng = random.Random(attempt.seed)
-    attempt.question_count = len(question_ids)
-    session.add(attempt)
-    await session.flush()
-    values = []
-    for position, qid in enumerate(question_ids):
-        qtype, n_options = shapes[qid]
-        order = shuffled_order(n_options, rng) if qtype in CHOICE_TYPES else []
-        values.append(
-            {
-                "attempt_id": int(attempt.id or 0),
-                "position": position,
-                "question_id": qid,
-                "option_order": order,
-                "status": "pending",
-                "credit": 0.0,
-                "score": 0.0,
-                "elapsed_ms": 0,
-            }
-        )
-    await session.execute(insert(AttemptQuestion), values)
 
 
 # --- answering -----------------------------------------------------------------------------
@@ -314,7 +141,11 @@ async def toggle_option(
 
 
 def _answerable(loaded: Position, position: int, clock: Clock, *, late_ok: bool = False) -> bool:
+    """The question at ``position`` is open and its competition still takes answers (a
+    competition closed early ends the attempt: :func:`contest.comeback.catch_up`)."""
     if not is_open(loaded, at=position):
+        return False
+    if not takes_answers(loaded.attempt, loaded.competition, now=clock()):
         return False
     aq = loaded.current
     assert aq is not None
@@ -331,17 +162,22 @@ async def answer(
     response: Any,
     clock: Clock,
     tz: str,
+    loaded: Position | None = None,
+    message_id: int | None = None,
 ) -> Step:
     """Record the answer to the question at ``position`` once, then advance.
 
     ``response`` is in displayed form: an option position (single), 1/0 (true/false), the
     ticked positions (multiple), a list of texts (blank). An answer after the question's
-    deadline is recorded as a timeout and scores 0. Commits before it returns.
+    deadline is recorded as a timeout and scores 0. ``loaded`` is the position when the
+    caller has read it already; ``message_id`` the typed text that answers. Commits before
+    it returns.
     """
     now = clock()
-    loaded = await load_position(
-        session, worker_id=worker_id, attempt_id=attempt_id, position=position
-    )
+    if loaded is None:
+        loaded = await load_position(
+            session, worker_id=worker_id, attempt_id=attempt_id, position=position
+        )
     attempt, aq, question, rules = loaded.attempt, loaded.current, loaded.question, loaded.rules
     if not _answerable(loaded, position, clock, late_ok=True):
         return await closed_step(session, attempt=attempt, clock=clock, tz=tz)
@@ -358,7 +194,7 @@ async def answer(
     elapsed_ms = max(int(elapsed.total_seconds() * 1000), 0)
     if not await record(
         session, aq=aq, attempt=attempt, now=now, response=stored, elapsed_ms=elapsed_ms,
-        values=values,
+        values=values, message_id=message_id,
     ):  # fmt: skip
         return await closed_step(session, attempt=attempt, clock=clock, tz=tz)
     if attempt.kind == AttemptKind.PRACTICE and result is not None:
@@ -415,27 +251,40 @@ async def answer_blank(
     session: AsyncSession,
     *,
     worker_id: int,
-    reply_to_message_id: int | None,
+    chat_id: int,
+    message_id: int,
     text: str,
     clock: Clock,
     tz: str,
 ) -> Step | None:
-    """A text reply answering the open blank question; None when no blank question is open.
+    """A typed text answering the worker's open blank question (填空题), a reply or not.
 
-    Only a reply to the question's own message counts (``reply_to_question`` otherwise), so a
-    replayed update, answering a question that has since moved on, is closed, not re-scored.
+    The text is matched to its question by the attempt's state, not by the message it
+    replies to: a blank question's prompt is a new message whenever it is shown (again),
+    and the worker may reply before the bot has even learnt the prompt's id. What tells a
+    stale text apart is its own id: in a private chat the worker's and the bot's messages
+    share one increasing sequence, so a text not newer than the attempt's latest message
+    (the open question's first prompt, or the text that answered the question before) was
+    written before the open question appeared, or has been counted already (a replay): it
+    is ``closed``. A late text is a late answer (超时) to its own question. (One gap remains:
+    two texts typed in quick succession and handled by two processes at once, the second
+    after the first was counted but before the next prompt's id is known, can land on the
+    next blank question; within one process the intake handles a chat's updates in order.)
+
+    None when no attempt is active; ``answer_with_buttons`` when a choice question is open.
     """
-    attempt = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
-    if attempt is None:
+    loaded = await load_open(session, worker_id=worker_id)
+    if loaded is None:
         return None
-    aq, question = await attempt_question(
-        session, attempt_id=int(attempt.id or 0), position=attempt.current_position
+    attempt, aq, question = loaded.attempt, loaded.current, loaded.question
+    if aq is not None and question is not None and question.type != QuestionType.BLANK:
+        raise ContestError("answer_with_buttons", n=aq.position + 1)
+    written_before = (
+        attempt.message_id is not None
+        and attempt.chat_id in (None, chat_id)
+        and message_id <= attempt.message_id
     )
-    if question.type != QuestionType.BLANK:
-        return None
-    if reply_to_message_id is None:
-        raise ContestError("reply_to_question")
-    if reply_to_message_id != attempt.message_id or aq.presented_at is None:
+    if aq is None or question is None or written_before:
         return await closed_step(session, attempt=attempt, clock=clock, tz=tz)
     return await answer(
         session,
@@ -445,20 +294,22 @@ async def answer_blank(
         response=split_blanks(text, len(question.answer)),
         clock=clock,
         tz=tz,
+        loaded=loaded,
+        message_id=message_id,
     )
 
 
 async def resume(
     session: AsyncSession, *, worker_id: int, clock: Clock, tz: str
-) -> QuestionView | None:
-    """/continue: the open question of the worker's unfinished attempt, if any."""
-    attempt = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
-    if attempt is None:
-        return None
-    current = await show_current(
-        session, worker_id=worker_id, attempt_id=int(attempt.id or 0), clock=clock, tz=tz
-    )
-    return current if isinstance(current, QuestionView) else None
+) -> QuestionView | Summary | None:
+    """/continue: the open question of the worker's unfinished attempt, with what they
+    missed; or, when their latest attempt ended without them, its summary saying why."""
+    attempt = await latest_active(session, worker_id=worker_id)
+    if attempt is not None:
+        return await show_current(
+            session, worker_id=worker_id, attempt_id=int(attempt.id or 0), clock=clock, tz=tz
+        )
+    return await last_ended(session, worker_id=worker_id, clock=clock, tz=tz)
 
 
 async def board_competition_id(session: AsyncSession, *, clock: Clock) -> int | None:

@@ -29,6 +29,7 @@ from contest.tree import load_tree
 @dataclass(frozen=True)
 class RankInfo:
     """One worker's place: ``gap_to_next`` = points behind the place just above (None if 1st);
+    when that place has the same score, ``time_behind_ms`` = how much slower this worker was;
     ``tied`` when someone else shares the place (并列)."""
 
     rank: int
@@ -37,6 +38,7 @@ class RankInfo:
     total: int
     gap_to_next: float | None
     correct_count: int = 0
+    time_behind_ms: int | None = None
     tied: bool = False
 
 
@@ -162,6 +164,9 @@ async def individual_rank(
     alike = select(count).select_from(Standing).where(in_comp, _same_place(me, by_time))
     total = select(count).select_from(Standing).where(in_comp)
     next_up = select(func.min(col(Standing.score))).where(in_comp, col(Standing.score) > me.score)
+    level_up = select(func.max(col(Standing.time_used_ms))).where(
+        in_comp, _same_score_ahead(me, by_time)
+    )
     row = (
         await session.execute(
             select(
@@ -169,11 +174,12 @@ async def individual_rank(
                 level.scalar_subquery(),
                 total.scalar_subquery(),
                 next_up.scalar_subquery(),
+                level_up.scalar_subquery(),
                 alike.scalar_subquery(),
             )
         )
     ).one()
-    n_above, n_level, n_total, next_score, n_alike = row
+    n_above, n_level, n_total, next_score, level_time, n_alike = row
     better = n_above + n_level
     if better == 0:
         gap = None
@@ -188,6 +194,7 @@ async def individual_rank(
         total=n_total,
         gap_to_next=gap,
         correct_count=me.correct_count,
+        time_behind_ms=max(me.time_used_ms - level_time, 0) if n_level else None,
         tied=n_alike > 1,
     )
 

@@ -21,8 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contest.attempt_state import active_attempt, finish, show_current
-from contest.attempts import create_attempt, present_first
+from contest.attempt_start import create_attempt, present_first
+from contest.attempt_state import finish
+from contest.comeback import active_attempt, show_current
 from contest.errors import ContestError
 from contest.models import (
     Attempt,
@@ -126,7 +127,7 @@ async def start_playoff(
     competition, standing = live[0]
     if standing.playoff_time_ms is not None:
         raise ContestError("playoff_played")
-    current = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
+    current = await active_attempt(session, worker_id=worker_id, clock=clock)
     if current is not None and current.kind != AttemptKind.PRACTICE:
         raise ContestError("attempt_in_progress")
     rules = rules_of(competition)
@@ -189,7 +190,7 @@ async def play_playoff(
     resumes the attempt the first one started (the database allows one per worker).
     """
     worker_id = int(worker.id or 0)
-    current = await active_attempt(session, worker_id=worker_id, clock=clock, tz=tz)
+    current = await active_attempt(session, worker_id=worker_id, clock=clock)
     if current is not None and current.kind == AttemptKind.PLAYOFF:
         return await show_current(
             session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz

@@ -49,6 +49,8 @@ class QuestionView:
     presented_at: datetime | None = None  # when its clock started (provisional until delivered)
     limit_s: int | None = None  # the per-question time limit; None in practice
     attempt_deadline_at: datetime | None = None
+    fresh: bool = False  # first shown now: its clock starts when Telegram accepts it
+    missed: tuple[Feedback, ...] = ()  # questions that timed out since the worker last looked
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,9 @@ class Summary:
     attempts_left: int | None
     streak: int
     competition_id: int | None = None
+    missed: tuple[Feedback, ...] = ()  # questions that timed out since the worker last looked
+    ended: str | None = None  # an expired attempt: "time_up", "closed" or "abandoned"
+    unanswered: int = 0  # questions still unanswered when it ended
     precision: int = 2  # decimals shown (the competition's ``precision``)
 
 
@@ -112,6 +117,7 @@ def build_view(
     *,
     timezone: str = "Asia/Shanghai",
     selection: Sequence[int] = (),
+    fresh: bool = False,
 ) -> QuestionView:
     qtype = QuestionType(question.type)
     options = [question.options[i] for i in aq.option_order] if aq.option_order else []
@@ -137,6 +143,7 @@ def build_view(
         presented_at=aq.presented_at,
         limit_s=rules.question_time_limit_s if rules is not None else None,
         attempt_deadline_at=attempt.deadline_at,
+        fresh=fresh,
     )
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest.errors import ContestError
-from contest.models import Team, Worker
+from contest.models import Attempt, Competition, CompetitionStatus, Team, Worker
 from contest.names import visible_text
 from contest.roster import match_roster_worker, normalize_employee_no
 from contest.teams import get_team_by_join_code, join_team, list_teams, move_worker
@@ -39,6 +39,17 @@ class RosterMatch:
     real_name: str
     employee_no: str
     team_path: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a worker sees of themselves (/me), and whether they may still correct their name."""
+
+    real_name: str
+    employee_no: str | None
+    team_path: tuple[str, ...]
+    language: str
+    name_locked_by: str | None  # a closed competition the worker entered: the name is final
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,7 @@ def clean_name(text: str) -> str:
 def clean_employee_no(text: str) -> str:
     number = normalize_employee_no(text)
     if not number or len(number) > EMPLOYEE_NO_MAX:
-        raise ContestError("bad_employee_no", max=EMPLOYEE_NO_MAX)
+        raise ContestError("bad_employee_no", max=EMPLOYEE_NO_MAX, count=EMPLOYEE_NO_MAX)
     return number
 
 
@@ -250,3 +261,49 @@ async def _choice(session: AsyncSession, worker: Worker) -> TeamChoice:
     await session.refresh(worker)
     assert worker.team_id is not None
     return TeamChoice(worker.team_id, tuple((await load_tree(session)).path_names(worker.team_id)))
+
+
+# --- the worker's own profile (/me) --------------------------------------------------------
+
+
+async def name_locked_by(session: AsyncSession, *, worker_id: int, clock: Clock) -> str | None:
+    """Who may rename: a worker may correct their name until a competition they entered has
+    closed (its results, boards and certificates carry the name). The name of the closed
+    competition that fixes it, or None while the name may change."""
+    closed = or_(
+        col(Competition.status).in_([CompetitionStatus.CLOSED, CompetitionStatus.ARCHIVED]),
+        col(Competition.ends_at) <= clock(),
+    )
+    return await session.scalar(
+        select(col(Competition.name))
+        .join(Attempt, col(Attempt.competition_id) == col(Competition.id))
+        .where(col(Attempt.worker_id) == worker_id, closed)
+        .order_by(col(Competition.ends_at))
+        .limit(1)
+    )
+
+
+async def profile(session: AsyncSession, *, worker: Worker, clock: Clock) -> Profile:
+    worker_id = int(worker.id or 0)
+    path: tuple[str, ...] = ()
+    if worker.team_id is not None:
+        path = tuple((await load_tree(session)).path_names(worker.team_id))
+    return Profile(
+        real_name=worker.real_name,
+        employee_no=worker.employee_no,
+        team_path=path,
+        language=worker.language,
+        name_locked_by=await name_locked_by(session, worker_id=worker_id, clock=clock),
+    )
+
+
+async def rename(session: AsyncSession, *, worker: Worker, real_name: str, clock: Clock) -> Profile:
+    """Correct the worker's real name (实名); ``name_length``, ``name_locked``. Commits."""
+    name = clean_name(real_name)
+    locked = await name_locked_by(session, worker_id=int(worker.id or 0), clock=clock)
+    if locked is not None:
+        raise ContestError("name_locked", name=locked)
+    worker.real_name = name
+    session.add(worker)
+    await session.commit()
+    return await profile(session, worker=worker, clock=clock)

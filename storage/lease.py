@@ -10,6 +10,7 @@ once the lease has expired.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -39,10 +40,13 @@ async def acquire_lease(
     ttl: timedelta,
     clock: Clock = utcnow,
     name: str = LEASE_NAME,
+    gone: Callable[[str], bool] | None = None,
 ) -> bool:
     """Take or renew the lease for ``ttl``; False while another holder's lease is unexpired.
 
-    Commits (a lease is only worth something once others can see it).
+    ``gone(holder)`` may say that the current holder is known to have stopped (a process of
+    this machine that no longer runs): its lease is then taken at once, without waiting for
+    it to expire. Commits (a lease is only worth something once others can see it).
     """
     now = clock()
     row = (await session.execute(select(Lease).where(col(Lease.name) == name))).scalar_one_or_none()
@@ -52,7 +56,7 @@ async def acquire_lease(
             .values(name=name, holder=holder, expires_at=now + ttl)
             .on_conflict_do_nothing(index_elements=["name"])
         )
-    elif row.holder != holder and row.expires_at > now:
+    elif row.holder != holder and row.expires_at > now and not (gone and gone(row.holder)):
         await session.rollback()
         return False
     else:

@@ -21,6 +21,7 @@ from bot.routers import (
     menu,
     mistakes,
     playoff,
+    profile,
     quiz,
     results,
     schedules,
@@ -55,6 +56,7 @@ def _build_tree() -> list[Router]:
     private = Router(name="private")
     private.message.filter(F.chat.type == "private")
     private.include_routers(
+        profile.router,  # first: while a name is awaited, any command leaves the wait
         admin_home.router,  # an organiser's /start and /help, before the workers'
         admin_access.router,
         admin_upload.router,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
+from contest.models import Worker
 from i18n import t
 
 router = Router(name=__name__)
@@ -22,6 +23,14 @@ async def on_edited(message: Message, lang: str) -> None:
 @router.message(F.chat.type == "private", F.text.startswith("/"))
 async def on_unknown_command(message: Message, lang: str) -> None:
     await message.answer(t("fallback.unknown_command", lang))
+
+
+@router.message(F.chat.type == "private", F.text)
+async def on_text(message: Message, lang: str, worker: Worker | None = None) -> None:
+    """Text no feature took: no question waits for a typed answer (the quiz router answers
+    an open blank question), so say what the worker can do instead."""
+    registered = worker is not None and worker.registered_at is not None
+    await message.answer(t("fallback.no_question" if registered else "start.need_register", lang))
 
 
 @router.message(F.chat.type == "private")

@@ -1,4 +1,4 @@
-"""Router: taking a quiz in private chat — /quiz, /practice, /continue, buttons and replies.
+"""Router: taking a quiz in private chat — /quiz, /practice, /continue, buttons, typed answers.
 
 Each handler parses the update, makes one call into :mod:`contest.attempts` (which checks that
 the attempt belongs to whoever pressed, the position is open and the deadline not passed) and
@@ -20,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import AnswerCb, MenuCb, NextCb, StartCb, SubmitCb, ToggleCb, positions_of
 from bot.errors import Registered, install
 from bot.keyboards import competitions_keyboard, question_keyboard
+from bot.menu_words import MenuWord
 from bot.render import competition_lines, question_text
 from bot.screens import show, show_step
 from config import Settings
 from contest import attempts
-from contest.competitions import open_competitions
 from contest.models import Worker
+from contest.offers import competition_offers
 from contest.quizview import QuestionView
 from i18n import t
 from storage.types import Clock, fixed_clock
@@ -43,25 +44,30 @@ def _chat(query: CallbackQuery) -> int:
 
 
 @router.message(Command("quiz"))
-async def on_quiz(message: Message, session: AsyncSession, lang: str, clock: Clock) -> None:
-    competitions = await open_competitions(session, clock=clock)
-    if not competitions:
-        await message.answer(t("quiz.no_competition", lang))
-        return
-    await message.answer(
-        competition_lines(competitions, lang), reply_markup=competitions_keyboard(competitions)
-    )
+async def on_quiz(
+    message: Message, session: AsyncSession, worker: Worker, lang: str, clock: Clock, bot: Bot
+) -> None:
+    await _send_offers(bot, session, worker, lang, clock, chat_id=message.chat.id)
 
 
 @router.callback_query(MenuCb.filter(F.act == "quiz"))
 async def on_quiz_button(
-    query: CallbackQuery, session: AsyncSession, lang: str, clock: Clock, bot: Bot
+    query: CallbackQuery, session: AsyncSession, worker: Worker, lang: str, clock: Clock, bot: Bot
 ) -> None:
     await query.answer()
-    competitions = await open_competitions(session, clock=clock)
-    text = competition_lines(competitions, lang) if competitions else t("quiz.no_competition", lang)
-    markup = competitions_keyboard(competitions) if competitions else None
-    await bot.send_message(_chat(query), text, reply_markup=markup)
+    await _send_offers(bot, session, worker, lang, clock, chat_id=_chat(query))
+
+
+async def _send_offers(
+    bot: Bot, session: AsyncSession, worker: Worker, lang: str, clock: Clock, *, chat_id: int
+) -> None:
+    """The open competitions with their closing time, paper and the worker's attempts left."""
+    offers = await competition_offers(session, worker_id=int(worker.id or 0), clock=clock)
+    if not offers:
+        await bot.send_message(chat_id, t("quiz.no_competition", lang))
+        return
+    text = competition_lines(offers, lang, now=clock())
+    await bot.send_message(chat_id, text, reply_markup=competitions_keyboard(offers))
 
 
 @router.callback_query(StartCb.filter())
@@ -134,13 +140,14 @@ async def on_continue(
     settings: Settings,
     bot: Bot,
 ) -> None:
-    view = await attempts.resume(
+    """The open question again, with what the worker missed; or how their attempt ended."""
+    item = await attempts.resume(
         session, worker_id=int(worker.id or 0), clock=fixed_clock(received_at), tz=settings.timezone
     )
-    if view is None:
+    if item is None:
         await message.answer(t("quiz.no_active", lang))
         return
-    await show(bot, session, view, lang, chat_id=message.chat.id, clock=clock)
+    await show(bot, session, item, lang, chat_id=message.chat.id, clock=clock)
 
 
 # --- answering -----------------------------------------------------------------------------
@@ -202,7 +209,7 @@ async def on_toggle(
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            question_text(result, lang), reply_markup=question_keyboard(result, lang)
+            question_text(result, lang, now=clock()), reply_markup=question_keyboard(result, lang)
         )
 
 
@@ -230,8 +237,8 @@ async def on_next(
     await show(bot, session, item, lang, chat_id=_chat(query), edit=edit, clock=clock)
 
 
-@router.message(F.text, ~F.text.startswith("/"), StateFilter(None))
-async def on_blank_reply(
+@router.message(F.text, ~F.text.startswith("/"), StateFilter(None), ~MenuWord())
+async def on_typed_answer(
     message: Message,
     session: AsyncSession,
     worker: Worker,
@@ -241,12 +248,16 @@ async def on_blank_reply(
     settings: Settings,
     bot: Bot,
 ) -> None:
-    """A text reply answers the open blank question (填空题); other text falls through."""
-    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    """Text answers the open blank question (填空题), a reply or not; other text falls through.
+
+    A typed menu word (排行榜, 我的成绩 …) does what its button does instead: taking it for
+    an answer would cost the worker the question, while the question stays open for them.
+    """
     step = await attempts.answer_blank(
         session,
         worker_id=int(worker.id or 0),
-        reply_to_message_id=reply_to,
+        chat_id=message.chat.id,
+        message_id=message.message_id,
         text=message.text or "",
         clock=fixed_clock(received_at),
         tz=settings.timezone,

@@ -51,7 +51,7 @@ router = install(Router(name=__name__))
 QUIZ_PAYLOAD = "quiz"
 """``?start=quiz``: the group's button; not a join code."""
 GUARDED_COMMANDS = ("quiz", "practice", "continue", "rank", "results", "menu", "language",
-                    "mute", "unmute", "practice_push", "mistakes", "playoff")  # fmt: skip
+                    "mute", "unmute", "practice_push", "me", "mistakes", "playoff")  # fmt: skip
 
 
 class Registration(StatesGroup):

@@ -55,7 +55,7 @@ async def queue_broadcast(
 ) -> int:
     """Queue ``batch`` (``<competition>-<token>``) to every registered worker; how many new."""
     if not text.strip() or len(text) > TEXT_LIMIT:
-        raise ContestError("bad_broadcast_text", limit=TEXT_LIMIT)
+        raise ContestError("bad_broadcast_text", limit=TEXT_LIMIT, count=TEXT_LIMIT)
 
     async def work() -> int:
         await require_competition(session, competition_id=competition_id)

@@ -63,7 +63,7 @@ async def test_typed_menu_words_do_what_their_buttons_do(
     assert "暂无竞赛排行榜" in texts(await worker_chat.send("排行榜"))
     assert "我的成绩" in texts(await worker_chat.send("我的成绩"))
     assert "使用帮助" in texts(await worker_chat.send("帮助"))
-    assert "我只看得懂" in texts(await worker_chat.send("随便说点什么"))
+    assert "没有需要打字回答的题目" in texts(await worker_chat.send("随便说点什么"))
     assert "暂无竞赛排行榜" in texts(await worker_chat.send("📊 排行榜"))
     assert "暂无竞赛排行榜" in texts(await worker_chat.send("Leaderboard"))
     assert "我的成绩" in texts(await worker_chat.send("my results"))

@@ -102,7 +102,7 @@ async def test_stickers_unknown_commands_edits_and_stale_buttons_get_friendly_re
         "text": "改一下",
     }
     await worker_chat.feed({"edited_message": edited})
-    assert "不会改变答案" in worker_chat.last_bot_message()["text"]
+    assert "不会改变已提交的答案" in worker_chat.last_bot_message()["text"]
     await worker_chat.callback("zz:unknown", worker_chat.last_bot_message())
     answer = worker_chat.api.last("answerCallbackQuery")
     assert "已失效" in answer.params["text"]

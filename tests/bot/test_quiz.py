@@ -69,7 +69,7 @@ async def test_whole_competition_through_buttons_and_a_blank_reply(
 ):
     await start_quiz(worker_chat)
     assert "第 1/5 题" in worker_chat.last_bot_message()["text"]
-    assert "请在" in worker_chat.last_bot_message()["text"]  # deadline shown
+    assert "⏰ 30 秒内作答（09:00:30 前）" in worker_chat.last_bot_message()["text"]
     types = {await answer_current(worker_chat, session_factory) for _ in range(5)}
     assert types == set(QuestionType)
     final = worker_chat.last_bot_message()["text"]
@@ -242,7 +242,7 @@ async def test_english_worker_sees_english_questions(
         await session.commit()
     await start_quiz(worker_chat)
     text = worker_chat.last_bot_message()["text"]
-    assert "Question 1/5" in text and "Answer before" in text
+    assert "Question 1/5" in text and "30 seconds to answer (by 09:00:30)" in text
 
 
 async def test_restart_then_tap_the_old_message_without_continue(

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import uuid
 
 import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError, TelegramServerError
+from redis.asyncio import Redis
 
 from bot.sender import Limits, Pacer, TelegramLimits
+from bot.shared_pause import SharedPause
+from tests.conftest import IN_CI
 from tests.fakes.limited import LimitedTelegram
+
+REDIS_URL = os.environ.get("QQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def make(
@@ -142,3 +149,35 @@ async def test_a_429_on_one_request_pauses_every_other_one() -> None:
     assert loop.time() - started >= 0.8
     await first
     assert len(api.accepted) == 2 and len(bulk.accepted) == 1
+
+
+async def test_a_429_in_one_process_pauses_the_others_through_redis() -> None:
+    """Two processes' pacers on one Redis: the 429 one of them gets holds both."""
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        await redis.ping()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        await redis.aclose()
+        if IN_CI:
+            pytest.fail(f"Redis unreachable in CI: {exc}")
+        pytest.skip("Redis unreachable")
+    key = f"test:paused:{uuid.uuid4().hex}"
+    here, there = Pacer(), Pacer()
+    SharedPause(redis, here, key=key)
+    listener = SharedPause(redis, there, key=key)
+    stop = asyncio.Event()
+    watching = asyncio.create_task(listener.run(stop))
+    try:
+        here.pause(1.5)
+        await asyncio.sleep(0.6)  # a few of the listener's looks at Redis
+        api = LimitedTelegram(per_bot=10_000)
+        bot = make(api, bulk=False, pacer=there)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await bot.send_message(1, "after the pause")
+        assert loop.time() - started >= 0.5  # the other process waited for the shared pause
+    finally:
+        stop.set()
+        await watching
+        await redis.delete(key)
+        await redis.aclose()

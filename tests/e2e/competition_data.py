@@ -23,6 +23,9 @@ COMPETITION_NAME = "端到端测试竞赛"
 TEAM_PATH = ("质量部", "检验一班")
 ROSTER = "姓名,工号,部门,班组\n李四,1001,质量部,检验一班\n赵六,1002,质量部,检验二班\n"
 COMPOSITION = {"单选": 2, "多选": 1, "判断": 1, "填空": 1}
+QUICK_NAME = "限时小测"
+"""A second competition with a short clock, for the worker who misses a question."""
+QUICK_LIMIT_S = 8
 
 CONTEST_YAML = """\
 name: {name}
@@ -39,6 +42,24 @@ rules:
   feedback: {{show_correctness_during: true, show_answers: after_close}}
   scoring: {{multiple_policy: partial}}
   team: {{mode: sum, min_participants: 1, level: leaf}}
+  announce: {{cron: null, reminders: false, final_results: false}}
+"""
+
+
+QUICK_YAML = """\
+name: {name}
+timezone: Asia/Shanghai
+starts_at: {starts}
+ends_at: {ends}
+status: scheduled
+rules:
+  source: {{sets: ["{bank}"]}}
+  composition:
+    - {{type: 判断, count: 2}}
+  question_time_limit_s: {limit}
+  total_time_limit_s: 600         # the paper's own clock never ends it during the test
+  attempts_allowed: 1
+  feedback: {{show_correctness_during: true, show_answers: during}}
   announce: {{cron: null, reminders: false, final_results: false}}
 """
 
@@ -104,6 +125,7 @@ def prepare_competition(workdir: Path) -> CompetitionData:
     bank_name, bank = load_bank()
     (workdir / "roster.csv").write_text(ROSTER, encoding="utf-8")
     (workdir / "contest.yaml").write_text(_contest_yaml(bank_name), encoding="utf-8")
+    (workdir / "quick.yaml").write_text(_contest_yaml(bank_name, QUICK_YAML), encoding="utf-8")
 
     run_cli("bank", "import", str(DEMO_BANK), env=env, cwd=workdir)  # also creates the schema
     _run_together(
@@ -111,19 +133,22 @@ def prepare_competition(workdir: Path) -> CompetitionData:
         env=env,
         cwd=workdir,
     )
-    competition_id = _competition_id(run_cli("contest", "list", env=env, cwd=workdir).stdout)
+    run_cli("contest", "create", "quick.yaml", env=env, cwd=workdir)
+    listing = run_cli("contest", "list", env=env, cwd=workdir).stdout
+    competition_id = _competition_id(listing)
     run_cli("contest", "open", str(competition_id), env=env, cwd=workdir)
+    run_cli("contest", "open", str(_competition_id(listing, QUICK_NAME)), env=env, cwd=workdir)
     join_code = _join_code(run_cli("contest", "teams", env=env, cwd=workdir).stdout)
     return CompetitionData(database, int(competition_id), str(join_code), bank)
 
 
-def _competition_id(listing: str) -> int:
+def _competition_id(listing: str, name: str = COMPETITION_NAME) -> int:
     """The id from `contest list` ("id<TAB>status<TAB>start – end<TAB>name")."""
     for line in listing.splitlines():
         fields = line.split("\t")
-        if len(fields) == 4 and fields[3] == COMPETITION_NAME:
+        if len(fields) == 4 and fields[3] == name:
             return int(fields[0])
-    raise AssertionError(f"{COMPETITION_NAME} not in `contest list`:\n{listing}")
+    raise AssertionError(f"{name} not in `contest list`:\n{listing}")
 
 
 def _join_code(listing: str) -> str:
@@ -141,14 +166,15 @@ def _join_code(listing: str) -> str:
     raise AssertionError(f"{TEAM_PATH} not in `contest teams`:\n{listing}")
 
 
-def _contest_yaml(bank_name: str) -> str:
+def _contest_yaml(bank_name: str, template: str = CONTEST_YAML) -> str:
     zone = ZoneInfo("Asia/Shanghai")
     now = datetime.now(zone).replace(microsecond=0)
     composition = "\n".join(
         f"    - {{type: {kind}, count: {count}}}" for kind, count in COMPOSITION.items()
     )
-    return CONTEST_YAML.format(
-        name=COMPETITION_NAME,
+    return template.format(
+        name=COMPETITION_NAME if template is CONTEST_YAML else QUICK_NAME,
+        limit=QUICK_LIMIT_S,
         starts=(now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"),
         ends=(now + timedelta(days=7)).strftime("%Y-%m-%d %H:%M:%S"),
         bank=bank_name,

@@ -111,9 +111,9 @@ async def answer(worker: SimulatedWorker, shown: Shown, *, correctly: bool) -> N
     elif question.kind == "多选":
         await _answer_multiple(worker, shown, correctly=correctly)
     elif question.kind == "填空":
-        assert shown.message.force_reply, "a blank question asks for a reply"
-        reply = question.blank_answer if correctly else "不知道"
-        await worker.send(reply, reply_to=shown.message)
+        assert shown.message.force_reply, "a blank question opens the keyboard for the answer"
+        typed = question.blank_answer if correctly else "不知道"
+        await worker.send(typed)  # typed and sent, without long-pressing 回复
     else:
         raise AssertionError(f"unknown question type {question.kind}")
 

@@ -1,12 +1,14 @@
 """A worker's whole journey through the real bot process and the telegram-test-api emulator.
 
 Register, join a team by deep link, answer a whole competition with inline buttons, toggles
-and a reply, read the summary; then check what the database kept. The restart test kills the
-bot with SIGKILL mid-quiz and carries on from the old message.
+and a typed answer (no reply needed), read the summary; then check what the database kept.
+The restart test kills the bot with SIGKILL mid-quiz and carries on from the old message;
+another worker misses a question and is told so when they come back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -15,7 +17,12 @@ import pytest
 from i18n import t
 from tests.e2e import journey
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.competition_data import COMPETITION_NAME, CompetitionData
+from tests.e2e.competition_data import (
+    COMPETITION_NAME,
+    QUICK_LIMIT_S,
+    QUICK_NAME,
+    CompetitionData,
+)
 from tests.e2e.journey import LANG, Shown, points_text
 from tests.e2e.proxy import BotApiProxy
 from tests.e2e.worker import SimulatedWorker, eventually
@@ -150,6 +157,31 @@ async def test_kill_9_mid_quiz_loses_no_answer_and_counts_none_twice(
             lambda: proxy.toasts().count(closed) > before or None, what="the stale-button toast"
         )
     _check_database(tmp_path / "quiz.db", competition, worker, answered)
+
+
+async def test_a_missed_question_is_explained_when_the_worker_comes_back(
+    bot_process: BotProcess,
+    proxy: BotApiProxy,
+    worker: SimulatedWorker,
+    competition: CompetitionData,
+) -> None:
+    await bot_process.start(proxy)
+    await journey.register_by_deep_link(worker, competition.join_code)
+    await journey.open_competition(worker, QUICK_NAME)
+    first = await journey.current_question(worker, competition, 1)
+    await asyncio.sleep(QUICK_LIMIT_S + 1)  # away from the phone: question 1 runs out
+
+    mark = await worker.last_id()
+    await worker.send("/continue")
+    resumed = await worker.next_message(after=mark, contains=t("quiz.missed", LANG, n=1))
+    shown_answer = t("quiz.true" if first.question.answer == "对" else "quiz.false", LANG)
+    assert t("quiz.correct_answer", LANG, answer=shown_answer) in resumed.text  # rules: during
+    second = await journey.current_question(worker, competition, 2)
+    assert second.message.message_id == resumed.message_id
+
+    await journey.answer(worker, second, correctly=True)
+    result = await journey.summary(worker, QUICK_NAME)
+    assert t("quiz.summary.correct", LANG, correct=1, total=2) in result.text
 
 
 async def _tap_twice_while_down(worker: SimulatedWorker, shown: Shown) -> None:

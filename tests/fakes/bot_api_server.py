@@ -13,6 +13,8 @@ webhook the bot set, with the secret token, like Telegram does.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -64,6 +66,8 @@ class BotApiServer:
         self._message_ids = itertools.count(1)
         self._listeners: dict[int, list[Listener]] = defaultdict(list)
         self._runner: web.AppRunner | None = None
+        self._updates: list[dict[str, Any]] = []  # for getUpdates (polling mode)
+        self._arrived = asyncio.Event()
         self._client: ClientSession | None = None
         self.port = 0
 
@@ -98,6 +102,11 @@ class BotApiServer:
         ) as response:
             return response.status
 
+    def queue_update(self, update: dict[str, Any]) -> None:
+        """An update for a bot in polling mode (held until a getUpdates offset passes it)."""
+        self._updates.append(update)
+        self._arrived.set()
+
     def listen(self, chat_id: int, listener: Listener) -> None:
         """Call ``listener(call, message)`` for every call into ``chat_id``."""
         self._listeners[chat_id].append(listener)
@@ -127,6 +136,8 @@ class BotApiServer:
                 params[key] = {"filename": value.filename, "size": len(value.file.read())}
         call = Call(method, params)
         self.calls.append(call)
+        if method == "getupdates":
+            return web.json_response({"ok": True, "result": await self._get_updates(params)})
         status, result = self._respond(call)
         message = result if isinstance(result, dict) and "message_id" in result else None
         chat_id = call.chat_id
@@ -153,8 +164,6 @@ class BotApiServer:
         if m == "getwebhookinfo":
             return 200, {"url": self.webhook_url or "", "has_custom_certificate": False,
                          "pending_update_count": 0}  # fmt: skip
-        if m == "getupdates":
-            return 200, []
         if m == "answercallbackquery":
             return 200, True
         problem = _payload_problem(p)
@@ -165,6 +174,16 @@ class BotApiServer:
         if m in ("editmessagetext", "editmessagereplymarkup"):
             return self._edit(m, p)
         return 400, f"Bad Request: method {m} is not emulated"
+
+    async def _get_updates(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        """Long polling as Telegram does it: ``offset`` confirms, ``timeout`` holds the call."""
+        offset = int(p.get("offset") or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates:
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), min(float(p.get("timeout") or 0), 2))
+        return self._updates[: int(p.get("limit") or 100)]
 
     def _store(self, p: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(p["chat_id"])

@@ -12,7 +12,6 @@ from aiogram.types import Update
 from tests.fakes.telegram import BOT_ID, BOT_USERNAME, FakeTelegram, Request
 
 _update_ids = itertools.count(1)
-_message_ids = itertools.count(1)
 
 
 class ChatDriver:
@@ -54,7 +53,7 @@ class ChatDriver:
 
     def _message(self, **fields: Any) -> dict[str, Any]:
         return {
-            "message_id": next(_message_ids),
+            "message_id": self.api.next_message_id(),
             "date": int(datetime.now(UTC).timestamp()),
             "chat": self.chat,
             "from": self.user,

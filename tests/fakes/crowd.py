@@ -18,7 +18,6 @@ from bot.webhook import SECRET_HEADER
 from tests.fakes.telegram import FakeTelegram
 
 _update_ids = itertools.count(10_000)
-_message_ids = itertools.count(10_000)
 
 
 class Person:
@@ -35,9 +34,9 @@ class Person:
         entities = []
         if text.startswith("/"):
             entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-        message = {
-            "message_id": next(_message_ids), "date": 1, "chat": self.chat, "from": self.user,
-            "text": text, "entities": entities,
+        message = {  # one id sequence with the bot's messages, as in a private chat
+            "message_id": self.api.next_message_id(), "date": 1, "chat": self.chat,
+            "from": self.user, "text": text, "entities": entities,
         }  # fmt: skip
         return {"update_id": next(_update_ids), "message": message}
 

@@ -95,6 +95,11 @@ class FakeTelegram(BaseSession):
     def clear(self) -> None:
         self.requests.clear()
 
+    def next_message_id(self) -> int:
+        """The id of a new message from either side: like Telegram's private chats, the
+        user's and the bot's messages share one increasing sequence."""
+        return next(self._message_ids)
+
     # -- BaseSession -------------------------------------------------------------------
     async def close(self) -> None:
         return None

@@ -1,0 +1,116 @@
+"""Router: /me — the worker's own profile (name, 工号, team, language) and a name correction.
+
+A worker may correct a typo in their name until a competition they entered has closed
+(:func:`contest.workers.name_locked_by`); /language changes the language. While the bot
+waits for the new name, any command or button leaves that wait, so a later typed answer is
+never taken for a name.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import Registered, install
+from contest.errors import ContestError
+from contest.models import Worker
+from contest.workers import Profile, profile, rename
+from i18n import t
+from storage.types import Clock
+
+router = install(Router(name=__name__))
+router.message.filter(Registered())
+router.callback_query.filter(Registered())
+
+
+class ProfileCb(CallbackData, prefix="pf"):
+    act: str  # "rename"
+
+
+class ProfileEdit(StatesGroup):
+    name = State()
+
+
+def profile_text(me: Profile, lang: str) -> str:
+    lines = [
+        t("profile.title", lang),
+        t("profile.name", lang, name=escape(me.real_name)),
+        t("profile.employee_no", lang, value=escape(me.employee_no or t("profile.none", lang))),
+        t("profile.team", lang, team=escape(" / ".join(me.team_path) or t("start.no_team", lang))),
+        t("profile.language", lang, language=t(f"profile.languages.{me.language}", lang)),
+        "",
+    ]
+    if me.name_locked_by is None:
+        lines.append(t("profile.can_rename", lang))
+    else:
+        lines.append(t("profile.name_final", lang, name=escape(me.name_locked_by)))
+    return "\n".join(lines)
+
+
+def profile_keyboard(me: Profile, lang: str) -> InlineKeyboardMarkup | None:
+    if me.name_locked_by is not None:
+        return None
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("profile.button.rename", lang), callback_data=ProfileCb(act="rename"))
+    return builder.as_markup()
+
+
+@router.message(ProfileEdit.name, Command("cancel"))
+async def on_cancel(message: Message, state: FSMContext, lang: str) -> None:
+    await state.clear()
+    await message.answer(t("profile.cancelled", lang))
+
+
+@router.message(ProfileEdit.name, F.text.startswith("/"))
+@router.callback_query(ProfileEdit.name, ~ProfileCb.filter())
+async def on_leave_rename(event: Message | CallbackQuery, state: FSMContext) -> None:
+    """Another command or button: the name is not being corrected any more."""
+    await state.clear()
+    raise SkipHandler
+
+
+@router.message(Command("me"))
+async def on_me(
+    message: Message, session: AsyncSession, worker: Worker, lang: str, clock: Clock
+) -> None:
+    me = await profile(session, worker=worker, clock=clock)
+    await message.answer(profile_text(me, lang), reply_markup=profile_keyboard(me, lang))
+
+
+@router.callback_query(ProfileCb.filter(F.act == "rename"))
+async def on_rename(query: CallbackQuery, state: FSMContext, lang: str) -> None:
+    await state.set_state(ProfileEdit.name)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(t("profile.ask_name", lang))
+
+
+@router.message(ProfileEdit.name, F.text, ~F.text.startswith("/"))
+async def on_new_name(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    worker: Worker,
+    lang: str,
+    clock: Clock,
+) -> None:
+    try:
+        me = await rename(session, worker=worker, real_name=message.text or "", clock=clock)
+    except ContestError as error:
+        if error.code == "name_locked":
+            await state.clear()  # final now: stop waiting for a name
+        raise
+    await state.clear()
+    done = t("profile.renamed", lang, name=escape(me.real_name))
+    await message.answer(
+        f"{done}\n\n{profile_text(me, lang)}", reply_markup=profile_keyboard(me, lang)
+    )
