@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -52,6 +54,17 @@ class Settings(BaseSettings):
     # prometheus-client reads PROMETHEUS_MULTIPROC_DIR itself when it is imported; it is
     # here so that the doctor can check it and .env users see it documented.
     prometheus_multiproc_dir: Path | None = None
+    # The web face (big screen, browser quiz, Mini App): the base URL people open (behind the
+    # same reverse proxy as the webhook), the key that signs its links and sessions (derived
+    # from BOT_TOKEN when unset), and its per-address and per-worker request rates.
+    web_public_url: str | None = None
+    web_secret: SecretStr | None = None
+    web_rate_per_address: float = Field(default=20.0, gt=0, description="requests/s per IP")
+    web_rate_per_worker: float = Field(default=4.0, gt=0, description="actions/s per worker")
+    web_trust_forwarded: bool = False  # take the client address from X-Forwarded-For
+    # Hosts besides the platforms' own that robot webhooks may point at (a 私有化 server).
+    robot_extra_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
+    web_initdata_max_age: int = Field(default=24 * 3600, ge=60, description="Mini App, seconds")
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -61,6 +74,13 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts if p)
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("robot_extra_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(p.strip().lower() for p in value.split(",") if p.strip())
         return value
 
     @field_validator("timezone")
@@ -103,7 +123,7 @@ class Settings(BaseSettings):
     def _blank_is_default(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("telegram_api_server")
+    @field_validator("telegram_api_server", "web_public_url")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else None
@@ -113,6 +133,15 @@ class Settings(BaseSettings):
         return PoolSettings(
             size=self.db_pool_size, timeout=self.db_pool_timeout, readers=self.db_readers
         )
+
+    @property
+    def web_key(self) -> bytes:
+        """The key that signs web links and sessions: WEB_SECRET, else one derived from the
+        bot's token (so a new token also invalidates every link)."""
+        if self.web_secret is not None:
+            return self.web_secret.get_secret_value().encode()
+        token = self.bot_token.get_secret_value() if self.bot_token else ""
+        return hmac.new(b"qualityquiz-web", token.encode(), hashlib.sha256).digest()
 
     @property
     def upload_limit_bytes(self) -> int:

@@ -12,7 +12,10 @@ from sqlmodel import SQLModel
 import bot.models as bot_models
 import contest.models as contest_models
 import contest.outbox as outbox_models
+import contest.robots as robot_models
 import contest.schedules as schedule_models
+import contest.screens as screen_models
+import contest.web_access as web_access_models
 import quizbank.models as quizbank_models
 import scheduler.models as scheduler_models
 import storage.lease as lease_models
@@ -25,6 +28,9 @@ __all__ = [
     "metadata",
     "outbox_models",
     "quizbank_models",
+    "robot_models",
     "schedule_models",
     "scheduler_models",
+    "screen_models",
+    "web_access_models",
 ]

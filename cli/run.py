@@ -41,10 +41,13 @@ from config import Settings, load_settings
 from contest.team_refresh import TeamRefresher
 from ops.metrics import instrument_engine
 from ops.runtime import OpsRuntime, start_ops
+from ops.web import Installer
 from scheduler.runner import run_scheduler
 from storage.db import create_engine, create_reader, create_session_factory, describe
 from storage.lease import acquire_lease, release_lease
 from storage.migrate import upgrade_async
+from web import add_web_routes
+from web.access import RedactingAccessLogger
 
 logger = logging.getLogger("qualityquiz")
 
@@ -163,7 +166,10 @@ async def _run_bot(
             await offer_demo_bank(bot, session, settings)
     intake = Intake(dp, bot, session_factory, instance=instance, mode=mode)
     await intake.start()
-    ops = await start_ops(settings, session_factory, bot, serve_http=not webhook)
+    install_web = _web_installer(settings, session_factory, bot)
+    ops = await start_ops(
+        settings, session_factory, bot, serve_http=not webhook, installers=[install_web]
+    )
     tasks = [asyncio.create_task(TeamRefresher(session_factory).run(stop))]
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     if redis is not None:  # a 429 seen by one process slows them all
@@ -176,7 +182,7 @@ async def _run_bot(
     try:
         if webhook:
             await _serve_webhook(settings, dp, bot, intake, webhook, ops=ops, stop=stop,
-                                 index=index)  # fmt: skip
+                                 index=index, install_web=install_web)  # fmt: skip
         else:
             tasks.append(asyncio.create_task(_keep_polling(session_factory, poller, stop)))
             logger.info("mode: long polling (instance %s)", instance)
@@ -276,6 +282,7 @@ async def _serve_webhook(
     ops: OpsRuntime,
     stop: asyncio.Event,
     index: int | None,
+    install_web: Installer | None = None,
 ) -> None:
     """Webhook mode: Telegram posts to ``url`` and must echo the secret token we set."""
     secret = webhook_secret(settings)
@@ -283,9 +290,11 @@ async def _serve_webhook(
     app = web.Application()
     add_webhook_route(app, intake, secret=secret, path=path)
     ops.mount(app)  # /healthz /readyz /metrics beside the webhook
+    if install_web is not None:
+        install_web(app)  # the big screen and the browser quiz, on the same port
     if index is None:  # the launcher of several workers sets it once for all of them
         await set_webhook(bot, dp, url, secret, settings.webhook_max_connections)
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, access_log_class=RedactingAccessLogger)
     await runner.setup()
     site = web.TCPSite(
         runner, settings.webhook_host, settings.webhook_port, reuse_port=index is not None
@@ -299,6 +308,18 @@ async def _serve_webhook(
         await stop.wait()
     finally:
         await runner.cleanup()
+
+
+def _web_installer(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession], bot: Bot
+) -> Installer:
+    """What mounts the web face (big screen, browser quiz) on the process's HTTP app, in
+    either mode: beside the webhook, or beside /healthz on WEB_PORT when polling."""
+
+    def install(app: web.Application) -> None:
+        add_web_routes(app, settings=settings, session_factory=session_factory, bot=bot)
+
+    return install
 
 
 async def _run_scheduler_only(settings: Settings) -> None:

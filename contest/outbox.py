@@ -37,6 +37,11 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     dedup_key: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
+    # Where it goes: "telegram" (``chat_id`` is a chat) or a robot platform ("wecom",
+    # "dingtalk", "feishu"; ``chat_id`` is the ``webhook_robot`` row).
+    channel: str = Field(
+        default="telegram", sa_column=Column(String(16), nullable=False, server_default="telegram")
+    )
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     kind: str = Field(default="text", max_length=16, description="text | photo | document")
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
@@ -81,6 +86,7 @@ async def enqueue(
     filename: str | None = None,
     batch: str | None = None,
     not_before: datetime | None = None,
+    channel: str = "telegram",
     clock: Clock = utcnow,
 ) -> bool:
     """Queue one message; True if new, False if ``dedup_key`` was queued before.
@@ -94,7 +100,7 @@ async def enqueue(
         raise ValueError(f"a {kind} needs a payload")
     now = clock()
     values = {
-        "chat_id": chat_id, "kind": kind, "text": text, "payload": payload,
+        "chat_id": chat_id, "channel": channel, "kind": kind, "text": text, "payload": payload,
         "filename": filename, "batch": batch, "status": OutboxStatus.PENDING.value, "tries": 0,
         "next_attempt_at": not_before or now, "created_at": now,
     }  # fmt: skip

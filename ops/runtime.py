@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aiogram import Bot
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from config import Settings
 from ops.health import BotApiStatus, Readiness, run_checks, status_line, watch_bot_api
 from ops.metrics import mark_process_dead, multiprocess_dir
-from ops.web import add_ops_routes, start_ops_server
+from ops.web import Installer, add_ops_routes, start_ops_server
 
 logger = logging.getLogger("qualityquiz")
 
@@ -51,8 +52,10 @@ async def start_ops(
     *,
     serve_http: bool,
     lease: bool = True,
+    installers: Sequence[Installer] = (),
 ) -> OpsRuntime:
-    """Start watching the Bot API and (``serve_http``) serve the ops routes on WEB_PORT."""
+    """Start watching the Bot API and (``serve_http``) serve the ops routes on WEB_PORT,
+    with whatever else ``installers`` add to that application (the web face)."""
     readiness = Readiness(
         session_factory=session_factory,
         database_url=settings.database_url,
@@ -67,7 +70,7 @@ async def start_ops(
     )
     if serve_http and settings.web_port:
         ops.runner = await start_ops_server(
-            settings.web_host, settings.web_port, readiness=readiness
+            settings.web_host, settings.web_port, readiness=readiness, installers=installers
         )
     ops.tasks.append(asyncio.create_task(_log_status(ops)))
     if multiprocess_dir():

@@ -7,6 +7,7 @@ mode ``start_ops_server`` serves them alone on WEB_HOST:WEB_PORT.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
@@ -16,6 +17,7 @@ from ops.metrics import metrics_response
 logger = logging.getLogger(__name__)
 
 READINESS_KEY = web.AppKey("qualityquiz_readiness", Readiness)
+Installer = Callable[[web.Application], object]  # adds routes to the application it is given
 
 
 def add_ops_routes(app: web.Application, *, readiness: Readiness) -> None:
@@ -49,10 +51,15 @@ async def metrics(request: web.Request) -> web.Response:
     return response
 
 
-async def start_ops_server(host: str, port: int, *, readiness: Readiness) -> web.AppRunner | None:
-    """Serve the ops routes alone; None (and a warning) when the port cannot be had."""
+async def start_ops_server(
+    host: str, port: int, *, readiness: Readiness, installers: Sequence[Installer] = ()
+) -> web.AppRunner | None:
+    """Serve the ops routes (and what ``installers`` add: the web face) on one port; None
+    (and a warning) when the port cannot be had."""
     app = web.Application()
     add_ops_routes(app, readiness=readiness)
+    for install in installers:
+        install(app)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:

@@ -21,11 +21,11 @@ from sqlmodel import col
 
 from contest.attempts import expire_overdue
 from contest.boards import IndividualRow, TeamRow, team_board, top_individuals
-from contest.chats import bound_chats
 from contest.final import settle
 from contest.models import Competition
 from contest.outbox import enqueue
 from contest.papers import score_style
+from contest.robots import bound_targets, dedup_suffix
 from contest.rules import load_rules, rules_of
 from contest.score_text import rank_text, score_text
 from contest.scoring import ScoreStyle
@@ -316,23 +316,25 @@ async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> App
         top_n = load_rules(competition.rules).announce.top_n
         board = await load_board(session, competition_id=competition_id)
         previous = await previous_ranks(session, competition_id=competition_id)
-        chats = await bound_chats(session, competition_id=competition_id)
+        # Telegram groups and group robots (WeCom, DingTalk, Feishu) alike.
+        chats = await bound_targets(session, competition_id=competition_id)
     rendered = {
         lang: await _render(
             competition, board, previous, when=when, final=final, top_n=top_n, lang=lang
         )
-        for lang in sorted({lang for _, lang in chats})
+        for lang in sorted({target.language for target in chats})
     }
     prefix = f"{job.key}:{run_stamp(when)}"
 
     async def apply(session: AsyncSession) -> str:
-        for chat_id, lang in chats:
-            out = rendered[lang]
+        for target in chats:
+            out, where = rendered[target.language], dedup_suffix(target)
             if out.png is not None:
                 await enqueue(
                     session,
-                    dedup_key=f"{prefix}:{chat_id}:photo",
-                    chat_id=chat_id,
+                    dedup_key=f"{prefix}:{where}:photo",
+                    chat_id=target.chat_id,
+                    channel=target.channel,
                     text=out.caption,
                     kind="photo",
                     payload=out.png,
@@ -341,8 +343,9 @@ async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> App
                 )
             await enqueue(
                 session,
-                dedup_key=f"{prefix}:{chat_id}:text",
-                chat_id=chat_id,
+                dedup_key=f"{prefix}:{where}:text",
+                chat_id=target.chat_id,
+                channel=target.channel,
                 text=out.text,
                 clock=ctx.clock,
             )

@@ -10,12 +10,13 @@ from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contest.chats import bound_chats
 from contest.models import Attempt, AttemptKind, AttemptStatus, Competition, Worker
 from contest.outbox import enqueue
+from contest.robots import PLATFORMS, bound_targets, dedup_suffix
 from i18n import t
 from scheduler.context import Apply, JobContext, local_time, run_stamp
 from scheduler.jobs import Job, JobKind
+from storage.types import Clock
 
 
 async def prepare_chat_notice(ctx: JobContext, job: Job, when: datetime) -> Apply | None:
@@ -31,11 +32,12 @@ async def prepare_chat_notice(ctx: JobContext, job: Job, when: datetime) -> Appl
     key = "open" if job.kind is JobKind.OPEN else "close"
 
     async def apply(session: AsyncSession) -> str:
-        chats = await bound_chats(session, competition_id=competition_id)
-        for chat_id, lang in chats:
-            text = t(f"scheduler.notice.{key}", lang, name=name, end=end)
-            dedup = f"{job.key}:{run_stamp(when)}:{chat_id}"
-            await enqueue(session, dedup_key=dedup, chat_id=chat_id, text=text, clock=ctx.clock)
+        chats = await bound_targets(session, competition_id=competition_id)  # groups and robots
+        for target in chats:
+            text = t(f"scheduler.notice.{key}", target.language, name=name, end=end)
+            dedup = f"{job.key}:{run_stamp(when)}:{dedup_suffix(target)}"
+            await enqueue(session, dedup_key=dedup, chat_id=target.chat_id,
+                          channel=target.channel, text=text, clock=ctx.clock)  # fmt: skip
         return f"queued:{len(chats)}"
 
     return apply
@@ -86,10 +88,31 @@ async def prepare_reminder(ctx: JobContext, job: Job, when: datetime) -> Apply |
                 clock=ctx.clock,
             )
             worker.last_reminded_on = today
+        robots = await _remind_robots(session, competition, job=job, when=when, clock=ctx.clock)
         await session.flush()
-        return f"queued:{len(workers)}"
+        return f"queued:{len(workers) + robots}"
 
     return apply
+
+
+async def _remind_robots(
+    session: AsyncSession, competition: Competition, *, job: Job, when: datetime, clock: Clock
+) -> int:
+    """The day's reminder to the competition's group robots (a WeCom group has no private
+    chats to remind people in): one message per robot per day."""
+    targets = [
+        target
+        for target in await bound_targets(session, competition_id=int(competition.id or 0))
+        if target.channel in PLATFORMS
+    ]
+    end = local_time(competition.ends_at, competition.timezone)
+    for target in targets:
+        text = t("web.robot.remind", target.language,
+                 name=html.escape(competition.name), end=end)  # fmt: skip
+        dedup = f"{job.key}:{run_stamp(when)}:{dedup_suffix(target)}"
+        await enqueue(session, dedup_key=dedup, chat_id=target.chat_id, channel=target.channel,
+                      text=text, clock=clock)  # fmt: skip
+    return len(targets)
 
 
 async def prepare_practice_push(ctx: JobContext, job: Job, when: datetime) -> Apply | None:

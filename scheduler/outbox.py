@@ -16,11 +16,10 @@ Everywhere else delivery is exactly once.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -31,23 +30,21 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import BufferedInputFile, Message
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from contest.chats import mark_chat_unreachable
 from contest.outbox import OutboxMessage, OutboxStatus, batch_progress, enqueue, pending_count
+from contest.robots import TELEGRAM, mark_robot_unreachable
 from ops.metrics import count_error
-from scheduler.certificate import CertificateData, certificate_png, participation_png
+from scheduler.delivery import telegram
+from scheduler.delivery.robots import RobotSender
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
 __all__ = ["DeliveryReport", "batch_progress", "deliver_due", "enqueue", "pending_count"]
 
-# Pictures queued as their data (JSON ``CertificateData``), drawn just before they are sent:
-# a close queues one per participant, and drawing thousands up front would hold the job.
-DRAWN = frozenset({"certificate", "card"})
 CLAIM_SECONDS = 300  # a claimed row whose sender died becomes due again after this
 MAX_TRIES = 6  # 5xx / network failures before a row is given up as failed
 BACKOFF_SECONDS = 30.0  # first retry delay after a 5xx / network failure; doubles per try
@@ -83,25 +80,46 @@ async def deliver_due(
     *,
     clock: Clock = utcnow,
     limit: int = 100,
+    robots: RobotSender | None = None,
 ) -> DeliveryReport:
-    """Claim up to ``limit`` due rows and send them: chats in parallel, each chat in order."""
+    """Claim up to ``limit`` due rows and send them: chats in parallel, each chat in order.
+
+    Rows for group robots (``channel`` wecom / dingtalk / feishu) go through ``robots``; a
+    robot row that must wait (its rate) takes the rest of that robot's rows with it, so a
+    robot's messages still arrive in order."""
     rows = await _claim_due(session_factory, clock=clock, limit=limit)
-    by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
+    by_chat: dict[tuple[str, int], list[OutboxMessage]] = defaultdict(list)
     for row in rows:
-        by_chat[row.chat_id].append(row)
+        by_chat[(row.channel, row.chat_id)].append(row)
     report = DeliveryReport()
     gate = asyncio.Semaphore(CONCURRENT_CHATS)
+    robot_sender = robots or RobotSender(clock=clock)
 
     async def serve(messages: list[OutboxMessage]) -> None:
         async with gate:
-            for message in messages:
-                status = await _deliver_one(session_factory, bot, message, clock=clock)
+            for i, message in enumerate(messages):
+                if message.channel == TELEGRAM:
+                    status = await _deliver_one(session_factory, bot, message, clock=clock)
+                else:
+                    status, wait = await _deliver_robot(
+                        session_factory, robot_sender, message, clock=clock
+                    )
+                    if wait is not None:  # keep the robot's order: the rest waits too
+                        for j, later in enumerate(messages[i + 1 :], start=1):
+                            await _retry(session_factory, later, wait + j * 0.001,
+                                         "waiting behind an earlier row", clock=clock)  # fmt: skip
+                        _count(report, None, len(messages) - i)
+                        return
                 _count(report, status)
                 if status == OutboxStatus.BLOCKED:
                     _count(report, status, len(messages) - messages.index(message) - 1)
                     return
 
-    await asyncio.gather(*(serve(messages) for messages in by_chat.values()))
+    try:
+        await asyncio.gather(*(serve(messages) for messages in by_chat.values()))
+    finally:
+        if robots is None:
+            await robot_sender.close()
     return report
 
 
@@ -149,32 +167,55 @@ async def _claim_due(
         return sorted((await session.execute(query)).scalars(), key=lambda m: m.id or 0)
 
 
-class CannotDraw(Exception):
-    """A queued picture's data could not be drawn; the row fails rather than retrying."""
-
-
-async def _drawn(message: OutboxMessage) -> bytes:
+async def _deliver_robot(
+    session_factory: async_sessionmaker[AsyncSession],
+    robots: RobotSender,
+    message: OutboxMessage,
+    *,
+    clock: Clock,
+) -> tuple[OutboxStatus | None, float | None]:
+    """One claimed robot row; (status, None), or (None, seconds) when it must wait."""
+    robot = await robots.address(session_factory, message)
+    if robot is None:
+        return await _give_up_robot(session_factory, message, "robot unbound"), None
     try:
-        data = json.loads((message.payload or b"{}").decode())
-        card = CertificateData(**(data | {"day": date.fromisoformat(data["day"])}))
-        if message.kind == "certificate":
-            return await certificate_png(card)
-        return await participation_png(card)
-    except Exception as exc:
-        raise CannotDraw(str(exc)) from exc
+        verdict = await robots.send(robot, message)
+    except Exception as exc:  # a bug must not stop the other chats; the claim expires
+        logger.exception("outbox row %s could not be sent to robot %s", message.id, robot.robot_id)
+        count_error("outbox", exc)
+        return None, None
+    if verdict.status == "sent":
+        return await _finish(session_factory, message, OutboxStatus.SENT, sent_at=clock()), None
+    if verdict.status == "later":
+        await _retry(session_factory, message, verdict.delay, verdict.error, clock=clock)
+        return None, verdict.delay
+    if verdict.status == "gone":
+        return await _give_up_robot(session_factory, message, verdict.error), None
+    if verdict.status == "error" and message.tries < MAX_TRIES:
+        delay = min(BACKOFF_SECONDS * 2 ** (message.tries - 1), MAX_BACKOFF_SECONDS)
+        await _retry(session_factory, message, delay, verdict.error, clock=clock)
+        return None, delay
+    return await _finish(session_factory, message, OutboxStatus.FAILED, error=verdict.error), None
 
 
-async def _send(bot: Bot, message: OutboxMessage) -> Message:
-    if message.kind in DRAWN:
-        png = BufferedInputFile(await _drawn(message), message.filename or f"{message.kind}.png")
-        return await bot.send_photo(message.chat_id, png, caption=message.text or None)
-    if message.kind == "photo":
-        photo = BufferedInputFile(message.payload or b"", message.filename or "leaderboard.png")
-        return await bot.send_photo(message.chat_id, photo, caption=message.text or None)
-    if message.kind == "document":
-        document = BufferedInputFile(message.payload or b"", message.filename or "file.bin")
-        return await bot.send_document(message.chat_id, document, caption=message.text or None)
-    return await bot.send_message(message.chat_id, message.text)
+async def _give_up_robot(
+    session_factory: async_sessionmaker[AsyncSession], message: OutboxMessage, error: str
+) -> OutboxStatus:
+    """The robot is gone: this and its other pending rows are blocked, the robot stopped."""
+    logger.info("robot %s unreachable (%s); blocking its outbox rows", message.chat_id, error)
+    async with session_factory() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.channel) == message.channel,
+                col(OutboxMessage.chat_id) == message.chat_id,
+                col(OutboxMessage.status) == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.BLOCKED.value, last_error=error[:500])
+        )
+        await mark_robot_unreachable(session, robot_id=message.chat_id)
+        await session.commit()
+    return OutboxStatus.BLOCKED
 
 
 async def _deliver_one(
@@ -186,8 +227,8 @@ async def _deliver_one(
 ) -> OutboxStatus | None:
     """Send one claimed row and record the outcome; None means it will be retried."""
     try:
-        sent = await _send(bot, message)
-    except CannotDraw as exc:
+        sent = await telegram.send(bot, message)
+    except telegram.CannotDraw as exc:
         logger.exception("outbox row %s: picture could not be drawn", message.id)
         return await _finish(session_factory, message, OutboxStatus.FAILED, error=str(exc))
     except TelegramForbiddenError as exc:
@@ -272,6 +313,7 @@ async def _give_up_chat(
         await session.execute(
             update(OutboxMessage)
             .where(
+                col(OutboxMessage.channel) == TELEGRAM,
                 col(OutboxMessage.chat_id) == message.chat_id,
                 col(OutboxMessage.status) == OutboxStatus.PENDING,
             )

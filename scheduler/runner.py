@@ -18,8 +18,10 @@ from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config import Settings
+from contest.signing import picture_token
 from ops import metrics
 from scheduler.context import JobContext
+from scheduler.delivery.robots import RobotSender
 from scheduler.dispatch import Fired, run_due_jobs, run_maintenance
 from scheduler.outbox import deliver_due, pending_count
 from storage.lease import acquire_lease, release_lease
@@ -50,6 +52,7 @@ class SchedulerRunner:
         self.holder = holder or f"runner-{uuid.uuid4().hex[:12]}"
         self.lease_ttl = timedelta(seconds=max(3 * tick_seconds, 60.0))
         self.fired: list[Fired] = []
+        self.robots = robot_sender(settings, clock=clock)
 
     async def hold_lease(self) -> bool:
         async with self.ctx.session_factory() as session:
@@ -67,8 +70,9 @@ class SchedulerRunner:
             await run_maintenance(self.ctx)
             self.fired.extend(await run_due_jobs(self.ctx))
         report = await deliver_due(
-            self.ctx.session_factory, self.bot, clock=self.ctx.clock, limit=DELIVERY_BATCH
-        )
+            self.ctx.session_factory, self.bot, clock=self.ctx.clock, limit=DELIVERY_BATCH,
+            robots=self.robots,
+        )  # fmt: skip
         metrics.count_delivery(
             sent=report.sent, failed=report.failed, blocked=report.blocked, retrying=report.retrying
         )
@@ -78,8 +82,23 @@ class SchedulerRunner:
         return report.handled >= DELIVERY_BATCH
 
     async def release(self) -> None:
+        await self.robots.close()
         async with self.ctx.session_factory() as session:
             await release_lease(session, holder=self.holder, clock=self.ctx.clock)
+
+
+def robot_sender(settings: Settings, *, clock: Clock = utcnow) -> RobotSender:
+    """The group robots' sender: its links point at WEB_PUBLIC_URL (the big screen, and the
+    announcement picture for platforms that show images by address)."""
+    public = settings.web_public_url
+    key = settings.web_key
+
+    def picture_url(outbox_id: int) -> str | None:
+        if not public:
+            return None
+        return f"{public}/robot/picture/{picture_token(key, outbox_id=outbox_id)}.png"
+
+    return RobotSender(public_url=public, picture_url=picture_url, clock=clock)
 
 
 async def run_scheduler(

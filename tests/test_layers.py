@@ -21,7 +21,8 @@ ALLOWED: dict[str, set[str]] = {
     "quizbank": {"storage", "i18n"},
     "contest": {"quizbank", "storage", "i18n"},
     "scheduler": {"contest", "quizbank", "storage", "i18n", "config", "ops"},
-    "bot": {"contest", "quizbank", "storage", "i18n", "config", "ops"},
+    "bot": {"contest", "quizbank", "storage", "i18n", "config", "ops", "web"},
+    "web": {"contest", "quizbank", "storage", "i18n", "config", "ops"},
     "ops": {"scheduler", "contest", "quizbank", "storage", "i18n", "config"},
     "i18n": set(),
 }

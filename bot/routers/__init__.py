@@ -23,11 +23,13 @@ from bot.routers import (
     playoff,
     profile,
     quiz,
+    quiz_taps,
     results,
     schedules,
     setup,
     start,
     typed_menu,
+    web_face,
 )
 
 
@@ -57,6 +59,7 @@ def _build_tree() -> list[Router]:
     private.message.filter(F.chat.type == "private")
     private.include_routers(
         profile.router,  # first: while a name is awaited, any command leaves the wait
+        quiz_taps.router,  # then the crowd's taps, matched before the organisers' routers
         admin_home.router,  # an organiser's /start and /help, before the workers'
         admin_access.router,
         admin_upload.router,
@@ -67,6 +70,7 @@ def _build_tree() -> list[Router]:
         admin_people.router,
         admin_broadcast.router,
         admin_pages.router,
+        web_face.router,  # /screen, /bind_webhook, /web_links … (the web face)
         schedules.router,
         setup.router,
         start.router,
@@ -75,6 +79,7 @@ def _build_tree() -> list[Router]:
         mistakes.router,
         playoff.router,
         results.router,
+        web_face.workers,  # /app: the quiz as a Mini App
         typed_menu.router,  # last: typed 排行榜 / 我的成绩 …, before the fallback
     )
     groups = Router(name="groups")

@@ -64,6 +64,12 @@ NEEDS: dict[str, Need] = {
     "chat.unbind": Need.COMPETITION,
     "schedule.pause": Need.COMPETITION,
     "schedule.resume": Need.COMPETITION,
+    "screen.issue": Need.COMPETITION,  # a big-screen link (/screen)
+    "screen.revoke": Need.COMPETITION,
+    "robot.bind": Need.COMPETITION,  # a WeCom / DingTalk / Feishu robot (/bind_webhook)
+    "robot.unbind": Need.COMPETITION,
+    "web.login": Need.COMPETITION,  # allow 工号 + 姓名 login to the browser quiz
+    "web.links": Need.COMPETITION,  # the sheet of personal quiz links
     "competition.create": Need.GLOBAL,
     "worker.move": Need.GLOBAL,
     "worker.pending": Need.GLOBAL,  # 待确认 workers: they change every competition's teams

@@ -1,0 +1,133 @@
+"""Mounting the web face: routes, static files, and the middlewares that guard them —
+receipt time, security headers, per-address and per-worker rates, CSRF on every POST."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiogram import Bot
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from config import Settings
+from i18n import t
+from storage.types import Clock, utcnow
+from web.auth import (
+    CLIENT_ADDRESS,
+    WEB_SESSION,
+    client_address,
+    csrf_ok,
+    current_session,
+    same_origin,
+)
+from web.context import CONTEXT, WebContext
+from web.hub import ScreenHub
+from web.limits import RateLimits
+from web.login import add_login_routes
+from web.pages import STATIC_DIR, environment
+from web.pictures import add_picture_route
+from web.quiz import RECEIVED, add_quiz_api
+from web.screen import add_screen_routes
+
+logger = logging.getLogger(__name__)
+
+PREFIXES = ("/screen/", "/quiz", "/app", "/api/", "/h5/", "/join/", "/static/", "/robot/")
+# Pages the Telegram clients may show in their Mini App frame (web.telegram.org embeds it).
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'self' https://web.telegram.org https://*.telegram.org"
+)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def ours(path: str) -> bool:
+    return path.startswith(PREFIXES)
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not ours(request.path):
+        return await handler(request)
+    ctx: WebContext = request.app[CONTEXT]
+    request[RECEIVED] = ctx.clock()
+    address = client_address(request, ctx)
+    request[CLIENT_ADDRESS] = address
+    if not request.path.startswith("/static/") and not await ctx.by_address.allow(address):
+        return _too_many(ctx.by_address)
+    if request.path.startswith("/api/"):
+        signed = current_session(request, ctx)
+        if signed is not None:
+            request[WEB_SESSION] = signed
+        if request.method == "POST":
+            refused = await _check_api_post(request, ctx)
+            if refused is not None:
+                return refused
+    response = await handler(request)
+    _secure_headers(response)
+    return response
+
+
+async def _check_api_post(request: web.Request, ctx: WebContext) -> web.Response | None:
+    """A POST to the API must come from a signed-in page of ours, within the worker's rate."""
+    signed = current_session(request, ctx)
+    if signed is None:
+        return web.json_response(
+            {"error": "not_signed_in", "message": t("web.error.not_signed_in", "zh")}, status=401
+        )
+    origin = request.headers.get("Origin")
+    if not csrf_ok(request, ctx, signed) or (origin and not same_origin(request, ctx)):
+        return web.json_response(
+            {"error": "forbidden", "message": t("web.error.forbidden", "zh")}, status=403
+        )
+    if not await ctx.by_worker.allow(f"w{signed.worker_id}"):
+        return _too_many(ctx.by_worker)
+    return None
+
+
+def _too_many(limits: RateLimits) -> web.Response:
+    return web.json_response(
+        {"error": "busy", "message": t("web.quiz.busy", "zh")},
+        status=429,
+        headers={"Retry-After": str(limits.retry_after)},
+    )
+
+
+def _secure_headers(response: web.StreamResponse) -> None:
+    if response.prepared:  # a stream (SSE) sent its headers already
+        return
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Content-Security-Policy", CSP)
+
+
+def add_web_routes(
+    app: web.Application,
+    *,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    bot: Bot | None,
+    clock: Clock = utcnow,
+    hub: ScreenHub | None = None,
+) -> WebContext:
+    """Mount the web face on ``app`` (before it starts); the context it serves with."""
+    ctx = WebContext(
+        settings=settings,
+        session_factory=session_factory,
+        bot=bot,
+        hub=hub or ScreenHub(session_factory, clock=clock),
+        templates=environment(),
+        clock=clock,
+        by_address=RateLimits(settings.web_rate_per_address),
+        by_worker=RateLimits(settings.web_rate_per_worker),
+    )
+    app[CONTEXT] = ctx
+    app.middlewares.append(guard)
+    add_screen_routes(app)
+    add_quiz_api(app)
+    add_login_routes(app)
+    add_picture_route(app)
+    app.router.add_static("/static/", STATIC_DIR, append_version=False)
+    app.on_shutdown.append(ctx.hub.close)
+    return ctx

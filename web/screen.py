@@ -1,0 +1,101 @@
+"""The big screen (大屏): /screen/<token> and its live stream /screen/<token>/events.
+
+The page is rendered with the current board, then kept live by server-sent events from the
+hub; it reconnects by itself after a network drop or a restart of the bot (the browser's
+EventSource retries, and our script starts a new one if the browser gives up). Nothing on it
+is more than an organiser would put on a wall: names, team paths, scores, turnout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+from aiohttp import web
+
+from contest.screens import ScreenToken, resolve_screen
+from contest.web_access import roster_login_enabled
+from i18n import t
+from web.context import WebContext, context_of
+from web.hub import CLOSING, REVOKED
+from web.pages import message_page, render
+from web.qr import qr_svg
+
+HEARTBEAT = 15.0  # seconds between comments that keep proxies from closing the stream
+
+
+async def _screen(ctx: WebContext, token: str) -> ScreenToken | None:
+    async with ctx.session_factory() as session:
+        return await resolve_screen(session, token=token)
+
+
+async def join_url(ctx: WebContext, request: web.Request, competition_id: int) -> str | None:
+    """Where the QR code on the wall leads: the browser login when the organiser allows it,
+    else the bot in Telegram."""
+    async with ctx.session_factory() as session:
+        roster = await roster_login_enabled(session, competition_id=competition_id)
+    if roster:
+        return f"{ctx.public_url(request)}/join/{competition_id}"
+    username = await ctx.username()
+    return f"https://t.me/{username}?start=quiz" if username else None
+
+
+async def screen_page(request: web.Request) -> web.Response:
+    ctx = context_of(request)
+    screen = await _screen(ctx, request.match_info["token"])
+    if screen is None:
+        return message_page(
+            ctx.templates, "zh", title=t("web.screen.gone_title", "zh"),
+            text=t("web.screen.gone", "zh"), status=404,
+        )  # fmt: skip
+    board = await ctx.hub.snapshot(screen.competition_id)
+    join = await join_url(ctx, request, screen.competition_id)
+    return render(
+        ctx.templates,
+        "screen.html",
+        lang=screen.language,
+        board=board,
+        board_json=json.dumps(board, ensure_ascii=False).replace("</", "<\\/"),
+        events_url=f"/screen/{screen.token}/events",
+        qr=qr_svg(join) if join else None,
+        via_telegram=bool(join and join.startswith("https://t.me/")),
+    )
+
+
+async def screen_events(request: web.Request) -> web.StreamResponse:
+    ctx = context_of(request)
+    screen = await _screen(ctx, request.match_info["token"])
+    if screen is None:
+        raise web.HTTPNotFound()
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no",  # nginx: pass events through at once
+        }
+    )
+    await response.prepare(request)
+    await response.write(b"retry: 1000\n\n")
+    async with ctx.hub.subscribe(screen.competition_id, token=screen.token) as sub:
+        while True:
+            try:
+                message = await asyncio.wait_for(sub.queue.get(), HEARTBEAT)
+            except TimeoutError:
+                message = b": ping\n\n"
+            if message == CLOSING:
+                break
+            try:
+                await response.write(message)
+            except (ConnectionResetError, RuntimeError):
+                break
+            if message == REVOKED:
+                break
+    with contextlib.suppress(ConnectionResetError, RuntimeError):
+        await response.write_eof()
+    return response
+
+
+def add_screen_routes(app: web.Application) -> None:
+    app.router.add_get("/screen/{token}", screen_page)
+    app.router.add_get("/screen/{token}/events", screen_events)
