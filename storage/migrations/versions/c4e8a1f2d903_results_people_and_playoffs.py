@@ -1,7 +1,7 @@
 """results: roster membership and 待确认 on workers, play-off results on standings
 
 Revision ID: c4e8a1f2d903
-Revises: b7c1d2e3f4a5
+Revises: c4d5e6f7a8b9
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c4e8a1f2d903"
-down_revision: str | None = "b7c1d2e3f4a5"
+down_revision: str | None = "c4d5e6f7a8b9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
