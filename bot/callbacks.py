@@ -83,6 +83,12 @@ class RegCb(CallbackData, prefix="g"):
     act: Literal["skip", "yes", "no"]
 
 
+class RosterPickCb(CallbackData, prefix="rp"):
+    """Registration by name: the roster record ``w`` is me (two shared the name)."""
+
+    w: RowId
+
+
 class TeamCb(CallbackData, prefix="j"):
     """Join team ``t`` during registration (0 = skip)."""
 

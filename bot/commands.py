@@ -16,11 +16,11 @@ from i18n import t
 
 logger = logging.getLogger(__name__)
 
-WORKER_COMMANDS = ("start", "quiz", "practice", "rank", "results", "continue", "me",
-                   "language", "mute", "unmute", "help")  # fmt: skip
+WORKER_COMMANDS = ("start", "quiz", "practice", "mistakes", "rank", "results", "continue",
+                   "me", "language", "mute", "unmute", "help")  # fmt: skip
 ORGANISER_COMMANDS = ("setup", "competitions", "new_competition", "set_times", "set_schedule",
-                      "stats", "export", "broadcast", "teams", "move", "schedules",
-                      "organisers", "grant", "revoke", "audit")  # fmt: skip
+                      "stats", "export", "broadcast", "teams", "move", "pending", "merge",
+                      "confirm", "schedules", "organisers", "grant", "revoke", "audit")  # fmt: skip
 
 
 def command_list(lang: str, *, organiser: bool = False) -> list[BotCommand]:

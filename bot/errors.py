@@ -22,7 +22,13 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.long_text import send_text
-from contest.errors import BankRejected, ContestError, DefinitionRejected, RosterRejected
+from contest.errors import (
+    BankRejected,
+    ContestError,
+    DefinitionIssue,
+    DefinitionRejected,
+    RosterRejected,
+)
 from contest.models import Worker
 from i18n import catalogue, t
 
@@ -57,7 +63,8 @@ def _blanks(key: str, lang: str) -> dict[str, str]:
 def _problems(error: ContestError, lang: str) -> list[str]:
     if isinstance(error, DefinitionRejected):
         lines = [
-            f"• <code>{escape(i.loc or '-')}</code>: {escape(i.message)}" for i in error.issues
+            f"• <code>{escape(i.loc or '-')}</code>: {escape(issue_message(i, lang))}"
+            for i in error.issues
         ]
     elif isinstance(error, RosterRejected | BankRejected):
         lines = [f"• {escape(e.describe(lang))}" for e in error.errors]
@@ -66,6 +73,16 @@ def _problems(error: ContestError, lang: str) -> list[str]:
     more = len(lines) - SHOWN_PROBLEMS
     tail = [t("admin.more_problems", lang, count=more)] if more > 0 else []
     return lines[:SHOWN_PROBLEMS] + tail
+
+
+def issue_message(issue: DefinitionIssue, lang: str) -> str:
+    """Our own issues (the paper check) in the organiser's language; pydantic's as they are."""
+    if not issue.params or f"contest.definition.{issue.code}" not in catalogue(lang):
+        return issue.message
+    params = dict(issue.params)
+    if "type" in params:
+        params["type"] = t(f"quiz.type.{params['type']}", lang)
+    return t(f"contest.definition.{issue.code}", lang, **params)
 
 
 class ContestErrorReply(BaseMiddleware):

@@ -23,6 +23,8 @@ from contest.offers import Offer
 from contest.practice import PracticeRankInfo, PracticeRow
 from contest.practice_rounds import MyResults
 from contest.quizview import Feedback, QuestionView, Summary
+from contest.score_text import rank_text
+from contest.scoring import format_score
 from i18n import t
 from quizbank.models import OPTION_LETTERS, QuestionType
 
@@ -158,13 +160,15 @@ def summary_text(summary: Summary, lang: str) -> str:
         lines.append(t(f"quiz.summary.ended.{summary.ended}", lang, name=escape(summary.title)))
         if summary.unanswered:
             lines.append(t("quiz.summary.unanswered", lang, count=summary.unanswered))
-    lines.append(t("quiz.summary.score", lang, count=summary.score, score=_num(summary.score)))
+    score = format_score(summary.score, summary.precision)
+    lines.append(t("quiz.summary.score", lang, count=summary.score, score=score))
     lines.append(
         t("quiz.summary.correct", lang, correct=summary.correct_count, total=summary.question_count)
     )
     lines.append(t("quiz.summary.time", lang, time=duration(summary.time_used_ms, lang)))
     if summary.rank is not None:
-        lines.append(t("quiz.summary.rank", lang, rank=summary.rank.rank, total=summary.rank.total))
+        rank = t("quiz.summary.rank", lang, rank=summary.rank.rank, total=summary.rank.total)
+        lines.append(rank + (t("scores.tied_mark", lang) if summary.rank.tied else ""))
     if summary.attempts_left:
         lines.append(t("quiz.summary.attempts_left", lang, count=summary.attempts_left))
     elif summary.attempts_left == 0:
@@ -178,21 +182,25 @@ def summary_text(summary: Summary, lang: str) -> str:
 
 
 def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> str:
-    """Top individuals, the worker's own place and gap, and the team board."""
+    """Top individuals, the worker's own place and gap, and the team board: places shared
+    (并列) where the rules cannot separate them, teams by their shortest unique path, scores
+    at the competition's precision."""
+    num = board.style.number
     lines = [t("results.board_title", lang, name=escape(board.name)), ""]
     if not board.top:
         lines.append(t("results.board_empty", lang))
     for row in board.top:
-        team = f" · {escape(row.team_name)}" if row.team_name else ""
+        label = row.team_label or row.team_name
+        team = f" · {escape(label)}" if label else ""
         lines.append(
             t(
                 "results.board_row",
                 lang,
-                rank=row.rank,
+                rank=rank_text(row.rank, row.tied, lang),
                 name=escape(row.name or "—"),
                 team=team,
                 count=row.score,
-                score=_num(row.score),
+                score=num(row.score),
                 time=duration(row.time_used_ms, lang),
             )
         )
@@ -205,8 +213,9 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
                 rank=board.me.rank,
                 total=board.me.total,
                 count=board.me.score,
-                score=_num(board.me.score),
-            ),
+                score=num(board.me.score),
+            )
+            + (t("scores.tied_mark", lang) if board.me.tied else ""),
         ]
         if board.me.gap_to_next is not None:
             lines.append(_gap_line(board.me, lang))
@@ -215,20 +224,25 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
     if board.teams:
         lines += ["", t("results.team_title", lang)]
         for team_row in board.teams:
-            rank: Any = team_row.rank if team_row.rank is not None else "—"
+            rank: Any = (
+                "—" if team_row.rank is None else rank_text(team_row.rank, team_row.tied, lang)
+            )
             lines.append(
                 t(
                     "results.team_row",
                     lang,
                     rank=rank,
-                    name=escape(" / ".join(team_row.path) or team_row.name),
+                    name=escape(team_row.label or team_row.name),
                     count=team_row.score,
-                    score=_num(team_row.score),
+                    score=num(team_row.score),
                     participants=team_row.participants,
                 )
             )
     if show_me and board.my_team is not None:
         lines.append(_my_team_line(board, lang))
+    if board.top:
+        rule = "time" if board.by_time else "equal"
+        lines += ["", t(f"scheduler.announce.tie_rule_{rule}", lang)]
     return "\n".join(lines)
 
 
@@ -245,12 +259,15 @@ def _gap_line(me: RankInfo, lang: str) -> str:
 def _my_team_line(board: Leaderboard, lang: str) -> str:
     mine = board.my_team
     assert mine is not None
-    name = escape(" / ".join(mine.path) or mine.name)
+    name = escape(mine.label or mine.name)
     if mine.rank is None:
         return t("results.my_team_unranked", lang, name=name)
     line = t("results.my_team", lang, name=name, rank=mine.rank, count=board.team_total)
+    if mine.tied:
+        line += t("scores.tied_mark", lang)
     if board.team_gap is not None:
-        line += t("results.my_team_gap", lang, count=board.team_gap, gap=_num(board.team_gap))
+        gap = board.style.number(board.team_gap)
+        line += t("results.my_team_gap", lang, count=board.team_gap, gap=gap)
     return line
 
 
@@ -262,8 +279,8 @@ def team_members_text(team_name: str, rows: list[IndividualRow], me: int | None,
     for row in rows:
         marker = " 👈" if row.worker_id == me else ""
         lines.append(
-            t("results.member_row", lang, rank=row.rank, name=escape(row.name or "—"),
-              count=row.score, score=_num(row.score),
+            t("results.member_row", lang, rank=rank_text(row.rank, row.tied, lang),
+              name=escape(row.name or "—"), count=row.score, score=_num(row.score),
               time=duration(row.time_used_ms, lang)) + marker
         )  # fmt: skip
     return "\n".join(lines)
@@ -282,13 +299,17 @@ def results_text(results: MyResults, lang: str) -> str:
                 name=escape(line.competition),
                 number=line.number,
                 count=line.score,
-                score=_num(line.score),
+                score=format_score(line.score, line.precision),
                 correct=line.correct_count,
                 total=line.question_count,
                 time=duration(line.time_used_ms, lang),
                 status=t(f"results.status.{line.status.value}", lang),
             )
         )
+        if line.rank is not None:  # the attempt that counts: its place on the board
+            key = "results.place_final" if line.final else "results.place_now"
+            place = t("close.place_tied" if line.tied else "close.place_rank", lang, rank=line.rank)
+            lines.append(t(key, lang, place=place, total=line.participants))
     rate = (
         results.practice_correct * 100 // results.practice_answered
         if results.practice_answered

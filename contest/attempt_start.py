@@ -20,6 +20,7 @@ from contest.attempt_state import attempt_question, attempts_today, day_start, f
 from contest.comeback import active_attempt, latest_active, show_current, still_active
 from contest.competitions import accepts_answers
 from contest.errors import ContestError
+from contest.mistakes import mistake_questions
 from contest.models import (
     Attempt,
     AttemptKind,
@@ -28,9 +29,11 @@ from contest.models import (
     Competition,
     Worker,
 )
+from contest.papers import paper_for
 from contest.quizview import QuestionView, Summary
 from contest.rules import rules_of
-from quizbank.drawing import CannotDraw, draw
+from contest.standings import enter_standing
+from quizbank.drawing import CannotDraw
 from quizbank.grading import shuffled_order
 from quizbank.models import CHOICE_TYPES, Question, QuestionType
 from storage.types import Clock
@@ -59,7 +62,7 @@ async def start_competition(
             session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
         )
     current = await still_active(session, attempt=current, clock=clock)
-    if current is not None and current.kind == AttemptKind.COMPETITION:
+    if current is not None and current.kind != AttemptKind.PRACTICE:  # competition, 加赛
         raise ContestError("attempt_in_progress")
     rules = rules_of(competition)
     used = await session.scalar(
@@ -77,11 +80,8 @@ async def start_competition(
             now=now,
         )  # fmt: skip
     seed = random.SystemRandom().randrange(2**31)
-    try:
-        candidates = await practice.load_candidates(
-            session, sets=rules.source.sets, categories=rules.source.categories
-        )
-        ids = draw(candidates, rules.draw_rules(), seed=seed)
+    try:  # a same paper is computed once per competition; a random one worth the same
+        ids = await paper_for(session, competition=competition, rules=rules, seed=seed)
     except CannotDraw as exc:
         raise ContestError("cannot_draw", unmet=len(exc.unmet)) from exc
     total_s = rules.total_time_limit_s or rules.question_time_limit_s * len(ids)
@@ -99,9 +99,10 @@ async def start_competition(
             if current is not None:  # a practice round gives way to the competition
                 await finish(session, attempt=current, status=AttemptStatus.EXPIRED, now=now)
             await create_attempt(session, attempt=attempt, question_ids=ids)
+            await enter_standing(session, attempt=attempt, team_id=worker.team_id, now=now)
     except IntegrityError:
         return await _started_elsewhere(session, worker_id=worker_id, clock=clock, tz=tz)
-    return await _present_first(session, attempt=attempt, clock=clock, tz=tz)
+    return await present_first(session, attempt=attempt, clock=clock, tz=tz)
 
 
 async def _within_today(
@@ -127,24 +128,32 @@ async def start_practice(
     clock: Clock,
     tz: str,
     count: int = practice.PRACTICE_ROUND,
+    mistakes: bool = False,
 ) -> QuestionView | Summary:
-    """Resume the open practice round, or start one of unseen questions (``no_questions``)."""
+    """Resume the open practice round, or start one of unseen questions (``no_questions``);
+    with ``mistakes`` one from the worker's 错题本 (``no_mistakes`` when it is empty)."""
     worker_id = int(worker.id or 0)
     current = await active_attempt(session, worker_id=worker_id, clock=clock)
-    if current is not None and current.kind == AttemptKind.COMPETITION:
+    if current is not None and current.kind != AttemptKind.PRACTICE:
         raise ContestError("attempt_in_progress")
     if current is not None:
         return await show_current(
             session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
         )
-    ids, seed = await practice.practice_draw(session, worker_id=worker_id, count=count)
+    if mistakes:
+        book = await mistake_questions(session, worker_id=worker_id)
+        if not book:
+            raise ContestError("no_mistakes")
+        ids, seed = book[:count], random.SystemRandom().randrange(2**31)
+    else:
+        ids, seed = await practice.practice_draw(session, worker_id=worker_id, count=count)
     attempt = practice.practice_attempt(worker_id=worker_id, seed=seed, now=clock())
     try:
         async with session.begin_nested():
             await create_attempt(session, attempt=attempt, question_ids=ids)
     except IntegrityError:
         return await _started_elsewhere(session, worker_id=worker_id, clock=clock, tz=tz)
-    return await _present_first(session, attempt=attempt, clock=clock, tz=tz)
+    return await present_first(session, attempt=attempt, clock=clock, tz=tz)
 
 
 async def _started_elsewhere(
@@ -159,7 +168,7 @@ async def _started_elsewhere(
     )
 
 
-async def _present_first(
+async def present_first(
     session: AsyncSession, *, attempt: Attempt, clock: Clock, tz: str
 ) -> QuestionView:
     first = await attempt_question(session, attempt_id=int(attempt.id or 0), position=0)

@@ -37,7 +37,7 @@ from contest.models import (
 )
 from contest.quizview import QuestionView, build_view
 from contest.rules import CompetitionRules, rules_of
-from contest.standings import record_standing
+from contest.standings import record_playoff, record_standing
 from quizbank.models import Question
 
 TIMEOUT: dict[str, Any] = {
@@ -420,6 +420,8 @@ async def finish(
             _, rules = await competition_rules(session, attempt)
         assert rules is not None
         await record_standing(session, attempt=attempt, rules=rules, now=now)
+    elif attempt.kind == AttemptKind.PLAYOFF:
+        await record_playoff(session, attempt=attempt, now=now)
 
 
 # --- counting ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest import practice_rounds as practice
-from contest.attempt_start import start_competition, start_practice
+from contest.attempt_start import create_attempt, present_first, start_competition, start_practice
 from contest.attempt_state import (
     TIMEOUT,
     Position,
@@ -46,8 +46,9 @@ from contest.comeback import (
     latest_active,
     show_current,
     summary,
+    takes_answers,
 )
-from contest.competitions import accepts_answers, open_competitions
+from contest.competitions import open_competitions
 from contest.errors import ContestError
 from contest.models import (
     AttemptKind,
@@ -70,7 +71,11 @@ from contest.standings import record_standing
 from quizbank.models import QuestionType
 from storage.types import Clock
 
+ROUND = practice.PRACTICE_ROUND
+"""Questions in a practice round (错题本 rounds too)."""
+
 __all__ = [
+    "ROUND",
     "Feedback",
     "QuestionView",
     "Step",
@@ -79,8 +84,10 @@ __all__ = [
     "answer",
     "answer_blank",
     "board_competition_id",
+    "create_attempt",
     "expire_overdue",
     "owned",
+    "present_first",
     "question_delivered",
     "question_undelivered",
     "resume",
@@ -138,7 +145,7 @@ def _answerable(loaded: Position, position: int, clock: Clock, *, late_ok: bool 
     competition closed early ends the attempt: :func:`contest.comeback.catch_up`)."""
     if not is_open(loaded, at=position):
         return False
-    if loaded.competition is not None and not accepts_answers(loaded.competition, now=clock()):
+    if not takes_answers(loaded.attempt, loaded.competition, now=clock()):
         return False
     aq = loaded.current
     assert aq is not None

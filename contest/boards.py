@@ -1,8 +1,11 @@
 """Boards (排行榜) read from the standings: ranks, top individuals, teams, members of a team.
 
-A few indexed rows per call; nothing here scans all answers. Order of individuals: score
-desc, time used asc, earlier finish (an unfinished attempt sorts after every finished one);
-ties share a rank only when all three are equal.
+A few indexed rows per call; nothing here scans all answers. The one order of individuals,
+shared by every board, picture, message and export (docs/scoring.md, "Ties"): score desc,
+then a play-off's score desc and time asc (加赛, when one was held), then total time used
+asc and earlier finish (an unfinished attempt sorts after every finished one) — unless the
+competition says ``ties.by_time: false``. Entries equal on every key that counts share a
+place (并列, competition ranking 1, 2, 2, 4). Teams: score desc; equal scores share a place.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import Competition, Standing, Team, TeamStanding, Worker
-from contest.rules import load_rules
+from contest.rules import rules_of
 from contest.scoring import SCORE_DIGITS
 from contest.tree import load_tree
 
@@ -26,7 +29,8 @@ from contest.tree import load_tree
 @dataclass(frozen=True)
 class RankInfo:
     """One worker's place: ``gap_to_next`` = points behind the place just above (None if 1st);
-    when that place has the same score, ``time_behind_ms`` = how much slower this worker was."""
+    when that place has the same score, ``time_behind_ms`` = how much slower this worker was;
+    ``tied`` when someone else shares the place (并列)."""
 
     rank: int
     score: float
@@ -35,10 +39,13 @@ class RankInfo:
     gap_to_next: float | None
     correct_count: int = 0
     time_behind_ms: int | None = None
+    tied: bool = False
 
 
 @dataclass(frozen=True)
 class IndividualRow:
+    """An individual on a board; ``team_label`` is the team's shortest unique path."""
+
     rank: int
     worker_id: int
     name: str
@@ -48,6 +55,9 @@ class IndividualRow:
     correct_count: int
     time_used_ms: int
     finished_at: datetime | None
+    tied: bool = False
+    team_label: str | None = None
+    employee_no: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,8 @@ class TeamRow:
     participants: int
     registered: int
     ranked: bool
+    tied: bool = False
+    label: str = ""  # the shortest unique path (一车间·甲班)
 
     @property
     def participation_rate(self) -> float:
@@ -71,35 +83,70 @@ class TeamRow:
 
 # --- reading: individuals ------------------------------------------------------------------
 
+_DESC, _ASC = "desc", "asc"
 
-def _individual_order(table: Any = Standing) -> list[ColumnElement[Any]]:
+
+def _rank_keys(table: Any, by_time: bool) -> list[tuple[Any, str]]:
+    """The columns that decide a place, best first, each with its direction."""
     c: Any = table if table is Standing else table.c
-    return [
-        c.score.desc(),
-        c.time_used_ms.asc(),
-        c.finished_at.asc().nulls_last(),
-        c.worker_id.asc(),
+    keys = [(c.score, _DESC), (c.playoff_score, _DESC), (c.playoff_time_ms, _ASC)]
+    if by_time:
+        keys += [(c.time_used_ms, _ASC), (c.finished_at, _ASC)]
+    return keys
+
+
+def _individual_order(table: Any = Standing) -> list[Any]:
+    """ORDER BY for a board: every key (nulls last), then the id for a stable list. Without
+    ``by_time`` equal places still list in time order, they only share the place."""
+    c: Any = table if table is Standing else table.c
+    order = [
+        column.desc().nulls_last() if way == _DESC else column.asc().nulls_last()
+        for column, way in _rank_keys(table, True)
     ]
+    return [*order, c.worker_id.asc()]
 
 
-def _ties(a: Any, b: Any) -> bool:
-    return (a.score, a.time_used_ms, a.finished_at) == (b.score, b.time_used_ms, b.finished_at)
+def _key_values(row: Any, by_time: bool) -> tuple[Any, ...]:
+    values = (row.score, row.playoff_score, row.playoff_time_ms)
+    return values + ((row.time_used_ms, row.finished_at) if by_time else ())
 
 
-def _same_score_ahead(me: Standing) -> ColumnElement[bool]:
-    """Rows with my score that beat me on time, then on finish (unfinished = latest)."""
-    earlier: ColumnElement[bool]
-    if me.finished_at is None:
-        earlier = col(Standing.finished_at).is_not(None)
-    else:
-        earlier = col(Standing.finished_at) < me.finished_at
-    return and_(
-        col(Standing.score) == me.score,
-        or_(
-            col(Standing.time_used_ms) < me.time_used_ms,
-            and_(col(Standing.time_used_ms) == me.time_used_ms, earlier),
-        ),
-    )
+def _ties(a: Any, b: Any, by_time: bool = True) -> bool:
+    return _key_values(a, by_time) == _key_values(b, by_time)
+
+
+def _better(column: Any, mine: Any, way: str) -> ColumnElement[bool]:
+    """Rows ahead of ``mine`` on one key; a missing value sorts last (and NULL compares
+    false in SQL, so a row without a value is never ahead of one with it)."""
+    if mine is None:
+        return column.is_not(None)  # type: ignore[no-any-return]
+    return column > mine if way == _DESC else column < mine  # type: ignore[no-any-return]
+
+
+def _equal(column: Any, mine: Any) -> ColumnElement[bool]:
+    return column.is_(None) if mine is None else column == mine  # type: ignore[no-any-return]
+
+
+def _same_score_ahead(me: Standing, by_time: bool = True) -> ColumnElement[bool]:
+    """Rows with my score that come before me on the keys after the score."""
+    keys = _rank_keys(Standing, by_time)[1:]
+    mine = _key_values(me, by_time)[1:]
+    ahead = [
+        and_(*[_equal(c, m) for (c, _), m in zip(keys[:i], mine[:i], strict=True)],
+             _better(keys[i][0], mine[i], keys[i][1]))
+        for i in range(len(keys))
+    ]  # fmt: skip
+    return and_(col(Standing.score) == me.score, or_(*ahead))
+
+
+def _same_place(me: Standing, by_time: bool) -> ColumnElement[bool]:
+    keys = _rank_keys(Standing, by_time)
+    return and_(*[_equal(c, m) for (c, _), m in zip(keys, _key_values(me, by_time), strict=True)])
+
+
+async def _by_time(session: AsyncSession, competition_id: int) -> bool:
+    competition = await session.get(Competition, competition_id)  # usually in the session
+    return rules_of(competition).ties.by_time if competition is not None else True
 
 
 async def individual_rank(
@@ -109,13 +156,17 @@ async def individual_rank(
     me = await session.get(Standing, (competition_id, worker_id))
     if me is None:
         return None
+    by_time = await _by_time(session, competition_id)
     in_comp = col(Standing.competition_id) == competition_id
     count = func.count()
     above = select(count).select_from(Standing).where(in_comp, col(Standing.score) > me.score)
-    level = select(count).select_from(Standing).where(in_comp, _same_score_ahead(me))
+    level = select(count).select_from(Standing).where(in_comp, _same_score_ahead(me, by_time))
+    alike = select(count).select_from(Standing).where(in_comp, _same_place(me, by_time))
     total = select(count).select_from(Standing).where(in_comp)
     next_up = select(func.min(col(Standing.score))).where(in_comp, col(Standing.score) > me.score)
-    level_up = select(func.max(col(Standing.time_used_ms))).where(in_comp, _same_score_ahead(me))
+    level_up = select(func.max(col(Standing.time_used_ms))).where(
+        in_comp, _same_score_ahead(me, by_time)
+    )
     row = (
         await session.execute(
             select(
@@ -124,10 +175,11 @@ async def individual_rank(
                 total.scalar_subquery(),
                 next_up.scalar_subquery(),
                 level_up.scalar_subquery(),
+                alike.scalar_subquery(),
             )
         )
     ).one()
-    n_above, n_level, n_total, next_score, level_time = row
+    n_above, n_level, n_total, next_score, level_time, n_alike = row
     better = n_above + n_level
     if better == 0:
         gap = None
@@ -142,28 +194,35 @@ async def individual_rank(
         total=n_total,
         gap_to_next=gap,
         correct_count=me.correct_count,
-        time_behind_ms=me.time_used_ms - level_time if n_level else None,
+        time_behind_ms=max(me.time_used_ms - level_time, 0) if n_level else None,
+        tied=n_alike > 1,
     )
 
 
-def _individual_rows(rows: Sequence[Any]) -> list[IndividualRow]:
-    out: list[IndividualRow] = []
+def _individual_rows(
+    rows: Sequence[Any], *, by_time: bool, labels: dict[int, str] | None = None
+) -> list[IndividualRow]:
+    ranks: list[int] = []
     for i, r in enumerate(rows):
-        rank = out[-1].rank if out and _ties(r, rows[i - 1]) else i + 1
-        out.append(
-            IndividualRow(
-                rank=rank,
-                worker_id=r.worker_id,
-                name=r.name,
-                team_id=r.team_id,
-                team_name=r.team_name,
-                score=r.score,
-                correct_count=r.correct_count,
-                time_used_ms=r.time_used_ms,
-                finished_at=r.finished_at,
-            )
+        ranks.append(ranks[-1] if ranks and _ties(r, rows[i - 1], by_time) else i + 1)
+    labels = labels or {}
+    return [
+        IndividualRow(
+            rank=rank,
+            worker_id=r.worker_id,
+            name=r.name,
+            team_id=r.team_id,
+            team_name=r.team_name,
+            score=r.score,
+            correct_count=r.correct_count,
+            time_used_ms=r.time_used_ms,
+            finished_at=r.finished_at,
+            tied=ranks.count(rank) > 1,
+            team_label=labels.get(r.team_id) if r.team_id is not None else None,
+            employee_no=r.employee_no,
         )
-    return out
+        for rank, r in zip(ranks, rows, strict=True)
+    ]
 
 
 def _individual_query(
@@ -181,16 +240,29 @@ def _individual_query(
         select(
             inner.c.worker_id,
             col(Worker.real_name).label("name"),
+            col(Worker.employee_no).label("employee_no"),
             inner.c.team_id,
             col(Team.name).label("team_name"),
             inner.c.score,
             inner.c.correct_count,
             inner.c.time_used_ms,
             inner.c.finished_at,
+            inner.c.playoff_score,
+            inner.c.playoff_time_ms,
         )
         .join(Worker, col(Worker.id) == inner.c.worker_id)
         .outerjoin(Team, col(Team.id) == inner.c.team_id)
         .order_by(*_individual_order(inner))
+    )
+
+
+async def _labelled(
+    session: AsyncSession, competition_id: int, rows: Sequence[Any]
+) -> list[IndividualRow]:
+    tree = await load_tree(session)
+    teams = {r.team_id for r in rows if r.team_id in tree.parent}
+    return _individual_rows(
+        rows, by_time=await _by_time(session, competition_id), labels=tree.short_labels(teams)
     )
 
 
@@ -212,7 +284,7 @@ async def top_individuals(
         if threshold is not None:
             filters.append(col(Standing.score) >= threshold)
     query = _individual_query(competition_id, *filters, limit=limit)
-    return _individual_rows((await session.execute(query)).all())
+    return await _labelled(session, competition_id, (await session.execute(query)).all())
 
 
 async def within_team_board(
@@ -224,7 +296,7 @@ async def within_team_board(
         raise ContestError("team_not_found", team_id=team_id)
     members = col(Standing.team_id).in_(tree.descendants(team_id))
     query = _individual_query(competition_id, members, limit=limit)
-    return _individual_rows((await session.execute(query)).all())
+    return await _labelled(session, competition_id, (await session.execute(query)).all())
 
 
 # --- reading: teams ------------------------------------------------------------------------
@@ -241,7 +313,7 @@ async def team_board(
         competition = await session.get(Competition, competition_id)
         if competition is None:
             raise ContestError("competition_not_found", competition_id=competition_id)
-        level = load_rules(competition.rules).team.level
+        level = rules_of(competition).team.level
     tree = await load_tree(session)
     team_ids = tree.at_level(level)
     rows = (
@@ -253,13 +325,17 @@ async def team_board(
             )
         )
     ).scalars()
-    ordered = sorted(rows, key=lambda s: (not s.ranked, -s.score, tree.name[s.team_id]))
-    out: list[TeamRow] = []
+    labels = tree.short_labels(team_ids)
+    ordered = sorted(rows, key=lambda s: (not s.ranked, -s.score, labels[s.team_id]))
+    ranks: list[int | None] = []
     for i, s in enumerate(ordered):
         rank: int | None = None
         if s.ranked:
-            prev = out[-1] if out else None
-            rank = prev.rank if prev and prev.ranked and prev.score == s.score else i + 1
+            same = i and ordered[i - 1].ranked and ordered[i - 1].score == s.score
+            rank = ranks[-1] if same else i + 1
+        ranks.append(rank)
+    out: list[TeamRow] = []
+    for rank, s in zip(ranks, ordered, strict=True):
         out.append(
             TeamRow(
                 rank=rank,
@@ -271,6 +347,8 @@ async def team_board(
                 participants=s.participants,
                 registered=s.registered,
                 ranked=s.ranked,
+                tied=rank is not None and ranks.count(rank) > 1,
+                label=labels[s.team_id],
             )
         )
     return out

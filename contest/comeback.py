@@ -11,6 +11,7 @@ alone too long.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,6 +49,14 @@ ENDED_CLOSED = "closed"  # the competition closed (at its end, or early by an or
 ENDED_ABANDONED = "abandoned"  # a practice round left unanswered too long
 
 
+def takes_answers(attempt: Attempt, competition: Competition | None, *, now: datetime) -> bool:
+    """Whether the attempt may still be answered as far as its competition goes: a 加赛 runs
+    after the close (its own deadline ends it), everything else while the competition is open."""
+    if competition is None or attempt.kind == AttemptKind.PLAYOFF:
+        return True
+    return accepts_answers(competition, now=now)
+
+
 async def catch_up(
     session: AsyncSession, *, attempt: Attempt, clock: Clock
 ) -> tuple[Feedback, ...]:
@@ -63,7 +72,7 @@ async def catch_up(
         return ()
     competition, rules = await competition_rules(session, attempt)
     over = attempt.deadline_at is not None and now >= attempt.deadline_at
-    if over or (competition is not None and not accepts_answers(competition, now=now)):
+    if over or not takes_answers(attempt, competition, now=now):
         await finish(session, attempt=attempt, status=AttemptStatus.EXPIRED, now=now, rules=rules)
         return ()
     aq, question = await attempt_question(
@@ -192,12 +201,13 @@ async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: s
         rank = await individual_rank(
             session, competition_id=int(competition.id or 0), worker_id=attempt.worker_id
         )
-        attempts_left = max(rules.attempts_allowed - attempt.number, 0)
-        if rules.attempts_per_day is not None:
-            today = await attempts_today(
-                session, worker_id=attempt.worker_id, competition=competition, now=clock()
-            )
-            attempts_left = min(attempts_left, max(rules.attempts_per_day - today, 0))
+        if attempt.kind == AttemptKind.COMPETITION:  # a play-off leaves none to take
+            attempts_left = max(rules.attempts_allowed - attempt.number, 0)
+            if rules.attempts_per_day is not None:
+                today = await attempts_today(
+                    session, worker_id=attempt.worker_id, competition=competition, now=clock()
+                )
+                attempts_left = min(attempts_left, max(rules.attempts_per_day - today, 0))
     worker = await session.get(Worker, attempt.worker_id)
     streak = practice.current_streak(worker, now=clock(), tz=tz) if worker else 0
     ended, unanswered = None, 0
@@ -219,12 +229,15 @@ async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: s
         competition_id=attempt.competition_id,
         ended=ended,
         unanswered=unanswered,
+        precision=rules.precision if rules is not None else 2,
     )
 
 
 def _end_reason(attempt: Attempt, competition: Competition | None) -> str:
     if competition is None:
         return ENDED_ABANDONED
+    if attempt.kind == AttemptKind.PLAYOFF:  # it runs after the close: only its time ends it
+        return ENDED_TIME_UP
     finished = attempt.finished_at
     if finished is not None and finished >= competition.ends_at:
         return ENDED_CLOSED  # closing early moves ends_at to the moment it closed

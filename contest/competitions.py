@@ -22,6 +22,7 @@ from sqlmodel import col
 
 from contest.errors import ContestError, DefinitionIssue, DefinitionRejected
 from contest.models import Competition, CompetitionStatus
+from contest.papers import plan_rules
 from contest.rules import CompetitionRules, load_rules
 from storage.tx import commit_or_flush
 from storage.types import Clock
@@ -114,8 +115,16 @@ async def create_competition(
     clock: Clock,
     commit: bool = True,
 ) -> Competition:
-    """A competition from a definition mapping."""
+    """A competition from a definition mapping.
+
+    The paper is checked against the bank first (:func:`contest.papers.plan_rules`): every
+    worker's paper must be possible and worth the same, else ``DefinitionRejected``. A
+    draft may wait for its bank: it is checked when it is scheduled or opened.
+    """
     definition = parse_definition(data)
+    rules = definition.rules
+    if definition.status != CompetitionStatus.DRAFT:
+        rules = await plan_rules(session, rules)
     now = clock()
     competition = Competition(
         name=definition.name.strip(),
@@ -124,7 +133,7 @@ async def create_competition(
         timezone=definition.timezone,
         starts_at=definition.utc(definition.starts_at),
         ends_at=definition.utc(definition.ends_at),
-        rules=definition.rules.model_dump(mode="json"),
+        rules=rules.model_dump(mode="json"),
         created_by=created_by,
         created_at=now,
         updated_at=now,
@@ -197,12 +206,20 @@ def _transition(competition: Competition, new: CompetitionStatus, now: datetime)
     competition.updated_at = now
 
 
+async def _planned_rules(session: AsyncSession, competition: Competition) -> dict[str, Any]:
+    """The rules with the paper planned against the bank as it is now; raises
+    ``DefinitionRejected`` (before anything was changed) when it cannot be filled."""
+    return (await plan_rules(session, load_rules(competition.rules))).model_dump(mode="json")
+
+
 async def schedule_competition(
     session: AsyncSession, *, competition_id: int, clock: Clock, commit: bool = True
 ) -> Competition:
     """draft → scheduled: it will open and close by itself at its times."""
     competition = await require_competition(session, competition_id=competition_id)
+    planned = await _planned_rules(session, competition)
     _transition(competition, CompetitionStatus.SCHEDULED, clock())
+    competition.rules = planned
     await commit_or_flush(session, commit=commit)
     return competition
 
@@ -215,7 +232,9 @@ async def open_competition(
     now = clock()
     if now >= competition.ends_at:
         raise ContestError("already_ended", competition_id=competition_id)
+    planned = await _planned_rules(session, competition)
     _transition(competition, CompetitionStatus.OPEN, now)
+    competition.rules = planned
     competition.starts_at = min(competition.starts_at, now)
     await commit_or_flush(session, commit=commit)
     return competition
@@ -294,7 +313,7 @@ async def update_competition(
                 rules = load_rules(rules)
             except ValidationError as exc:
                 raise ContestError("invalid_rules", detail=str(exc)) from None
-        competition.rules = rules.model_dump(mode="json")
+        competition.rules = (await plan_rules(session, rules)).model_dump(mode="json")
     for value in (starts_at, ends_at):
         if value is not None and value.tzinfo is None:
             raise ContestError("naive_time")

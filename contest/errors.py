@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from quizbank.formats import RowError as BankRowError
@@ -28,6 +28,7 @@ class DefinitionIssue:
     loc: str
     code: str
     message: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 class DefinitionRejected(ContestError):

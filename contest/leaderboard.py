@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,8 +18,9 @@ from contest.boards import (
 )
 from contest.errors import ContestError
 from contest.models import Competition, CompetitionStatus, Worker
-from contest.rules import load_rules
-from contest.scoring import SCORE_DIGITS
+from contest.papers import score_style
+from contest.rules import rules_of
+from contest.scoring import SCORE_DIGITS, ScoreStyle
 from contest.tree import load_tree
 
 
@@ -43,6 +44,8 @@ class Leaderboard:
     team_level: str
     team_total: int = 0
     team_gap: float | None = None  # my team's points behind the ranked team just above
+    style: ScoreStyle = field(default_factory=ScoreStyle)  # precision, percentages
+    by_time: bool = True  # equal scores ordered by time (else they share the place)
 
     @property
     def gap_to_next(self) -> float | None:
@@ -55,7 +58,8 @@ async def competition_leaderboard(
     competition = await session.get(Competition, competition_id)
     if competition is None:
         raise ContestError("competition_not_found", competition_id=competition_id)
-    level = load_rules(competition.rules).team.level
+    rules = rules_of(competition)
+    level = rules.team.level
     top = await top_individuals(session, competition_id=competition_id, limit=limit)
     me = None
     if worker_id is not None:
@@ -80,6 +84,8 @@ async def competition_leaderboard(
         team_level=level,
         team_total=len(teams),
         team_gap=_gap_above(teams, my_team),
+        style=await score_style(session, competition=competition),
+        by_time=rules.ties.by_time,
     )
 
 
@@ -116,10 +122,10 @@ async def team_members_board(
     if competition is None or worker is None or worker.team_id is None:
         return None
     tree = await load_tree(session)
-    level = load_rules(competition.rules).team.level
+    level = rules_of(competition).team.level
     ranked = set(tree.at_level(level))
     team_id = next((t for t in tree.ancestors(worker.team_id) if t in ranked), worker.team_id)
     rows = await within_team_board(
         session, competition_id=competition_id, team_id=team_id, limit=limit
     )
-    return " / ".join(tree.path_names(team_id)), rows
+    return tree.short_label(team_id), rows

@@ -39,6 +39,10 @@ class Worker(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     language: str = Field(default="zh", max_length=8)
     registered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    on_roster: bool = Field(default=False, description="listed on an uploaded roster (花名册)")
+    pending: bool = Field(
+        default=False, description="待确认: registered in the bot but matching nobody on the roster"
+    )
     active: bool = Field(default=True, description="False once the worker blocked the bot")
     muted: bool = Field(default=False, description="no reminders (/mute)")
     practice_push: bool = Field(default=False, description="opt-in daily practice push")
@@ -77,6 +81,7 @@ class Competition(SQLModel, table=True):
 class AttemptKind(StrEnum):
     PRACTICE = "practice"
     COMPETITION = "competition"
+    PLAYOFF = "playoff"  # 加赛: separates workers tied on score at the top, after the close
 
 
 class AttemptStatus(StrEnum):
@@ -172,6 +177,8 @@ class Standing(SQLModel, table=True):
     correct_count: int = 0
     time_used_ms: int = 0
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    playoff_score: float | None = Field(default=None, description="加赛: separates equal scores")
+    playoff_time_ms: int | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -18,7 +18,8 @@ from sqlmodel import Field, SQLModel, col
 from storage.types import Clock, UTCDateTime, utcnow
 from storage.upsert import upsert
 
-KINDS = frozenset({"text", "photo", "document"})
+# ``certificate`` and ``card`` are pictures queued as their data, drawn when sent.
+KINDS = frozenset({"text", "photo", "document", "certificate", "card"})
 
 
 class OutboxStatus(StrEnum):

@@ -19,16 +19,20 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from contest.boards import individual_rank
 from contest.errors import ContestError
 from contest.models import (
     Attempt,
     AttemptKind,
     AttemptStatus,
     Competition,
+    CompetitionStatus,
     PracticeDay,
     QuestionSeen,
+    Standing,
     Worker,
 )
+from contest.rules import rules_of
 from quizbank.drawing import Candidate, draw_practice
 from quizbank.models import Question, QuestionSet, QuestionType
 from storage.upsert import insert_for
@@ -67,7 +71,11 @@ async def load_candidates(
     if hit is not None and hit[0] == signature:
         return hit[1]
     query = select(
-        col(Question.id), col(Question.type), col(Question.category), col(Question.difficulty)
+        col(Question.id),
+        col(Question.type),
+        col(Question.category),
+        col(Question.difficulty),
+        col(Question.points),
     ).where(col(Question.active).is_(True))
     if sets:
         query = query.join(QuestionSet, col(QuestionSet.id) == col(Question.set_id)).where(
@@ -77,7 +85,10 @@ async def load_candidates(
         query = query.where(col(Question.category).in_(categories))
     rows = (await session.execute(query)).all()
     candidates = [
-        Candidate(id=r[0], type=QuestionType(r[1]), category=r[2], difficulty=r[3]) for r in rows
+        Candidate(
+            id=r[0], type=QuestionType(r[1]), category=r[2], difficulty=r[3], points=float(r[4])
+        )
+        for r in rows
     ]
     if len(_CANDIDATES) > 256:
         _CANDIDATES.clear()
@@ -171,6 +182,12 @@ class AttemptLine:
     time_used_ms: int
     started_at: datetime
     timezone: str
+    # The counted attempt's place on the board (并列 when shared), and whether it is final.
+    rank: int | None = None
+    tied: bool = False
+    participants: int = 0
+    final: bool = False
+    precision: int = 1
 
 
 @dataclass(frozen=True)
@@ -185,12 +202,40 @@ class MyResults:
     streak: int
 
 
+async def _attempt_line(
+    session: AsyncSession, attempt: Attempt, competition: Competition
+) -> AttemptLine:
+    """An attempt in 我的成绩; the one that counts shows its place (final once closed)."""
+    place = None
+    standing = await session.get(Standing, (competition.id, attempt.worker_id))
+    if standing is not None and standing.attempt_id == attempt.id:
+        place = await individual_rank(
+            session, competition_id=int(competition.id or 0), worker_id=attempt.worker_id
+        )
+    return AttemptLine(
+        competition=competition.name,
+        number=attempt.number,
+        status=AttemptStatus(attempt.status),
+        score=attempt.score,
+        correct_count=attempt.correct_count,
+        question_count=attempt.question_count,
+        time_used_ms=attempt.time_used_ms,
+        started_at=attempt.started_at,
+        timezone=competition.timezone,
+        rank=place.rank if place else None,
+        tied=place.tied if place else False,
+        participants=place.total if place else 0,
+        final=competition.status in (CompetitionStatus.CLOSED, CompetitionStatus.ARCHIVED),
+        precision=rules_of(competition).precision,
+    )
+
+
 async def my_results(
     session: AsyncSession, *, worker_id: int, now: datetime, tz: str, limit: int = 10
 ) -> MyResults:
     rows = (
         await session.execute(
-            select(Attempt, col(Competition.name), col(Competition.timezone))
+            select(Attempt, Competition)
             .join(Competition, col(Competition.id) == col(Attempt.competition_id))
             .where(
                 col(Attempt.worker_id) == worker_id, col(Attempt.kind) == AttemptKind.COMPETITION
@@ -199,20 +244,7 @@ async def my_results(
             .limit(limit)
         )
     ).all()
-    lines = [
-        AttemptLine(
-            competition=name,
-            number=a.number,
-            status=AttemptStatus(a.status),
-            score=a.score,
-            correct_count=a.correct_count,
-            question_count=a.question_count,
-            time_used_ms=a.time_used_ms,
-            started_at=a.started_at,
-            timezone=zone,
-        )
-        for a, name, zone in rows
-    ]
+    lines = [await _attempt_line(session, a, c) for a, c in rows]
     totals = (
         await session.execute(
             select(

@@ -87,6 +87,7 @@ class Summary:
     missed: tuple[Feedback, ...] = ()  # questions that timed out since the worker last looked
     ended: str | None = None  # an expired attempt: "time_up", "closed" or "abandoned"
     unanswered: int = 0  # questions still unanswered when it ended
+    precision: int = 2  # decimals shown (the competition's ``precision``)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ async def review_allowed(
     competition, rules = await competition_rules(session, attempt)
     if competition is None or rules is None:
         return True
+    if rules.feedback.show_answers == "never":
+        return False
     if rules.feedback.show_answers == "during":
         return True
     closed = competition.status in (CompetitionStatus.CLOSED, CompetitionStatus.ARCHIVED)

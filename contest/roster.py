@@ -23,6 +23,7 @@ from sqlmodel import col
 
 from contest.errors import RosterRejected, RowError
 from contest.models import Team, Worker
+from contest.names import visible_text
 from contest.standings import refresh_team_standings
 from contest.teams import ensure_team_path, follow_worker_team, open_competition_ids
 from quizbank.formats.archive import MAX_ROWS, check_archive
@@ -95,7 +96,7 @@ def normalize_employee_no(text: str) -> str:
 
 
 def _clean(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    return visible_text(text)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -277,6 +278,7 @@ async def import_roster(
                     team_id=team.id,
                     telegram_id=entry.telegram_id,
                     username=entry.username,
+                    on_roster=True,
                 )
             )
             created += 1
@@ -289,6 +291,7 @@ async def import_roster(
         worker.team_id = team.id
         worker.telegram_id = entry.telegram_id or worker.telegram_id
         worker.username = entry.username or worker.username
+        worker.on_roster, worker.pending = True, False  # on the roster: confirmed
         after = (worker.real_name, worker.team_id, worker.telegram_id, worker.username)
         updated, unchanged = (
             (updated + 1, unchanged) if after != before else (updated, unchanged + 1)

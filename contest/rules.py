@@ -12,7 +12,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from quizbank.drawing import DrawRule
 from quizbank.grading import MultiplePolicy
@@ -59,6 +67,20 @@ class TeamMode(StrEnum):
     TOP_N_AVG = "top_n_avg"
 
 
+class PaperMode(StrEnum):
+    """组卷方式: how each worker's paper is made (docs/scoring.md, "Papers")."""
+
+    SAME = "same"  # 统一试卷: the same questions for all; order and options shuffled per worker
+    RANDOM = "random"  # 随机组卷: drawn per worker, every paper worth the same total
+
+
+class ScoreShow(StrEnum):
+    """How a score reads: points (18 分) or a share of full marks (90%)."""
+
+    POINTS = "points"
+    PERCENT = "percent"
+
+
 class SourceRules(_Strict):
     """Where questions come from: named question sets (题库) and/or categories; empty = all."""
 
@@ -73,18 +95,34 @@ class CompositionItem(_Strict):
     count: int = Field(ge=1, le=200)
     category: str | None = None
     difficulty: int | None = Field(default=None, ge=1, le=3)
+    points: float | None = Field(default=None, gt=0, description="only questions worth this")
 
     _type_alias = field_validator("type", mode="before")(_question_type)
 
+    @model_serializer(mode="wrap")
+    def _points_when_pinned(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Stored rules name points only where the paper planning pinned them.
+        data: dict[str, Any] = handler(self)
+        if data.get("points") is None:
+            data.pop("points", None)
+        return data
+
     def to_draw_rule(self) -> DrawRule:
         return DrawRule(
-            count=self.count, type=self.type, category=self.category, difficulty=self.difficulty
+            count=self.count,
+            type=self.type,
+            category=self.category,
+            difficulty=self.difficulty,
+            points=self.points,
         )
 
 
 class FeedbackRules(_Strict):
+    """What a worker sees: ✅/❌ while answering; the right answers and 解析 while answering
+    (``during``), in the review sent at the close (``after_close``), or ``never``."""
+
     show_correctness_during: bool = True
-    show_answers: Literal["during", "after_close"] = "after_close"
+    show_answers: Literal["during", "after_close", "never"] = "after_close"
 
 
 class ScoringRules(_Strict):
@@ -125,6 +163,32 @@ class TeamRules(_Strict):
         return self
 
 
+class TieRules(_Strict):
+    """Equal results (docs/scoring.md, "Ties"): score, then total time, then finish time.
+
+    ``by_time: false`` keeps equal scores equal (并列) instead of letting time decide; a
+    play-off (加赛) of ``playoff_questions`` questions then separates workers tied on score
+    within the first ``playoff_places`` places, open ``playoff_minutes`` after the close.
+    """
+
+    by_time: bool = True
+    playoff_places: int = Field(default=0, ge=0, le=10)
+    playoff_questions: int = Field(default=3, ge=1, le=10)
+    playoff_minutes: int = Field(default=60, ge=10, le=1440)
+
+
+class ResultRules(_Strict):
+    """What each participant receives at the close: their result, 错题回顾 (when
+    ``feedback.show_answers`` allows), a certificate (荣誉证书) for the first
+    ``certificates`` places and a participation card (参与证明)."""
+
+    notify: bool = True
+    review: bool = True
+    certificates: int = Field(default=3, ge=0, le=100)
+    participation_cards: bool = True
+    organiser: str = Field(default="", max_length=60, description="who awards: 某某公司工会")
+
+
 class AnnounceRules(_Strict):
     cron: str | None = Field(default=None, description='crontab in local time, "0 18 * * *"')
     top_n: int = Field(default=10, ge=1, le=50)
@@ -150,6 +214,7 @@ class AnnounceRules(_Strict):
 
 class CompetitionRules(_Strict):
     source: SourceRules = Field(default_factory=SourceRules)
+    paper: PaperMode = PaperMode.RANDOM
     composition: list[CompositionItem] = Field(min_length=1)
     question_time_limit_s: int = Field(default=30, ge=5, le=3600)
     total_time_limit_s: int | None = Field(default=None, ge=10)
@@ -160,6 +225,10 @@ class CompetitionRules(_Strict):
     scoring: ScoringRules = Field(default_factory=ScoringRules)
     team: TeamRules = Field(default_factory=TeamRules)
     announce: AnnounceRules = Field(default_factory=AnnounceRules)
+    ties: TieRules = Field(default_factory=TieRules)
+    results: ResultRules = Field(default_factory=ResultRules)
+    precision: int = Field(default=1, ge=0, le=2, description="decimals of scores shown")
+    score_as: ScoreShow = ScoreShow.POINTS
 
     @model_validator(mode="after")
     def _daily_within_total(self) -> CompetitionRules:
@@ -176,6 +245,19 @@ class CompetitionRules(_Strict):
 
     def draw_rules(self) -> list[DrawRule]:
         return [item.to_draw_rule() for item in self.composition]
+
+    def item_value(self, item: CompositionItem) -> float | None:
+        """What each question of a composition line is worth here, when that is fixed."""
+        override = self.scoring.points_override.get(item.type)
+        return float(override) if override is not None else item.points
+
+    def full_marks(self) -> float | None:
+        """满分 of a random paper: known when every line's questions have one value."""
+        values = [self.item_value(item) for item in self.composition]
+        if any(v is None for v in values):
+            return None
+        pairs = zip(self.composition, values, strict=True)
+        return sum(item.count * (value or 0.0) for item, value in pairs)
 
 
 def load_rules(data: dict[str, Any]) -> CompetitionRules:

@@ -6,13 +6,54 @@ Pure functions; the formulas are written out in docs/scoring.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from contest.rules import ScoringRules, TeamMode
 from quizbank.grading import Grade
 from quizbank.models import QuestionType
 
 SCORE_DIGITS = 2
-"""Scores are rounded to hundredths so that equal results compare equal (ties are exact)."""
+"""Answers and attempts are rounded to hundredths so that equal results compare equal."""
+
+
+def round_score(value: float, digits: int = SCORE_DIGITS) -> float:
+    """Half up at ``digits`` decimals, the way people round (8.25 → 8.3, not 8.2)."""
+    return float(Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP))
+
+
+def format_score(value: float, precision: int = 1) -> str:
+    """A score to ``precision`` decimals (half up); a whole number without decimals."""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-precision), ROUND_HALF_UP)
+    if rounded == rounded.to_integral_value():
+        return str(int(rounded))
+    return f"{rounded:f}"
+
+
+def percent_of(score: float, full_marks: float | None) -> float | None:
+    """The score as a share of full marks in percent (None when full marks are unknown)."""
+    if not full_marks:
+        return None
+    return 100.0 * score / full_marks
+
+
+@dataclass(frozen=True)
+class ScoreStyle:
+    """How a competition's scores read: ``precision`` decimals (whole numbers without), and
+    as a percentage of ``full_marks`` when the rules say ``score_as: percent`` (and the
+    papers are worth the same, so full marks are known)."""
+
+    precision: int = 1
+    full_marks: float | None = None
+    percent: bool = False
+
+    def number(self, value: float) -> str:
+        return format_score(value, self.precision)
+
+    def percentage(self, value: float) -> str | None:
+        """The score as a percentage number ("87.5"), or None when not shown as one."""
+        share = percent_of(value, self.full_marks) if self.percent else None
+        return None if share is None else format_score(share, self.precision)
 
 
 def question_value(*, question_points: float, qtype: QuestionType, rules: ScoringRules) -> float:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -28,7 +28,7 @@ from contest.models import (
     Worker,
 )
 from contest.rules import CompetitionRules, Counting, TeamMode, rules_of
-from contest.scoring import SCORE_DIGITS, team_score
+from contest.scoring import SCORE_DIGITS, round_score, team_score
 from contest.tree import TeamTree, load_tree
 from storage.types import Clock
 from storage.upsert import upsert
@@ -51,7 +51,7 @@ async def record_standing(
         raise ContestError("not_found", worker_id=attempt.worker_id)
     counted = attempt
     if rules.counting is Counting.BEST and rules.attempts_allowed > 1:
-        counted = await _best_attempt(session, attempt=attempt)
+        counted = await _best_attempt(session, attempt=attempt, digits=rules.precision)
     await upsert(
         session,
         Standing,
@@ -59,12 +59,47 @@ async def record_standing(
         values={
             "team_id": worker.team_id,
             "attempt_id": counted.id,
-            "score": round(counted.score, SCORE_DIGITS),
+            # At the competition's precision: what is shown is what is compared (ties exact).
+            "score": round_score(counted.score, rules.precision),
             "correct_count": counted.correct_count,
             "time_used_ms": counted.time_used_ms,
             "finished_at": counted.finished_at,
             "updated_at": now,
         },
+    )
+
+
+async def enter_standing(
+    session: AsyncSession, *, attempt: Attempt, team_id: int | None, now: datetime
+) -> None:
+    """A worker who starts a competition takes part from that moment: a standing of 0 unless
+    they have one already (flushes). So /stats, the boards and the export count the same
+    participants."""
+    await upsert(
+        session,
+        Standing,
+        keys={"competition_id": attempt.competition_id, "worker_id": attempt.worker_id},
+        # attempt_id follows with the first answer (record_standing).
+        values={"team_id": team_id, "score": 0.0, "updated_at": now},
+        update=False,
+    )
+
+
+async def record_playoff(session: AsyncSession, *, attempt: Attempt, now: datetime) -> None:
+    """A finished 加赛 attempt: its score and time go on the worker's standing, where they
+    order workers whose scores are equal (flushes)."""
+    await session.execute(
+        update(Standing)
+        .where(
+            col(Standing.competition_id) == attempt.competition_id,
+            col(Standing.worker_id) == attempt.worker_id,
+        )
+        .values(
+            playoff_score=round(attempt.score, SCORE_DIGITS),
+            playoff_time_ms=attempt.time_used_ms,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -78,7 +113,7 @@ async def record_attempt_progress(session: AsyncSession, *, attempt: Attempt, cl
     await record_standing(session, attempt=attempt, rules=rules_of(competition), now=clock())
 
 
-async def _best_attempt(session: AsyncSession, *, attempt: Attempt) -> Attempt:
+async def _best_attempt(session: AsyncSession, *, attempt: Attempt, digits: int) -> Attempt:
     """The attempt that counts under ``counting: best``: highest score, then less time."""
     attempts = list(
         (
@@ -93,12 +128,12 @@ async def _best_attempt(session: AsyncSession, *, attempt: Attempt) -> Attempt:
     )
     if attempt not in attempts:
         attempts.append(attempt)
-    return min(attempts, key=_attempt_order)
+    return min(attempts, key=lambda a: attempt_order(a, digits))
 
 
-def _attempt_order(a: Attempt) -> tuple[Any, ...]:
+def attempt_order(a: Attempt, digits: int = SCORE_DIGITS) -> tuple[Any, ...]:
     finished = a.finished_at.timestamp() if a.finished_at else float("inf")
-    return (-round(a.score, SCORE_DIGITS), a.time_used_ms, finished, a.number)
+    return (-round_score(a.score, digits), a.time_used_ms, finished, a.number)
 
 
 # --- teams ---------------------------------------------------------------------------------
@@ -161,13 +196,7 @@ async def _team_totals(
             .group_by(col(Standing.team_id))
         )
     ).all()
-    heads = (
-        await session.execute(
-            select(col(Worker.team_id), func.count())
-            .where(col(Worker.team_id).is_not(None))
-            .group_by(col(Worker.team_id))
-        )
-    ).all()
+    heads = await _headcounts(session, competition_id=competition_id)
     participants: dict[int, int] = defaultdict(int)
     score_sum: dict[int, float] = defaultdict(float)
     registered: dict[int, int] = defaultdict(int)
@@ -175,7 +204,9 @@ async def _team_totals(
         for team in tree.ancestors(team_id):
             participants[team] += count
             score_sum[team] += float(total)
-    for team_id, count in heads:
+    for team_id, count in heads.items():
+        if team_id is None or team_id not in tree.parent:
+            continue
         for team in tree.ancestors(team_id):
             registered[team] += count
     top = await _top_scores(session, competition_id, rules, tree)
@@ -194,10 +225,45 @@ async def _team_totals(
             "participants": count,
             "registered": registered[team_id],
             "score_sum": total,
-            "score": score,
+            "score": round_score(score, rules.precision),  # ranked as shown
             "ranked": ranked,
         }
     return out
+
+
+async def _headcounts(session: AsyncSession, *, competition_id: int) -> dict[int | None, int]:
+    """Team denominators (docs/scoring.md): per team, the members who can take part — every
+    worker on the roster or registered without one — plus each 待确认 worker who did take
+    part (they are counted where they played until an organiser confirms or merges them)."""
+    members = await session.execute(
+        select(col(Worker.team_id), func.count())
+        .where(col(Worker.pending).is_(False))
+        .group_by(col(Worker.team_id))
+    )
+    counts: dict[int | None, int] = defaultdict(int)
+    for team_id, count in members.all():
+        counts[team_id] += count
+    pending = await session.execute(
+        select(col(Standing.team_id), func.count())
+        .join(Worker, col(Worker.id) == col(Standing.worker_id))
+        .where(col(Standing.competition_id) == competition_id, col(Worker.pending).is_(True))
+        .group_by(col(Standing.team_id))
+    )
+    for team_id, count in pending.all():
+        counts[team_id] += count
+    return counts
+
+
+async def team_totals(session: AsyncSession, *, competition_id: int) -> dict[int, dict[str, Any]]:
+    """Every team's participants, headcount and score as a refresh would store them now
+    (read-only: /stats and the export read the same numbers the boards show)."""
+    competition = await session.get(Competition, competition_id)
+    if competition is None:
+        raise ContestError("competition_not_found", competition_id=competition_id)
+    tree = await load_tree(session)
+    return await _team_totals(
+        session, competition_id=competition_id, rules=rules_of(competition), tree=tree
+    )
 
 
 async def _top_scores(

@@ -185,20 +185,21 @@ class TeamLine:
 
 
 async def team_overview(session: AsyncSession) -> list[TeamLine]:
-    """Every team in tree order (parents before children) with its registered members."""
+    """Every team in tree order (parents before children) with its members, those of the
+    teams below it included (a 车间 counts its 班组), as team denominators count them."""
     tree = await load_tree(session)
     teams = {team.id: team for team in await list_teams(session)}
-    counts: dict[int | None, int] = dict(
-        (
-            await session.execute(
-                select(col(Worker.team_id), func.count())
-                .where(col(Worker.team_id).is_not(None))
-                .group_by(col(Worker.team_id))
-            )
+    direct = (
+        await session.execute(
+            select(col(Worker.team_id), func.count())
+            .where(col(Worker.team_id).is_not(None), col(Worker.pending).is_(False))
+            .group_by(col(Worker.team_id))
         )
-        .tuples()
-        .all()
-    )
+    ).tuples()
+    counts: dict[int, int] = {}
+    for team_id, count in direct:
+        for above in tree.ancestors(team_id) if team_id in tree.parent else []:
+            counts[above] = counts.get(above, 0) + count
     lines = []
     for team_id, team in teams.items():
         assert team_id is not None

@@ -1,20 +1,26 @@
 """Workers (职工) registering themselves: real name, employee number, language, team.
 
-Domain errors carry codes (``ContestError``); the bot translates them. A worker the organiser
-pre-registered from a roster is found by employee number (工号) and only confirms.
+Domain errors carry codes (``ContestError``); the bot translates them. One person, one
+record: a worker the organiser pre-registered from a roster is found by employee number
+(工号), or by name within the team of the join link they came by (:func:`roster_by_name`;
+the bot asks when two match), and only confirms. Someone who matches nobody on a roster
+that exists is registered as 待确认 (``Worker.pending``) for the organiser to confirm or
+merge (:mod:`contest.people`), never as a silent second record. Names lose control and
+invisible characters (zero-width, bidi overrides) that could disguise who is who.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import Attempt, Competition, CompetitionStatus, Team, Worker
+from contest.names import visible_text
 from contest.roster import match_roster_worker, normalize_employee_no
 from contest.teams import get_team_by_join_code, join_team, list_teams, move_worker
 from contest.tree import load_tree
@@ -53,8 +59,14 @@ class TeamChoice:
 
 
 def clean_name(text: str) -> str:
-    """The real name (实名), trimmed with inner whitespace collapsed; ``name_length`` if off."""
-    name = " ".join(text.split())
+    """The real name (实名): visible characters only, trimmed, inner whitespace collapsed.
+
+    ``name_invisible`` when nothing visible is left of a non-blank text (``\u200b\u200b``),
+    ``name_length`` when the rest is not 2–20 characters.
+    """
+    name = visible_text(text)
+    if not name and text.strip():
+        raise ContestError("name_invisible")
     if not NAME_MIN <= len(name) <= NAME_MAX:
         raise ContestError("name_length", min=NAME_MIN, max=NAME_MAX)
     return name
@@ -93,6 +105,43 @@ async def find_roster_entry(
     )
 
 
+async def roster_exists(session: AsyncSession) -> bool:
+    """Whether an organiser has uploaded a roster (花名册)."""
+    return bool(await session.scalar(select(exists().where(col(Worker.on_roster).is_(True)))))
+
+
+async def roster_by_name(
+    session: AsyncSession, *, name: str, join_code: str | None, telegram_id: int
+) -> list[RosterMatch]:
+    """Roster entries with this real name in the team of the join link (and teams below),
+    not yet claimed by another Telegram account; none without a join link."""
+    if not join_code:
+        return []
+    team = await get_team_by_join_code(session, join_code=join_code.strip())
+    if team is None or team.id is None:
+        return []
+    tree = await load_tree(session)
+    rows = await session.execute(
+        select(Worker)
+        .where(
+            col(Worker.real_name) == clean_name(name),
+            col(Worker.on_roster).is_(True),
+            col(Worker.team_id).in_(tree.descendants(team.id)),
+        )
+        .order_by(col(Worker.id))
+    )
+    return [
+        RosterMatch(
+            worker_id=int(w.id or 0),
+            real_name=w.real_name,
+            employee_no=w.employee_no or "",
+            team_path=tuple(tree.path_names(w.team_id)) if w.team_id in tree.parent else (),
+        )
+        for w in rows.scalars()
+        if w.telegram_id in (None, telegram_id)
+    ]
+
+
 async def register_worker(
     session: AsyncSession,
     *,
@@ -102,26 +151,32 @@ async def register_worker(
     employee_no: str | None,
     language: str,
     clock: Clock,
+    roster_worker_id: int | None = None,
 ) -> Worker:
-    """Create or update the worker behind ``telegram_id``; claims a roster entry by number.
+    """Create or update the worker behind ``telegram_id``; claims a roster entry by number
+    (``employee_no``) or the one picked by name (``roster_worker_id``).
 
-    Idempotent under double taps and replays: the unique Telegram id refuses a second row,
-    and the losing tap simply updates the row the first one made. Commits. Errors:
-    ``name_length``, ``bad_employee_no``, ``employee_no_taken``.
+    A worker on no roster while a roster exists is ``pending`` (待确认). Idempotent under
+    double taps and replays: the unique Telegram id refuses a second row, and the losing
+    tap simply updates the row the first one made. Commits. Errors: ``name_length``,
+    ``name_invisible``, ``bad_employee_no``, ``employee_no_taken``.
     """
     name = clean_name(real_name)
     number = clean_employee_no(employee_no) if employee_no else None
     for _ in range(3):
         try:
             async with session.begin_nested():
-                worker = await _claim_or_create(session, telegram_id=telegram_id, number=number)
+                worker = await _claim_or_create(
+                    session, telegram_id=telegram_id, number=number, roster_id=roster_worker_id
+                )
                 worker.telegram_id = telegram_id
                 worker.username = username
-                worker.real_name = name
+                worker.real_name = worker.real_name if worker.on_roster else name
                 worker.employee_no = number or worker.employee_no
                 worker.language = language if language in LANGUAGES else "zh"
                 worker.registered_at = worker.registered_at or clock()
                 worker.active = True
+                worker.pending = not worker.on_roster and await roster_exists(session)
         except IntegrityError:
             continue  # another tap registered this person a moment ago: update their row
         await session.commit()
@@ -130,21 +185,26 @@ async def register_worker(
 
 
 async def _claim_or_create(
-    session: AsyncSession, *, telegram_id: int, number: str | None
+    session: AsyncSession, *, telegram_id: int, number: str | None, roster_id: int | None
 ) -> Worker:
     worker = await get_worker(session, telegram_id=telegram_id)
+    roster = None
     if number is not None:
         roster = await match_roster_worker(session, employee_no=number)
-        if roster is not None and roster.telegram_id not in (None, telegram_id):
-            raise ContestError("employee_no_taken")
-        if roster is not None and worker is not None and roster.id != worker.id:
-            # The worker talked to the bot before claiming: the roster row (with its team)
-            # wins, and the bare bot-only row gives up its Telegram id.
-            worker.telegram_id = None
-            await session.flush()
-            await session.delete(worker)
-            await session.flush()
-        worker = roster or worker
+    elif roster_id is not None:
+        roster = await session.get(Worker, roster_id)
+        if roster is None or not roster.on_roster:
+            raise ContestError("worker_not_found", worker_id=roster_id)
+    if roster is not None and roster.telegram_id not in (None, telegram_id):
+        raise ContestError("employee_no_taken")
+    if roster is not None and worker is not None and roster.id != worker.id:
+        # The worker talked to the bot before claiming: the roster row (with its team)
+        # wins, and the bare bot-only row gives up its Telegram id.
+        worker.telegram_id = None
+        await session.flush()
+        await session.delete(worker)
+        await session.flush()
+    worker = roster or worker
     if worker is None:
         worker = Worker()
         session.add(worker)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from quizbank.models import QuestionType
@@ -22,22 +22,29 @@ class Candidate:
     type: QuestionType
     category: str = ""
     difficulty: int = 2
+    points: float = 1.0  # the bank's points (a competition may override them per type)
 
 
 @dataclass(frozen=True)
 class DrawRule:
-    """Draw ``count`` questions matching every given filter; ``None`` matches anything."""
+    """Draw ``count`` questions matching every given filter; ``None`` matches anything.
+
+    ``points`` filters on the bank's points, which is how a paper keeps its total equal for
+    every worker when a type's questions are worth different points.
+    """
 
     count: int
     type: QuestionType | None = None
     category: str | None = None
     difficulty: int | None = None
+    points: float | None = None
 
     def matches(self, candidate: Candidate) -> bool:
         return (
             (self.type is None or candidate.type == self.type)
             and (self.category is None or candidate.category == self.category)
             and (self.difficulty is None or candidate.difficulty == self.difficulty)
+            and (self.points is None or candidate.points == self.points)
         )
 
 
@@ -91,6 +98,56 @@ def draw(
     # Shuffle so the paper's order reveals neither the rules nor the worker's history.
     rng.shuffle(drawn)
     return drawn
+
+
+def shortfalls(candidates: Sequence[Candidate], rules: Sequence[DrawRule]) -> list[UnmetRule]:
+    """Rules that some seed could leave short: the check behind "every draw succeeds".
+
+    :func:`draw` lets earlier rules take first, at random. A rule is safe for every seed when
+    its matching questions, less the most that earlier rules could take from them, still
+    cover its count; ``available`` is that worst case.
+    """
+    matching = [{c.id for c in candidates if rule.matches(c)} for rule in rules]
+    unmet: list[UnmetRule] = []
+    for i, rule in enumerate(rules):
+        taken = sum(min(rules[j].count, len(matching[i] & matching[j])) for j in range(i))
+        available = max(len(matching[i]) - taken, 0)
+        if available < rule.count:
+            unmet.append(UnmetRule(rule=rule, wanted=rule.count, available=available))
+    return unmet
+
+
+def split_by_points(candidates: Sequence[Candidate], rule: DrawRule) -> list[DrawRule]:
+    """``rule`` as one rule per bank points value, so every draw has the same total.
+
+    The counts follow the bank's mix (largest remainders, higher points first on a tie): 10
+    questions from 8 worth 1 and 12 worth 2 become 4 × 1 + 6 × 2 on every paper. A rule that
+    already names its points, or whose questions are all worth the same, stays as it is
+    (with those points named).
+    """
+    if rule.points is not None:
+        return [rule]
+    values: dict[float, int] = {}
+    for c in candidates:
+        if rule.matches(c):
+            values[c.points] = values.get(c.points, 0) + 1
+    if sum(values.values()) < rule.count:
+        return [rule]  # too few questions at all: the count check reports it
+    if len(values) == 1:
+        return [replace(rule, points=next(iter(values)))]
+    total = sum(values.values())
+    shares = {v: rule.count * n / total for v, n in values.items()}
+    counts = {v: min(int(share), values[v]) for v, share in shares.items()}
+    by_remainder = sorted(values, key=lambda v: (-(shares[v] - int(shares[v])), -v))
+    while sum(counts.values()) < rule.count:
+        grew = False
+        for v in by_remainder:
+            if sum(counts.values()) < rule.count and counts[v] < values[v]:
+                counts[v] += 1
+                grew = True
+        if not grew:  # the bank is short: leave the shortfall to the count check
+            break
+    return [replace(rule, count=n, points=v) for v, n in sorted(counts.items()) if n]
 
 
 def draw_practice(

@@ -19,11 +19,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from contest.attempts import expire_overdue
 from contest.boards import IndividualRow, TeamRow, team_board, top_individuals
+from contest.final import settle
 from contest.models import Competition
 from contest.outbox import enqueue
+from contest.papers import score_style
 from contest.robots import bound_targets, dedup_suffix
-from contest.rules import load_rules
+from contest.rules import load_rules, rules_of
+from contest.score_text import rank_text, score_text
+from contest.scoring import ScoreStyle
 from contest.tree import load_tree
 from i18n import t
 from scheduler.context import Apply, JobContext, local_time, run_stamp
@@ -43,6 +48,8 @@ class Board:
     individuals: list[IndividualRow]
     teams: list[TeamRow]
     team_labels: dict[int, str] = field(default_factory=dict)  # shortest unique paths
+    style: ScoreStyle = field(default_factory=ScoreStyle)  # precision, percentages
+    by_time: bool = True  # equal scores ordered by time (else they share the place)
 
 
 async def load_board(session: AsyncSession, *, competition_id: int) -> Board:
@@ -51,7 +58,12 @@ async def load_board(session: AsyncSession, *, competition_id: int) -> Board:
     team_ids = {row.team_id for row in teams}
     team_ids |= {row.team_id for row in individuals if row.team_id is not None}
     labels = (await load_tree(session)).short_labels(team_ids)
-    return Board(individuals, teams, labels)
+    competition = await session.get(Competition, competition_id)
+    style, by_time = ScoreStyle(), True
+    if competition is not None:
+        style = await score_style(session, competition=competition)
+        by_time = rules_of(competition).ties.by_time
+    return Board(individuals, teams, labels, style, by_time)
 
 
 async def previous_ranks(
@@ -114,10 +126,6 @@ def remaining(competition: Competition, when: datetime, lang: str) -> str:
     return t("scheduler.remaining.hours", lang, hours=hours, minutes=rest // 60)
 
 
-def _score(value: float) -> str:
-    return f"{value:g}"
-
-
 def announcement_text(
     competition: Competition,
     board: Board,
@@ -143,40 +151,55 @@ def announcement_text(
         lines.append(
             t("scheduler.announce.individuals", lang, n=min(top_n, len(board.individuals)))
         )
-        lines += [_individual_line(row, previous, lang) for row in board.individuals[:top_n]]
+        lines += [_individual_line(row, board, previous, lang) for row in board.individuals[:top_n]]
         lines.append("")
     if board.teams:
         lines.append(t("scheduler.announce.teams", lang))
-        lines += [_team_line(row, previous, lang) for row in board.teams[:top_n]]
+        lines += [_team_line(row, board, previous, lang) for row in board.teams[:top_n]]
         lines.append("")
+    if board.individuals:
+        lines.append(t(f"scheduler.announce.tie_rule_{'time' if board.by_time else 'equal'}", lang))
     if not final:
         lines.append(t("scheduler.announce.join", lang))
     return _fit("\n".join(lines).strip())
 
 
-def _individual_line(row: IndividualRow, previous: dict[tuple[str, int], int], lang: str) -> str:
-    team = f"（{html.escape(row.team_name)}）" if row.team_name else ""
+def _team_label(row: IndividualRow, board: Board) -> str:
+    """An individual's team by its shortest unique path (一车间·甲班), never just 甲班."""
+    if row.team_id is None:
+        return ""
+    return row.team_label or board.team_labels.get(row.team_id) or row.team_name or ""
+
+
+def _individual_line(
+    row: IndividualRow, board: Board, previous: dict[tuple[str, int], int], lang: str
+) -> str:
+    label = _team_label(row, board)
+    team = f"（{html.escape(label)}）" if label else ""
     move = movement(previous.get((INDIVIDUAL, row.worker_id)), row.rank, lang)
     return t(
         "scheduler.announce.individual_line",
         lang,
-        rank=row.rank,
+        rank=rank_text(row.rank, row.tied, lang),
         name=html.escape(row.name),
         team=team,
-        score=_score(row.score),
+        score=score_text(row.score, lang, board.style),
         move=move,
     ).rstrip()
 
 
-def _team_line(row: TeamRow, previous: dict[tuple[str, int], int], lang: str) -> str:
-    rank = row.rank if row.rank is not None else t("scheduler.announce.unranked", lang)
+def _team_line(row: TeamRow, board: Board, previous: dict[tuple[str, int], int], lang: str) -> str:
+    if row.rank is None:
+        rank = t("scheduler.announce.unranked", lang)
+    else:
+        rank = rank_text(row.rank, row.tied, lang)
     move = movement(previous.get((TEAM, row.team_id)), row.rank, lang)
     return t(
         "scheduler.announce.team_line",
         lang,
         rank=rank,
-        name=html.escape(row.name),
-        score=_score(row.score),
+        name=html.escape(row.label or board.team_labels.get(row.team_id, row.name)),
+        score=score_text(row.score, lang, ScoreStyle(precision=board.style.precision)),
         move=move,
     ).rstrip()
 
@@ -201,13 +224,15 @@ def _moved(
 
 def _person(row: IndividualRow, board: Board, previous: dict[tuple[str, int], int]) -> PersonEntry:
     moved, new = _moved(previous, (INDIVIDUAL, row.worker_id), row.rank)
-    team = board.team_labels.get(row.team_id, row.team_name or "") if row.team_id else ""
+    team = row.team_label or (
+        board.team_labels.get(row.team_id, row.team_name or "") if row.team_id else ""
+    )
     return PersonEntry(row.rank, row.name, row.score, team, moved=moved, new=new)
 
 
 def _team(row: TeamRow, board: Board, previous: dict[tuple[str, int], int]) -> TeamEntry:
     moved, new = _moved(previous, (TEAM, row.team_id), row.rank)
-    label = board.team_labels.get(row.team_id, row.name)
+    label = row.label or board.team_labels.get(row.team_id, row.name)
     return TeamEntry(
         row.rank, label, row.score, row.participants, row.registered, moved=moved, new=new
     )
@@ -231,6 +256,7 @@ def board_picture(
         individuals=[_person(row, board, previous) for row in board.individuals],
         teams=[_team(row, board, previous) for row in board.teams],
         final=final,
+        precision=board.style.precision,
         lang=lang,
         top_n=top_n,
     )
@@ -284,6 +310,9 @@ async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> App
             return None
         competition_id = competition.id
         assert competition_id is not None
+        if final:  # the last answers and expiries are in the team standings first
+            await expire_overdue(session, clock=ctx.clock)
+            await settle(session, competition_id=competition_id, clock=ctx.clock)
         top_n = load_rules(competition.rules).announce.top_n
         board = await load_board(session, competition_id=competition_id)
         previous = await previous_ranks(session, competition_id=competition_id)

@@ -25,6 +25,8 @@ from scheduler.jobs import (
     run_recorded,
 )
 from scheduler.notices import prepare_chat_notice, prepare_practice_push, prepare_reminder
+from scheduler.playoff import prepare_playoff
+from scheduler.results import prepare_results
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,8 @@ Prepare = Callable[[JobContext, Job, datetime], Awaitable[Apply | None]]
 PREPARERS: dict[JobKind, Prepare] = {
     JobKind.ANNOUNCE: prepare_announcement,
     JobKind.FINAL: prepare_announcement,
+    JobKind.RESULTS: prepare_results,
+    JobKind.PLAYOFF: prepare_playoff,
     JobKind.OPEN: prepare_chat_notice,
     JobKind.CLOSE: prepare_chat_notice,
     JobKind.REMIND: prepare_reminder,

@@ -16,11 +16,11 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal, TypeVar
 
 from PIL import Image, ImageDraw
 
+from contest.scoring import format_score
 from i18n import t
 from scheduler.fonts import SCALE, CJKFontMissing, cjk_font_path, fonts, has_glyphs, stroke
 
@@ -350,14 +350,6 @@ def _draw_text(draw: ImageDraw.ImageDraw, item: Text) -> None:
 
 
 # --- numbers and dates ---------------------------------------------------------------------
-
-
-def format_score(value: float, precision: int = 1) -> str:
-    """A score to ``precision`` decimals (half up); a whole number without decimals."""
-    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-precision), ROUND_HALF_UP)
-    if rounded == rounded.to_integral_value():
-        return str(int(rounded))
-    return f"{rounded:f}"
 
 
 def long_date(day: date | datetime, lang: str, *, with_time: bool = False) -> str:

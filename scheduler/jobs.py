@@ -36,6 +36,7 @@ from storage.upsert import upsert
 
 logger = logging.getLogger(__name__)
 
+LONGEST_PLAYOFF = timedelta(minutes=1440)  # ties.playoff_minutes at most: results follow it
 MAX_CATCH_UP = 10_000  # fire times walked when looking for the latest missed run
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _DOW_PART = re.compile(r"^(\*|\d+)(?:-(\d+))?(?:/(\d+))?$")
@@ -45,7 +46,9 @@ class JobKind(StrEnum):
     ANNOUNCE = "announce"  # leaderboard to the bound chats, on the competition's cron
     OPEN = "open"  # "the competition has started" notice, at starts_at
     CLOSE = "close"  # "the competition has ended" notice, at ends_at
-    FINAL = "final"  # final results, at ends_at
+    FINAL = "final"  # final results to the bound chats, at ends_at (after a play-off)
+    RESULTS = "results"  # each participant's own result, review and pictures, with FINAL
+    PLAYOFF = "playoff"  # invitations to the 加赛 of workers tied at the top, at ends_at
     REMIND = "remind"  # daily reminder to registered workers who have not finished
     PRACTICE_PUSH = "practice_push"  # daily practice invitation (opt-in)
     SYNC_STATUSES = "sync_statuses"  # every tick: open/close competitions by time
@@ -122,8 +125,15 @@ def _competition_jobs(competition: Competition, rules: CompetitionRules) -> list
         Job(f"open:{cid}", JobKind.OPEN, DateTrigger(start), tz, _at(start, tz), cid),
         Job(f"close:{cid}", JobKind.CLOSE, DateTrigger(end), tz, _at(end, tz), cid),
     ]
+    final = results_time(competition, rules)
+    if rules.ties.playoff_places:
+        jobs.append(Job(f"playoff:{cid}", JobKind.PLAYOFF, DateTrigger(end), tz, _at(end, tz), cid))
     if rules.announce.final_results:
-        jobs.append(Job(f"final:{cid}", JobKind.FINAL, DateTrigger(end), tz, _at(end, tz), cid))
+        jobs.append(Job(f"final:{cid}", JobKind.FINAL, DateTrigger(final), tz, _at(final, tz), cid))
+    if rules.results.notify:
+        jobs.append(
+            Job(f"results:{cid}", JobKind.RESULTS, DateTrigger(final), tz, _at(final, tz), cid)
+        )
     if rules.announce.cron:
         trigger = crontab_trigger(rules.announce.cron, timezone=tz, start=start, end=end)
         jobs.append(Job(f"announce:{cid}", JobKind.ANNOUNCE, trigger, tz, rules.announce.cron, cid))
@@ -132,6 +142,13 @@ def _competition_jobs(competition: Competition, rules: CompetitionRules) -> list
         trigger = crontab_trigger(cron, timezone=tz, start=start, end=end)
         jobs.append(Job(f"remind:{cid}", JobKind.REMIND, trigger, tz, cron, cid))
     return jobs
+
+
+def results_time(competition: Competition, rules: CompetitionRules) -> datetime:
+    """When final results go out: at the close, or when its play-off (加赛) window ends."""
+    if rules.ties.playoff_places:
+        return competition.ends_at + timedelta(minutes=rules.ties.playoff_minutes)
+    return competition.ends_at
 
 
 def _at(when: datetime, tz: str) -> str:
@@ -158,18 +175,25 @@ async def derive_jobs(
     session: AsyncSession, *, settings: Settings, clock: Clock = utcnow
 ) -> list[Job]:
     """Every job as the competitions say now: drafts and archived ones have none, and a
-    closed one keeps its jobs only while its close is within the grace period."""
+    closed one keeps its jobs only while its last one (the results, after a play-off
+    window) is within the grace period."""
     horizon = clock() - timedelta(seconds=settings.scheduler_grace_seconds)
     live = (CompetitionStatus.SCHEDULED, CompetitionStatus.OPEN, CompetitionStatus.CLOSED)
     query = (
         select(Competition)
-        .where(col(Competition.status).in_(live), col(Competition.ends_at) >= horizon)
+        .where(
+            col(Competition.status).in_(live),
+            col(Competition.ends_at) >= horizon - LONGEST_PLAYOFF,
+        )
         .order_by(col(Competition.id))
     )
     jobs = global_jobs(settings)
     for competition in (await session.execute(query)).scalars():
         try:
-            jobs.extend(_competition_jobs(competition, load_rules(competition.rules)))
+            rules = load_rules(competition.rules)
+            if results_time(competition, rules) < horizon:  # its last job is long past
+                continue
+            jobs.extend(_competition_jobs(competition, rules))
         except (ValueError, KeyError) as exc:  # a bad zone or cron must not stop the others
             logger.error("competition %s has no jobs: %s", competition.id, exc)
     return jobs

@@ -228,6 +228,9 @@ async def _deliver_one(
     """Send one claimed row and record the outcome; None means it will be retried."""
     try:
         sent = await telegram.send(bot, message)
+    except telegram.CannotDraw as exc:
+        logger.exception("outbox row %s: picture could not be drawn", message.id)
+        return await _finish(session_factory, message, OutboxStatus.FAILED, error=str(exc))
     except TelegramForbiddenError as exc:
         return await _give_up_chat(session_factory, message, str(exc))
     except TelegramBadRequest as exc:

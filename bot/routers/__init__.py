@@ -11,6 +11,7 @@ from bot.routers import (
     admin_definitions,
     admin_home,
     admin_pages,
+    admin_people,
     admin_schedules,
     admin_teams,
     admin_upload,
@@ -18,6 +19,8 @@ from bot.routers import (
     fallback,
     group,
     menu,
+    mistakes,
+    playoff,
     profile,
     quiz,
     quiz_taps,
@@ -64,6 +67,7 @@ def _build_tree() -> list[Router]:
         admin_definitions.router,
         admin_schedules.router,
         admin_teams.router,
+        admin_people.router,
         admin_broadcast.router,
         admin_pages.router,
         web_face.router,  # /screen, /bind_webhook, /web_links … (the web face)
@@ -72,6 +76,8 @@ def _build_tree() -> list[Router]:
         start.router,
         menu.router,
         quiz.router,
+        mistakes.router,
+        playoff.router,
         results.router,
         web_face.workers,  # /app: the quiz as a Mini App
         typed_menu.router,  # last: typed 排行榜 / 我的成绩 …, before the fallback

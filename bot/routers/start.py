@@ -1,8 +1,10 @@
 """Router: /start (with a team's deep-link join code), the registration dialog, /language.
 
 Registration asks for the employee number first (工号, skippable): a worker the organiser
-pre-registered from a roster only confirms; anyone else types their real name. A join code
-from ``t.me/<bot>?start=<code>`` is kept in the conversation state and applied at the end.
+pre-registered from a roster only confirms; anyone else types their real name, which is
+matched against the roster of the join link's team (one match: confirm; several: pick).
+A join code from ``t.me/<bot>?start=<code>`` is kept in the conversation state and applied
+at the end.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from aiogram.filters import Command, CommandObject, CommandStart, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import LangCb, MenuCb, NextCb, RegCb, StartCb, TeamCb
+from bot.callbacks import LangCb, MenuCb, NextCb, RegCb, RosterPickCb, StartCb, TeamCb
 from bot.errors import Registered, install
 from bot.keyboards import (
     confirm_keyboard,
@@ -30,11 +33,13 @@ from contest.chats import mark_chat_reachable
 from contest.errors import ContestError
 from contest.models import Worker
 from contest.workers import (
+    RosterMatch,
     clean_employee_no,
     find_roster_entry,
     join_by_code,
     join_by_id,
     register_worker,
+    roster_by_name,
     set_language,
     team_choices,
 )
@@ -46,7 +51,7 @@ router = install(Router(name=__name__))
 QUIZ_PAYLOAD = "quiz"
 """``?start=quiz``: the group's button; not a join code."""
 GUARDED_COMMANDS = ("quiz", "practice", "continue", "rank", "results", "menu", "language",
-                    "mute", "unmute", "practice_push", "me")  # fmt: skip
+                    "mute", "unmute", "practice_push", "me", "mistakes", "playoff")  # fmt: skip
 
 
 class Registration(StatesGroup):
@@ -115,7 +120,14 @@ async def on_employee_no(
 
 @router.callback_query(RegCb.filter(F.act == "skip"), Registration.employee_no)
 @router.callback_query(RegCb.filter(F.act == "no"), Registration.confirm)
-async def on_skip_or_not_me(query: CallbackQuery, state: FSMContext, lang: str) -> None:
+async def on_skip_or_not_me(
+    query: CallbackQuery, state: FSMContext, session: AsyncSession, lang: str, clock: Clock
+) -> None:
+    data = await state.get_data()
+    if data.get("roster_id"):  # none of the same-named roster entries: register as typed
+        await state.update_data(roster_id=None, roster_name=data.get("typed_name"))
+        await on_its_me(query, state, session, lang, clock)
+        return
     await state.update_data(employee_no=None, roster_name=None)
     await state.set_state(Registration.name)
     await query.answer()
@@ -137,9 +149,49 @@ async def on_its_me(
         employee_no=data.get("employee_no"),
         language=lang,
         clock=clock,
+        roster_worker_id=data.get("roster_id"),
     )
     assert isinstance(query.message, Message)
     await _welcome(query.message, state, session, new, lang, clock)
+
+
+@router.callback_query(RosterPickCb.filter(), Registration.confirm)
+async def on_roster_pick(
+    query: CallbackQuery,
+    callback_data: RosterPickCb,
+    state: FSMContext,
+    session: AsyncSession,
+    lang: str,
+    clock: Clock,
+) -> None:
+    await state.update_data(roster_id=callback_data.w)
+    await on_its_me(query, state, session, lang, clock)
+
+
+async def _offer_matches(
+    message: Message, state: FSMContext, matches: list[RosterMatch], lang: str
+) -> None:
+    """Same-named roster entries in the join link's team: is one of them me?"""
+    await state.set_state(Registration.confirm)
+    first = matches[0]
+    await state.update_data(
+        roster_id=first.worker_id, roster_name=first.real_name, typed_name=message.text
+    )
+    if len(matches) == 1:
+        team = " / ".join(first.team_path) or t("start.no_team", lang)
+        text = t("start.match.one", lang, name=escape(first.real_name), team=escape(team),
+                 tail=escape(first.employee_no[-3:]))  # fmt: skip
+        await message.answer(text, reply_markup=confirm_keyboard(lang))
+        return
+    builder = InlineKeyboardBuilder()
+    for match in matches[:8]:
+        label = t("start.match.option", lang, team=" / ".join(match.team_path),
+                  tail=match.employee_no[-3:])  # fmt: skip
+        builder.button(text=label[:60], callback_data=RosterPickCb(w=match.worker_id))
+    builder.button(text=t("start.button.not_me", lang), callback_data=RegCb(act="no"))
+    builder.adjust(1)
+    text = t("start.match.many", lang, name=escape(first.real_name), n=len(matches))
+    await message.answer(text, reply_markup=builder.as_markup())
 
 
 @router.message(Registration.name, F.text, ~F.text.startswith("/"))
@@ -148,6 +200,13 @@ async def on_name(
 ) -> None:
     assert message.from_user is not None
     data = await state.get_data()
+    if not data.get("employee_no"):
+        matches = await roster_by_name(session, name=message.text or "",
+                                       join_code=data.get("join_code"),
+                                       telegram_id=message.from_user.id)  # fmt: skip
+        if matches:
+            await _offer_matches(message, state, matches, lang)
+            return
     new = await register_worker(
         session,
         telegram_id=message.from_user.id,
@@ -171,6 +230,8 @@ async def _welcome(
     code = (await state.get_data()).get("join_code")
     await state.clear()
     await message.answer(t("start.registered", lang, name=escape(worker.real_name)))
+    if worker.pending:
+        await message.answer(t("start.match.pending", lang))
     if code:
         await message.answer(await _join_text(session, worker, code, lang, clock))
     elif worker.team_id is None:

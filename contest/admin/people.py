@@ -1,4 +1,5 @@
-"""Organiser actions on people and questions: move a worker, import a roster or a bank."""
+"""Organiser actions on people and questions: move a worker, import a roster or a bank, and
+one person, one record — the 待确认 list, confirming a newcomer, merging a duplicate."""
 
 from __future__ import annotations
 
@@ -11,6 +12,13 @@ from contest.admin.audit import authorize, outcome, perform
 from contest.admin.policy import Actor
 from contest.errors import BankRejected, ContestError
 from contest.models import Team, Worker
+from contest.people import (
+    PendingWorker,
+    confirm_worker,
+    find_person,
+    merge_workers,
+    pending_workers,
+)
 from contest.roster import RosterReport, import_roster
 from contest.teams import TeamLine, find_worker, get_team_by_join_code, move_worker, team_overview
 from quizbank.formats import ImportRejected
@@ -137,3 +145,56 @@ async def teams(session: AsyncSession, *, actor: Actor, clock: Clock) -> list[Te
 async def bank_status(session: AsyncSession, *, actor: Actor, clock: Clock) -> BankStats:
     await authorize(session, actor, "bank.status", clock=clock)
     return await bank_stats(session)
+
+
+async def pending(session: AsyncSession, *, actor: Actor, clock: Clock) -> list[PendingWorker]:
+    """Workers registered outside the roster, each with the roster entries of their name."""
+    await authorize(session, actor, "worker.pending", clock=clock)
+    return await pending_workers(session)
+
+
+async def confirm(session: AsyncSession, *, actor: Actor, worker_ref: str, clock: Clock) -> Worker:
+    """A 待确认 worker (#id, 工号, @username or Telegram id) is a real newcomer."""
+
+    async def work() -> Worker:
+        worker = await _person(session, worker_ref)
+        return await confirm_worker(
+            session, worker_id=int(worker.id or 0), clock=clock, commit=False
+        )
+
+    def describe(worker: Worker) -> tuple[str, dict[str, Any]]:
+        return "ok", {"worker_id": worker.id}
+
+    return await perform(session, actor, "worker.confirm", work, detail={"worker": worker_ref},
+                         describe=describe, clock=clock)  # fmt: skip
+
+
+async def merge(
+    session: AsyncSession, *, actor: Actor, keep_ref: str, drop_ref: str, clock: Clock
+) -> Worker:
+    """Merge the record ``drop_ref`` into ``keep_ref`` (usually a 待确认 duplicate into the
+    roster entry); every answer is kept."""
+    dropped: dict[str, Any] = {}
+
+    async def work() -> Worker:
+        keep, drop = await _person(session, keep_ref), await _person(session, drop_ref)
+        dropped.update(drop_id=drop.id, drop_name=drop.real_name)
+        return await merge_workers(
+            session, keep_id=int(keep.id or 0), drop_id=int(drop.id or 0), clock=clock,
+            commit=False,
+        )  # fmt: skip
+
+    def describe(kept: Worker) -> tuple[str, dict[str, Any]]:
+        return "ok", {"keep_id": kept.id, **dropped}
+
+    detail = {"keep": keep_ref, "drop": drop_ref}
+    return await perform(
+        session, actor, "worker.merge", work, detail=detail, describe=describe, clock=clock
+    )
+
+
+async def _person(session: AsyncSession, ref: str) -> Worker:
+    worker = await find_person(session, ref=ref)
+    if worker is None or worker.id is None:
+        raise ContestError("worker_not_found", ref=ref)
+    return worker

@@ -72,6 +72,9 @@ NEEDS: dict[str, Need] = {
     "web.links": Need.COMPETITION,  # the sheet of personal quiz links
     "competition.create": Need.GLOBAL,
     "worker.move": Need.GLOBAL,
+    "worker.pending": Need.GLOBAL,  # 待确认 workers: they change every competition's teams
+    "worker.confirm": Need.GLOBAL,
+    "worker.merge": Need.GLOBAL,
     "upload.check": Need.GLOBAL,  # reading a bank or roster file before it is imported
     "bank.import": Need.GLOBAL,
     "roster.import": Need.GLOBAL,

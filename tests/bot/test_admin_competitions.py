@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contest.models import Attempt, AttemptKind, Competition, CompetitionStatus
+from contest.models import Attempt, AttemptKind, Competition, CompetitionStatus, Standing
 from tests.bot.admin_fixtures import (
     add_competition,
     add_worker,
@@ -141,6 +141,9 @@ async def test_stats_show_participation_per_team(
     async with session_factory() as session:
         session.add(Attempt(worker_id=taker.id, competition_id=competition.id,
                             kind=AttemptKind.COMPETITION))  # fmt: skip
+        # Starting writes the worker's standing: taking part is what the boards count.
+        session.add(Standing(competition_id=competition.id, worker_id=taker.id,
+                             team_id=taker.team_id))  # fmt: skip
         await session.commit()
     sent = await admin_chat.send("/stats")
     assert "一班：1/1 人参加（100%）" in sent[0].text

@@ -25,8 +25,15 @@ async def add_bank_and_levels(factory: async_sessionmaker[AsyncSession]) -> None
         qset = QuestionSet(name="安全生产题库")
         session.add(qset)
         await session.flush()
-        session.add(Question(set_id=qset.id, key="k", content_hash="h", position=0, type="single",
-                             stem="?", options=["a", "b"], answer=[0], category="5S"))  # fmt: skip
+        # Enough for the paper the dialog asks for: a bank that cannot fill it is refused.
+        for i in range(10):
+            session.add(Question(set_id=qset.id, key=f"k{i}", content_hash=f"h{i}", position=i,
+                                 type="single", stem=f"?{i}", options=["a", "b"], answer=[0],
+                                 category="5S"))  # fmt: skip
+        for i in range(5):
+            session.add(Question(set_id=qset.id, key=f"t{i}", content_hash=f"t{i}",
+                                 position=10 + i, type="true_false", stem=f"对吗{i}",
+                                 answer=[True], category="5S"))  # fmt: skip
         dept = Team(name="质量部", kind="部门", join_code="D1")
         session.add(dept)
         await session.flush()

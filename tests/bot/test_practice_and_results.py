@@ -152,9 +152,9 @@ async def test_rank_shows_my_team_place_and_the_ranking_within_my_team(
     replies = await worker_chat.send("/rank")
     board = replies[-1].text
     # 检验二班 12 + 9 = 21, 检验一班 10 + 6 = 16: second, 5 points behind.
-    assert "你的团队「质量部 / 检验一班」：第 2 名（共 2 个团队），距上一名差 5 分" in board
+    assert "你的团队「检验一班」：第 2 名（共 2 个团队），距上一名差 5 分" in board
     assert replies[-1].buttons[0]["text"] == "🏠 队内排名"
     members = (await worker_chat.press("队内排名"))[-1].text
-    assert "「质量部 / 检验一班」队内排名" in members
+    assert "「检验一班」队内排名" in members
     assert "1. 张三 — 10 分" in members and "👈" in members
     assert "2. 李四 — 6 分" in members and "王五" not in members

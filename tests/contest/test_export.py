@@ -52,28 +52,34 @@ async def test_export_workbook_cell_by_cell(session: AsyncSession, tmp_path) -> 
 
     path = await export_results(session, competition_id=c.id, path=tmp_path / "out.xlsx")
     book = load_workbook(path)
-    assert book.sheetnames == ["个人排名", "团队排名", "答题明细", "题目分析", "参与率"]
+    assert book.sheetnames == [
+        "个人排名", "团队排名", "答题明细", "题目分析", "参与率", "未参与名单", "竞赛规则",
+    ]  # fmt: skip
 
     people = book["个人排名"]
     assert [c.value for c in people[1]] == [
-        "名次", "姓名", "工号", "团队", "得分", "答对题数", "用时(秒)", "完成时间",
+        "名次", "并列", "姓名", "工号", "团队", "得分", "得分率", "答对题数", "用时(秒)",
+        "完成时间", "备注",
     ]  # fmt: skip
     assert [c.value for c in people[2]] == [
-        1, "'=cmd|' /C calc'!A0", None, "质量部 / 检验一班", 2, 0, 12.5,
-        datetime(2026, 9, 1, 10, 30),  # 02:30 UTC shown in Asia/Shanghai
+        1, None, "'=cmd|' /C calc'!A0", None, "检验一班", 2, None, 0, 12.5,
+        datetime(2026, 9, 1, 10, 30), None,  # 02:30 UTC shown in Asia/Shanghai
     ]  # fmt: skip
-    assert people["H2"].number_format == "yyyy-mm-dd hh:mm:ss"
-    assert people["B3"].value == "李四"
-    assert people.column_dimensions["D"].width == display_width("质量部 / 检验一班") + 2
+    assert people["J2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert people["C3"].value == "李四"
+    assert people.column_dimensions["C"].width == display_width("=cmd|' /C calc'!A0") + 2
 
     teams = book["团队排名"]
-    assert [c.value for c in teams[2]] == [1, "质量部 / 检验一班", "班组", 2, 2, 3, 0.6667, "sum"]
+    assert [c.value for c in teams[2]] == [
+        1, None, "检验一班", "质量部 / 检验一班", "班组", 2, 2, 3, 0.6667, "总分",
+    ]  # fmt: skip
 
     detail = book["答题明细"]
     assert [c.value for c in detail[2]][:11] == [
-        "'=cmd|' /C calc'!A0", None, "质量部 / 检验一班", 1, 1, "单选", "质量月始于哪一年？",
-        "B", "B", "是", 2,
+        "'=cmd|' /C calc'!A0", None, "检验一班", 1, 1, "单选", "质量月始于哪一年？",
+        "B", "B", "正确", 2,
     ]  # fmt: skip
+    assert detail["J4"].value == "错误"
     assert detail["G3"].value == '\'=HYPERLINK("x")'
     assert detail["M2"].value == datetime(2026, 9, 1, 10, 29)
 
@@ -85,7 +91,42 @@ async def test_export_workbook_cell_by_cell(session: AsyncSession, tmp_path) -> 
 
     participation = book["参与率"]
     assert [[c.value for c in row] for row in participation.iter_rows(min_row=2)] == [
-        ["质量部", "部门", 3, 2, 0.6667],
-        ["质量部 / 检验一班", "班组", 3, 2, 0.6667],
-        ["质量部 / 检验二班", "班组", 0, 0, 0],
+        ["质量部", "质量部", "部门", 3, 2, 0.6667],
+        ["检验一班", "质量部 / 检验一班", "班组", 3, 2, 0.6667],
+        ["检验二班", "质量部 / 检验二班", "班组", 0, 0, 0],
     ]
+    absent = book["未参与名单"]
+    assert [[c.value for c in row] for row in absent.iter_rows(min_row=2)] == [
+        ["检验一班", "质量部 / 检验一班", "王五", None, "否", None],
+    ]
+    rules = {row[0].value: row[1].value for row in book["竞赛规则"].iter_rows(min_row=2)}
+    assert rules["团队计分方式"] == "总分"
+    assert rules["组卷方式"] == "随机组卷（每份总分相同）"
+
+
+async def test_partly_right_is_not_wrong_and_rules_read_in_chinese(
+    session: AsyncSession, tmp_path
+) -> None:
+    qs = QuestionSet(name="题库")
+    session.add(qs)
+    await session.flush()
+    multi = Question(set_id=qs.id, key="m", content_hash="m", type=QuestionType.MULTIPLE,
+                     stem="七大手法？", options=["鱼骨图", "甘特图", "控制图"], answer=[0, 2],
+                     points=2)  # fmt: skip
+    session.add(multi)
+    c = await competition(
+        session, team={"mode": "avg_registered"}, scoring={"multiple_policy": "partial"}
+    )
+    w = await worker(session, "张三", await team(session, "质量部", "一班"))
+    a = await attempt(session, c, w, score=1, time_s=5)
+    session.add(AttemptQuestion(attempt_id=a.id, position=0, question_id=multi.id,
+                                status=AnswerStatus.ANSWERED, response=[0], correct=False,
+                                credit=0.5, score=1.0))  # fmt: skip
+    await session.commit()
+    book = load_workbook(
+        await export_results(session, competition_id=c.id, path=tmp_path / "x.xlsx")
+    )
+    assert book["答题明细"]["J2"].value == "部分正确"
+    assert book["团队排名"]["J2"].value == "平均分（按应参与人数）"
+    rules = {row[0].value: row[1].value for row in book["竞赛规则"].iter_rows(min_row=2)}
+    assert rules["多选题计分"] == "少选得部分分（50%），错选不得分"

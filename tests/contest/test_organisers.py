@@ -8,7 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contest.admin.audit import record
 from contest.admin.policy import Actor
 from contest.errors import ContestError
-from contest.models import Attempt, AttemptKind, AttemptStatus, Competition, Team, Worker
+from contest.models import (
+    Attempt,
+    AttemptKind,
+    AttemptStatus,
+    Competition,
+    Standing,
+    Team,
+    Worker,
+)
 from contest.organisers import (
     find_worker_by_username,
     grant_organiser,
@@ -84,10 +92,12 @@ async def test_participation_counts_every_team_with_members(session: AsyncSessio
         session.add(Attempt(worker_id=workers[0].id, competition_id=c.id, number=attempt_no,
                             kind=AttemptKind.COMPETITION,
                             status=AttemptStatus.FINISHED))  # fmt: skip
+    session.add(Standing(competition_id=c.id, worker_id=workers[0].id, team_id=a.id))
     await session.commit()
     rows = await participation_by_team(session, competition_id=c.id)
+    # The roster-only member of 二班 can take part: they count, as on the boards and export.
     assert [(r.name, r.participants, r.registered) for r in rows] == [("一班", 1, 2),
-                                                                       ("二班", 0, 1)]  # fmt: skip
+                                                                       ("二班", 0, 2)]  # fmt: skip
     assert rows[0].rate == 0.5
     assert await broadcast_recipients(session) == [(100, "zh"), (101, "zh"), (102, "zh")]
 

@@ -9,7 +9,7 @@ from contest.errors import ContestError
 from contest.models import CompetitionStatus, PracticeDay, Standing, TeamStanding
 from contest.practice import PracticePeriod, practice_board, practice_rank
 from contest.rules import TeamMode
-from contest.scoring import team_score
+from contest.scoring import round_score, team_score
 from contest.standings import record_attempt_progress, refresh_team_standings
 from contest.teams import move_worker
 from tests.contest.helpers import T0, attempt, competition, team, worker
@@ -225,10 +225,13 @@ async def test_refresh_matches_a_hand_computation_of_every_team(
     session.expunge_all()
     got = {r.team_id: r for r in (await session.execute(select(TeamStanding))).scalars()}
     scores = [sum(points * (i + 1) / 2 for points in [2, 0, 3, 1.5, 0, 2]) for i in range(5)]
+    # Standings and team scores are kept at the competition's precision (1 decimal).
+    scores = [round_score(score, 1) for score in scores]
     for leaf_index, leaf in enumerate(teams):
         members = [scores[i] for i in range(5) if i % 2 == leaf_index]
         registered = len(members) + (1 if leaf_index == 0 else 0)
         expected, ranked = team_score(TeamMode(mode), members, registered, 2, 2)
+        expected = round_score(expected, 1)
         for team_id in (leaf.id, leaf.parent_id):  # each 部门 holds exactly one 班组
             row = got[team_id]
             assert (row.participants, row.registered) == (len(members), registered)

@@ -8,7 +8,15 @@ from sqlalchemy import select
 from contest.admin import broadcast, chats, competitions, people, schedules
 from contest.admin.policy import Actor, Denied
 from contest.errors import ContestError
-from contest.models import Attempt, AttemptKind, Competition, CompetitionStatus, Team, Worker
+from contest.models import (
+    Attempt,
+    AttemptKind,
+    Competition,
+    CompetitionStatus,
+    Standing,
+    Team,
+    Worker,
+)
 from contest.outbox import OutboxMessage
 from tests.conftest import MovableClock
 from tests.contest.admin.conftest import GLOBAL, SCOPED, STRANGER, SUPER, Factory, World, audit_rows
@@ -221,6 +229,9 @@ async def test_stats_do_not_count_organisers_as_participants(
                 worker_id=world.worker_id, competition_id=world.other, kind=AttemptKind.COMPETITION
             )
         )
+        # Starting writes the worker's standing: taking part is what the boards count.
+        session.add(Standing(competition_id=world.other, worker_id=world.worker_id,
+                             team_id=team.id))  # fmt: skip
         await session.commit()
         stats = await competitions.competition_stats(
             session, actor=GLOBAL, competition_id=world.other, clock=clock, not_counted={900}

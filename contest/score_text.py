@@ -1,0 +1,20 @@
+"""Scores and places as people read them, for every edge: "18 分", "18.5 pt", "90%", "并列3"."""
+
+from __future__ import annotations
+
+from contest.scoring import ScoreStyle
+from i18n import t
+
+
+def score_text(value: float, lang: str, style: ScoreStyle | None = None) -> str:
+    """The score with its unit, at the competition's precision (or as a percentage)."""
+    style = style or ScoreStyle()
+    share = style.percentage(value)
+    if share is not None:
+        return t("scores.percent", lang, value=share)
+    return t("scores.points", lang, value=style.number(value))
+
+
+def rank_text(rank: int | str, tied: bool, lang: str) -> str:
+    """A place as text: "3", or "并列3" / "=3" when it is shared (并列)."""
+    return t("scores.rank_tied", lang, rank=rank) if tied else str(rank)
