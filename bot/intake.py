@@ -37,14 +37,15 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from pydantic import ValidationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from bot.context import Write
 from bot.models import BotInstance, InboxStatus, InboxUpdate
 from storage.types import Clock, utcnow
-from storage.upsert import insert_for, upsert
+from storage.upsert import upsert
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,11 @@ KEEP_DONE = timedelta(days=1)  # done rows answer replays for a day, then go
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)  # seconds, for an overloaded database
 BATCH_ROWS = 500
 STORE_TIMEOUT = 30.0  # seconds a receive waits for the inbox before giving up (no ack)
+
+
+_INBOX = InboxUpdate.__table__  # type: ignore[attr-defined]
+_KNOWN = select(_INBOX.c.update_id).where(_INBOX.c.update_id.in_(bindparam("ids", expanding=True)))
+_INSERT = insert(_INBOX)
 
 
 class Overloaded(Exception):
@@ -305,28 +311,41 @@ class Intake:
                 waiter.set_result({a.update_id for a in batch} & new)
 
     async def _store(self, session: AsyncSession, arrivals: list[Arrival]) -> set[int]:
-        new: set[int] = set()
-        unique = list({a.update_id: a for a in arrivals}.values())
-        for start in range(0, len(unique), BATCH_ROWS):
-            rows = [
-                {
-                    "update_id": a.update_id,
-                    "payload": a.payload,
-                    "received_at": a.received_at,
-                    "owner": self.instance,
-                    "status": InboxStatus.PENDING.value,
-                    "tries": 0,
-                }
-                for a in unique[start : start + BATCH_ROWS]
-            ]
-            stored = await session.execute(
-                insert_for(session)(InboxUpdate)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["update_id"])
-                .returning(col(InboxUpdate.update_id))
-            )
-            new.update(stored.scalars())
-        return new
+        """Insert the arrivals not stored yet; the ids that were new.
+
+        Two cacheable statements per batch (which ids are there, then a plain insert of the
+        rest) rather than ``INSERT … ON CONFLICT DO NOTHING``, whose compiled form SQLAlchemy
+        cannot cache. Two processes inserting the same update at once (PostgreSQL) makes
+        the insert fail; the batch then goes row by row with ``ON CONFLICT``.
+        """
+        unique = {a.update_id: a for a in arrivals}
+        known = set((await session.execute(_KNOWN, {"ids": list(unique)})).scalars())
+        fresh = [a for update_id, a in unique.items() if update_id not in known]
+        if not fresh:
+            return set()
+        rows = [self._row(a) for a in fresh]
+        try:
+            async with session.begin_nested():
+                await session.execute(_INSERT, rows)
+            return {a.update_id for a in fresh}
+        except IntegrityError:
+            new = set()
+            for row in rows:
+                update_id = row.pop("update_id")
+                keys = {"update_id": update_id}
+                if await upsert(session, InboxUpdate, keys=keys, values=row, update=False):
+                    new.add(update_id)
+            return new
+
+    def _row(self, arrival: Arrival) -> dict[str, Any]:
+        return {
+            "update_id": arrival.update_id,
+            "payload": arrival.payload,
+            "received_at": arrival.received_at,
+            "owner": self.instance,
+            "status": InboxStatus.PENDING.value,
+            "tries": 0,
+        }
 
     @staticmethod
     async def _write_later(session: AsyncSession, later: list[Write]) -> None:

@@ -71,6 +71,12 @@ async def start_competition(
         .where(col(Attempt.worker_id) == worker_id, col(Attempt.competition_id) == competition_id)
     )
     if (used or 0) >= rules.attempts_allowed:
+        # A second tap that counted the first one's attempt (committed in between): resume it.
+        again = await latest_active(session, worker_id=worker_id)
+        if again is not None and again.competition_id == competition_id:
+            return await show_current(
+                session, worker_id=worker_id, attempt_id=int(again.id or 0), clock=clock, tz=tz
+            )
         raise ContestError(
             "no_attempts_left", allowed=rules.attempts_allowed, count=rules.attempts_allowed
         )
