@@ -319,13 +319,18 @@ class Intake:
         the insert fail; the batch then goes row by row with ``ON CONFLICT``.
         """
         unique = {a.update_id: a for a in arrivals}
+        if not unique:
+            return set()
         known = set((await session.execute(_KNOWN, {"ids": list(unique)})).scalars())
         fresh = [a for update_id, a in unique.items() if update_id not in known]
         if not fresh:
             return set()
         rows = [self._row(a) for a in fresh]
+        # SQLite's BEGIN IMMEDIATE holds the write lock from the check on, so the insert
+        # cannot meet a row stored meanwhile; PostgreSQL needs the savepoint to recover.
+        racy = session.get_bind().dialect.name != "sqlite"
         try:
-            async with session.begin_nested():
+            async with session.begin_nested() if racy else contextlib.nullcontext():
                 await session.execute(_INSERT, rows)
             return {a.update_id for a in fresh}
         except IntegrityError:
@@ -349,7 +354,17 @@ class Intake:
 
     @staticmethod
     async def _write_later(session: AsyncSession, later: list[Write]) -> None:
-        """The handlers' deferred bookkeeping; one that fails is logged, not the batch."""
+        """The handlers' deferred bookkeeping, under one savepoint; when one write fails,
+        they go again one savepoint each, and the failing one is logged, not the batch."""
+        if not later:
+            return
+        try:
+            async with session.begin_nested():
+                for write in later:
+                    await write(session)
+            return
+        except Exception:
+            logger.info("a deferred write failed; retrying them one by one")
         for write in later:
             try:
                 async with session.begin_nested():

@@ -46,7 +46,10 @@ class DbSessionMiddleware(BaseMiddleware):
         data["received_at"] = received_at
         async with self.session_factory() as session:
             data["session"] = session
-            with update_context(UpdateContext(session=session, received_at=received_at)):
+            context = UpdateContext(
+                session=session, received_at=received_at, later=data.get("write_later")
+            )
+            with update_context(context):
                 result = await handler(event, data)
                 if session.in_transaction():
                     await session.commit()

@@ -8,10 +8,11 @@ attempt each and every answer once, and nobody may have read an error.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.factory import create_bot, create_dispatcher
 from bot.fsm_storage import DatabaseStorage
@@ -196,6 +197,54 @@ async def test_quick_taps_on_a_multiple_choice_question_lose_none(
     assert row.status == AnswerStatus.ANSWERED
     order = row.option_order
     assert sorted(order[i] for i in (ord(s[-1]) - ord("A") for s in shown)) == row.response
+
+
+async def test_the_bookkeeping_after_a_reply_rides_the_done_marks_transaction(
+    plant, engine, clock, intake: Intake, api: FakeTelegram, add_registered
+) -> None:
+    """When Telegram accepted a question (its clock) is written with the update's done mark,
+    one commit for a batch, not in a transaction of its own after every answer."""
+    people = await add_registered(api, 6)
+    for make in (lambda p: p.says("/quiz"), lambda p: p.taps("千人赛")):
+        await intake.receive([arrival(make(p), clock) for p in people])
+        await intake.idle()
+    api.take_time(clock, seconds=0.5)  # so each question's clock moves when it is accepted
+    transactions: list[list[str]] = []
+    open_now: dict[int, list[str]] = {}  # a pool's connections run their transactions at once
+
+    def statement(conn, _cursor, sql: str, *_args) -> None:
+        key = id(conn.connection.dbapi_connection)
+        if key not in open_now:
+            transactions.append(open_now.setdefault(key, []))
+        open_now[key].append(" ".join(sql.split()))
+
+    def commit(conn) -> None:  # or a rollback: the transaction is over
+        open_now.pop(id(conn.connection.dbapi_connection), None)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", statement)
+    event.listen(engine.sync_engine, "commit", commit)
+    event.listen(engine.sync_engine, "rollback", commit)
+    try:
+        await intake.receive([arrival(p.taps("A"), clock) for p in people])
+        await intake.idle()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", statement)
+        event.remove(engine.sync_engine, "commit", commit)
+        event.remove(engine.sync_engine, "rollback", commit)
+    clocks = [tx for tx in transactions if any("SET presented_at" in sql for sql in tx)]
+    answers = [tx for tx in clocks if any("SET answered_at" in sql for sql in tx)]
+    batches = [tx for tx in clocks if any(sql.startswith("UPDATE inbox SET") for sql in tx)]
+    assert len(answers) == len(people)  # each answer presents the next one (provisionally)
+    assert batches and len(answers) + len(batches) == len(clocks), clocks
+    moved = sum(sql.count("SET presented_at") for tx in batches for sql in tx)
+    assert moved == len(people)  # every next question's clock moved to its acceptance
+    async with engine.connect() as conn:
+        second = await conn.execute(
+            select(AttemptQuestion.presented_at, AttemptQuestion.deadline_at).where(
+                AttemptQuestion.position == 1
+            )
+        )
+        assert all(deadline - presented == timedelta(seconds=30) for presented, deadline in second)
 
 
 def _button(message: dict, letter: str) -> str:

@@ -75,6 +75,19 @@ class FakeTelegram(BaseSession):
             body["parameters"] = parameters
         self._errors[method].append((status, body))
 
+    def take_time(self, clock: Any, seconds: float) -> list[Any]:
+        """From now on every message with a keyboard takes ``seconds`` (on the test's movable
+        ``clock``) to be accepted, as a slow Telegram would; the list of acceptance times."""
+        respond, accepted = self._respond, []
+
+        def slow(name: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+            if name in ("sendMessage", "editMessageText") and params.get("reply_markup"):
+                accepted.append(clock.advance(seconds=seconds))
+            return respond(name, params, files)
+
+        self._respond = slow  # type: ignore[method-assign]
+        return accepted
+
     def add_file(self, file_id: str, content: bytes, *, size: int | None = None) -> None:
         """Serve ``content`` for getFile/download of ``file_id``."""
         self.files[file_id] = content
