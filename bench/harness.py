@@ -75,8 +75,9 @@ def bot_env(url: str, api: str, port: int, **extra: str) -> dict[str, str]:
         BOT_TOKEN=TOKEN, DATABASE_URL=url, TELEGRAM_API_SERVER=api, WEBHOOK_SECRET=SECRET,
         WEBHOOK_HOST="127.0.0.1", WEBHOOK_PORT=str(port), WEB_PORT="0", REDIS_URL="",
         LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1", ADMIN_IDS="",
-        BENCH_WEBHOOK_URL=f"http://127.0.0.1:{port}/webhook", **extra,
+        BENCH_WEBHOOK_URL=f"http://127.0.0.1:{port}/webhook",
     )  # fmt: skip
+    env.update(extra)
     return env
 
 

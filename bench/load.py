@@ -25,6 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from redis.asyncio import Redis
+
 from bench.harness import (
     FIRST_USER,
     REPO,
@@ -93,6 +95,15 @@ async def _listening(port: int) -> bool:
     return True
 
 
+async def flush_redis(url: str) -> None:
+    """A clean Redis database for a run (conversation states and pacing keys of the last)."""
+    redis = Redis.from_url(url)
+    try:
+        await redis.flushdb()
+    finally:
+        await redis.aclose()
+
+
 async def run_target(
     name: str, args: argparse.Namespace, folder: Path, *, bare: bool, database: str,
     processes: int,
@@ -105,6 +116,9 @@ async def run_target(
     extra = {"DB_POOL_SIZE": args.pool} if args.pool else {}
     if args.readers is not None:
         extra["DB_READERS"] = str(args.readers)
+    if database == "postgresql" and args.redis:  # FSM and the shared Telegram limits
+        await flush_redis(args.redis)
+        extra["REDIS_URL"] = args.redis
     env = bot_env(url, api.url, port, **extra)
     if bare:
         command = [sys.executable, str(REPO / "bench" / "bare_bot.py")]
@@ -240,36 +254,37 @@ async def main() -> None:
     parser.add_argument("--pool", default="", help="DB_POOL_SIZE for the bot")
     parser.add_argument("--readers", type=int, default=None, help="DB_READERS for the bot")
     parser.add_argument("--rush", type=int, default=0, help="workers for a contest start")
+    parser.add_argument(
+        "--redis", default="redis://127.0.0.1:6379/14",
+        help="Redis for the PostgreSQL runs ('' for none); flushed first",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.rush:
         args.workers = args.rush
     results = []
     folder = Path(tempfile.mkdtemp(prefix="qq-load-"))  # logs stay for a look afterwards
     print(f"logs in {folder}", file=sys.stderr)  # noqa: T201
-    if True:
-        for target in args.targets:
-            if target == "bare":
-                results.append(await run_target("bare aiogram", args, folder, bare=True,
-                                                 database="", processes=1))  # fmt: skip
-            else:
-                database = "sqlite" if target == "sqlite" else "postgresql"
-                processes = args.processes if target == "pg" else 1
-                name = (
-                    f"QualityQuiz, {processes} process{'es' if processes > 1 else ''}, {database}"
-                )
-                results.append(await run_target(
-                    name, args, folder, bare=False, database=database, processes=processes
-                ))  # fmt: skip
-            for r in results[-1:]:
-                posts = sorted(r.post_seconds[len(r.post_seconds) // 3 :]) or [0.0]
-                print(  # noqa: T201
-                    f"webhook 200 after p50 {posts[len(posts) // 2] * 1000:.0f} ms, "
-                    f"p95 {posts[int(len(posts) * 0.95)] * 1000:.0f} ms",
-                    file=sys.stderr,
-                )
-                errs = sorted(set(r.errors))[:5]
-                print(f"{r.name}: {r.rate:.1f} answers/s, errors {len(r.errors)} {errs}",  # noqa: T201
-                      file=sys.stderr)  # fmt: skip
+    for target in args.targets:
+        if target == "bare":
+            results.append(await run_target("bare aiogram", args, folder, bare=True,
+                                             database="", processes=1))  # fmt: skip
+        else:
+            database = "sqlite" if target == "sqlite" else "postgresql"
+            processes = args.processes if target == "pg" else 1
+            name = f"QualityQuiz, {processes} process{'es' if processes > 1 else ''}, {database}"
+            results.append(await run_target(
+                name, args, folder, bare=False, database=database, processes=processes
+            ))  # fmt: skip
+        for r in results[-1:]:
+            posts = sorted(r.post_seconds[len(r.post_seconds) // 3 :]) or [0.0]
+            print(  # noqa: T201
+                f"webhook 200 after p50 {posts[len(posts) // 2] * 1000:.0f} ms, "
+                f"p95 {posts[int(len(posts) * 0.95)] * 1000:.0f} ms",
+                file=sys.stderr,
+            )
+            errs = sorted(set(r.errors))[:5]
+            print(f"{r.name}: {r.rate:.1f} answers/s, errors {len(r.errors)} {errs}",  # noqa: T201
+                  file=sys.stderr)  # fmt: skip
     print(report(results, args))  # noqa: T201
 
 

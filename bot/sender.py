@@ -108,6 +108,9 @@ class Pacer:
         self._last_send: OrderedDict[int, float] = OrderedDict()
         self._paused_until = 0.0
         self.on_pause: list[Callable[[float], None]] = []  # told each 429's wall-clock end
+        # With several processes: reserves a chat's next slot for all of them (Redis); the
+        # seconds to wait for it.
+        self.shared_spacing: Callable[[int, float], Awaitable[float]] | None = None
 
     async def acquire(self, method: TelegramMethod[Any], *, bulk: bool) -> None:
         """Wait until ``method`` may leave under Telegram's limits."""
@@ -177,6 +180,10 @@ class Pacer:
             if wait <= 0:
                 break
             await asyncio.sleep(wait)
+        if self.shared_spacing is not None:  # another process may have sent to it just now
+            wait = await self.shared_spacing(chat_id, spacing)
+            if wait > 0:
+                await asyncio.sleep(wait)
         self._last_send[chat_id] = loop.time()
         self._last_send.move_to_end(chat_id)
         if len(self._last_send) > _MEMORY:

@@ -34,7 +34,7 @@ from bot.intake import Intake, instance_name
 from bot.polling import poll
 from bot.routers.setup import offer_demo_bank
 from bot.sender import Pacer
-from bot.shared_pause import SharedPause
+from bot.shared_limits import SharedChatSpacing, SharedPause
 from bot.webhook import WEBHOOK_PATH, add_webhook_route
 from cli.common import EXIT_REJECTED, EXIT_USAGE
 from config import Settings, load_settings
@@ -172,7 +172,8 @@ async def _run_bot(
     )
     tasks = [asyncio.create_task(TeamRefresher(session_factory).run(stop))]
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-    if redis is not None:  # a 429 seen by one process slows them all
+    if redis is not None:  # Telegram's limits are the bot's, not this process's
+        SharedChatSpacing(redis, wiring.pacer)
         tasks.append(asyncio.create_task(SharedPause(redis, wiring.pacer).run(stop)))
     if with_scheduler and settings.run_scheduler:
         tasks.append(asyncio.create_task(

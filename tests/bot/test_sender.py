@@ -17,7 +17,7 @@ from aiogram.exceptions import TelegramForbiddenError, TelegramServerError
 from redis.asyncio import Redis
 
 from bot.sender import Limits, Pacer, TelegramLimits
-from bot.shared_pause import SharedPause
+from bot.shared_limits import SharedChatSpacing, SharedPause
 from tests.conftest import IN_CI
 from tests.fakes.limited import LimitedTelegram
 
@@ -151,8 +151,7 @@ async def test_a_429_on_one_request_pauses_every_other_one() -> None:
     assert len(api.accepted) == 2 and len(bulk.accepted) == 1
 
 
-async def test_a_429_in_one_process_pauses_the_others_through_redis() -> None:
-    """Two processes' pacers on one Redis: the 429 one of them gets holds both."""
+async def _redis() -> Redis:
     redis = Redis.from_url(REDIS_URL)
     try:
         await redis.ping()
@@ -161,6 +160,51 @@ async def test_a_429_in_one_process_pauses_the_others_through_redis() -> None:
         if IN_CI:
             pytest.fail(f"Redis unreachable in CI: {exc}")
         pytest.skip("Redis unreachable")
+    return redis
+
+
+class OneTelegram(LimitedTelegram):
+    """Another process's connection to the same Telegram (its counts and its chats)."""
+
+    def __init__(self, telegram: LimitedTelegram) -> None:
+        super().__init__()
+        self.telegram = telegram
+
+    def _respond(self, name, params, files):  # type: ignore[no-untyped-def]
+        return self.telegram._respond(name, params, files)
+
+
+async def test_replies_into_one_chat_from_two_processes_are_a_second_apart() -> None:
+    """A worker's taps land on either process; their replies into the chat still leave a
+    second apart (Telegram's per-chat limit is the bot's), and other chats do not wait."""
+    redis = await _redis()
+    prefix = f"test:chat:{uuid.uuid4().hex}:"
+    api = LimitedTelegram(per_bot=10_000)  # answers 429 on a second message within 1 s
+    bots = []
+    for _ in range(2):  # two processes: a session and a pacer each, one Telegram
+        pacer = Pacer()
+        SharedChatSpacing(redis, pacer, prefix=prefix)
+        bots.append(make(OneTelegram(api), bulk=False, pacer=pacer))
+    loop = asyncio.get_running_loop()
+    try:
+        started = loop.time()
+        await asyncio.gather(
+            *(bots[i % 2].send_message(88, f"reply {i}") for i in range(4)),
+            *(bots[i % 2].send_message(9000 + i, "elsewhere") for i in range(10)),
+        )
+    finally:
+        await redis.aclose()
+    assert api.rejected == []
+    into_88 = [t for t, chat, _ in api.accepted if chat == 88]
+    assert len(into_88) == 4
+    assert all(b - a >= 0.95 for a, b in itertools.pairwise(sorted(into_88)))
+    others = [t for t, chat, _ in api.accepted if chat != 88]
+    assert max(others) - started < 0.5  # chats of their own are not held up
+
+
+async def test_a_429_in_one_process_pauses_the_others_through_redis() -> None:
+    """Two processes' pacers on one Redis: the 429 one of them gets holds both."""
+    redis = await _redis()
     key = f"test:paused:{uuid.uuid4().hex}"
     here, there = Pacer(), Pacer()
     SharedPause(redis, here, key=key)
