@@ -44,7 +44,9 @@ async def main() -> None:
     app = web.Application()
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, "/webhook")
     setup_application(app, dp, bot=bot)
-    await bot.set_webhook(os.environ["BENCH_WEBHOOK_URL"], secret_token=secret)
+    await bot.set_webhook(
+        os.environ["BENCH_WEBHOOK_URL"], secret_token=secret, max_connections=100
+    )  # as ours
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, os.environ["WEBHOOK_HOST"], int(os.environ["WEBHOOK_PORT"])).start()

@@ -4,6 +4,7 @@ The bot is configured as in production (``TELEGRAM_API_SERVER`` points here) and
 knows it is not talking to Telegram. The server answers the methods a quiz uses with the
 same JSON shapes and errors as the Bot API (text ≤ 4096, callback_data ≤ 64 bytes, "message
 is not modified", "message to edit not found"), keeps every chat's messages (edits apply),
+opens at most the webhook's ``max_connections`` at once (the rest wait, as at Telegram),
 records each call with its arrival time, and counts breaches of Telegram's flood limits as
 Telegram measures them: more than one message per second into a chat, more than 20 a minute
 into a group, more than 30 a second of *bulk* sends bot-wide is not something it can tell
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _JSON_FIELDS = frozenset(
@@ -69,6 +70,7 @@ class BotApiServer:
         self._updates: list[dict[str, Any]] = []  # for getUpdates (polling mode)
         self._arrived = asyncio.Event()
         self._client: ClientSession | None = None
+        self._connections = asyncio.Semaphore(40)  # setWebhook's max_connections
         self.port = 0
 
     # --- serving -------------------------------------------------------------------------
@@ -80,7 +82,11 @@ class BotApiServer:
         site = web.TCPSite(self._runner, host, port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self._client = ClientSession(timeout=ClientTimeout(total=70))
+        # Telegram opens at most the webhook's max_connections at once and keeps the rest of
+        # the updates queued on its side; the timeout is each request's own.
+        self._client = ClientSession(
+            timeout=ClientTimeout(total=70), connector=TCPConnector(limit=0)
+        )
         return self.url
 
     @property
@@ -97,9 +103,12 @@ class BotApiServer:
     async def deliver(self, update: dict[str, Any]) -> int:
         """POST one update to the webhook the bot set; the HTTP status it answered."""
         assert self.webhook_url and self._client is not None, "the bot has set no webhook"
-        async with self._client.post(
-            self.webhook_url, json=update, headers={SECRET_HEADER: self.webhook_secret}
-        ) as response:
+        async with (
+            self._connections,
+            self._client.post(
+                self.webhook_url, json=update, headers={SECRET_HEADER: self.webhook_secret}
+            ) as response,
+        ):
             return response.status
 
     def queue_update(self, update: dict[str, Any]) -> None:
@@ -160,6 +169,7 @@ class BotApiServer:
                          "supports_inline_queries": False}  # fmt: skip
         if m == "setwebhook":
             self.webhook_url, self.webhook_secret = p.get("url"), p.get("secret_token", "")
+            self._connections = asyncio.Semaphore(int(p.get("max_connections") or 40))
             return 200, True
         if m == "getwebhookinfo":
             return 200, {"url": self.webhook_url or "", "has_custom_certificate": False,
