@@ -321,7 +321,10 @@ class Intake:
         unique = {a.update_id: a for a in arrivals}
         if not unique:
             return set()
-        known = set((await session.execute(_KNOWN, {"ids": list(unique)})).scalars())
+        ids, known = list(unique), set[int]()
+        for start in range(0, len(ids), BATCH_ROWS):  # bound the IN list
+            chunk = ids[start : start + BATCH_ROWS]
+            known.update((await session.execute(_KNOWN, {"ids": chunk})).scalars())
         fresh = [a for update_id, a in unique.items() if update_id not in known]
         if not fresh:
             return set()

@@ -45,6 +45,7 @@ redis.call('SET', KEYS[1], string.format('%.3f', slot), 'PX', ARGV[3])
 return string.format('%.3f', slot - now)
 """
 CHAT_KEY = "qualityquiz:telegram:chat:"
+RESERVE_TIMEOUT = 0.5  # seconds; then the message goes on the process's own spacing
 
 
 class SharedChatSpacing:
@@ -61,8 +62,11 @@ class SharedChatSpacing:
         (the process's own spacing still holds)."""
         keep_ms = int(spacing * 1000) + 1000
         try:
-            wait = await self._script(
-                keys=[f"{self.prefix}{chat_id}"], args=[f"{time.time():.3f}", spacing, keep_ms]
+            wait = await asyncio.wait_for(  # a slow Redis must not hold a worker's reply
+                self._script(
+                    keys=[f"{self.prefix}{chat_id}"], args=[f"{time.time():.3f}", spacing, keep_ms]
+                ),
+                RESERVE_TIMEOUT,
             )
         except Exception:
             if time.monotonic() - self._warned > 60:  # once a minute, not once a message

@@ -202,6 +202,31 @@ async def test_replies_into_one_chat_from_two_processes_are_a_second_apart() -> 
     assert max(others) - started < 0.5  # chats of their own are not held up
 
 
+async def test_a_redis_that_hangs_does_not_hold_a_reply() -> None:
+    """Redis accepts the connection and never answers: the reply still goes out, on the
+    process's own spacing, about half a second later."""
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(-1)  # listens, never answers
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    redis = Redis.from_url(f"redis://127.0.0.1:{port}")
+    pacer = Pacer()
+    SharedChatSpacing(redis, pacer)
+    api = LimitedTelegram(per_bot=10_000)
+    bot = make(api, bulk=False, pacer=pacer)
+    loop = asyncio.get_running_loop()
+    try:
+        started = loop.time()
+        await asyncio.wait_for(bot.send_message(99, "still sent"), 5)
+        assert loop.time() - started < 2
+    finally:
+        server.close()
+        await redis.aclose(close_connection_pool=True)
+    assert [chat for _, chat, _ in api.accepted] == [99]
+
+
 async def test_a_429_in_one_process_pauses_the_others_through_redis() -> None:
     """Two processes' pacers on one Redis: the 429 one of them gets holds both."""
     redis = await _redis()
