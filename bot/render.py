@@ -23,8 +23,8 @@ from contest.offers import Offer
 from contest.practice import PracticeRankInfo, PracticeRow
 from contest.practice_rounds import MyResults
 from contest.quizview import Feedback, QuestionView, Summary
-from contest.score_text import rank_text
-from contest.scoring import format_score
+from contest.score_text import rank_text, score_text
+from contest.scoring import ScoreStyle, format_score
 from i18n import t
 from quizbank.models import OPTION_LETTERS, QuestionType
 
@@ -185,7 +185,8 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
     """Top individuals, the worker's own place and gap, and the team board: places shared
     (并列) where the rules cannot separate them, teams by their shortest unique path, scores
     at the competition's precision."""
-    num = board.style.number
+    # A worker's score as the competition shows it (points or 百分制); a team's in points.
+    mine, teams = board.style, ScoreStyle(precision=board.style.precision)
     lines = [t("results.board_title", lang, name=escape(board.name)), ""]
     if not board.top:
         lines.append(t("results.board_empty", lang))
@@ -199,8 +200,7 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
                 rank=rank_text(row.rank, row.tied, lang),
                 name=escape(row.name or "—"),
                 team=team,
-                count=row.score,
-                score=num(row.score),
+                score=score_text(row.score, lang, mine),
                 time=duration(row.time_used_ms, lang),
             )
         )
@@ -212,8 +212,7 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
                 lang,
                 rank=board.me.rank,
                 total=board.me.total,
-                count=board.me.score,
-                score=num(board.me.score),
+                score=score_text(board.me.score, lang, mine),
             )
             + (t("scores.tied_mark", lang) if board.me.tied else ""),
         ]
@@ -233,8 +232,7 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
                     lang,
                     rank=rank,
                     name=escape(team_row.label or team_row.name),
-                    count=team_row.score,
-                    score=num(team_row.score),
+                    score=score_text(team_row.score, lang, teams),
                     participants=team_row.participants,
                 )
             )

@@ -259,6 +259,7 @@ def board_picture(
         precision=board.style.precision,
         lang=lang,
         top_n=top_n,
+        percent_of=board.style.full_marks if board.style.percent else None,
     )
 
 

@@ -198,9 +198,8 @@ def _column(line: Line, lang: str) -> _Column:
     if line.detail:
         team, team_size = fit(line.detail, box, 30, 24)
         texts.append((team, team_size, MUTED, False, "team"))
-    points, points_size = fit(
-        t("scheduler.picture.points", lang, score=line.score), box, 52, 30, bold=True
-    )
+    label = line.score if line.percent else t("scheduler.picture.points", lang, score=line.score)
+    points, points_size = fit(label, box, 52, 30, bold=True)
     texts.append((points, points_size, NAVY, True, "score"))
     if line.move[0]:
         texts.append((line.move[0], 30, MOVE_COLORS[line.move[1]], True, "move"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from contest.scoring import percent_of
 from i18n import t
 from scheduler.drawing import format_score
 
@@ -58,6 +59,9 @@ class BoardPicture:
     precision: int = 1
     lang: str = "zh"
     top_n: int = MAX_INDIVIDUALS
+    # Full marks when a worker's score reads as a percentage of them (score_as: percent);
+    # team scores stay in points.
+    percent_of: float | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class Line:
     score: str
     move: tuple[str, str]  # ("▲2", "up"), ("▼1", "down"), ("新", "new") or ("", "")
     participation: float | None = None
+    percent: bool = False  # ``score`` is a percentage ("87.5%"), not points
 
 
 def _move(moved: int, new: bool, lang: str) -> tuple[str, str]:
@@ -88,6 +93,13 @@ def _shared(ranks: list[int | None]) -> set[int]:
     return {r for r in ranks if r is not None and ranks.count(r) > 1}
 
 
+def _score(score: float, board: BoardPicture) -> str:
+    share = percent_of(score, board.percent_of)
+    if share is None:
+        return format_score(score, board.precision)
+    return t("scores.percent", board.lang, value=format_score(share, board.precision))
+
+
 def lines(board: BoardPicture) -> tuple[list[Line], list[Line]]:
     """The individuals (the first ``top_n``, at most 10) and the teams as they read."""
     lang, digits = board.lang, board.precision
@@ -100,8 +112,9 @@ def lines(board: BoardPicture) -> tuple[list[Line], list[Line]]:
             tied=p.rank in tied_people,
             name=p.name,
             detail=p.team,
-            score=format_score(p.score, digits),
+            score=_score(p.score, board),
             move=_move(p.moved, p.new, lang),
+            percent=board.percent_of is not None,
         )
         for p in board.individuals[: min(board.top_n, MAX_INDIVIDUALS)]
     ]

@@ -16,15 +16,19 @@ from PIL import Image
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.render import leaderboard_text
 from contest.final import FinalResult, FinalResults
+from contest.leaderboard import competition_leaderboard
 from contest.models import Competition, TeamStanding, Worker
 from contest.scoring import ScoreStyle
-from scheduler.announce import announcement_text, load_board
+from scheduler.announce import announcement_text, board_picture, load_board
 from scheduler.certificate import CertificateData, certificate_layout, participation_layout
 from scheduler.context import JobContext
 from scheduler.dispatch import run_due_jobs
 from scheduler.models import OutboxMessage, OutboxStatus
 from scheduler.outbox import deliver_due
+from scheduler.picture import layout as picture_layout
+from scheduler.picture_data import lines
 from scheduler.results import card_data
 from tests.conftest import MovableClock
 from tests.contest.test_season import _season
@@ -163,6 +167,23 @@ async def test_scores_can_read_as_a_share_of_full_marks(
     )
     assert "5. 赵磊（乙班）  72.7%" in text  # 8 of 11
     assert "1. 一车间·甲班  22 分" in text  # team scores stay in points
+    # /rank and the picture read the same way.
+    zhao_id = (await session.execute(select(Worker.id).where(Worker.real_name == "赵磊"))).scalar()
+    ranked = leaderboard_text(
+        await competition_leaderboard(
+            session, competition_id=int(competition.id or 0), worker_id=zhao_id
+        ),
+        "zh",
+    )
+    assert "5. 赵磊 · 乙班 — 72.7%" in ranked and "第 5 名（共" in ranked
+    assert "，72.7%" in ranked and "— 22 分（" in ranked
+    picture = board_picture(
+        competition, board, {}, when=competition.ends_at, final=True, top_n=10, lang="zh"
+    )
+    people, teams = lines(picture)
+    assert people[4].score == "72.7%" and people[4].percent
+    assert teams[0].score == "22" and not teams[0].percent
+    assert "72.7%" in texts(picture_layout(picture), "score")
     clock.set(competition.ends_at + timedelta(seconds=30))
     await run_due_jobs(ctx)
     zhao = await _rows(session, 4)
