@@ -10,7 +10,7 @@ server showing one competition on hundreds of screens reads the board once per c
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Column, Index, String, func, select, update
@@ -20,7 +20,9 @@ from sqlmodel import Field, SQLModel, col
 from contest.boards import team_board, top_individuals
 from contest.competitions import require_competition
 from contest.models import Competition, CompetitionStatus, Standing, TeamStanding
+from contest.papers import score_style
 from contest.rules import rules_of
+from contest.scoring import ScoreStyle
 from contest.tree import load_tree
 from storage.types import Clock, UTCDateTime, utcnow
 
@@ -140,6 +142,7 @@ class ScreenBoard:
     registered: int
     individuals: list[ScreenPerson]
     teams: list[ScreenTeam]
+    style: ScoreStyle = field(default_factory=ScoreStyle)  # precision, percentages
 
 
 async def board_fingerprint(session: AsyncSession, *, competition_id: int) -> tuple[object, ...]:
@@ -189,6 +192,7 @@ async def screen_board(
     ids = {row.team_id for row in teams} | {r.team_id for r in people if r.team_id is not None}
     labels = tree.short_labels(ids)
     return ScreenBoard(
+        style=await score_style(session, competition=competition),
         competition_id=competition_id,
         title=competition.name,
         status=CompetitionStatus(competition.status),

@@ -42,10 +42,6 @@ REVOKED = b"event: revoked\ndata: {}\n\n"
 CLOSING = b""  # the server is stopping: the handler ends, the browser reconnects
 
 
-def _score(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
 @dataclass(eq=False)
 class Subscription:
     token: str
@@ -135,13 +131,19 @@ class BoardFeed:
             sub.offer(self.message)
 
     def _payload(self, board: ScreenBoard, now: datetime, *, first: bool) -> dict[str, Any]:
+        style = board.style  # as the chat shows them: precision, a worker's score as 百分制
+
+        def worker_score(value: float) -> str:
+            share = style.percentage(value)
+            return style.number(value) if share is None else f"{share}%"
+
         people = [
-            {"rank": p.rank, "name": p.name, "team": p.team, "score": _score(p.score),
+            {"rank": p.rank, "name": p.name, "team": p.team, "score": worker_score(p.score),
              "move": self._move(f"w{p.worker_id}", p.rank, now, first)}
             for p in board.individuals
         ]  # fmt: skip
         teams = [
-            {"rank": tm.rank, "label": tm.label, "score": _score(tm.score),
+            {"rank": tm.rank, "label": tm.label, "score": style.number(tm.score),
              "participants": tm.participants, "registered": tm.registered,
              "rate": round(100 * tm.participants / tm.registered) if tm.registered else 0,
              "move": self._move(f"t{tm.team_id}", tm.rank, now, first)}
