@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contest.scoring import ScoreStyle
+from contest.scoring import ScoreStyle, round_score
 from i18n import t
 
 
@@ -12,7 +12,9 @@ def score_text(value: float, lang: str, style: ScoreStyle | None = None) -> str:
     share = style.percentage(value)
     if share is not None:
         return t("scores.percent", lang, value=share)
-    return t("scores.points", lang, value=style.number(value))
+    return t(
+        "scores.points", lang, value=style.number(value), count=round_score(value, style.precision)
+    )
 
 
 def rank_text(rank: int | str, tied: bool, lang: str) -> str:

@@ -92,7 +92,7 @@ async def test_every_participant_gets_their_result_review_and_pictures_once(
 
     sun = await _rows(session, 5)  # 孙丽 reads English; a wrong 多选 and a late 填空
     assert [r.kind for r in sun] == ["text", "text", "card"]
-    assert "Place: 6 of 7" in sun[0].text and "Score: 7 pt" in sun[0].text
+    assert "Place: 6 of 7" in sun[0].text and "Score: 7 points" in sun[0].text
     review = sun[1].text
     assert "review of your mistakes (2)" in review
     assert "(wrong)" in review and "none in time" in review and "Correct answer: 9" in review
