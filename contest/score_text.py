@@ -1,4 +1,4 @@
-"""Scores and places as people read them, for every edge: "18 分", "18.5 pt", "90%", "并列3"."""
+"""Scores and places as people read them, for every edge: "18 分", "18.5 points", "90%", "并列3"."""
 
 from __future__ import annotations
 
