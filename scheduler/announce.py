@@ -256,10 +256,9 @@ def board_picture(
         individuals=[_person(row, board, previous) for row in board.individuals],
         teams=[_team(row, board, previous) for row in board.teams],
         final=final,
-        precision=board.style.precision,
+        style=board.style,
         lang=lang,
         top_n=top_n,
-        percent_of=board.style.full_marks if board.style.percent else None,
     )
 
 

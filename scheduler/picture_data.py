@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from contest.scoring import percent_of
+from contest.score_text import score_figure
+from contest.scoring import ScoreStyle
 from i18n import t
-from scheduler.drawing import format_score
 
 MAX_INDIVIDUALS = 10  # the podium and seven more: what a phone shows at a readable size
 
@@ -49,19 +49,17 @@ class TeamEntry:
 @dataclass(frozen=True)
 class BoardPicture:
     """What the picture shows; names are plain text. ``when`` is shown as it is, so pass it
-    in the competition's zone; ``precision`` is the decimals of scores (whole ones show none)."""
+    in the competition's zone; ``style`` is how scores read: their decimals (whole ones show
+    none), and a worker's as a percentage with score_as: percent (a team's stay in points)."""
 
     title: str
     when: datetime
     individuals: list[PersonEntry] = field(default_factory=list)  # best first
     teams: list[TeamEntry] = field(default_factory=list)  # ranked first
     final: bool = False
-    precision: int = 1
+    style: ScoreStyle = field(default_factory=ScoreStyle)
     lang: str = "zh"
     top_n: int = MAX_INDIVIDUALS
-    # Full marks when a worker's score reads as a percentage of them (score_as: percent);
-    # team scores stay in points.
-    percent_of: float | None = None
 
 
 @dataclass(frozen=True)
@@ -93,16 +91,9 @@ def _shared(ranks: list[int | None]) -> set[int]:
     return {r for r in ranks if r is not None and ranks.count(r) > 1}
 
 
-def _score(score: float, board: BoardPicture) -> str:
-    share = percent_of(score, board.percent_of)
-    if share is None:
-        return format_score(score, board.precision)
-    return t("scores.percent", board.lang, value=format_score(share, board.precision))
-
-
 def lines(board: BoardPicture) -> tuple[list[Line], list[Line]]:
     """The individuals (the first ``top_n``, at most 10) and the teams as they read."""
-    lang, digits = board.lang, board.precision
+    lang, style = board.lang, board.style
     tied_people = _shared([p.rank for p in board.individuals])
     tied_teams = _shared([team.rank for team in board.teams])
     people = [
@@ -112,9 +103,9 @@ def lines(board: BoardPicture) -> tuple[list[Line], list[Line]]:
             tied=p.rank in tied_people,
             name=p.name,
             detail=p.team,
-            score=_score(p.score, board),
+            score=score_figure(p.score, lang, style),
             move=_move(p.moved, p.new, lang),
-            percent=board.percent_of is not None,
+            percent=style.percentage(p.score) is not None,
         )
         for p in board.individuals[: min(board.top_n, MAX_INDIVIDUALS)]
     ]
@@ -125,7 +116,7 @@ def lines(board: BoardPicture) -> tuple[list[Line], list[Line]]:
             tied=team.rank in tied_teams,
             name=team.label,
             detail="",
-            score=format_score(team.score, digits),
+            score=style.number(team.score),
             move=_move(team.moved, team.new, lang),
             participation=team.participation,
         )

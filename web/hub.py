@@ -26,8 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from contest.score_text import score_figure
 from contest.screens import ScreenBoard, ScreenToken, board_fingerprint, screen_board
-from i18n import LANGUAGES, t
+from i18n import DEFAULT_LANG, LANGUAGES, t
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
@@ -131,14 +132,12 @@ class BoardFeed:
             sub.offer(self.message)
 
     def _payload(self, board: ScreenBoard, now: datetime, *, first: bool) -> dict[str, Any]:
-        style = board.style  # as the chat shows them: precision, a worker's score as 百分制
-
-        def worker_score(value: float) -> str:
-            share = style.percentage(value)
-            return style.number(value) if share is None else f"{share}%"
-
+        # Scores as the chat shows them: precision, a worker's as 百分制 ("92.5%" in either
+        # language, so the screen's one payload serves both).
+        style = board.style
         people = [
-            {"rank": p.rank, "name": p.name, "team": p.team, "score": worker_score(p.score),
+            {"rank": p.rank, "name": p.name, "team": p.team,
+             "score": score_figure(p.score, DEFAULT_LANG, style),
              "move": self._move(f"w{p.worker_id}", p.rank, now, first)}
             for p in board.individuals
         ]  # fmt: skip
