@@ -30,19 +30,17 @@ import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from pydantic import ValidationError
-from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from bot.context import Write
+from bot.inbox import Arrival, mark, store, write_later
 from bot.models import BotInstance, InboxStatus, InboxUpdate
 from storage.types import Clock, utcnow
 from storage.upsert import upsert
@@ -53,26 +51,11 @@ HEARTBEAT_SECONDS = 10.0
 DEAD_AFTER = timedelta(seconds=30)  # an owner silent this long has stopped: take its updates
 KEEP_DONE = timedelta(days=1)  # done rows answer replays for a day, then go
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)  # seconds, for an overloaded database
-BATCH_ROWS = 500
 STORE_TIMEOUT = 30.0  # seconds a receive waits for the inbox before giving up (no ack)
-
-
-_INBOX = InboxUpdate.__table__  # type: ignore[attr-defined]
-_KNOWN = select(_INBOX.c.update_id).where(_INBOX.c.update_id.in_(bindparam("ids", expanding=True)))
-_INSERT = insert(_INBOX)
 
 
 class Overloaded(Exception):
     """Handling could not get the database in time; the update is kept and retried."""
-
-
-@dataclass(frozen=True)
-class Arrival:
-    """An update as it reached us: its id, its JSON, and when."""
-
-    update_id: int
-    payload: dict[str, Any]
-    received_at: datetime
 
 
 def instance_name(mode: str, index: int | None = None) -> str:
@@ -294,9 +277,11 @@ class Intake:
             return
         try:
             async with self.session_factory() as session:
-                new = await self._store(session, [a for batch, _ in arrivals for a in batch])
-                await self._write_later(session, later)
-                await self._mark(session, finished)
+                new = await store(
+                    session, [a for batch, _ in arrivals for a in batch], owner=self.instance
+                )
+                await write_later(session, later)
+                await mark(session, finished, now=self.clock())
                 await session.commit()
         except Exception as exc:
             for _, waiter in arrivals:
@@ -309,83 +294,6 @@ class Intake:
         for batch, waiter in arrivals:
             if not waiter.done():
                 waiter.set_result({a.update_id for a in batch} & new)
-
-    async def _store(self, session: AsyncSession, arrivals: list[Arrival]) -> set[int]:
-        """Insert the arrivals not stored yet; the ids that were new.
-
-        Two cacheable statements per batch (which ids are there, then a plain insert of the
-        rest) rather than ``INSERT … ON CONFLICT DO NOTHING``, whose compiled form SQLAlchemy
-        cannot cache. Two processes inserting the same update at once (PostgreSQL) makes
-        the insert fail; the batch then goes row by row with ``ON CONFLICT``.
-        """
-        unique = {a.update_id: a for a in arrivals}
-        if not unique:
-            return set()
-        ids, known = list(unique), set[int]()
-        for start in range(0, len(ids), BATCH_ROWS):  # bound the IN list
-            chunk = ids[start : start + BATCH_ROWS]
-            known.update((await session.execute(_KNOWN, {"ids": chunk})).scalars())
-        fresh = [a for update_id, a in unique.items() if update_id not in known]
-        if not fresh:
-            return set()
-        rows = [self._row(a) for a in fresh]
-        # SQLite's BEGIN IMMEDIATE holds the write lock from the check on, so the insert
-        # cannot meet a row stored meanwhile; PostgreSQL needs the savepoint to recover.
-        racy = session.get_bind().dialect.name != "sqlite"
-        try:
-            async with session.begin_nested() if racy else contextlib.nullcontext():
-                await session.execute(_INSERT, rows)
-            return {a.update_id for a in fresh}
-        except IntegrityError:
-            new = set()
-            for row in rows:
-                update_id = row.pop("update_id")
-                keys = {"update_id": update_id}
-                if await upsert(session, InboxUpdate, keys=keys, values=row, update=False):
-                    new.add(update_id)
-            return new
-
-    def _row(self, arrival: Arrival) -> dict[str, Any]:
-        return {
-            "update_id": arrival.update_id,
-            "payload": arrival.payload,
-            "received_at": arrival.received_at,
-            "owner": self.instance,
-            "status": InboxStatus.PENDING.value,
-            "tries": 0,
-        }
-
-    @staticmethod
-    async def _write_later(session: AsyncSession, later: list[Write]) -> None:
-        """The handlers' deferred bookkeeping, under one savepoint; when one write fails,
-        they go again one savepoint each, and the failing one is logged, not the batch."""
-        if not later:
-            return
-        try:
-            async with session.begin_nested():
-                for write in later:
-                    await write(session)
-            return
-        except Exception:
-            logger.info("a deferred write failed; retrying them one by one")
-        for write in later:
-            try:
-                async with session.begin_nested():
-                    await write(session)
-            except Exception:
-                logger.exception("a deferred write failed")
-
-    async def _mark(self, session: AsyncSession, finished: dict[int, InboxStatus]) -> None:
-        now = self.clock()
-        for status in (InboxStatus.DONE, InboxStatus.FAILED):
-            ids = [update_id for update_id, s in finished.items() if s is status]
-            for start in range(0, len(ids), BATCH_ROWS):
-                await session.execute(
-                    update(InboxUpdate)
-                    .where(col(InboxUpdate.update_id).in_(ids[start : start + BATCH_ROWS]))
-                    .values(status=status.value, done_at=now)
-                    .execution_options(synchronize_session=False)
-                )
 
     # --- staying alive -------------------------------------------------------------------
     async def _keep_alive(self) -> None:

@@ -18,7 +18,8 @@ from aiogram.exceptions import TelegramConflictError
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
-from bot.intake import Arrival, Intake
+from bot.inbox import Arrival
+from bot.intake import Intake
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ import secrets
 
 from aiohttp import web
 
-from bot.intake import Arrival, Intake
+from bot.inbox import Arrival
+from bot.intake import Intake
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,8 @@ from sqlalchemy import event, func, select
 
 from bot.factory import create_bot, create_dispatcher
 from bot.fsm_storage import DatabaseStorage
-from bot.intake import Arrival, Intake
+from bot.inbox import Arrival
+from bot.intake import Intake
 from bot.models import InboxStatus, InboxUpdate
 from bot.webhook import build_webhook_app
 from contest.models import AnswerStatus, Attempt, AttemptQuestion, Worker

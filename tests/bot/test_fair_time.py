@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.intake import Arrival, Intake
+from bot.inbox import Arrival
+from bot.intake import Intake
 from contest.models import AnswerStatus, AttemptQuestion
 from tests.bot.fixtures import add_bank, add_competition, add_worker
 from tests.fakes.crowd import Person
