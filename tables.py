@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 import bot.models as bot_models
+import contest.identities as identity_models
 import contest.models as contest_models
 import contest.outbox as outbox_models
 import contest.robots as robot_models
@@ -24,6 +25,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "bot_models",
     "contest_models",
+    "identity_models",
     "lease_models",
     "metadata",
     "outbox_models",

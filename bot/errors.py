@@ -22,6 +22,7 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.long_text import send_text
+from chat.turn import settle_refusal
 from contest.errors import (
     BankRejected,
     ContestError,
@@ -94,6 +95,7 @@ class ContestErrorReply(BaseMiddleware):
             return await handler(event, data)
         except ContestError as error:
             logger.info("refused: %s", error)
+            await settle_refusal(data["session"], error)
             text = error_text(error, data.get("lang", "zh"), organiser=self.organiser)
             if isinstance(event, CallbackQuery):
                 await _answer_query(event, text)

@@ -22,6 +22,9 @@ from bot.context import UpdateContext, current_update, update_context
 from bot.fsm_storage import DatabaseStorage
 from bot.language import remember
 from bot.models import ConversationState
+from chat.turn import Turn
+from config import Settings
+from contest.admin.policy import Actor
 from contest.models import Worker
 from i18n import normalize_lang
 from storage.types import Clock
@@ -70,7 +73,8 @@ class DbSessionMiddleware(BaseMiddleware):
 
 
 class WorkerMiddleware(BaseMiddleware):
-    """Loads the registered worker (or None) and the language to answer in as ``lang``.
+    """Loads the registered worker (or None) and the language to answer in as ``lang``, and
+    builds the update's :class:`chat.turn.Turn` as ``turn`` (handlers read ``(event, turn)``).
 
     With the database FSM storage the conversation row comes back in the same query.
     """
@@ -91,7 +95,27 @@ class WorkerMiddleware(BaseMiddleware):
             data["lang"] = normalize_lang(user.language_code if user else None)
         if user is not None:
             remember(user.id, data["lang"])
+        data["turn"] = self._turn(data, user, worker, session)
         return await handler(event, data)
+
+    @staticmethod
+    def _turn(
+        data: dict[str, Any], user: User | None, worker: Worker | None, session: AsyncSession
+    ) -> Turn:
+        settings: Settings = data["settings"]
+        actor = None
+        if user is not None:
+            actor = Actor(user.id, super_admin=user.id in settings.admin_ids)
+        return Turn(
+            session=session,
+            received_at=data["received_at"],
+            lang=data["lang"],
+            tz=settings.timezone,
+            via="telegram",
+            worker=worker,
+            actor=actor,
+            wall=data["clock"],
+        )
 
     async def _load(self, session: AsyncSession, user: User, data: dict[str, Any]) -> Worker | None:
         storage = self.fsm.storage

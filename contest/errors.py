@@ -15,6 +15,9 @@ class ContestError(Exception):
         super().__init__(code, params)
         self.code = code
         self.params = params
+        # Rows to commit although the work is refused (an organiser action's audit row):
+        # the edge's turn rolls the work back, then commits these alone.
+        self.keep: list[Any] = []
 
     def __str__(self) -> str:
         extra = ", ".join(f"{k}={v!r}" for k, v in self.params.items())

@@ -36,6 +36,11 @@ class Worker(SQLModel, table=True):
     username: str | None = Field(default=None, max_length=64, index=True)
     real_name: str = Field(default="", max_length=50)
     employee_no: str | None = Field(default=None, sa_column=Column(String(50), unique=True))
+    mobile: str | None = Field(
+        default=None,
+        sa_column=Column(String(32), index=True),
+        description="手机号 from the roster, digits only: how a messenger's directory finds them",
+    )
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     language: str = Field(default="zh", max_length=8)
     registered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -2,6 +2,7 @@
 
 Every module of a package may import only the packages listed for it (and itself); the
 core imports no framework. ``i18n`` imports nothing of ours and may be used anywhere;
+``chat/`` holds what the edges share (the turn), below them and above the core;
 ``config.py``, ``tables.py`` (the table registry), ``main.py`` and ``cli/`` are top-level
 wiring and may import anything, as may Alembic's ``storage/migrations/env.py``, a script
 Alembic runs (not a module of ``storage``) that reads the registry in ``tables.py``.
@@ -21,8 +22,9 @@ ALLOWED: dict[str, set[str]] = {
     "quizbank": {"storage", "i18n"},
     "contest": {"quizbank", "storage", "i18n"},
     "scheduler": {"contest", "quizbank", "storage", "i18n", "config", "ops"},
-    "bot": {"contest", "quizbank", "storage", "i18n", "config", "ops", "web"},
-    "web": {"contest", "quizbank", "storage", "i18n", "config", "ops"},
+    "chat": {"contest", "quizbank", "storage", "i18n", "config", "ops"},
+    "bot": {"chat", "contest", "quizbank", "storage", "i18n", "config", "ops", "web"},
+    "web": {"chat", "contest", "quizbank", "storage", "i18n", "config", "ops"},
     "ops": {"scheduler", "contest", "quizbank", "storage", "i18n", "config"},
     "i18n": set(),
 }
