@@ -34,6 +34,8 @@ from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
 
+_EVENTS = MessengerEvent.__table__  # type: ignore[attr-defined]
+_INSERT = insert(_EVENTS).returning(_EVENTS.c.id)
 STORE_TIMEOUT = 30.0  # seconds a frame waits for the inbox before it goes unacknowledged
 KEEP_DONE = timedelta(days=1)
 
@@ -246,12 +248,10 @@ class EventIntake:
             }
             try:
                 async with session.begin_nested():
-                    seq = await session.scalar(
-                        insert(MessengerEvent).values(**row).returning(col(MessengerEvent.id))
-                    )
+                    seq = (await session.execute(_INSERT.values(**row))).scalar_one()
             except IntegrityError:  # another process stored it a moment ago (PostgreSQL)
                 continue
-            new[event_id] = int(seq)
+            new[event_id] = seq
         return new
 
     async def _mark(self, session: AsyncSession, finished: dict[int, EventStatus]) -> None:
