@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 
 import bot.models as bot_models
 import contest.identities as identity_models
+import contest.live.models as live_models
 import contest.models as contest_models
 import contest.outbox as outbox_models
 import contest.robots as robot_models
@@ -27,6 +28,7 @@ __all__ = [
     "contest_models",
     "identity_models",
     "lease_models",
+    "live_models",
     "metadata",
     "outbox_models",
     "quizbank_models",
