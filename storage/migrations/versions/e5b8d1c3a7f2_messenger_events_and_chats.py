@@ -1,7 +1,7 @@
 """messenger events (the DingTalk/Feishu inbox) and the groups their apps sit in
 
 Revision ID: e5b8d1c3a7f2
-Revises: d2a7c9e1b4f6
+Revises: e5f1a2b3c4d6
 Create Date: 2026-12-08 01:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e5b8d1c3a7f2"
-down_revision: str | None = "d2a7c9e1b4f6"
+down_revision: str | None = "e5f1a2b3c4d6"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
