@@ -65,9 +65,11 @@ class Settings(BaseSettings):
     # Hosts besides the platforms' own that robot webhooks may point at (a 私有化 server).
     robot_extra_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
     web_initdata_max_age: int = Field(default=24 * 3600, ge=60, description="Mini App, seconds")
-    # The enterprise messengers' apps (企业内部应用). A worker who opens our link inside the
-    # app is signed in from its directory (工号 or mobile) without typing; the API bases are
-    # settings so that the tests (and a 私有化 deployment) point them elsewhere.
+    # The enterprise messengers' apps (企业内部应用): two-way bots over their long connections
+    # (钉钉, 飞书) and sign-in from their in-app browsers (企业微信, 钉钉, 飞书), where a worker who
+    # opens our link is placed from the directory (工号 or mobile) without typing; see
+    # docs/deploy.md. The API bases are the platforms' own unless tests (or a 私有化
+    # deployment) point them elsewhere.
     wecom_corp_id: str | None = None
     wecom_agent_id: str | None = None
     wecom_secret: SecretStr | None = None
@@ -160,6 +162,16 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else None
+
+    @property
+    def messengers(self) -> tuple[str, ...]:
+        """The enterprise messengers configured with both halves of their credentials."""
+        found = []
+        if self.dingtalk_client_id and self.dingtalk_client_secret:
+            found.append("dingtalk")
+        if self.feishu_app_id and self.feishu_app_secret:
+            found.append("feishu")
+        return tuple(found)
 
     @property
     def pool(self) -> PoolSettings:

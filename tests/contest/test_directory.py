@@ -1,5 +1,5 @@
-"""Placing a messenger account on the roster from its directory entry (工号, then mobile),
-on SQLite and PostgreSQL."""
+"""The browser's sign-in placing a messenger account on the roster from its directory
+(the 工号 fields, then the mobile), without registering anyone new; SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,56 +7,63 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from contest.directory import DirectoryEntry, normalize_mobile, place_member
+from contest.directory import DirectoryEntry, place_member
 from contest.identities import WorkerIdentity
 from contest.models import Worker
 
 
-def test_a_mobile_keeps_its_digits_without_the_china_code():
-    assert normalize_mobile("+86 138-0013-8000") == "13800138000"
-    assert normalize_mobile("008613800138000") == "13800138000"
-    assert normalize_mobile("13800138000") == "13800138000"
-    assert normalize_mobile("+1 415 555 0100") == "14155550100"
-    assert normalize_mobile(None) == ""
-
-
 async def _workers(session, *rows: tuple[str, str | None, str | None]) -> list[Worker]:
-    workers = [Worker(real_name=name, employee_no=no, mobile=mobile) for name, no, mobile in rows]
+    workers = [
+        Worker(real_name=name, employee_no=no, mobile=mobile, on_roster=True)
+        for name, no, mobile in rows
+    ]
     session.add_all(workers)
     await session.commit()
     return workers
 
 
-async def test_the_employee_no_wins_over_the_mobile_and_the_link_is_kept(session):
+def entries(*numbers: str, mobile: str = "") -> list[DirectoryEntry]:
+    found = [DirectoryEntry(employee_no=n) for n in numbers]
+    return found + ([DirectoryEntry(mobile=mobile)] if mobile else [])
+
+
+async def test_the_employee_no_fields_win_over_the_mobile_and_the_link_is_kept(session):
     a, b = await _workers(session, ("张伟", "QA1", "13800000001"), ("王芳", "QA2", "13800000002"))
-    entry = DirectoryEntry("dingtalk", "u1", ("ｑａ１".upper(), "x"), "13800000002")
-    assert (await place_member(session, entry=entry)).id == a.id  # full-width 工号 normalised
+    found = entries("X0", "ＱＡ１", mobile="13800000002")  # full-width 工号, normalised
+    placed = await place_member(session, platform="dingtalk", external_id="u1", entries=found)
+    assert placed is not None and placed.id == a.id
     await session.commit()
-    moved = DirectoryEntry("dingtalk", "u1", ("QA2",), None)  # the directory changed later
-    assert (await place_member(session, entry=moved)).id == a.id  # the link stands
-    assert (
-        await place_member(session, entry=DirectoryEntry("dingtalk", "u2", (), "+8613800000002"))
-    ).id == b.id
+    moved = entries("QA2")  # the directory changed later: the link stands
+    placed = await place_member(session, platform="dingtalk", external_id="u1", entries=moved)
+    assert placed is not None and placed.id == a.id
+    by_mobile = entries(mobile="+86 138 0000 0002")
+    placed = await place_member(session, platform="dingtalk", external_id="u2", entries=by_mobile)
+    assert placed is not None and placed.id == b.id
+    assert await session.get(Worker, b.id) and b.registered_at is None  # nobody registered
 
 
-async def test_a_shared_mobile_or_a_worker_linked_elsewhere_places_nobody(session):
+async def test_a_shared_mobile_a_worker_linked_elsewhere_or_nothing_places_nobody(session):
     await _workers(session, ("张伟", "QA1", "13800000009"), ("王芳", "QA2", "13800000009"))
-    assert (
-        await place_member(session, entry=DirectoryEntry("feishu", "o1", (), "13800000009")) is None
-    )
-    assert (await place_member(session, entry=DirectoryEntry("feishu", "o2", ("QA1",)))) is not None
+    shared = entries(mobile="13800000009")
+    assert await place_member(session, platform="feishu", external_id="o1", entries=shared) is None
+    first = await place_member(session, platform="feishu", external_id="o2", entries=entries("QA1"))
+    assert first is not None
     await session.commit()
-    assert await place_member(session, entry=DirectoryEntry("feishu", "o3", ("QA1",))) is None
-    assert await place_member(session, entry=DirectoryEntry("feishu", "o4", ("",), "")) is None
+    again = await place_member(session, platform="feishu", external_id="o3", entries=entries("QA1"))
+    assert again is None
+    assert await place_member(session, platform="feishu", external_id="o4", entries=[]) is None
+    count = (await session.execute(select(func.count()).select_from(Worker))).scalar()
+    assert count == 2
 
 
 async def test_one_account_arriving_twice_at_once_is_linked_once(session_factory, session):
     (worker,) = await _workers(session, ("张伟", "QA1", None))
-    entry = DirectoryEntry("wecom", "zhangwei", ("QA1",))
 
     async def visit() -> int | None:
         async with session_factory() as own:
-            placed = await place_member(own, entry=entry)
+            placed = await place_member(
+                own, platform="wecom", external_id="zhangwei", entries=entries("QA1")
+            )
             await own.commit()
             return placed.id if placed else None
 

@@ -93,7 +93,7 @@ async def test_the_mobile_places_a_member_with_the_privateinfo_scope(
 ):
     plant = await build_plant(session, clock, workers=2)
     worker = plant.workers[0]
-    worker.mobile = "13800138000"
+    worker.mobile, worker.on_roster = "13800138000", True
     await session.commit()
     wecom.member("wang", name="张伟", mobile="+86 138-0013-8000")
     wecom.signed_in = "wang"

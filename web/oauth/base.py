@@ -8,7 +8,8 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
@@ -34,6 +35,24 @@ class SigninRefused(Exception):
         self.detail = detail
 
 
+@dataclass(frozen=True)
+class Member:
+    """Who came back from the platform: their id there, and what its directory says about
+    them, most reliable first (the 工号 fields the platform may keep it in, then the mobile)."""
+
+    external_id: str
+    entries: tuple[DirectoryEntry, ...]
+
+
+def member(
+    external_id: str, *, name: str = "", numbers: Iterable[str] = (), mobile: str = ""
+) -> Member:
+    entries = [DirectoryEntry(name=name, employee_no=n) for n in dict.fromkeys(numbers) if n]
+    if mobile:
+        entries.append(DirectoryEntry(name=name, mobile=mobile))
+    return Member(external_id, tuple(entries))
+
+
 class Provider(Protocol):
     """One platform's sign-in: where to send the browser, and who came back."""
 
@@ -41,8 +60,8 @@ class Provider(Protocol):
 
     def authorize_url(self, *, redirect_uri: str, state: str) -> str: ...
 
-    async def member(self, query: Mapping[str, str], *, redirect_uri: str) -> DirectoryEntry:
-        """The directory entry of the member the callback's code stands for."""
+    async def member(self, query: Mapping[str, str], *, redirect_uri: str) -> Member:
+        """The member the callback's code stands for."""
         ...
 
 

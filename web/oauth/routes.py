@@ -162,7 +162,7 @@ async def done(request: web.Request) -> web.StreamResponse:
     if request.query.get("error"):  # the member declined on the platform's consent page
         return _page(ctx, lang, "declined", status=403, links=retry, platform=platform)
     try:
-        entry = await provider.member(
+        found = await provider.member(
             request.query, redirect_uri=_redirect_uri(ctx, request, platform)
         )
     except SigninRefused as refused:
@@ -177,7 +177,11 @@ async def done(request: web.Request) -> web.StreamResponse:
         )
     async with ctx.session_factory() as session:
         competition = await get_competition(session, competition_id=state.competition_id)
-        worker = await place_member(session, entry=entry) if competition is not None else None
+        worker = None
+        if competition is not None:
+            worker = await place_member(
+                session, platform=platform, external_id=found.external_id, entries=found.entries
+            )
         roster = await roster_login_enabled(session, competition_id=state.competition_id)
         worker_id = worker.id if worker is not None else None
         await session.commit()

@@ -19,8 +19,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from config import Settings
-from contest.directory import DirectoryEntry
-from web.oauth.base import AppToken, SigninRefused, call_json, text_field
+from web.oauth.base import AppToken, Member, SigninRefused, call_json, member, text_field
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ class WeCom:
         )
         return f"{self._oauth}/connect/oauth2/authorize?{query}#wechat_redirect"
 
-    async def member(self, query: Mapping[str, str], *, redirect_uri: str) -> DirectoryEntry:
+    async def member(self, query: Mapping[str, str], *, redirect_uri: str) -> Member:
         code = query.get("code", "")
         if not code or len(code) > 512:
             raise SigninRefused("declined" if not code else "bad_code")
@@ -82,7 +81,7 @@ class WeCom:
         if not mobile and ticket:
             mobile = await self._mobile(ticket)
         numbers = (*_custom_numbers(user), text_field(user, "alias"), userid)
-        return DirectoryEntry(self.name, userid, tuple(n for n in numbers if n), mobile or None)
+        return member(userid, name=text_field(user, "name"), numbers=numbers, mobile=mobile)
 
     async def _mobile(self, ticket: str) -> str:
         try:
