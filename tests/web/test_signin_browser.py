@@ -13,7 +13,8 @@ from playwright.async_api import expect
 from pydantic import SecretStr
 
 from contest.web_access import set_roster_login
-from tests.fakes.signin_platform import FakePlatform
+from tests.fakes.signin_feishu import FakeFeishu
+from tests.fakes.signin_platform import USER_COOKIE, FakePlatform
 from tests.fakes.signin_wecom import FakeWeCom
 from tests.web.conftest import keep_screenshot
 from tests.web.demo import build_plant
@@ -24,6 +25,7 @@ from tests.web.test_browser import PHONE
 def _wecom(worker_no: str, name: str) -> tuple[FakePlatform, Callable[[str], dict[str, Any]]]:
     fake = FakeWeCom()
     fake.member("wx-" + worker_no, name=name, alias=worker_no)
+    fake.member("wx-nobody", name="路人", alias="Z999")
     fake.signed_in = "wx-" + worker_no
 
     def settings(url: str) -> dict[str, Any]:
@@ -38,7 +40,27 @@ def _wecom(worker_no: str, name: str) -> tuple[FakePlatform, Callable[[str], dic
     return fake, settings
 
 
-PLATFORMS = {"wecom": (_wecom, "企业微信一键登录", "wx-")}
+def _feishu(worker_no: str, name: str) -> tuple[FakePlatform, Callable[[str], dict[str, Any]]]:
+    fake = FakeFeishu()
+    fake.member("ou_" + worker_no, name=name, employee_no=worker_no)
+    fake.member("ou_nobody", name="路人", employee_no="Z999")
+    fake.signed_in = "ou_" + worker_no
+
+    def settings(url: str) -> dict[str, Any]:
+        return {
+            "feishu_app_id": fake.app_id,
+            "feishu_app_secret": SecretStr(fake.secret),
+            "feishu_api_base": url,
+            "feishu_accounts_base": url,
+        }
+
+    return fake, settings
+
+
+PLATFORMS = {
+    "wecom": (_wecom, "企业微信一键登录", "wx-"),
+    "feishu": (_feishu, "飞书一键登录", "ou_"),
+}
 
 
 @pytest.fixture(params=sorted(PLATFORMS))
@@ -88,4 +110,17 @@ async def test_a_tap_on_the_messenger_button_signs_the_worker_in_on_a_phone(
             for path in fake.calls
         )
         await page.close()
+        # Someone the directory does not place is offered the 工号 + 姓名 form.
+        context = await browser.new_context(**PHONE)
+        await context.add_cookies(
+            [{"name": USER_COOKIE, "value": prefix + "nobody", "url": fake.url}]
+        )
+        stranger = await context.new_page()
+        await stranger.goto(f"{server.url}/join/{competition_id}/{platform}")
+        await expect(stranger.locator("h1")).to_have_text("名单中没有找到你")
+        if shot := keep_screenshot(f"signin-{platform}-unplaced.png"):
+            await stranger.screenshot(path=str(shot))
+        await stranger.click(f'a[href="/join/{competition_id}"]')
+        await expect(stranger.locator('input[name="employee_no"]')).to_be_visible()
+        await context.close()
     assert await identities(session) == [(platform, prefix + (worker.employee_no or ""), worker.id)]
