@@ -2,12 +2,14 @@
 
 Telegram counts per bot and per chat (the Bot API FAQ): about 30 messages a second across
 all chats, about one a second into one chat (a short burst is tolerated), 20 a minute into
-a group. Every message into a chat counts — a reply to a worker's tap as much as an
-announcement — so there is **one bot-wide budget** here, and replies are served from it
-**ahead of bulk** traffic (the outbox): a worker who just tapped waits behind other
-workers' replies, never behind a broadcast.
+a group. Every new message counts — a reply to a worker's tap as much as an announcement —
+so there is **one bot-wide budget** here, and replies are served from it **ahead of bulk**
+traffic (the outbox): a worker who just tapped waits behind other workers' replies, never
+behind a broadcast. An edit adds no message to a chat: edits in private chats are not
+paced (the next question replaces the tapped one at once); in a group they count towards
+its 20 a minute.
 
-For each message into a chat, in order:
+For each new message (or group edit), in order:
 
 1. the group's bucket (20/min), then the chat's bucket (1/s with a burst of
    :attr:`Limits.chat_burst`): a chat that has used its share does not take bot-wide slots;
@@ -53,7 +55,7 @@ _NOT_LIMITED = frozenset(
         "LogOut",
     }
 )
-_INTO_CHAT = ("Send", "Copy", "Forward", "Edit")
+_NEW_MESSAGE = ("Send", "Copy", "Forward")
 _MEMORY = 50_000  # chats whose buckets are remembered; an idle chat's fresh bucket starts full
 
 SharedSlot = Callable[[str, float, int], Awaitable[float]]
@@ -158,7 +160,10 @@ class Pacer:
         """Wait until ``method`` may leave under Telegram's limits."""
         name = type(method).__name__
         chat_id = getattr(method, "chat_id", None)
-        if name in _NOT_LIMITED or not name.startswith(_INTO_CHAT) or not isinstance(chat_id, int):
+        counted = name.startswith(_NEW_MESSAGE) or (
+            name.startswith("Edit") and isinstance(chat_id, int) and chat_id < 0
+        )
+        if name in _NOT_LIMITED or not counted or not isinstance(chat_id, int):
             await self.wait_for_pause()
             return
         interval, burst = self.chat_pace(chat_id)

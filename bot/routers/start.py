@@ -76,12 +76,10 @@ async def on_start(
     if worker is not None and worker.registered_at is not None:
         if not worker.active:
             await mark_chat_reachable(session, chat_id=message.chat.id)
+        text = t("start.already", lang, name=escape(worker.real_name))
         if code:
-            await message.answer(await _join_text(session, worker, code, lang, clock))
-        await message.answer(
-            t("start.already", lang, name=escape(worker.real_name)),
-            reply_markup=menu_keyboard(lang),
-        )
+            text = f"{await _join_text(session, worker, code, lang, clock)}\n\n{text}"
+        await message.answer(text, reply_markup=menu_keyboard(lang))
         return
     await state.update_data(join_code=code)
     await state.set_state(Registration.employee_no)
@@ -152,7 +150,7 @@ async def on_its_me(
         roster_worker_id=data.get("roster_id"),
     )
     assert isinstance(query.message, Message)
-    await _welcome(query.message, state, session, new, lang, clock)
+    await _welcome(query.message, state, session, new, lang, clock, edit=True)
 
 
 @router.callback_query(RosterPickCb.filter(), Registration.confirm)
@@ -226,22 +224,26 @@ async def _welcome(
     worker: Worker,
     lang: str,
     clock: Clock,
+    *,
+    edit: bool = False,
 ) -> None:
+    """Registered (joined, what next) in one message: an edit of the tapped confirmation,
+    or one reply to a typed name. Telegram allows a chat about one message a second."""
     code = (await state.get_data()).get("join_code")
     await state.clear()
-    await message.answer(t("start.registered", lang, name=escape(worker.real_name)))
+    lines = [t("start.registered", lang, name=escape(worker.real_name))]
     if worker.pending:
-        await message.answer(t("start.match.pending", lang))
+        lines.append(t("start.match.pending", lang))
+    keyboard, closing = menu_keyboard(lang), t("menu.title", lang)
     if code:
-        await message.answer(await _join_text(session, worker, code, lang, clock))
-    elif worker.team_id is None:
-        choices = await team_choices(session)
-        if choices:
-            await message.answer(
-                t("start.choose_team", lang), reply_markup=teams_keyboard(choices, lang)
-            )
-            return
-    await message.answer(t("menu.title", lang), reply_markup=menu_keyboard(lang))
+        lines.append(await _join_text(session, worker, code, lang, clock))
+    elif worker.team_id is None and (choices := await team_choices(session)):
+        keyboard, closing = teams_keyboard(choices, lang), t("start.choose_team", lang)
+    text = "\n".join(lines) + "\n\n" + closing
+    if edit:
+        await message.edit_text(text, reply_markup=keyboard)
+    else:
+        await message.answer(text, reply_markup=keyboard)
 
 
 async def _join_text(
@@ -265,10 +267,11 @@ async def on_team(
 ) -> None:
     await query.answer()
     assert isinstance(query.message, Message)
+    text = t("menu.title", lang)
     if callback_data.t:
         joined = await join_by_id(session, worker=worker, team_id=callback_data.t, clock=clock)
-        await query.message.edit_text(t("start.joined", lang, team=escape(" / ".join(joined.path))))
-    await query.message.answer(t("menu.title", lang), reply_markup=menu_keyboard(lang))
+        text = f"{t('start.joined', lang, team=escape(' / '.join(joined.path)))}\n\n{text}"
+    await query.message.edit_text(text, reply_markup=menu_keyboard(lang))
 
 
 @router.message(Command("language"), Registered())

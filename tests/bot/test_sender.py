@@ -101,6 +101,19 @@ async def test_a_chat_gets_a_short_burst_then_one_a_second() -> None:
     assert all(b - a >= 0.9 for a, b in itertools.pairwise(times[1:]))
 
 
+async def test_edits_add_no_message_and_are_not_paced() -> None:
+    """The next question replaces the tapped one: edits in a private chat go at once."""
+    api = LimitedTelegram()
+    bot = make(api, bulk=False)
+    shown = await bot.send_message(77, "第 1 题")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for n in range(2, 7):
+        await bot.edit_message_text(f"第 {n} 题", chat_id=77, message_id=shown.message_id)
+    assert loop.time() - started < 0.5
+    assert api.rejected == [] and api.delivered() == [(77, "sendMessage")]
+
+
 async def test_a_group_gets_at_most_one_message_per_three_seconds() -> None:
     api = LimitedTelegram()
     bot = make(api)

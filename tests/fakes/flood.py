@@ -1,7 +1,8 @@
 """Telegram's flood control as the Bot API FAQ states it, for every fake Bot API we run.
 
-Counted on every message that lands in a chat — sent, copied, forwarded or edited, a reply
-to a tap as much as a broadcast — at the moment it arrives (``time.monotonic``):
+Counted on every new message — sent, copied or forwarded, a reply to a tap as much as a
+broadcast — at the moment it arrives (``time.monotonic``); an edit adds no message to a
+chat and counts only in a group:
 
 - **bot-wide**: more than 30 in any 1 s window;
 - **per chat**: about one a second, with a short burst: a token bucket of ``chat_burst``
@@ -22,14 +23,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-INTO_CHAT = ("send", "copy", "forward", "edit")
+NEW_MESSAGE = ("send", "copy", "forward")
 NOT_A_MESSAGE = frozenset({"sendchataction"})
 
 
-def counts(method: str) -> bool:
-    """Whether a call of ``method`` (any case) lands a message in a chat."""
+def counts(method: str, chat_id: int) -> bool:
+    """Whether a call of ``method`` (any case) into ``chat_id`` counts against the limits."""
     name = method.lower()
-    return name.startswith(INTO_CHAT) and name not in NOT_A_MESSAGE
+    if name.startswith("edit"):
+        return chat_id < 0
+    return name.startswith(NEW_MESSAGE) and name not in NOT_A_MESSAGE
 
 
 @dataclass

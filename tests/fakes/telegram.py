@@ -162,7 +162,7 @@ class FakeTelegram(BaseSession):
         if self._errors[name]:
             return self._errors[name].popleft()
         chat_id = params.get("chat_id")
-        if self.flood is not None and counts(name) and chat_id is not None:
+        if self.flood is not None and chat_id is not None and counts(name, int(chat_id)):
             wait = self.flood.check(name, int(chat_id))
             if wait is not None:
                 return 429, too_many_requests(self.flood.retry_after(wait))
