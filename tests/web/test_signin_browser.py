@@ -13,6 +13,7 @@ from playwright.async_api import expect
 from pydantic import SecretStr
 
 from contest.web_access import set_roster_login
+from tests.fakes.signin_dingtalk import FakeDingTalk
 from tests.fakes.signin_feishu import FakeFeishu
 from tests.fakes.signin_platform import USER_COOKIE, FakePlatform
 from tests.fakes.signin_wecom import FakeWeCom
@@ -57,9 +58,28 @@ def _feishu(worker_no: str, name: str) -> tuple[FakePlatform, Callable[[str], di
     return fake, settings
 
 
+def _dingtalk(worker_no: str, name: str) -> tuple[FakePlatform, Callable[[str], dict[str, Any]]]:
+    fake = FakeDingTalk()
+    fake.member("dt" + worker_no, name=name, job_number=worker_no)
+    fake.member("dtnobody", name="路人", job_number="Z999")
+    fake.signed_in = "dt" + worker_no
+
+    def settings(url: str) -> dict[str, Any]:
+        return {
+            "dingtalk_client_id": fake.client_id,
+            "dingtalk_client_secret": SecretStr(fake.secret),
+            "dingtalk_api_base": url,
+            "dingtalk_oapi_base": url,
+            "dingtalk_login_base": url,
+        }
+
+    return fake, settings
+
+
 PLATFORMS = {
     "wecom": (_wecom, "企业微信一键登录", "wx-"),
     "feishu": (_feishu, "飞书一键登录", "ou_"),
+    "dingtalk": (_dingtalk, "钉钉一键登录", "dt"),
 }
 
 

@@ -26,6 +26,7 @@ from i18n import normalize_lang, t
 from web.auth import current_session, set_session_cookie
 from web.context import WebContext, context_of
 from web.oauth.base import Provider, SigninRefused
+from web.oauth.dingtalk import DingTalk
 from web.oauth.feishu import Feishu
 from web.oauth.state import make_state, new_nonce, read_state
 from web.oauth.wecom import WeCom
@@ -69,12 +70,18 @@ SIGNINS = web.AppKey("qualityquiz_signins", Signins)
 
 
 def _available(settings: Settings) -> list[tuple[str, bool]]:
-    return [("wecom", WeCom.configured(settings)), ("feishu", Feishu.configured(settings))]
+    return [
+        ("wecom", WeCom.configured(settings)),
+        ("dingtalk", DingTalk.configured(settings)),
+        ("feishu", Feishu.configured(settings)),
+    ]
 
 
 def _build(platform: str, settings: Settings, http: aiohttp.ClientSession) -> Provider:
     if platform == "wecom":
         return WeCom(settings, http)
+    if platform == "dingtalk":
+        return DingTalk(settings, http)
     if platform == "feishu":
         return Feishu(settings, http)
     raise ValueError(platform)
