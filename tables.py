@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 import bot.models as bot_models
+import chat.models as messenger_models
 import contest.identities as identity_models
 import contest.live.models as live_models
 import contest.models as contest_models
@@ -29,6 +30,7 @@ __all__ = [
     "identity_models",
     "lease_models",
     "live_models",
+    "messenger_models",
     "metadata",
     "outbox_models",
     "quizbank_models",

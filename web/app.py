@@ -26,6 +26,7 @@ from web.hub import ScreenHub
 from web.limits import RateLimits
 from web.live_pages import add_live_routes
 from web.login import add_login_routes
+from web.oauth import add_signin_routes
 from web.pages import STATIC_DIR, environment
 from web.pictures import add_picture_route
 from web.quiz import RECEIVED, add_quiz_api
@@ -128,6 +129,7 @@ def add_web_routes(
     add_screen_routes(app)
     add_quiz_api(app)
     add_login_routes(app)
+    add_signin_routes(app, settings)
     add_picture_route(app)
     add_live_routes(app, ctx)
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
