@@ -77,7 +77,7 @@ class LiveHub:
         self,
         session_factory: async_sessionmaker[AsyncSession],
         *,
-        interval: float = 1.0,
+        interval: float = 0.25,
         clock: Clock = utcnow,
     ) -> None:
         self.session_factory = session_factory
