@@ -15,11 +15,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from chat import flow
 from chat.cards import Card
 from chat.flow import Incoming, Reply
+from chat.models import MessengerEvent
 from chat.texts import error_text, tr
 from chat.turn import Turn, owned
 from contest.directory import DirectoryEntry, enrol
@@ -115,10 +118,11 @@ class Edge:
 
     async def delivered(self, replies: list[Reply], *, at: datetime) -> None:
         """The platform accepted the cards: their questions' clocks start at ``at``."""
-        if not any(r.view is not None and r.view.fresh for r in replies):
+        if all(r.view is None for r in replies):
             return
         async with self.session_factory() as session:
-            await flow.delivered(session, replies, at=at)
+            last = await session.scalar(select(func.max(col(MessengerEvent.id))))
+            await flow.delivered(session, replies, at=at, last_seq=int(last or 0))
             await session.commit()
 
     async def undelivered(self, replies: list[Reply]) -> None:

@@ -70,6 +70,7 @@ class FakeDingTalk:
         self._calls: dict[str, deque[float]] = defaultdict(deque)
         self._ids = itertools.count(1)
         self.connected = asyncio.Event()
+        self.gate: asyncio.Event | None = None  # when set up, cards wait for it (a slow DingTalk)
 
     # --- running -------------------------------------------------------------------------
     async def start(self) -> str:
@@ -254,6 +255,8 @@ class FakeDingTalk:
         refused = self._refused(request)
         if refused is not None:
             return refused
+        if self.gate is not None:
+            await self.gate.wait()
         body = await request.json()
         if body.get("robotCode") != self.client_id or body.get("cardTemplateId") != "StandardCard":
             return web.json_response({"code": "param.invalid"}, status=400)
@@ -268,6 +271,8 @@ class FakeDingTalk:
         refused = self._refused(request)
         if refused is not None:
             return refused
+        if self.gate is not None:
+            await self.gate.wait()
         body = await request.json()
         old = self.cards.get(body.get("cardBizId", ""))
         if old is None:
