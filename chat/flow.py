@@ -92,19 +92,23 @@ class Reply:
 
 async def handle(turn: Turn, incoming: Incoming) -> list[Reply]:
     """The replies to one event (inside the turn's transaction)."""
-    replies = await _welcome(turn) if incoming.greet else []
+    replies = await _handle(turn, incoming)
+    return await _greeted(turn, replies) if incoming.greet else replies
+
+
+async def _handle(turn: Turn, incoming: Incoming) -> list[Reply]:
     action = incoming.action
     if action is None:
         word = WORDS.get(incoming.text.strip().lstrip("/").lower())
         if word is not None:
             action = cards.menu(word)
         elif incoming.greet:
-            return [*replies, Reply(menu_card(turn.lang))]
+            return [Reply(menu_card(turn.lang))]
         else:
-            return replies + await _typed(turn, incoming)
+            return await _typed(turn, incoming)
     if action.kind == "menu":
-        return replies + await _menu_word(turn, action.word, incoming)
-    return replies + await _tapped(turn, action, incoming)
+        return await _menu_word(turn, action.word, incoming)
+    return await _tapped(turn, action, incoming)
 
 
 async def delivered(
@@ -334,17 +338,21 @@ def menu_card(lang: str, *, note: str | None = None) -> Card:
     return Card(tr("messenger.title.menu", lang), text, rows_of(buttons, 2))
 
 
-async def _welcome(turn: Turn) -> list[Reply]:
-    """First contact: who the directory says they are, 待确认 if so, their team or a choice."""
+async def _greeted(turn: Turn, replies: list[Reply]) -> list[Reply]:
+    """First contact: who the directory says they are (待确认 if so) above the first card;
+    a worker the roster puts in no team gets the choice of team on a card of its own."""
     lang, me = turn.lang, turn.me
     lines = [tr("start.registered", lang, name=me.real_name)]
     if me.pending:
         lines.append(tr("start.match.pending", lang))
-    if me.team_id is not None:
-        return [Reply(Card(tr("messenger.title.welcome", lang), "\n".join(lines)))]
-    choices = await team_choices(turn.session)
+    choices = [] if me.team_id is not None else await team_choices(turn.session)
+    if not choices and replies:
+        first = replies[0]
+        card = Card(first.card.title, "\n".join([*lines, "", first.card.text]), first.card.rows)
+        return [Reply(card, first.edit, first.view), *replies[1:]]
     if not choices:
         return [Reply(Card(tr("messenger.title.welcome", lang), "\n".join(lines)))]
     lines.append(tr("start.choose_team", lang))
     buttons = [Button(" / ".join(c.path)[:30], Action("team", ref=c.team_id)) for c in choices]
-    return [Reply(Card(tr("messenger.title.welcome", lang), "\n".join(lines), rows_of(buttons, 1)))]
+    welcome = Card(tr("messenger.title.welcome", lang), "\n".join(lines), rows_of(buttons, 1))
+    return [Reply(welcome), *replies]

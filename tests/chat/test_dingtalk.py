@@ -27,8 +27,8 @@ async def test_a_roster_worker_is_placed_by_the_directory_and_plays_a_whole_comp
     dingtalk.fake.add_user("u1", name="张三", job_number="E001", mobile="13800000001")
 
     await say(dingtalk, "u1", "你好")
-    welcome, menu = dingtalk.fake.seen("u1")
-    assert "张三" in welcome.text and menu.title == "质量知识竞赛"
+    [menu] = dingtalk.fake.seen("u1")
+    assert "张三" in menu.text and menu.title == "质量知识竞赛"
     await tap(dingtalk, "u1", menu, "参加竞赛")
     offers = dingtalk.fake.last("u1")
     assert competition.name in offers.text

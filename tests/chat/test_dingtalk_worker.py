@@ -24,8 +24,8 @@ async def test_a_roster_worker_without_number_is_found_by_mobile(
         await session.commit()
     dingtalk.fake.add_user("u5", name="周八", mobile="+86 138-0000-0002")
     await say(dingtalk, "u5", "我的")
-    welcome, profile = dingtalk.fake.seen("u5")
-    assert "周八" in welcome.text and "检验一班" in profile.text
+    [profile] = dingtalk.fake.seen("u5")
+    assert "周八" in profile.text and "检验一班" in profile.text
     async with session_factory() as session:
         identity = (await session.execute(select(WorkerIdentity))).scalar_one()
         worker = await session.get(Worker, identity.worker_id)

@@ -56,6 +56,7 @@ class FakeDingTalk:
     by_user: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     group_messages: list[dict[str, Any]] = field(default_factory=list)
     throttled: int = 0
+    busiest_second: int = 0  # the most calls one API accepted within a second
     connections: int = 0
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     unacked: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -249,6 +250,7 @@ class FakeDingTalk:
                 status=403,
             )
         window.append(now)
+        self.busiest_second = max(self.busiest_second, len(window))
         return None
 
     async def _send_card(self, request: web.Request) -> web.Response:
