@@ -91,7 +91,7 @@ class WebSession:
         return _b64(mac[:SIGNATURE_BYTES])
 
 
-VIAS = ("app", "h5", "login")
+VIAS = ("app", "h5", "login", "wecom", "dingtalk", "feishu")
 
 
 def new_session(key: bytes, *, worker_id: int, via: str, now: datetime) -> tuple[str, WebSession]:

@@ -17,6 +17,7 @@ from i18n import normalize_lang, t
 from web.auth import CLIENT_ADDRESS, miniapp_init_data, same_origin, set_session_cookie
 from web.context import WebContext, context_of
 from web.limits import RateLimits
+from web.oauth import signin_links, signin_redirect
 from web.pages import message_page, render
 from web.texts import client_texts
 
@@ -96,6 +97,8 @@ async def join_page(request: web.Request) -> web.StreamResponse:
     ctx = context_of(request)
     competition_id = _competition_id(request)
     lang = normalize_lang(request.query.get("lang"))
+    if (to_messenger := signin_redirect(request, competition_id, lang)) is not None:
+        return to_messenger
     async with ctx.session_factory() as session:
         enabled = await roster_login_enabled(session, competition_id=competition_id)
     if not enabled:
@@ -110,7 +113,8 @@ def _login_form(
 ) -> web.Response:  # fmt: skip
     nonce = secrets.token_urlsafe(16)
     response = render(ctx.templates, "login.html", status=status, lang=lang, nonce=nonce,
-                      action=f"/join/{competition_id}", error=error)  # fmt: skip
+                      action=f"/join/{competition_id}", error=error,
+                      signins=signin_links(request, competition_id, lang))  # fmt: skip
     response.set_cookie(LOGIN_COOKIE, nonce, max_age=3600, httponly=True, samesite="Strict",
                         secure=request.secure, path="/join")  # fmt: skip
     return response
