@@ -24,6 +24,7 @@ from web.auth import (
 from web.context import CONTEXT, WebContext
 from web.hub import ScreenHub
 from web.limits import RateLimits
+from web.live_pages import add_live_routes
 from web.login import add_login_routes
 from web.oauth import add_signin_routes
 from web.pages import STATIC_DIR, environment
@@ -130,6 +131,7 @@ def add_web_routes(
     add_login_routes(app)
     add_signin_routes(app, settings)
     add_picture_route(app)
+    add_live_routes(app, ctx)
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
     app.on_shutdown.append(ctx.hub.close)
     return ctx
