@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     # Hosts besides the platforms' own that robot webhooks may point at (a 私有化 server).
     robot_extra_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
     web_initdata_max_age: int = Field(default=24 * 3600, ge=60, description="Mini App, seconds")
+    # The enterprise messengers' own apps (two-way bots over their long connections; see
+    # docs/deploy.md). The API bases are the platforms' own unless tests point them elsewhere.
+    dingtalk_client_id: str | None = None
+    dingtalk_client_secret: SecretStr | None = None
+    dingtalk_api_base: str = "https://api.dingtalk.com"
+    dingtalk_oapi_base: str = "https://oapi.dingtalk.com"
+    feishu_app_id: str | None = None
+    feishu_app_secret: SecretStr | None = None
+    feishu_api_base: str = "https://open.feishu.cn"
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -127,6 +136,16 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else None
+
+    @property
+    def messengers(self) -> tuple[str, ...]:
+        """The enterprise messengers configured with both halves of their credentials."""
+        found = []
+        if self.dingtalk_client_id and self.dingtalk_client_secret:
+            found.append("dingtalk")
+        if self.feishu_app_id and self.feishu_app_secret:
+            found.append("feishu")
+        return tuple(found)
 
     @property
     def pool(self) -> PoolSettings:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 import bot.models as bot_models
+import chat.models as messenger_models
 import contest.identities as identity_models
+import contest.live.models as live_models
 import contest.models as contest_models
 import contest.outbox as outbox_models
 import contest.robots as robot_models
@@ -28,6 +30,8 @@ __all__ = [
     "contest_models",
     "identity_models",
     "lease_models",
+    "live_models",
+    "messenger_models",
     "metadata",
     "outbox_models",
     "quizbank_models",
