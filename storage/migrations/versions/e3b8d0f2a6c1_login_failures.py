@@ -1,7 +1,7 @@
 """web sign-in: login_failure (wrong 姓名 tries and locks per 工号)
 
 Revision ID: e3b8d0f2a6c1
-Revises: d2a7c9e1b4f6
+Revises: e5b8d1c3a7f2
 Create Date: 2026-12-08 01:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e3b8d0f2a6c1"
-down_revision: str | None = "d2a7c9e1b4f6"
+down_revision: str | None = "e5b8d1c3a7f2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
