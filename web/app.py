@@ -19,6 +19,7 @@ from web.errors import api_error, error_response, request_lang
 from web.hub import ScreenHub
 from web.limits import RateLimits
 from web.login import add_login_routes
+from web.oauth import add_signin_routes
 from web.pages import STATIC_DIR, environment
 from web.pictures import add_picture_route
 from web.quiz import add_quiz_api
@@ -135,6 +136,7 @@ def add_web_routes(
     add_screen_routes(app)
     add_quiz_api(app)
     add_login_routes(app)
+    add_signin_routes(app, settings)
     add_picture_route(app)
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
     app.on_shutdown.append(ctx.hub.close)

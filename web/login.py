@@ -26,6 +26,7 @@ from i18n import normalize_lang, t
 from web.auth import CLIENT_ADDRESS, foreign_origin, miniapp_init_data, set_session_cookie
 from web.context import WebContext, context_of
 from web.errors import api_error, request_lang
+from web.oauth import signin_links, signin_redirect
 from web.pages import message_page, render
 from web.texts import client_texts
 
@@ -130,6 +131,8 @@ async def join_page(request: web.Request) -> web.StreamResponse:
     ctx = context_of(request)
     competition_id = _competition_id(request)
     lang = request_lang(request)
+    if (to_messenger := signin_redirect(request, competition_id, lang)) is not None:
+        return to_messenger
     return await _login_form(ctx, request, competition_id, lang, error=None, status=200)
 
 
@@ -169,6 +172,7 @@ async def _login_form(
         action=f"/join/{competition_id}",
         competition=competition.name,
         error=error,
+        signins=signin_links(request, competition_id, lang),
     )
     response.set_cookie(
         LOGIN_COOKIE,
