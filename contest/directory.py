@@ -12,6 +12,7 @@ identity's unique key refuses the second, which then reads the first one's worke
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -20,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest.errors import ContestError
-from contest.identities import WorkerIdentity, worker_by_identity
+from contest.identities import WorkerIdentity, link_identity, worker_by_identity
 from contest.models import Worker
 from contest.names import visible_text
-from contest.roster import normalize_employee_no
-from contest.workers import EMPLOYEE_NO_MAX, LANGUAGES, NAME_MAX, roster_exists
+from contest.roster_lookup import by_employee_no, normalize_employee_no, roster_exists
+from contest.workers import EMPLOYEE_NO_MAX, LANGUAGES, NAME_MAX
 from storage.types import Clock
 
 
@@ -86,7 +87,7 @@ async def _place(session: AsyncSession, *, platform: str, entry: DirectoryEntry)
     """The existing worker the directory entry is, when none of this platform claimed it."""
     number = normalize_employee_no(entry.employee_no)
     if number and len(number) <= EMPLOYEE_NO_MAX:
-        found = await session.scalar(select(Worker).where(col(Worker.employee_no) == number))
+        found = await by_employee_no(session, typed=number)  # q10003 is the roster's Q10003
         if found is not None and not await _claimed(session, platform, found):
             return found
     mobile = mobile_digits(entry.mobile)
@@ -138,3 +139,35 @@ def _register(worker: Worker, language: str, clock: Clock) -> None:
         worker.registered_at = clock()
         worker.language = _lang(language)
     worker.active = True
+
+
+async def place_member(
+    session: AsyncSession,
+    *,
+    platform: str,
+    external_id: str,
+    entries: Sequence[DirectoryEntry],
+) -> Worker | None:
+    """The roster worker behind this account without registering anyone new (the browser's
+    sign-in: a member nobody on the roster matches is offered the 工号 + 姓名 form instead).
+
+    ``entries`` are what the directory offers, most reliable first (a platform may keep the
+    工号 in several fields); the first that places a worker links the account to them.
+    Flushes, never commits; two first visits of one account at once link once.
+    """
+    known = await worker_by_identity(session, platform=platform, external_id=external_id)
+    if known is not None:
+        return known
+    for entry in entries:
+        worker = await _place(session, platform=platform, entry=entry)
+        if worker is None:
+            continue
+        worker_id = worker.id
+        assert worker_id is not None  # a row read from the table
+        if await link_identity(
+            session, platform=platform, external_id=external_id, worker_id=worker_id
+        ):
+            return worker
+        # Linked a moment ago: by this account (a second tab) or by another one.
+        return await worker_by_identity(session, platform=platform, external_id=external_id)
+    return None

@@ -254,13 +254,18 @@ def _ranks(teams: list[LiveTeam]) -> dict[int, int]:
 
 
 def _podium(teams: list[LiveTeam]) -> list[dict[str, Any]]:
-    ordered = sorted(teams, key=lambda t: (-t.score, t.seat))
+    """The first three places, teams on equal scores sharing their step."""
     ranks = _ranks(teams)
-    return [
-        {"id": ident(t), "name": t.name, "score": t.score, "rank": ranks[ident(t)]}
-        for t in ordered
-        if ranks[ident(t)] <= 3
-    ]
+    steps: dict[int, dict[str, Any]] = {}
+    for team in sorted(teams, key=lambda t: (-t.score, t.seat)):
+        rank = ranks[ident(team)]
+        if rank <= 3:
+            step = steps.setdefault(
+                rank, {"rank": rank, "score": team.score, "ids": [], "names": []}
+            )
+            step["ids"].append(ident(team))
+            step["names"].append(team.name)
+    return list(steps.values())
 
 
 async def _audience(session: AsyncSession, stage: Stage) -> dict[str, Any] | None:
