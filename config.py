@@ -65,6 +65,28 @@ class Settings(BaseSettings):
     # Hosts besides the platforms' own that robot webhooks may point at (a 私有化 server).
     robot_extra_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
     web_initdata_max_age: int = Field(default=24 * 3600, ge=60, description="Mini App, seconds")
+    # The enterprise messengers' apps (企业内部应用): two-way bots over their long connections
+    # (钉钉, 飞书) and sign-in from their in-app browsers (企业微信, 钉钉, 飞书), where a worker who
+    # opens our link is placed from the directory (工号 or mobile) without typing; see
+    # docs/deploy.md. The API bases are the platforms' own unless tests (or a 私有化
+    # deployment) point them elsewhere.
+    wecom_corp_id: str | None = None
+    wecom_agent_id: str | None = None
+    wecom_secret: SecretStr | None = None
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    wecom_oauth_base: str = "https://open.weixin.qq.com"
+    # snsapi_privateinfo asks the worker once and returns the mobile (成员敏感信息授权).
+    wecom_oauth_scope: Literal["snsapi_base", "snsapi_privateinfo"] = "snsapi_base"
+    dingtalk_client_id: str | None = None  # the app's Client ID (AppKey)
+    dingtalk_client_secret: SecretStr | None = None
+    dingtalk_corp_id: str | None = None  # when set, only this organisation's members sign in
+    dingtalk_api_base: str = "https://api.dingtalk.com"
+    dingtalk_oapi_base: str = "https://oapi.dingtalk.com"
+    dingtalk_login_base: str = "https://login.dingtalk.com"
+    feishu_app_id: str | None = None
+    feishu_app_secret: SecretStr | None = None
+    feishu_api_base: str = "https://open.feishu.cn"  # Lark: https://open.larksuite.com
+    feishu_accounts_base: str = "https://accounts.feishu.cn"
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -123,10 +145,33 @@ class Settings(BaseSettings):
     def _blank_is_default(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator(
+        "wecom_api_base",
+        "wecom_oauth_base",
+        "dingtalk_api_base",
+        "dingtalk_oapi_base",
+        "dingtalk_login_base",
+        "feishu_api_base",
+        "feishu_accounts_base",
+    )
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
     @field_validator("telegram_api_server", "web_public_url")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else None
+
+    @property
+    def messengers(self) -> tuple[str, ...]:
+        """The enterprise messengers configured with both halves of their credentials."""
+        found = []
+        if self.dingtalk_client_id and self.dingtalk_client_secret:
+            found.append("dingtalk")
+        if self.feishu_app_id and self.feishu_app_secret:
+            found.append("feishu")
+        return tuple(found)
 
     @property
     def pool(self) -> PoolSettings:

@@ -10,13 +10,16 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 import bot.models as bot_models
+import chat.models as messenger_models
 import contest.identities as identity_models
+import contest.live.models as live_models
 import contest.models as contest_models
 import contest.outbox as outbox_models
 import contest.robots as robot_models
 import contest.schedules as schedule_models
 import contest.screens as screen_models
 import contest.web_access as web_access_models
+import contest.web_signin as web_signin_models
 import quizbank.models as quizbank_models
 import scheduler.models as scheduler_models
 import storage.lease as lease_models
@@ -27,6 +30,8 @@ __all__ = [
     "contest_models",
     "identity_models",
     "lease_models",
+    "live_models",
+    "messenger_models",
     "metadata",
     "outbox_models",
     "quizbank_models",
@@ -35,4 +40,5 @@ __all__ = [
     "scheduler_models",
     "screen_models",
     "web_access_models",
+    "web_signin_models",
 ]

@@ -1,0 +1,236 @@
+"""A thin async client of the DingTalk OpenAPI calls the bot makes (钉钉开放平台).
+
+Why not the official SDK (``dingtalk-stream`` 0.24): its replies and card calls use
+synchronous ``requests`` inside the event loop (one slow call stalls every worker), and its
+connection opener runs in a thread executor; here every call is aiohttp on the bot's loop.
+
+- ``POST /v1.0/oauth2/accessToken`` {appKey, appSecret} → {accessToken, expireIn}; the token
+  is kept until five minutes before it expires and renewed once on a 401.
+- ``POST /v1.0/im/v1.0/robot/interactiveCards/send`` (a StandardCard to one user or group,
+  ``cardBizId`` ours, so a resend after a crash is the same card) and
+  ``PUT /v1.0/im/robots/interactiveCards`` (the card updated in place).
+- ``POST /v1.0/robot/groupMessages/send`` (markdown or a picture into a group),
+  ``POST {oapi}/media/upload`` (a picture's media id).
+- ``POST {oapi}/topapi/v2/user/get`` {userid} → job_number (工号), mobile, name.
+
+Limits: an enterprise app may call each API 20 times a second (DingTalk's default
+quota); calls are paced per API with aiolimiter, and a throttled answer (HTTP 429, HTTP 403
+``Forbidden.AccessDenied.QpsLimit…``, errcode 88/90002/90018) is retried after a pause
+without giving up: the work it reports is already saved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+from aiolimiter import AsyncLimiter
+
+from contest.directory import DirectoryEntry
+from storage.types import Clock, utcnow
+
+logger = logging.getLogger(__name__)
+
+API_BASE = "https://api.dingtalk.com"
+OAPI_BASE = "https://oapi.dingtalk.com"
+QPS = 20  # per API, an enterprise internal app's default quota
+THROTTLED_CODES = {88, 90002, 90006, 90018}
+TOKEN_CODES = {40014, 42001}
+RETRIES = 6  # for 5xx and network errors; a throttle is waited out without a cap
+TIMEOUT = aiohttp.ClientTimeout(total=15)
+
+
+class DingTalkError(Exception):
+    """DingTalk refused a call (not a throttle): HTTP status, its code and message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"HTTP {status} {code}: {message[:200]}")
+        self.status, self.code = status, code
+
+
+class DingTalkApi:
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        api_base: str = API_BASE,
+        oapi_base: str = OAPI_BASE,
+        clock: Clock = utcnow,
+        pause: float = 1.0,
+    ) -> None:
+        self.client_id, self.client_secret = client_id, client_secret
+        self.api_base, self.oapi_base = api_base.rstrip("/"), oapi_base.rstrip("/")
+        self.clock, self.pause = clock, pause
+        self.http: aiohttp.ClientSession | None = None
+        self._token: tuple[str, datetime] | None = None
+        self._token_lock = asyncio.Lock()
+        self._limits: dict[str, AsyncLimiter] = {}
+
+    async def close(self) -> None:
+        if self.http is not None:
+            await self.http.close()
+            self.http = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self.http is None:
+            self.http = aiohttp.ClientSession(timeout=TIMEOUT)
+        return self.http
+
+    # --- calls ---------------------------------------------------------------------------
+    async def token(self, *, renew: bool = False) -> str:
+        async with self._token_lock:
+            if self._token is not None and not renew and self.clock() < self._token[1]:
+                return self._token[0]
+            body = {"appKey": self.client_id, "appSecret": self.client_secret}
+            async with self.session().post(
+                f"{self.api_base}/v1.0/oauth2/accessToken", json=body
+            ) as r:
+                answer = await r.json(content_type=None)
+                if r.status != 200 or "accessToken" not in answer:
+                    raise DingTalkError(r.status, str(answer.get("code", "")), str(answer))
+            expires = self.clock() + timedelta(seconds=int(answer["expireIn"]) - 300)
+            self._token = (str(answer["accessToken"]), expires)
+            return self._token[0]
+
+    async def open_connection(self, topics: list[dict[str, str]]) -> tuple[str, str]:
+        """The Stream gateway's endpoint and one-time ticket for a new connection."""
+        body = {
+            "clientId": self.client_id,
+            "clientSecret": self.client_secret,
+            "subscriptions": topics,
+            "ua": "qualityquiz",
+            "localIp": "",
+        }
+        url = f"{self.api_base}/v1.0/gateway/connections/open"
+        async with self.session().post(url, json=body) as response:
+            answer = await response.json(content_type=None)
+            if response.status != 200 or "endpoint" not in answer:
+                raise DingTalkError(response.status, str(answer.get("code", "")), str(answer))
+        return str(answer["endpoint"]), str(answer["ticket"])
+
+    async def send_card(
+        self,
+        *,
+        biz_id: str,
+        card: Mapping[str, Any],
+        user_id: str | None = None,
+        conversation_id: str | None = None,
+    ) -> None:
+        """A StandardCard to one user (单聊) or into a group; ``biz_id`` names it for updates."""
+        body: dict[str, Any] = {
+            "cardTemplateId": "StandardCard",
+            "robotCode": self.client_id,
+            "cardBizId": biz_id,
+            "cardData": json.dumps(card, ensure_ascii=False),
+            "sendOptions": {},
+        }
+        if conversation_id is not None:
+            body["openConversationId"] = conversation_id
+        else:
+            body["singleChatReceiver"] = json.dumps({"userId": user_id})
+        await self._call("POST", "/v1.0/im/v1.0/robot/interactiveCards/send", body)
+
+    async def update_card(self, *, biz_id: str, card: Mapping[str, Any]) -> None:
+        body = {"cardBizId": biz_id, "cardData": json.dumps(card, ensure_ascii=False)}
+        await self._call("PUT", "/v1.0/im/robots/interactiveCards", body)
+
+    async def send_group(
+        self, *, conversation_id: str, msg_key: str, param: dict[str, Any]
+    ) -> None:
+        """A robot message into a group: ``sampleMarkdown`` {title, text}, ``sampleImageMsg``
+        {photoURL} (a media id from :meth:`upload_image` serves as the URL)."""
+        body = {
+            "robotCode": self.client_id,
+            "openConversationId": conversation_id,
+            "msgKey": msg_key,
+            "msgParam": json.dumps(param, ensure_ascii=False),
+        }
+        await self._call("POST", "/v1.0/robot/groupMessages/send", body)
+
+    async def upload_image(self, data: bytes, *, filename: str = "board.png") -> str:
+        form = aiohttp.FormData()
+        form.add_field("type", "image")
+        form.add_field("media", data, filename=filename, content_type="image/png")
+        answer = await self._call("POST", "/media/upload", form, oapi=True)
+        return str(answer["media_id"])
+
+    async def user(self, user_id: str) -> DirectoryEntry:
+        """The directory's entry for a user id: name, 工号 (job_number), mobile."""
+        answer = await self._call("POST", "/topapi/v2/user/get", {"userid": user_id}, oapi=True)
+        result = answer.get("result") or {}
+        return DirectoryEntry(
+            name=str(result.get("name") or ""),
+            employee_no=str(result.get("job_number") or ""),
+            mobile=str(result.get("mobile") or ""),
+        )
+
+    # --- the discipline ------------------------------------------------------------------
+    async def _call(self, method: str, path: str, body: Any, *, oapi: bool = False) -> Any:
+        """One call, paced per API; throttles waited out, a stale token renewed once, 5xx
+        and network errors retried a few times, anything else raised."""
+        limiter = self._limits.setdefault(path, AsyncLimiter(QPS, 1))
+        renewed, failures, throttles = False, 0, 0
+        while True:
+            await limiter.acquire()
+            try:
+                status, answer = await self._request(method, path, body, oapi=oapi, renew=False)
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                status, answer = 0, {"code": type(exc).__name__}
+            code = _code(answer)
+            if _throttled(status, code):
+                throttles += 1
+                await asyncio.sleep(min(self.pause * throttles, 10.0))
+                continue
+            if not renewed and (status == 401 or code in {str(c) for c in TOKEN_CODES}):
+                renewed = True
+                await self.token(renew=True)
+                continue
+            if status == 0 or status >= 500:
+                failures += 1
+                if failures <= RETRIES:
+                    await asyncio.sleep(min(self.pause * 2**failures, 15.0))
+                    continue
+            if status == 200 and code in ("", "0"):
+                return answer
+            raise DingTalkError(status, code, json.dumps(answer, ensure_ascii=False))
+
+    async def _request(
+        self, method: str, path: str, body: Any, *, oapi: bool, renew: bool
+    ) -> tuple[int, Any]:
+        token = await self.token(renew=renew)
+        if oapi:
+            url, headers = f"{self.oapi_base}{path}", {}
+            params = {"access_token": token}
+        else:
+            url, headers = f"{self.api_base}{path}", {"x-acs-dingtalk-access-token": token}
+            params = {}
+        kwargs: dict[str, Any] = (
+            {"data": body} if isinstance(body, aiohttp.FormData) else {"json": body}
+        )
+        async with self.session().request(
+            method, url, headers=headers, params=params, **kwargs
+        ) as r:
+            try:
+                return r.status, await r.json(content_type=None)
+            except ValueError:
+                return r.status, {}
+
+
+def _code(answer: Any) -> str:
+    if not isinstance(answer, dict):
+        return ""
+    if "errcode" in answer:
+        return str(answer["errcode"])
+    return str(answer.get("code") or "")
+
+
+def _throttled(status: int, code: str) -> bool:
+    if status == 429 or "QpsLimit" in code or "Throttling" in code:
+        return True
+    return code.isdigit() and int(code) in THROTTLED_CODES

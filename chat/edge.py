@@ -1,0 +1,128 @@
+"""The messenger edges' middleware: one :class:`chat.turn.Turn` per event, built the same way
+on DingTalk and Feishu, and the after-send bookkeeping.
+
+Who is acting comes from the platform account: the linked worker, else the directory's entry
+for the account (工号, mobile, name) placed on the roster by :func:`contest.directory.enrol`,
+inside the turn. The directory is asked before the turn's session opens (no connection is
+held across a platform call). A refusal (``ContestError``) becomes a card in the worker's
+language, and the turn keeps only what the refusal asked to keep.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from chat import flow
+from chat.cards import Card
+from chat.flow import Incoming, Reply
+from chat.texts import error_text, tr
+from chat.turn import Turn, owned
+from contest.directory import DirectoryEntry, enrol
+from contest.errors import ContestError
+from contest.identities import worker_by_identity
+from storage.types import Clock, utcnow
+
+logger = logging.getLogger(__name__)
+
+Directory = Callable[[str], Awaitable[DirectoryEntry]]
+
+
+@dataclass(frozen=True)
+class Account:
+    """The platform account acting, and the language its client reported (if any)."""
+
+    platform: str
+    user_id: str
+    lang: str = "zh"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    replies: list[Reply]
+    lang: str
+
+
+class Edge:
+    """Runs one event's turn for a platform: identity, the flow, refusals, delivery marks."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        directory: Directory,
+        tz: str,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.session_factory, self.directory, self.tz, self.clock = (
+            session_factory,
+            directory,
+            tz,
+            clock,
+        )
+
+    async def turn(self, account: Account, incoming: Incoming, *, received_at: datetime) -> Outcome:
+        """The replies to ``incoming``, committed before anything is sent."""
+        async with self.session_factory() as session:
+            worker = await worker_by_identity(
+                session, platform=account.platform, external_id=account.user_id
+            )
+            entry = None
+            if worker is None:  # first contact: the directory, with no transaction open
+                await session.rollback()
+                entry = await self._lookup(account)
+            turn = Turn(
+                session,
+                received_at,
+                account.lang,
+                self.tz,
+                account.platform,
+                worker=worker,
+                wall=self.clock,
+            )
+            if worker is not None and worker.language:
+                turn.lang = worker.language
+            try:
+                async with owned(session):
+                    if entry is not None:
+                        turn.set_worker(
+                            await enrol(
+                                session,
+                                platform=account.platform,
+                                external_id=account.user_id,
+                                entry=entry,
+                                language=account.lang,
+                                clock=turn.clock,
+                            )
+                        )
+                        incoming = Incoming(incoming.text, incoming.action, incoming.seq, True)
+                    replies = await flow.handle(turn, incoming)
+            except ContestError as error:
+                card = Card(tr("messenger.title.sorry", turn.lang), error_text(error, turn.lang))
+                return Outcome([Reply(card)], turn.lang)
+            return Outcome(replies, turn.lang)
+
+    async def _lookup(self, account: Account) -> DirectoryEntry:
+        try:
+            return await self.directory(account.user_id)
+        except Exception:  # no directory entry: enrolled under no name, 待确认
+            logger.exception("%s directory lookup failed", account.platform)
+            return DirectoryEntry()
+
+    async def delivered(self, replies: list[Reply], *, at: datetime) -> None:
+        """The platform accepted the cards: their questions' clocks start at ``at``."""
+        if not any(r.view is not None and r.view.fresh for r in replies):
+            return
+        async with self.session_factory() as session:
+            await flow.delivered(session, replies, at=at)
+            await session.commit()
+
+    async def undelivered(self, replies: list[Reply]) -> None:
+        """The cards never reached the worker: their questions' clocks have not started."""
+        async with self.session_factory() as session:
+            await flow.undelivered(session, replies)
+            await session.commit()

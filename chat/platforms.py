@@ -1,0 +1,92 @@
+"""The enterprise messengers a process runs (钉钉, 飞书), built from the settings: each one's
+API client, bot, inbox and long connection, held under its lease until ``stop``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from chat.connection import hold_and_run
+from chat.dingtalk.api import DingTalkApi
+from chat.dingtalk.bot import PLATFORM as DINGTALK
+from chat.dingtalk.bot import DingTalkBot, order_key
+from chat.dingtalk.stream import StreamConnection
+from chat.inbox import EventIntake
+from config import Settings
+from storage.types import Clock, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def holder_name(platform: str) -> str:
+    return f"{socket.gethostname()}:{platform}:{os.getpid()}"[:100]
+
+
+def dingtalk_api(settings: Settings, *, clock: Clock = utcnow) -> DingTalkApi:
+    assert settings.dingtalk_client_id and settings.dingtalk_client_secret
+    return DingTalkApi(
+        client_id=settings.dingtalk_client_id,
+        client_secret=settings.dingtalk_client_secret.get_secret_value(),
+        api_base=settings.dingtalk_api_base,
+        oapi_base=settings.dingtalk_oapi_base,
+        clock=clock,
+    )
+
+
+class DingTalkRunner:
+    """The DingTalk bot: its API client, inbox and Stream connection."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        clock: Clock = utcnow,
+        holder: str | None = None,
+    ) -> None:
+        self.session_factory = session_factory
+        self.api = dingtalk_api(settings, clock=clock)
+        self.bot = DingTalkBot(self.api, session_factory, tz=settings.timezone, clock=clock)
+        self.holder = holder or holder_name(DINGTALK)
+        self.intake = EventIntake(
+            session_factory,
+            platform=DINGTALK,
+            instance=self.holder[:64],
+            handler=self.bot.handle,
+            key_of=order_key,
+            clock=clock,
+        )
+        self.connection = StreamConnection(self.api, self._take)
+
+    async def _take(self, message_id: str, topic: str, data: dict[str, object]) -> None:
+        await self.intake.receive(message_id, {"topic": topic, "data": data})
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until ``stop``: wait for the connection's lease, then serve."""
+        try:
+            await hold_and_run(
+                self.session_factory,
+                platform=DINGTALK,
+                holder=self.holder,
+                intake=self.intake,
+                connection=self.connection,
+                stop=stop,
+            )
+        finally:
+            await self.api.close()
+
+
+async def run_messengers(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession], stop: asyncio.Event
+) -> None:
+    """Every configured messenger until ``stop``."""
+    runs = []
+    if DINGTALK in settings.messengers:
+        runs.append(DingTalkRunner(settings, session_factory).run(stop))
+    if runs:
+        logger.info("messengers: %s", ", ".join(settings.messengers))
+        await asyncio.gather(*runs)
