@@ -228,14 +228,18 @@ def leaderboard_text(board: Leaderboard, lang: str, *, show_me: bool = True) -> 
             )
             lines.append(
                 t(
-                    "results.team_row",
+                    "season.board.team_row" if team_row.participants else "season.board.team_idle",
                     lang,
                     rank=rank,
                     name=escape(team_row.label or team_row.name),
                     score=score_text(team_row.score, lang, teams),
                     participants=team_row.participants,
+                    registered=team_row.registered,
                 )
             )
+        if board.idle_teams:
+            names = "、".join(escape(name) for name in board.idle_teams)
+            lines.append(t("season.board.idle_more", lang, names=names))
     if show_me and board.my_team is not None:
         lines.append(_my_team_line(board, lang))
     if board.top:
