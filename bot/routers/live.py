@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from sqlmodel import col
 from bot.admin_common import admin_router
 from bot.errors import install
 from bot.live_panel import BuzzCb, HostCb, PickCb, buzz_keyboard, host_keyboard, host_text
+from bot.routing import Routes
 from chat.turn import Turn
 from config import Settings
 from contest.admin.audit import authorize
@@ -35,9 +36,10 @@ from contest.live.view import stage_view
 from i18n import t
 
 organisers = admin_router(f"{__name__}.organisers")
-players = install(Router(name=f"{__name__}.players"))
-router = Router(name=__name__)
-router.include_routers(organisers, players)
+players = install(Routes(f"{__name__}.players"))
+router = Routes(__name__)
+router.include(organisers)
+router.include(players)
 PLAYERS_PER_TEAM = 3
 SIMPLE = {
     "next": flow.next_question,
