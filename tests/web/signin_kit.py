@@ -69,3 +69,19 @@ async def who(client: aiohttp.ClientSession, server: WebServer) -> dict[str, Any
 async def identities(session: Any) -> list[tuple[str, str, int]]:
     rows = (await session.execute(select(WorkerIdentity))).scalars().all()
     return sorted((row.platform, row.external_id, row.worker_id) for row in rows)
+
+
+# What the messengers' in-app browsers send as User-Agent (Android builds of 2024).
+IN_APP_UA = {
+    "wecom": "Mozilla/5.0 (Linux; Android 12; V2049A Build/SP1A.210812.003; wv) "
+    "AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/101.0.4951.61 Mobile "
+    "Safari/537.36 wxwork/4.1.22 ColorScheme/Light MicroMessenger/7.0.1 NetType/WIFI "
+    "Language/zh Lang/zh",
+    "dingtalk": "Mozilla/5.0 (Linux; U; Android 12; zh-CN; V2049A Build/SP1A.210812.003) "
+    "AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/69.0.3497.100 UWS/3.22.2.59 "
+    "Mobile Safari/537.36 AliApp(DingTalk/7.0.10) com.alibaba.android.rimet/30000000 "
+    "Channel/227200 language/zh-CN abi/64",
+    "feishu": "Mozilla/5.0 (Linux; Android 12; V2049A Build/SP1A.210812.003; wv) "
+    "AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/101.0.4951.61 Mobile "
+    "Safari/537.36 Lark/7.10.6 LarkLocale/zh_CN ChannelName/Feishu TTWebView/1121010020090",
+}

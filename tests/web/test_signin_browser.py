@@ -1,6 +1,7 @@
-"""The whole sign-in dance in Chromium on a phone: the competition's sign-in page shows the
-messenger's button, a tap goes through the (fake) platform's authorisation page and back,
-and the quiz greets the worker by name — nothing typed."""
+"""The whole sign-in dance in Chromium on a phone, as each messenger's in-app browser: the
+competition's sign-in page shows the messenger's button, a tap goes through the (fake)
+platform's authorisation page and back, and the quiz greets the worker by name — nothing
+typed; the big screen's QR address goes there directly; a stranger gets the 工号 form."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from playwright.async_api import expect
 from pydantic import SecretStr
 
 from contest.web_access import set_roster_login
+from tests.fakes.signin_dingtalk import FakeDingTalk
 from tests.fakes.signin_feishu import FakeFeishu
 from tests.fakes.signin_platform import USER_COOKIE, FakePlatform
 from tests.fakes.signin_wecom import FakeWeCom
 from tests.web.conftest import keep_screenshot
 from tests.web.demo import build_plant
-from tests.web.signin_kit import identities, serving
+from tests.web.signin_kit import IN_APP_UA, identities, serving
 from tests.web.test_browser import PHONE
 
 
@@ -57,9 +59,28 @@ def _feishu(worker_no: str, name: str) -> tuple[FakePlatform, Callable[[str], di
     return fake, settings
 
 
+def _dingtalk(worker_no: str, name: str) -> tuple[FakePlatform, Callable[[str], dict[str, Any]]]:
+    fake = FakeDingTalk()
+    fake.member("dt" + worker_no, name=name, job_number=worker_no)
+    fake.member("dtnobody", name="路人", job_number="Z999")
+    fake.signed_in = "dt" + worker_no
+
+    def settings(url: str) -> dict[str, Any]:
+        return {
+            "dingtalk_client_id": fake.client_id,
+            "dingtalk_client_secret": SecretStr(fake.secret),
+            "dingtalk_api_base": url,
+            "dingtalk_oapi_base": url,
+            "dingtalk_login_base": url,
+        }
+
+    return fake, settings
+
+
 PLATFORMS = {
     "wecom": (_wecom, "企业微信一键登录", "wx-"),
     "feishu": (_feishu, "飞书一键登录", "ou_"),
+    "dingtalk": (_dingtalk, "钉钉一键登录", "dt"),
 }
 
 
@@ -90,9 +111,13 @@ async def test_a_tap_on_the_messenger_button_signs_the_worker_in_on_a_phone(
     )
     await session.commit()
     _, label, prefix = PLATFORMS[platform]
+    in_app = {**PHONE, "user_agent": IN_APP_UA[platform]}
+    # (WeCom's #wechat_redirect may ride along: a browser keeps the fragment on redirects)
+    on_quiz = re.compile(rf"/quiz\?c={competition_id}(#.*)?$")
     async with serving(settings, session_factory, bot, clock, **overrides) as server:
-        page = await browser.new_page(**PHONE)
-        await page.goto(f"{server.url}/join/{competition_id}")
+        context = await browser.new_context(**in_app)
+        page = await context.new_page()
+        await page.goto(f"{server.url}/join/{competition_id}?form=1")
         button = page.locator(f'a[data-platform="{platform}"]')
         await expect(button).to_have_text(label)
         box = await button.bounding_box()
@@ -102,25 +127,27 @@ async def test_a_tap_on_the_messenger_button_signs_the_worker_in_on_a_phone(
         if shot := keep_screenshot(f"signin-{platform}.png"):
             await page.screenshot(path=str(shot))
         await button.click()
-        # (WeCom's #wechat_redirect may ride along: a browser keeps the fragment on redirects)
-        await page.wait_for_url(re.compile(rf"/quiz\?c={competition_id}(#.*)?$"))
+        await page.wait_for_url(on_quiz)
         await expect(page.locator("h1")).to_contain_text(worker.real_name)
-        assert any(
-            path.startswith("/connect") or "authorize" in path or "auth" in path
-            for path in fake.calls
-        )
-        await page.close()
+        await context.close()
+        # The big screen's QR code (/join/N) scanned inside the app: straight to the quiz.
+        context = await browser.new_context(**in_app)
+        page = await context.new_page()
+        await page.goto(f"{server.url}/join/{competition_id}")
+        await page.wait_for_url(on_quiz)
+        await expect(page.locator("h1")).to_contain_text(worker.real_name)
+        await context.close()
         # Someone the directory does not place is offered the 工号 + 姓名 form.
-        context = await browser.new_context(**PHONE)
+        context = await browser.new_context(**in_app)
         await context.add_cookies(
             [{"name": USER_COOKIE, "value": prefix + "nobody", "url": fake.url}]
         )
         stranger = await context.new_page()
-        await stranger.goto(f"{server.url}/join/{competition_id}/{platform}")
+        await stranger.goto(f"{server.url}/join/{competition_id}")
         await expect(stranger.locator("h1")).to_have_text("名单中没有找到你")
         if shot := keep_screenshot(f"signin-{platform}-unplaced.png"):
             await stranger.screenshot(path=str(shot))
-        await stranger.click(f'a[href="/join/{competition_id}"]')
+        await stranger.click(f'a[href="/join/{competition_id}?form=1"]')
         await expect(stranger.locator('input[name="employee_no"]')).to_be_visible()
         await context.close()
     assert await identities(session) == [(platform, prefix + (worker.employee_no or ""), worker.id)]

@@ -90,7 +90,11 @@ async def test_outside_the_directory_range_or_unknown_falls_back_to_the_roster_f
     async with browser_client() as client:
         page = await sign_in(client, server, cid)
         text = await page.text()
-        assert page.status == 403 and "名单中没有找到你" in text and f'href="/join/{cid}"' in text
+        assert (
+            page.status == 403
+            and "名单中没有找到你" in text
+            and f'href="/join/{cid}?form=1"' in text
+        )
     assert await identities(session) == []
 
 

@@ -19,7 +19,7 @@ from tests.fakes.signin_wecom import FakeWeCom
 from tests.web import signin_kit as kit
 from tests.web.conftest import WebServer
 from tests.web.demo import build_plant
-from tests.web.signin_kit import browser_client, identities, serving, who
+from tests.web.signin_kit import IN_APP_UA, browser_client, identities, serving, who
 
 
 @pytest.fixture
@@ -140,9 +140,18 @@ async def test_a_member_the_roster_does_not_know_is_offered_the_roster_sign_in_w
         opened = await sign_in(client, server, competition_id, lang="en")
         text = await opened.text()
         assert opened.status == 403 and "You are not on the list" in text
-        assert f'href="/join/{competition_id}?lang=en"' in text
-        form = await client.get(f"{server.url}/join/{competition_id}")
-        assert f'href="/join/{competition_id}/wecom"' in await form.text()  # the button
+        assert f'href="/join/{competition_id}?form=1&amp;lang=en"' in text
+        # Inside WeCom the sign-in page goes straight to WeCom's sign-in; with ?form=1 (the
+        # way back from a failed one) it shows the form with WeCom's button. Outside WeCom,
+        # where its authorisation cannot work, there is no WeCom button.
+        inside = {"User-Agent": IN_APP_UA["wecom"]}
+        page = f"{server.url}/join/{competition_id}"
+        direct = await client.get(page, headers=inside, allow_redirects=False)
+        assert direct.headers["Location"] == f"/join/{competition_id}/wecom"
+        form = await client.get(page + "?form=1", headers=inside)
+        assert f'href="/join/{competition_id}/wecom"' in await form.text()
+        outside = await client.get(page)
+        assert outside.status == 200 and "/wecom" not in await outside.text()
         assert (await client.get(f"{server.url}/api/session")).status == 401
     assert await identities(session) == []
 

@@ -26,6 +26,7 @@ from i18n import normalize_lang, t
 from web.auth import current_session, set_session_cookie
 from web.context import WebContext, context_of
 from web.oauth.base import Provider, SigninRefused
+from web.oauth.dingtalk import DingTalk
 from web.oauth.feishu import Feishu
 from web.oauth.state import make_state, new_nonce, read_state
 from web.oauth.wecom import WeCom
@@ -69,12 +70,18 @@ SIGNINS = web.AppKey("qualityquiz_signins", Signins)
 
 
 def _available(settings: Settings) -> list[tuple[str, bool]]:
-    return [("wecom", WeCom.configured(settings)), ("feishu", Feishu.configured(settings))]
+    return [
+        ("wecom", WeCom.configured(settings)),
+        ("dingtalk", DingTalk.configured(settings)),
+        ("feishu", Feishu.configured(settings)),
+    ]
 
 
 def _build(platform: str, settings: Settings, http: aiohttp.ClientSession) -> Provider:
     if platform == "wecom":
         return WeCom(settings, http)
+    if platform == "dingtalk":
+        return DingTalk(settings, http)
     if platform == "feishu":
         return Feishu(settings, http)
     raise ValueError(platform)
@@ -87,17 +94,50 @@ class Link:
     platform: str = ""
 
 
-def signin_links(request: web.Request, competition_id: int, lang: str) -> list[Link]:
-    """The "sign in with …" buttons for the competition's sign-in page (none configured:
-    an empty list, and the roster form stands alone)."""
+# How each messenger's in-app browser names itself in its User-Agent (企业微信 "wxwork/4.1",
+# 钉钉 "AliApp(DingTalk/7.0)", 飞书 "Lark/7.10 … ChannelName/Feishu").
+IN_APP = {"wecom": ("wxwork/",), "dingtalk": ("dingtalk",), "feishu": ("lark/", "feishu")}
+# Outside its client, WeCom's authorisation page cannot sign anyone in; DingTalk's and
+# Feishu's offer a QR code or a password instead, so their buttons show in any browser.
+ANY_BROWSER = ("dingtalk", "feishu")
+
+
+def in_app(request: web.Request) -> str | None:
+    """The messenger whose in-app browser sent this request, if any."""
+    agent = request.headers.get("User-Agent", "").lower()
+    return next((name for name, marks in IN_APP.items() if any(m in agent for m in marks)), None)
+
+
+def _offered(request: web.Request) -> list[str]:
     signins = request.app.get(SIGNINS)
-    if signins is None:
-        return []
+    configured = signins.platforms if signins is not None else []
+    inside = in_app(request)
+    if inside in configured:
+        return [inside]
+    return [name for name in configured if name in ANY_BROWSER]
+
+
+def signin_links(request: web.Request, competition_id: int, lang: str) -> list[Link]:
+    """The "sign in with …" buttons for the competition's sign-in page: the messenger the
+    page is open in, else those whose sign-in works in any browser (none configured: the
+    roster form stands alone)."""
     suffix = "?lang=en" if lang == "en" else ""
     return [
         Link(f"/join/{competition_id}/{name}{suffix}", t(f"web.signin.button.{name}", lang), name)
-        for name in signins.platforms
+        for name in _offered(request)
     ]
+
+
+def signin_redirect(request: web.Request, competition_id: int, lang: str) -> web.Response | None:
+    """Opened inside a messenger we have an app on (the big screen's QR code scanned with
+    钉钉, a link tapped in 企业微信), the sign-in page goes straight to that messenger's
+    sign-in; ``?form=1`` (the way back from a failed one) shows the form instead."""
+    inside = in_app(request)
+    if request.query.get("form") or inside is None or _offered(request) != [inside]:
+        return None
+    suffix = "?lang=en" if lang == "en" else ""
+    location = f"/join/{competition_id}/{inside}{suffix}"
+    return web.Response(status=302, headers={"Location": location, "Cache-Control": "no-store"})
 
 
 def _redirect_uri(ctx: WebContext, request: web.Request, platform: str) -> str:
@@ -191,7 +231,7 @@ async def done(request: web.Request) -> web.StreamResponse:
     if competition is None:
         return _page(ctx, lang, "missing", status=404)
     if worker_id is None:
-        join = f"/join/{state.competition_id}" + ("?lang=en" if lang == "en" else "")
+        join = f"/join/{state.competition_id}?form=1" + ("&lang=en" if lang == "en" else "")
         links = [Link(join, t("web.signin.roster", lang))] if roster else []
         outcome = "unplaced_roster" if roster else "unplaced"
         return _page(ctx, lang, outcome, status=403, links=links, platform=platform)
