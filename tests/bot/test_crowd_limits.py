@@ -9,7 +9,9 @@ nobody reads an error, and every update is handled.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -19,11 +21,11 @@ from bot.factory import blocked_hook, create_bot, create_dispatcher
 from bot.fsm_storage import DatabaseStorage
 from bot.intake import Intake
 from bot.models import InboxStatus, InboxUpdate
-from bot.webhook import build_webhook_app
+from bot.webhook import SECRET_HEADER, build_webhook_app
 from contest.models import Worker
 from i18n import t
 from tests.bot.fixtures import add_teams
-from tests.fakes.crowd import Person, post_all
+from tests.fakes.crowd import Person
 from tests.fakes.limited import LimitedTelegram
 
 SECRET = "crowd-secret"
@@ -48,6 +50,16 @@ async def limited_intake(
     await bot.session.close()
 
 
+async def deliver(client: TestClient, update: dict[str, Any]) -> None:
+    """As Telegram does: an update that got no 200 (a busy database) is delivered again."""
+    for _ in range(60):
+        response = await client.post("/webhook", json=update, headers={SECRET_HEADER: SECRET})
+        if response.status == 200:
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"update {update['update_id']} never got a 200")
+
+
 @pytest.mark.parametrize("crowd", [100, 200])
 async def test_a_roster_crowd_joins_under_telegrams_limits_and_every_reply_arrives(
     crowd: int, limited_intake: tuple[Intake, LimitedTelegram], session
@@ -68,7 +80,7 @@ async def test_a_roster_crowd_joins_under_telegrams_limits_and_every_reply_arriv
             [lambda p: p.says(f"E{p.id - FIRST:03d}")],
             [lambda p: p.taps(its_me), lambda p: p.taps(its_me)],  # a double tap
         ):
-            await post_all(client, SECRET, [make(p) for p in people for make in step])
+            await asyncio.gather(*(deliver(client, make(p)) for p in people for make in step))
             await intake.idle(within=300)
 
     registered = await session.scalar(
@@ -78,16 +90,18 @@ async def test_a_roster_crowd_joins_under_telegrams_limits_and_every_reply_arriv
     # "Busy, your tap is kept" may be said on a loaded machine (the database's pool): the
     # real reply must follow it. Nothing else went wrong.
     assert not [r for r in api.requests if r.text == t("common.unknown_error", "zh")]
-    welcome = t("start.welcome", "zh")
+    welcome, busy = t("start.welcome", "zh"), t("common.busy", "zh")
     for person in people:
         name = f"工人{person.id - FIRST:03d}"
         done = t("start.registered", "zh", name=name)
         shown = [m.get("text", "") for m in person.messages()]
         # Two messages: the welcome asking for the 工号, then the roster card — edited in
-        # place into "registered, joined, menu" when 是我 is tapped.
-        assert len(shown) == 2 and welcome in shown[0] and done in shown[1], (person.id, shown)
+        # place into "registered, joined, menu" when 是我 is tapped. (On a loaded machine a
+        # typed 工号 may first be answered "busy, kept" when the database's pool is slow.)
+        real = [text for text in shown if text != busy]
+        assert len(real) == 2 and welcome in real[0] and done in real[1], (person.id, shown)
         landed = [method for _, chat, method in api.accepted if chat == person.id]
-        assert landed.count("sendMessage") == 2, landed
+        assert landed.count("sendMessage") == len(shown), landed
     statuses = (
         await session.execute(select(InboxUpdate.status, func.count()).group_by(InboxUpdate.status))
     ).all()
