@@ -19,6 +19,7 @@ import contest.robots as robot_models
 import contest.schedules as schedule_models
 import contest.screens as screen_models
 import contest.web_access as web_access_models
+import contest.web_signin as web_signin_models
 import quizbank.models as quizbank_models
 import scheduler.models as scheduler_models
 import storage.lease as lease_models
@@ -39,4 +40,5 @@ __all__ = [
     "scheduler_models",
     "screen_models",
     "web_access_models",
+    "web_signin_models",
 ]

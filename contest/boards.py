@@ -21,6 +21,7 @@ from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import Competition, Standing, Team, TeamStanding, Worker
+from contest.names import path_key
 from contest.rules import rules_of
 from contest.scoring import SCORE_DIGITS
 from contest.tree import load_tree
@@ -307,7 +308,8 @@ async def team_board(
 ) -> list[TeamRow]:
     """Teams at ``level`` (default: the competition's ``team.level``) ranked by team score.
 
-    Ranked teams first (score desc; equal scores share a rank), then unranked teams.
+    Ranked teams first (score desc; equal scores share a rank), then unranked teams — those
+    with members but nobody taking part yet included — each group in natural name order.
     """
     if level is None:
         competition = await session.get(Competition, competition_id)
@@ -321,12 +323,16 @@ async def team_board(
             select(TeamStanding).where(
                 col(TeamStanding.competition_id) == competition_id,
                 col(TeamStanding.team_id).in_(team_ids),
-                col(TeamStanding.participants) > 0,
+                # A team nobody from has taken part in yet is on the board (0/N): it is
+                # what an organiser most needs to see.
+                (col(TeamStanding.participants) > 0) | (col(TeamStanding.registered) > 0),
             )
         )
     ).scalars()
     labels = tree.short_labels(team_ids)
-    ordered = sorted(rows, key=lambda s: (not s.ranked, -s.score, labels[s.team_id]))
+    ordered = sorted(
+        rows, key=lambda s: (not s.ranked, -s.score, path_key(tree.path_names(s.team_id)))
+    )
     ranks: list[int | None] = []
     for i, s in enumerate(ordered):
         rank: int | None = None

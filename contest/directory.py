@@ -24,8 +24,8 @@ from contest.errors import ContestError
 from contest.identities import WorkerIdentity, worker_by_identity
 from contest.models import Worker
 from contest.names import visible_text
-from contest.roster import normalize_employee_no
-from contest.workers import EMPLOYEE_NO_MAX, LANGUAGES, NAME_MAX, roster_exists
+from contest.roster_lookup import by_employee_no, normalize_employee_no, roster_exists
+from contest.workers import EMPLOYEE_NO_MAX, LANGUAGES, NAME_MAX
 from storage.types import Clock, utcnow
 from storage.upsert import insert_for
 
@@ -88,7 +88,7 @@ async def _place(session: AsyncSession, *, platform: str, entry: DirectoryEntry)
     """The existing worker the directory entry is, when none of this platform claimed it."""
     number = normalize_employee_no(entry.employee_no)
     if number and len(number) <= EMPLOYEE_NO_MAX:
-        found = await session.scalar(select(Worker).where(col(Worker.employee_no) == number))
+        found = await by_employee_no(session, typed=number)  # q10003 is the roster's Q10003
         if found is not None and not await _claimed(session, platform, found):
             return found
     mobile = mobile_digits(entry.mobile)

@@ -30,10 +30,11 @@ from contest.export_answers import (
     team_label,
 )
 from contest.export_rules import rule_rows, team_mode_label
-from contest.models import Competition, Standing, Worker
-from contest.papers import score_style
+from contest.models import AttemptQuestion, Competition, Standing, Worker
+from contest.names import path_key
+from contest.papers import full_marks, score_style
 from contest.rules import rules_of
-from contest.scoring import ScoreStyle, percent_of, round_score
+from contest.scoring import ScoreStyle, percent_of, question_value, round_score
 from contest.standings import refresh_team_standings, team_totals
 from contest.tree import TeamTree, load_tree
 from contest.workbook import (
@@ -44,6 +45,7 @@ from contest.workbook import (
     neutralize_cell,
     write_workbook,
 )
+from quizbank.models import Question, QuestionType
 from storage.tx import commit_or_flush
 from storage.types import Clock, utcnow
 
@@ -82,13 +84,15 @@ async def export_results(
     tree = await load_tree(session)
     workers = {w.id: w for w in (await session.execute(select(Worker))).scalars()}
     style = await score_style(session, competition=competition)
+    rules = rules_of(competition)
+    marks = await full_marks(session, competition=competition, rules=rules)
     sheets = [
-        await _individual_sheet(session, competition, style, workers, zone),
+        await _individual_sheet(session, competition, style, workers, zone, marks),
         await _team_sheet(session, competition, tree),
         *await answer_sheets(session, competition, tree, workers, zone),
         await _participation_sheet(session, competition, tree),
         await _absent_sheet(session, competition, tree, workers),
-        Sheet("竞赛规则", ["项目", "设置"], rule_rows(rules_of(competition), style)),
+        Sheet("竞赛规则", ["项目", "设置"], rule_rows(rules, style, marks)),
     ]
     target = Path(path)
     await asyncio.to_thread(write_workbook, target, sheets)
@@ -105,8 +109,12 @@ async def _individual_sheet(
     style: ScoreStyle,
     workers: dict[int | None, Worker],
     zone: ZoneInfo,
+    marks: float | None,
 ) -> Sheet:
+    """个人排名; 得分率 over the paper's 满分, or — when papers differ — over the 满分 of the
+    paper each worker's counted attempt drew."""
     assert competition.id is not None
+    own = {} if marks else await _paper_marks(session, competition)
     sheet = Sheet(
         "个人排名",
         ["名次", "并列", "姓名", "工号", "团队", "得分", "得分率", "答对题数", "用时(秒)",
@@ -115,7 +123,7 @@ async def _individual_sheet(
     )  # fmt: skip
     for row in await top_individuals(session, competition_id=competition.id, limit=None):
         worker = workers.get(row.worker_id)
-        share = percent_of(row.score, style.full_marks)
+        share = percent_of(row.score, marks or own.get(row.worker_id))
         sheet.rows.append(
             [
                 row.rank,
@@ -132,6 +140,22 @@ async def _individual_sheet(
             ]
         )
     return sheet
+
+
+async def _paper_marks(session: AsyncSession, competition: Competition) -> dict[int, float]:
+    """Worker → 满分 of the paper their counted attempt drew."""
+    scoring = rules_of(competition).scoring
+    rows = await session.execute(
+        select(col(Standing.worker_id), col(Question.type), col(Question.points))
+        .join(AttemptQuestion, col(AttemptQuestion.attempt_id) == col(Standing.attempt_id))
+        .join(Question, col(Question.id) == col(AttemptQuestion.question_id))
+        .where(col(Standing.competition_id) == competition.id)
+    )
+    out: dict[int, float] = {}
+    for worker_id, qtype, points in rows.all():
+        value = question_value(question_points=points, qtype=QuestionType(qtype), rules=scoring)
+        out[worker_id] = out.get(worker_id, 0.0) + value
+    return out
 
 
 async def _team_sheet(session: AsyncSession, competition: Competition, tree: TeamTree) -> Sheet:
@@ -172,7 +196,7 @@ async def _participation_sheet(
         ["团队", "完整路径", "层级", "应参与人数", "参与人数", "参与率"],
         formats={5: PERCENT_FORMAT},
     )
-    for team_id in sorted(tree.parent, key=lambda t: tree.path_names(t)):
+    for team_id in sorted(tree.parent, key=lambda t: path_key(tree.path_names(t))):
         values = totals.get(team_id, {"registered": 0, "participants": 0})
         total, took_part = values["registered"], values["participants"]
         sheet.rows.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,7 @@ from contest.models import (
 )
 from contest.tree import TeamTree
 from contest.workbook import PERCENT_FORMAT, TIME_FORMAT, Sheet
+from quizbank.grading import to_displayed
 from quizbank.models import OPTION_LETTERS, Question, QuestionType
 
 TYPE_LABELS = {
@@ -54,11 +56,20 @@ def outcome_label(aq: AttemptQuestion) -> str:
     return "部分正确" if aq.credit > 0 else "错误"
 
 
-def format_response(qtype: QuestionType | str, value: Any) -> str:
-    """A response or canonical answer as an organiser reads it: "AC", "对", "1978；PDCA"."""
+def format_response(
+    qtype: QuestionType | str, value: Any, order: Sequence[int] | None = None
+) -> str:
+    """A response or canonical answer as an organiser reads it: "AC", "对", "1978；PDCA".
+
+    With ``order`` (the option order one worker saw) choice letters are the ones that worker
+    saw and tapped, as their review shows them; without it, the bank's letters.
+    """
     if value is None:
         return ""
     qtype = QuestionType(qtype)
+    if order and qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        stored = value if isinstance(value, list) else [value]
+        value = to_displayed([i for i in stored if isinstance(i, int)], order)
     if qtype is QuestionType.TRUE_FALSE:
         flag = value[0] if isinstance(value, list) and value else value
         return "对" if flag is True else "错" if flag is False else ""
@@ -94,6 +105,12 @@ def _wrong_choices(question: Question, response: Any) -> list[str]:
     return ["；".join(response)] if isinstance(response, list) else [str(response)]
 
 
+def options_as_seen(question: Question, order: Sequence[int] | None) -> str:
+    """The options in the order the worker saw them, lettered as they were: "A. 甲  B. 乙"."""
+    shown = [question.options[i] for i in order] if order else list(question.options)
+    return "  ".join(f"{OPTION_LETTERS[i]}. {text}" for i, text in enumerate(shown))
+
+
 def _option_label(question: Question, index: int) -> str:
     text = question.options[index] if 0 <= index < len(question.options) else ""
     return f"{OPTION_LETTERS[index]}. {text}"
@@ -108,9 +125,9 @@ async def answer_sheets(
 ) -> list[Sheet]:
     detail = Sheet(
         "答题明细",
-        ["姓名", "工号", "团队", "第几次", "题号", "题型", "题目", "作答", "正确答案",
-         "作答结果", "得分", "用时(秒)", "作答时间", "状态"],
-        formats={12: TIME_FORMAT},
+        ["姓名", "工号", "团队", "第几次", "题号", "题型", "题目", "选项（作答时顺序）", "作答",
+         "正确答案", "作答结果", "得分", "用时(秒)", "作答时间", "状态"],
+        formats={13: TIME_FORMAT},
     )  # fmt: skip
     stats: dict[int, _QuestionStats] = {}
     stmt = (
@@ -135,8 +152,9 @@ async def answer_sheets(
                 aq.position + 1,
                 TYPE_LABELS[qtype],
                 question.stem,
-                format_response(qtype, aq.response),
-                format_response(qtype, question.answer),
+                options_as_seen(question, aq.option_order),
+                format_response(qtype, aq.response, aq.option_order),
+                format_response(qtype, question.answer, aq.option_order),
                 outcome_label(aq),
                 aq.score,
                 round(aq.elapsed_ms / 1000, 1),

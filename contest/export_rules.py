@@ -23,6 +23,7 @@ PAPERS = {
     PaperMode.SAME: "统一试卷（题目相同，顺序与选项打乱）",
     PaperMode.RANDOM: "随机组卷（每份总分相同）",
 }
+RANDOM_UNEVEN = "随机组卷（各题分值按题库，每份总分可能不同）"
 COUNTING = {Counting.BEST: "取最好一次", Counting.LAST: "取最后一次"}
 MULTIPLE = {
     MultiplePolicy.ALL_OR_NOTHING: "全对才得分",
@@ -60,15 +61,22 @@ def _ties(rules: CompetitionRules) -> str:
     return text
 
 
-def rule_rows(rules: CompetitionRules, style: ScoreStyle) -> list[list[str]]:
-    """(项目, 设置) rows, in Chinese."""
+def rule_rows(
+    rules: CompetitionRules, style: ScoreStyle, full_marks: float | None = None
+) -> list[list[str]]:
+    """(项目, 设置) rows, in Chinese. ``full_marks`` is every paper's 满分 when all papers
+    share one (it is known whether or not scores are shown as percentages)."""
+    marks = full_marks if full_marks is not None else style.full_marks
+    paper = PAPERS[rules.paper]
+    if rules.paper is PaperMode.RANDOM and marks is None:
+        paper = RANDOM_UNEVEN
     scoring = rules.scoring
     multiple = MULTIPLE[scoring.multiple_policy].format(share=f"{scoring.partial_fraction:.0%}")
     shown = "得分率（百分比）" if style.percent else "分数"
     return [
-        ["组卷方式", PAPERS[rules.paper]],
+        ["组卷方式", paper],
         ["题目组成", _composition(rules)],
-        ["满分", format_score(style.full_marks, 2) if style.full_marks else "每份试卷可能不同"],
+        ["满分", format_score(marks, 2) if marks else "每份试卷可能不同（得分率按各自试卷满分计）"],
         ["每题限时", f"{rules.question_time_limit_s} 秒"],
         ["总时限", f"{rules.total_time_limit_s} 秒" if rules.total_time_limit_s else "无"],
         ["作答次数", f"{rules.attempts_allowed} 次，{COUNTING[rules.counting]}"],

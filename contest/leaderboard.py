@@ -46,6 +46,7 @@ class Leaderboard:
     team_gap: float | None = None  # my team's points behind the ranked team just above
     style: ScoreStyle = field(default_factory=ScoreStyle)  # precision, percentages
     by_time: bool = True  # equal scores ordered by time (else they share the place)
+    idle_teams: list[str] = field(default_factory=list)  # past ``teams``, nobody taking part
 
     @property
     def gap_to_next(self) -> float | None:
@@ -86,6 +87,7 @@ async def competition_leaderboard(
         team_gap=_gap_above(teams, my_team),
         style=await score_style(session, competition=competition),
         by_time=rules.ties.by_time,
+        idle_teams=[row.label or row.name for row in teams[limit:] if not row.participants],
     )
 
 

@@ -17,6 +17,7 @@ from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import Competition, Standing, Worker
+from contest.names import natural_key
 from contest.rules import rules_of
 from contest.standings import team_totals
 from contest.tree import TeamTree, load_tree
@@ -62,7 +63,7 @@ async def participation_by_team(
         for team_id, v in totals.items()
         if (team_id is None or team_id in level) and (v["registered"] or v["participants"])
     ]  # fmt: skip
-    return sorted(rows, key=lambda r: (-r.rate, r.team_id is None, r.name))
+    return sorted(rows, key=lambda r: (-r.rate, r.team_id is None, natural_key(r.name)))
 
 
 _ABSENT: object = object()  # not counted there: nothing to take out

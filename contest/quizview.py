@@ -168,14 +168,18 @@ def response_to_stored(
         raise ContestError("bad_response") from exc
 
 
+ALTERNATIVES_SHOWN = " / "
+
+
 def answer_for_display(question: Question, order: Sequence[int]) -> list[Any]:
-    """The correct answer as the worker saw the question: positions, [bool], first texts."""
+    """The correct answer as the worker saw the question: positions, [bool], and per blank
+    every spelling that scores ("戴明 / 戴明环"), so the review shows what was accepted."""
     qtype = QuestionType(question.type)
     if qtype in CHOICE_TYPES:
         return to_displayed(question.answer, order) if order else list(question.answer)
     if qtype is QuestionType.TRUE_FALSE:
         return list(question.answer)
-    return [alternatives[0] for alternatives in question.answer]
+    return [ALTERNATIVES_SHOWN.join(alternatives) for alternatives in question.answer]
 
 
 # --- grading one answer (pure) -----------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from sqlmodel import col
 from contest.errors import RosterRejected, RowError
 from contest.models import Team, Worker
 from contest.names import visible_text
+from contest.roster_lookup import by_employee_no, normalize_employee_no
 from contest.standings import refresh_team_standings
 from contest.teams import ensure_team_path, follow_worker_team, open_competition_ids
 from quizbank.formats.archive import MAX_ROWS, check_archive
@@ -89,10 +89,6 @@ class RosterReport:
     updated: int
     unchanged: int
     teams_created: int
-
-
-def normalize_employee_no(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 def _clean(text: str) -> str:
@@ -379,8 +375,5 @@ async def _conflicts(
 
 
 async def match_roster_worker(session: AsyncSession, *, employee_no: str) -> Worker | None:
-    """The roster worker with this 工号 (as typed: full-width digits and spaces tolerated)."""
-    number = normalize_employee_no(employee_no)
-    if not number:
-        return None
-    return (await session.execute(select(Worker).where(col(Worker.employee_no) == number))).scalar()
+    """The roster worker with this 工号 as typed (full-width, spaces and case tolerated)."""
+    return await by_employee_no(session, typed=employee_no)

@@ -23,6 +23,7 @@ from contest.models import Competition, CompetitionStatus, Standing, TeamStandin
 from contest.papers import score_style
 from contest.rules import rules_of
 from contest.scoring import ScoreStyle
+from contest.standings import roster_size
 from contest.tree import load_tree
 from storage.types import Clock, UTCDateTime, utcnow
 
@@ -142,6 +143,7 @@ class ScreenBoard:
     registered: int
     individuals: list[ScreenPerson]
     teams: list[ScreenTeam]
+    idle_teams: list[str] = field(default_factory=list)  # nobody taking part, not listed above
     style: ScoreStyle = field(default_factory=ScoreStyle)  # precision, percentages
 
 
@@ -199,7 +201,7 @@ async def screen_board(
         starts_at=competition.starts_at,
         ends_at=competition.ends_at,
         participants=int(participants or 0),
-        registered=sum(row.registered for row in teams),
+        registered=await roster_size(session, competition_id=competition_id),
         individuals=[
             ScreenPerson(
                 worker_id=row.worker_id,
@@ -221,5 +223,8 @@ async def screen_board(
                 registered=row.registered,
             )
             for row in teams[:top_teams]
+        ],
+        idle_teams=[
+            labels.get(row.team_id, row.name) for row in teams[top_teams:] if not row.participants
         ],
     )

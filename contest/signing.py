@@ -32,7 +32,7 @@ def sign(key: bytes, purpose: str, *fields: str) -> str:
 
 def verify(key: bytes, purpose: str, token: str, *, count: int) -> list[str] | None:
     """The fields of a token signed for ``purpose`` with ``count`` fields, else None."""
-    if not token or len(token) > 512:
+    if not token or len(token) > 512 or not token.isascii():
         return None
     parts = token.split(".")
     if len(parts) != count + 1:
@@ -79,12 +79,18 @@ def read_link(key: bytes, token: str, *, now: datetime) -> QuizLink | None:
 
 @dataclass(frozen=True)
 class WebSession:
-    """A signed-in browser: which worker, how (``app``/``h5``/``login``), its CSRF token."""
+    """A signed-in browser: which worker, how (``app``/``h5``/``login``/a messenger), for
+    which competition (``None``: every one), its CSRF token.
+
+    A sign-in that proves less than the worker's own account (工号 + 姓名, a personal link)
+    is issued for the one competition it was made for.
+    """
 
     worker_id: int
     via: str
     nonce: str
     expires_at: datetime
+    competition_id: int | None = None
 
     def csrf(self, key: bytes) -> str:
         mac = hmac.new(key, f"csrf|{self.nonce}".encode(), hashlib.sha256).digest()
@@ -94,21 +100,26 @@ class WebSession:
 VIAS = ("app", "h5", "login", "wecom", "dingtalk", "feishu")
 
 
-def new_session(key: bytes, *, worker_id: int, via: str, now: datetime) -> tuple[str, WebSession]:
+def new_session(
+    key: bytes, *, worker_id: int, via: str, now: datetime, competition_id: int | None = None
+) -> tuple[str, WebSession]:
     nonce = secrets.token_urlsafe(12).replace(".", "_")
     expires = now + SESSION_TTL
-    token = sign(key, "session", str(worker_id), via, nonce, _epoch(expires))
-    return token, WebSession(worker_id, via, nonce, expires.replace(microsecond=0))
+    scope = str(competition_id or 0)
+    token = sign(key, "session", str(worker_id), via, scope, nonce, _epoch(expires))
+    session = WebSession(worker_id, via, nonce, expires.replace(microsecond=0), competition_id)
+    return token, session
 
 
 def read_session(key: bytes, token: str, *, now: datetime) -> WebSession | None:
-    fields = verify(key, "session", token, count=4)
+    fields = verify(key, "session", token, count=5)
     if fields is None or not fields[0].isdigit() or fields[1] not in VIAS:
         return None
-    if _expired(fields[3], now):
+    if not fields[2].isdigit() or _expired(fields[4], now):
         return None
-    expires = datetime.fromtimestamp(int(fields[3]), UTC)
-    return WebSession(int(fields[0]), fields[1], fields[2], expires)
+    expires = datetime.fromtimestamp(int(fields[4]), UTC)
+    scope = int(fields[2]) or None
+    return WebSession(int(fields[0]), fields[1], fields[3], expires, scope)
 
 
 # --- robot pictures ------------------------------------------------------------------------

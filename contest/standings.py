@@ -254,6 +254,12 @@ async def _headcounts(session: AsyncSession, *, competition_id: int) -> dict[int
     return counts
 
 
+async def roster_size(session: AsyncSession, *, competition_id: int) -> int:
+    """Everyone who can take part: the sum of every team's denominator and the workers
+    without a team (what /stats adds up, and the big screen's "参赛人数 X / N")."""
+    return sum((await _headcounts(session, competition_id=competition_id)).values())
+
+
 async def team_totals(session: AsyncSession, *, competition_id: int) -> dict[int, dict[str, Any]]:
     """Every team's participants, headcount and score as a refresh would store them now
     (read-only: /stats and the export read the same numbers the boards show)."""

@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import Competition, CompetitionStatus, Standing, Team, Worker
+from contest.names import path_key
 from contest.standings import refresh_team_standings
 from contest.tree import load_tree
 from storage.tx import commit_or_flush
@@ -113,7 +114,10 @@ async def move_worker(
     """Put a worker in a team (joining the first time, or switching).
 
     While a competition is open a worker may not switch on their own (no shopping for the
-    best team): ``ContestError("team_locked")``; an organiser may. Standings of open
+    best team): ``ContestError("team_locked")``; an organiser may. Not a switch: a first
+    team, a link to the team they are in or one above it (the 制造部 link for a worker of
+    制造部/一车间/甲班 — they stay where they are), or a team below theirs (placing a worker
+    who only had a 部门 in one of its 班组). Standings of open
     competitions follow the worker, and both teams' standings are recomputed. Commits.
     """
     worker = await session.get(Worker, worker_id)
@@ -124,8 +128,12 @@ async def move_worker(
     old_team = worker.team_id
     if old_team == team_id:
         return worker
+    tree = await load_tree(session) if old_team is not None and not by_organiser else None
+    if tree is not None and old_team is not None and team_id in tree.ancestors(old_team):
+        return worker  # already in it, a level further down
     open_ids = await open_competition_ids(session)
-    if old_team is not None and open_ids and not by_organiser:
+    below = tree is not None and old_team is not None and old_team in tree.ancestors(team_id)
+    if old_team is not None and open_ids and not by_organiser and not below:
         raise ContestError("team_locked", worker_id=worker_id)
     worker.team_id = team_id
     await session.flush()
@@ -209,7 +217,7 @@ async def team_overview(session: AsyncSession) -> list[TeamLine]:
                 team_id, path, team.kind, team.join_code, counts.get(team_id, 0), len(path) - 1
             )
         )
-    return sorted(lines, key=lambda line: line.path)
+    return sorted(lines, key=lambda line: path_key(line.path))
 
 
 async def find_worker(session: AsyncSession, *, ref: str) -> Worker | None:

@@ -11,7 +11,8 @@ from sqlmodel import Field, SQLModel, col
 
 from contest.competitions import require_competition
 from contest.models import Worker
-from contest.roster import normalize_employee_no
+from contest.names import path_key
+from contest.roster_lookup import by_employee_no, name_key, normalize_employee_no
 from contest.tree import load_tree
 from storage.types import Clock, UTCDateTime, utcnow
 from storage.upsert import upsert
@@ -54,27 +55,25 @@ async def roster_worker(session: AsyncSession, *, employee_no: str, name: str) -
     typed = _plain(name)
     if not number or not typed:
         return None
-    worker = (
-        await session.execute(select(Worker).where(col(Worker.employee_no) == number))
-    ).scalar_one_or_none()
-    if worker is None or _plain(worker.real_name) != typed:
+    worker = await by_employee_no(session, typed=number)
+    if worker is None or name_key(worker.real_name) != name_key(typed):
         return None
     return worker
 
 
 async def link_roster(session: AsyncSession) -> list[tuple[Worker, str]]:
     """Every worker on the roster (with a 工号) and their team path, for the link sheet."""
-    workers = (
-        await session.execute(
-            select(Worker).where(col(Worker.employee_no).is_not(None)).order_by(col(Worker.id))
-        )
-    ).scalars()
+    workers = list(
+        (
+            await session.execute(
+                select(Worker).where(col(Worker.employee_no).is_not(None)).order_by(col(Worker.id))
+            )
+        ).scalars()
+    )
     tree = await load_tree(session)
-    rows = [
-        (w, " / ".join(tree.path_names(w.team_id)) if w.team_id in tree.parent else "")
-        for w in workers
-    ]
-    return sorted(rows, key=lambda row: (row[1], row[0].real_name))
+    paths = {w.id: tree.path_names(w.team_id) if w.team_id in tree.parent else [] for w in workers}
+    ordered = sorted(workers, key=lambda w: (path_key(paths[w.id]), w.real_name))
+    return [(w, " / ".join(paths[w.id])) for w in ordered]
 
 
 def _plain(name: str) -> str:

@@ -13,15 +13,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import Attempt, Competition, CompetitionStatus, Team, Worker
-from contest.names import visible_text
-from contest.roster import match_roster_worker, normalize_employee_no
+from contest.names import path_key, visible_text
+from contest.roster_lookup import (
+    by_unique_name,
+    name_key,
+    normalize_employee_no,
+    roster_entry,
+    roster_exists,
+    unknown_employee_no,
+)
 from contest.teams import get_team_by_join_code, join_team, list_teams, move_worker
 from contest.tree import load_tree
 from storage.types import Clock
@@ -88,35 +95,33 @@ async def get_worker(session: AsyncSession, *, telegram_id: int) -> Worker | Non
 async def find_roster_entry(
     session: AsyncSession, *, employee_no: str, telegram_id: int
 ) -> RosterMatch | None:
-    """The roster worker with this number; ``employee_no_taken`` if another account has it."""
-    found = await match_roster_worker(session, employee_no=employee_no)
+    """The roster entry meant by what was typed at the 工号 prompt (the 工号 in any width or
+    case, or a name unique on the roster); ``employee_no_taken`` if another account has it.
+
+    None only while no roster exists; with one, a 工号 on it nowhere is refused
+    (``employee_no_unknown``, ``employee_no_unknown_near``) so the worker types it again or
+    skips to their name — it is never kept as their 工号.
+    """
+    found = await roster_entry(session, typed=employee_no, telegram_id=telegram_id)
     if found is None:
+        if await roster_exists(session):
+            raise await unknown_employee_no(session, typed=employee_no)
         return None
     if found.telegram_id is not None and found.telegram_id != telegram_id:
         raise ContestError("employee_no_taken")
-    path: tuple[str, ...] = ()
-    if found.team_id is not None:
-        path = tuple((await load_tree(session)).path_names(found.team_id))
-    return RosterMatch(
-        worker_id=int(found.id or 0),
-        real_name=found.real_name,
-        employee_no=found.employee_no or "",
-        team_path=path,
-    )
-
-
-async def roster_exists(session: AsyncSession) -> bool:
-    """Whether an organiser has uploaded a roster (花名册)."""
-    return bool(await session.scalar(select(exists().where(col(Worker.on_roster).is_(True)))))
+    return await _match(session, found)
 
 
 async def roster_by_name(
     session: AsyncSession, *, name: str, join_code: str | None, telegram_id: int
 ) -> list[RosterMatch]:
     """Roster entries with this real name in the team of the join link (and teams below),
-    not yet claimed by another Telegram account; none without a join link."""
+    not yet claimed by another Telegram account; without a join link, the one entry of that
+    name on the whole roster when it is unique (several 王伟 need the link to tell apart)."""
+    name = clean_name(name)
     if not join_code:
-        return []
+        only = await by_unique_name(session, typed=name, telegram_id=telegram_id)
+        return [await _match(session, only)] if only is not None else []
     team = await get_team_by_join_code(session, join_code=join_code.strip())
     if team is None or team.id is None:
         return []
@@ -124,7 +129,7 @@ async def roster_by_name(
     rows = await session.execute(
         select(Worker)
         .where(
-            col(Worker.real_name) == clean_name(name),
+            func.lower(func.replace(col(Worker.real_name), " ", "")) == name_key(name),
             col(Worker.on_roster).is_(True),
             col(Worker.team_id).in_(tree.descendants(team.id)),
         )
@@ -140,6 +145,19 @@ async def roster_by_name(
         for w in rows.scalars()
         if w.telegram_id in (None, telegram_id)
     ]
+
+
+async def _match(session: AsyncSession, worker: Worker) -> RosterMatch:
+    assert worker.id is not None  # a stored roster row
+    path: tuple[str, ...] = ()
+    if worker.team_id is not None:
+        path = tuple((await load_tree(session)).path_names(worker.team_id))
+    return RosterMatch(
+        worker_id=worker.id,
+        real_name=worker.real_name,
+        employee_no=worker.employee_no or "",
+        team_path=path,
+    )
 
 
 async def register_worker(
@@ -172,7 +190,9 @@ async def register_worker(
                 worker.telegram_id = telegram_id
                 worker.username = username
                 worker.real_name = worker.real_name if worker.on_roster else name
-                worker.employee_no = number or worker.employee_no
+                # A roster entry brings its own 工号; a typed one stands only without a roster.
+                if not worker.on_roster:
+                    worker.employee_no = number or worker.employee_no
                 worker.language = language if language in LANGUAGES else "zh"
                 worker.registered_at = worker.registered_at or clock()
                 worker.active = True
@@ -189,8 +209,10 @@ async def _claim_or_create(
 ) -> Worker:
     worker = await get_worker(session, telegram_id=telegram_id)
     roster = None
-    if number is not None:
-        roster = await match_roster_worker(session, employee_no=number)
+    if number is not None and roster_id is None:
+        roster = await roster_entry(session, typed=number, telegram_id=telegram_id)
+        if roster is None and await roster_exists(session):
+            raise await unknown_employee_no(session, typed=number)
     elif roster_id is not None:
         roster = await session.get(Worker, roster_id)
         if roster is None or not roster.on_roster:
@@ -254,7 +276,7 @@ async def team_choices(session: AsyncSession, *, limit: int = 30) -> list[TeamCh
         for t in teams
         if t.id is not None and t.id not in parents
     ]
-    return sorted(leaves, key=lambda c: c.path)[:limit]
+    return sorted(leaves, key=lambda c: path_key(c.path))[:limit]
 
 
 async def _choice(session: AsyncSession, worker: Worker) -> TeamChoice:

@@ -8,6 +8,7 @@ that shuffles options maps displayed positions back with :func:`to_stored` befor
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from quizbank.models import MAX_OPTIONS, QuestionType
 # Trailing punctuation a worker may or may not type after a blank answer. NFKC folds full-width
 # forms such as ，！） to ASCII before this runs, but leaves 。、 and CJK quotes/brackets alone.
 _TRAILING_PUNCTUATION = ".,;:!?" + "。，、；：！？" + "\"')]}" + "”’」』》〉】〕〗〙〛）"
+_CJK = "\u2e80-\u9fff\uf900-\ufaff"
+_CJK_SPACE = re.compile(rf"(?<=[{_CJK}]) | (?=[{_CJK}])")
 
 
 class MultiplePolicy(StrEnum):
@@ -76,7 +79,9 @@ def normalize_blank(text: str) -> str:
     # NFKC again after casefold: casefolding can produce sequences NFKC would still rewrite,
     # and the result must be stable when normalised twice.
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    collapsed = " ".join(folded.split())
+    # A space typed inside Chinese text ("戴明 环") is a slip of the input method, not a word
+    # break: it goes; spaces between Latin words ("ISO 9001") stay.
+    collapsed = _CJK_SPACE.sub("", " ".join(folded.split()))
     stripped = collapsed.rstrip(_TRAILING_PUNCTUATION + " ")
     # An answer that is nothing but punctuation keeps it rather than becoming empty.
     return stripped or collapsed

@@ -17,8 +17,8 @@ TEMPLATE_ROWS = 500
 """How many rows the drop-downs cover."""
 
 # Widths in Excel character units; a CJK character takes about two.
-_WIDTHS = {"type": 10, "stem": 50, "answer": 14, "explanation": 40, "category": 14, "tags": 16,
-           "source": 24, "points": 8, "difficulty": 8}  # fmt: skip
+_WIDTHS = {"type": 10, "stem": 50, "answer": 14, "alternatives": 16, "explanation": 40,
+           "category": 14, "tags": 16, "source": 24, "points": 8, "difficulty": 8}  # fmt: skip
 _OPTION_WIDTH = 18
 
 EXAMPLES: list[dict[str, object]] = [
@@ -37,7 +37,8 @@ EXAMPLES: list[dict[str, object]] = [
      "points": 1, "difficulty": "易", "category": "QC七大手法", "tags": "排列图",
      "source": ""},
     {"type": "填空题", "stem": "质量管理体系标准 ISO ____ 规定了质量管理体系的要求。",
-     "answer": "9001|ISO 9001", "explanation": "ISO 9001 规定要求，ISO 9000 给出基础和术语。",
+     "answer": "9001", "alternatives": "ISO 9001",
+     "explanation": "ISO 9001 规定要求，ISO 9000 给出基础和术语。",
      "points": 2, "difficulty": "中", "category": "ISO 9001", "tags": "标准",
      "source": "GB/T 19001-2016"},
 ]  # fmt: skip

@@ -26,6 +26,7 @@ from quizbank.formats.values import (
     BadValue,
     count_stem_blanks,
     nfkc,
+    parse_alternatives,
     parse_blank_answer,
     parse_choice_letters,
     parse_difficulty,
@@ -33,6 +34,7 @@ from quizbank.formats.values import (
     parse_true_false,
     parse_type,
     split_tags,
+    with_alternatives,
 )
 from quizbank.models import CHOICE_TYPES, OPTION_LETTERS, QuestionType
 
@@ -295,6 +297,8 @@ def _answer(
     row: RawRow, kind: QuestionType, stem: str, options: list[str], errors: list[RowError]
 ) -> list[Any] | None:
     text = row.values.get("answer", "")
+    if kind is not QuestionType.BLANK and row.values.get("alternatives", "").strip():
+        errors.append(_error(row, "alternatives", "alternatives_not_blank"))
     if kind in CHOICE_TYPES:
         if len(options) < 2:
             errors.append(_error(row, "option_A", "too_few_options", count=len(options)))
@@ -317,4 +321,8 @@ def _answer(
             _error(row, "answer", "blank_count_mismatch", in_stem=in_stem, in_answer=len(blanks))
         )
         return None
-    return blanks
+    more = row.values.get("alternatives", "")
+    if blanks is None or not more.strip():
+        return blanks
+    extra = _field(row, "alternatives", errors, lambda: parse_alternatives(more, len(blanks)))
+    return None if extra is None else with_alternatives(blanks, extra)

@@ -156,6 +156,7 @@ def announcement_text(
     if board.teams:
         lines.append(t("scheduler.announce.teams", lang))
         lines += [_team_line(row, board, previous, lang) for row in board.teams[:top_n]]
+        lines += idle_line(board.teams[top_n:], board.team_labels, lang)
         lines.append("")
     if board.individuals:
         lines.append(t(f"scheduler.announce.tie_rule_{'time' if board.by_time else 'equal'}", lang))
@@ -195,13 +196,23 @@ def _team_line(row: TeamRow, board: Board, previous: dict[tuple[str, int], int],
         rank = rank_text(row.rank, row.tied, lang)
     move = movement(previous.get((TEAM, row.team_id)), row.rank, lang)
     return t(
-        "scheduler.announce.team_line",
+        "season.board.team_line" if row.participants else "season.board.team_line_idle",
         lang,
         rank=rank,
         name=html.escape(row.label or board.team_labels.get(row.team_id, row.name)),
         score=score_text(row.score, lang, ScoreStyle(precision=board.style.precision)),
+        participants=row.participants,
+        registered=row.registered,
         move=move,
     ).rstrip()
+
+
+def idle_line(rest: list[TeamRow], labels: dict[int, str], lang: str) -> list[str]:
+    """One line naming the teams past the shown ones that nobody has taken part for yet:
+    a board that cuts at the top N still shows who is missing."""
+    idle = [html.escape(row.label or labels.get(row.team_id, row.name)) for row in rest]
+    names = "、".join(name for name, row in zip(idle, rest, strict=True) if not row.participants)
+    return [t("season.board.idle_more", lang, names=names)] if names else []
 
 
 def _fit(text: str) -> str:

@@ -13,23 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from config import Settings
 from i18n import t
 from storage.types import Clock, utcnow
-from web.auth import (
-    CLIENT_ADDRESS,
-    WEB_SESSION,
-    client_address,
-    csrf_ok,
-    current_session,
-    same_origin,
-)
+from web.auth import CLIENT_ADDRESS, client_address, csrf_ok, current_session, foreign_origin
 from web.context import CONTEXT, WebContext
+from web.errors import api_error, error_response, request_lang
 from web.hub import ScreenHub
 from web.limits import RateLimits
+from web.live_pages import add_live_routes
 from web.login import add_login_routes
 from web.oauth import add_signin_routes
 from web.pages import STATIC_DIR, environment
 from web.pictures import add_picture_route
-from web.quiz import RECEIVED, add_quiz_api
+from web.quiz import add_quiz_api
 from web.screen import add_screen_routes
+from web.turn import RECEIVED, WEB_SESSION
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +45,32 @@ def ours(path: str) -> bool:
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Receipt time, rates, CSRF, security headers — and the error contract: whatever goes
+    wrong below, the answer is a translated 4xx (or 503), never a traceback page."""
     if not ours(request.path):
         return await handler(request)
     ctx: WebContext = request.app[CONTEXT]
+    try:
+        response = await _guarded(request, handler, ctx)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise  # a redirect
+        response = error_response(request, ctx.templates, exc.status)
+        if exc.status == 429 and "Retry-After" in exc.headers:
+            response.headers["Retry-After"] = exc.headers["Retry-After"]
+    except Exception:
+        logger.exception("web request %s %s failed", request.method, request.path)
+        response = error_response(request, ctx.templates, 500)
+    _secure_headers(response)
+    return response
+
+
+async def _guarded(request: web.Request, handler: Handler, ctx: WebContext) -> web.StreamResponse:
     request[RECEIVED] = ctx.clock()
     address = client_address(request, ctx)
     request[CLIENT_ADDRESS] = address
     if not request.path.startswith("/static/") and not await ctx.by_address.allow(address):
-        return _too_many(ctx.by_address)
+        return _too_many(ctx.by_address, request_lang(request))
     if request.path.startswith("/api/"):
         signed = current_session(request, ctx)
         if signed is not None:
@@ -65,31 +79,25 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             refused = await _check_api_post(request, ctx)
             if refused is not None:
                 return refused
-    response = await handler(request)
-    _secure_headers(response)
-    return response
+    return await handler(request)
 
 
 async def _check_api_post(request: web.Request, ctx: WebContext) -> web.Response | None:
     """A POST to the API must come from a signed-in page of ours, within the worker's rate."""
     signed = current_session(request, ctx)
+    lang = request_lang(request)
     if signed is None:
-        return web.json_response(
-            {"error": "not_signed_in", "message": t("web.error.not_signed_in", "zh")}, status=401
-        )
-    origin = request.headers.get("Origin")
-    if not csrf_ok(request, ctx, signed) or (origin and not same_origin(request, ctx)):
-        return web.json_response(
-            {"error": "forbidden", "message": t("web.error.forbidden", "zh")}, status=403
-        )
+        return api_error("not_signed_in", lang, 401)
+    if not csrf_ok(request, ctx, signed) or foreign_origin(request, ctx):
+        return api_error("forbidden", lang, 403)
     if not await ctx.by_worker.allow(f"w{signed.worker_id}"):
-        return _too_many(ctx.by_worker)
+        return _too_many(ctx.by_worker, lang)
     return None
 
 
-def _too_many(limits: RateLimits) -> web.Response:
+def _too_many(limits: RateLimits, lang: str = "zh") -> web.Response:
     return web.json_response(
-        {"error": "busy", "message": t("web.quiz.busy", "zh")},
+        {"error": "busy", "message": t("web.quiz.busy", lang)},
         status=429,
         headers={"Retry-After": str(limits.retry_after)},
     )
@@ -99,7 +107,8 @@ def _secure_headers(response: web.StreamResponse) -> None:
     if response.prepared:  # a stream (SSE) sent its headers already
         return
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # Our own requests carry their origin; other sites learn nothing (a link's token).
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Content-Security-Policy", CSP)
 
 
@@ -130,6 +139,7 @@ def add_web_routes(
     add_login_routes(app)
     add_signin_routes(app, settings)
     add_picture_route(app)
+    add_live_routes(app, ctx)
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
     app.on_shutdown.append(ctx.hub.close)
     return ctx

@@ -17,7 +17,6 @@ SESSION_COOKIE = "qq_session"
 CSRF_HEADER = "X-CSRF-Token"
 CLOCK_SKEW = timedelta(minutes=5)
 CLIENT_ADDRESS = web.RequestKey("client_address", str)
-WEB_SESSION = web.RequestKey("web_session", WebSession)
 
 
 def miniapp_init_data(ctx: WebContext, init_data: str, *, now: datetime) -> WebAppInitData | None:
@@ -63,18 +62,23 @@ def current_session(request: web.Request, ctx: WebContext) -> WebSession | None:
 def csrf_ok(request: web.Request, ctx: WebContext, session: WebSession) -> bool:
     """The request carries the session's CSRF token (a page of ours put it there)."""
     sent = request.headers.get(CSRF_HEADER, "")
-    return bool(sent) and hmac.compare_digest(sent, session.csrf(ctx.key))
+    return bool(sent) and hmac.compare_digest(sent.encode(), session.csrf(ctx.key).encode())
 
 
-def same_origin(request: web.Request, ctx: WebContext) -> bool:
-    """A state-changing request from a page of ours: its Origin (or Referer) is our address."""
-    origin = request.headers.get("Origin") or request.headers.get("Referer")
-    if not origin:
+def foreign_origin(request: web.Request, ctx: WebContext) -> bool:
+    """The request names another site as its origin.
+
+    ``Origin: null`` (what a page with a strict referrer policy, a sandboxed frame or some
+    in-app browsers send) and no Origin at all name no site: for those the token a page of
+    ours put in the request is the proof (the CSRF header, the form's signed token).
+    """
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
         return False
     allowed = {f"{request.scheme}://{request.host}"}
     if ctx.settings.web_public_url:
-        allowed.add(ctx.settings.web_public_url)
-    return any(origin == base or origin.startswith(base + "/") for base in allowed)
+        allowed.add(ctx.settings.web_public_url.rstrip("/"))
+    return origin not in allowed
 
 
 def client_address(request: web.Request, ctx: WebContext) -> str:

@@ -25,6 +25,8 @@ class WebContext:
     clock: Clock = utcnow
     by_address: RateLimits = field(default_factory=lambda: RateLimits(20.0))
     by_worker: RateLimits = field(default_factory=lambda: RateLimits(4.0))
+    # Sign-in tries per address: 10, then one every 6 s (the 工号 lock is the real bound).
+    by_login: RateLimits = field(default_factory=lambda: RateLimits(10 / 60, burst=10))
     bot_username: str | None = None
 
     @property

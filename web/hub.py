@@ -160,6 +160,7 @@ class BoardFeed:
             "registered": board.registered,
             "people": people,
             "teams": teams,
+            "idle": board.idle_teams,
             "ticker": list(self.ticker),
         }
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 
 from aiohttp import web
 
@@ -56,7 +55,6 @@ async def screen_page(request: web.Request) -> web.Response:
         "screen.html",
         lang=screen.language,
         board=board,
-        board_json=json.dumps(board, ensure_ascii=False).replace("</", "<\\/"),
         events_url=f"/screen/{screen.token}/events",
         qr=qr_svg(join) if join else None,
         via_telegram=bool(join and join.startswith("https://t.me/")),

@@ -47,6 +47,7 @@ def question_cells(question: QuestionLike) -> list[Any]:
         question.stem,
         *options,
         format_answer(kind, question.answer),
+        "",  # 可接受答案: the answer cell already lists every alternative ("戴明|戴明环")
         question.explanation,
         format_points(question.points),
         DIFFICULTY_LABELS.get(question.difficulty, question.difficulty),

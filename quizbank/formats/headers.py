@@ -23,6 +23,7 @@ FIELDS = (
     "stem",
     *OPTION_FIELDS,
     "answer",
+    "alternatives",
     "explanation",
     "points",
     "difficulty",
@@ -38,6 +39,7 @@ CANONICAL_HEADERS: dict[str, str] = {
     "stem": "题干",
     **{f"option_{letter}": f"选项{letter}" for letter in OPTION_LETTERS},
     "answer": "答案",
+    "alternatives": "可接受答案",
     "explanation": "解析",
     "points": "分值",
     "difficulty": "难度",
@@ -55,6 +57,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
              "题目名称", "试题题干", "题目题干", "stem", "question", "content"),
     "answer": ("答案", "正确答案", "标准答案", "参考答案", "正确选项", "试题答案", "题目答案",
                "answer", "correctanswer"),
+    # 填空题: other spellings that also score (戴明环 beside 戴明). Not 备选答案: exam
+    # platforms use that word for a choice question's options.
+    "alternatives": ("可接受答案", "其他答案", "其它答案", "同义答案", "等效答案", "也可答",
+                     "答案备选", "alternatives", "acceptedanswers", "accepted"),
     "explanation": ("解析", "答案解析", "试题解析", "题目解析", "解题思路", "答案说明",
                     "explanation", "analysis"),
     "points": ("分值", "分数", "试题分值", "题目分值", "每题分值", "得分", "points", "score"),

@@ -97,6 +97,7 @@ def finish(block: Block) -> tuple[dict[str, str], dict[str, int]]:
         "stem": stem,
         **options,
         "answer": answer,
+        "alternatives": block.text("alternatives"),
         "explanation": block.text("explanation"),
         "points": block.text("points") or points or section_points or "",
         "difficulty": block.text("difficulty"),

@@ -107,6 +107,7 @@ def kind_of_title(title: str) -> str | None:
 
 _LABELS = {
     "answer": ("答案", "正确答案", "参考答案", "标准答案"),
+    "alternatives": ("可接受答案", "其他答案", "其它答案", "同义答案", "等效答案", "也可答"),
     "explanation": ("解析", "答案解析", "试题解析", "解答", "分析", "答案分析"),
     "points": ("分值", "分数"),
     "difficulty": ("难度", "难易程度"),

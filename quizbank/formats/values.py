@@ -132,6 +132,35 @@ def parse_blank_answer(text: str) -> list[list[str]]:
     return blanks
 
 
+_ANY_SEPARATOR = re.compile(r"[|｜;；]")
+
+
+def parse_alternatives(text: str, blanks: int) -> list[list[str]]:
+    """The 可接受答案 cell of a 填空题: more spellings that score, per blank.
+
+    One blank: "戴明环|戴明循环" or "戴明环；戴明循环" — every separator lists one more.
+    Several blanks: "；" goes from one blank to the next, as in the answer cell, and "|"
+    lists a blank's spellings ("；ISO 9001" adds only to the second blank).
+    """
+    if blanks <= 1:
+        return [[a.strip() for a in _ANY_SEPARATOR.split(text) if a.strip()]]
+    groups = _BLANK_SEPARATORS.split(text)
+    while groups and not groups[-1].strip():
+        groups.pop()
+    if len(groups) > blanks:
+        raise BadValue("alternatives_too_many_blanks", blanks=blanks, given=len(groups))
+    parsed = [[a.strip() for a in _ALTERNATIVE_SEPARATORS.split(g) if a.strip()] for g in groups]
+    return parsed + [[] for _ in range(blanks - len(parsed))]
+
+
+def with_alternatives(answer: list[list[str]], extra: list[list[str]]) -> list[list[str]]:
+    """Each blank's accepted spellings, the answer's first, without repeats."""
+    merged = []
+    for accepted, more in zip(answer, extra, strict=True):
+        merged.append(accepted + [a for a in more if a not in accepted])
+    return merged
+
+
 def count_stem_blanks(stem: str) -> int:
     return len(STEM_BLANK.findall(stem))
 

@@ -138,19 +138,45 @@ async def test_the_organiser_merges_a_pending_duplicate_from_pending(
     worker_chat: ChatDriver, admin_chat: ChatDriver, session_factory, session
 ) -> None:
     await _roster(session)
-    await worker_chat.send("/start")  # no join link: 李娜 cannot be matched by name
+    await worker_chat.send("/start")  # no join link: two 张伟 cannot be told apart by name
     await worker_chat.press("跳过")
-    await worker_chat.send("李娜")
+    await worker_chat.send("张伟")
     duplicate = await _me(session_factory)
     assert duplicate.pending
     listed = await admin_chat.send("/pending")
-    assert "待确认职工" in listed[0].text and "李娜" in listed[1].text
-    await admin_chat.press("合并到花名册：二车间·甲班 · 工号尾号 201")
+    assert "待确认职工" in listed[0].text and "张伟" in listed[1].text
+    await admin_chat.press("合并到花名册：一车间·甲班 · 工号尾号 102")
     assert "已合并" in admin_chat.last_bot_message()["text"]
     me = await _me(session_factory)
-    assert (me.employee_no, me.pending, me.on_roster) == ("E201", False, True)
+    assert (me.employee_no, me.pending, me.on_roster) == ("E102", False, True)
     assert await _count(session_factory) == 3
     assert "没有待确认" in (await admin_chat.send("/pending"))[-1].text
+
+
+async def test_a_unique_name_is_found_without_a_team_link(
+    worker_chat: ChatDriver, session_factory, session
+) -> None:
+    _, b = await _roster(session)
+    await worker_chat.send("/start")  # through the group's 去答题 button: no team link
+    await worker_chat.press("跳过")
+    await worker_chat.send("李 娜")
+    assert "二车间 / 甲班" in worker_chat.last_bot_message()["text"]
+    await worker_chat.press("是我")
+    me = await _me(session_factory)
+    assert (me.employee_no, me.team_id, me.pending) == ("E201", b.id, False)
+
+
+async def test_an_unknown_number_is_asked_again_and_never_kept(
+    worker_chat: ChatDriver, session_factory, session
+) -> None:
+    await _roster(session)
+    await worker_chat.send("/start")
+    await worker_chat.send("e103")
+    assert "你要输入的是不是 E101、E102" in worker_chat.last_bot_message()["text"]
+    await worker_chat.send("ｅ２０１")  # full-width, lower case: still 李娜's
+    assert "E201" in worker_chat.last_bot_message()["text"]
+    await worker_chat.press("是我")
+    assert (await _me(session_factory)).employee_no == "E201"
 
 
 async def test_pending_is_for_organisers_only(worker_chat: ChatDriver, session) -> None:

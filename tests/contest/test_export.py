@@ -62,7 +62,7 @@ async def test_export_workbook_cell_by_cell(session: AsyncSession, tmp_path) -> 
         "完成时间", "备注",
     ]  # fmt: skip
     assert [c.value for c in people[2]] == [
-        1, None, "'=cmd|' /C calc'!A0", None, "检验一班", 2, None, 0, 12.5,
+        1, None, "'=cmd|' /C calc'!A0", None, "检验一班", 2, 0.6667, 0, 12.5,
         datetime(2026, 9, 1, 10, 30), None,  # 02:30 UTC shown in Asia/Shanghai
     ]  # fmt: skip
     assert people["J2"].number_format == "yyyy-mm-dd hh:mm:ss"
@@ -75,13 +75,13 @@ async def test_export_workbook_cell_by_cell(session: AsyncSession, tmp_path) -> 
     ]  # fmt: skip
 
     detail = book["答题明细"]
-    assert [c.value for c in detail[2]][:11] == [
+    assert [c.value for c in detail[2]][:12] == [
         "'=cmd|' /C calc'!A0", None, "检验一班", 1, 1, "单选", "质量月始于哪一年？",
-        "B", "B", "正确", 2,
+        "A. 1960  B. 1978  C. 1988", "B", "B", "正确", 2,
     ]  # fmt: skip
-    assert detail["J4"].value == "错误"
+    assert detail["K4"].value == "错误"
     assert detail["G3"].value == '\'=HYPERLINK("x")'
-    assert detail["M2"].value == datetime(2026, 9, 1, 10, 29)
+    assert detail["N2"].value == datetime(2026, 9, 1, 10, 29)
 
     analysis = book["题目分析"]
     assert [c.value for c in analysis[2]][1:] == [
@@ -101,7 +101,9 @@ async def test_export_workbook_cell_by_cell(session: AsyncSession, tmp_path) -> 
     ]
     rules = {row[0].value: row[1].value for row in book["竞赛规则"].iter_rows(min_row=2)}
     assert rules["团队计分方式"] == "总分"
-    assert rules["组卷方式"] == "随机组卷（每份总分相同）"
+    # The bank's points decide each question's value: papers may differ, and both rows say so.
+    assert rules["组卷方式"] == "随机组卷（各题分值按题库，每份总分可能不同）"
+    assert rules["满分"].startswith("每份试卷可能不同")
 
 
 async def test_partly_right_is_not_wrong_and_rules_read_in_chinese(
@@ -126,7 +128,55 @@ async def test_partly_right_is_not_wrong_and_rules_read_in_chinese(
     book = load_workbook(
         await export_results(session, competition_id=c.id, path=tmp_path / "x.xlsx")
     )
-    assert book["答题明细"]["J2"].value == "部分正确"
+    assert book["答题明细"]["K2"].value == "部分正确"
     assert book["团队排名"]["J2"].value == "平均分（按应参与人数）"
     rules = {row[0].value: row[1].value for row in book["竞赛规则"].iter_rows(min_row=2)}
     assert rules["多选题计分"] == "少选得部分分（50%），错选不得分"
+
+
+async def test_answer_letters_are_the_ones_the_worker_saw(session: AsyncSession, tmp_path) -> None:
+    """王伟 saw the options shuffled and tapped C; the sheet says C, as his review does, and
+    every paper is worth the same, so the rules sheet and 得分率 use one 满分."""
+    qs = QuestionSet(name="题库")
+    session.add(qs)
+    await session.flush()
+    tools = Question(
+        set_id=qs.id,
+        key="q",
+        content_hash="q",
+        type=QuestionType.MULTIPLE,
+        stem="QC七大手法包括？",
+        options=["鱼骨图", "甘特图", "控制图", "排列图"],
+        answer=[0, 2],
+        points=2,
+    )
+    session.add(tools)
+    c = await competition(session, composition=[{"type": "multiple", "count": 1, "points": 4}])
+    w = await worker(session, "王伟", await team(session, "质量部", "一班"))
+    a = await attempt(session, c, w, score=4, time_s=5)
+    # Shown as A.排列图 B.鱼骨图 C.控制图 D.甘特图: the right ones are B and C on his screen.
+    session.add(
+        AttemptQuestion(
+            attempt_id=a.id,
+            position=0,
+            question_id=tools.id,
+            status=AnswerStatus.ANSWERED,
+            response=[0, 2],
+            correct=True,
+            credit=1.0,
+            score=4.0,
+            option_order=[3, 0, 2, 1],
+        )
+    )
+    await session.commit()
+    book = load_workbook(
+        await export_results(session, competition_id=c.id, path=tmp_path / "seen.xlsx")
+    )
+    detail = book["答题明细"]
+    assert detail["H2"].value == "A. 排列图  B. 鱼骨图  C. 控制图  D. 甘特图"
+    assert (detail["I2"].value, detail["J2"].value) == ("BC", "BC")
+    assert book["题目分析"]["E2"].value == "AC"  # the bank's own letters, one row per question
+    assert book["个人排名"]["G2"].value == 1
+    rules = {row[0].value: row[1].value for row in book["竞赛规则"].iter_rows(min_row=2)}
+    assert rules["组卷方式"] == "随机组卷（每份总分相同）"
+    assert rules["满分"] == "4"

@@ -101,7 +101,8 @@ def test_multiple_choice_empty_selection_scores_zero() -> None:
         ("ＰＤＣＡ", "pdca"),  # full-width letters
         ("１９７８", "1978"),  # full-width digits
         ("Pdca", "pdca"),  # case
-        ("  全面   质量\t管理 ", "全面 质量 管理"),  # trim and collapse whitespace
+        ("  全面   质量\t管理 ", "全面质量管理"),  # trim; a space inside Chinese text goes
+        ("  ISO   9001 ", "iso 9001"),  # between Latin words it is collapsed, not dropped
         ("\u3000质量\u3000", "质量"),  # ideographic space
         ("质量第一。", "质量第一"),
         ("质量第一！", "质量第一"),  # full-width ！ folds to ! and is stripped

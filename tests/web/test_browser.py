@@ -22,8 +22,13 @@ from tests.bot.test_quiz import answer_current, start_quiz
 from tests.web.conftest import WebServer, keep_screenshot
 from tests.web.demo import build_plant, play
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}  # fmt: skip
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "zh-CN",  # a worker's phone in a Chinese plant
+}
 WALL = {"viewport": {"width": 1920, "height": 1080}}
 TOKEN = "42:TEST-TOKEN"  # the bot token of tests.bot.conftest's settings
 
@@ -168,3 +173,34 @@ async def test_big_screen_shows_a_chat_answer_within_two_seconds_and_survives_a_
     before = await row.locator(".score").text_content()
     await expect(row.locator(".score")).not_to_have_text(before or "", timeout=8000)
     await expect(page.locator("#offline")).to_be_hidden()
+
+
+async def test_roster_sign_in_at_the_door_works_in_chromium_and_locks_guessing(
+    web_server: WebServer, browser: Any, session, clock
+):
+    """The QR code on the wall leads to /join/N: a worker types 工号 and 姓名 and is in."""
+    from contest.web_access import set_roster_login
+
+    plant = await build_plant(session, clock, workers=2)
+    worker, competition = plant.workers[0], plant.competition
+    await set_roster_login(
+        session, competition_id=competition.id, enabled=True, changed_by=1, clock=clock
+    )
+    await session.commit()
+    page = await browser.new_page(**PHONE)
+    await page.goto(f"{web_server.url}/join/{competition.id}")
+    await expect(page.locator(".competition")).to_contain_text(competition.name)
+    await page.fill('input[name="employee_no"]', worker.employee_no)
+    await page.fill('input[name="name"]', "王小二")
+    await page.click("button[type=submit]")
+    await expect(page.locator(".banner.wrong")).to_contain_text("还可以再试 4 次")
+    await page.fill('input[name="employee_no"]', f" {worker.employee_no} ")
+    await page.fill('input[name="name"]', worker.real_name)
+    if shot := keep_screenshot("join-form.png"):
+        await page.screenshot(path=str(shot))
+    await page.click("button[type=submit]")
+    await expect(page.locator("h1")).to_contain_text(worker.real_name)
+    await page.click(f'button[data-competition="{competition.id}"]')
+    await expect(page.locator(".question")).to_be_visible()
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390  # no sideways scrolling on a phone

@@ -117,6 +117,7 @@
     var hello = el("div", "card");
     hello.appendChild(el("h1", "", tr("web.quiz.hello", { name: me.name })));
     view.appendChild(hello);
+    var resuming = me.active && me.active.competition_id;
     if (me.active) {
       view.appendChild(button("primary", tr("web.quiz.continue"), function () {
         act("POST", "/api/current", { attempt_id: me.active.attempt_id }).then(show);
@@ -126,6 +127,7 @@
     list.appendChild(el("h2", "", tr("web.quiz.open_competitions")));
     if (!me.competitions.length) list.appendChild(el("p", "muted", tr("web.quiz.no_competition")));
     me.competitions.forEach(function (c) {
+      if (c.id === resuming) return;  // offered once, as 继续答题 above
       var card = el("div", "card competition");
       card.appendChild(el("h2", "", c.name));
       card.appendChild(el("p", "muted", c.rules));
@@ -330,6 +332,7 @@
   }
   function duration(ms) {
     var total = Math.floor(Math.max(ms, 0) / 1000);
+    if (total < 60) return tr("quiz.duration_seconds", { s: total });
     return tr("quiz.duration", { m: Math.floor(total / 60), s: String(total % 60).padStart(2, "0") });
   }
   function strip(text) { return text.replace(/<[^>]+>/g, ""); }
@@ -349,7 +352,7 @@
     if (s.rank) facts.appendChild(fact("#" + s.rank.rank + " / " + s.rank.total, tr("web.quiz.fact_rank")));
     if (s.kind === "practice") facts.appendChild(fact(String(s.streak), tr("web.quiz.fact_streak")));
     card.appendChild(facts);
-    if (s.attempts_left) card.appendChild(el("p", "muted", tr("quiz.summary.attempts_left", { n: s.attempts_left })));
+    if (s.attempts_left) card.appendChild(el("p", "muted", tr("quiz.summary.attempts_left", { count: s.attempts_left })));
     view.appendChild(card);
     var actions = el("div", "stack");
     if (s.review) actions.appendChild(button("primary", tr("web.quiz.review"), function () { review(s); }));

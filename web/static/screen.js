@@ -54,6 +54,11 @@
     });
     document.getElementById("teams-empty").hidden = list.length > 0;
   }
+  function paintIdle(labels) {
+    var line = document.getElementById("teams-idle");
+    line.textContent = labels && labels.length ? text.idle_teams + labels.join("、") : "";
+    line.hidden = !(labels && labels.length);
+  }
   function paintTicker(items) {
     var ul = document.getElementById("ticker");
     ul.textContent = "";
@@ -78,6 +83,7 @@
     document.getElementById("registered").textContent = next.registered ? "/ " + next.registered : "";
     paintPeople(next.people, previous);
     paintTeams(next.teams);
+    paintIdle(next.idle);
     paintTicker(next.ticker);
     tick();
   }

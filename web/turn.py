@@ -1,0 +1,78 @@
+"""The browser's turn: one wrapper builds the :class:`chat.turn.Turn` of a request — its
+session, the signed-in worker, their language, the time the request reached us — runs the
+handler inside the turn's transaction and answers a refusal with the error contract.
+
+Handlers are written ``async def handler(request, turn)`` and mounted with
+:func:`with_turn`; they never open a session, reload the worker or catch ``ContestError``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from aiohttp import web
+
+from chat.turn import Turn, owned
+from contest.errors import ContestError
+from contest.models import Worker
+from contest.signing import WebSession
+from web.context import context_of
+from web.errors import api_error, contest_error, request_lang
+
+RECEIVED = web.RequestKey("received_at", datetime)
+WEB_SESSION = web.RequestKey("web_session", WebSession)
+TurnHandler = Callable[[web.Request, Turn], Awaitable[web.StreamResponse]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def signed_in(request: web.Request) -> WebSession | None:
+    """The request's signed session, as the guard read it (None when there is none)."""
+    signed = request.get(WEB_SESSION)
+    return signed if isinstance(signed, WebSession) else None
+
+
+def with_turn(handler: TurnHandler) -> Handler:
+    """Mount ``handler`` for a signed-in worker: 401 JSON without a session."""
+
+    @functools.wraps(handler)
+    async def handle(request: web.Request) -> web.StreamResponse:
+        ctx = context_of(request)
+        signed = signed_in(request)
+        if signed is None:
+            return api_error("not_signed_in", request_lang(request), 401)
+        async with ctx.session_factory() as session:
+            worker = await session.get(Worker, signed.worker_id)
+            if worker is None:
+                return api_error("not_signed_in", request_lang(request), 401)
+            turn = Turn(
+                session=session,
+                received_at=request[RECEIVED],
+                lang=worker.language or request_lang(request),
+                tz=ctx.settings.timezone,
+                via="web",
+                worker=worker,
+                wall=ctx.clock,
+            )
+            try:
+                async with owned(session):
+                    return await handler(request, turn)
+            except ContestError as error:
+                return contest_error(error, turn.lang)
+
+    return handle
+
+
+def scope_of(request: web.Request) -> int | None:
+    """The competition the session was issued for (None: every competition)."""
+    signed = signed_in(request)
+    return None if signed is None else signed.competition_id
+
+
+def require_scope(request: web.Request, competition_id: int | None) -> None:
+    """Refuse a competition the session was not issued for (a roster sign-in at /join/1
+    cannot start competition 4)."""
+    scope = scope_of(request)
+    if scope is not None and competition_id != scope:
+        raise ContestError("not_in_scope")
