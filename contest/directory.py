@@ -176,4 +176,6 @@ async def place_member(
             return worker
         # Linked a moment ago: by this account (a second tab) or by another one.
         return await worker_by_identity(session, platform=platform, external_id=external_id)
-    return None
+    # Nobody placed — or the worker was claimed a moment ago by this very account (a second
+    # tab committed its link after our first look): the link, if any, says who this is.
+    return await worker_by_identity(session, platform=platform, external_id=external_id)
