@@ -136,3 +136,30 @@ def test_the_cli_exports_the_record_and_the_podium_certificates(
     assert (folder / "1-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     missing = CliRunner().invoke(app, ["live", "export", "999", str(out)])
     assert missing.exit_code == 1 and "找不到决赛 999" in missing.output
+
+
+def test_the_cli_creates_a_final_from_roster_teams_and_prints_its_links(
+    database_url: str, monkeypatch, tmp_path: Path
+):
+    engine = create_engine(database_url)
+    setup = asyncio.run(build_final(create_session_factory(engine), MovableClock(), teams=4))
+    asyncio.run(engine.dispose())
+    command.stamp(alembic_config(database_url), "head")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("WEB_SECRET", "s" * 32)
+    monkeypatch.chdir(tmp_path)
+    teams = ",".join(str(t.team_id) for t in setup.teams)
+    created = CliRunner().invoke(
+        app,
+        ["live", "create", str(setup.competition_id), teams, "--name", "第二场", "--players", "2"],
+    )
+    assert created.exit_code == 0, created.output
+    assert f"决赛 #{setup.final_id + 1} 已建好" in created.output
+    shown = CliRunner().invoke(
+        app, ["live", "links", str(setup.final_id + 1), "--base", "https://quiz.example.cn"]
+    )
+    lines = shown.output.strip().splitlines()
+    assert shown.exit_code == 0 and len(lines) == 3 + 4
+    assert lines[0].startswith("host\thttps://quiz.example.cn/live/host/")
+    bad = CliRunner().invoke(app, ["live", "create", str(setup.competition_id), "1"])
+    assert bad.exit_code == 1 and "没有可上场的职工" in bad.output
