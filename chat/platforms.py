@@ -44,6 +44,7 @@ def dingtalk_api(settings: Settings, *, clock: Clock = utcnow) -> DingTalkApi:
     return DingTalkApi(
         client_id=settings.dingtalk_client_id,
         client_secret=settings.dingtalk_client_secret.get_secret_value(),
+        card_template=settings.dingtalk_card_template,
         api_base=settings.dingtalk_api_base,
         oapi_base=settings.dingtalk_oapi_base,
         clock=clock,

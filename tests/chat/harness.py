@@ -44,6 +44,7 @@ async def start_dingtalk(
         database_url=database_url,
         dingtalk_client_id=fake.client_id,
         dingtalk_client_secret=fake.client_secret,
+        dingtalk_card_template=fake.card_template,
         dingtalk_api_base=base,
         dingtalk_oapi_base=base,
     )
