@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     dingtalk_client_id: str | None = None  # the app's Client ID (AppKey)
     dingtalk_client_secret: SecretStr | None = None
     dingtalk_corp_id: str | None = None  # when set, only this organisation's members sign in
+    # The bot's card template (卡片平台 → 模板 ID, see docs/deploy.md), for its quiz cards.
+    dingtalk_card_template: str = ""
     dingtalk_api_base: str = "https://api.dingtalk.com"
     dingtalk_oapi_base: str = "https://oapi.dingtalk.com"
     dingtalk_login_base: str = "https://login.dingtalk.com"
@@ -165,9 +167,10 @@ class Settings(BaseSettings):
 
     @property
     def messengers(self) -> tuple[str, ...]:
-        """The enterprise messengers configured with both halves of their credentials."""
+        """The enterprise messengers whose bots run: credentials set (and, for DingTalk, the
+        quiz card template; without it the app serves the browser sign-in only)."""
         found = []
-        if self.dingtalk_client_id and self.dingtalk_client_secret:
+        if self.dingtalk_client_id and self.dingtalk_client_secret and self.dingtalk_card_template:
             found.append("dingtalk")
         if self.feishu_app_id and self.feishu_app_secret:
             found.append("feishu")

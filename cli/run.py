@@ -91,8 +91,8 @@ def _settings_with_token() -> Settings:
     settings = load_settings()
     if settings.bot_token is None:
         typer.echo(
-            "BOT_TOKEN is not set (environment or .env); set it, or DINGTALK_CLIENT_ID and "
-            "DINGTALK_CLIENT_SECRET to run the DingTalk bot alone",
+            "BOT_TOKEN is not set (environment or .env); set it, or the DingTalk or Feishu "
+            "app's settings (docs/deploy.md) to run their bots alone",
             err=True,
         )
         raise typer.Exit(EXIT_USAGE)
