@@ -58,7 +58,7 @@ class UploadStates(StatesGroup):
 
 
 class UploadAction(CallbackData, prefix="upl"):
-    action: Literal["bank", "roster", "import", "cancel"]
+    action: Literal["bank", "roster", "import", "import_new", "cancel"]
     token: Token  # the first 16 hex digits of the file's sha256: stale buttons do nothing
 
 
@@ -109,7 +109,7 @@ async def _read(bot: Bot, document: Document, limit: int) -> tuple[bytes, Upload
     data = problem or await _download(bot, document, limit)
     if not isinstance(data, bytes):
         return str(data)
-    problem = content_problem(data, name)
+    problem = await asyncio.to_thread(content_problem, data, name)  # inflates, to count
     kind = problem if problem else await asyncio.to_thread(detect_kind, data, name)
     return str(kind) if isinstance(kind, FileProblem) else (data, kind)
 
@@ -151,12 +151,19 @@ async def on_document(
         await _offer_competition(message, state, data, lang)
     else:
         chosen = UploadKind.ROSTER if kind is UploadKind.ROSTER else UploadKind.BANK
-        await _check_and_report(message, state, data, pending | {"kind": chosen}, lang)
+        await _check_and_report(
+            message, state, data, pending | {"kind": chosen}, lang, session=session
+        )
 
 
 @router.callback_query(UploadAction.filter(F.action.in_({"bank", "roster"})))
 async def on_kind_chosen(
-    query: CallbackQuery, callback_data: UploadAction, bot: Bot, state: FSMContext, lang: str
+    query: CallbackQuery,
+    callback_data: UploadAction,
+    bot: Bot,
+    state: FSMContext,
+    lang: str,
+    session: AsyncSession,
 ) -> None:
     pending = await _pending(query, callback_data, state, lang)
     if pending is None:
@@ -170,7 +177,7 @@ async def on_kind_chosen(
         return
     assert isinstance(query.message, Message)
     await _check_and_report(
-        query.message, state, data, pending | {"kind": callback_data.action}, lang
+        query.message, state, data, pending | {"kind": callback_data.action}, lang, session=session
     )
 
 
@@ -184,14 +191,24 @@ async def _offer_competition(message: Message, state: FSMContext, data: bytes, l
 
 
 async def _check_and_report(
-    message: Message, state: FSMContext, data: bytes, pending: dict[str, Any], lang: str
+    message: Message,
+    state: FSMContext,
+    data: bytes,
+    pending: dict[str, Any],
+    lang: str,
+    *,
+    session: AsyncSession,
 ) -> None:
-    check = await check_upload(data, pending["file_name"], UploadKind(pending["kind"]))
+    kind = UploadKind(pending["kind"])
+    check = await check_upload(data, pending["file_name"], kind, session)
+    await session.commit()  # the read is done: no connection held across Telegram
     text, full_report = render_report(check, lang, shown=SHOWN_ERRORS)
     if check.ok:
         await state.set_state(UploadStates.confirm)
         await state.set_data({"upload": pending | {"set_name": check.set_name}})
-        keyboard = _keyboard(lang, pending["checksum"][:16], "import", "cancel")
+        # Questions other sets already hold: the organiser imports them too or leaves them out.
+        actions = ("import", "import_new", "cancel") if check.overlaps else ("import", "cancel")
+        keyboard = _keyboard(lang, pending["checksum"][:16], *actions)
         await send_text(message, text, reply_markup=keyboard)
     else:
         await state.clear()
@@ -232,7 +249,7 @@ async def on_cancel(
     await confirm_cancelled(query, lang)
 
 
-@router.callback_query(UploadAction.filter(F.action == "import"))
+@router.callback_query(UploadAction.filter(F.action.in_({"import", "import_new"})))
 async def on_import(
     query: CallbackQuery,
     callback_data: UploadAction,
@@ -254,7 +271,8 @@ async def on_import(
     if data is None:
         await query.message.answer(t("admin.upload.changed", lang))
         return
-    await query.message.answer(await _import(session, actor, data, pending, lang, clock))
+    skip = callback_data.action == "import_new"
+    await query.message.answer(await _import(session, actor, data, pending, lang, clock, skip))
 
 
 async def _import(
@@ -264,6 +282,7 @@ async def _import(
     pending: dict[str, Any],
     lang: str,
     clock: Clock,
+    skip_overlaps: bool = False,
 ) -> str:
     """One atomic, audited import; a rejected file raises with every bad row."""
     name = pending["file_name"]
@@ -288,9 +307,14 @@ async def _import(
     report = await validate_file(data, filename=name)
     set_name = pending.get("set_name") or report.name or default_set_name(name)
     result = await people.import_bank(
-        session, actor=actor, report=report, set_name=set_name, clock=clock
+        session,
+        actor=actor,
+        report=report,
+        set_name=set_name,
+        clock=clock,
+        skip_overlaps=skip_overlaps,
     )
-    return t(
+    text = t(
         "admin.upload.imported_bank",
         lang,
         name=html.escape(result.set_name),
@@ -300,3 +324,6 @@ async def _import(
         unchanged=result.unchanged,
         deactivated=result.deactivated,
     )
+    if result.skipped_overlaps:
+        text += "\n" + t("bank.overlap.skipped", lang, count=result.skipped_overlaps)
+    return text
