@@ -12,24 +12,22 @@ import html
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Literal
 
-from aiogram import BaseMiddleware, Router
 from aiogram.filters import BaseFilter, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import RowId
 from bot.errors import install
-from config import Settings
+from bot.routing import Routes
+from chat.turn import Turn
 from contest.admin import competitions as admin
 from contest.admin.audit import authorize
-from contest.admin.policy import Actor, Need, allowed
+from contest.admin.policy import Need, allowed
 from contest.models import Competition, CompetitionStatus
 from i18n import t
-from storage.types import Clock
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 PickAction = Literal[
@@ -59,36 +57,17 @@ CHOICES: dict[PickAction, set[CompetitionStatus] | None] = {
 }
 
 
-def actor_of(user: User | None, settings: Settings) -> Actor:
-    """Who acts in Telegram: super-admins are the ``ADMIN_IDS``."""
-    user_id = user.id if user is not None else 0
-    return Actor(user_id, super_admin=user_id in settings.admin_ids)
-
-
-class ActorMiddleware(BaseMiddleware):
-    """Puts ``actor`` (from the update's user) into the handler's arguments."""
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        data["actor"] = actor_of(data.get("event_from_user"), data["settings"])
-        return await handler(event, data)
-
-
-def admin_router(name: str) -> Router:
-    """A router for organiser features: refusals translated, ``actor`` injected."""
-    router = install(Router(name=name), organiser=True)
-    router.message.middleware(ActorMiddleware())
-    router.callback_query.middleware(ActorMiddleware())
-    return router
+def admin_router(name: str) -> Routes:
+    """A router for organiser features: refusals translated for organisers."""
+    return install(Routes(name), organiser=True)
 
 
 class OrganiserFilter(BaseFilter):
     """Routing only: passes for organisers, so a non-organiser's document or /start goes to
     the routers after ours (permission itself is decided by the core)."""
 
-    async def __call__(
-        self, event: Message | CallbackQuery, session: AsyncSession, settings: Settings
-    ) -> bool:
-        return await allowed(session, actor_of(event.from_user, settings), Need.ORGANISER)
+    async def __call__(self, event: Message | CallbackQuery, turn: Turn) -> bool:
+        return turn.actor is not None and await allowed(turn.session, turn.actor, Need.ORGANISER)
 
 
 class PickCb(CallbackData, prefix="pick"):
@@ -134,40 +113,32 @@ async def confirm_cancelled(query: CallbackQuery, lang: str) -> None:
         await query.message.answer(t("admin.cancelled", lang))
 
 
-async def offer(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    action: PickAction,
-    lang: str,
-    clock: Clock,
-) -> Competition | None:
+async def offer(message: Message, turn: Turn, action: PickAction) -> Competition | None:
     """The organiser's competitions for ``action`` as buttons; the only one, when there is
     one and ``action`` only reads (stats, export)."""
     rows = await admin.managed_competitions(
-        session, actor=actor, action=ACTIONS[action], statuses=CHOICES[action], clock=clock
+        turn.session,
+        actor=turn.acting,
+        action=ACTIONS[action],
+        statuses=CHOICES[action],
+        clock=turn.wall,
     )
     if not rows:
-        await message.answer(t("admin.pick.none", lang))
+        await message.answer(t("admin.pick.none", turn.lang))
         return None
     if len(rows) == 1 and action in ("stats", "export"):
         return rows[0]
-    await message.answer(t(f"admin.pick.{action}", lang), reply_markup=picker(rows, action))
+    await message.answer(t(f"admin.pick.{action}", turn.lang), reply_markup=picker(rows, action))
     return None
 
 
 async def ask_for(
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    *,
-    action: str,
-    competition_id: int,
-    step: State,
-    clock: Clock,
+    turn: Turn, state: FSMContext, *, action: str, competition_id: int, step: State
 ) -> None:
     """Before asking a question about a competition: may ``actor`` do ``action`` on it (the
     core refuses and audits), then remember which competition the answer is for."""
-    await authorize(session, actor, action, competition_id=competition_id, clock=clock)
+    await authorize(
+        turn.session, turn.acting, action, competition_id=competition_id, clock=turn.wall
+    )
     await state.set_state(step)
     await state.set_data({"competition_id": competition_id})

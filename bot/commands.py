@@ -16,11 +16,40 @@ from i18n import t
 
 logger = logging.getLogger(__name__)
 
-WORKER_COMMANDS = ("start", "quiz", "practice", "mistakes", "rank", "results", "continue",
-                   "me", "language", "mute", "unmute", "help")  # fmt: skip
-ORGANISER_COMMANDS = ("setup", "competitions", "new_competition", "set_times", "set_schedule",
-                      "stats", "export", "broadcast", "teams", "move", "pending", "merge",
-                      "confirm", "schedules", "organisers", "grant", "revoke", "audit")  # fmt: skip
+WORKER_COMMANDS = (
+    "start",
+    "quiz",
+    "practice",
+    "mistakes",
+    "rank",
+    "results",
+    "continue",
+    "me",
+    "language",
+    "mute",
+    "unmute",
+    "help",
+)
+ORGANISER_COMMANDS = (
+    "setup",
+    "competitions",
+    "new_competition",
+    "set_times",
+    "set_schedule",
+    "stats",
+    "export",
+    "broadcast",
+    "teams",
+    "move",
+    "pending",
+    "merge",
+    "confirm",
+    "schedules",
+    "organisers",
+    "grant",
+    "revoke",
+    "audit",
+)
 
 
 def command_list(lang: str, *, organiser: bool = False) -> list[BotCommand]:

@@ -12,29 +12,27 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import Token
 from bot.competition_views import ask_save, preview
-from config import Settings
+from bot.routing import Routes
+from chat.turn import Turn
 from contest.admin import draft_steps as steps
 from contest.admin import drafts
 from contest.admin.audit import authorize
 from contest.admin.draft_steps import COMPOSITIONS, END_DAYS, Answer, Choices, Step
-from contest.admin.policy import Actor
 from contest.competitions import parse_definition
 from contest.schedules import PRESETS
 from i18n import t
-from storage.types import Clock
 
-router = Router(name=__name__)
+router = Routes(__name__)
 SHOWN_CHOICES = 8
 
 
@@ -77,73 +75,70 @@ async def _remember(state: FSMContext, **answers: Any) -> None:
 # --- asking --------------------------------------------------------------------------------
 
 
-async def _ask(
-    message: Message, state: FSMContext, step: Step, lang: str, session: AsyncSession
-) -> None:
+async def _ask(message: Message, state: FSMContext, step: Step, turn: Turn) -> None:
     """Move to ``step`` and ask its question with its buttons."""
     await state.set_state(getattr(NewCompetition, step))
-    options = await _options(step, state, lang, session)
+    options = await _options(step, state, turn)
     if step == "level" and len(options) <= 1:  # no levels to choose from: the team itself
         await _remember(state, team_level=None)
-        await _ask(message, state, "announce", lang, session)
+        await _ask(message, state, "announce", turn)
         return
     zone = (await _answers(state)).get("timezone", "")
-    text = t(f"admin.dialog.ask_{step}", lang, zone=zone)
+    text = t(f"admin.dialog.ask_{step}", turn.lang, zone=zone)
     await message.answer(text, reply_markup=_keyboard(step, options) if options else None)
 
 
-async def _options(
-    step: Step, state: FSMContext, lang: str, session: AsyncSession
-) -> list[tuple[str, str]]:
+async def _options(step: Step, state: FSMContext, turn: Turn) -> list[tuple[str, str]]:
     if step == "start":
-        return [(t("admin.dialog.now", lang), "now")]
+        return [(t("admin.dialog.now", turn.lang), "now")]
     if step == "end":
-        return [(t("admin.dialog.days_later", lang, days=d), str(d)) for d in END_DAYS]
+        return [(t("admin.dialog.days_later", turn.lang, days=d), str(d)) for d in END_DAYS]
     if step == "source":
-        return await _source_options(state, lang, session)
+        return await _source_options(state, turn)
     if step == "composition":
-        return [(_composition_label(items, lang), str(i)) for i, items in enumerate(COMPOSITIONS)]
+        return [
+            (_composition_label(items, turn.lang), str(i)) for i, items in enumerate(COMPOSITIONS)
+        ]
     if step == "qtime":
         return [
-            (t("admin.dialog.seconds", lang, seconds=s), str(s)) for s in drafts.QUESTION_SECONDS
+            (t("admin.dialog.seconds", turn.lang, seconds=s), str(s))
+            for s in drafts.QUESTION_SECONDS
         ]
     if step == "total":
         return [
             (
-                t("admin.dialog.minutes", lang, minutes=m)
+                t("admin.dialog.minutes", turn.lang, minutes=m)
                 if m
-                else t("admin.dialog.no_limit", lang),
+                else t("admin.dialog.no_limit", turn.lang),
                 str(m),
             )
             for m in drafts.TOTAL_MINUTES
         ]
     if step == "attempts":
-        return [(t("admin.dialog.times", lang, n=n), str(n)) for n in drafts.ATTEMPTS]
+        return [(t("admin.dialog.times", turn.lang, n=n), str(n)) for n in drafts.ATTEMPTS]
     if step == "team":
         return [
-            (t(f"admin.team_mode.{m.value}", lang, n=drafts.TOP_N_DEFAULT), m.value)
+            (t(f"admin.team_mode.{m.value}", turn.lang, n=drafts.TOP_N_DEFAULT), m.value)
             for m in drafts.TEAM_MODES
         ]
     if step == "level":
-        levels = await drafts.team_levels(session)
+        levels = await drafts.team_levels(turn.session)
         await state.update_data(levels=levels[:SHOWN_CHOICES])
-        leaf = [(t("admin.team_level.leaf", lang), "leaf")]
+        leaf = [(t("admin.team_level.leaf", turn.lang), "leaf")]
         return leaf + [(name, f"l{i}") for i, name in enumerate(levels[:SHOWN_CHOICES])]
-    return [(t(f"admin.schedule.preset.{name}", lang), name) for name in PRESETS]
+    return [(t(f"admin.schedule.preset.{name}", turn.lang), name) for name in PRESETS]
 
 
-async def _source_options(
-    state: FSMContext, lang: str, session: AsyncSession
-) -> list[tuple[str, str]]:
-    bank = await drafts.bank_choices(session)
+async def _source_options(state: FSMContext, turn: Turn) -> list[tuple[str, str]]:
+    bank = await drafts.bank_choices(turn.session)
     await state.update_data(sets=bank.sets[:200], categories=bank.categories[:200])
-    options = [(t("admin.dialog.all_questions", lang), "all")]
+    options = [(t("admin.dialog.all_questions", turn.lang), "all")]
     options += [
-        (t("admin.dialog.a_set", lang, name=name), f"s{i}")
+        (t("admin.dialog.a_set", turn.lang, name=name), f"s{i}")
         for i, name in enumerate(bank.sets[:SHOWN_CHOICES])
     ]
     options += [
-        (t("admin.dialog.a_category", lang, name=name), f"c{i}")
+        (t("admin.dialog.a_category", turn.lang, name=name), f"c{i}")
         for i, name in enumerate(bank.categories[:SHOWN_CHOICES])
     ]
     return options
@@ -165,104 +160,72 @@ def _composition_label(items: list[dict[str, Any]], lang: str) -> str:
 
 
 @router.message(Command("new_competition"))
-async def start(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    lang: str,
-    clock: Clock,
-) -> None:
-    await begin(message, session, actor, state, lang, clock)
+async def start(message: Message, turn: Turn, state: FSMContext) -> None:
+    await begin(message, turn, state)
 
 
-async def begin(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def begin(message: Message, turn: Turn, state: FSMContext) -> None:
     """Start a new draft (refused, and audited, for someone who may not create one)."""
-    await authorize(session, actor, "competition.create", clock=clock)
+    await authorize(turn.session, turn.acting, "competition.create", clock=turn.wall)
     await state.set_state(NewCompetition.name)
     await state.set_data({})
-    await message.answer(t("admin.dialog.ask_name", lang))
+    await message.answer(t("admin.dialog.ask_name", turn.lang))
 
 
 @router.message(Command("cancel"), F.text, NewCompetition())
-async def cancel(message: Message, state: FSMContext, lang: str) -> None:
+async def cancel(message: Message, turn: Turn, state: FSMContext) -> None:
     await state.clear()
-    await message.answer(t("admin.cancelled", lang))
+    await message.answer(t("admin.cancelled", turn.lang))
 
 
 @router.message(NewCompetition.name, F.text, ~F.text.startswith("/"))
-async def got_name(
-    message: Message, session: AsyncSession, state: FSMContext, lang: str, settings: Settings
-) -> None:
+async def got_name(message: Message, turn: Turn, state: FSMContext) -> None:
     name = (message.text or "").strip()
     if not name or len(name) > 200:
-        await message.answer(t("admin.dialog.ask_name", lang))
+        await message.answer(t("admin.dialog.ask_name", turn.lang))
         return
-    await _remember(state, name=name, timezone=settings.timezone)
-    await _ask(message, state, "start", lang, session)
+    await _remember(state, name=name, timezone=turn.tz)
+    await _ask(message, state, "start", turn)
 
 
 async def _answer(
-    message: Message,
-    session: AsyncSession,
-    state: FSMContext,
-    step: Step,
-    value: str,
-    typed: str,
-    lang: str,
-    clock: Clock,
+    message: Message, turn: Turn, state: FSMContext, step: Step, value: str, typed: str
 ) -> None:
     data = await state.get_data()
     choices = Choices(
         data.get("sets") or [], data.get("categories") or [], data.get("levels") or []
     )
-    given = Answer(value=value, typed=typed, choices=choices, now=clock())
+    given = Answer(value=value, typed=typed, choices=choices, now=turn.wall())
     answered = steps.answer(step, data.get("answers") or {}, given)
     if isinstance(answered, str):
-        await message.answer(t(answered, lang, text=html.escape(typed)))
+        await message.answer(t(answered, turn.lang, text=html.escape(typed)))
         return
     await state.update_data(answers=answered)
     following = steps.next_step(step)
     if following is not None:
-        await _ask(message, state, following, lang, session)
+        await _ask(message, state, following, turn)
         return
     draft = drafts.definition(await _answers(state))
     definition = parse_definition(draft)  # a DefinitionRejected lists every problem
     await state.set_state(None)
     await state.set_data({"competition_draft": draft})
-    await ask_save(message, preview(definition, lang), lang)
+    await ask_save(message, preview(definition, turn.lang), turn.lang)
 
 
 @router.message(NewCompetition(), F.text, ~F.text.startswith("/"))
-async def typed_answer(
-    message: Message, session: AsyncSession, state: FSMContext, lang: str, clock: Clock
-) -> None:
+async def typed_answer(message: Message, turn: Turn, state: FSMContext) -> None:
     step = str(await state.get_state()).rsplit(":", 1)[-1]
-    await _answer(message, session, state, step, "", message.text or "", lang, clock)  # type: ignore[arg-type]
+    await _answer(message, turn, state, step, "", message.text or "")  # type: ignore[arg-type]
 
 
 @router.callback_query(DraftCb.filter())
 async def button_answer(
-    query: CallbackQuery,
-    callback_data: DraftCb,
-    session: AsyncSession,
-    state: FSMContext,
-    lang: str,
-    clock: Clock,
+    query: CallbackQuery, turn: Turn, callback_data: DraftCb, state: FSMContext
 ) -> None:
     if await state.get_state() != getattr(NewCompetition, callback_data.step).state:
-        await query.answer(t("admin.expired", lang), show_alert=True)
+        await query.answer(t("admin.expired", turn.lang), show_alert=True)
         return
     await query.answer()
     assert isinstance(query.message, Message)
     await query.message.edit_reply_markup(reply_markup=None)
-    await _answer(
-        query.message, session, state, callback_data.step, callback_data.v, "", lang, clock
-    )
+    await _answer(query.message, turn, state, callback_data.step, callback_data.v, "")

@@ -16,13 +16,14 @@ from contextlib import suppress
 from html import escape
 from typing import Any
 
-from aiogram import BaseMiddleware, Router
+from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.long_text import send_text
-from chat.turn import settle_refusal
+from bot.routing import Routes
+from chat.turn import Turn, settle_refusal
 from contest.errors import (
     BankRejected,
     ContestError,
@@ -95,8 +96,9 @@ class ContestErrorReply(BaseMiddleware):
             return await handler(event, data)
         except ContestError as error:
             logger.info("refused: %s", error)
-            await settle_refusal(data["session"], error)
-            text = error_text(error, data.get("lang", "zh"), organiser=self.organiser)
+            turn: Turn = data["turn"]
+            await settle_refusal(turn.session, error)
+            text = error_text(error, turn.lang, organiser=self.organiser)
             if isinstance(event, CallbackQuery):
                 await _answer_query(event, text)
             elif isinstance(event, Message):
@@ -120,7 +122,7 @@ async def _answer_query(query: CallbackQuery, text: str) -> None:
         await send_text(query.message, text, filename="problems.txt")
 
 
-def install(router: Router, *, organiser: bool = False) -> Router:
+def install(router: Routes, *, organiser: bool = False) -> Routes:
     """Attach the error reply to the router's messages and callback queries."""
     router.message.middleware(ContestErrorReply(organiser=organiser))
     router.callback_query.middleware(ContestErrorReply(organiser=organiser))

@@ -53,19 +53,25 @@ def question_keyboard(view: QuestionView, lang: str) -> InlineKeyboardMarkup | N
         ]
         return InlineKeyboardMarkup(inline_keyboard=_rows(letters, 4))
     if view.qtype is QuestionType.TRUE_FALSE:
-        return InlineKeyboardMarkup(inline_keyboard=[[
-            _button(t("quiz.button.true", lang), AnswerCb(a=a, p=p, o=1)),
-            _button(t("quiz.button.false", lang), AnswerCb(a=a, p=p, o=0)),
-        ]])  # fmt: skip
+        return InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    _button(t("quiz.button.true", lang), AnswerCb(a=a, p=p, o=1)),
+                    _button(t("quiz.button.false", lang), AnswerCb(a=a, p=p, o=0)),
+                ]
+            ]
+        )
     if view.qtype is QuestionType.MULTIPLE:
         # Each button carries the ticked set it leads to, 提交 the set shown: what the worker
         # sees is what is submitted, however fast they tap.
         ticked = mask_of(view.selection)
         toggles = [
-            _button(("✅ " if i in view.selection else "") + OPTION_LETTERS[i],
-                    ToggleCb(a=a, p=p, m=ticked ^ (1 << i)))
+            _button(
+                ("✅ " if i in view.selection else "") + OPTION_LETTERS[i],
+                ToggleCb(a=a, p=p, m=ticked ^ (1 << i)),
+            )
             for i in range(len(view.options))
-        ]  # fmt: skip
+        ]
         submit = _button(t("quiz.button.submit", lang), SubmitCb(a=a, p=p, m=ticked))
         return InlineKeyboardMarkup(inline_keyboard=[*_rows(toggles, 4), [submit]])
     return None
@@ -143,8 +149,9 @@ def rank_keyboard(lang: str, *, team_board_of: int | None = None) -> InlineKeybo
     今日 / 本周 / 总榜 practice boards."""
     builder = InlineKeyboardBuilder()
     if team_board_of is not None:
-        builder.button(text=t("results.members_button", lang),
-                       callback_data=TeamMembersCb(c=team_board_of))  # fmt: skip
+        builder.button(
+            text=t("results.members_button", lang), callback_data=TeamMembersCb(c=team_board_of)
+        )
     for period in ("day", "week", "overall"):
         builder.button(
             text=t(f"results.practice_button.{period}", lang),

@@ -281,10 +281,17 @@ def team_members_text(team_name: str, rows: list[IndividualRow], me: int | None,
     for row in rows:
         marker = " 👈" if row.worker_id == me else ""
         lines.append(
-            t("results.member_row", lang, rank=rank_text(row.rank, row.tied, lang),
-              name=escape(row.name or "—"), count=row.score, score=_num(row.score),
-              time=duration(row.time_used_ms, lang)) + marker
-        )  # fmt: skip
+            t(
+                "results.member_row",
+                lang,
+                rank=rank_text(row.rank, row.tied, lang),
+                name=escape(row.name or "—"),
+                count=row.score,
+                score=_num(row.score),
+                time=duration(row.time_used_ms, lang),
+            )
+            + marker
+        )
     return "\n".join(lines)
 
 
@@ -367,8 +374,7 @@ def _attempts_line(offer: Offer, lang: str) -> str:
         return t("quiz.offer.no_attempts", lang, allowed=offer.attempts_allowed)
     if per_day is not None:
         return t("quiz.offer.attempts_today", lang, count=offer.attempts_left, per_day=per_day)
-    return t("quiz.offer.attempts", lang, count=offer.attempts_left,
-             allowed=offer.attempts_allowed)  # fmt: skip
+    return t("quiz.offer.attempts", lang, count=offer.attempts_left, allowed=offer.attempts_allowed)
 
 
 def practice_board_text(
@@ -381,11 +387,28 @@ def practice_board_text(
     for row in rows:
         team = f" · {escape(row.team_name)}" if row.team_name else ""
         lines.append(
-            t("results.practice_row", lang, rank=row.rank, name=escape(row.name or "—"),
-              team=team, count=row.score, score=_num(row.score), correct=row.correct,
-              answered=row.answered)
-        )  # fmt: skip
+            t(
+                "results.practice_row",
+                lang,
+                rank=row.rank,
+                name=escape(row.name or "—"),
+                team=team,
+                count=row.score,
+                score=_num(row.score),
+                correct=row.correct,
+                answered=row.answered,
+            )
+        )
     if me is not None:
-        lines += ["", t("results.practice_me", lang, rank=me.rank, total=me.total,
-                        count=me.score, score=_num(me.score))]  # fmt: skip
+        lines += [
+            "",
+            t(
+                "results.practice_me",
+                lang,
+                rank=me.rank,
+                total=me.total,
+                count=me.score,
+                score=_num(me.score),
+            ),
+        ]
     return "\n".join(lines)

@@ -16,7 +16,6 @@ from functools import partial
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import write_soon
 from bot.keyboards import after_summary_keyboard, next_keyboard, question_keyboard
@@ -28,13 +27,13 @@ from bot.render import (
     summary_text,
     toast,
 )
+from chat.turn import Turn
 from contest.attempt_state import question_delivered, question_undelivered, remember_message
 from contest.models import AttemptKind
 from contest.quizview import QuestionView, Step, Summary
 from i18n import t
 from ops.metrics import count_answer
 from quizbank.models import QuestionType
-from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -69,47 +68,46 @@ async def put(
 
 async def show(
     bot: Bot,
-    session: AsyncSession,
+    turn: Turn,
     item: QuestionView | Summary,
-    lang: str,
     *,
     chat_id: int,
     edit: Message | None = None,
     note: str | None = None,
-    clock: Clock = utcnow,
 ) -> None:
     """A question (with its keyboard or reply prompt) or an attempt's summary, below ``note``
     and what the worker missed since they last looked."""
-    note = "\n\n".join(part for part in (note, missed_text(item.missed, lang)) if part) or None
+    note = "\n\n".join(part for part in (note, missed_text(item.missed, turn.lang)) if part) or None
     if isinstance(item, Summary):
-        text = "\n\n".join(part for part in (note, summary_text(item, lang)) if part)
+        text = "\n\n".join(part for part in (note, summary_text(item, turn.lang)) if part)
         markup: InlineKeyboardMarkup | ForceReply | None = after_summary_keyboard(
-            lang, practice=item.kind == AttemptKind.PRACTICE
+            turn.lang, practice=item.kind == AttemptKind.PRACTICE
         )
         await put(bot, chat_id=chat_id, text=text, markup=markup, edit=edit)
         return
-    markup = question_keyboard(item, lang)
+    markup = question_keyboard(item, turn.lang)
     if item.qtype is QuestionType.BLANK:
         if edit is not None:  # the old message keeps the note but loses its buttons
-            await put(bot, chat_id=chat_id, text=note or edit.html_text or "…", markup=None,
-                      edit=edit)  # fmt: skip
+            await put(
+                bot, chat_id=chat_id, text=note or edit.html_text or "…", markup=None, edit=edit
+            )
             note = None
-        markup = ForceReply(input_field_placeholder=t("quiz.type.blank", lang))
-    text = question_text(item, lang, note=note, now=clock())
+        markup = ForceReply(input_field_placeholder=t("quiz.type.blank", turn.lang))
+    text = question_text(item, turn.lang, note=note, now=turn.wall())
     try:
         message_id = await put(bot, chat_id=chat_id, text=text, markup=markup, edit=edit)
     except Exception:
-        await question_undelivered(session, view=item)
-        await session.commit()
+        await question_undelivered(turn.session, view=item)
+        await turn.session.commit()
         raise
     if _new_message(item, chat_id=chat_id, message_id=message_id):
         # At once, not with the batch below: the worker's next text is told apart from a
         # stale one by this id (contest.attempts.answer_blank).
         await remember_message(
-            session, attempt_id=item.attempt_id, chat_id=chat_id, message_id=message_id
+            turn.session, attempt_id=item.attempt_id, chat_id=chat_id, message_id=message_id
         )
-        await session.commit()
-    await write_soon(partial(question_delivered, view=item, at=clock()))
+        await turn.session.commit()
+    await write_soon(partial(question_delivered, view=item, at=turn.wall()))
 
 
 def _new_message(item: QuestionView, *, chat_id: int, message_id: int) -> bool:
@@ -120,56 +118,57 @@ def _new_message(item: QuestionView, *, chat_id: int, message_id: int) -> bool:
 
 
 async def show_step(
-    bot: Bot,
-    session: AsyncSession,
-    step: Step,
-    lang: str,
-    *,
-    chat_id: int,
-    query: CallbackQuery | None = None,
-    clock: Clock = utcnow,
+    bot: Bot, turn: Turn, step: Step, *, chat_id: int, query: CallbackQuery | None = None
 ) -> None:
     """The outcome of an answer: a toast, then the next question, the answer, or the summary."""
     count_answer(step.outcome)
     edit = query.message if query is not None and isinstance(query.message, Message) else None
     if step.outcome == "empty":
-        await _tell(bot, query, chat_id, t("quiz.empty_selection", lang))
+        await _tell(bot, query, chat_id, t("quiz.empty_selection", turn.lang))
         return
     if step.outcome == "closed" or step.feedback is None:
         current = step.next or step.summary
         if query is None:  # a typed text that answered nothing: say so, and show where they are
             # (a summary says itself why the attempt is over)
-            note = None if isinstance(current, Summary) else t("quiz.text_not_counted", lang)
+            note = None if isinstance(current, Summary) else t("quiz.text_not_counted", turn.lang)
             if current is None:
-                await bot.send_message(chat_id, t("quiz.text_not_counted", lang))
+                await bot.send_message(chat_id, t("quiz.text_not_counted", turn.lang))
             else:
-                await show(bot, session, current, lang, chat_id=chat_id, note=note, clock=clock)
+                await show(bot, turn, current, chat_id=chat_id, note=note)
             return
-        await query.answer(t("quiz.closed", lang))
+        await query.answer(t("quiz.closed", turn.lang))
         if current is not None and edit is not None:
-            await show(bot, session, current, lang, chat_id=chat_id, edit=edit, clock=clock)
+            await show(bot, turn, current, chat_id=chat_id, edit=edit)
         return
     feedback = step.feedback
     if query is not None:
-        await query.answer(toast(feedback, lang))
+        await query.answer(toast(feedback, turn.lang))
     if step.summary is not None:
         await show(
-            bot, session, step.summary, lang, chat_id=chat_id, edit=edit,
-            note=feedback_text(feedback, lang), clock=clock,
-        )  # fmt: skip
+            bot,
+            turn,
+            step.summary,
+            chat_id=chat_id,
+            edit=edit,
+            note=feedback_text(feedback, turn.lang),
+        )
     elif step.paused or step.next is None:
         await put(
             bot,
             chat_id=chat_id,
-            text=feedback_text(feedback, lang),
-            markup=next_keyboard(step.attempt_id or 0, lang),
+            text=feedback_text(feedback, turn.lang),
+            markup=next_keyboard(step.attempt_id or 0, turn.lang),
             edit=edit,
         )
     else:
         await show(
-            bot, session, step.next, lang, chat_id=chat_id, edit=edit,
-            note=feedback_line(feedback, lang), clock=clock,
-        )  # fmt: skip
+            bot,
+            turn,
+            step.next,
+            chat_id=chat_id,
+            edit=edit,
+            note=feedback_line(feedback, turn.lang),
+        )
 
 
 async def _tell(bot: Bot, query: CallbackQuery | None, chat_id: int, text: str) -> None:

@@ -51,8 +51,10 @@ def render_report(check: UploadCheck, lang: str, *, shown: int) -> tuple[str, st
     """The chat message (HTML) and, with more than ``shown`` problems, the full plain report."""
     kind = "roster" if check.kind is UploadKind.ROSTER else "bank"
     name = html.escape(check.filename)
-    lines = [t(f"admin.upload.title_{kind}", lang, filename=name),
-             t(f"admin.upload.valid_{kind}", lang, count=check.valid)]  # fmt: skip
+    lines = [
+        t(f"admin.upload.title_{kind}", lang, filename=name),
+        t(f"admin.upload.valid_{kind}", lang, count=check.valid),
+    ]
     lines += _count_sections(check, lang)
     lines += [html.escape(line) for line in overlap_lines(check.overlaps, lang, shown=shown)]
     if check.notices:
@@ -61,8 +63,9 @@ def render_report(check: UploadCheck, lang: str, *, shown: int) -> tuple[str, st
     full = None
     if check.errors:
         described = [row_error_text(e, lang) for e in check.errors]
-        lines.append(t("admin.upload.errors", lang, count=len(described),
-                       shown=min(shown, len(described))))  # fmt: skip
+        lines.append(
+            t("admin.upload.errors", lang, count=len(described), shown=min(shown, len(described)))
+        )
         lines += [f"• {html.escape(text)}" for text in described[:shown]]
         if len(described) > shown:
             lines.append(t("admin.upload.more_errors", lang, count=len(described) - shown))
@@ -71,8 +74,14 @@ def render_report(check: UploadCheck, lang: str, *, shown: int) -> tuple[str, st
     elif check.valid == 0:
         lines.append(t("admin.upload.nothing", lang))
     elif kind == "bank":
-        lines.append(t("admin.upload.confirm_bank", lang, name=html.escape(check.set_name or ""),
-                       count=check.valid))  # fmt: skip
+        lines.append(
+            t(
+                "admin.upload.confirm_bank",
+                lang,
+                name=html.escape(check.set_name or ""),
+                count=check.valid,
+            )
+        )
     else:
         lines.append(t("admin.upload.confirm_roster", lang, count=check.valid))
     return "\n".join(lines), full

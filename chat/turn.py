@@ -68,6 +68,13 @@ class Turn:
             raise ContestError("not_registered")
         return self.worker_id
 
+    @property
+    def acting(self) -> Actor:
+        """Who acts, for the core's permission policy (an organiser router may rely on it)."""
+        if self.actor is None:
+            raise ContestError("denied")
+        return self.actor
+
     def set_worker(self, worker: Worker | None) -> None:
         """The worker now acting (registration creates one mid-turn)."""
         self.worker = worker

@@ -70,3 +70,39 @@ def test_the_rule_sees_a_violation() -> None:
     """The walk finds imports at all (a broken walk would pass every package)."""
     assert "storage" in _imports(ROOT / "contest" / "models.py")
     assert "contest" in _imports(ROOT / "scheduler" / "jobs.py")
+
+
+CONTEXT_PARAMETERS = {"session", "worker", "lang", "clock", "received_at", "actor"}
+EVENT_KINDS = {"message", "edited_message", "callback_query", "my_chat_member"}
+
+
+def _handlers(path: Path) -> list[ast.AsyncFunctionDef]:
+    """The aiogram handlers of a module: functions under ``@<router>.<kind>(...)``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AsyncFunctionDef)
+        and any(
+            isinstance(d, ast.Call)
+            and isinstance(d.func, ast.Attribute)
+            and d.func.attr in EVENT_KINDS
+            for d in node.decorator_list
+        )
+    ]
+
+
+def test_telegram_handlers_read_the_turn() -> None:
+    """A handler's signature is ``(event, turn)`` (+ callback data, state, bot where needed):
+    the session, worker, language, clocks and actor come from the turn, never one by one."""
+    found = []
+    paths = [*sorted((ROOT / "bot").glob("*.py")), *sorted((ROOT / "bot" / "routers").glob("*.py"))]
+    for path in paths:
+        for handler in _handlers(path):
+            names = {a.arg for a in handler.args.args + handler.args.kwonlyargs}
+            if names & CONTEXT_PARAMETERS:
+                found.append(
+                    f"{path.relative_to(ROOT)}:{handler.name} {sorted(names & CONTEXT_PARAMETERS)}"
+                )
+    assert len([p for p in paths if _handlers(p)]) > 20  # the walk sees the routers
+    assert found == []

@@ -34,55 +34,42 @@ from bot.routers import (
 
 
 def get_routers() -> list[Router]:
-    """Routers in dispatch order: private features, group features, then the fallback.
-
-    Feature routers are module-level (aiogram's idiom) and a router can have one parent, so
-    the tree is built once and detached from an earlier dispatcher when a new one is made
-    (a process makes one; the test suite makes one per test).
-    """
-    global _TREE
-    if _TREE is None:
-        _TREE = _build_tree()
-    for router in _TREE:
-        parent = router.parent_router
-        if parent is not None:
-            parent.sub_routers.remove(router)
-            router._parent_router = None
-    return list(_TREE)
-
-
-_TREE: list[Router] | None = None
-
-
-def _build_tree() -> list[Router]:
+    """A fresh router tree in dispatch order: private features, group features, then the
+    fallback. Built anew for every dispatcher (a router has one parent; a process makes one
+    dispatcher, the test suite one per test)."""
     private = Router(name="private")
     private.message.filter(F.chat.type == "private")
     private.include_routers(
-        profile.router,  # first: while a name is awaited, any command leaves the wait
-        quiz_taps.router,  # then the crowd's taps, matched before the organisers' routers
-        admin_home.router,  # an organiser's /start and /help, before the workers'
-        admin_access.router,
-        admin_upload.router,
-        admin_competitions.router,
-        admin_definitions.router,
-        admin_schedules.router,
-        admin_teams.router,
-        admin_people.router,
-        admin_broadcast.router,
-        admin_pages.router,
-        web_face.router,  # /screen, /bind_webhook, /web_links … (the web face)
-        schedules.router,
-        setup.router,
-        start.router,
-        menu.router,
-        quiz.router,
-        mistakes.router,
-        playoff.router,
-        results.router,
-        web_face.workers,  # /app: the quiz as a Mini App
-        typed_menu.router,  # last: typed 排行榜 / 我的成绩 …, before the fallback
+        *(
+            routes.build()
+            for routes in (
+                profile.router,  # first: while a name is awaited, any command leaves the wait
+                quiz_taps.router,  # then the crowd's taps, before the organisers' routers
+                admin_home.router,  # an organiser's /start and /help, before the workers'
+                admin_access.router,
+                admin_upload.router,
+                admin_competitions.router,
+                admin_definitions.router,
+                admin_schedules.router,
+                admin_teams.router,
+                admin_people.router,
+                admin_broadcast.router,
+                admin_pages.router,
+                web_face.router,  # /screen, /bind_webhook, /web_links … (the web face)
+                schedules.router,
+                setup.router,
+                start.router,
+                menu.router,
+                quiz.router,
+                mistakes.router,
+                playoff.router,
+                results.router,
+                web_face.workers,  # /app: the quiz as a Mini App
+                typed_menu.router,  # last: typed 排行榜 / 我的成绩 …, before the fallback
+            )
+        )
     )
     groups = Router(name="groups")
     groups.message.filter(F.chat.type.in_({"group", "supergroup"}))
-    groups.include_routers(binding.router, group.router)
-    return [private, groups, fallback.router]
+    groups.include_routers(binding.router.build(), group.router.build())
+    return [private, groups, fallback.router.build()]

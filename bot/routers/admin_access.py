@@ -15,12 +15,11 @@ from bot.admin_common import admin_router
 from bot.commands import organiser_menu
 from bot.competition_views import local_text
 from bot.long_text import page_text, paginate, show_page, titled, with_pages
+from chat.turn import Turn
 from config import Settings
 from contest.admin import access
-from contest.admin.policy import Actor
 from contest.organisers import find_worker_by_username
 from i18n import t
-from storage.types import Clock
 
 router = admin_router(__name__)
 AUDIT_PAGE = 15
@@ -81,127 +80,95 @@ def _user(telegram_id: int, label: str) -> str:
     return f"<code>{telegram_id}</code>"
 
 
-async def _resolve(
-    message: Message, command: CommandObject, session: AsyncSession, lang: str
-) -> Target | None:
-    target = await _target(message, command, session)
+async def _resolve(message: Message, command: CommandObject, turn: Turn) -> Target | None:
+    target = await _target(message, command, turn.session)
     if target == "usage":
-        await message.answer(t(f"admin.access.{command.command}_usage", lang))
+        await message.answer(t(f"admin.access.{command.command}_usage", turn.lang))
         return None
     if isinstance(target, str):
         who = html.escape(target.split(":", 1)[1])
-        await message.answer(t("admin.access.user_not_found", lang, who=who))
+        await message.answer(t("admin.access.user_not_found", turn.lang, who=who))
         return None
     return target
 
 
 @router.message(Command("grant"))
-async def grant(
-    message: Message,
-    bot: Bot,
-    command: CommandObject,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    clock: Clock,
-) -> None:
-    target = await _resolve(message, command, session, lang)
+async def grant(message: Message, turn: Turn, bot: Bot, command: CommandObject) -> None:
+    target = await _resolve(message, command, turn)
     if target is None:
         return
     result = await access.grant(
-        session,
-        actor=actor,
+        turn.session,
+        actor=turn.acting,
         telegram_id=target.telegram_id,
         competition_id=target.competition_id,
-        clock=clock,
+        clock=turn.wall,
     )
     key = "admin.access.granted" if result.created else "admin.access.already"
     user = _user(target.telegram_id, target.label)
-    await message.answer(t(key, lang, user=user, scope=_scope(target.competition_id, lang)))
+    await message.answer(
+        t(key, turn.lang, user=user, scope=_scope(target.competition_id, turn.lang))
+    )
     await organiser_menu(bot, target.telegram_id)
 
 
 @router.message(Command("revoke"))
-async def revoke(
-    message: Message,
-    bot: Bot,
-    command: CommandObject,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    clock: Clock,
-) -> None:
-    target = await _resolve(message, command, session, lang)
+async def revoke(message: Message, turn: Turn, bot: Bot, command: CommandObject) -> None:
+    target = await _resolve(message, command, turn)
     if target is None:
         return
     removed = await access.revoke(
-        session,
-        actor=actor,
+        turn.session,
+        actor=turn.acting,
         telegram_id=target.telegram_id,
         competition_id=target.competition_id,
-        clock=clock,
+        clock=turn.wall,
     )
     user = _user(target.telegram_id, target.label)
     if removed and target.competition_id is None:
         await organiser_menu(bot, target.telegram_id, show=False)
     if removed:
-        await message.answer(t("admin.access.revoked", lang, user=user, count=removed))
+        await message.answer(t("admin.access.revoked", turn.lang, user=user, count=removed))
     else:
-        await message.answer(t("admin.access.not_organiser", lang, user=user))
+        await message.answer(t("admin.access.not_organiser", turn.lang, user=user))
 
 
 async def show_organisers(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    settings: Settings,
-    clock: Clock,
-    *,
-    page: int = 0,
-    edit: bool = False,
+    message: Message, turn: Turn, settings: Settings, *, page: int = 0, edit: bool = False
 ) -> None:
-    rows = await access.organisers(session, actor=actor, clock=clock)
+    rows = await access.organisers(turn.session, actor=turn.acting, clock=turn.wall)
     admins = ", ".join(str(i) for i in sorted(settings.admin_ids)) or "—"
     if not rows:
         await show_page(
-            message, t("admin.access.no_organisers", lang, admins=admins), None, edit=edit
+            message, t("admin.access.no_organisers", turn.lang, admins=admins), None, edit=edit
         )
         return
     lines = [
         t(
             "admin.access.organiser_line",
-            lang,
+            turn.lang,
             user=_user(row.telegram_id, ""),
-            scope=_scope(row.competition_id, lang),
+            scope=_scope(row.competition_id, turn.lang),
             granted_by=row.granted_by,
-            granted_at=local_text(row.granted_at, settings.timezone),
+            granted_at=local_text(row.granted_at, turn.tz),
         )
         for row in rows
     ]
     pages = paginate(lines)
     text, page = page_text(
-        t("admin.access.organisers_title", lang, admins=admins), pages, page, lang
+        t("admin.access.organisers_title", turn.lang, admins=admins), pages, page, turn.lang
     )
-    await show_page(message, text, with_pages([], "organisers", page, len(pages), lang), edit=edit)
+    await show_page(
+        message, text, with_pages([], "organisers", page, len(pages), turn.lang), edit=edit
+    )
 
 
-async def show_audit(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    settings: Settings,
-    clock: Clock,
-    *,
-    page: int = 0,
-    edit: bool = False,
-) -> None:
+async def show_audit(message: Message, turn: Turn, *, page: int = 0, edit: bool = False) -> None:
     found = await access.audit_log(
-        session, actor=actor, clock=clock, offset=page * AUDIT_PAGE, limit=AUDIT_PAGE
+        turn.session, actor=turn.acting, clock=turn.wall, offset=page * AUDIT_PAGE, limit=AUDIT_PAGE
     )
     if not found.total:
-        await show_page(message, t("admin.access.no_audit", lang), None, edit=edit)
+        await show_page(message, t("admin.access.no_audit", turn.lang), None, edit=edit)
         return
     lines = []
     for entry in found.entries:
@@ -209,8 +176,8 @@ async def show_audit(
         lines.append(
             t(
                 "admin.access.audit_line",
-                lang,
-                when=local_text(entry.created_at, settings.timezone),
+                turn.lang,
+                when=local_text(entry.created_at, turn.tz),
                 actor=entry.actor_id,
                 action=html.escape(entry.action),
                 outcome=html.escape(entry.outcome),
@@ -218,29 +185,17 @@ async def show_audit(
             )
         )
     pages = -(-found.total // AUDIT_PAGE)  # read a page at a time: the log only grows
-    text = titled(t("admin.access.audit_title", lang, count=found.total), lines, page, pages, lang)
-    await show_page(message, text, with_pages([], "audit", page, pages, lang), edit=edit)
+    text = titled(
+        t("admin.access.audit_title", turn.lang, count=found.total), lines, page, pages, turn.lang
+    )
+    await show_page(message, text, with_pages([], "audit", page, pages, turn.lang), edit=edit)
 
 
 @router.message(Command("organisers"))
-async def organisers(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    settings: Settings,
-    clock: Clock,
-) -> None:
-    await show_organisers(message, session, actor, lang, settings, clock)
+async def organisers(message: Message, turn: Turn, settings: Settings) -> None:
+    await show_organisers(message, turn, settings)
 
 
 @router.message(Command("audit"))
-async def audit_log(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    settings: Settings,
-    clock: Clock,
-) -> None:
-    await show_audit(message, session, actor, lang, settings, clock)
+async def audit_log(message: Message, turn: Turn) -> None:
+    await show_audit(message, turn)

@@ -20,15 +20,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin_common import PickCb, admin_router, confirm_cancelled, int_args, offer
 from bot.callbacks import Token
+from chat.turn import Turn
 from contest.admin import broadcast
-from contest.admin.policy import Actor
 from contest.competitions import require_competition
 from i18n import t
-from storage.types import Clock
 
 router = admin_router(__name__)
 
@@ -58,71 +56,51 @@ def _keyboard(lang: str, batch: str, *actions: str) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-async def ask_text(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    competition_id: int,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def ask_text(message: Message, turn: Turn, state: FSMContext, competition_id: int) -> None:
     count = await broadcast.recipient_count(
-        session, actor=actor, competition_id=competition_id, clock=clock
+        turn.session, actor=turn.acting, competition_id=competition_id, clock=turn.wall
     )
-    competition = await require_competition(session, competition_id=competition_id)
+    competition = await require_competition(turn.session, competition_id=competition_id)
     await state.set_state(BroadcastStates.text)
     await state.set_data(
         {"competition_id": competition_id, "name": competition.name, "count": count}
     )
-    await message.answer(t("admin.broadcast.ask_text", lang, name=html.escape(competition.name)))
+    await message.answer(
+        t("admin.broadcast.ask_text", turn.lang, name=html.escape(competition.name))
+    )
 
 
 @router.message(Command("broadcast"))
-async def start(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def start(message: Message, turn: Turn, command: CommandObject, state: FSMContext) -> None:
     args = int_args(command)
     if args is None or len(args) > 1:
-        await message.answer(t("admin.broadcast.usage", lang))
+        await message.answer(t("admin.broadcast.usage", turn.lang))
     elif args:
-        await ask_text(message, session, actor, state, args[0], lang, clock)
+        await ask_text(message, turn, state, args[0])
     else:
-        await offer(message, session, actor, "broadcast", lang, clock)
+        await offer(message, turn, "broadcast")
 
 
 @router.callback_query(PickCb.filter(F.action == "broadcast"))
 async def picked(
-    query: CallbackQuery,
-    callback_data: PickCb,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    lang: str,
-    clock: Clock,
+    query: CallbackQuery, turn: Turn, callback_data: PickCb, state: FSMContext
 ) -> None:
     assert isinstance(query.message, Message)
-    await ask_text(query.message, session, actor, state, callback_data.c, lang, clock)
+    await ask_text(query.message, turn, state, callback_data.c)
     await query.answer()
 
 
 @router.message(Command("cancel"), BroadcastStates())
-async def cancel_command(message: Message, state: FSMContext, lang: str) -> None:
+async def cancel_command(message: Message, turn: Turn, state: FSMContext) -> None:
     await state.clear()
-    await message.answer(t("admin.cancelled", lang))
+    await message.answer(t("admin.cancelled", turn.lang))
 
 
 @router.message(BroadcastStates.text, F.text, ~F.text.startswith("/"))
-async def got_text(message: Message, state: FSMContext, lang: str) -> None:
+async def got_text(message: Message, turn: Turn, state: FSMContext) -> None:
     text = (message.text or "").strip()
     if not text or len(text) > broadcast.TEXT_LIMIT:
-        await message.answer(t("admin.broadcast.bad_text", lang, limit=broadcast.TEXT_LIMIT))
+        await message.answer(t("admin.broadcast.bad_text", turn.lang, limit=broadcast.TEXT_LIMIT))
         return
     data = await state.get_data()
     batch = f"{data['competition_id']}-{secrets.token_hex(4)}"
@@ -130,54 +108,48 @@ async def got_text(message: Message, state: FSMContext, lang: str) -> None:
     await state.update_data(text=text, batch=batch)
     preview = t(
         "admin.broadcast.preview",
-        lang,
+        turn.lang,
         count=data["count"],
-        message=outgoing(data["name"], text, lang),
+        message=outgoing(data["name"], text, turn.lang),
     )
-    await message.answer(preview, reply_markup=_keyboard(lang, batch, "send", "cancel"))
+    await message.answer(preview, reply_markup=_keyboard(turn.lang, batch, "send", "cancel"))
 
 
 @router.callback_query(BroadcastAction.filter(F.action == "send"))
 async def send(
-    query: CallbackQuery,
-    callback_data: BroadcastAction,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    lang: str,
-    clock: Clock,
+    query: CallbackQuery, turn: Turn, callback_data: BroadcastAction, state: FSMContext
 ) -> None:
     data = await state.get_data()
     batch = callback_data.batch
     if data.get("batch") != batch:  # already sent (or cancelled): never twice
-        await query.answer(t("admin.broadcast.already", lang), show_alert=True)
+        await query.answer(t("admin.broadcast.already", turn.lang), show_alert=True)
         return
     await state.clear()
     name, text = data["name"], data["text"]
     await broadcast.queue_broadcast(
-        session,
-        actor=actor,
+        turn.session,
+        actor=turn.acting,
         competition_id=int(data["competition_id"]),
         batch=batch,
         text=text,
         compose=lambda reader: outgoing(name, text, reader),
-        clock=clock,
+        clock=turn.wall,
     )
     await query.answer()
     assert isinstance(query.message, Message)
     await query.message.edit_reply_markup(reply_markup=None)
-    progress = await _progress_text(session, actor, batch, lang, clock)
-    await query.message.answer(progress, reply_markup=_keyboard(lang, batch, "refresh"))
+    progress = await _progress_text(turn, batch)
+    await query.message.answer(progress, reply_markup=_keyboard(turn.lang, batch, "refresh"))
 
 
-async def _progress_text(
-    session: AsyncSession, actor: Actor, batch: str, lang: str, clock: Clock
-) -> str:
-    progress = await broadcast.progress(session, actor=actor, batch=batch, clock=clock)
+async def _progress_text(turn: Turn, batch: str) -> str:
+    progress = await broadcast.progress(
+        turn.session, actor=turn.acting, batch=batch, clock=turn.wall
+    )
     key = "admin.broadcast.done" if progress.done else "admin.broadcast.progress"
     return t(
         key,
-        lang,
+        turn.lang,
         total=progress.total,
         sent=progress.sent,
         failed=progress.failed,
@@ -187,17 +159,10 @@ async def _progress_text(
 
 
 @router.callback_query(BroadcastAction.filter(F.action == "refresh"))
-async def refresh(
-    query: CallbackQuery,
-    callback_data: BroadcastAction,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    clock: Clock,
-) -> None:
-    text = await _progress_text(session, actor, callback_data.batch, lang, clock)
+async def refresh(query: CallbackQuery, turn: Turn, callback_data: BroadcastAction) -> None:
+    text = await _progress_text(turn, callback_data.batch)
     await query.answer()
-    keyboard = _keyboard(lang, callback_data.batch, "refresh")
+    keyboard = _keyboard(turn.lang, callback_data.batch, "refresh")
     assert isinstance(query.message, Message)
     with suppress(TelegramBadRequest):  # "message is not modified": nothing new yet
         await query.message.edit_text(text, reply_markup=keyboard)
@@ -205,8 +170,8 @@ async def refresh(
 
 @router.callback_query(BroadcastAction.filter(F.action == "cancel"))
 async def cancel(
-    query: CallbackQuery, callback_data: BroadcastAction, state: FSMContext, lang: str
+    query: CallbackQuery, turn: Turn, callback_data: BroadcastAction, state: FSMContext
 ) -> None:
     if (await state.get_data()).get("batch") == callback_data.batch:
         await state.clear()
-    await confirm_cancelled(query, lang)
+    await confirm_cancelled(query, turn.lang)

@@ -17,7 +17,6 @@ from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, FSInputFile, InlineKeyboardButton, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin_common import (
     PickAction,
@@ -29,14 +28,13 @@ from bot.admin_common import (
 )
 from bot.competition_views import competition_line
 from bot.long_text import page_text, paginate, show_page, with_pages
+from chat.turn import Turn
 from config import Settings
 from contest.admin import competitions as admin
 from contest.admin import results
-from contest.admin.policy import Actor
 from contest.models import Competition, CompetitionStatus
 from contest.when import parse_when
 from i18n import t
-from storage.types import Clock
 
 router = admin_router(__name__)
 Status = CompetitionStatus
@@ -51,25 +49,20 @@ class SetTimes(StatesGroup):
 
 
 async def show_competitions(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    clock: Clock,
-    *,
-    page: int = 0,
-    edit: bool = False,
+    message: Message, turn: Turn, *, page: int = 0, edit: bool = False
 ) -> None:
     rows = await admin.managed_competitions(
-        session, actor=actor, action="competition.list", clock=clock
+        turn.session, actor=turn.acting, action="competition.list", clock=turn.wall
     )
     if not rows:
-        await message.answer(t("admin.competitions.none", lang))
+        await message.answer(t("admin.competitions.none", turn.lang))
         return
-    pages = paginate([competition_line(c, lang) for c in rows], max_lines=10)
-    text, page = page_text(t("admin.competitions.title", lang), pages, page, lang)
+    pages = paginate([competition_line(c, turn.lang) for c in rows], max_lines=10)
+    text, page = page_text(t("admin.competitions.title", turn.lang), pages, page, turn.lang)
     shown = rows[page * 10 : page * 10 + len(pages[page])]
-    markup = with_pages([_buttons(c, lang) for c in shown], "competitions", page, len(pages), lang)
+    markup = with_pages(
+        [_buttons(c, turn.lang) for c in shown], "competitions", page, len(pages), turn.lang
+    )
     await show_page(message, text, markup, edit=edit)
 
 
@@ -94,63 +87,39 @@ def _buttons(competition: Competition, lang: str) -> list[InlineKeyboardButton]:
 
 
 @router.message(Command("competitions"))
-async def competitions(
-    message: Message, session: AsyncSession, actor: Actor, lang: str, clock: Clock
-) -> None:
-    await show_competitions(message, session, actor, lang, clock)
+async def competitions(message: Message, turn: Turn) -> None:
+    await show_competitions(message, turn)
 
 
 # --- open and close ------------------------------------------------------------------------
 
 
-async def _open_or_close(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    action: str,
-    competition_id: int,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def _open_or_close(message: Message, turn: Turn, action: str, competition_id: int) -> None:
     call = admin.open_competition if action == "open" else admin.close_competition
-    done = await call(session, actor=actor, competition_id=competition_id, clock=clock)
+    done = await call(
+        turn.session, actor=turn.acting, competition_id=competition_id, clock=turn.wall
+    )
     await message.answer(
-        t(f"admin.competitions.{action}_done", lang, line=competition_line(done, lang))
+        t(f"admin.competitions.{action}_done", turn.lang, line=competition_line(done, turn.lang))
     )
 
 
 @router.message(Command("open", "close"))
-async def open_or_close(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def open_or_close(message: Message, turn: Turn, command: CommandObject) -> None:
     action: PickAction = "open" if command.command == "open" else "close"
     args = int_args(command)
     if args is None or len(args) > 1:
-        await message.answer(t("admin.competitions.usage_id", lang, command=command.command))
+        await message.answer(t("admin.competitions.usage_id", turn.lang, command=command.command))
     elif args:
-        await _open_or_close(message, session, actor, action, args[0], lang, clock)
+        await _open_or_close(message, turn, action, args[0])
     else:
-        await offer(message, session, actor, action, lang, clock)
+        await offer(message, turn, action)
 
 
 @router.callback_query(PickCb.filter(F.action.in_({"open", "close"})))
-async def open_or_close_button(
-    query: CallbackQuery,
-    callback_data: PickCb,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def open_or_close_button(query: CallbackQuery, turn: Turn, callback_data: PickCb) -> None:
     assert isinstance(query.message, Message)
-    await _open_or_close(
-        query.message, session, actor, callback_data.action, callback_data.c, lang, clock
-    )
+    await _open_or_close(query.message, turn, callback_data.action, callback_data.c)
     await query.answer()
 
 
@@ -170,118 +139,82 @@ def _two_times(words: list[str], zone: str, now: datetime) -> tuple[datetime, da
 
 @router.message(Command("set_times"))
 async def set_times(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    lang: str,
-    settings: Settings,
-    clock: Clock,
+    message: Message, turn: Turn, command: CommandObject, state: FSMContext
 ) -> None:
     words = (command.args or "").split()
     if not words:
-        await offer(message, session, actor, "set_times", lang, clock)
+        await offer(message, turn, "set_times")
         return
     if not words[0].lstrip("#").isdigit():
-        await message.answer(t("admin.competitions.usage_set_times", lang))
+        await message.answer(t("admin.competitions.usage_set_times", turn.lang))
         return
     competition_id = int(words[0].lstrip("#"))
     if len(words) == 1:
-        await _ask_start(message, session, actor, state, competition_id, lang, settings, clock)
+        await _ask_start(message, turn, state, competition_id)
         return
-    times = _two_times(words[1:], settings.timezone, clock())
+    times = _two_times(words[1:], turn.tz, turn.wall())
     if times is None:
-        await message.answer(t("admin.competitions.usage_set_times", lang))
+        await message.answer(t("admin.competitions.usage_set_times", turn.lang))
         return
-    await _save_times(message, session, actor, competition_id, times, lang, clock)
+    await _save_times(message, turn, competition_id, times)
 
 
-async def _ask_start(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    competition_id: int,
-    lang: str,
-    settings: Settings,
-    clock: Clock,
-) -> None:
-    await ask_for(session, actor, state, action="competition.set_times",
-                  competition_id=competition_id, step=SetTimes.starts_at, clock=clock)  # fmt: skip
-    await message.answer(t("admin.dialog.ask_start", lang, zone=settings.timezone))
+async def _ask_start(message: Message, turn: Turn, state: FSMContext, competition_id: int) -> None:
+    await ask_for(
+        turn,
+        state,
+        action="competition.set_times",
+        competition_id=competition_id,
+        step=SetTimes.starts_at,
+    )
+    await message.answer(t("admin.dialog.ask_start", turn.lang, zone=turn.tz))
 
 
 @router.callback_query(PickCb.filter(F.action == "set_times"))
 async def set_times_button(
-    query: CallbackQuery,
-    callback_data: PickCb,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    lang: str,
-    settings: Settings,
-    clock: Clock,
+    query: CallbackQuery, turn: Turn, callback_data: PickCb, state: FSMContext
 ) -> None:
     assert isinstance(query.message, Message)
-    await _ask_start(query.message, session, actor, state, callback_data.c, lang, settings, clock)
+    await _ask_start(query.message, turn, state, callback_data.c)
     await query.answer()
 
 
 @router.message(SetTimes.starts_at, F.text, ~F.text.startswith("/"))
-async def got_new_start(
-    message: Message, state: FSMContext, lang: str, settings: Settings, clock: Clock
-) -> None:
-    when = parse_when(message.text or "", zone=settings.timezone, now=clock())
+async def got_new_start(message: Message, turn: Turn, state: FSMContext) -> None:
+    when = parse_when(message.text or "", zone=turn.tz, now=turn.wall())
     if when is None:
-        await message.answer(t("admin.dialog.bad_time", lang))
+        await message.answer(t("admin.dialog.bad_time", turn.lang))
         return
     await state.update_data(starts_at=when.isoformat())
     await state.set_state(SetTimes.ends_at)
-    await message.answer(t("admin.dialog.ask_end", lang, zone=settings.timezone))
+    await message.answer(t("admin.dialog.ask_end", turn.lang, zone=turn.tz))
 
 
 @router.message(SetTimes.ends_at, F.text, ~F.text.startswith("/"))
-async def got_new_end(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    lang: str,
-    settings: Settings,
-    clock: Clock,
-) -> None:
+async def got_new_end(message: Message, turn: Turn, state: FSMContext) -> None:
     data = await state.get_data()
     start = datetime.fromisoformat(data["starts_at"])
-    end = parse_when(message.text or "", zone=settings.timezone, now=clock(), base=start)
+    end = parse_when(message.text or "", zone=turn.tz, now=turn.wall(), base=start)
     if end is None or end <= start:
-        await message.answer(t("admin.dialog.bad_end", lang))
+        await message.answer(t("admin.dialog.bad_end", turn.lang))
         return
     await state.clear()
-    await _save_times(
-        message, session, actor, int(data["competition_id"]), (start, end), lang, clock
-    )
+    await _save_times(message, turn, int(data["competition_id"]), (start, end))
 
 
 async def _save_times(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    competition_id: int,
-    times: tuple[datetime, datetime],
-    lang: str,
-    clock: Clock,
+    message: Message, turn: Turn, competition_id: int, times: tuple[datetime, datetime]
 ) -> None:
     done = await admin.set_times(
-        session,
-        actor=actor,
+        turn.session,
+        actor=turn.acting,
         competition_id=competition_id,
         starts_at=times[0],
         ends_at=times[1],
-        clock=clock,
+        clock=turn.wall,
     )
     await message.answer(
-        t("admin.competitions.set_times_done", lang, line=competition_line(done, lang))
+        t("admin.competitions.set_times_done", turn.lang, line=competition_line(done, turn.lang))
     )
 
 
@@ -290,38 +223,35 @@ async def _save_times(
 
 async def show_stats(
     message: Message,
-    session: AsyncSession,
-    actor: Actor,
+    turn: Turn,
     competition_id: int,
-    lang: str,
     settings: Settings,
-    clock: Clock,
     *,
     page: int = 0,
     edit: bool = False,
 ) -> None:
     stats = await admin.competition_stats(
-        session,
-        actor=actor,
+        turn.session,
+        actor=turn.acting,
         competition_id=competition_id,
-        clock=clock,
+        clock=turn.wall,
         not_counted=settings.admin_ids,
     )
     lines = [
         t(
             "admin.stats.line",
-            lang,
-            team=_team_name(row.name, row.team_id, lang),
+            turn.lang,
+            team=_team_name(row.name, row.team_id, turn.lang),
             participants=row.participants,
             registered=row.registered,
             rate=f"{row.rate:.0%}",
         )
         for row in stats.teams
-    ] or [t("admin.stats.empty", lang)]
-    title = t("admin.stats.title", lang, line=competition_line(stats.competition, lang))
+    ] or [t("admin.stats.empty", turn.lang)]
+    title = t("admin.stats.title", turn.lang, line=competition_line(stats.competition, turn.lang))
     pages = paginate(lines)
-    text, page = page_text(title, pages, page, lang)
-    markup = with_pages([], "stats", page, len(pages), lang, arg=competition_id)
+    text, page = page_text(title, pages, page, turn.lang)
+    markup = with_pages([], "stats", page, len(pages), turn.lang, arg=competition_id)
     await show_page(message, text, markup, edit=edit)
 
 
@@ -329,76 +259,54 @@ def _team_name(name: str, team_id: int | None, lang: str) -> str:
     return html.escape(name) if team_id is not None else t("admin.stats.no_team", lang)
 
 
-async def export_to(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    competition_id: int,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def export_to(message: Message, turn: Turn, competition_id: int) -> None:
     with tempfile.TemporaryDirectory(prefix="qq-export-") as folder:
         path = Path(folder) / f"results-{competition_id}.xlsx"
         competition = await results.export(
-            session, actor=actor, competition_id=competition_id, path=path, clock=clock
+            turn.session,
+            actor=turn.acting,
+            competition_id=competition_id,
+            path=path,
+            clock=turn.wall,
         )
-        caption = t("admin.export.caption", lang, line=competition_line(competition, lang))
+        caption = t(
+            "admin.export.caption", turn.lang, line=competition_line(competition, turn.lang)
+        )
         await message.answer_document(FSInputFile(path, filename=path.name), caption=caption)
 
 
 @router.message(Command("stats", "export"))
 async def stats_or_export(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    settings: Settings,
-    clock: Clock,
+    message: Message, turn: Turn, command: CommandObject, settings: Settings
 ) -> None:
     action: PickAction = "stats" if command.command == "stats" else "export"
     args = int_args(command)
     if args is None or len(args) > 1:
         await message.answer(
-            t("admin.competitions.usage_optional_id", lang, command=command.command)
+            t("admin.competitions.usage_optional_id", turn.lang, command=command.command)
         )
         return
     chosen = args[0] if args else None
     if chosen is None:
-        only = await offer(message, session, actor, action, lang, clock)
+        only = await offer(message, turn, action)
         chosen = only.id if only is not None else None
     if chosen is not None:
-        await _stats_or_export(message, session, actor, action, chosen, lang, settings, clock)
+        await _stats_or_export(message, turn, action, chosen, settings)
 
 
 async def _stats_or_export(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    action: str,
-    competition_id: int,
-    lang: str,
-    settings: Settings,
-    clock: Clock,
+    message: Message, turn: Turn, action: str, competition_id: int, settings: Settings
 ) -> None:
     if action == "stats":
-        await show_stats(message, session, actor, competition_id, lang, settings, clock)
+        await show_stats(message, turn, competition_id, settings)
     else:
-        await export_to(message, session, actor, competition_id, lang, clock)
+        await export_to(message, turn, competition_id)
 
 
 @router.callback_query(PickCb.filter(F.action.in_({"stats", "export"})))
 async def stats_or_export_button(
-    query: CallbackQuery,
-    callback_data: PickCb,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    settings: Settings,
-    clock: Clock,
+    query: CallbackQuery, turn: Turn, callback_data: PickCb, settings: Settings
 ) -> None:
     await query.answer()
     assert isinstance(query.message, Message)
-    await _stats_or_export(
-        query.message, session, actor, callback_data.action, callback_data.c, lang, settings, clock
-    )
+    await _stats_or_export(query.message, turn, callback_data.action, callback_data.c, settings)

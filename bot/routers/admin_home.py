@@ -11,7 +11,6 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin_common import OrganiserFilter, admin_router, offer
 from bot.callbacks import MenuCb
@@ -19,11 +18,10 @@ from bot.competition_dialog import begin
 from bot.routers.admin_competitions import export_to, show_competitions, show_stats
 from bot.routers.admin_schedules import show_schedules
 from bot.routers.admin_teams import show_teams
+from chat.turn import Turn
 from config import Settings
-from contest.admin.policy import Actor
 from contest.models import Worker
 from i18n import t
-from storage.types import Clock
 
 router = admin_router(__name__)
 HomeAction = Literal[
@@ -63,11 +61,12 @@ def _registered(worker: Worker | None) -> bool:
 
 
 @router.message(CommandStart(), OrganiserFilter())
-async def on_start(message: Message, state: FSMContext, worker: Worker | None, lang: str) -> None:
+async def on_start(message: Message, turn: Turn, state: FSMContext) -> None:
     """Organisers are not participants: no registration, their own menu."""
     await state.clear()
     await message.answer(
-        t("admin.home.welcome", lang), reply_markup=home_keyboard(lang, worker=_registered(worker))
+        t("admin.home.welcome", turn.lang),
+        reply_markup=home_keyboard(turn.lang, worker=_registered(turn.worker)),
     )
 
 
@@ -76,46 +75,43 @@ def help_text(lang: str) -> str:
 
 
 @router.message(Command("help"), OrganiserFilter())
-async def on_help(message: Message, worker: Worker | None, lang: str) -> None:
+async def on_help(message: Message, turn: Turn) -> None:
     await message.answer(
-        help_text(lang), reply_markup=home_keyboard(lang, worker=_registered(worker))
+        help_text(turn.lang), reply_markup=home_keyboard(turn.lang, worker=_registered(turn.worker))
     )
 
 
 @router.callback_query(HomeCb.filter())
 async def on_button(
     query: CallbackQuery,
+    turn: Turn,
     callback_data: HomeCb,
     bot: Bot,
-    session: AsyncSession,
-    actor: Actor,
     state: FSMContext,
-    lang: str,
     settings: Settings,
-    clock: Clock,
 ) -> None:
     assert isinstance(query.message, Message)
     message, act = query.message, callback_data.act
     if act == "competitions":
-        await show_competitions(message, session, actor, lang, clock)
+        await show_competitions(message, turn)
     elif act == "new":
-        await begin(message, session, actor, state, lang, clock)
+        await begin(message, turn, state)
     elif act == "schedule":
-        await offer(message, session, actor, "set_schedule", lang, clock)
+        await offer(message, turn, "set_schedule")
     elif act == "schedules":
-        await show_schedules(message, session, actor, lang, clock)
+        await show_schedules(message, turn)
     elif act in ("stats", "export"):
-        only = await offer(message, session, actor, act, lang, clock)
+        only = await offer(message, turn, act)
         if only is not None and only.id is not None and act == "stats":
-            await show_stats(message, session, actor, only.id, lang, settings, clock)
+            await show_stats(message, turn, only.id, settings)
         elif only is not None and only.id is not None:
-            await export_to(message, session, actor, only.id, lang, clock)
+            await export_to(message, turn, only.id)
     elif act == "broadcast":
-        await offer(message, session, actor, "broadcast", lang, clock)
+        await offer(message, turn, "broadcast")
     elif act == "teams":
-        await show_teams(message, bot, session, actor, lang, clock)
+        await show_teams(message, bot, turn)
     elif act == "upload":
-        await message.answer(t("admin.home.upload_hint", lang))
+        await message.answer(t("admin.home.upload_hint", turn.lang))
     else:
-        await message.answer(help_text(lang), reply_markup=home_keyboard(lang))
+        await message.answer(help_text(turn.lang), reply_markup=home_keyboard(turn.lang))
     await query.answer()

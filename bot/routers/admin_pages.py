@@ -30,6 +30,12 @@ SHOWS: dict[ListKind, Callable[..., Awaitable[None]]] = {
 async def flip(query: CallbackQuery, callback_data: PageCb, **data: Any) -> None:
     """Show page ``callback_data.page`` in place of the one pressed on."""
     assert isinstance(query.message, Message)
-    await call_with(SHOWS[callback_data.kind], message=query.message, page=callback_data.page,
-                    edit=True, competition_id=callback_data.arg, **data)  # fmt: skip
+    await call_with(
+        SHOWS[callback_data.kind],
+        message=query.message,
+        page=callback_data.page,
+        edit=True,
+        competition_id=callback_data.arg,
+        **data,
+    )
     await query.answer()

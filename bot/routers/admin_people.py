@@ -11,15 +11,13 @@ from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin_common import admin_router
 from bot.callbacks import RowId
+from chat.turn import Turn
 from contest.admin import people
-from contest.admin.policy import Actor
 from contest.people import PendingWorker
 from i18n import t
-from storage.types import Clock
 
 router = admin_router(__name__)
 
@@ -36,8 +34,14 @@ def _line(person: PendingWorker, lang: str) -> str:
     if person.employee_no:
         extra.append(t("admin.people.typed_no", lang, no=html.escape(person.employee_no)))
     team = html.escape(person.team_label) or t("admin.people.no_team", lang)
-    return t("admin.people.line", lang, id=person.worker_id, name=html.escape(person.name),
-             team=team, extra=" · ".join(extra))  # fmt: skip
+    return t(
+        "admin.people.line",
+        lang,
+        id=person.worker_id,
+        name=html.escape(person.name),
+        team=team,
+        extra=" · ".join(extra),
+    )
 
 
 def _buttons(person: PendingWorker, lang: str) -> InlineKeyboardMarkup:
@@ -53,63 +57,55 @@ def _buttons(person: PendingWorker, lang: str) -> InlineKeyboardMarkup:
 
 
 @router.message(Command("pending"))
-async def list_pending(
-    message: Message, session: AsyncSession, actor: Actor, lang: str, clock: Clock
-) -> None:
-    waiting = await people.pending(session, actor=actor, clock=clock)
+async def list_pending(message: Message, turn: Turn) -> None:
+    waiting = await people.pending(turn.session, actor=turn.acting, clock=turn.wall)
     if not waiting:
-        await message.answer(t("admin.people.none", lang))
+        await message.answer(t("admin.people.none", turn.lang))
         return
-    await message.answer(t("admin.people.title", lang, n=len(waiting)))
+    await message.answer(t("admin.people.title", turn.lang, n=len(waiting)))
     for person in waiting:
-        await message.answer(_line(person, lang), reply_markup=_buttons(person, lang))
+        await message.answer(_line(person, turn.lang), reply_markup=_buttons(person, turn.lang))
 
 
 @router.callback_query(PeopleCb.filter())
-async def on_people(
-    query: CallbackQuery,
-    callback_data: PeopleCb,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def on_people(query: CallbackQuery, turn: Turn, callback_data: PeopleCb) -> None:
     who = f"#{callback_data.w}"
     if callback_data.k:
         kept = await people.merge(
-            session, actor=actor, keep_ref=f"#{callback_data.k}", drop_ref=who, clock=clock
+            turn.session,
+            actor=turn.acting,
+            keep_ref=f"#{callback_data.k}",
+            drop_ref=who,
+            clock=turn.wall,
         )
-        text = t("admin.people.merged", lang, name=html.escape(kept.real_name))
+        text = t("admin.people.merged", turn.lang, name=html.escape(kept.real_name))
     else:
-        confirmed = await people.confirm(session, actor=actor, worker_ref=who, clock=clock)
-        text = t("admin.people.confirmed", lang, name=html.escape(confirmed.real_name))
+        confirmed = await people.confirm(
+            turn.session, actor=turn.acting, worker_ref=who, clock=turn.wall
+        )
+        text = t("admin.people.confirmed", turn.lang, name=html.escape(confirmed.real_name))
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(text)
 
 
 @router.message(Command("confirm", "merge"))
-async def by_reference(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def by_reference(message: Message, turn: Turn, command: CommandObject) -> None:
     """/confirm <who> · /merge <kept: roster record> <merged: duplicate> (#id, 工号, @user)."""
     parts = (command.args or "").split()
     merging = command.command == "merge"
     if len(parts) != (2 if merging else 1):
-        await message.answer(t("admin.people.usage", lang))
+        await message.answer(t("admin.people.usage", turn.lang))
         return
     if merging:
         kept = await people.merge(
-            session, actor=actor, keep_ref=parts[0], drop_ref=parts[1], clock=clock
+            turn.session, actor=turn.acting, keep_ref=parts[0], drop_ref=parts[1], clock=turn.wall
         )
-        await message.answer(t("admin.people.merged", lang, name=html.escape(kept.real_name)))
+        await message.answer(t("admin.people.merged", turn.lang, name=html.escape(kept.real_name)))
     else:
-        confirmed = await people.confirm(session, actor=actor, worker_ref=parts[0], clock=clock)
+        confirmed = await people.confirm(
+            turn.session, actor=turn.acting, worker_ref=parts[0], clock=turn.wall
+        )
         await message.answer(
-            t("admin.people.confirmed", lang, name=html.escape(confirmed.real_name))
+            t("admin.people.confirmed", turn.lang, name=html.escape(confirmed.real_name))
         )

@@ -14,14 +14,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin_common import PickCb, admin_router, ask_for, offer
 from bot.callbacks import RowId
 from bot.competition_views import announce_text, cadence_text, competition_line, local_text
 from bot.long_text import page_text, paginate, show_page, with_pages
+from chat.turn import Turn
 from contest.admin import competitions as admin
-from contest.admin.policy import Actor
 from contest.admin.schedules import (
     ScheduleEntry,
     organiser_schedules,
@@ -31,7 +30,6 @@ from contest.admin.schedules import (
 from contest.rules import load_rules
 from contest.schedules import PRESETS, ScheduleChoice, job_key, parse_schedule, preset
 from i18n import t
-from storage.types import Clock
 
 router = admin_router(__name__)
 Preset = Literal["daily_18", "friday_17", "end_only", "off"]
@@ -68,41 +66,36 @@ def presets_keyboard(competition_id: int, lang: str) -> InlineKeyboardMarkup:
 
 
 async def ask_schedule(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    competition_id: int,
-    lang: str,
-    clock: Clock,
+    message: Message, turn: Turn, state: FSMContext, competition_id: int
 ) -> None:
     """The preset buttons; typed words (每天18点, cron) are read as well."""
-    await ask_for(session, actor, state, action="competition.set_schedule",
-                  competition_id=competition_id, step=TypedSchedule.text, clock=clock)  # fmt: skip
+    await ask_for(
+        turn,
+        state,
+        action="competition.set_schedule",
+        competition_id=competition_id,
+        step=TypedSchedule.text,
+    )
     await message.answer(
-        t("admin.schedule.ask", lang, competition_id=competition_id),
-        reply_markup=presets_keyboard(competition_id, lang),
+        t("admin.schedule.ask", turn.lang, competition_id=competition_id),
+        reply_markup=presets_keyboard(competition_id, turn.lang),
     )
 
 
-async def _apply(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    competition_id: int,
-    choice: ScheduleChoice,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def _apply(message: Message, turn: Turn, competition_id: int, choice: ScheduleChoice) -> None:
     done = await admin.set_schedule(
-        session, actor=actor, competition_id=competition_id, choice=choice, clock=clock
+        turn.session,
+        actor=turn.acting,
+        competition_id=competition_id,
+        choice=choice,
+        clock=turn.wall,
     )
-    when = announce_text(load_rules(done.rules), lang)
+    when = announce_text(load_rules(done.rules), turn.lang)
     await message.answer(
         t(
             "admin.competitions.set_schedule_done",
-            lang,
-            line=competition_line(done, lang),
+            turn.lang,
+            line=competition_line(done, turn.lang),
             when=when,
         )
     )
@@ -110,91 +103,64 @@ async def _apply(
 
 @router.message(Command("set_schedule"))
 async def set_schedule(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    lang: str,
-    clock: Clock,
+    message: Message, turn: Turn, command: CommandObject, state: FSMContext
 ) -> None:
     """/set_schedule · /set_schedule 3 · /set_schedule 3 每天18点 · /set_schedule 3 0 18 * * *"""
     parts = (command.args or "").split(maxsplit=1)
     if not parts:
-        await offer(message, session, actor, "set_schedule", lang, clock)
+        await offer(message, turn, "set_schedule")
         return
     if not parts[0].lstrip("#").isdigit():
-        await message.answer(t("admin.competitions.usage_set_schedule", lang))
+        await message.answer(t("admin.competitions.usage_set_schedule", turn.lang))
         return
     competition_id = int(parts[0].lstrip("#"))
     if len(parts) == 1:
-        await ask_schedule(message, session, actor, state, competition_id, lang, clock)
+        await ask_schedule(message, turn, state, competition_id)
         return
     choice = parse_schedule(parts[1])
     if choice is None:
         await message.answer(
-            t("admin.schedule.not_understood", lang, text=html.escape(parts[1])),
-            reply_markup=presets_keyboard(competition_id, lang),
+            t("admin.schedule.not_understood", turn.lang, text=html.escape(parts[1])),
+            reply_markup=presets_keyboard(competition_id, turn.lang),
         )
         return
-    await _apply(message, session, actor, competition_id, choice, lang, clock)
+    await _apply(message, turn, competition_id, choice)
 
 
 @router.callback_query(PickCb.filter(F.action == "set_schedule"))
 async def picked(
-    query: CallbackQuery,
-    callback_data: PickCb,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    lang: str,
-    clock: Clock,
+    query: CallbackQuery, turn: Turn, callback_data: PickCb, state: FSMContext
 ) -> None:
     assert isinstance(query.message, Message)
-    await ask_schedule(query.message, session, actor, state, callback_data.c, lang, clock)
+    await ask_schedule(query.message, turn, state, callback_data.c)
     await query.answer()
 
 
 @router.callback_query(PresetCb.filter())
 async def preset_chosen(
-    query: CallbackQuery,
-    callback_data: PresetCb,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    lang: str,
-    clock: Clock,
+    query: CallbackQuery, turn: Turn, callback_data: PresetCb, state: FSMContext
 ) -> None:
     if await state.get_state() == TypedSchedule.text:
         await state.clear()
     assert isinstance(query.message, Message)
-    await _apply(
-        query.message, session, actor, callback_data.c, preset(callback_data.preset), lang, clock
-    )
+    await _apply(query.message, turn, callback_data.c, preset(callback_data.preset))
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
 
 
 @router.message(TypedSchedule.text, F.text, ~F.text.startswith("/"))
-async def typed(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def typed(message: Message, turn: Turn, state: FSMContext) -> None:
     competition_id = int((await state.get_data())["competition_id"])
     choice = parse_schedule(message.text or "")
     if choice is None:
         text = html.escape(message.text or "")
         await message.answer(
-            t("admin.schedule.not_understood", lang, text=text),
-            reply_markup=presets_keyboard(competition_id, lang),
+            t("admin.schedule.not_understood", turn.lang, text=text),
+            reply_markup=presets_keyboard(competition_id, turn.lang),
         )
         return
     await state.clear()
-    await _apply(message, session, actor, competition_id, choice, lang, clock)
+    await _apply(message, turn, competition_id, choice)
 
 
 # --- what is scheduled ---------------------------------------------------------------------
@@ -234,45 +200,31 @@ def _toggle_button(entry: ScheduleEntry, lang: str) -> list[InlineKeyboardButton
 
 
 async def show_schedules(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    clock: Clock,
-    *,
-    page: int = 0,
-    edit: bool = False,
+    message: Message, turn: Turn, *, page: int = 0, edit: bool = False
 ) -> None:
-    entries = await organiser_schedules(session, actor=actor, clock=clock)
+    entries = await organiser_schedules(turn.session, actor=turn.acting, clock=turn.wall)
     if not entries:
-        await show_page(message, t("admin.schedule.none", lang), None, edit=edit)
+        await show_page(message, t("admin.schedule.none", turn.lang), None, edit=edit)
         return
-    pages = paginate([entry_line(e, lang) for e in entries], max_lines=8)
-    text, page = page_text(t("admin.schedule.title", lang), pages, page, lang)
+    pages = paginate([entry_line(e, turn.lang) for e in entries], max_lines=8)
+    text, page = page_text(t("admin.schedule.title", turn.lang), pages, page, turn.lang)
     shown = entries[page * 8 : page * 8 + len(pages[page])]
-    rows = [_toggle_button(e, lang) for e in shown]
-    await show_page(message, text, with_pages(rows, "schedules", page, len(pages), lang), edit=edit)
+    rows = [_toggle_button(e, turn.lang) for e in shown]
+    await show_page(
+        message, text, with_pages(rows, "schedules", page, len(pages), turn.lang), edit=edit
+    )
 
 
 @router.message(Command("schedules"))
-async def schedules(
-    message: Message, session: AsyncSession, actor: Actor, lang: str, clock: Clock
-) -> None:
-    await show_schedules(message, session, actor, lang, clock)
+async def schedules(message: Message, turn: Turn) -> None:
+    await show_schedules(message, turn)
 
 
 @router.callback_query(PauseCb.filter())
-async def pause_or_resume(
-    query: CallbackQuery,
-    callback_data: PauseCb,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def pause_or_resume(query: CallbackQuery, turn: Turn, callback_data: PauseCb) -> None:
     call = pause_schedule if callback_data.act == "pause" else resume_schedule
     key = job_key(callback_data.kind, callback_data.c)
-    await call(session, actor=actor, key=key, clock=clock)
-    await query.answer(t(f"admin.schedule.toast_{callback_data.act}", lang))
+    await call(turn.session, actor=turn.acting, key=key, clock=turn.wall)
+    await query.answer(t(f"admin.schedule.toast_{callback_data.act}", turn.lang))
     assert isinstance(query.message, Message)
-    await show_schedules(query.message, session, actor, lang, clock, edit=True)
+    await show_schedules(query.message, turn, edit=True)

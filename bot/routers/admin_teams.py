@@ -9,37 +9,27 @@ from aiogram import Bot
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.deep_linking import create_start_link
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin_common import admin_router
 from bot.long_text import page_text, paginate, show_page, with_pages
+from chat.turn import Turn
 from contest.admin import people
-from contest.admin.policy import Actor
 from i18n import t
-from storage.types import Clock
 
 router = admin_router(__name__)
 
 
 async def show_teams(
-    message: Message,
-    bot: Bot,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    clock: Clock,
-    *,
-    page: int = 0,
-    edit: bool = False,
+    message: Message, bot: Bot, turn: Turn, *, page: int = 0, edit: bool = False
 ) -> None:
-    teams = await people.teams(session, actor=actor, clock=clock)
+    teams = await people.teams(turn.session, actor=turn.acting, clock=turn.wall)
     if not teams:
-        await show_page(message, t("admin.teams.none", lang), None, edit=edit)
+        await show_page(message, t("admin.teams.none", turn.lang), None, edit=edit)
         return
     lines = [
         t(
             "admin.teams.line",
-            lang,
+            turn.lang,
             indent="　" * team.depth,
             kind=html.escape(team.kind),
             name=html.escape(team.path[-1]),
@@ -50,38 +40,31 @@ async def show_teams(
         for team in teams
     ]
     pages = paginate(lines, max_lines=20)
-    text, page = page_text(t("admin.teams.title", lang, count=len(teams)), pages, page, lang)
-    await show_page(message, text, with_pages([], "teams", page, len(pages), lang), edit=edit)
+    text, page = page_text(
+        t("admin.teams.title", turn.lang, count=len(teams)), pages, page, turn.lang
+    )
+    await show_page(message, text, with_pages([], "teams", page, len(pages), turn.lang), edit=edit)
 
 
 @router.message(Command("teams"))
-async def list_teams(
-    message: Message, bot: Bot, session: AsyncSession, actor: Actor, lang: str, clock: Clock
-) -> None:
-    await show_teams(message, bot, session, actor, lang, clock)
+async def list_teams(message: Message, turn: Turn, bot: Bot) -> None:
+    await show_teams(message, bot, turn)
 
 
 @router.message(Command("move"))
-async def move(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    actor: Actor,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def move(message: Message, turn: Turn, command: CommandObject) -> None:
     """/move <工号 | @username | Telegram id> <team join code>."""
     parts = (command.args or "").split()
     if len(parts) != 2:
-        await message.answer(t("admin.teams.move_usage", lang))
+        await message.answer(t("admin.teams.move_usage", turn.lang))
         return
     moved = await people.move(
-        session, actor=actor, worker_ref=parts[0], join_code=parts[1], clock=clock
+        turn.session, actor=turn.acting, worker_ref=parts[0], join_code=parts[1], clock=turn.wall
     )
     await message.answer(
         t(
             "admin.teams.moved",
-            lang,
+            turn.lang,
             name=html.escape(moved.worker.real_name),
             team=html.escape(moved.team.name),
         )

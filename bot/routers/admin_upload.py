@@ -27,10 +27,10 @@ from bot.callbacks import Token
 from bot.competition_views import ask_save, preview
 from bot.long_text import send_text
 from bot.upload_report import render_report
+from chat.turn import Turn
 from config import Settings
 from contest.admin import people
 from contest.admin.audit import authorize
-from contest.admin.policy import Actor
 from contest.competitions import parse_definition
 from contest.uploads import (
     COMPETITION,
@@ -46,7 +46,6 @@ from contest.uploads import (
 from i18n import t
 from quizbank.formats.archive import MAX_PART_BYTES, MAX_ROWS
 from quizbank.service import validate_file
-from storage.types import Clock
 
 router = admin_router(__name__)
 SHOWN_ERRORS = 10
@@ -116,23 +115,18 @@ async def _read(bot: Bot, document: Document, limit: int) -> tuple[bytes, Upload
 
 @router.message(F.document, _is_upload, OrganiserFilter())
 async def on_document(
-    message: Message,
-    bot: Bot,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    lang: str,
-    settings: Settings,
-    clock: Clock,
+    message: Message, turn: Turn, bot: Bot, state: FSMContext, settings: Settings
 ) -> None:
     """A bank or roster file: only organisers of all competitions (both serve every one)."""
     document = message.document
     assert document is not None  # the F.document filter
     name = document.file_name or "upload"
-    await authorize(session, actor, "upload.check", detail={"file": name}, clock=clock)
+    await authorize(
+        turn.session, turn.acting, "upload.check", detail={"file": name}, clock=turn.wall
+    )
     read = await _read(bot, document, settings.upload_limit_bytes)
     if isinstance(read, str):
-        await message.answer(_problem_text(read, document, settings, lang))
+        await message.answer(_problem_text(read, document, settings, turn.lang))
         return
     data, kind = read
     pending = {
@@ -144,28 +138,23 @@ async def on_document(
         await state.set_state(UploadStates.choose_kind)
         await state.set_data({"upload": pending})
         await message.answer(
-            t("admin.upload.ask_kind", lang, filename=html.escape(name)),
-            reply_markup=_keyboard(lang, pending["checksum"][:16], "bank", "roster"),
+            t("admin.upload.ask_kind", turn.lang, filename=html.escape(name)),
+            reply_markup=_keyboard(turn.lang, pending["checksum"][:16], "bank", "roster"),
         )
     elif kind is UploadKind.COMPETITION:
-        await _offer_competition(message, state, data, lang)
+        await _offer_competition(message, state, data, turn.lang)
     else:
         chosen = UploadKind.ROSTER if kind is UploadKind.ROSTER else UploadKind.BANK
         await _check_and_report(
-            message, state, data, pending | {"kind": chosen}, lang, session=session
+            message, state, data, pending | {"kind": chosen}, turn.lang, session=turn.session
         )
 
 
 @router.callback_query(UploadAction.filter(F.action.in_({"bank", "roster"})))
 async def on_kind_chosen(
-    query: CallbackQuery,
-    callback_data: UploadAction,
-    bot: Bot,
-    state: FSMContext,
-    lang: str,
-    session: AsyncSession,
+    query: CallbackQuery, turn: Turn, callback_data: UploadAction, bot: Bot, state: FSMContext
 ) -> None:
-    pending = await _pending(query, callback_data, state, lang)
+    pending = await _pending(query, callback_data, state, turn.lang)
     if pending is None:
         return
     data = await _fetch_same(bot, pending)
@@ -173,11 +162,16 @@ async def on_kind_chosen(
     if data is None:
         await state.clear()
         assert query.message is not None
-        await query.message.answer(t("admin.upload.changed", lang))
+        await query.message.answer(t("admin.upload.changed", turn.lang))
         return
     assert isinstance(query.message, Message)
     await _check_and_report(
-        query.message, state, data, pending | {"kind": callback_data.action}, lang, session=session
+        query.message,
+        state,
+        data,
+        pending | {"kind": callback_data.action},
+        turn.lang,
+        session=turn.session,
     )
 
 
@@ -201,7 +195,6 @@ async def _check_and_report(
 ) -> None:
     kind = UploadKind(pending["kind"])
     check = await check_upload(data, pending["file_name"], kind, session)
-    await session.commit()  # the read is done: no connection held across Telegram
     text, full_report = render_report(check, lang, shown=SHOWN_ERRORS)
     if check.ok:
         await state.set_state(UploadStates.confirm)
@@ -241,26 +234,19 @@ async def _fetch_same(bot: Bot, pending: dict[str, Any]) -> bytes | None:
 
 @router.callback_query(UploadAction.filter(F.action == "cancel"))
 async def on_cancel(
-    query: CallbackQuery, callback_data: UploadAction, state: FSMContext, lang: str
+    query: CallbackQuery, turn: Turn, callback_data: UploadAction, state: FSMContext
 ) -> None:
-    if await _pending(query, callback_data, state, lang) is None:
+    if await _pending(query, callback_data, state, turn.lang) is None:
         return
     await state.clear()
-    await confirm_cancelled(query, lang)
+    await confirm_cancelled(query, turn.lang)
 
 
 @router.callback_query(UploadAction.filter(F.action.in_({"import", "import_new"})))
 async def on_import(
-    query: CallbackQuery,
-    callback_data: UploadAction,
-    bot: Bot,
-    session: AsyncSession,
-    actor: Actor,
-    state: FSMContext,
-    lang: str,
-    clock: Clock,
+    query: CallbackQuery, turn: Turn, callback_data: UploadAction, bot: Bot, state: FSMContext
 ) -> None:
-    pending = await _pending(query, callback_data, state, lang)
+    pending = await _pending(query, callback_data, state, turn.lang)
     if pending is None:
         return
     await state.clear()  # a second press finds nothing pending
@@ -269,35 +255,29 @@ async def on_import(
     await query.message.edit_reply_markup(reply_markup=None)
     data = await _fetch_same(bot, pending)
     if data is None:
-        await query.message.answer(t("admin.upload.changed", lang))
+        await query.message.answer(t("admin.upload.changed", turn.lang))
         return
     skip = callback_data.action == "import_new"
-    await query.message.answer(await _import(session, actor, data, pending, lang, clock, skip))
+    await query.message.answer(await _import(turn, data, pending, skip_overlaps=skip))
 
 
 async def _import(
-    session: AsyncSession,
-    actor: Actor,
-    data: bytes,
-    pending: dict[str, Any],
-    lang: str,
-    clock: Clock,
-    skip_overlaps: bool = False,
+    turn: Turn, data: bytes, pending: dict[str, Any], *, skip_overlaps: bool = False
 ) -> str:
     """One atomic, audited import; a rejected file raises with every bad row."""
     name = pending["file_name"]
     if pending["kind"] == UploadKind.ROSTER:
         roster = await people.import_workers(
-            session,
-            actor=actor,
+            turn.session,
+            actor=turn.acting,
             data=data,
             filename=name,
             checksum=pending["checksum"],
-            clock=clock,
+            clock=turn.wall,
         )
         return t(
             "admin.upload.imported_roster",
-            lang,
+            turn.lang,
             rows=roster.rows,
             created=roster.created,
             updated=roster.updated,
@@ -307,16 +287,16 @@ async def _import(
     report = await validate_file(data, filename=name)
     set_name = pending.get("set_name") or report.name or default_set_name(name)
     result = await people.import_bank(
-        session,
-        actor=actor,
+        turn.session,
+        actor=turn.acting,
         report=report,
         set_name=set_name,
-        clock=clock,
+        clock=turn.wall,
         skip_overlaps=skip_overlaps,
     )
     text = t(
         "admin.upload.imported_bank",
-        lang,
+        turn.lang,
         name=html.escape(result.set_name),
         version=result.version,
         created=result.created,
@@ -325,5 +305,5 @@ async def _import(
         deactivated=result.deactivated,
     )
     if result.skipped_overlaps:
-        text += "\n" + t("bank.overlap.skipped", lang, count=result.skipped_overlaps)
+        text += "\n" + t("bank.overlap.skipped", turn.lang, count=result.skipped_overlaps)
     return text

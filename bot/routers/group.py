@@ -6,21 +6,21 @@ button (``t.me/<bot>?start=quiz``) that opens the private chat.
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.filters import Command
 from aiogram.types import Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import install
 from bot.keyboards import url_keyboard
 from bot.render import leaderboard_text
 from bot.routers.start import QUIZ_PAYLOAD
+from bot.routing import Routes
+from chat.turn import Turn
 from contest.attempts import board_competition_id
 from contest.leaderboard import competition_leaderboard
 from i18n import t
-from storage.types import Clock
 
-router = install(Router(name=__name__))
+router = install(Routes(__name__))
 
 
 async def _private_button(bot: Bot, lang: str):  # type: ignore[no-untyped-def]
@@ -30,21 +30,19 @@ async def _private_button(bot: Bot, lang: str):  # type: ignore[no-untyped-def]
 
 
 @router.message(Command("rank"))
-async def on_group_rank(
-    message: Message, session: AsyncSession, lang: str, clock: Clock, bot: Bot
-) -> None:
-    competition_id = await board_competition_id(session, clock=clock)
+async def on_group_rank(message: Message, turn: Turn, bot: Bot) -> None:
+    competition_id = await board_competition_id(turn.session, clock=turn.wall)
     if competition_id is None:
-        text = t("results.no_board", lang)
+        text = t("results.no_board", turn.lang)
     else:
-        board = await competition_leaderboard(session, competition_id=competition_id, limit=10)
-        text = leaderboard_text(board, lang, show_me=False)
-    text = f"{text}\n\n{t('group.quiz_in_private', lang)}"
-    await message.answer(text, reply_markup=await _private_button(bot, lang))
+        board = await competition_leaderboard(turn.session, competition_id=competition_id, limit=10)
+        text = leaderboard_text(board, turn.lang, show_me=False)
+    text = f"{text}\n\n{t('group.quiz_in_private', turn.lang)}"
+    await message.answer(text, reply_markup=await _private_button(bot, turn.lang))
 
 
 @router.message(Command("quiz", "practice", "continue", "start", "results"))
-async def on_group_quiz(message: Message, lang: str, bot: Bot) -> None:
+async def on_group_quiz(message: Message, turn: Turn, bot: Bot) -> None:
     await message.answer(
-        t("group.quiz_in_private", lang), reply_markup=await _private_button(bot, lang)
+        t("group.quiz_in_private", turn.lang), reply_markup=await _private_button(bot, turn.lang)
     )

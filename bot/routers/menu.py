@@ -2,37 +2,41 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import MenuCb
 from bot.errors import Registered, install
 from bot.keyboards import menu_keyboard
+from bot.routing import Routes
+from chat.turn import Turn
 from i18n import t
 
-router = install(Router(name=__name__))
+router = install(Routes(__name__))
 
 
 @router.message(Command("menu"), Registered())
-async def on_menu(message: Message, lang: str) -> None:
-    await message.answer(t("menu.title", lang), reply_markup=menu_keyboard(lang))
+async def on_menu(message: Message, turn: Turn) -> None:
+    await message.answer(t("menu.title", turn.lang), reply_markup=menu_keyboard(turn.lang))
 
 
 @router.callback_query(MenuCb.filter(F.act == "menu"), Registered())
-async def on_menu_button(query: CallbackQuery, lang: str) -> None:
+async def on_menu_button(query: CallbackQuery, turn: Turn) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(t("menu.title", lang), reply_markup=menu_keyboard(lang))
+        await query.message.answer(
+            t("menu.title", turn.lang), reply_markup=menu_keyboard(turn.lang)
+        )
 
 
 @router.message(Command("help"))
-async def on_help(message: Message, lang: str) -> None:
-    await message.answer(t("menu.help", lang), reply_markup=menu_keyboard(lang))
+async def on_help(message: Message, turn: Turn) -> None:
+    await message.answer(t("menu.help", turn.lang), reply_markup=menu_keyboard(turn.lang))
 
 
 @router.callback_query(MenuCb.filter(F.act == "help"))
-async def on_help_button(query: CallbackQuery, lang: str) -> None:
+async def on_help_button(query: CallbackQuery, turn: Turn) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(t("menu.help", lang), reply_markup=menu_keyboard(lang))
+        await query.message.answer(t("menu.help", turn.lang), reply_markup=menu_keyboard(turn.lang))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
@@ -18,16 +18,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import Registered, install
+from bot.routing import Routes
+from chat.turn import Turn
 from contest.errors import ContestError
-from contest.models import Worker
 from contest.workers import Profile, profile, rename
 from i18n import t
-from storage.types import Clock
 
-router = install(Router(name=__name__))
+router = install(Routes(__name__))
 router.message.filter(Registered())
 router.callback_query.filter(Registered())
 
@@ -65,9 +64,9 @@ def profile_keyboard(me: Profile, lang: str) -> InlineKeyboardMarkup | None:
 
 
 @router.message(ProfileEdit.name, Command("cancel"))
-async def on_cancel(message: Message, state: FSMContext, lang: str) -> None:
+async def on_cancel(message: Message, turn: Turn, state: FSMContext) -> None:
     await state.clear()
-    await message.answer(t("profile.cancelled", lang))
+    await message.answer(t("profile.cancelled", turn.lang))
 
 
 @router.message(ProfileEdit.name, F.text.startswith("/"))
@@ -79,38 +78,31 @@ async def on_leave_rename(event: Message | CallbackQuery, state: FSMContext) -> 
 
 
 @router.message(Command("me"))
-async def on_me(
-    message: Message, session: AsyncSession, worker: Worker, lang: str, clock: Clock
-) -> None:
-    me = await profile(session, worker=worker, clock=clock)
-    await message.answer(profile_text(me, lang), reply_markup=profile_keyboard(me, lang))
+async def on_me(message: Message, turn: Turn) -> None:
+    me = await profile(turn.session, worker=turn.me, clock=turn.wall)
+    await message.answer(profile_text(me, turn.lang), reply_markup=profile_keyboard(me, turn.lang))
 
 
 @router.callback_query(ProfileCb.filter(F.act == "rename"))
-async def on_rename(query: CallbackQuery, state: FSMContext, lang: str) -> None:
+async def on_rename(query: CallbackQuery, turn: Turn, state: FSMContext) -> None:
     await state.set_state(ProfileEdit.name)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(t("profile.ask_name", lang))
+        await query.message.answer(t("profile.ask_name", turn.lang))
 
 
 @router.message(ProfileEdit.name, F.text, ~F.text.startswith("/"))
-async def on_new_name(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    worker: Worker,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def on_new_name(message: Message, turn: Turn, state: FSMContext) -> None:
     try:
-        me = await rename(session, worker=worker, real_name=message.text or "", clock=clock)
+        me = await rename(
+            turn.session, worker=turn.me, real_name=message.text or "", clock=turn.wall
+        )
     except ContestError as error:
         if error.code == "name_locked":
             await state.clear()  # final now: stop waiting for a name
         raise
     await state.clear()
-    done = t("profile.renamed", lang, name=escape(me.real_name))
+    done = t("profile.renamed", turn.lang, name=escape(me.real_name))
     await message.answer(
-        f"{done}\n\n{profile_text(me, lang)}", reply_markup=profile_keyboard(me, lang)
+        f"{done}\n\n{profile_text(me, turn.lang)}", reply_markup=profile_keyboard(me, turn.lang)
     )

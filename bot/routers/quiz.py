@@ -9,28 +9,24 @@ used when Telegram accepts a question (its clock starts then).
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from aiogram import Bot, F, Router
+from aiogram import Bot, F
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import MenuCb, StartCb
 from bot.errors import Registered, install
 from bot.keyboards import competitions_keyboard
 from bot.menu_words import MenuWord
 from bot.render import competition_lines
+from bot.routing import Routes
 from bot.screens import chat_of, show, show_step
-from config import Settings
+from chat.turn import Turn
 from contest import attempts
-from contest.models import Worker
 from contest.offers import competition_offers
 from i18n import t
-from storage.types import Clock, fixed_clock
 
-router = install(Router(name=__name__))
+router = install(Routes(__name__))
 router.message.filter(Registered())
 router.callback_query.filter(Registered())
 
@@ -39,137 +35,81 @@ router.callback_query.filter(Registered())
 
 
 @router.message(Command("quiz"))
-async def on_quiz(
-    message: Message, session: AsyncSession, worker: Worker, lang: str, clock: Clock, bot: Bot
-) -> None:
-    await _send_offers(bot, session, worker, lang, clock, chat_id=message.chat.id)
+async def on_quiz(message: Message, turn: Turn, bot: Bot) -> None:
+    await _send_offers(bot, turn, chat_id=message.chat.id)
 
 
 @router.callback_query(MenuCb.filter(F.act == "quiz"))
-async def on_quiz_button(
-    query: CallbackQuery, session: AsyncSession, worker: Worker, lang: str, clock: Clock, bot: Bot
-) -> None:
+async def on_quiz_button(query: CallbackQuery, turn: Turn, bot: Bot) -> None:
     await query.answer()
-    await _send_offers(bot, session, worker, lang, clock, chat_id=chat_of(query))
+    await _send_offers(bot, turn, chat_id=chat_of(query))
 
 
-async def _send_offers(
-    bot: Bot, session: AsyncSession, worker: Worker, lang: str, clock: Clock, *, chat_id: int
-) -> None:
+async def _send_offers(bot: Bot, turn: Turn, *, chat_id: int) -> None:
     """The open competitions with their closing time, paper and the worker's attempts left."""
-    offers = await competition_offers(session, worker_id=int(worker.id or 0), clock=clock)
+    offers = await competition_offers(turn.session, worker_id=turn.my_id, clock=turn.wall)
     if not offers:
-        await bot.send_message(chat_id, t("quiz.no_competition", lang))
+        await bot.send_message(chat_id, t("quiz.no_competition", turn.lang))
         return
-    text = competition_lines(offers, lang, now=clock())
+    text = competition_lines(offers, turn.lang, now=turn.wall())
     await bot.send_message(chat_id, text, reply_markup=competitions_keyboard(offers))
 
 
 @router.callback_query(StartCb.filter())
 async def on_start_competition(
-    query: CallbackQuery,
-    callback_data: StartCb,
-    session: AsyncSession,
-    worker: Worker,
-    lang: str,
-    clock: Clock,
-    received_at: datetime,
-    settings: Settings,
-    bot: Bot,
+    query: CallbackQuery, turn: Turn, callback_data: StartCb, bot: Bot
 ) -> None:
     item = await attempts.start_competition(
-        session,
-        worker=worker,
+        turn.session,
+        worker=turn.me,
         competition_id=callback_data.c,
-        clock=fixed_clock(received_at),
-        tz=settings.timezone,
+        clock=turn.clock,
+        tz=turn.tz,
     )
     await query.answer()
     edit = query.message if isinstance(query.message, Message) else None
-    await show(bot, session, item, lang, chat_id=chat_of(query), edit=edit, clock=clock)
+    await show(bot, turn, item, chat_id=chat_of(query), edit=edit)
 
 
 @router.message(Command("practice"))
-async def on_practice(
-    message: Message,
-    session: AsyncSession,
-    worker: Worker,
-    lang: str,
-    clock: Clock,
-    received_at: datetime,
-    settings: Settings,
-    bot: Bot,
-) -> None:
-    item = await attempts.start_practice(
-        session, worker=worker, clock=fixed_clock(received_at), tz=settings.timezone
-    )
-    await show(bot, session, item, lang, chat_id=message.chat.id, clock=clock)
+async def on_practice(message: Message, turn: Turn, bot: Bot) -> None:
+    item = await attempts.start_practice(turn.session, worker=turn.me, clock=turn.clock, tz=turn.tz)
+    await show(bot, turn, item, chat_id=message.chat.id)
 
 
 @router.callback_query(MenuCb.filter(F.act == "practice"))
-async def on_practice_button(
-    query: CallbackQuery,
-    session: AsyncSession,
-    worker: Worker,
-    lang: str,
-    clock: Clock,
-    received_at: datetime,
-    settings: Settings,
-    bot: Bot,
-) -> None:
-    item = await attempts.start_practice(
-        session, worker=worker, clock=fixed_clock(received_at), tz=settings.timezone
-    )
+async def on_practice_button(query: CallbackQuery, turn: Turn, bot: Bot) -> None:
+    item = await attempts.start_practice(turn.session, worker=turn.me, clock=turn.clock, tz=turn.tz)
     await query.answer()
-    await show(bot, session, item, lang, chat_id=chat_of(query), clock=clock)
+    await show(bot, turn, item, chat_id=chat_of(query))
 
 
 @router.message(Command("continue"))
-async def on_continue(
-    message: Message,
-    session: AsyncSession,
-    worker: Worker,
-    lang: str,
-    clock: Clock,
-    received_at: datetime,
-    settings: Settings,
-    bot: Bot,
-) -> None:
+async def on_continue(message: Message, turn: Turn, bot: Bot) -> None:
     """The open question again, with what the worker missed; or how their attempt ended."""
-    item = await attempts.resume(
-        session, worker_id=int(worker.id or 0), clock=fixed_clock(received_at), tz=settings.timezone
-    )
+    item = await attempts.resume(turn.session, worker_id=turn.my_id, clock=turn.clock, tz=turn.tz)
     if item is None:
-        await message.answer(t("quiz.no_active", lang))
+        await message.answer(t("quiz.no_active", turn.lang))
         return
-    await show(bot, session, item, lang, chat_id=message.chat.id, clock=clock)
+    await show(bot, turn, item, chat_id=message.chat.id)
 
 
 @router.message(F.text, ~F.text.startswith("/"), StateFilter(None), ~MenuWord())
-async def on_typed_answer(
-    message: Message,
-    session: AsyncSession,
-    worker: Worker,
-    lang: str,
-    clock: Clock,
-    received_at: datetime,
-    settings: Settings,
-    bot: Bot,
-) -> None:
+async def on_typed_answer(message: Message, turn: Turn, bot: Bot) -> None:
     """Text answers the open blank question (填空题), a reply or not; other text falls through.
 
     A typed menu word (排行榜, 我的成绩 …) does what its button does instead: taking it for
     an answer would cost the worker the question, while the question stays open for them.
     """
     step = await attempts.answer_blank(
-        session,
-        worker_id=int(worker.id or 0),
+        turn.session,
+        worker_id=turn.my_id,
         chat_id=message.chat.id,
         message_id=message.message_id,
         text=message.text or "",
-        clock=fixed_clock(received_at),
-        tz=settings.timezone,
+        clock=turn.clock,
+        tz=turn.tz,
     )
     if step is None:
         raise SkipHandler
-    await show_step(bot, session, step, lang, chat_id=message.chat.id, clock=clock)
+    await show_step(bot, turn, step, chat_id=message.chat.id)

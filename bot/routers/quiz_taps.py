@@ -9,108 +9,75 @@ router. Each handler makes one call into :mod:`contest.attempts` and shows the r
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AnswerCb, NextCb, SubmitCb, ToggleCb, positions_of
 from bot.errors import Registered, install
 from bot.keyboards import question_keyboard
 from bot.render import question_text
+from bot.routing import Routes
 from bot.screens import chat_of, show, show_step
-from config import Settings
+from chat.turn import Turn
 from contest import attempts
-from contest.models import Worker
 from contest.quizview import QuestionView
-from storage.types import Clock, fixed_clock
 
-router = install(Router(name=__name__))
+router = install(Routes(__name__))
 router.callback_query.filter(Registered())
 
 
 @router.callback_query(AnswerCb.filter())
 @router.callback_query(SubmitCb.filter())
 async def on_answer(
-    query: CallbackQuery,
-    callback_data: AnswerCb | SubmitCb,
-    session: AsyncSession,
-    worker: Worker,
-    lang: str,
-    clock: Clock,
-    received_at: datetime,
-    settings: Settings,
-    bot: Bot,
+    query: CallbackQuery, turn: Turn, callback_data: AnswerCb | SubmitCb, bot: Bot
 ) -> None:
     """An option (single choice, true/false) or 提交 (multiple choice: the ticked set)."""
     response = (
         callback_data.o if isinstance(callback_data, AnswerCb) else positions_of(callback_data.m)
     )
     step = await attempts.answer(
-        session,
-        worker_id=int(worker.id or 0),
+        turn.session,
+        worker_id=turn.my_id,
         attempt_id=callback_data.a,
         position=callback_data.p,
         response=response,
-        clock=fixed_clock(received_at),
-        tz=settings.timezone,
+        clock=turn.clock,
+        tz=turn.tz,
     )
-    await show_step(bot, session, step, lang, chat_id=chat_of(query), query=query, clock=clock)
+    await show_step(bot, turn, step, chat_id=chat_of(query), query=query)
 
 
 @router.callback_query(ToggleCb.filter())
-async def on_toggle(
-    query: CallbackQuery,
-    callback_data: ToggleCb,
-    session: AsyncSession,
-    worker: Worker,
-    lang: str,
-    clock: Clock,
-    received_at: datetime,
-    settings: Settings,
-    bot: Bot,
-) -> None:
+async def on_toggle(query: CallbackQuery, turn: Turn, callback_data: ToggleCb, bot: Bot) -> None:
     result = await attempts.toggle_option(
-        session,
-        worker_id=int(worker.id or 0),
+        turn.session,
+        worker_id=turn.my_id,
         attempt_id=callback_data.a,
         position=callback_data.p,
         selection=positions_of(callback_data.m),
-        clock=fixed_clock(received_at),
-        tz=settings.timezone,
+        clock=turn.clock,
+        tz=turn.tz,
     )
     if not isinstance(result, QuestionView):
-        await show_step(
-            bot, session, result, lang, chat_id=chat_of(query), query=query, clock=clock
-        )
+        await show_step(bot, turn, result, chat_id=chat_of(query), query=query)
         return
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            question_text(result, lang, now=clock()), reply_markup=question_keyboard(result, lang)
+            question_text(result, turn.lang, now=turn.wall()),
+            reply_markup=question_keyboard(result, turn.lang),
         )
 
 
 @router.callback_query(NextCb.filter())
-async def on_next(
-    query: CallbackQuery,
-    callback_data: NextCb,
-    session: AsyncSession,
-    worker: Worker,
-    lang: str,
-    clock: Clock,
-    received_at: datetime,
-    settings: Settings,
-    bot: Bot,
-) -> None:
+async def on_next(query: CallbackQuery, turn: Turn, callback_data: NextCb, bot: Bot) -> None:
     item = await attempts.show_current(
-        session,
-        worker_id=int(worker.id or 0),
+        turn.session,
+        worker_id=turn.my_id,
         attempt_id=callback_data.a,
-        clock=fixed_clock(received_at),
-        tz=settings.timezone,
+        clock=turn.clock,
+        tz=turn.tz,
     )
     await query.answer()
     edit = query.message if isinstance(query.message, Message) else None
-    await show(bot, session, item, lang, chat_id=chat_of(query), edit=edit, clock=clock)
+    await show(bot, turn, item, chat_id=chat_of(query), edit=edit)

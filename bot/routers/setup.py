@@ -13,12 +13,11 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin_common import admin_router
+from chat.turn import Turn
 from config import Settings
 from contest.admin.people import bank_status, import_bank
-from contest.admin.policy import Actor
 from i18n import t
 from quizbank.service import bank_stats, demo_bank_path, validate_file
-from storage.types import Clock
 
 logger = logging.getLogger(__name__)
 router = admin_router(__name__)
@@ -52,28 +51,30 @@ async def offer_demo_bank(bot: Bot, session: AsyncSession, settings: Settings) -
 
 
 @router.message(Command("setup"))
-async def setup_status(
-    message: Message, session: AsyncSession, actor: Actor, lang: str, clock: Clock
-) -> None:
+async def setup_status(message: Message, turn: Turn) -> None:
     """Organisers see the bank's size and, when it is empty, the demo-bank button."""
-    total = (await bank_status(session, actor=actor, clock=clock)).total
+    total = (await bank_status(turn.session, actor=turn.acting, clock=turn.wall)).total
     if total:
-        await message.answer(t("setup.bank_ready", lang, count=total))
+        await message.answer(t("setup.bank_ready", turn.lang, count=total))
     else:
-        await message.answer(t("setup.empty_bank", lang), reply_markup=demo_keyboard(lang))
+        await message.answer(
+            t("setup.empty_bank", turn.lang), reply_markup=demo_keyboard(turn.lang)
+        )
 
 
 @router.callback_query(DemoBank.filter(F.action == "import"))
-async def import_demo(
-    query: CallbackQuery, session: AsyncSession, actor: Actor, lang: str, clock: Clock
-) -> None:
+async def import_demo(query: CallbackQuery, turn: Turn) -> None:
     """The bundled demo bank, imported like any bank (organisers of all competitions)."""
     report = await validate_file(demo_bank_path())
     result = await import_bank(
-        session, actor=actor, report=report, set_name=report.name or "demo", clock=clock
+        turn.session,
+        actor=turn.acting,
+        report=report,
+        set_name=report.name or "demo",
+        clock=turn.wall,
     )
     await query.answer()
     count = result.created + result.updated + result.unchanged
-    text = t("setup.demo_imported", lang, name=result.set_name, count=count)
+    text = t("setup.demo_imported", turn.lang, name=result.set_name, count=count)
     if isinstance(query.message, Message):
         await query.message.edit_text(text)

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, CommandObject, CommandStart, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import LangCb, MenuCb, NextCb, RegCb, RosterPickCb, StartCb, TeamCb
 from bot.errors import Registered, install
@@ -29,9 +28,10 @@ from bot.keyboards import (
     teams_keyboard,
 )
 from bot.render import error_text
+from bot.routing import Routes
+from chat.turn import Turn
 from contest.chats import mark_chat_reachable
 from contest.errors import ContestError
-from contest.models import Worker
 from contest.workers import (
     RosterMatch,
     clean_employee_no,
@@ -44,14 +44,26 @@ from contest.workers import (
     team_choices,
 )
 from i18n import t
-from storage.types import Clock
 
-router = install(Router(name=__name__))
+router = install(Routes(__name__))
 
 QUIZ_PAYLOAD = "quiz"
 """``?start=quiz``: the group's button; not a join code."""
-GUARDED_COMMANDS = ("quiz", "practice", "continue", "rank", "results", "menu", "language",
-                    "mute", "unmute", "practice_push", "me", "mistakes", "playoff")  # fmt: skip
+GUARDED_COMMANDS = (
+    "quiz",
+    "practice",
+    "continue",
+    "rank",
+    "results",
+    "menu",
+    "language",
+    "mute",
+    "unmute",
+    "practice_push",
+    "me",
+    "mistakes",
+    "playoff",
+)
 
 
 class Registration(StatesGroup):
@@ -61,111 +73,95 @@ class Registration(StatesGroup):
 
 
 @router.message(CommandStart())
-async def on_start(
-    message: Message,
-    command: CommandObject,
-    state: FSMContext,
-    session: AsyncSession,
-    worker: Worker | None,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def on_start(message: Message, turn: Turn, command: CommandObject, state: FSMContext) -> None:
     payload = (command.args or "").strip()
     code = payload if payload and payload != QUIZ_PAYLOAD else None
     await state.clear()  # a new /start restarts a half-done dialog
-    if worker is not None and worker.registered_at is not None:
-        if not worker.active:
-            await mark_chat_reachable(session, chat_id=message.chat.id)
+    if turn.worker is not None and turn.worker.registered_at is not None:
+        if not turn.worker.active:
+            await mark_chat_reachable(turn.session, chat_id=message.chat.id)
         if code:
-            await message.answer(await _join_text(session, worker, code, lang, clock))
+            await message.answer(await _join_text(turn, code))
         await message.answer(
-            t("start.already", lang, name=escape(worker.real_name)),
-            reply_markup=menu_keyboard(lang),
+            t("start.already", turn.lang, name=escape(turn.worker.real_name)),
+            reply_markup=menu_keyboard(turn.lang),
         )
         return
     await state.update_data(join_code=code)
     await state.set_state(Registration.employee_no)
     await message.answer(
-        f"{t('start.welcome', lang)}\n\n{t('start.ask_employee_no', lang)}",
-        reply_markup=skip_keyboard(lang),
+        f"{t('start.welcome', turn.lang)}\n\n{t('start.ask_employee_no', turn.lang)}",
+        reply_markup=skip_keyboard(turn.lang),
     )
 
 
 @router.message(Registration.employee_no, F.text, ~F.text.startswith("/"))
-async def on_employee_no(
-    message: Message, state: FSMContext, session: AsyncSession, lang: str
-) -> None:
+async def on_employee_no(message: Message, turn: Turn, state: FSMContext) -> None:
     number = clean_employee_no(message.text or "")
     assert message.from_user is not None
-    match = await find_roster_entry(session, employee_no=number, telegram_id=message.from_user.id)
+    match = await find_roster_entry(
+        turn.session, employee_no=number, telegram_id=message.from_user.id
+    )
     await state.update_data(employee_no=number)
     if match is None:
         await state.set_state(Registration.name)
-        await message.answer(t("start.ask_name", lang))
+        await message.answer(t("start.ask_name", turn.lang))
         return
     await state.update_data(roster_name=match.real_name)
     await state.set_state(Registration.confirm)
-    team = " / ".join(match.team_path) or t("start.no_team", lang)
+    team = " / ".join(match.team_path) or t("start.no_team", turn.lang)
     await message.answer(
         t(
             "start.roster_found",
-            lang,
+            turn.lang,
             name=escape(match.real_name),
             employee_no=escape(match.employee_no),
             team=escape(team),
         ),
-        reply_markup=confirm_keyboard(lang),
+        reply_markup=confirm_keyboard(turn.lang),
     )
 
 
 @router.callback_query(RegCb.filter(F.act == "skip"), Registration.employee_no)
 @router.callback_query(RegCb.filter(F.act == "no"), Registration.confirm)
-async def on_skip_or_not_me(
-    query: CallbackQuery, state: FSMContext, session: AsyncSession, lang: str, clock: Clock
-) -> None:
+async def on_skip_or_not_me(query: CallbackQuery, turn: Turn, state: FSMContext) -> None:
     data = await state.get_data()
     if data.get("roster_id"):  # none of the same-named roster entries: register as typed
         await state.update_data(roster_id=None, roster_name=data.get("typed_name"))
-        await on_its_me(query, state, session, lang, clock)
+        await on_its_me(query, turn, state)
         return
     await state.update_data(employee_no=None, roster_name=None)
     await state.set_state(Registration.name)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(t("start.ask_name", lang))
+        await query.message.edit_text(t("start.ask_name", turn.lang))
 
 
 @router.callback_query(RegCb.filter(F.act == "yes"), Registration.confirm)
-async def on_its_me(
-    query: CallbackQuery, state: FSMContext, session: AsyncSession, lang: str, clock: Clock
-) -> None:
+async def on_its_me(query: CallbackQuery, turn: Turn, state: FSMContext) -> None:
     data = await state.get_data()
     await query.answer()
     new = await register_worker(
-        session,
+        turn.session,
         telegram_id=query.from_user.id,
         username=query.from_user.username,
         real_name=data.get("roster_name") or "",
         employee_no=data.get("employee_no"),
-        language=lang,
-        clock=clock,
+        language=turn.lang,
+        clock=turn.wall,
         roster_worker_id=data.get("roster_id"),
     )
     assert isinstance(query.message, Message)
-    await _welcome(query.message, state, session, new, lang, clock)
+    turn.set_worker(new)
+    await _welcome(query.message, state, turn)
 
 
 @router.callback_query(RosterPickCb.filter(), Registration.confirm)
 async def on_roster_pick(
-    query: CallbackQuery,
-    callback_data: RosterPickCb,
-    state: FSMContext,
-    session: AsyncSession,
-    lang: str,
-    clock: Clock,
+    query: CallbackQuery, turn: Turn, callback_data: RosterPickCb, state: FSMContext
 ) -> None:
     await state.update_data(roster_id=callback_data.w)
-    await on_its_me(query, state, session, lang, clock)
+    await on_its_me(query, turn, state)
 
 
 async def _offer_matches(
@@ -179,14 +175,23 @@ async def _offer_matches(
     )
     if len(matches) == 1:
         team = " / ".join(first.team_path) or t("start.no_team", lang)
-        text = t("start.match.one", lang, name=escape(first.real_name), team=escape(team),
-                 tail=escape(first.employee_no[-3:]))  # fmt: skip
+        text = t(
+            "start.match.one",
+            lang,
+            name=escape(first.real_name),
+            team=escape(team),
+            tail=escape(first.employee_no[-3:]),
+        )
         await message.answer(text, reply_markup=confirm_keyboard(lang))
         return
     builder = InlineKeyboardBuilder()
     for match in matches[:8]:
-        label = t("start.match.option", lang, team=" / ".join(match.team_path),
-                  tail=match.employee_no[-3:])  # fmt: skip
+        label = t(
+            "start.match.option",
+            lang,
+            team=" / ".join(match.team_path),
+            tail=match.employee_no[-3:],
+        )
         builder.button(text=label[:60], callback_data=RosterPickCb(w=match.worker_id))
     builder.button(text=t("start.button.not_me", lang), callback_data=RegCb(act="no"))
     builder.adjust(1)
@@ -195,105 +200,93 @@ async def _offer_matches(
 
 
 @router.message(Registration.name, F.text, ~F.text.startswith("/"))
-async def on_name(
-    message: Message, state: FSMContext, session: AsyncSession, lang: str, clock: Clock
-) -> None:
+async def on_name(message: Message, turn: Turn, state: FSMContext) -> None:
     assert message.from_user is not None
     data = await state.get_data()
     if not data.get("employee_no"):
-        matches = await roster_by_name(session, name=message.text or "",
-                                       join_code=data.get("join_code"),
-                                       telegram_id=message.from_user.id)  # fmt: skip
+        matches = await roster_by_name(
+            turn.session,
+            name=message.text or "",
+            join_code=data.get("join_code"),
+            telegram_id=message.from_user.id,
+        )
         if matches:
-            await _offer_matches(message, state, matches, lang)
+            await _offer_matches(message, state, matches, turn.lang)
             return
     new = await register_worker(
-        session,
+        turn.session,
         telegram_id=message.from_user.id,
         username=message.from_user.username,
         real_name=message.text or "",
         employee_no=data.get("employee_no"),
-        language=lang,
-        clock=clock,
+        language=turn.lang,
+        clock=turn.wall,
     )
-    await _welcome(message, state, session, new, lang, clock)
+    turn.set_worker(new)
+    await _welcome(message, state, turn)
 
 
-async def _welcome(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    worker: Worker,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def _welcome(message: Message, state: FSMContext, turn: Turn) -> None:
     code = (await state.get_data()).get("join_code")
     await state.clear()
-    await message.answer(t("start.registered", lang, name=escape(worker.real_name)))
-    if worker.pending:
-        await message.answer(t("start.match.pending", lang))
+    await message.answer(t("start.registered", turn.lang, name=escape(turn.me.real_name)))
+    if turn.me.pending:
+        await message.answer(t("start.match.pending", turn.lang))
     if code:
-        await message.answer(await _join_text(session, worker, code, lang, clock))
-    elif worker.team_id is None:
-        choices = await team_choices(session)
+        await message.answer(await _join_text(turn, code))
+    elif turn.me.team_id is None:
+        choices = await team_choices(turn.session)
         if choices:
             await message.answer(
-                t("start.choose_team", lang), reply_markup=teams_keyboard(choices, lang)
+                t("start.choose_team", turn.lang), reply_markup=teams_keyboard(choices, turn.lang)
             )
             return
-    await message.answer(t("menu.title", lang), reply_markup=menu_keyboard(lang))
+    await message.answer(t("menu.title", turn.lang), reply_markup=menu_keyboard(turn.lang))
 
 
-async def _join_text(
-    session: AsyncSession, worker: Worker, code: str, lang: str, clock: Clock
-) -> str:
+async def _join_text(turn: Turn, code: str) -> str:
     try:
-        joined = await join_by_code(session, worker=worker, join_code=code, clock=clock)
+        joined = await join_by_code(turn.session, worker=turn.me, join_code=code, clock=turn.wall)
     except ContestError as error:  # said in the chat, then registration carries on
-        return error_text(error, lang)
-    return t("start.joined", lang, team=escape(" / ".join(joined.path)))
+        return error_text(error, turn.lang)
+    return t("start.joined", turn.lang, team=escape(" / ".join(joined.path)))
 
 
 @router.callback_query(TeamCb.filter(), Registered())
-async def on_team(
-    query: CallbackQuery,
-    callback_data: TeamCb,
-    session: AsyncSession,
-    worker: Worker,
-    lang: str,
-    clock: Clock,
-) -> None:
+async def on_team(query: CallbackQuery, turn: Turn, callback_data: TeamCb) -> None:
     await query.answer()
     assert isinstance(query.message, Message)
     if callback_data.t:
-        joined = await join_by_id(session, worker=worker, team_id=callback_data.t, clock=clock)
-        await query.message.edit_text(t("start.joined", lang, team=escape(" / ".join(joined.path))))
-    await query.message.answer(t("menu.title", lang), reply_markup=menu_keyboard(lang))
+        joined = await join_by_id(
+            turn.session, worker=turn.me, team_id=callback_data.t, clock=turn.wall
+        )
+        await query.message.edit_text(
+            t("start.joined", turn.lang, team=escape(" / ".join(joined.path)))
+        )
+    await query.message.answer(t("menu.title", turn.lang), reply_markup=menu_keyboard(turn.lang))
 
 
 @router.message(Command("language"), Registered())
-async def on_language(message: Message, lang: str) -> None:
-    await message.answer(t("start.choose_language", lang), reply_markup=language_keyboard())
+async def on_language(message: Message, turn: Turn) -> None:
+    await message.answer(t("start.choose_language", turn.lang), reply_markup=language_keyboard())
 
 
 @router.callback_query(LangCb.filter(), Registered())
-async def on_language_chosen(
-    query: CallbackQuery, callback_data: LangCb, session: AsyncSession, worker: Worker
-) -> None:
-    await set_language(session, worker=worker, language=callback_data.lang)
+async def on_language_chosen(query: CallbackQuery, turn: Turn, callback_data: LangCb) -> None:
+    await set_language(turn.session, worker=turn.me, language=callback_data.lang)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(t("start.language_set", callback_data.lang))
 
 
 @router.message(Command(*GUARDED_COMMANDS), Registered(False))
-async def on_unregistered_command(message: Message, lang: str) -> None:
-    await message.answer(t("start.need_register", lang))
+async def on_unregistered_command(message: Message, turn: Turn) -> None:
+    await message.answer(t("start.need_register", turn.lang))
 
 
 @router.callback_query(
     or_f(MenuCb.filter(), StartCb.filter(), NextCb.filter(), TeamCb.filter(), LangCb.filter()),
     Registered(False),
 )
-async def on_unregistered_button(query: CallbackQuery, lang: str) -> None:
-    await query.answer(t("start.need_register", lang), show_alert=True)
+async def on_unregistered_button(query: CallbackQuery, turn: Turn) -> None:
+    await query.answer(t("start.need_register", turn.lang), show_alert=True)

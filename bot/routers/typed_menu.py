@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.types import Message
 
@@ -18,10 +18,11 @@ from bot.dispatching import call_with
 from bot.errors import install
 from bot.menu_words import MenuWord
 from bot.routers import menu, quiz, results
-from contest.models import Worker
+from bot.routing import Routes
+from chat.turn import Turn
 from i18n import t
 
-router = install(Router(name=__name__))
+router = install(Routes(__name__))
 HANDLERS: dict[str, Callable[..., Awaitable[Any]]] = {
     "rank": results.on_rank,
     "results": results.on_results,
@@ -34,10 +35,10 @@ NEEDS_REGISTRATION = {"rank", "results", "practice", "quiz", "menu"}
 
 
 @router.message(F.text, ~F.text.startswith("/"), StateFilter(None), MenuWord())
-async def on_menu_word(
-    message: Message, menu_word: str, worker: Worker | None, lang: str, **data: Any
-) -> None:
-    if menu_word in NEEDS_REGISTRATION and (worker is None or worker.registered_at is None):
-        await message.answer(t("start.need_register", lang))
+async def on_menu_word(message: Message, turn: Turn, menu_word: str, **data: Any) -> None:
+    if menu_word in NEEDS_REGISTRATION and (
+        turn.worker is None or turn.worker.registered_at is None
+    ):
+        await message.answer(t("start.need_register", turn.lang))
         return
-    await call_with(HANDLERS[menu_word], message=message, worker=worker, lang=lang, **data)
+    await call_with(HANDLERS[menu_word], message=message, turn=turn, **data)

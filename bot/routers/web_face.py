@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from html import escape
 
-from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import (
     BufferedInputFile,
@@ -20,188 +19,193 @@ from aiogram.types import (
     Message,
     WebAppInfo,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin_common import admin_router
+from bot.routing import Routes
+from chat.turn import Turn
 from config import Settings
 from contest.admin import web as admin_web
 from contest.admin.competitions import LIVE, managed_competitions
-from contest.admin.policy import Actor
 from contest.robots import PLATFORMS, masked
 from i18n import LANGUAGES, t
-from storage.types import Clock
 from web.link_sheet import link_rows, link_workbook
 
 router = admin_router(__name__)
-workers = Router(name=f"{__name__}.workers")
+workers = Routes(f"{__name__}.workers")
 
 
 async def _pick(
-    message: Message, session: AsyncSession, actor: Actor, action: str, args: list[str],
-    lang: str, clock: Clock,
-) -> tuple[int | None, list[str]]:  # fmt: skip
+    message: Message, turn: Turn, action: str, args: list[str]
+) -> tuple[int | None, list[str]]:
     """The competition named first in ``args`` (``12`` or ``#12``), else the only live one the
     organiser manages; otherwise None (and the list is shown) with the other arguments."""
     if args and args[0].lstrip("#").isdigit():
         return int(args[0].lstrip("#")), args[1:]
     rows = await managed_competitions(
-        session, actor=actor, action=action, statuses=LIVE, clock=clock
+        turn.session, actor=turn.acting, action=action, statuses=LIVE, clock=turn.wall
     )
     if len(rows) == 1:
         return int(rows[0].id or 0), args
-    lines = [t("web.admin.which", lang)] + [f"#{c.id} {escape(c.name)}" for c in rows[:12]]
-    await message.answer("\n".join(lines) if rows else t("admin.pick.none", lang))
+    lines = [t("web.admin.which", turn.lang)] + [f"#{c.id} {escape(c.name)}" for c in rows[:12]]
+    await message.answer("\n".join(lines) if rows else t("admin.pick.none", turn.lang))
     return None, args
 
 
 @router.message(Command("screen"))
 async def on_screen(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, lang: str,
-    settings: Settings, clock: Clock,
-) -> None:  # fmt: skip
-    competition_id, rest = await _pick(
-        message, session, actor, "screen.issue", (command.args or "").split(), lang, clock
-    )
+    message: Message, turn: Turn, command: CommandObject, settings: Settings
+) -> None:
+    competition_id, rest = await _pick(message, turn, "screen.issue", (command.args or "").split())
     if competition_id is None:
         return
     language = rest[0].lower() if rest and rest[0].lower() in LANGUAGES else "zh"
     screen = await admin_web.issue_screen(
-        session, actor=actor, competition_id=competition_id, language=language, clock=clock
+        turn.session,
+        actor=turn.acting,
+        competition_id=competition_id,
+        language=language,
+        clock=turn.wall,
     )
     base = settings.web_public_url
     if base is None:
-        await message.answer(t("web.admin.no_public_url", lang))
+        await message.answer(t("web.admin.no_public_url", turn.lang))
         return
     url = f"{base}/screen/{screen.token}"
     await message.answer(
-        t("web.admin.screen", lang, url=escape(url), id=competition_id),
+        t("web.admin.screen", turn.lang, url=escape(url), id=competition_id),
         reply_markup=InlineKeyboardMarkup(
-            inline_keyboard=[[InlineKeyboardButton(text=t("web.admin.open_screen", lang), url=url)]]
+            inline_keyboard=[
+                [InlineKeyboardButton(text=t("web.admin.open_screen", turn.lang), url=url)]
+            ]
         ),
     )
 
 
 @router.message(Command("screen_off"))
-async def on_screen_off(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, lang: str,
-    clock: Clock,
-) -> None:  # fmt: skip
-    competition_id, _ = await _pick(
-        message, session, actor, "screen.revoke", (command.args or "").split(), lang, clock
-    )
+async def on_screen_off(message: Message, turn: Turn, command: CommandObject) -> None:
+    competition_id, _ = await _pick(message, turn, "screen.revoke", (command.args or "").split())
     if competition_id is None:
         return
     count = await admin_web.revoke_screens(
-        session, actor=actor, competition_id=competition_id, clock=clock
+        turn.session, actor=turn.acting, competition_id=competition_id, clock=turn.wall
     )
-    await message.answer(t("web.admin.screens_revoked", lang, count=count))
+    await message.answer(t("web.admin.screens_revoked", turn.lang, count=count))
 
 
 @router.message(Command("bind_webhook"))
 async def on_bind_webhook(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, lang: str,
-    settings: Settings, clock: Clock,
-) -> None:  # fmt: skip
+    message: Message, turn: Turn, command: CommandObject, settings: Settings
+) -> None:
     args = (command.args or "").split()
-    competition_id, rest = await _pick(message, session, actor, "robot.bind", args, lang, clock)
+    competition_id, rest = await _pick(message, turn, "robot.bind", args)
     if competition_id is None:
         return
     language = "zh"
     if rest and rest[-1].lower() in LANGUAGES and len(rest) > 2:
         language = rest.pop().lower()
     if len(rest) not in (2, 3) or rest[0].lower() not in PLATFORMS:
-        await message.answer(t("web.admin.bind_usage", lang))
+        await message.answer(t("web.admin.bind_usage", turn.lang))
         return
     platform, url = rest[0].lower(), rest[1]
     secret = rest[2] if len(rest) == 3 else None
     robot = await admin_web.bind_robot(
-        session, actor=actor, competition_id=competition_id, platform=platform, url=url,
-        secret=secret, language=language, extra_hosts=settings.robot_extra_hosts, clock=clock,
-    )  # fmt: skip
+        turn.session,
+        actor=turn.acting,
+        competition_id=competition_id,
+        platform=platform,
+        url=url,
+        secret=secret,
+        language=language,
+        extra_hosts=settings.robot_extra_hosts,
+        clock=turn.wall,
+    )
     await message.answer(
-        t("web.admin.bound", lang, platform=t(f"web.platform.{platform}", lang),
-          where=escape(masked(robot.url)), id=competition_id)
-    )  # fmt: skip
+        t(
+            "web.admin.bound",
+            turn.lang,
+            platform=t(f"web.platform.{platform}", turn.lang),
+            where=escape(masked(robot.url)),
+            id=competition_id,
+        )
+    )
     # The command carried the robot's key (and secret): do not leave it in the chat.
     try:
         await message.delete()
     except Exception:
-        await message.answer(t("web.admin.delete_it", lang))
+        await message.answer(t("web.admin.delete_it", turn.lang))
 
 
 @router.message(Command("unbind_webhook"))
-async def on_unbind_webhook(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, lang: str,
-    clock: Clock,
-) -> None:  # fmt: skip
-    competition_id, _ = await _pick(
-        message, session, actor, "robot.unbind", (command.args or "").split(), lang, clock
-    )
+async def on_unbind_webhook(message: Message, turn: Turn, command: CommandObject) -> None:
+    competition_id, _ = await _pick(message, turn, "robot.unbind", (command.args or "").split())
     if competition_id is None:
         return
     count = await admin_web.unbind_robots(
-        session, actor=actor, competition_id=competition_id, clock=clock
+        turn.session, actor=turn.acting, competition_id=competition_id, clock=turn.wall
     )
-    await message.answer(t("web.admin.unbound", lang, count=count))
+    await message.answer(t("web.admin.unbound", turn.lang, count=count))
 
 
 @router.message(Command("web_login"))
 async def on_web_login(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, lang: str,
-    settings: Settings, clock: Clock,
-) -> None:  # fmt: skip
+    message: Message, turn: Turn, command: CommandObject, settings: Settings
+) -> None:
     args = (command.args or "").split()
-    competition_id, rest = await _pick(message, session, actor, "web.login", args, lang, clock)
+    competition_id, rest = await _pick(message, turn, "web.login", args)
     if competition_id is None:
         return
     if len(rest) != 1 or rest[0].lower() not in ("on", "off", "开", "关"):
-        await message.answer(t("web.admin.login_usage", lang))
+        await message.answer(t("web.admin.login_usage", turn.lang))
         return
     enabled = rest[0].lower() in ("on", "开")
     await admin_web.set_roster_login(
-        session, actor=actor, competition_id=competition_id, enabled=enabled, clock=clock
+        turn.session,
+        actor=turn.acting,
+        competition_id=competition_id,
+        enabled=enabled,
+        clock=turn.wall,
     )
     base = settings.web_public_url or ""
     key = "login_on" if enabled else "login_off"
-    await message.answer(t(f"web.admin.{key}", lang, url=escape(f"{base}/join/{competition_id}")))
+    await message.answer(
+        t(f"web.admin.{key}", turn.lang, url=escape(f"{base}/join/{competition_id}"))
+    )
 
 
 @router.message(Command("web_links"))
 async def on_web_links(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, lang: str,
-    settings: Settings, clock: Clock,
-) -> None:  # fmt: skip
-    competition_id, _ = await _pick(
-        message, session, actor, "web.links", (command.args or "").split(), lang, clock
-    )
+    message: Message, turn: Turn, command: CommandObject, settings: Settings
+) -> None:
+    competition_id, _ = await _pick(message, turn, "web.links", (command.args or "").split())
     if competition_id is None:
         return
     base = settings.web_public_url
     if base is None:
-        await message.answer(t("web.admin.no_public_url", lang))
+        await message.answer(t("web.admin.no_public_url", turn.lang))
         return
     competition, roster = await admin_web.link_sheet_rows(
-        session, actor=actor, competition_id=competition_id, clock=clock
+        turn.session, actor=turn.acting, competition_id=competition_id, clock=turn.wall
     )
-    await session.commit()
+    await turn.session.commit()
     rows = link_rows(settings.web_key, base, competition, roster)
-    data = await asyncio.to_thread(link_workbook, rows, title=competition.name, lang=lang)
+    data = await asyncio.to_thread(link_workbook, rows, title=competition.name, lang=turn.lang)
     await message.answer_document(
         BufferedInputFile(data, f"links-{competition_id}.xlsx"),
-        caption=t("web.admin.links", lang, count=len(rows), name=escape(competition.name)),
+        caption=t("web.admin.links", turn.lang, count=len(rows), name=escape(competition.name)),
     )
 
 
 @workers.message(Command("app"))
-async def on_app(message: Message, lang: str, settings: Settings) -> None:
+async def on_app(message: Message, turn: Turn, settings: Settings) -> None:
     """The quiz as a Mini App (Telegram opens web_app buttons only over https)."""
     base = settings.web_public_url
     if not base or not base.startswith("https://"):
-        await message.answer(t("web.admin.no_app", lang))
+        await message.answer(t("web.admin.no_app", turn.lang))
         return
     button = InlineKeyboardButton(
-        text=t("web.app.button", lang), web_app=WebAppInfo(url=f"{base}/app")
+        text=t("web.app.button", turn.lang), web_app=WebAppInfo(url=f"{base}/app")
     )
     await message.answer(
-        t("web.app.invite", lang), reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]])
+        t("web.app.invite", turn.lang),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]),
     )
