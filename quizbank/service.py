@@ -24,6 +24,7 @@ from quizbank.validation import QuestionDraft, ValidationReport, parse_file
 from storage.tx import commit_or_flush
 from storage.types import Clock, utcnow
 
+WRITE_BATCH = 500  # rows per INSERT/UPDATE of an import
 _DRAFT_FIELDS = (
     "stem", "options", "answer", "explanation", "points",
     "difficulty", "category", "tags", "source", "content_hash",
@@ -205,10 +206,14 @@ async def _write_questions(
         if old.active and key not in present:
             updates.append({"id": old.id, "active": False, "updated_at": now})
             counts["deactivated"] += 1
-    if inserts:
-        await session.execute(insert(Question), inserts)
-    if updates:
-        await session.execute(update(Question), updates)
+    # In batches: SQLAlchemy prepares each batch's parameters on the event loop, and one
+    # batch of 50,000 rows held it for seconds (/healthz stalled); between batches it serves.
+    for start in range(0, len(inserts), WRITE_BATCH):
+        await session.execute(insert(Question), inserts[start : start + WRITE_BATCH])
+        await asyncio.sleep(0)
+    for start in range(0, len(updates), WRITE_BATCH):
+        await session.execute(update(Question), updates[start : start + WRITE_BATCH])
+        await asyncio.sleep(0)
     return dict(counts)
 
 
