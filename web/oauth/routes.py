@@ -129,6 +129,15 @@ def signin_links(request: web.Request, competition_id: int, lang: str) -> list[L
     ]
 
 
+def signin_only(request: web.Request, competition_id: int, lang: str) -> web.Response | None:
+    """The competition's sign-in page when the 工号 + 姓名 form is closed: the messengers'
+    buttons alone (None when there are none, and the page says sign-in is closed)."""
+    links = signin_links(request, competition_id, lang)
+    if not links:
+        return None
+    return _page(context_of(request), lang, "choose", status=200, links=links)
+
+
 def signin_redirect(request: web.Request, competition_id: int, lang: str) -> web.Response | None:
     """Opened inside a messenger we have an app on (the big screen's QR code scanned with
     钉钉, a link tapped in 企业微信), the sign-in page goes straight to that messenger's
