@@ -36,7 +36,9 @@ from web.pages import render
 logger = logging.getLogger(__name__)
 
 NONCE_COOKIE = "qq_signin"
-STATUS = {"bad_code": 400, "down": 502, "busy": 503, "denied": 403, "declined": 403}
+# The web's error contract: refusals are 4xx, a platform we cannot reach or that asks us to
+# wait is 503 (try again later).
+STATUS = {"bad_code": 400, "down": 503, "busy": 503, "denied": 403, "declined": 403}
 
 
 class Signins:
@@ -219,7 +221,7 @@ async def done(request: web.Request) -> web.StreamResponse:
         placed = await _place(ctx, platform, state.competition_id, found)
     except SigninRefused as refused:
         logger.info("%s sign-in refused: %s", platform, refused)
-        status = STATUS.get(refused.kind, 502)
+        status = STATUS.get(refused.kind, 503)
         return _page(ctx, lang, refused.kind, status=status, links=retry, platform=platform)
     if placed is None:
         return _page(ctx, lang, "missing", status=404)
