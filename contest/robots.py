@@ -20,6 +20,7 @@ from sqlalchemy import Column, Index, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
+from contest.app_groups import app_channel, app_groups
 from contest.competitions import require_competition
 from contest.errors import ContestError
 from contest.models import ChatBinding
@@ -147,7 +148,8 @@ async def mark_robot_unreachable(session: AsyncSession, *, robot_id: int) -> Non
 
 
 async def bound_targets(session: AsyncSession, *, competition_id: int) -> list[Target]:
-    """Every active place the competition announces to: Telegram chats, then robots."""
+    """Every active place the competition announces to: Telegram chats, robots, then the
+    groups of the messengers' apps (:mod:`contest.app_groups`)."""
     chats = await session.execute(
         select(col(ChatBinding.chat_id), col(ChatBinding.language)).where(
             col(ChatBinding.competition_id) == competition_id, col(ChatBinding.active).is_(True)
@@ -157,6 +159,8 @@ async def bound_targets(session: AsyncSession, *, competition_id: int) -> list[T
                      key=lambda t: (t.chat_id, t.language))  # fmt: skip
     robots = await robots_of(session, competition_id=competition_id)
     targets += [Target(r.platform, int(r.id or 0), r.language) for r in robots]
+    groups = await app_groups(session, competition_id=competition_id)
+    targets += [Target(app_channel(g.platform), int(g.id or 0), g.language) for g in groups]
     return targets
 
 
