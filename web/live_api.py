@@ -61,6 +61,11 @@ async def _run(verb: str, turn: Turn, final_id: int, data: dict[str, Any]) -> No
     """The core call behind a console button (``ValueError`` for a malformed body)."""
     session = turn.session
     common: dict[str, Any] = {"actor": _actor(turn), "final_id": final_id, "clock": turn.clock}
+    version = data.get("version")
+    # The stage's version the console showed: a double tap's second request is refused.
+    expect = version if isinstance(version, int) and not isinstance(version, bool) else None
+    if verb != "adjust":
+        common["expect"] = expect
     if verb in SIMPLE:
         await SIMPLE[verb](session, **common)
     elif verb in ("right", "wrong"):

@@ -133,7 +133,12 @@ async def on_live(message: Message, turn: Turn, command: CommandObject) -> None:
 @organisers.callback_query(HostCb.filter())
 async def on_host(query: CallbackQuery, turn: Turn, callback_data: HostCb) -> None:
     final_id, verb = callback_data.f, callback_data.a
-    common: dict[str, Any] = {"actor": _actor(turn), "final_id": final_id, "clock": turn.clock}
+    common: dict[str, Any] = {
+        "actor": _actor(turn),
+        "final_id": final_id,
+        "clock": turn.clock,
+        "expect": callback_data.n,
+    }
     if verb in SIMPLE:
         await SIMPLE[verb](turn.session, **common)
     elif verb in ("right", "wrong"):
@@ -151,6 +156,7 @@ async def on_pick(query: CallbackQuery, turn: Turn, callback_data: PickCb) -> No
         final_id=callback_data.f,
         value=callback_data.v,
         clock=turn.clock,
+        expect=callback_data.n,
     )
     await _refresh(query, turn, callback_data.f)
 

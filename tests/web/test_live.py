@@ -128,6 +128,8 @@ async def test_false_starts_and_refusals_answer_translated_json(web_server: WebS
         ) as english:
             assert english.status == 409
             assert (await english.json())["message"].startswith("An adjustment is a whole")
+        status, view = await host(http, web_server, links, "undo", version=0)
+        assert status == 409 and view["error"] == "live_stale"  # the console was behind
         async with http.post(f"{web_server.url}/live/host/{links.host}/next", data="x=1") as form:
             assert form.status == 400  # not JSON: no cross-site form can press a button
         async with http.post(f"{web_server.url}/live/host/{links.host}/explode", json={}) as bad:
