@@ -105,9 +105,14 @@ async def flush_redis(url: str) -> None:
 
 
 async def run_target(
-    name: str, args: argparse.Namespace, folder: Path, *, bare: bool, database: str,
+    name: str,
+    args: argparse.Namespace,
+    folder: Path,
+    *,
+    bare: bool,
+    database: str,
     processes: int,
-) -> Result:  # fmt: skip
+) -> Result:
     api = BotApiServer(TOKEN)
     await api.start()
     url = await asyncio.to_thread(fresh_database, database, folder) if not bare else ""
@@ -123,8 +128,13 @@ async def run_target(
     if bare:
         command = [sys.executable, str(REPO / "bench" / "bare_bot.py")]
     else:
-        command = [sys.executable, str(REPO / "main.py"), "run", "--webhook",
-                   f"http://127.0.0.1:{port}/webhook"]  # fmt: skip
+        command = [
+            sys.executable,
+            str(REPO / "main.py"),
+            "run",
+            "--webhook",
+            f"http://127.0.0.1:{port}/webhook",
+        ]
         if processes > 1:
             command += ["--workers", str(processes)]
     process = start_process(command, env, folder / f"{name}.log")
@@ -154,8 +164,9 @@ async def run_target(
             drop_database(url)
 
 
-async def _join(phones: list[Phone], stats: Stats, competition: int, *, bare: bool,
-                spread: float) -> float:  # fmt: skip
+async def _join(
+    phones: list[Phone], stats: Stats, competition: int, *, bare: bool, spread: float
+) -> float:
     """Every phone opens the quiz and taps the competition (spread over ``spread`` s); the
     seconds until the last one has its first question."""
     if bare:
@@ -171,8 +182,14 @@ async def _join(phones: list[Phone], stats: Stats, competition: int, *, bare: bo
     return time.monotonic() - begin
 
 
-async def _measure(name: str, args: argparse.Namespace, process: Process, phones: list[Phone],
-                   stats: Stats, url: str) -> Result:  # fmt: skip
+async def _measure(
+    name: str,
+    args: argparse.Namespace,
+    process: Process,
+    phones: list[Phone],
+    stats: Stats,
+    url: str,
+) -> Result:
     pause = think(*args.think)
     stop_at = time.monotonic() + args.warmup + args.duration
 
@@ -197,12 +214,18 @@ async def _measure(name: str, args: argparse.Namespace, process: Process, phones
     latencies = stats.window(window_start, window_end)
     counts = database_counts(url) if url else {}
     return Result(
-        name=name, answers=len(latencies), seconds=window_end - window_start,
-        latencies=latencies, bot_cpu=cpu1 - cpu0,
+        name=name,
+        answers=len(latencies),
+        seconds=window_end - window_start,
+        latencies=latencies,
+        bot_cpu=cpu1 - cpu0,
         db_cpu=(db1 - db0) if db0 is not None and db1 is not None else None,
-        errors=stats.errors, floods=len(phones[0].api.flood), counts=counts, taps=stats.taps,
+        errors=stats.errors,
+        floods=len(phones[0].api.flood),
+        counts=counts,
+        taps=stats.taps,
         post_seconds=stats.post_seconds,
-    )  # fmt: skip
+    )
 
 
 def report(results: list[Result], args: argparse.Namespace) -> str:
@@ -233,10 +256,12 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         )
     for r in results:
         if r.start_all_s is not None and r.name != "bare aiogram":
-            lines.append(f"\n{r.name}: every worker had their first question after "
-                         f"{r.start_all_s:.1f} s; inbox pending {r.counts.get('inbox_pending')},"
-                         f" failed {r.counts.get('inbox_failed')}; flood-limit breaches "
-                         f"{r.floods}")  # fmt: skip
+            lines.append(
+                f"\n{r.name}: every worker had their first question after "
+                f"{r.start_all_s:.1f} s; inbox pending {r.counts.get('inbox_pending')},"
+                f" failed {r.counts.get('inbox_failed')}; flood-limit breaches "
+                f"{r.floods}"
+            )
     return "\n".join(lines)
 
 
@@ -248,16 +273,18 @@ async def main() -> None:
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--think", type=float, nargs=2, default=(1.0, 2.0))
     parser.add_argument("--spread", type=float, default=5.0, help="join over this many seconds")
-    parser.add_argument("--targets", nargs="+", default=["bare", "sqlite"],
-                        choices=["bare", "sqlite", "pg"])  # fmt: skip
+    parser.add_argument(
+        "--targets", nargs="+", default=["bare", "sqlite"], choices=["bare", "sqlite", "pg"]
+    )
     parser.add_argument("--processes", type=int, default=1, help="webhook workers (pg)")
     parser.add_argument("--pool", default="", help="DB_POOL_SIZE for the bot")
     parser.add_argument("--readers", type=int, default=None, help="DB_READERS for the bot")
     parser.add_argument("--rush", type=int, default=0, help="workers for a contest start")
     parser.add_argument(
-        "--redis", default="redis://127.0.0.1:6379/14",
+        "--redis",
+        default="redis://127.0.0.1:6379/14",
         help="Redis for the PostgreSQL runs ('' for none); flushed first",
-    )  # fmt: skip
+    )
     args = parser.parse_args()
     if args.rush:
         args.workers = args.rush
@@ -266,15 +293,18 @@ async def main() -> None:
     print(f"logs in {folder}", file=sys.stderr)  # noqa: T201
     for target in args.targets:
         if target == "bare":
-            results.append(await run_target("bare aiogram", args, folder, bare=True,
-                                             database="", processes=1))  # fmt: skip
+            results.append(
+                await run_target("bare aiogram", args, folder, bare=True, database="", processes=1)
+            )
         else:
             database = "sqlite" if target == "sqlite" else "postgresql"
             processes = args.processes if target == "pg" else 1
             name = f"QualityQuiz, {processes} process{'es' if processes > 1 else ''}, {database}"
-            results.append(await run_target(
-                name, args, folder, bare=False, database=database, processes=processes
-            ))  # fmt: skip
+            results.append(
+                await run_target(
+                    name, args, folder, bare=False, database=database, processes=processes
+                )
+            )
         for r in results[-1:]:
             posts = sorted(r.post_seconds[len(r.post_seconds) // 3 :]) or [0.0]
             print(  # noqa: T201
@@ -283,8 +313,8 @@ async def main() -> None:
                 file=sys.stderr,
             )
             errs = sorted(set(r.errors))[:5]
-            print(f"{r.name}: {r.rate:.1f} answers/s, errors {len(r.errors)} {errs}",  # noqa: T201
-                  file=sys.stderr)  # fmt: skip
+            line = f"{r.name}: {r.rate:.1f} answers/s, errors {len(r.errors)} {errs}"
+            print(line, file=sys.stderr)  # noqa: T201
     print(report(results, args))  # noqa: T201
 
 

@@ -78,12 +78,18 @@ async def main(workers: int, viewers: int) -> None:
     engine.dispose()
     url = f"sqlite+aiosqlite:///{path}"
     session_factory = create_session_factory(create_engine(url))
-    settings = load_settings(_env_file=None, bot_token="42:BENCH", database_url=url,
-                             web_rate_per_address=1e6, web_rate_per_worker=1e6)  # fmt: skip
+    settings = load_settings(
+        _env_file=None,
+        bot_token="42:BENCH",
+        database_url=url,
+        web_rate_per_address=1e6,
+        web_rate_per_worker=1e6,
+    )
     async with session_factory() as session:
         plant = await build_plant(session, utcnow, workers=workers, question_time_limit_s=600)
-        screen = await issue_screen(session, competition_id=plant.competition.id, created_by=0,
-                                    language="zh", clock=utcnow)  # fmt: skip
+        screen = await issue_screen(
+            session, competition_id=plant.competition.id, created_by=0, language="zh", clock=utcnow
+        )
         await session.commit()
     app = web.Application()
     add_web_routes(app, settings=settings, session_factory=session_factory, bot=None)

@@ -39,6 +39,7 @@ from contest.quizview import QuestionView, build_view
 from contest.rules import CompetitionRules, rules_of
 from contest.standings import record_playoff, record_standing
 from quizbank.models import Question
+from storage.ids import id_of
 
 TIMEOUT: dict[str, Any] = {
     "status": AnswerStatus.TIMEOUT,
@@ -274,7 +275,7 @@ async def present(
     ``loaded`` is the current question when the caller has it already (no second read).
     """
     aq, question = loaded or await attempt_question(
-        session, attempt_id=int(attempt.id or 0), position=attempt.current_position
+        session, attempt_id=id_of(attempt), position=attempt.current_position
     )
     competition, rules = await competition_rules(session, attempt)
     fresh = aq.presented_at is None
@@ -319,9 +320,14 @@ async def question_delivered(session: AsyncSession, *, view: QuestionView, at: d
             deadline = min(deadline, view.attempt_deadline_at)
     await session.execute(
         _MOVE_CLOCK,
-        {"b_attempt": view.attempt_id, "b_position": view.position,
-         "b_provisional": view.presented_at, "b_at": at, "b_deadline": deadline},
-    )  # fmt: skip
+        {
+            "b_attempt": view.attempt_id,
+            "b_position": view.position,
+            "b_provisional": view.presented_at,
+            "b_at": at,
+            "b_deadline": deadline,
+        },
+    )
 
 
 async def question_undelivered(session: AsyncSession, *, view: QuestionView) -> None:
@@ -364,17 +370,25 @@ async def record(
     attempt's latest message, so the same text seen again answers nothing else.
     """
     answer = {
-        "b_id": aq.id, "b_answered_at": now, "b_response": response, "b_elapsed_ms": elapsed_ms,
-        "b_status": str(values["status"]), "b_correct": values["correct"],
-        "b_credit": values["credit"], "b_score": values["score"],
-    }  # fmt: skip
+        "b_id": aq.id,
+        "b_answered_at": now,
+        "b_response": response,
+        "b_elapsed_ms": elapsed_ms,
+        "b_status": str(values["status"]),
+        "b_correct": values["correct"],
+        "b_credit": values["credit"],
+        "b_score": values["score"],
+    }
     result = await session.execute(_RECORD, answer)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False  # a double tap or a replay was first: nothing was written
     step = {
-        "b_id": attempt.id, "b_position": aq.position + 1, "b_score": values["score"],
-        "b_correct": 1 if values["correct"] else 0, "b_elapsed": elapsed_ms,
-    }  # fmt: skip
+        "b_id": attempt.id,
+        "b_position": aq.position + 1,
+        "b_score": values["score"],
+        "b_correct": 1 if values["correct"] else 0,
+        "b_elapsed": elapsed_ms,
+    }
     if message_id is not None:
         step["b_message_id"] = message_id
     totals = (await session.execute(_TOTALS if message_id is None else _TOTALS_TYPED, step)).one()

@@ -69,6 +69,7 @@ from contest.quizview import (
 )
 from contest.standings import record_standing
 from quizbank.models import QuestionType
+from storage.ids import id_of
 from storage.types import Clock
 
 ROUND = practice.PRACTICE_ROUND
@@ -193,15 +194,25 @@ async def answer(
     values = TIMEOUT if result is None else scored_values(question, result, rules, elapsed)
     elapsed_ms = max(int(elapsed.total_seconds() * 1000), 0)
     if not await record(
-        session, aq=aq, attempt=attempt, now=now, response=stored, elapsed_ms=elapsed_ms,
-        values=values, message_id=message_id,
-    ):  # fmt: skip
+        session,
+        aq=aq,
+        attempt=attempt,
+        now=now,
+        response=stored,
+        elapsed_ms=elapsed_ms,
+        values=values,
+        message_id=message_id,
+    ):
         return await closed_step(session, attempt=attempt, clock=clock, tz=tz)
     if attempt.kind == AttemptKind.PRACTICE and result is not None:
         await practice.record_answer(
-            session, worker_id=worker_id, correct=result.correct, score=values["score"],
-            now=now, tz=tz,
-        )  # fmt: skip
+            session,
+            worker_id=worker_id,
+            correct=result.correct,
+            score=values["score"],
+            now=now,
+            tz=tz,
+        )
     feedback = feedback_for(question, aq, values, rules, late=late)
     return await _advance(session, loaded=loaded, feedback=feedback, clock=clock, tz=tz)
 
@@ -217,7 +228,7 @@ async def _advance(
         status = AttemptStatus.EXPIRED if out_of_time else AttemptStatus.FINISHED
         await finish(session, attempt=attempt, status=status, now=now, rules=rules)
         await session.commit()
-        done = await summary(session, attempt_id=int(attempt.id or 0), clock=clock, tz=tz)
+        done = await summary(session, attempt_id=id_of(attempt), clock=clock, tz=tz)
         await session.commit()
         return Step(outcome=outcome, feedback=feedback, summary=done, attempt_id=attempt.id)
     # When the answer and explanation are shown the worker reads them first and asks for
@@ -289,7 +300,7 @@ async def answer_blank(
     return await answer(
         session,
         worker_id=worker_id,
-        attempt_id=int(attempt.id or 0),
+        attempt_id=id_of(attempt),
         position=aq.position,
         response=split_blanks(text, len(question.answer)),
         clock=clock,
@@ -307,7 +318,7 @@ async def resume(
     attempt = await latest_active(session, worker_id=worker_id)
     if attempt is not None:
         return await show_current(
-            session, worker_id=worker_id, attempt_id=int(attempt.id or 0), clock=clock, tz=tz
+            session, worker_id=worker_id, attempt_id=id_of(attempt), clock=clock, tz=tz
         )
     return await last_ended(session, worker_id=worker_id, clock=clock, tz=tz)
 

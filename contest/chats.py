@@ -56,9 +56,11 @@ async def bind_chat(
         outcome = BindOutcome.ALREADY
     elif binding is None:
         binding = ChatBinding(
-            competition_id=competition_id, chat_id=chat_id, created_by=created_by,
+            competition_id=competition_id,
+            chat_id=chat_id,
+            created_by=created_by,
             created_at=clock(),
-        )  # fmt: skip
+        )
         session.add(binding)
     binding.active, binding.title, binding.language = True, title[:255], language
     await commit_or_flush(session, commit=commit)

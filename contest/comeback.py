@@ -42,6 +42,7 @@ from contest.models import (
 )
 from contest.quizview import Feedback, QuestionView, Step, Summary, feedback_for
 from contest.standings import record_standing
+from storage.ids import id_of
 from storage.types import Clock
 
 ENDED_TIME_UP = "time_up"  # the attempt's own time ran out
@@ -76,7 +77,7 @@ async def catch_up(
         await finish(session, attempt=attempt, status=AttemptStatus.EXPIRED, now=now, rules=rules)
         return ()
     aq, question = await attempt_question(
-        session, attempt_id=int(attempt.id or 0), position=attempt.current_position
+        session, attempt_id=id_of(attempt), position=attempt.current_position
     )
     if aq.status != AnswerStatus.PENDING or aq.deadline_at is None or now <= aq.deadline_at:
         return ()
@@ -113,7 +114,7 @@ async def show_current(
 async def closed_step(session: AsyncSession, *, attempt: Attempt, clock: Clock, tz: str) -> Step:
     """'This question is closed', and where the worker is now."""
     current = await show_current(
-        session, worker_id=attempt.worker_id, attempt_id=int(attempt.id or 0), clock=clock, tz=tz
+        session, worker_id=attempt.worker_id, attempt_id=id_of(attempt), clock=clock, tz=tz
     )
     if isinstance(current, Summary):
         return Step(outcome="closed", summary=current, attempt_id=attempt.id)
@@ -165,7 +166,7 @@ async def last_ended(
     ).scalar_one_or_none()
     if latest is None or latest.status != AttemptStatus.EXPIRED:
         return None
-    done = await summary(session, attempt_id=int(latest.id or 0), clock=clock, tz=tz)
+    done = await summary(session, attempt_id=id_of(latest), clock=clock, tz=tz)
     await session.commit()
     return done
 
@@ -199,7 +200,7 @@ async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: s
     attempts_left = None
     if competition is not None and rules is not None:
         rank = await individual_rank(
-            session, competition_id=int(competition.id or 0), worker_id=attempt.worker_id
+            session, competition_id=id_of(competition), worker_id=attempt.worker_id
         )
         if attempt.kind == AttemptKind.COMPETITION:  # a play-off leaves none to take
             attempts_left = max(rules.attempts_allowed - attempt.number, 0)

@@ -46,6 +46,7 @@ from contest.workbook import (
     write_workbook,
 )
 from quizbank.models import Question, QuestionType
+from storage.ids import id_of
 from storage.tx import commit_or_flush
 from storage.types import Clock, utcnow
 
@@ -190,7 +191,7 @@ async def _participation_sheet(
 ) -> Sheet:
     """Every team at every level: members who can take part, and those who did (the team
     standings' own counts, so they match the 团队排名 sheet and /stats)."""
-    totals = await team_totals(session, competition_id=int(competition.id or 0))
+    totals = await team_totals(session, competition_id=id_of(competition))
     sheet = Sheet(
         "参与率",
         ["团队", "完整路径", "层级", "应参与人数", "参与人数", "参与率"],

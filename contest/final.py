@@ -35,6 +35,7 @@ from contest.standings import refresh_team_standings
 from contest.tree import load_tree
 from quizbank.grading import to_displayed
 from quizbank.models import CHOICE_TYPES, Question, QuestionType
+from storage.ids import id_of
 from storage.types import Clock
 
 
@@ -147,7 +148,7 @@ async def final_results(session: AsyncSession, *, competition_id: int) -> FinalR
 
 async def _workers(session: AsyncSession, ids: list[int]) -> dict[int, Worker]:
     found = await session.execute(select(Worker).where(col(Worker.id).in_(ids)))
-    return {int(w.id or 0): w for w in found.scalars()}
+    return {id_of(w): w for w in found.scalars()}
 
 
 async def _question_counts(session: AsyncSession, competition_id: int) -> dict[int, int]:

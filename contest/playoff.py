@@ -39,6 +39,7 @@ from contest.practice_rounds import load_candidates
 from contest.quizview import QuestionView, Summary
 from contest.rules import rules_of
 from quizbank.drawing import DrawRule, draw
+from storage.ids import id_of
 from storage.types import Clock
 
 PLAYOFF_NUMBER = 0  # the play-off attempt's number: one per worker and competition
@@ -189,11 +190,11 @@ async def play_playoff(
     Refusals: ``no_playoff``, ``playoff_played``, ``attempt_in_progress``. A second tap
     resumes the attempt the first one started (the database allows one per worker).
     """
-    worker_id = int(worker.id or 0)
+    worker_id = id_of(worker)
     current = await active_attempt(session, worker_id=worker_id, clock=clock)
     if current is not None and current.kind == AttemptKind.PLAYOFF:
         return await show_current(
-            session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
+            session, worker_id=worker_id, attempt_id=id_of(current), clock=clock, tz=tz
         )
     attempt, ids = await start_playoff(session, worker_id=worker_id, clock=clock, tz=tz)
     try:

@@ -35,6 +35,7 @@ from contest.models import (
 from contest.rules import rules_of
 from quizbank.drawing import Candidate, draw_practice
 from quizbank.models import Question, QuestionSet, QuestionType
+from storage.ids import id_of
 from storage.upsert import insert_for
 
 PRACTICE_ROUND = 5
@@ -210,7 +211,7 @@ async def _attempt_line(
     standing = await session.get(Standing, (competition.id, attempt.worker_id))
     if standing is not None and standing.attempt_id == attempt.id:
         place = await individual_rank(
-            session, competition_id=int(competition.id or 0), worker_id=attempt.worker_id
+            session, competition_id=id_of(competition), worker_id=attempt.worker_id
         )
     return AttemptLine(
         competition=competition.name,

@@ -25,6 +25,7 @@ from contest.rules import CompetitionRules
 from contest.scoring import question_value, score_answer
 from quizbank.grading import Grade, grade, to_displayed, to_stored
 from quizbank.models import CHOICE_TYPES, Question, QuestionType
+from storage.ids import id_of
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def build_view(
     if rules is not None:
         points = question_value(question_points=points, qtype=qtype, rules=rules.scoring)
     return QuestionView(
-        attempt_id=int(attempt.id or 0),
+        attempt_id=id_of(attempt),
         kind=AttemptKind(attempt.kind),
         title=competition.name if competition else "",
         timezone=competition.timezone if competition else timezone,

@@ -292,9 +292,15 @@ class Rendered:
 
 
 async def _render(
-    competition: Competition, board: Board, previous: dict[tuple[str, int], int], *,
-    when: datetime, final: bool, top_n: int, lang: str,
-) -> Rendered:  # fmt: skip
+    competition: Competition,
+    board: Board,
+    previous: dict[tuple[str, int], int],
+    *,
+    when: datetime,
+    final: bool,
+    top_n: int,
+    lang: str,
+) -> Rendered:
     text = announcement_text(
         competition, board, previous, when=when, final=final, top_n=top_n, lang=lang
     )

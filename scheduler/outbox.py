@@ -40,6 +40,7 @@ from contest.robots import TELEGRAM, mark_robot_unreachable
 from ops.metrics import count_error
 from scheduler.delivery import telegram
 from scheduler.delivery.robots import RobotSender
+from storage.ids import id_of
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
@@ -106,8 +107,13 @@ async def deliver_due(
                     )
                     if wait is not None:  # keep the robot's order: the rest waits too
                         for j, later in enumerate(messages[i + 1 :], start=1):
-                            await _retry(session_factory, later, wait + j * 0.001,
-                                         "waiting behind an earlier row", clock=clock)  # fmt: skip
+                            await _retry(
+                                session_factory,
+                                later,
+                                wait + j * 0.001,
+                                "waiting behind an earlier row",
+                                clock=clock,
+                            )
                         _count(report, None, len(messages) - i)
                         return
                 _count(report, status)
@@ -164,7 +170,7 @@ async def _claim_due(
         claimed = list((await session.execute(claim)).scalars())
         await session.commit()
         query = select(OutboxMessage).where(col(OutboxMessage.id).in_(claimed))
-        return sorted((await session.execute(query)).scalars(), key=lambda m: m.id or 0)
+        return sorted((await session.execute(query)).scalars(), key=lambda m: id_of(m))
 
 
 async def _deliver_robot(

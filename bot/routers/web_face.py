@@ -28,6 +28,7 @@ from contest.admin import web as admin_web
 from contest.admin.competitions import LIVE, managed_competitions
 from contest.robots import PLATFORMS, masked
 from i18n import LANGUAGES, t
+from storage.ids import id_of
 from web.link_sheet import link_rows, link_workbook
 
 router = admin_router(__name__)
@@ -45,7 +46,7 @@ async def _pick(
         turn.session, actor=turn.acting, action=action, statuses=LIVE, clock=turn.wall
     )
     if len(rows) == 1:
-        return int(rows[0].id or 0), args
+        return id_of(rows[0]), args
     lines = [t("web.admin.which", turn.lang)] + [f"#{c.id} {escape(c.name)}" for c in rows[:12]]
     await message.answer("\n".join(lines) if rows else t("admin.pick.none", turn.lang))
     return None, args

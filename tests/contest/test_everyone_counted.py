@@ -15,6 +15,7 @@ from contest.standings import refresh_team_standings
 from contest.teams import team_overview
 from contest.workers import team_choices
 from scheduler.announce import announcement_text, load_board
+from storage.ids import id_of
 from tests.contest.helpers import T0, attempt, competition, team, worker
 
 
@@ -137,4 +138,4 @@ async def test_team_lists_are_in_natural_order(session: AsyncSession) -> None:
         ("十车间", "甲班"),
     ]
     comp = await competition(session)
-    await refresh_team_standings(session, competition_id=int(comp.id or 0), clock=lambda: T0)
+    await refresh_team_standings(session, competition_id=id_of(comp), clock=lambda: T0)
