@@ -103,7 +103,6 @@ async def mark_chat_unreachable(session: AsyncSession, *, chat_id: int) -> None:
     await session.execute(
         update(ChatBinding).where(col(ChatBinding.chat_id) == chat_id).values(active=False)
     )
-    await session.commit()
 
 
 async def mark_chat_reachable(session: AsyncSession, *, chat_id: int) -> None:
@@ -111,4 +110,3 @@ async def mark_chat_reachable(session: AsyncSession, *, chat_id: int) -> None:
     await session.execute(
         update(Worker).where(col(Worker.telegram_id) == chat_id).values(active=True)
     )
-    await session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contest.attempt_state import day_start
+from contest.attempts.days import day_start
 from contest.competitions import open_competitions
 from contest.models import Attempt, AttemptStatus
 from contest.rules import rules_of

@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contest.attempt_start import create_attempt, present_first
-from contest.attempt_state import finish
-from contest.comeback import active_attempt, show_current
+from contest.attempts.comeback import active_attempt, show_current
+from contest.attempts.start import create_attempt, present_first
+from contest.attempts.state import finish
 from contest.errors import ContestError
 from contest.models import (
     Attempt,

@@ -30,6 +30,7 @@ from contest.models import (
 from contest.rules import CompetitionRules, Counting, TeamMode, rules_of
 from contest.scoring import SCORE_DIGITS, round_score, team_score
 from contest.tree import TeamTree, load_tree
+from storage.db import locking
 from storage.types import Clock
 from storage.upsert import upsert
 
@@ -151,7 +152,7 @@ async def refresh_team_standings(
     """
     competition = (
         await session.execute(
-            select(Competition).where(col(Competition.id) == competition_id).with_for_update()
+            locking(select(Competition).where(col(Competition.id) == competition_id))
         )
     ).scalar_one_or_none()
     if competition is None:

@@ -14,11 +14,11 @@ from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message
 
+from bot.board_texts import competition_lines
 from bot.callbacks import MenuCb, StartCb
 from bot.errors import Registered, install
 from bot.keyboards import competitions_keyboard
 from bot.menu_words import MenuWord
-from bot.render import competition_lines
 from bot.routing import Routes
 from bot.screens import chat_of, show, show_step
 from chat.turn import Turn

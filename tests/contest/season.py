@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.attempt_state import attempt_question
 from contest.attempts import answer, start_competition
+from contest.attempts.state import attempt_question
 from contest.models import Worker
 from contest.playoff import play_playoff
 from contest.quizview import QuestionView, Summary

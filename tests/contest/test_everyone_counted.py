@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.render import leaderboard_text
+from bot.board_texts import leaderboard_text
 from contest.boards import team_board
 from contest.leaderboard import competition_leaderboard
 from contest.names import natural_key, path_key

@@ -16,7 +16,7 @@ from PIL import Image
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.render import leaderboard_text
+from bot.board_texts import leaderboard_text
 from contest.final import FinalResult, FinalResults
 from contest.leaderboard import competition_leaderboard
 from contest.models import Competition, TeamStanding, Worker

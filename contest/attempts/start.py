@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest import practice_rounds as practice
-from contest.attempt_state import attempt_question, attempts_today, day_start, finish, present
-from contest.comeback import active_attempt, latest_active, show_current, still_active
+from contest.attempts.comeback import active_attempt, latest_active, show_current, still_active
+from contest.attempts.days import attempts_today, day_start
+from contest.attempts.state import attempt_question, finish, present
 from contest.competitions import accepts_answers
 from contest.errors import ContestError
 from contest.mistakes import mistake_questions

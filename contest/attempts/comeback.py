@@ -18,10 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest import practice_rounds as practice
-from contest.attempt_state import (
-    TIMEOUT,
+from contest.attempts.days import attempts_today
+from contest.attempts.state import (
     attempt_question,
-    attempts_today,
     competition_rules,
     finish,
     owned,
@@ -40,7 +39,7 @@ from contest.models import (
     Competition,
     Worker,
 )
-from contest.quizview import Feedback, QuestionView, Step, Summary, feedback_for
+from contest.quizview import TIMEOUT, Feedback, QuestionView, Step, Summary, feedback_for
 from contest.standings import record_standing
 from storage.ids import id_of
 from storage.types import Clock
@@ -83,7 +82,7 @@ async def catch_up(
         return ()
     elapsed = int((aq.deadline_at - (aq.presented_at or aq.deadline_at)).total_seconds() * 1000)
     if not await record(
-        session, aq=aq, attempt=attempt, now=now, response=None, elapsed_ms=elapsed, values=TIMEOUT
+        session, aq=aq, attempt=attempt, now=now, response=None, elapsed_ms=elapsed, marks=TIMEOUT
     ):
         return ()
     missed = (feedback_for(question, aq, TIMEOUT, rules, late=True),)
