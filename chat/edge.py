@@ -10,21 +10,26 @@ language, and the turn keeps only what the refusal asked to keep.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from chat import flow
 from chat.cards import Card
 from chat.flow import Incoming, Reply
+from chat.models import MessengerEvent
 from chat.texts import error_text, tr
 from chat.turn import Turn, owned
 from contest.directory import DirectoryEntry, enrol
 from contest.errors import ContestError
 from contest.identities import worker_by_identity
+from contest.models import Worker
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
@@ -57,6 +62,7 @@ class Edge:
         directory: Directory,
         tz: str,
         clock: Clock = utcnow,
+        slots: int = 4,
     ) -> None:
         self.session_factory, self.directory, self.tz, self.clock = (
             session_factory,
@@ -64,47 +70,68 @@ class Edge:
             tz,
             clock,
         )
+        # Turns waiting for the database wait here, not in the pool's queue (whose timeout
+        # would fail them in a crowd): a few more than the pool's connections at once.
+        self._slots = asyncio.Semaphore(slots)
 
     async def turn(self, account: Account, incoming: Incoming, *, received_at: datetime) -> Outcome:
         """The replies to ``incoming``, committed before anything is sent."""
         async with self.session_factory() as session:
-            worker = await worker_by_identity(
-                session, platform=account.platform, external_id=account.user_id
-            )
-            entry = None
-            if worker is None:  # first contact: the directory, with no transaction open
-                await session.rollback()
-                entry = await self._lookup(account)
-            turn = Turn(
-                session,
-                received_at,
-                account.lang,
-                self.tz,
-                account.platform,
-                worker=worker,
-                wall=self.clock,
-            )
-            if worker is not None and worker.language:
-                turn.lang = worker.language
+            await self._slots.acquire()
             try:
-                async with owned(session):
-                    if entry is not None:
-                        turn.set_worker(
-                            await enrol(
-                                session,
-                                platform=account.platform,
-                                external_id=account.user_id,
-                                entry=entry,
-                                language=account.lang,
-                                clock=turn.clock,
-                            )
-                        )
-                        incoming = Incoming(incoming.text, incoming.action, incoming.seq, True)
-                    replies = await flow.handle(turn, incoming)
-            except ContestError as error:
-                card = Card(tr("messenger.title.sorry", turn.lang), error_text(error, turn.lang))
-                return Outcome([Reply(card)], turn.lang)
-            return Outcome(replies, turn.lang)
+                worker = await worker_by_identity(
+                    session, platform=account.platform, external_id=account.user_id
+                )
+                entry = None
+                if worker is None:  # first contact: ask the directory holding nothing
+                    await session.rollback()
+                    self._slots.release()
+                    try:
+                        entry = await self._lookup(account)
+                    finally:
+                        await self._slots.acquire()
+                return await self._run(session, account, incoming, received_at, worker, entry)
+            finally:
+                self._slots.release()
+
+    async def _run(
+        self,
+        session: AsyncSession,
+        account: Account,
+        incoming: Incoming,
+        received_at: datetime,
+        worker: Worker | None,
+        entry: DirectoryEntry | None,
+    ) -> Outcome:
+        turn = Turn(
+            session,
+            received_at,
+            account.lang,
+            self.tz,
+            account.platform,
+            worker=worker,
+            wall=self.clock,
+        )
+        if worker is not None and worker.language:
+            turn.lang = worker.language
+        try:
+            async with owned(session):
+                if entry is not None:
+                    enrolled = await enrol(
+                        session,
+                        platform=account.platform,
+                        external_id=account.user_id,
+                        entry=entry,
+                        language=account.lang,
+                        clock=turn.clock,
+                    )
+                    turn.set_worker(enrolled)
+                    incoming = Incoming(incoming.text, incoming.action, incoming.seq, True)
+                replies = await flow.handle(turn, incoming)
+        except ContestError as error:
+            card = Card(tr("messenger.title.sorry", turn.lang), error_text(error, turn.lang))
+            return Outcome([Reply(card)], turn.lang)
+        return Outcome(replies, turn.lang)
 
     async def _lookup(self, account: Account) -> DirectoryEntry:
         try:
@@ -115,14 +142,15 @@ class Edge:
 
     async def delivered(self, replies: list[Reply], *, at: datetime) -> None:
         """The platform accepted the cards: their questions' clocks start at ``at``."""
-        if not any(r.view is not None and r.view.fresh for r in replies):
+        if all(r.view is None for r in replies):
             return
-        async with self.session_factory() as session:
-            await flow.delivered(session, replies, at=at)
+        async with self._slots, self.session_factory() as session:
+            last = await session.scalar(select(func.max(col(MessengerEvent.id))))
+            await flow.delivered(session, replies, at=at, last_seq=int(last or 0))
             await session.commit()
 
     async def undelivered(self, replies: list[Reply]) -> None:
         """The cards never reached the worker: their questions' clocks have not started."""
-        async with self.session_factory() as session:
+        async with self._slots, self.session_factory() as session:
             await flow.undelivered(session, replies)
             await session.commit()

@@ -6,8 +6,9 @@ The calls are the ones the Telegram routers make (``contest.attempts``, ``contes
 ``contest.mistakes``, ``contest.review``, ``contest.workers``), with the turn's receipt clock.
 A question's clock starts when the platform accepted its card: the edge calls
 :func:`delivered` after sending. Typed answers to a 填空题 are told apart from texts written
-before the question appeared by the event's inbox number (``seq``), which the question's
-presentation remembers (:func:`contest.attempts.state.remember_message`).
+before the question appeared by the event's inbox number (``seq``): when its card was
+accepted, the newest number stored is remembered as the question's
+(:func:`contest.attempts.state.remember_message`), as Telegram's message ids are.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from contest.mistakes import mistake_questions
 from contest.models import AttemptKind
 from contest.offers import competition_offers
 from contest.quizview import QuestionView, Step, Summary
-from contest.review import review_allowed, wrong_answers
+from contest.review import wrong_answers
 from contest.workers import join_by_id, profile, set_language, team_choices
 from quizbank.models import OPTION_LETTERS, QuestionType
 
@@ -91,26 +92,39 @@ class Reply:
 
 async def handle(turn: Turn, incoming: Incoming) -> list[Reply]:
     """The replies to one event (inside the turn's transaction)."""
-    replies = await _welcome(turn) if incoming.greet else []
+    replies = await _handle(turn, incoming)
+    return await _greeted(turn, replies) if incoming.greet else replies
+
+
+async def _handle(turn: Turn, incoming: Incoming) -> list[Reply]:
     action = incoming.action
     if action is None:
         word = WORDS.get(incoming.text.strip().lstrip("/").lower())
         if word is not None:
             action = cards.menu(word)
         elif incoming.greet:
-            return [*replies, Reply(menu_card(turn.lang))]
+            return [Reply(menu_card(turn.lang))]
         else:
-            return replies + await _typed(turn, incoming)
+            return await _typed(turn, incoming)
     if action.kind == "menu":
-        return replies + await _menu_word(turn, action.word, incoming)
-    return replies + await _tapped(turn, action, incoming)
+        return await _menu_word(turn, action.word, incoming)
+    return await _tapped(turn, action, incoming)
 
 
-async def delivered(session: AsyncSession, replies: list[Reply], *, at: datetime) -> None:
-    """The platform accepted these cards at ``at``: the questions' clocks start then."""
+async def delivered(
+    session: AsyncSession, replies: list[Reply], *, at: datetime, last_seq: int
+) -> None:
+    """The platform accepted these cards at ``at``, when ``last_seq`` was the newest event
+    stored: the questions' clocks start then, and a text stored before is older than them
+    (a 填空 answer typed before its question appeared is not taken for its answer)."""
     for reply in replies:
-        if reply.view is not None and reply.view.fresh:
+        if reply.view is None:
+            continue
+        if reply.view.fresh:
             await question_delivered(session, view=reply.view, at=at)
+        await remember_message(
+            session, attempt_id=reply.view.attempt_id, chat_id=MESSENGER_CHAT, message_id=last_seq
+        )
 
 
 async def undelivered(session: AsyncSession, replies: list[Reply]) -> None:
@@ -265,25 +279,18 @@ async def _show(
     note = "\n\n".join(p for p in (note, missed_text(item.missed, lang)) if p) or None
     if isinstance(item, Summary):
         text = "\n\n".join(p for p in (note, summary_text(item, lang)) if p)
-        return Reply(
-            Card(tr("messenger.title.result", lang), text, await _after(turn, item)), edit=edit
-        )
-    await remember_message(
-        turn.session, attempt_id=item.attempt_id, chat_id=MESSENGER_CHAT, message_id=incoming.seq
-    )
+        return Reply(Card(tr("messenger.title.result", lang), text, _after(turn, item)), edit=edit)
     text = question_text(item, lang, now=turn.wall(), note=note)
     title = item.title or tr("quiz.summary.practice_title", lang).lstrip("🏁 ")
     return Reply(Card(title, text, question_rows(item, lang)), edit=edit, view=item)
 
 
-async def _after(turn: Turn, summary: Summary) -> tuple[tuple[Button, ...], ...]:
+def _after(turn: Turn, summary: Summary) -> tuple[tuple[Button, ...], ...]:
     lang = turn.lang
     buttons = [Button(tr("quiz.button.menu", lang), cards.menu("menu"))]
     if summary.kind == AttemptKind.PRACTICE:
         buttons.insert(0, Button(tr("quiz.button.again", lang), cards.menu("practice"), True))
-    elif await review_allowed(
-        turn.session, worker_id=turn.my_id, attempt_id=summary.attempt_id, clock=turn.clock
-    ):
+    else:  # before the close (or where the rules never show answers) the tap says why
         review = Action("review", ref=summary.attempt_id)
         buttons.insert(0, Button(tr("messenger.button.review", lang), review, True))
     return (tuple(buttons),)
@@ -331,17 +338,21 @@ def menu_card(lang: str, *, note: str | None = None) -> Card:
     return Card(tr("messenger.title.menu", lang), text, rows_of(buttons, 2))
 
 
-async def _welcome(turn: Turn) -> list[Reply]:
-    """First contact: who the directory says they are, 待确认 if so, their team or a choice."""
+async def _greeted(turn: Turn, replies: list[Reply]) -> list[Reply]:
+    """First contact: who the directory says they are (待确认 if so) above the first card;
+    a worker the roster puts in no team gets the choice of team on a card of its own."""
     lang, me = turn.lang, turn.me
     lines = [tr("start.registered", lang, name=me.real_name)]
     if me.pending:
         lines.append(tr("start.match.pending", lang))
-    if me.team_id is not None:
-        return [Reply(Card(tr("messenger.title.welcome", lang), "\n".join(lines)))]
-    choices = await team_choices(turn.session)
+    choices = [] if me.team_id is not None else await team_choices(turn.session)
+    if not choices and replies:
+        first = replies[0]
+        card = Card(first.card.title, "\n".join([*lines, "", first.card.text]), first.card.rows)
+        return [Reply(card, first.edit, first.view), *replies[1:]]
     if not choices:
         return [Reply(Card(tr("messenger.title.welcome", lang), "\n".join(lines)))]
     lines.append(tr("start.choose_team", lang))
     buttons = [Button(" / ".join(c.path)[:30], Action("team", ref=c.team_id)) for c in choices]
-    return [Reply(Card(tr("messenger.title.welcome", lang), "\n".join(lines), rows_of(buttons, 1)))]
+    welcome = Card(tr("messenger.title.welcome", lang), "\n".join(lines), rows_of(buttons, 1))
+    return [Reply(welcome), *replies]

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -35,7 +36,8 @@ from storage.types import Clock, utcnow
 logger = logging.getLogger(__name__)
 
 _EVENTS = MessengerEvent.__table__  # type: ignore[attr-defined]
-_INSERT = insert(_EVENTS).returning(_EVENTS.c.id)
+_INSERT = insert(_EVENTS)
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)  # seconds, for a database without a free connection
 STORE_TIMEOUT = 30.0  # seconds a frame waits for the inbox before it goes unacknowledged
 KEEP_DONE = timedelta(days=1)
 
@@ -149,15 +151,33 @@ class EventIntake:
         task.add_done_callback(self._handling.discard)
 
     async def _handle(self, event: Event) -> None:
-        status = EventStatus.DONE
         async with self._in_order(self.key_of(event.payload)), self._semaphore:
-            try:
-                await self.handler(event)
-            except Exception:
-                logger.exception("%s event %s failed", self.platform, event.event_id)
-                status = EventStatus.FAILED
+            status = await self._try(event)
         self._finished[event.seq] = status
         self._wake.set()
+
+    async def _try(self, event: Event) -> EventStatus:
+        """Handle the event; a database too busy to give a connection in time is waited
+        out (the turn rolled back, so trying again changes nothing twice)."""
+        for delay in (*RETRY_DELAYS, None):
+            try:
+                await self.handler(event)
+                return EventStatus.DONE
+            except PoolTimeout:
+                if delay is None:
+                    break
+                logger.warning(
+                    "%s event %s: database busy, retry in %.1fs",
+                    self.platform,
+                    event.event_id,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+            except Exception:
+                logger.exception("%s event %s failed", self.platform, event.event_id)
+                return EventStatus.FAILED
+        logger.error("%s event %s: database still busy", self.platform, event.event_id)
+        return EventStatus.FAILED
 
     @contextlib.asynccontextmanager
     async def _in_order(self, key: str) -> AsyncIterator[None]:
@@ -234,11 +254,8 @@ class EventIntake:
                 )
             ).scalars()
         )
-        new: dict[str, int] = {}
-        for event_id, (payload, at) in unique.items():  # in arrival order: so are the numbers
-            if event_id in known:
-                continue
-            row = {
+        rows = [
+            {
                 "platform": self.platform,
                 "event_id": event_id,
                 "payload": payload,
@@ -246,12 +263,29 @@ class EventIntake:
                 "owner": self.instance,
                 "status": EventStatus.PENDING.value,
             }
-            try:
-                async with session.begin_nested():
-                    seq = (await session.execute(_INSERT.values(**row))).scalar_one()
-            except IntegrityError:  # another process stored it a moment ago (PostgreSQL)
-                continue
-            new[event_id] = seq
+            for event_id, (payload, at) in unique.items()
+            if event_id not in known
+        ]
+        if not rows:
+            return {}
+        try:  # in arrival order: so are the numbers
+            async with session.begin_nested():
+                await session.execute(_INSERT, rows)
+        except IntegrityError:  # another process stored one a moment ago (PostgreSQL)
+            for row in rows:
+                try:
+                    async with session.begin_nested():
+                        await session.execute(_INSERT, [row])
+                except IntegrityError:
+                    row["event_id"] = None
+        ids = [row["event_id"] for row in rows if row["event_id"] is not None]
+        numbers = await session.execute(
+            select(col(MessengerEvent.event_id), col(MessengerEvent.id)).where(
+                col(MessengerEvent.platform) == self.platform,
+                col(MessengerEvent.event_id).in_(ids),
+            )
+        )
+        new = {str(event_id): int(seq) for event_id, seq in numbers.all()}
         return new
 
     async def _mark(self, session: AsyncSession, finished: dict[int, EventStatus]) -> None:

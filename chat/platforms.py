@@ -17,6 +17,7 @@ from chat.dingtalk.bot import DingTalkBot, order_key
 from chat.dingtalk.stream import StreamConnection
 from chat.inbox import EventIntake
 from config import Settings
+from storage.db import is_sqlite
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
@@ -24,6 +25,13 @@ logger = logging.getLogger(__name__)
 
 def holder_name(platform: str) -> str:
     return f"{socket.gethostname()}:{platform}:{os.getpid()}"[:100]
+
+
+def db_slots(settings: Settings) -> int:
+    """Turns at the database at once: its connections, and one more waiting on SQLite."""
+    if settings.db_pool_size:
+        return settings.db_pool_size
+    return 2 if is_sqlite(settings.database_url) else 10
 
 
 def dingtalk_api(settings: Settings, *, clock: Clock = utcnow) -> DingTalkApi:
@@ -50,7 +58,9 @@ class DingTalkRunner:
     ) -> None:
         self.session_factory = session_factory
         self.api = dingtalk_api(settings, clock=clock)
-        self.bot = DingTalkBot(self.api, session_factory, tz=settings.timezone, clock=clock)
+        self.bot = DingTalkBot(
+            self.api, session_factory, tz=settings.timezone, clock=clock, slots=db_slots(settings)
+        )
         self.holder = holder or holder_name(DINGTALK)
         self.intake = EventIntake(
             session_factory,

@@ -36,6 +36,7 @@ from bot.routers.setup import offer_demo_bank
 from bot.sender import Pacer
 from bot.shared_limits import SharedChatSpacing, SharedPause
 from bot.webhook import WEBHOOK_PATH, add_webhook_route
+from chat.platforms import run_messengers
 from cli.common import EXIT_REJECTED, EXIT_USAGE
 from config import Settings, load_settings
 from contest.team_refresh import TeamRefresher
@@ -62,7 +63,12 @@ def run_bot(
     workers: int = 1,
     worker_index: int | None = None,
 ) -> None:
-    """Run the bot: long polling by default, or webhook mode with ``webhook``."""
+    """Run the bot: long polling by default, or webhook mode with ``webhook``; beside it
+    (or, without BOT_TOKEN, instead of it) every configured enterprise messenger."""
+    settings = load_settings()
+    if settings.bot_token is None and settings.messengers:
+        asyncio.run(_run_messengers_only(settings))
+        return
     settings = _settings_with_token()
     if webhook and workers > 1 and worker_index is None:
         from cli.workers import run_workers
@@ -85,7 +91,11 @@ def run_scheduler_alone() -> None:
 def _settings_with_token() -> Settings:
     settings = load_settings()
     if settings.bot_token is None:
-        typer.echo("BOT_TOKEN is not set (environment or .env)", err=True)
+        typer.echo(
+            "BOT_TOKEN is not set (environment or .env); set it, or DINGTALK_CLIENT_ID and "
+            "DINGTALK_CLIENT_SECRET to run the DingTalk bot alone",
+            err=True,
+        )
         raise typer.Exit(EXIT_USAGE)
     return settings
 
@@ -176,6 +186,8 @@ async def _run_bot(
     if redis is not None:  # Telegram's limits are the bot's, not this process's
         SharedChatSpacing(redis, wiring.pacer)
         tasks.append(asyncio.create_task(SharedPause(redis, wiring.pacer).run(stop)))
+    if first and settings.messengers:
+        tasks.append(asyncio.create_task(run_messengers(settings, session_factory, stop)))
     if with_scheduler and settings.run_scheduler:
         tasks.append(
             asyncio.create_task(
@@ -338,6 +350,24 @@ def _web_installer(
         add_web_routes(app, settings=settings, session_factory=session_factory, bot=bot)
 
     return install
+
+
+async def _run_messengers_only(settings: Settings) -> None:
+    """The enterprise messengers' bots alone (no Telegram bot, hence no scheduler: run
+    ``main.py scheduler`` with a BOT_TOKEN for scheduled announcements)."""
+    await upgrade_async(settings.database_url)
+    engine = create_engine(settings.database_url, pool=settings.pool)
+    reader = create_reader(settings.database_url, pool=settings.pool)
+    session_factory = create_session_factory(engine, reader=reader)
+    logger.info("database %s; no BOT_TOKEN: messengers only", describe(settings.database_url))
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    try:
+        await run_messengers(settings, session_factory, stop)
+    finally:
+        await engine.dispose()
+        if reader is not None:
+            await reader.dispose()
 
 
 async def _run_scheduler_only(settings: Settings) -> None:

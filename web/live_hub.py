@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contest.live.view import fingerprint, stage_view
+from contest.live.view import fingerprint, public_view, stage_view
 from storage.types import Clock, utcnow
 from web.hub import CLOSING, Subscription
 
@@ -60,9 +60,10 @@ class LiveFeed:
             mark = await fingerprint(session, final_id=self.final_id)
             if mark == self.fingerprint and self.messages:
                 return False
-            now = self.hub.clock()
-            public = await stage_view(session, final_id=self.final_id, now=now)
-            host = await stage_view(session, final_id=self.final_id, now=now, for_host=True)
+            host = await stage_view(
+                session, final_id=self.final_id, now=self.hub.clock(), for_host=True
+            )
+        public = public_view(host)
         self.fingerprint = mark
         self.seq += 1
         self.messages = {False: encode(public, self.seq), True: encode(host, self.seq)}
@@ -76,7 +77,7 @@ class LiveHub:
         self,
         session_factory: async_sessionmaker[AsyncSession],
         *,
-        interval: float = 1.0,
+        interval: float = 0.25,
         clock: Clock = utcnow,
     ) -> None:
         self.session_factory = session_factory

@@ -18,7 +18,7 @@ from chat.turn import Turn, owned
 from contest.admin.policy import Actor
 from contest.errors import ContestError
 from i18n import LANGUAGES, catalogue, t
-from web.auth import same_origin
+from web.auth import foreign_origin
 from web.context import WebContext, context_of
 
 logger = logging.getLogger(__name__)
@@ -72,8 +72,7 @@ def received(request: web.Request) -> datetime:
 async def body_of(request: web.Request, lang: str) -> dict[str, Any] | web.Response:
     """The JSON object a page of ours sent (same origin, JSON, small), else the refusal."""
     ctx = context_of(request)
-    origin = request.headers.get("Origin")
-    if origin and not same_origin(request, ctx):
+    if foreign_origin(request, ctx):
         return refusal("forbidden", lang, 403)
     if request.content_type != "application/json" or (request.content_length or 0) > MAX_BODY:
         return refusal("bad_request", lang, 400)

@@ -18,6 +18,7 @@ from bot.routers import (
     binding,
     fallback,
     group,
+    live,
     menu,
     mistakes,
     playoff,
@@ -56,6 +57,7 @@ def get_routers() -> list[Router]:
                 admin_broadcast.router,
                 admin_pages.router,
                 web_face.router,  # /screen, /bind_webhook, /web_links … (the web face)
+                live.router,  # /live … (the live final's host panel) and /buzz (its players)
                 schedules.router,
                 setup.router,
                 start.router,

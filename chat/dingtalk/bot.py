@@ -123,9 +123,10 @@ class DingTalkBot:
         *,
         tz: str,
         clock: Clock = utcnow,
+        slots: int = 4,
     ) -> None:
         self.api, self.session_factory, self.clock = api, session_factory, clock
-        self.edge = Edge(session_factory, directory=api.user, tz=tz, clock=clock)
+        self.edge = Edge(session_factory, directory=api.user, tz=tz, clock=clock, slots=slots)
 
     async def handle(self, event: Event) -> None:
         parsed = parse(event.payload, event.seq)

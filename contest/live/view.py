@@ -60,6 +60,29 @@ async def fingerprint(session: AsyncSession, *, final_id: int) -> tuple[Any, ...
 async def stage_view(
     session: AsyncSession, *, final_id: int, now: datetime, for_host: bool = False
 ) -> dict[str, Any]:
+    view = await _host_view(session, final_id, now)
+    return view if for_host else public_view(view)
+
+
+def public_view(view: dict[str, Any]) -> dict[str, Any]:
+    """The host's view without what only the host sees before the reveal (the answer; a
+    风险题's question while its value is being picked)."""
+    question = view["question"]
+    if question is None:
+        return view
+    hidden = question["phase"] == Phase.PICKING.value
+    reveal = question["phase"] == Phase.DONE.value
+    shown = {
+        **question,
+        "stem": "" if hidden else question["stem"],
+        "options": [] if hidden else question["options"],
+        "answer": question["answer"] if reveal else None,
+        "explanation": question["explanation"] if reveal else "",
+    }
+    return {**view, "question": shown}
+
+
+async def _host_view(session: AsyncSession, final_id: int, now: datetime) -> dict[str, Any]:
     stage = await load_stage(session, final_id)
     teams = await teams_of(session, final_id)
     segments = await _segments(session, final_id)
@@ -77,7 +100,7 @@ async def stage_view(
         "segments": [
             {"position": s.position, "kind": str(s.kind), "title": s.title} for s in segments
         ],
-        "question": await _question(session, stage, for_host),
+        "question": await _question(session, stage),
         "buzzes": await _buzzes(session, stage, teams),
         "teams": await _teams(session, stage, teams),
         "audience": await _audience(session, stage),
@@ -109,7 +132,7 @@ def _segment(stage: Stage, count: int) -> dict[str, Any] | None:
     }
 
 
-async def _question(session: AsyncSession, stage: Stage, for_host: bool) -> dict[str, Any] | None:
+async def _question(session: AsyncSession, stage: Stage) -> dict[str, Any] | None:
     question = stage.question
     if question is None or stage.segment is None:
         return None
@@ -119,18 +142,16 @@ async def _question(session: AsyncSession, stage: Stage, for_host: bool) -> dict
         select(func.count()).where(col(LiveQuestion.segment_id) == ident(stage.segment))
     )
     phase = Phase(question.phase)
-    hidden = phase == Phase.PICKING  # 风险题: the question shows once its value is picked
-    reveal = for_host or phase == Phase.DONE
     return {
         "id": ident(question),
         "position": question.position,
         "count": int(total.scalar_one()),
         "phase": phase.value,
         "type": str(bank.type),
-        "stem": "" if hidden and not for_host else bank.stem,
-        "options": [] if hidden and not for_host else list(bank.options),
-        "answer": list(bank.answer) if reveal else None,
-        "explanation": bank.explanation if reveal else "",
+        "stem": bank.stem,
+        "options": list(bank.options),
+        "answer": list(bank.answer),
+        "explanation": bank.explanation,
         "team_id": question.team_id,
         "value": question.value,
         "wrong": question.wrong,

@@ -23,6 +23,7 @@ from ops.doctor.local import (
     check_redis,
     check_timezone,
 )
+from ops.doctor.messengers import check_messengers
 from ops.doctor.telegram import check_bot_api, check_token, check_webhook
 from scheduler.fonts import CJK_FAMILIES, WQY_MICROHEI
 
@@ -62,11 +63,15 @@ async def diagnose(
     seconds: float = NETWORK_TIMEOUT,
 ) -> list[Finding]:
     token = check_token(settings)
-    api, database, redis, hook = await asyncio.gather(
-        check_bot_api(settings, seconds=seconds),
+    alone = settings.bot_token is None and bool(settings.messengers)
+    if alone:  # the messengers' bots run without Telegram
+        token = Finding("token", "ok", "BOT_TOKEN not set: " + ", ".join(settings.messengers))
+    api, database, redis, hook, messengers = await asyncio.gather(
+        _nothing() if alone else check_bot_api(settings, seconds=seconds),
         check_database(settings.database_url, seconds=seconds),
         check_redis(settings.redis_url, seconds=seconds),
         check_webhook(settings, webhook, seconds=seconds),
+        check_messengers(settings, seconds=seconds),
     )
     font = await asyncio.to_thread(check_font, font_files, font_families)
     return [
@@ -76,10 +81,15 @@ async def diagnose(
         redis,
         font,
         *hook,
+        *messengers,
         check_timezone(settings),
         check_admins(settings),
         *check_folders(settings),
     ]
+
+
+async def _nothing() -> list[Finding]:
+    return []
 
 
 def problems(findings: Sequence[Finding]) -> list[Finding]:

@@ -3,115 +3,16 @@ the fake DingTalk (tests/fakes/dingtalk.py) over real HTTP and WebSocket."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chat.models import EventStatus, MessengerChat, MessengerEvent
-from chat.platforms import DingTalkRunner
-from config import load_settings
 from contest.identities import WorkerIdentity
 from contest.models import Attempt, AttemptStatus, Worker
-from quizbank.models import QuestionType
-from tests.bot.fixtures import add_bank, add_competition, add_teams, right_answer
+from tests.bot.fixtures import add_bank, add_competition, add_teams
+from tests.chat.harness import Running, play_right, say, start_dingtalk, stop_dingtalk, tap
 from tests.conftest import MovableClock
-from tests.fakes.dingtalk import FakeDingTalk, SeenCard
-
-
-@dataclass
-class Running:
-    fake: FakeDingTalk
-    runner: DingTalkRunner
-    stop: asyncio.Event
-    task: asyncio.Task[None]
-
-    async def settle(self) -> None:
-        await self.runner.intake.idle()
-
-
-async def _start(
-    fake: FakeDingTalk,
-    session_factory: async_sessionmaker[AsyncSession],
-    database_url: str,
-    clock: MovableClock,
-) -> Running:
-    base = await fake.start() if fake.server is None else str(fake.server.make_url("")).rstrip("/")
-    settings = load_settings(
-        _env_file=None,
-        database_url=database_url,
-        dingtalk_client_id=fake.client_id,
-        dingtalk_client_secret=fake.client_secret,
-        dingtalk_api_base=base,
-        dingtalk_oapi_base=base,
-    )
-    runner = DingTalkRunner(settings, session_factory, clock=clock)
-    runner.api.pause = 0.05
-    stop = asyncio.Event()
-    task = asyncio.create_task(runner.run(stop))
-    await asyncio.wait_for(fake.connected.wait(), 30)
-    return Running(fake, runner, stop, task)
-
-
-async def _stop(running: Running) -> None:
-    running.stop.set()
-    await asyncio.wait_for(running.task, 30)
-
-
-@pytest.fixture
-async def dingtalk(
-    session_factory: async_sessionmaker[AsyncSession], database_url: str, clock: MovableClock
-) -> AsyncIterator[Running]:
-    fake = FakeDingTalk()
-    running = await _start(fake, session_factory, database_url, clock)
-    yield running
-    await _stop(running)
-    await fake.close()
-
-
-async def _say(dt: Running, user: str, text: str) -> None:
-    await dt.fake.acked(await dt.fake.say(user, text))
-    await dt.settle()
-
-
-async def _tap(dt: Running, user: str, card: SeenCard, label: str) -> None:
-    await dt.fake.acked(await dt.fake.tap(user, card, label))
-    await dt.settle()
-
-
-async def _play_right(
-    dt: Running, session_factory: async_sessionmaker[AsyncSession], user: str, questions: int
-) -> None:
-    """Answer every question of the open attempt right, as the worker sees them."""
-    for position in range(questions):
-        attempt = await _active_attempt(session_factory)
-        qtype, right = await right_answer(session_factory, attempt_id=attempt, position=position)
-        card = dt.fake.last(user)
-        assert f"{position + 1}/{questions}" in card.text
-        if qtype is QuestionType.BLANK:
-            assert card.buttons == []
-            await _say(dt, user, str(right))
-        elif qtype is QuestionType.TRUE_FALSE:
-            await _tap(dt, user, card, "对" if right else "错")
-        elif qtype is QuestionType.SINGLE:
-            await _tap(dt, user, card, "ABCD"[right[0]])
-        else:
-            for option in right:
-                await _tap(dt, user, dt.fake.last(user), "ABCD"[option])
-            assert dt.fake.last(user).text.count("✅") == len(right)
-            await _tap(dt, user, dt.fake.last(user), "提交")
-
-
-async def _active_attempt(session_factory: async_sessionmaker[AsyncSession]) -> int:
-    async with session_factory() as session:
-        found = await session.scalar(
-            select(Attempt.id).where(Attempt.status == AttemptStatus.ACTIVE).order_by(Attempt.id)
-        )
-        assert found is not None
-        return int(found)
+from tests.fakes.dingtalk import FakeDingTalk
 
 
 async def test_a_roster_worker_is_placed_by_the_directory_and_plays_a_whole_competition(
@@ -125,16 +26,16 @@ async def test_a_roster_worker_is_placed_by_the_directory_and_plays_a_whole_comp
         competition = await add_competition(session, clock)
     dingtalk.fake.add_user("u1", name="张三", job_number="E001", mobile="13800000001")
 
-    await _say(dingtalk, "u1", "你好")
-    welcome, menu = dingtalk.fake.seen("u1")
-    assert "张三" in welcome.text and menu.title == "质量知识竞赛"
-    await _tap(dingtalk, "u1", menu, "参加竞赛")
+    await say(dingtalk, "u1", "你好")
+    [menu] = dingtalk.fake.seen("u1")
+    assert "张三" in menu.text and menu.title == "质量知识竞赛"
+    await tap(dingtalk, "u1", menu, "参加竞赛")
     offers = dingtalk.fake.last("u1")
     assert competition.name in offers.text
-    await _tap(dingtalk, "u1", offers, competition.name[:10])
+    await tap(dingtalk, "u1", offers, competition.name[:10])
     assert dingtalk.fake.last("u1").biz_id == offers.biz_id  # the card became the question
 
-    await _play_right(dingtalk, session_factory, "u1", 5)
+    await play_right(dingtalk, session_factory, "u1", 5)
 
     result = dingtalk.fake.last("u1")
     assert "答对：5/5" in result.text
@@ -169,10 +70,10 @@ async def test_an_unknown_account_is_registered_pending_and_chooses_its_team(
         await session.commit()
     dingtalk.fake.add_user("u2", name="王五", job_number="X77")
 
-    await _say(dingtalk, "u2", "菜单")
+    await say(dingtalk, "u2", "菜单")
     welcome = dingtalk.fake.seen("u2")[0]
     assert "王五" in welcome.text and "花名册上没有找到你" in welcome.text
-    await _tap(dingtalk, "u2", welcome, "检验一班")
+    await tap(dingtalk, "u2", welcome, "检验一班")
     async with session_factory() as session:
         worker = (
             await session.execute(select(Worker).where(Worker.real_name == "王五"))
@@ -202,19 +103,19 @@ async def test_a_redelivered_frame_is_handled_once_and_a_restart_loses_nothing(
 ) -> None:
     fake = FakeDingTalk()
     fake.add_user("u4", name="孙七")
-    first = await _start(fake, session_factory, database_url, clock)
+    first = await start_dingtalk(fake, session_factory, database_url, clock)
     message_id = await fake.say("u4", "我的")
     await fake.acked(message_id)
     await first.settle()
     cards = len(fake.seen("u4"))
     # DingTalk sends the same frame again (its ack was lost): stored once, answered once.
     fake.redeliver(message_id)
-    await _stop(first)
-    second = await _start(fake, session_factory, database_url, clock)
+    await stop_dingtalk(first)
+    second = await start_dingtalk(fake, session_factory, database_url, clock)
     await second.settle()
     assert len(fake.seen("u4")) == cards
     async with session_factory() as session:
         stored = await session.scalar(select(func.count()).select_from(MessengerEvent))
     assert stored == 1
-    await _stop(second)
+    await stop_dingtalk(second)
     await fake.close()

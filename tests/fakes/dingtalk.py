@@ -56,6 +56,7 @@ class FakeDingTalk:
     by_user: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     group_messages: list[dict[str, Any]] = field(default_factory=list)
     throttled: int = 0
+    busiest_second: int = 0  # the most calls one API accepted within a second
     connections: int = 0
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     unacked: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -70,6 +71,7 @@ class FakeDingTalk:
         self._calls: dict[str, deque[float]] = defaultdict(deque)
         self._ids = itertools.count(1)
         self.connected = asyncio.Event()
+        self.gate: asyncio.Event | None = None  # when set up, cards wait for it (a slow DingTalk)
 
     # --- running -------------------------------------------------------------------------
     async def start(self) -> str:
@@ -248,12 +250,15 @@ class FakeDingTalk:
                 status=403,
             )
         window.append(now)
+        self.busiest_second = max(self.busiest_second, len(window))
         return None
 
     async def _send_card(self, request: web.Request) -> web.Response:
         refused = self._refused(request)
         if refused is not None:
             return refused
+        if self.gate is not None:
+            await self.gate.wait()
         body = await request.json()
         if body.get("robotCode") != self.client_id or body.get("cardTemplateId") != "StandardCard":
             return web.json_response({"code": "param.invalid"}, status=400)
@@ -268,6 +273,8 @@ class FakeDingTalk:
         refused = self._refused(request)
         if refused is not None:
             return refused
+        if self.gate is not None:
+            await self.gate.wait()
         body = await request.json()
         old = self.cards.get(body.get("cardBizId", ""))
         if old is None:
