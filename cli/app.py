@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import bank, contest, db, schedule
+from cli import bank, contest, db, live, schedule
 from ops.logs import configure_logging
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="QualityQuiz 质量知识竞赛")
@@ -14,6 +14,7 @@ app.add_typer(
 )
 app.add_typer(contest.app, name="contest", help="Competitions: create, list, open, close, export.")
 app.add_typer(schedule.app, name="schedule", help="Scheduled jobs: list, pause, resume.")
+app.add_typer(live.app, name="live", help="Live finals: export the record and certificates.")
 
 
 # aiogram and matplotlib take seconds to import; only these two commands need them.

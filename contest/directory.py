@@ -21,13 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest.errors import ContestError
-from contest.identities import WorkerIdentity, link_identity, worker_by_identity
+from contest.identities import WorkerIdentity, worker_by_identity
 from contest.models import Worker
 from contest.names import visible_text
 from contest.roster_lookup import by_employee_no, normalize_employee_no, roster_exists
 from contest.workers import EMPLOYEE_NO_MAX, LANGUAGES, NAME_MAX
 from storage.ids import id_of
-from storage.types import Clock
+from storage.types import Clock, utcnow
+from storage.upsert import insert_for
 
 
 @dataclass(frozen=True)
@@ -163,12 +164,19 @@ async def place_member(
         worker = await _place(session, platform=platform, entry=entry)
         if worker is None:
             continue
-        worker_id = worker.id
-        assert worker_id is not None  # a row read from the table
-        if await link_identity(
-            session, platform=platform, external_id=external_id, worker_id=worker_id
-        ):
+        # One statement, no savepoint: either unique key (this account, that worker) makes
+        # it a no-op, and the link that stands says who this account is.
+        linked = await session.execute(
+            insert_for(session)(WorkerIdentity)
+            .values(
+                platform=platform, external_id=external_id, worker_id=worker.id, created_at=utcnow()
+            )
+            .on_conflict_do_nothing()
+        )
+        if linked.rowcount == 1:  # type: ignore[attr-defined]
             return worker
         # Linked a moment ago: by this account (a second tab) or by another one.
         return await worker_by_identity(session, platform=platform, external_id=external_id)
-    return None
+    # Nobody placed — or the worker was claimed a moment ago by this very account (a second
+    # tab committed its link after our first look): the link, if any, says who this is.
+    return await worker_by_identity(session, platform=platform, external_id=external_id)

@@ -93,8 +93,12 @@ async def settle(session: AsyncSession, *, competition_id: int, clock: Clock) ->
     await session.commit()
 
 
-async def final_results(session: AsyncSession, *, competition_id: int) -> FinalResults:
-    """Every participant's place, score and team place, with their review when allowed."""
+async def final_results(
+    session: AsyncSession, *, competition_id: int, only: int | None = None
+) -> FinalResults:
+    """Every participant's place, score and team place, with their review when allowed;
+    with ``only``, the places are the same but ``results`` holds that worker's alone (a
+    browser asking for its own result reads one review, not everyone's)."""
     competition = await session.get(Competition, competition_id)
     if competition is None:
         raise ContestError("competition_not_found", competition_id=competition_id)
@@ -106,9 +110,11 @@ async def final_results(session: AsyncSession, *, competition_id: int) -> FinalR
     workers = await _workers(session, [row.worker_id for row in rows])
     counts = await _question_counts(session, competition_id)
     review_allowed = rules.feedback.show_answers != "never" and rules.results.review
-    reviews = await _reviews(session, competition_id) if review_allowed else {}
+    reviews = await _reviews(session, competition_id, only) if review_allowed else {}
     results = []
     for row in rows:
+        if only is not None and row.worker_id != only:
+            continue
         worker = workers.get(row.worker_id)
         team = None
         if row.team_id is not None and row.team_id in tree.parent:
@@ -161,14 +167,18 @@ async def _question_counts(session: AsyncSession, competition_id: int) -> dict[i
     return {worker_id: count for worker_id, count in found.all()}
 
 
-async def _reviews(session: AsyncSession, competition_id: int) -> dict[int, list[ReviewItem]]:
+async def _reviews(
+    session: AsyncSession, competition_id: int, only: int | None = None
+) -> dict[int, list[ReviewItem]]:
     """The counted attempt's questions not fully right, per worker, in paper order."""
+    mine = [col(Standing.worker_id) == only] if only is not None else []
     found = await session.execute(
         select(col(Standing.worker_id), AttemptQuestion, Question)
         .join(AttemptQuestion, col(AttemptQuestion.attempt_id) == col(Standing.attempt_id))
         .join(Question, col(Question.id) == col(AttemptQuestion.question_id))
         .where(
             col(Standing.competition_id) == competition_id,
+            *mine,
             or_(
                 col(AttemptQuestion.status) == AnswerStatus.TIMEOUT,
                 col(AttemptQuestion.credit) < 1.0,

@@ -6,7 +6,8 @@ core imports no framework. ``i18n`` imports nothing of ours and may be used anyw
 ``config.py``, ``tables.py`` (the table registry), ``main.py`` and ``cli/`` are top-level
 wiring and may import anything, as may Alembic's ``storage/migrations/env.py``, a script
 Alembic runs (not a module of ``storage``) that reads the registry in ``tables.py``.
-``ops/`` sits with the edges (health, metrics, the doctor).
+``ops/`` sits with the edges (health, metrics, the doctor). ``web/`` may use the
+scheduler's pictures (a browser worker saves the certificate the chat receives).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "scheduler": {"contest", "quizbank", "storage", "i18n", "config", "ops"},
     "chat": {"contest", "quizbank", "storage", "i18n", "config", "ops"},
     "bot": {"chat", "contest", "quizbank", "storage", "i18n", "config", "ops", "web"},
-    "web": {"chat", "contest", "quizbank", "storage", "i18n", "config", "ops"},
+    "web": {"chat", "contest", "quizbank", "storage", "i18n", "config", "ops", "scheduler"},
     "ops": {"scheduler", "contest", "quizbank", "storage", "i18n", "config"},
     "i18n": set(),
 }

@@ -26,6 +26,7 @@ from web.pictures import add_picture_route
 from web.quiz import add_quiz_api
 from web.screen import add_screen_routes
 from web.turn import RECEIVED, WEB_SESSION
+from web.worker_pages import add_worker_routes
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +141,7 @@ def add_web_routes(
     add_signin_routes(app, settings)
     add_picture_route(app)
     add_live_routes(app, ctx)
+    add_worker_routes(app)
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
     app.on_shutdown.append(ctx.hub.close)
     return ctx

@@ -176,7 +176,11 @@ async def api_start(request: web.Request, turn: Turn) -> web.Response:
     item: QuestionView | Summary
     if data.get("practice"):
         item = await attempts.start_practice(
-            turn.session, worker=turn.me, clock=turn.clock, tz=turn.tz
+            turn.session,
+            worker=turn.me,
+            clock=turn.clock,
+            tz=turn.tz,
+            mistakes=data.get("mistakes") is True,
         )
     else:
         competition_id = _int(data, "competition_id")

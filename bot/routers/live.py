@@ -2,19 +2,23 @@
 
 Organisers: /live_new <competition> <preset> <team ids> [name] (a final from roster teams),
 /live <id> (the host panel: the same actions as the web console, one tap each),
-/live_links <id> (the console, stage, hall and buzzer links), /live_rule <id> <segment>
-key=value…, /live_adjust <id> <desk> <points> <reason>. Players: /buzz, a buzzer button
-whose press is timed when the update reached us. Every action is the core's.
+/live_links <id> (the console, stage, hall and buzzer links), /live_export <id> (the
+record), /live_rule <id> <segment> key=value…, /live_adjust <id> <desk> <points> <reason>.
+Players: /buzz, a buzzer button whose press is timed when the update reached us. Every
+action is the core's.
 """
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from aiogram import F
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -31,6 +35,7 @@ from contest.live import flow
 from contest.live.buzz import buzz
 from contest.live.links import issue_links
 from contest.live.models import FinalStatus, LiveFinal, LivePlayer
+from contest.live.record import export_final
 from contest.live.setup import create_final, roster_teams, set_rules
 from contest.live.view import stage_view
 from i18n import t
@@ -185,6 +190,27 @@ async def on_links(
         who = escape(item.team + (f" · {item.player}" if item.player else ""))
         lines.append(f"{who}: {base}/live/buzz/{item.token}")
     await message.answer("\n".join(lines), disable_web_page_preview=True)
+
+
+@organisers.message(Command("live_export"))
+async def on_export(message: Message, turn: Turn, command: CommandObject) -> None:
+    arg = (command.args or "").strip().lstrip("#")
+    if not arg.isdigit():
+        await message.answer(t("live.bot.usage", turn.lang))
+        return
+    with tempfile.TemporaryDirectory(prefix="qq-live-") as folder:
+        path = Path(folder) / f"final-{arg}.xlsx"
+        await export_final(
+            turn.session,
+            actor=_actor(turn),
+            final_id=int(arg),
+            path=path,
+            lang=turn.lang,
+            clock=turn.clock,
+        )
+        data = await asyncio.to_thread(path.read_bytes)
+    await turn.session.commit()  # the audit row is kept before we talk to Telegram
+    await message.answer_document(BufferedInputFile(data, filename=path.name))
 
 
 @organisers.message(Command("live_rule"))

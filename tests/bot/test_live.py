@@ -42,6 +42,9 @@ async def test_the_host_panel_runs_a_question_and_a_player_buzzes_from_chat(
     assert f"{team.seat}. {team.name}  <b>110</b> (+10)" in panel and "[正确]" in panel
     async with session_factory() as session:
         assert (await session.get(LiveTeam, team.id)).score == 110
+    sent = await admin_chat.send(f"/live_export {setup.final_id}")
+    documents = [r for r in sent if r.method == "sendDocument"]
+    assert len(documents) == 1 and documents[0].files
 
 
 async def test_organiser_commands_create_adjust_and_edit_rules(

@@ -235,10 +235,14 @@ async def test_a_wrong_secret_is_an_explained_failure_not_a_500(
 async def test_unknown_competition_or_platform_is_a_translated_404(
     server: WebServer, wecom: FakeWeCom, session, clock
 ):
+    wecom.member("QA1000", name="张伟")
+    wecom.signed_in = "QA1000"
     async with browser_client() as client:
+        # An unknown competition is found out at the callback (the first hop reads nothing).
         for path in ("/join/424242/wecom", "/join/1/dingtalk", "/join/99999999999/wecom"):
             response = await client.get(f"{server.url}{path}")
             assert response.status == 404 and "找不到这个登录入口" in await response.text()
+        assert (await client.get(f"{server.url}/api/session")).status == 401
 
 
 async def test_a_crowd_signing_in_at_once_links_each_account_once(

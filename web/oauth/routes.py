@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from config import Settings
 from contest.competitions import get_competition
@@ -25,7 +26,7 @@ from contest.web_access import roster_login_enabled
 from i18n import normalize_lang, t
 from web.auth import current_session, set_session_cookie
 from web.context import WebContext, context_of
-from web.oauth.base import Provider, SigninRefused
+from web.oauth.base import Member, Provider, SigninRefused
 from web.oauth.dingtalk import DingTalk
 from web.oauth.feishu import Feishu
 from web.oauth.state import make_state, new_nonce, read_state
@@ -152,11 +153,9 @@ async def start(request: web.Request) -> web.StreamResponse:
     raw = request.match_info["competition_id"]
     if provider is None or len(raw) > 9:
         return _page(ctx, lang, "missing", status=404)
+    # No database here: the crowd's first hop stays cheap (the callback checks the
+    # competition before anyone is signed in).
     competition_id = int(raw)
-    async with ctx.session_factory() as session:
-        competition = await get_competition(session, competition_id=competition_id)
-    if competition is None:
-        return _page(ctx, lang, "missing", status=404)
     nonce = new_nonce()
     state = make_state(
         ctx.key,
@@ -208,28 +207,14 @@ async def done(request: web.Request) -> web.StreamResponse:
         found = await provider.member(
             request.query, redirect_uri=_redirect_uri(ctx, request, platform)
         )
+        placed = await _place(ctx, platform, state.competition_id, found)
     except SigninRefused as refused:
         logger.info("%s sign-in refused: %s", platform, refused)
-        return _page(
-            ctx,
-            lang,
-            refused.kind,
-            status=STATUS.get(refused.kind, 502),
-            links=retry,
-            platform=platform,
-        )
-    async with ctx.session_factory() as session:
-        competition = await get_competition(session, competition_id=state.competition_id)
-        worker = None
-        if competition is not None:
-            worker = await place_member(
-                session, platform=platform, external_id=found.external_id, entries=found.entries
-            )
-        roster = await roster_login_enabled(session, competition_id=state.competition_id)
-        worker_id = worker.id if worker is not None else None
-        await session.commit()
-    if competition is None:
+        status = STATUS.get(refused.kind, 502)
+        return _page(ctx, lang, refused.kind, status=status, links=retry, platform=platform)
+    if placed is None:
         return _page(ctx, lang, "missing", status=404)
+    worker_id, roster = placed
     if worker_id is None:
         join = f"/join/{state.competition_id}?form=1" + ("&lang=en" if lang == "en" else "")
         links = [Link(join, t("web.signin.roster", lang))] if roster else []
@@ -240,6 +225,27 @@ async def done(request: web.Request) -> web.StreamResponse:
     set_session_cookie(response, request, token)
     response.del_cookie(NONCE_COOKIE, path="/join/")
     return response
+
+
+async def _place(
+    ctx: WebContext, platform: str, competition_id: int, found: Member
+) -> tuple[int | None, bool] | None:
+    """The worker the member is (None: not placed) and whether the roster form is open;
+    None when the competition is gone. One short transaction, after the platform's calls."""
+    try:
+        async with ctx.session_factory() as session:
+            if await get_competition(session, competition_id=competition_id) is None:
+                return None
+            worker = await place_member(
+                session, platform=platform, external_id=found.external_id, entries=found.entries
+            )
+            if worker is not None:
+                worker_id = worker.id
+                await session.commit()
+                return worker_id, False
+            return None, await roster_login_enabled(session, competition_id=competition_id)
+    except PoolTimeout:  # every connection busy past DB_POOL_TIMEOUT: a crowd at the door
+        raise SigninRefused("busy", "database pool") from None
 
 
 def _to_quiz(competition_id: int, lang: str) -> web.Response:

@@ -1,0 +1,207 @@
+"""A browser worker's home, result at the close, pictures, 错题本 and profile, through real
+HTTP: each answer is the worker's own, scoped to what their session was issued for, and
+refused with a translated message until the results are final."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import aiohttp
+from sqlalchemy import select
+
+from contest.final import settle
+from contest.models import Competition, CompetitionStatus, Worker
+from contest.rules import load_rules
+from contest.signing import link_token
+from tests.web.conftest import WebServer
+from tests.web.demo import Plant, build_plant, play
+from web.results import card_token
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+async def _sign_in(
+    web_server: WebServer, plant: Plant, client: aiohttp.ClientSession, index: int
+) -> dict[str, str]:
+    worker, competition = plant.workers[index], plant.competition
+    link = link_token(
+        web_server.settings.web_key,
+        worker_id=worker.id,
+        competition_id=competition.id,
+        ends_at=competition.ends_at,
+    )
+    assert (await client.get(f"{web_server.url}/h5/{link}", allow_redirects=False)).status == 303
+    home = await (await client.get(f"{web_server.url}/api/home")).json()
+    return {"X-CSRF-Token": home["csrf"]}
+
+
+async def _refused(response: aiohttp.ClientResponse, status: int, code: str) -> str:
+    assert response.status == status, await response.text()
+    body = await response.json()
+    assert body["error"] == code and body["message"], body
+    return str(body["message"])
+
+
+def _client() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+async def _close(session, clock, competition: Competition) -> None:
+    """What the scheduler does at the close: the status, then the settled team standings."""
+    clock.set(competition.ends_at + timedelta(minutes=1))
+    competition.status = CompetitionStatus.CLOSED
+    await session.commit()
+    await settle(session, competition_id=competition.id, clock=clock)
+
+
+async def test_results_at_the_close_are_the_workers_own_with_ties_review_and_pictures(
+    web_server: WebServer, session, clock, session_factory
+) -> None:
+    plant = await build_plant(session, clock, workers=4)
+    competition, url = plant.competition, web_server.url
+    # Two workers answer everything wrong (same score, same time): they share 2nd place.
+    for worker, accuracy in zip(plant.workers[:3], (0.0, 0.0, 1.0), strict=True):
+        await play(
+            session_factory,
+            clock,
+            worker=worker,
+            competition_id=competition.id,
+            accuracy=accuracy,
+        )
+    async with _client() as a, _client() as c:
+        await _sign_in(web_server, plant, a, 0)
+        home = await (await a.get(f"{url}/api/home")).json()
+        [offer] = home["competitions"]
+        assert offer["id"] == competition.id and offer["attempts_left"] == 0
+        assert offer["ends_local"] == "09-01 11:35"  # Asia/Shanghai, not UTC
+        assert home["closed"] == [] and home["active"] is None
+        message = await _refused(
+            await a.get(f"{url}/api/results/{competition.id}"), 409, "results_not_yet"
+        )
+        assert "2026-09-01 11:35" in message and "公布" in message
+        await _close(session, clock, competition)
+
+        body = await (await a.get(f"{url}/api/results/{competition.id}")).json()
+        assert body["rank"] == 2 and body["tied"] is True and body["participants"] == 3
+        assert body["team"]["label"] and body["review_allowed"] is True
+        assert body["review"] and all(item["answer"] for item in body["review"])
+        assert body["correct_count"] == 0 and body["question_count"] == len(body["review"]) == 5
+        assert any(item["explanation"] for item in body["review"])
+        picture = await a.get(url + body["certificate"])
+        assert picture.status == 200 and picture.content_type == "image/png"
+        assert (await picture.read()).startswith(PNG)
+        card = await a.get(url + body["card"])
+        assert card.status == 200 and (await card.read()).startswith(PNG)
+        home = await (await a.get(f"{url}/api/home")).json()
+        [ended] = home["closed"]
+        assert ended["ready"] and ended["rank"] == 2 and ended["tied"] is True
+        assert home["mistakes"] == 5
+
+        # Someone who did not take part has no result; a forged picture address is refused.
+        await _sign_in(web_server, plant, c, 3)
+        await _refused(await c.get(f"{url}/api/results/{competition.id}"), 409, "no_result")
+        forged = body["certificate"].replace(f"/{plant.workers[0].id}.", f"/{plant.workers[3].id}.")
+        assert (await c.get(url + forged)).status == 404
+        # A certificate is for a place: the 4th worker's signed address draws nothing.
+        token = card_token(
+            web_server.settings.web_key,
+            worker_id=plant.workers[3].id,
+            competition_id=competition.id,
+            kind="certificate",
+            lang="zh",
+        )
+        await _refused(await c.get(f"{url}/api/card/{token}.png"), 404, "not_found")
+        # A session issued for this competition does not read another one's results.
+        await _refused(await c.get(f"{url}/api/results/{competition.id + 1}"), 403, "not_in_scope")
+
+
+async def test_show_answers_never_keeps_the_review_closed_after_the_close(
+    web_server: WebServer, session, clock, session_factory
+) -> None:
+    plant = await build_plant(session, clock, workers=2, feedback={"show_answers": "never"})
+    competition = plant.competition
+    await play(
+        session_factory,
+        clock,
+        worker=plant.workers[0],
+        competition_id=competition.id,
+        accuracy=0.4,
+        seed=3,
+    )
+    await _close(session, clock, competition)
+    assert load_rules(competition.rules).feedback.show_answers == "never"
+    async with _client() as a:
+        await _sign_in(web_server, plant, a, 0)
+        body = await (await a.get(f"{web_server.url}/api/results/{competition.id}")).json()
+        assert body["review_allowed"] is False and body["review"] == []
+        assert body["rank"] == 1 and body["tied"] is False
+        home = await (await a.get(f"{web_server.url}/api/home")).json()
+        assert home["mistakes"] == 0  # nothing to rehearse from a paper that stays secret
+
+
+async def test_practice_streak_mistakes_round_and_language_switch(
+    web_server: WebServer, session, clock, session_factory
+) -> None:
+    plant = await build_plant(session, clock, workers=2)
+    url, worker = web_server.url, plant.workers[0]
+    async with _client() as a:
+        headers = await _sign_in(web_server, plant, a, 0)
+        refused = await a.post(
+            f"{url}/api/start", json={"practice": True, "mistakes": True}, headers=headers
+        )
+        await _refused(refused, 409, "no_mistakes")
+        first = await (
+            await a.post(f"{url}/api/start", json={"practice": True}, headers=headers)
+        ).json()
+        answer = {"attempt_id": first["attempt_id"], "position": 0, "response": [0]}
+        if first["qtype"] in ("single", "true_false"):
+            answer["response"] = 0
+        elif first["qtype"] == "blank":
+            answer["response"] = ["不知道"]
+        assert (await a.post(f"{url}/api/answer", json=answer, headers=headers)).status == 200
+        home = await (await a.get(f"{url}/api/home")).json()
+        assert home["practice"]["streak"] == 1 and home["practice"]["today"] == 1
+        assert home["active"]["kind"] == "practice"
+
+        profile = await (await a.get(f"{url}/api/profile")).json()
+        assert profile["employee_no"] == worker.employee_no and profile["team"]
+        assert profile["language"] == "zh"
+        bad = await a.post(f"{url}/api/profile/language", json={"language": "fr"}, headers=headers)
+        assert "不支持" in await _refused(bad, 409, "bad_language")
+        switched = await a.post(
+            f"{url}/api/profile/language", json={"language": "en"}, headers=headers
+        )
+        assert (await switched.json())["language"] == "en"
+        stored = await session.scalar(
+            select(Worker.language)
+            .where(Worker.id == worker.id)
+            .execution_options(populate_existing=True)
+        )
+        assert stored == "en"
+        home = await (await a.get(f"{url}/api/home")).json()
+        assert home["lang"] == "en"
+        # Without the page's CSRF token a language switch is refused and changes nothing.
+        await _refused(
+            await a.post(f"{url}/api/profile/language", json={"language": "zh"}), 403, "forbidden"
+        )
+        english = await a.get(f"{url}/api/results/{plant.competition.id}")
+        assert "Results will be published" in await _refused(english, 409, "results_not_yet")
+
+
+async def test_the_results_link_signs_in_first_and_refuses_without_a_session(
+    web_server: WebServer, session, clock
+) -> None:
+    plant = await build_plant(session, clock, workers=1)
+    cid, url = plant.competition.id, web_server.url
+    async with _client() as anonymous:
+        to_sign_in = await anonymous.get(f"{url}/quiz/results/{cid}", allow_redirects=False)
+        assert to_sign_in.status == 303 and to_sign_in.headers["Location"] == f"/join/{cid}"
+        await _refused(await anonymous.get(f"{url}/api/results/{cid}"), 401, "not_signed_in")
+        await _refused(await anonymous.get(f"{url}/api/home"), 401, "not_signed_in")
+    async with _client() as a:
+        await _sign_in(web_server, plant, a, 0)
+        mine = await a.get(f"{url}/quiz/results/{cid}", allow_redirects=False)
+        assert mine.headers["Location"] == f"/quiz?c={cid}&results=1"
+        elsewhere = await a.get(f"{url}/quiz/results/{cid + 1}", allow_redirects=False)
+        assert elsewhere.headers["Location"] == f"/join/{cid + 1}"
+        assert (await a.get(f"{url}/quiz/results/x1", allow_redirects=False)).status == 404
