@@ -26,7 +26,6 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from contest.boards import individual_rank, top_individuals
 from contest.models import (
     Attempt,
     AttemptKind,
@@ -37,6 +36,7 @@ from contest.models import (
     Team,
     Worker,
 )
+from contest.ranking import individual_rank, top_individuals
 from contest.rules import CompetitionRules
 from contest.standings import record_attempt_progress, refresh_team_standings
 from storage.db import create_engine, create_session_factory

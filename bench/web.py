@@ -25,7 +25,7 @@ from sqlalchemy import create_engine as sync_engine
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from config import load_settings
-from contest.screens import issue_screen
+from contest.big_screen import issue_screen
 from contest.signing import link_token
 from storage.db import create_engine, create_session_factory
 from storage.types import utcnow

@@ -13,11 +13,11 @@ from typing import Any
 from bot.errors import error_text as error_text
 from bot.render import duration, plain_number
 from bot.when import local_time, minutes, seconds_text, time_left, utc_offset
-from contest.boards import IndividualRow, RankInfo
 from contest.leaderboard import Leaderboard
 from contest.offers import Offer
-from contest.practice import PracticeRankInfo, PracticeRow
+from contest.practice_boards import PracticeRankInfo, PracticeRow
 from contest.practice_rounds import MyResults
+from contest.ranking import IndividualRow, RankInfo
 from contest.score_text import rank_text, score_text
 from contest.scoring import ScoreStyle, format_score
 from i18n import t

@@ -25,8 +25,8 @@ from contest.models import Attempt, AttemptKind, AttemptQuestion, Competition
 from contest.practice_rounds import load_candidates
 from contest.rules import CompetitionRules, CompositionItem, PaperMode, ScoreShow, rules_of
 from contest.scoring import ScoreStyle, question_value
-from quizbank.drawing import Candidate, CannotDraw, draw, shortfalls, split_by_points
 from quizbank.models import Question, QuestionType
+from quizbank.question_draw import Candidate, CannotDraw, draw, shortfalls, split_by_points
 from storage.ids import id_of
 
 

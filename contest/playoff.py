@@ -6,7 +6,7 @@ every group of two or more workers with the same score there is invited (their s
 do). During the ``playoff_minutes`` after the close each of them may play once (``/playoff``):
 the same ``playoff_questions`` questions for the whole group, preferring questions none of
 them saw in the competition, each worker in their own order. The play-off's score, then its
-time, orders workers of equal score on every board (``contest.boards``); team scores do not
+time, orders workers of equal score on every board (``contest.ranking``); team scores do not
 change. Final results go out when the window closes (``scheduler.jobs.results_time``).
 """
 
@@ -38,7 +38,7 @@ from contest.models import (
 from contest.practice_rounds import load_candidates
 from contest.quizview import QuestionView, Summary
 from contest.rules import rules_of
-from quizbank.drawing import DrawRule, draw
+from quizbank.question_draw import DrawRule, draw
 from storage.ids import id_of
 from storage.types import Clock
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from contest.boards import RankInfo
 from contest.errors import ContestError
 from contest.models import (
     AnswerStatus,
@@ -21,6 +20,7 @@ from contest.models import (
     AttemptStatus,
     Competition,
 )
+from contest.ranking import RankInfo
 from contest.rules import CompetitionRules
 from contest.scoring import question_value, score_answer
 from quizbank.grading import Grade, grade, to_displayed, to_stored

@@ -22,9 +22,9 @@ from pydantic import (
     model_validator,
 )
 
-from quizbank.drawing import DrawRule
 from quizbank.grading import MultiplePolicy
 from quizbank.models import QuestionType
+from quizbank.question_draw import DrawRule
 from storage.ids import id_of
 
 # Chinese labels organisers write in YAML, folded onto the stored enum values.

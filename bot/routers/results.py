@@ -16,7 +16,7 @@ from bot.routing import Routes
 from chat.turn import Turn
 from contest.attempts import board_competition_id
 from contest.leaderboard import competition_leaderboard, team_members_board
-from contest.practice import PracticePeriod, practice_board, practice_rank
+from contest.practice_boards import PracticePeriod, practice_board, practice_rank
 from contest.practice_rounds import my_results
 from i18n import t
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest import robots, screens, web_access
+from contest import big_screen, robots, web_access
 from contest.admin.audit import counted, outcome, perform
 from contest.admin.policy import Actor
 from contest.competitions import require_competition
@@ -19,11 +19,11 @@ from storage.types import Clock
 
 async def issue_screen(
     session: AsyncSession, *, actor: Actor, competition_id: int, language: str, clock: Clock
-) -> screens.ScreenToken:
+) -> big_screen.ScreenToken:
     """A new big-screen link for the competition."""
 
-    async def work() -> screens.ScreenToken:
-        return await screens.issue_screen(
+    async def work() -> big_screen.ScreenToken:
+        return await big_screen.issue_screen(
             session,
             competition_id=competition_id,
             created_by=actor.user_id,
@@ -31,7 +31,7 @@ async def issue_screen(
             clock=clock,
         )
 
-    def describe(screen: screens.ScreenToken) -> tuple[str, dict[str, Any]]:
+    def describe(screen: big_screen.ScreenToken) -> tuple[str, dict[str, Any]]:
         return outcome(True, screen_id=screen.id)
 
     return await perform(
@@ -51,7 +51,7 @@ async def revoke_screens(
     """Every big-screen link of the competition stops working; how many did."""
 
     async def work() -> int:
-        return await screens.revoke_screens(session, competition_id=competition_id, clock=clock)
+        return await big_screen.revoke_screens(session, competition_id=competition_id, clock=clock)
 
     return await perform(
         session,
@@ -91,7 +91,7 @@ async def bind_robot(
             extra_hosts=extra_hosts,
             clock=clock,
         )
-        await screens.live_screen(session, competition_id=competition_id, clock=clock)
+        await big_screen.live_screen(session, competition_id=competition_id, clock=clock)
         return robot
 
     def describe(robot: robots.WebhookRobot) -> tuple[str, dict[str, Any]]:

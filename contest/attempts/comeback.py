@@ -27,7 +27,6 @@ from contest.attempts.state import (
     present,
     record,
 )
-from contest.boards import individual_rank
 from contest.competitions import accepts_answers
 from contest.errors import ContestError
 from contest.models import (
@@ -40,6 +39,7 @@ from contest.models import (
     Worker,
 )
 from contest.quizview import TIMEOUT, Feedback, QuestionView, Step, Summary, feedback_for
+from contest.ranking import individual_rank
 from contest.standings import record_standing
 from storage.ids import id_of
 from storage.types import Clock

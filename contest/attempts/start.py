@@ -34,9 +34,9 @@ from contest.papers import paper_for
 from contest.quizview import QuestionView, Summary
 from contest.rules import rules_of
 from contest.standings import enter_standing
-from quizbank.drawing import CannotDraw
 from quizbank.grading import shuffled_order
 from quizbank.models import CHOICE_TYPES, Question, QuestionType
+from quizbank.question_draw import CannotDraw
 from storage.ids import id_of
 from storage.types import Clock
 

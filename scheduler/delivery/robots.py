@@ -18,10 +18,10 @@ import aiohttp
 from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contest.big_screen import live_screen
 from contest.models import Competition
 from contest.outbox import OutboxMessage
 from contest.robots import WebhookRobot
-from contest.screens import live_screen
 from i18n import t
 from scheduler.delivery import dingtalk, feishu, wecom
 from scheduler.delivery.outbound import Outbound, Verdict

@@ -6,11 +6,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.board_texts import leaderboard_text
-from contest.boards import team_board
+from contest.big_screen import screen_board
 from contest.leaderboard import competition_leaderboard
 from contest.names import natural_key, path_key
 from contest.participation import participation_by_team
-from contest.screens import screen_board
+from contest.ranking import team_board
 from contest.standings import refresh_team_standings
 from contest.teams import team_overview
 from contest.workers import team_choices

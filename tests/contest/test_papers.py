@@ -11,8 +11,8 @@ from contest.attempts import start_competition
 from contest.competitions import create_competition, sync_statuses
 from contest.models import Attempt, AttemptQuestion, Standing, Worker
 from contest.rules import CompetitionRules
-from quizbank.drawing import Candidate, DrawRule, UnmetRule, shortfalls, split_by_points
 from quizbank.models import QuestionType
+from quizbank.question_draw import Candidate, DrawRule, UnmetRule, shortfalls, split_by_points
 from storage.ids import id_of
 from tests.conftest import MovableClock
 from tests.contest.season import TZ, add_season_bank

@@ -39,12 +39,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contest import workers as people_registry
 from contest.admin import people as admin_people
 from contest.admin.policy import Actor
-from contest.boards import team_board, top_individuals
 from contest.competitions import create_competition, sync_statuses
 from contest.errors import DefinitionRejected
 from contest.export import export_results
 from contest.models import Attempt, AttemptQuestion, Competition, Worker
 from contest.participation import participation_by_team
+from contest.ranking import team_board, top_individuals
 from contest.roster import import_roster
 from contest.rules import rules_of
 from contest.standings import refresh_team_standings

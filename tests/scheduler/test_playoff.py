@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.boards import top_individuals
 from contest.errors import ContestError
 from contest.models import Attempt, AttemptKind, Competition, Worker
 from contest.playoff import play_playoff
+from contest.ranking import top_individuals
 from scheduler.context import JobContext
 from scheduler.dispatch import run_due_jobs
 from scheduler.models import OutboxMessage
