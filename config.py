@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     # How many connections Telegram may open to the webhook at once (1-100, Telegram's limit).
     webhook_max_connections: int = Field(default=100, ge=1, le=100)
+    # Telegram's bot-wide budget for messages into chats (replies and bulk together): 30/s,
+    # unless Telegram raised it for this bot (paid broadcasts allow up to 1000/s).
+    telegram_messages_per_second: float = Field(default=30.0, gt=0, le=1000)
     upload_limit_mb: float = Field(default=10.0, gt=0)
     scheduler_grace_seconds: int = Field(default=6 * 3600, ge=0)
     scheduler_tick_seconds: float = Field(default=20.0, gt=0)
@@ -80,6 +83,8 @@ class Settings(BaseSettings):
     dingtalk_client_id: str | None = None  # the app's Client ID (AppKey)
     dingtalk_client_secret: SecretStr | None = None
     dingtalk_corp_id: str | None = None  # when set, only this organisation's members sign in
+    # The bot's card template (卡片平台 → 模板 ID, see docs/deploy.md), for its quiz cards.
+    dingtalk_card_template: str = ""
     dingtalk_api_base: str = "https://api.dingtalk.com"
     dingtalk_oapi_base: str = "https://oapi.dingtalk.com"
     dingtalk_login_base: str = "https://login.dingtalk.com"
@@ -165,9 +170,10 @@ class Settings(BaseSettings):
 
     @property
     def messengers(self) -> tuple[str, ...]:
-        """The enterprise messengers configured with both halves of their credentials."""
+        """The enterprise messengers whose bots run: credentials set (and, for DingTalk, the
+        quiz card template; without it the app serves the browser sign-in only)."""
         found = []
-        if self.dingtalk_client_id and self.dingtalk_client_secret:
+        if self.dingtalk_client_id and self.dingtalk_client_secret and self.dingtalk_card_template:
             found.append("dingtalk")
         if self.feishu_app_id and self.feishu_app_secret:
             found.append("feishu")

@@ -3,6 +3,7 @@
     python bench/load.py                                  # 1 process on SQLite vs bare bot
     python bench/load.py --targets pg --processes 2       # 2 webhook workers on PostgreSQL
     python bench/load.py --rush 10000 --targets pg --processes 2   # a 10,000-worker start
+    python bench/load.py --rounds 40 --workers 600   # closed rounds: bare vs ours saturated
 
 Each simulated worker is a phone (bench/harness.py ``Phone``): it sends ``/quiz``, taps the
 competition, and then answers question after question with a think time between the reply
@@ -46,6 +47,11 @@ from bench.harness import (
     timed,
 )
 from tests.fakes.bot_api_server import BotApiServer
+from tests.fakes.flood import FloodControl
+
+# CPU is measured with Telegram's limits lifted (a sender waiting on 30/s would measure
+# Telegram, not the bot); --limits real keeps them, at the fake and in the bot.
+LIFTED = {"per_bot": 10**9, "per_chat": 10**9, "chat_burst": 10**9, "per_group_minute": 10**9}
 
 
 @dataclass
@@ -105,20 +111,18 @@ async def flush_redis(url: str) -> None:
 
 
 async def run_target(
-    name: str,
-    args: argparse.Namespace,
-    folder: Path,
-    *,
-    bare: bool,
-    database: str,
+    name: str, args: argparse.Namespace, folder: Path, *, bare: bool, database: str,
     processes: int,
-) -> Result:
-    api = BotApiServer(TOKEN)
+) -> Result:  # fmt: skip
+    real = args.limits == "real"
+    api = BotApiServer(TOKEN, limits=FloodControl() if real else FloodControl(**LIFTED))
     await api.start()
     url = await asyncio.to_thread(fresh_database, database, folder) if not bare else ""
     competition = seed_contest(url, workers=args.workers, questions=args.questions) if url else 0
     port = free_port()
     extra = {"DB_POOL_SIZE": args.pool} if args.pool else {}
+    if not real:
+        extra["TELEGRAM_MESSAGES_PER_SECOND"] = "1000"
     if args.readers is not None:
         extra["DB_READERS"] = str(args.readers)
     if database == "postgresql" and args.redis:  # FSM and the shared Telegram limits
@@ -128,13 +132,8 @@ async def run_target(
     if bare:
         command = [sys.executable, str(REPO / "bench" / "bare_bot.py")]
     else:
-        command = [
-            sys.executable,
-            str(REPO / "main.py"),
-            "run",
-            "--webhook",
-            f"http://127.0.0.1:{port}/webhook",
-        ]
+        command = [sys.executable, str(REPO / "main.py"), "run", "--webhook",
+                   f"http://127.0.0.1:{port}/webhook"]  # fmt: skip
         if processes > 1:
             command += ["--workers", str(processes)]
     process = start_process(command, env, folder / f"{name}.log")
@@ -154,7 +153,8 @@ async def run_target(
                     }
                 )
         started_all = await _join(phones, stats, competition, bare=bare, spread=args.spread)
-        result = await _measure(name, args, process, phones, stats, url)
+        measure = _measure_rounds if args.rounds else _measure
+        result = await measure(name, args, process, phones, stats, url)
         result.start_all_s = started_all
         return result
     finally:
@@ -164,9 +164,8 @@ async def run_target(
             drop_database(url)
 
 
-async def _join(
-    phones: list[Phone], stats: Stats, competition: int, *, bare: bool, spread: float
-) -> float:
+async def _join(phones: list[Phone], stats: Stats, competition: int, *, bare: bool,
+                spread: float) -> float:  # fmt: skip
     """Every phone opens the quiz and taps the competition (spread over ``spread`` s); the
     seconds until the last one has its first question."""
     if bare:
@@ -182,14 +181,8 @@ async def _join(
     return time.monotonic() - begin
 
 
-async def _measure(
-    name: str,
-    args: argparse.Namespace,
-    process: Process,
-    phones: list[Phone],
-    stats: Stats,
-    url: str,
-) -> Result:
+async def _measure(name: str, args: argparse.Namespace, process: Process, phones: list[Phone],
+                   stats: Stats, url: str) -> Result:  # fmt: skip
     pause = think(*args.think)
     stop_at = time.monotonic() + args.warmup + args.duration
 
@@ -214,12 +207,56 @@ async def _measure(
     latencies = stats.window(window_start, window_end)
     counts = database_counts(url) if url else {}
     return Result(
+        name=name, answers=len(latencies), seconds=window_end - window_start,
+        latencies=latencies, bot_cpu=cpu1 - cpu0,
+        db_cpu=(db1 - db0) if db0 is not None and db1 is not None else None,
+        errors=stats.errors, floods=len(phones[0].api.flood), counts=counts, taps=stats.taps,
+        post_seconds=stats.post_seconds,
+    )  # fmt: skip
+
+
+async def _measure_rounds(
+    name: str,
+    args: argparse.Namespace,
+    process: Process,
+    phones: list[Phone],
+    stats: Stats,
+    url: str,
+) -> Result:
+    """Closed rounds: ``--round-size`` workers (the next ones in turn) tap at the same
+    moment; the next round starts when all have their reply. The same shape for the bare
+    bot and ours, so each is measured at its own capacity. The first fifth is warm-up."""
+    size, warmup = args.round_size, max(args.rounds // 5, 1)
+    turn = 0
+
+    async def one_round() -> None:
+        nonlocal turn
+        group = [phones[(turn + i) % len(phones)] for i in range(size)]
+        turn += size
+        stats.taps += size
+        seconds = await asyncio.gather(*(timed(p, p.taps_first_button(), stats) for p in group))
+        now = time.monotonic()
+        stats.latencies.extend((now, s) for s in seconds)
+
+    for _ in range(warmup):
+        await one_round()
+    stats.taps = 0
+    window_start, cpu0 = time.monotonic(), process.cpu_seconds()
+    for _ in range(args.rounds):
+        await one_round()
+    window_end, cpu1 = time.monotonic(), process.cpu_seconds()
+    await asyncio.sleep(2.0)  # let the last marks reach the inbox
+    latencies = stats.window(window_start, window_end + 1)
+    counts = database_counts(url) if url else {}
+    if counts:  # the warm-up rounds' answers are stored too
+        counts["answered"] -= warmup * size
+    return Result(
         name=name,
         answers=len(latencies),
         seconds=window_end - window_start,
         latencies=latencies,
         bot_cpu=cpu1 - cpu0,
-        db_cpu=(db1 - db0) if db0 is not None and db1 is not None else None,
+        db_cpu=None,
         errors=stats.errors,
         floods=len(phones[0].api.flood),
         counts=counts,
@@ -256,12 +293,10 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         )
     for r in results:
         if r.start_all_s is not None and r.name != "bare aiogram":
-            lines.append(
-                f"\n{r.name}: every worker had their first question after "
-                f"{r.start_all_s:.1f} s; inbox pending {r.counts.get('inbox_pending')},"
-                f" failed {r.counts.get('inbox_failed')}; flood-limit breaches "
-                f"{r.floods}"
-            )
+            lines.append(f"\n{r.name}: every worker had their first question after "
+                         f"{r.start_all_s:.1f} s; inbox pending {r.counts.get('inbox_pending')},"
+                         f" failed {r.counts.get('inbox_failed')}; flood-limit breaches "
+                         f"{r.floods}")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -273,18 +308,24 @@ async def main() -> None:
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--think", type=float, nargs=2, default=(1.0, 2.0))
     parser.add_argument("--spread", type=float, default=5.0, help="join over this many seconds")
-    parser.add_argument(
-        "--targets", nargs="+", default=["bare", "sqlite"], choices=["bare", "sqlite", "pg"]
-    )
+    parser.add_argument("--targets", nargs="+", default=["bare", "sqlite"],
+                        choices=["bare", "sqlite", "pg"])  # fmt: skip
     parser.add_argument("--processes", type=int, default=1, help="webhook workers (pg)")
     parser.add_argument("--pool", default="", help="DB_POOL_SIZE for the bot")
     parser.add_argument("--readers", type=int, default=None, help="DB_READERS for the bot")
     parser.add_argument("--rush", type=int, default=0, help="workers for a contest start")
+    parser.add_argument("--rounds", type=int, default=0, help="closed rounds (0: open load)")
+    parser.add_argument("--round-size", type=int, default=60)
     parser.add_argument(
-        "--redis",
-        default="redis://127.0.0.1:6379/14",
-        help="Redis for the PostgreSQL runs ('' for none); flushed first",
+        "--limits",
+        choices=["lifted", "real"],
+        default="lifted",
+        help="Telegram's flood limits at the fake Bot API and in the bot",
     )
+    parser.add_argument(
+        "--redis", default="redis://127.0.0.1:6379/14",
+        help="Redis for the PostgreSQL runs ('' for none); flushed first",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.rush:
         args.workers = args.rush
@@ -293,18 +334,15 @@ async def main() -> None:
     print(f"logs in {folder}", file=sys.stderr)  # noqa: T201
     for target in args.targets:
         if target == "bare":
-            results.append(
-                await run_target("bare aiogram", args, folder, bare=True, database="", processes=1)
-            )
+            results.append(await run_target("bare aiogram", args, folder, bare=True,
+                                             database="", processes=1))  # fmt: skip
         else:
             database = "sqlite" if target == "sqlite" else "postgresql"
             processes = args.processes if target == "pg" else 1
             name = f"QualityQuiz, {processes} process{'es' if processes > 1 else ''}, {database}"
-            results.append(
-                await run_target(
-                    name, args, folder, bare=False, database=database, processes=processes
-                )
-            )
+            results.append(await run_target(
+                name, args, folder, bare=False, database=database, processes=processes
+            ))  # fmt: skip
         for r in results[-1:]:
             posts = sorted(r.post_seconds[len(r.post_seconds) // 3 :]) or [0.0]
             print(  # noqa: T201
@@ -313,8 +351,8 @@ async def main() -> None:
                 file=sys.stderr,
             )
             errs = sorted(set(r.errors))[:5]
-            line = f"{r.name}: {r.rate:.1f} answers/s, errors {len(r.errors)} {errs}"
-            print(line, file=sys.stderr)  # noqa: T201
+            print(f"{r.name}: {r.rate:.1f} answers/s, errors {len(r.errors)} {errs}",  # noqa: T201
+                  file=sys.stderr)  # fmt: skip
     print(report(results, args))  # noqa: T201
 
 

@@ -113,6 +113,10 @@ class EventIntake:
         seq = await asyncio.wait_for(future, STORE_TIMEOUT)
         return seq is not None
 
+    async def receive_event(self, event_id: str, payload: dict[str, Any]) -> None:
+        """:meth:`receive` for a connection that only needs it stored."""
+        await self.receive(event_id, payload)
+
     async def recover(self) -> int:
         """Take up this platform's pending events (the connection's lease is ours)."""
         async with self.session_factory() as session:

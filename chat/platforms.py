@@ -15,6 +15,11 @@ from chat.dingtalk.api import DingTalkApi
 from chat.dingtalk.bot import PLATFORM as DINGTALK
 from chat.dingtalk.bot import DingTalkBot, order_key
 from chat.dingtalk.stream import StreamConnection
+from chat.feishu.api import FeishuApi
+from chat.feishu.bot import PLATFORM as FEISHU
+from chat.feishu.bot import FeishuBot
+from chat.feishu.bot import order_key as feishu_order
+from chat.feishu.ws import LongConnection
 from chat.inbox import EventIntake
 from config import Settings
 from storage.db import is_sqlite
@@ -39,6 +44,7 @@ def dingtalk_api(settings: Settings, *, clock: Clock = utcnow) -> DingTalkApi:
     return DingTalkApi(
         client_id=settings.dingtalk_client_id,
         client_secret=settings.dingtalk_client_secret.get_secret_value(),
+        card_template=settings.dingtalk_card_template,
         api_base=settings.dingtalk_api_base,
         oapi_base=settings.dingtalk_oapi_base,
         clock=clock,
@@ -90,6 +96,57 @@ class DingTalkRunner:
             await self.api.close()
 
 
+def feishu_api(settings: Settings, *, clock: Clock = utcnow) -> FeishuApi:
+    assert settings.feishu_app_id and settings.feishu_app_secret
+    return FeishuApi(
+        app_id=settings.feishu_app_id,
+        app_secret=settings.feishu_app_secret.get_secret_value(),
+        api_base=settings.feishu_api_base,
+        clock=clock,
+    )
+
+
+class FeishuRunner:
+    """The Feishu bot: its API client, inbox and long connection."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        clock: Clock = utcnow,
+        holder: str | None = None,
+    ) -> None:
+        self.session_factory = session_factory
+        self.api = feishu_api(settings, clock=clock)
+        self.bot = FeishuBot(
+            self.api, session_factory, tz=settings.timezone, clock=clock, slots=db_slots(settings)
+        )
+        self.holder = holder or holder_name(FEISHU)
+        self.intake = EventIntake(
+            session_factory,
+            platform=FEISHU,
+            instance=self.holder[:64],
+            handler=self.bot.handle,
+            key_of=feishu_order,
+            clock=clock,
+        )
+        self.connection = LongConnection(self.api, self.intake.receive_event)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            await hold_and_run(
+                self.session_factory,
+                platform=FEISHU,
+                holder=self.holder,
+                intake=self.intake,
+                connection=self.connection,
+                stop=stop,
+            )
+        finally:
+            await self.api.close()
+
+
 async def run_messengers(
     settings: Settings, session_factory: async_sessionmaker[AsyncSession], stop: asyncio.Event
 ) -> None:
@@ -97,6 +154,8 @@ async def run_messengers(
     runs = []
     if DINGTALK in settings.messengers:
         runs.append(DingTalkRunner(settings, session_factory).run(stop))
+    if FEISHU in settings.messengers:
+        runs.append(FeishuRunner(settings, session_factory).run(stop))
     if runs:
         logger.info("messengers: %s", ", ".join(settings.messengers))
         await asyncio.gather(*runs)

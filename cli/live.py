@@ -1,5 +1,6 @@
-"""``live`` commands: the record of a live final (现场决赛) as a workbook, with the teams'
-certificates (荣誉证书) for the first three places. Run as the operator, audited (``via: cli``)."""
+"""``live`` commands: create a live final (现场决赛) from roster teams, print its links, and
+export its record as a workbook with the results picture and the certificates (荣誉证书) of
+the first three places. Run as the operator, audited (``via: cli``)."""
 
 from __future__ import annotations
 
@@ -130,15 +131,20 @@ def export(
 async def _certificates(
     session: AsyncSession, final_id: int, organiser: str, lang: str
 ) -> list[tuple[str, bytes]]:
-    """A certificate per team on the podium (scheduler's certificate, the team as its name)."""
+    """The results picture, and a certificate per team on the podium (the team as its name)."""
     from scheduler.certificate import CertificateData, certificate_png  # matplotlib: slow
+    from scheduler.live_picture import FinalPicture, Placed, render_png
 
     final = await session.get(LiveFinal, final_id)
     assert final is not None
     competition = await session.get(Competition, final.competition_id)
     day = (final.finished_at or utcnow()).date()
-    pictures = []
-    for place in await placings(session, final_id=final_id):
+    places = await placings(session, final_id=final_id)
+    board = FinalPicture(
+        final.name, day, [Placed(p.rank, p.team, p.players, p.score, p.tied) for p in places], lang
+    )
+    pictures = [("results.png", await render_png(board))]
+    for place in places:
         if place.rank > 3:
             continue
         data = CertificateData(

@@ -31,11 +31,17 @@ async def prepare_chat_notice(ctx: JobContext, job: Job, when: datetime) -> Appl
         name = html.escape(competition.name)
         end = local_time(competition.ends_at, competition.timezone)
     key = "open" if job.kind is JobKind.OPEN else "close"
+    results = _results_url(ctx, competition_id) if key == "close" else None
 
     async def apply(session: AsyncSession) -> str:
         chats = await bound_targets(session, competition_id=competition_id)  # groups and robots
         for target in chats:
             text = t(f"scheduler.notice.{key}", target.language, name=name, end=end)
+            if results is not None and target.channel in PLATFORMS:
+                # A group robot's members may have no chat with us: the link is how a
+                # browser worker finds their place, review and certificate.
+                label = t("web.robot.results_link", target.language)
+                text += f'\n<a href="{html.escape(results)}">{label}</a>'
             dedup = f"{job.key}:{run_stamp(when)}:{dedup_suffix(target)}"
             await enqueue(
                 session,
@@ -48,6 +54,12 @@ async def prepare_chat_notice(ctx: JobContext, job: Job, when: datetime) -> Appl
         return f"queued:{len(chats)}"
 
     return apply
+
+
+def _results_url(ctx: JobContext, competition_id: int) -> str | None:
+    """Where a browser worker reads their own result (None without a public address)."""
+    public = ctx.settings.web_public_url
+    return f"{public.rstrip('/')}/quiz/results/{competition_id}" if public else None
 
 
 def _reachable_workers() -> Select[tuple[Worker]]:

@@ -26,7 +26,7 @@ from i18n import normalize_lang, t
 from web.auth import CLIENT_ADDRESS, foreign_origin, miniapp_init_data, set_session_cookie
 from web.context import WebContext, context_of
 from web.errors import api_error, request_lang
-from web.oauth import signin_links, signin_redirect
+from web.oauth import signin_links, signin_only, signin_redirect
 from web.pages import message_page, render
 from web.texts import client_texts
 
@@ -153,6 +153,8 @@ async def _login_form(
     if competition is None:
         raise web.HTTPNotFound()
     if not enabled:
+        if (messengers := signin_only(request, competition_id, lang)) is not None:
+            return messengers
         return message_page(
             ctx.templates,
             lang,

@@ -18,7 +18,7 @@ from aiohttp import web
 from chat.turn import Turn
 from contest import attempts
 from contest.attempts.comeback import active_attempt
-from contest.attempts.state import load_position, question_delivered
+from contest.attempts.state import load_position
 from contest.attempts.state import owned as owned_attempt
 from contest.competitions import open_competitions
 from contest.models import AttemptKind
@@ -115,7 +115,7 @@ async def _encode(
         payload = step_json(item, now=received, review=review)
     served = ctx.clock()
     if view is not None and (served - received).total_seconds() * 1000 > LATE_SERVE_MS:
-        await question_delivered(turn.session, view=view, at=served)
+        ctx.served.add(view, served)  # after this turn's commit, batched with others
         payload = {**payload, "served_late": True}
     if summary is not None or isinstance(item, Step):
         ctx.hub.poke(None)

@@ -6,9 +6,10 @@ connection opener runs in a thread executor; here every call is aiohttp on the b
 
 - ``POST /v1.0/oauth2/accessToken`` {appKey, appSecret} → {accessToken, expireIn}; the token
   is kept until five minutes before it expires and renewed once on a 401.
-- ``POST /v1.0/im/v1.0/robot/interactiveCards/send`` (a StandardCard to one user or group,
-  ``cardBizId`` ours, so a resend after a crash is the same card) and
-  ``PUT /v1.0/im/robots/interactiveCards`` (the card updated in place).
+- ``POST /v1.0/card/instances/createAndDeliver`` (a card of the app's template to one user
+  or group, ``callbackType: STREAM`` so its taps come over the Stream connection,
+  ``outTrackId`` ours, so a resend after a crash is the same card) and
+  ``PUT /v1.0/card/instances`` (the card's data updated in place).
 - ``POST /v1.0/robot/groupMessages/send`` (markdown or a picture into a group),
   ``POST {oapi}/media/upload`` (a picture's media id).
 - ``POST {oapi}/topapi/v2/user/get`` {userid} → job_number (工号), mobile, name.
@@ -59,12 +60,14 @@ class DingTalkApi:
         *,
         client_id: str,
         client_secret: str,
+        card_template: str = "",
         api_base: str = API_BASE,
         oapi_base: str = OAPI_BASE,
         clock: Clock = utcnow,
         pause: float = 1.0,
     ) -> None:
         self.client_id, self.client_secret = client_id, client_secret
+        self.card_template = card_template
         self.api_base, self.oapi_base = api_base.rstrip("/"), oapi_base.rstrip("/")
         self.clock, self.pause = clock, pause
         self.http: aiohttp.ClientSession | None = None
@@ -118,27 +121,36 @@ class DingTalkApi:
         self,
         *,
         biz_id: str,
-        card: Mapping[str, Any],
+        params: Mapping[str, str],
         user_id: str | None = None,
         conversation_id: str | None = None,
     ) -> None:
-        """A StandardCard to one user (单聊) or into a group; ``biz_id`` names it for updates."""
+        """A card of the app's template (卡片平台) to one user (单聊 with the robot) or into a
+        group, its taps coming back over the Stream connection; ``biz_id`` (outTrackId)
+        names it for updates, and a resend with the same one is the same card."""
         body: dict[str, Any] = {
-            "cardTemplateId": "StandardCard",
-            "robotCode": self.client_id,
-            "cardBizId": biz_id,
-            "cardData": json.dumps(card, ensure_ascii=False),
-            "sendOptions": {},
+            "cardTemplateId": self.card_template,
+            "outTrackId": biz_id,
+            "callbackType": "STREAM",
+            "cardData": {"cardParamMap": dict(params)},
+            "imGroupOpenSpaceModel": {"supportForward": False},
+            "imRobotOpenSpaceModel": {"supportForward": False},
         }
         if conversation_id is not None:
-            body["openConversationId"] = conversation_id
+            body["openSpaceId"] = f"dtv1.card//IM_GROUP.{conversation_id}"
+            body["imGroupOpenDeliverModel"] = {"robotCode": self.client_id}
         else:
-            body["singleChatReceiver"] = json.dumps({"userId": user_id})
-        await self._call("POST", "/v1.0/im/v1.0/robot/interactiveCards/send", body)
+            body["openSpaceId"] = f"dtv1.card//IM_ROBOT.{user_id}"
+            body["imRobotOpenDeliverModel"] = {"spaceType": "IM_ROBOT", "robotCode": self.client_id}
+        await self._call("POST", "/v1.0/card/instances/createAndDeliver", body)
 
-    async def update_card(self, *, biz_id: str, card: Mapping[str, Any]) -> None:
-        body = {"cardBizId": biz_id, "cardData": json.dumps(card, ensure_ascii=False)}
-        await self._call("PUT", "/v1.0/im/robots/interactiveCards", body)
+    async def update_card(self, *, biz_id: str, params: Mapping[str, str]) -> None:
+        body = {
+            "outTrackId": biz_id,
+            "cardData": {"cardParamMap": dict(params)},
+            "cardUpdateOptions": {"updateCardDataByKey": True},
+        }
+        await self._call("PUT", "/v1.0/card/instances", body)
 
     async def send_group(
         self, *, conversation_id: str, msg_key: str, param: dict[str, Any]
@@ -154,9 +166,12 @@ class DingTalkApi:
         await self._call("POST", "/v1.0/robot/groupMessages/send", body)
 
     async def upload_image(self, data: bytes, *, filename: str = "board.png") -> str:
-        form = aiohttp.FormData()
-        form.add_field("type", "image")
-        form.add_field("media", data, filename=filename, content_type="image/png")
+        def form() -> aiohttp.FormData:  # built anew for each try: a form is read once
+            built = aiohttp.FormData()
+            built.add_field("type", "image")
+            built.add_field("media", data, filename=filename, content_type="image/png")
+            return built
+
         answer = await self._call("POST", "/media/upload", form, oapi=True)
         return str(answer["media_id"])
 
@@ -210,9 +225,7 @@ class DingTalkApi:
         else:
             url, headers = f"{self.api_base}{path}", {"x-acs-dingtalk-access-token": token}
             params = {}
-        kwargs: dict[str, Any] = (
-            {"data": body} if isinstance(body, aiohttp.FormData) else {"json": body}
-        )
+        kwargs: dict[str, Any] = {"data": body()} if callable(body) else {"json": body}
         async with self.session().request(
             method, url, headers=headers, params=params, **kwargs
         ) as r:

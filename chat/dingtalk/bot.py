@@ -2,11 +2,11 @@
 
 A robot message (单聊, or a group message that @-mentions the app) and a card tap are parsed
 into an :class:`chat.flow.Incoming`; the turn (:class:`chat.edge.Edge`) answers with cards,
-sent as StandardCards through the OpenAPI. A tap on a card in a private chat updates that
-card in place. Whatever is said in a group (an @-mention of the app, a tap on an announcement
-card) is answered in the worker's private chat: a group card is everyone's, and a worker's
-quiz goes on where only they see it. A group the app is @-mentioned in is remembered for
-announcements (:mod:`chat.groups`).
+sent as cards of the app's template (卡片平台) through the OpenAPI. A tap on a card in a
+private chat updates that card in place. Whatever is said in a group (an @-mention of the
+app, a tap on an announcement card) is answered in the worker's private chat: a group card
+is everyone's, and a worker's quiz goes on where only they see it. A group the app is
+@-mentioned in is remembered for announcements (:mod:`chat.groups`).
 """
 
 from __future__ import annotations
@@ -90,26 +90,18 @@ def _action_token(data: dict[str, Any]) -> str:
     return str(params.get("action") or (ids[0] if ids else ""))
 
 
-def render(card: Card) -> dict[str, Any]:
-    """A StandardCard: the title, the text as Markdown, a row of request buttons per row."""
-    contents: list[dict[str, Any]] = [{"type": "markdown", "text": card.text, "id": "text"}]
-    for i, row in enumerate(card.rows):
-        actions = [
-            {
-                "type": "button",
-                "label": {"type": "text", "text": b.label, "id": f"l{b.action.token}"},
-                "actionType": "request",
-                "status": "primary" if b.primary else "normal",
-                "id": b.action.token,
-                "params": {"action": b.action.token},
-            }
-            for b in row
-        ]
-        contents.append({"type": "action", "actions": actions, "id": f"row{i}"})
+def render(card: Card) -> dict[str, str]:
+    """The card's data for the app's template: ``title``, ``text`` (Markdown) and
+    ``buttons``, a JSON list of {text, action, type} the template loops over (each button
+    sends back its ``action``; see docs/deploy.md for the template)."""
+    buttons = [
+        {"text": b.label, "action": b.action.token, "type": "primary" if b.primary else "default"}
+        for b in card.buttons
+    ]
     return {
-        "config": {"autoLayout": True, "enableForward": False},
-        "header": {"title": {"type": "text", "text": card.title[:40]}},
-        "contents": contents,
+        "title": card.title[:40],
+        "text": card.text,
+        "buttons": json.dumps(buttons, ensure_ascii=False),
     }
 
 
@@ -151,9 +143,9 @@ class DingTalkBot:
         await self.edge.delivered(outcome.replies, at=self.clock())
 
     async def _send(self, reply: Reply, parsed: Parsed, *, biz_id: str) -> None:
-        card = render(reply.card)
+        params = render(reply.card)
         in_group = parsed.card_id is not None and parsed.card_id.startswith(GROUP_PREFIX)
         if reply.edit and parsed.card_id and not in_group:
-            await self.api.update_card(biz_id=parsed.card_id, card=card)
+            await self.api.update_card(biz_id=parsed.card_id, params=params)
         else:
-            await self.api.send_card(biz_id=biz_id, card=card, user_id=parsed.user_id)
+            await self.api.send_card(biz_id=biz_id, params=params, user_id=parsed.user_id)

@@ -221,23 +221,40 @@ async def question_delivered(session: AsyncSession, *, view: QuestionView, at: d
     still capped by the attempt's own. A question shown again (/continue, a second prompt)
     keeps the clock it has: showing it twice gives no extra time. Flushes, does not commit.
     """
+    moved = _moved(view, at)
+    if moved is not None:
+        await session.execute(statements.MOVE_CLOCK, moved)
+
+
+async def questions_delivered(
+    session: AsyncSession, *, served: list[tuple[QuestionView, datetime]]
+) -> None:
+    """:func:`question_delivered` for many questions in one statement (one round trip).
+
+    The browser's answers are served many at a time; their clocks are moved together.
+    Flushes, does not commit.
+    """
+    params = [_moved(view, at) for view, at in served]
+    moves = [p for p in params if p is not None]
+    if moves:
+        await session.execute(statements.MOVE_CLOCK, moves)
+
+
+def _moved(view: QuestionView, at: datetime) -> dict[str, Any] | None:
     if not view.fresh or view.presented_at is None or at <= view.presented_at:
-        return
+        return None
     deadline = None
     if view.limit_s is not None:
         deadline = at + timedelta(seconds=view.limit_s)
         if view.attempt_deadline_at is not None:
             deadline = min(deadline, view.attempt_deadline_at)
-    await session.execute(
-        statements.MOVE_CLOCK,
-        {
-            "b_attempt": view.attempt_id,
-            "b_position": view.position,
-            "b_provisional": view.presented_at,
-            "b_at": at,
-            "b_deadline": deadline,
-        },
-    )
+    return {
+        "b_attempt": view.attempt_id,
+        "b_position": view.position,
+        "b_provisional": view.presented_at,
+        "b_at": at,
+        "b_deadline": deadline,
+    }
 
 
 async def question_undelivered(session: AsyncSession, *, view: QuestionView) -> None:

@@ -46,6 +46,14 @@ async def _dingtalk(settings: Settings, seconds: float) -> Finding:
     url = f"{settings.dingtalk_api_base.rstrip('/')}/v1.0/oauth2/accessToken"
     status, answer = await _post(url, body, seconds)
     if status == 200 and isinstance(answer, dict) and answer.get("accessToken"):
+        if not settings.dingtalk_card_template:
+            return Finding(
+                "dingtalk",
+                "warn",
+                "token granted; DINGTALK_CARD_TEMPLATE is not set: no DingTalk bot (sign-in only)",
+                "for the quiz inside DingTalk, build the card template in 卡片平台 and copy its "
+                "模板 ID (docs/deploy.md, 钉钉: the app's robot in Stream mode)",
+            )
         return Finding(
             "dingtalk", "ok", f"DingTalk app {settings.dingtalk_client_id}: token granted"
         )

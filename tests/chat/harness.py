@@ -1,27 +1,30 @@
-"""The messenger tests' harness: the real DingTalk runner (Stream client, inbox, turn,
-core, cards) against the fake DingTalk, and what a person does there (say, tap)."""
+"""The messenger tests' harness: the real runners (DingTalk's Stream client or Feishu's long
+connection, the inbox, turn, core, cards) against the fakes, and what a person does there
+(say, tap) — the same on both platforms."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chat.platforms import DingTalkRunner
+from chat.platforms import DingTalkRunner, FeishuRunner
 from config import load_settings
 from contest.models import Attempt, AttemptStatus
 from quizbank.models import QuestionType
 from tests.bot.fixtures import right_answer
 from tests.conftest import MovableClock
-from tests.fakes.dingtalk import FakeDingTalk, SeenCard
+from tests.fakes.dingtalk import FakeDingTalk
+from tests.fakes.feishu import FakeFeishu
 
 
 @dataclass
 class Running:
-    fake: FakeDingTalk
-    runner: DingTalkRunner
+    fake: Any  # FakeDingTalk or FakeFeishu: say, tap, last, seen, acked
+    runner: DingTalkRunner | FeishuRunner
     stop: asyncio.Event
     task: asyncio.Task[None]
 
@@ -41,6 +44,7 @@ async def start_dingtalk(
         database_url=database_url,
         dingtalk_client_id=fake.client_id,
         dingtalk_client_secret=fake.client_secret,
+        dingtalk_card_template=fake.card_template,
         dingtalk_api_base=base,
         dingtalk_oapi_base=base,
     )
@@ -52,7 +56,29 @@ async def start_dingtalk(
     return Running(fake, runner, stop, task)
 
 
-async def stop_dingtalk(running: Running) -> None:
+async def start_feishu(
+    fake: FakeFeishu,
+    session_factory: async_sessionmaker[AsyncSession],
+    database_url: str,
+    clock: MovableClock,
+) -> Running:
+    base = await fake.start() if fake.server is None else str(fake.server.make_url("")).rstrip("/")
+    settings = load_settings(
+        _env_file=None,
+        database_url=database_url,
+        feishu_app_id=fake.app_id,
+        feishu_app_secret=fake.app_secret,
+        feishu_api_base=base,
+    )
+    runner = FeishuRunner(settings, session_factory, clock=clock)
+    runner.api.pause = 0.05
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    await asyncio.wait_for(fake.connected.wait(), 30)
+    return Running(fake, runner, stop, task)
+
+
+async def stop_running(running: Running) -> None:
     running.stop.set()
     await asyncio.wait_for(running.task, 30)
 
@@ -62,7 +88,7 @@ async def say(dt: Running, user: str, text: str) -> None:
     await dt.settle()
 
 
-async def tap(dt: Running, user: str, card: SeenCard, label: str) -> None:
+async def tap(dt: Running, user: str, card: Any, label: str) -> None:
     await dt.fake.acked(await dt.fake.tap(user, card, label))
     await dt.settle()
 

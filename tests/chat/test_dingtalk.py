@@ -10,7 +10,7 @@ from chat.models import EventStatus, MessengerChat, MessengerEvent
 from contest.identities import WorkerIdentity
 from contest.models import Attempt, AttemptStatus, Worker
 from tests.bot.fixtures import add_bank, add_competition, add_teams
-from tests.chat.harness import Running, play_right, say, start_dingtalk, stop_dingtalk, tap
+from tests.chat.harness import Running, play_right, say, start_dingtalk, stop_running, tap
 from tests.conftest import MovableClock
 from tests.fakes.dingtalk import FakeDingTalk
 
@@ -110,12 +110,12 @@ async def test_a_redelivered_frame_is_handled_once_and_a_restart_loses_nothing(
     cards = len(fake.seen("u4"))
     # DingTalk sends the same frame again (its ack was lost): stored once, answered once.
     fake.redeliver(message_id)
-    await stop_dingtalk(first)
+    await stop_running(first)
     second = await start_dingtalk(fake, session_factory, database_url, clock)
     await second.settle()
     assert len(fake.seen("u4")) == cards
     async with session_factory() as session:
         stored = await session.scalar(select(func.count()).select_from(MessengerEvent))
     assert stored == 1
-    await stop_dingtalk(second)
+    await stop_running(second)
     await fake.close()

@@ -26,6 +26,9 @@ async def test_good_dingtalk_credentials_get_a_token(dingtalk_base: str) -> None
         dingtalk_client_secret="ding-secret",
         dingtalk_api_base=dingtalk_base,
     )
+    [no_template] = await check_messengers(settings)
+    assert no_template.status == "warn" and "卡片平台" in no_template.advice
+    settings = settings.model_copy(update={"dingtalk_card_template": "qq-quiz.schema"})
     [finding] = await check_messengers(settings)
     assert (finding.check, finding.status) == ("dingtalk", "ok")
 
@@ -55,6 +58,7 @@ async def test_without_bot_token_a_messenger_alone_is_fine(dingtalk_base: str, t
         dingtalk_client_id="ding-app",
         dingtalk_client_secret="ding-secret",
         dingtalk_api_base=dingtalk_base,
+        dingtalk_card_template="qq-quiz.schema",
     )
     findings = {f.check: f for f in await diagnose(settings, seconds=5)}
     assert findings["token"].status == "ok" and "dingtalk" in findings["token"].detail

@@ -1,6 +1,7 @@
 """A fake DingTalk at its protocol boundary: the token and Stream gateway calls, the Stream
-WebSocket with its frames and acknowledgements, the robot card and group message APIs, media
-upload and the directory (topapi/v2/user/get), over real HTTP on aiohttp's test server.
+WebSocket with its frames and acknowledgements, the card platform (createAndDeliver, update)
+and group message APIs, media upload and the directory (topapi/v2/user/get), over real HTTP
+on aiohttp's test server.
 
 It keeps DingTalk's documented behaviour where the bot depends on it: a frame not
 acknowledged is delivered again on the next connection; each API answers at most ``qps``
@@ -50,6 +51,7 @@ class SeenCard:
 class FakeDingTalk:
     client_id: str = "ding-app"
     client_secret: str = "ding-secret"
+    card_template: str = "qq-quiz.schema"
     qps: int = 20
     users: dict[str, dict[str, str]] = field(default_factory=dict)
     cards: dict[str, SeenCard] = field(default_factory=dict)
@@ -79,8 +81,8 @@ class FakeDingTalk:
         app.router.add_post("/v1.0/oauth2/accessToken", self._access_token)
         app.router.add_post("/v1.0/gateway/connections/open", self._open)
         app.router.add_get("/connect", self._connect)
-        app.router.add_post("/v1.0/im/v1.0/robot/interactiveCards/send", self._send_card)
-        app.router.add_put("/v1.0/im/robots/interactiveCards", self._update_card)
+        app.router.add_post("/v1.0/card/instances/createAndDeliver", self._send_card)
+        app.router.add_put("/v1.0/card/instances", self._update_card)
         app.router.add_post("/v1.0/robot/groupMessages/send", self._group_message)
         app.router.add_post("/media/upload", self._upload)
         app.router.add_post("/topapi/v2/user/get", self._user_get)
@@ -260,14 +262,21 @@ class FakeDingTalk:
         if self.gate is not None:
             await self.gate.wait()
         body = await request.json()
-        if body.get("robotCode") != self.client_id or body.get("cardTemplateId") != "StandardCard":
-            return web.json_response({"code": "param.invalid"}, status=400)
-        biz_id = body["cardBizId"]
-        to = body.get("openConversationId") or json.loads(body["singleChatReceiver"])["userId"]
-        if biz_id not in self.cards:  # the same cardBizId again is the same card
+        if body.get("cardTemplateId") != self.card_template or body.get("callbackType") != "STREAM":
+            return web.json_response(
+                {"code": "param.invalid", "message": "cardTemplateId"}, status=400
+            )
+        space, _, to = str(body.get("openSpaceId", "")).removeprefix("dtv1.card//").partition(".")
+        deliver = body.get("imRobotOpenDeliverModel") or body.get("imGroupOpenDeliverModel") or {}
+        if space not in ("IM_ROBOT", "IM_GROUP") or deliver.get("robotCode") != self.client_id:
+            return web.json_response(
+                {"code": "param.invalid", "message": "openSpaceId"}, status=400
+            )
+        biz_id = body["outTrackId"]
+        if biz_id not in self.cards:  # the same outTrackId again is the same card
             self.by_user[to].append(biz_id)
-        self.cards[biz_id] = _seen(biz_id, to, json.loads(body["cardData"]))
-        return web.json_response({"processQueryKey": uuid.uuid4().hex})
+        self.cards[biz_id] = _seen(biz_id, to, body["cardData"]["cardParamMap"])
+        return web.json_response({"success": True, "result": {"outTrackId": biz_id}})
 
     async def _update_card(self, request: web.Request) -> web.Response:
         refused = self._refused(request)
@@ -276,10 +285,10 @@ class FakeDingTalk:
         if self.gate is not None:
             await self.gate.wait()
         body = await request.json()
-        old = self.cards.get(body.get("cardBizId", ""))
+        old = self.cards.get(body.get("outTrackId", ""))
         if old is None:
-            return web.json_response({"code": "param.cardBizId.notExist"}, status=400)
-        card = _seen(old.biz_id, old.to, json.loads(body["cardData"]))
+            return web.json_response({"code": "param.outTrackId.notExist"}, status=400)
+        card = _seen(old.biz_id, old.to, body["cardData"]["cardParamMap"])
         card.updates = old.updates + 1
         self.cards[old.biz_id] = card
         return web.json_response({"success": True})
@@ -320,12 +329,8 @@ class FakeDingTalk:
         return web.json_response({"errcode": 0, "errmsg": "ok", "result": user})
 
 
-def _seen(biz_id: str, to: str, data: dict[str, Any]) -> SeenCard:
-    text = "\n".join(c["text"] for c in data["contents"] if c["type"] == "markdown")
-    buttons = [
-        (a["label"]["text"], a["id"])
-        for c in data["contents"]
-        if c["type"] == "action"
-        for a in c["actions"]
-    ]
-    return SeenCard(biz_id, to, data["header"]["title"]["text"], text, buttons)
+def _seen(biz_id: str, to: str, params: dict[str, str]) -> SeenCard:
+    """What the template shows for these values (every value a string, as DingTalk wants)."""
+    assert all(isinstance(v, str) for v in params.values())
+    buttons = [(b["text"], b["action"]) for b in json.loads(params.get("buttons") or "[]")]
+    return SeenCard(biz_id, to, params["title"], params["text"], buttons)

@@ -124,5 +124,5 @@ async def test_a_throttle_an_expired_app_token_and_an_outage_are_handled(
         callback = await kit.callback_url(client, server, cid, "dingtalk")
         await dingtalk.stop()
         down = await client.get(callback)
-        assert down.status == 502 and "暂时连不上钉钉" in await down.text()
+        assert down.status == 503 and "暂时连不上钉钉" in await down.text()
         await dingtalk.start()

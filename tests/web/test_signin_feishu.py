@@ -151,3 +151,20 @@ async def test_a_state_issued_for_wecom_does_not_pass_on_feishu(
         )
         assert read_state(server.settings.web_key, state, platform="feishu", now=clock()) is None
         assert read_state(server.settings.web_key, state, platform="wecom", now=clock())
+
+
+async def test_with_the_roster_form_closed_the_sign_in_page_offers_feishu_alone(
+    server: WebServer, feishu: FakeFeishu, session, clock
+):
+    plant = await build_plant(session, clock, workers=1)
+    cid = plant.competition.id
+    feishu.member("ou_a", name="张伟", employee_no="QA1000")
+    feishu.signed_in = "ou_a"
+    async with browser_client() as client:
+        page = await client.get(f"{server.url}/join/{cid}")  # any browser: Feishu's QR login
+        text = await page.text()
+        assert page.status == 200 and 'name="employee_no"' not in text
+        assert f'href="/join/{cid}/feishu"' in text and "飞书一键登录" in text
+        inside = {"User-Agent": kit.IN_APP_UA["feishu"]}
+        direct = await client.get(f"{server.url}/join/{cid}", headers=inside)
+        assert direct.url.path == "/quiz"  # inside Feishu: straight through

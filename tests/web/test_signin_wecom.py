@@ -213,7 +213,7 @@ async def test_a_used_code_an_expired_token_a_busy_or_absent_platform_are_explai
         callback = await callback_url(client, server, plant.competition.id)
         await wecom.stop()  # WeCom unreachable between the redirect and the code exchange
         down = await client.get(callback)
-        assert down.status == 502 and "暂时连不上企业微信" in await down.text()
+        assert down.status == 503 and "暂时连不上企业微信" in await down.text()
         await wecom.start()
 
 
@@ -229,7 +229,7 @@ async def test_a_wrong_secret_is_an_explained_failure_not_a_500(
         browser_client() as client,
     ):
         response = await sign_in(client, web_server, plant.competition.id, lang="en")
-        assert response.status == 502 and "WeCom cannot be reached" in await response.text()
+        assert response.status == 503 and "WeCom cannot be reached" in await response.text()
 
 
 async def test_unknown_competition_or_platform_is_a_translated_404(
@@ -263,3 +263,39 @@ async def test_a_crowd_signing_in_at_once_links_each_account_once(
     assert names == [worker.real_name for worker in twice]
     count = (await session.execute(select(func.count()).select_from(WorkerIdentity))).scalar()
     assert count == 12
+
+
+async def test_any_callback_or_start_address_gets_a_page_not_a_500(
+    server: WebServer, wecom: FakeWeCom, session, clock
+):
+    plant = await build_plant(session, clock, workers=1)
+    cid = plant.competition.id
+    wecom.member("QA1000", name="张伟")
+    wecom.signed_in = "QA1000"
+    odd = [
+        "",
+        "state=",
+        "state=c1lzhe1n0s0",
+        "state=%E5%B7%A5%E5%8F%B7",
+        "code=x&state=" + "c" * 600,
+        "state=c1lzhe99999999999n0123456789abcdefs" + "0" * 32,
+        "error=access_denied",
+        "code=%00%0A&state=%FF",
+        "state=a&state=b&code=1&code=2",
+    ]
+    async with browser_client() as client:
+        callback = await kit.callback_url(client, server, cid, "wecom")
+        state = callback.split("state=", 1)[1]
+        odd += [f"code={'9' * 600}&state={state}", f"code=%E4%BD%A0&state={state}"]
+        for query in odd:
+            response = await client.get(f"{server.url}/join/done/wecom?{query}")
+            assert 400 <= response.status < 500 or response.status == 503, query
+            assert "<h1>" in await response.text()
+        for path in (
+            "/join/0/wecom",
+            "/join/1/%E4%BD%A0",
+            "/join/done/x",
+            "/join/1/wecom?lang=%FF",
+        ):
+            response = await client.get(f"{server.url}{path}")
+            assert response.status < 500, path

@@ -9,10 +9,17 @@ from datetime import timedelta
 import aiohttp
 from sqlalchemy import select
 
+from contest.admin import web as admin_web
+from contest.admin.policy import Actor
 from contest.final import settle
 from contest.models import Competition, CompetitionStatus, Worker
+from contest.outbox import OutboxMessage
 from contest.rules import load_rules
 from contest.signing import link_token
+from scheduler.context import JobContext
+from scheduler.delivery.markup import to_markdown
+from scheduler.jobs import Job, JobKind
+from scheduler.notices import prepare_chat_notice
 from tests.web.conftest import WebServer
 from tests.web.demo import Plant, build_plant, play
 from web.results import card_token
@@ -205,3 +212,43 @@ async def test_the_results_link_signs_in_first_and_refuses_without_a_session(
         elsewhere = await a.get(f"{url}/quiz/results/{cid + 1}", allow_redirects=False)
         assert elsewhere.headers["Location"] == f"/join/{cid + 1}"
         assert (await a.get(f"{url}/quiz/results/x1", allow_redirects=False)).status == 404
+
+
+async def test_the_group_robots_close_notice_links_to_the_results(
+    session, session_factory, clock, settings
+) -> None:
+    plant = await build_plant(session, clock, workers=1)
+    cid = plant.competition.id
+    await admin_web.bind_robot(
+        session,
+        actor=Actor.operator(),
+        competition_id=cid,
+        platform="dingtalk",
+        url="http://127.0.0.1:9/robot/send?access_token=ding-token",
+        secret=None,
+        language="zh",
+        extra_hosts=frozenset({"127.0.0.1"}),
+        clock=clock,
+    )
+    await session.commit()
+    job = Job(f"close:{cid}", JobKind.CLOSE, None, "Asia/Shanghai", "", cid)
+    for public in (None, "https://quiz.example.cn/"):
+        ctx = JobContext(
+            settings.model_copy(update={"web_public_url": public}), session_factory, clock
+        )
+        apply = await prepare_chat_notice(ctx, job, clock())
+        assert apply is not None
+        async with session_factory() as writing:
+            await apply(writing)
+            await writing.commit()
+        row = (
+            await session.execute(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(1))
+        ).scalar_one()
+        if public is None:
+            assert "href" not in row.text
+            await session.delete(row)  # the same dedup key is queued again below
+            await session.commit()
+        else:
+            link = f"https://quiz.example.cn/quiz/results/{cid}"
+            assert row.channel == "dingtalk" and f'<a href="{link}">' in row.text
+            assert f"[📊 查看我的成绩、错题回顾和证书]({link})" in to_markdown(row.text)

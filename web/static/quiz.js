@@ -50,12 +50,33 @@
         if (!response.ok) { data.status = response.status; throw data; }
         return data;
       });
-    }, function (error) {
+    }, function () {
+      // The network dropped (not the server refusing): send the same request again once it
+      // is back, for as long as it takes. Answers are idempotent on the server, so a repeat
+      // of one that did arrive scores once.
       attempt = (attempt || 0) + 1;
-      if (attempt > 4) throw error;
-      toast(tr("web.quiz.offline"));
-      return new Promise(function (r) { setTimeout(r, 600 * attempt); })
-        .then(function () { return call(method, path, body, attempt); });
+      offline(true);
+      return waitForNetwork(Math.min(600 * attempt, 5000))
+        .then(function () { return call(method, path, body, attempt); })
+        .then(function (data) { offline(false); return data; });
+    });
+  }
+  function offline(on) {
+    var banner = document.getElementById("offline");
+    banner.textContent = tr("web.quiz.offline");
+    banner.hidden = !on;
+  }
+  function waitForNetwork(ms) {
+    return new Promise(function (resolve) {
+      var done = false;
+      function go() {
+        if (done) return;
+        done = true;
+        window.removeEventListener("online", go);
+        resolve();
+      }
+      window.addEventListener("online", go);
+      setTimeout(function () { if (navigator.onLine !== false) go(); else setTimeout(go, 5000); }, ms);
     });
   }
   function act(method, path, body) {
@@ -100,57 +121,8 @@
     });
   }
 
-  // --- home -------------------------------------------------------------------------
-  function home() {
-    return call("GET", "/api/session").then(function (me) {
-      state.csrf = me.csrf;
-      state.lang = me.lang || state.lang;
-      document.documentElement.lang = state.lang === "en" ? "en" : "zh-CN";
-      showHome(me);
-    }, function (error) {
-      message(error && error.message ? error.message : tr("web.quiz.session_over"));
-    });
-  }
-  function showHome(me) {
-    clear();
-    setBar(tr("web.quiz.title"));
-    var hello = el("div", "card");
-    hello.appendChild(el("h1", "", tr("web.quiz.hello", { name: me.name })));
-    view.appendChild(hello);
-    var resuming = me.active && me.active.competition_id;
-    if (me.active) {
-      view.appendChild(button("primary", tr("web.quiz.continue"), function () {
-        act("POST", "/api/current", { attempt_id: me.active.attempt_id }).then(show);
-      }));
-    }
-    var list = el("div", "stack");
-    list.appendChild(el("h2", "", tr("web.quiz.open_competitions")));
-    if (!me.competitions.length) list.appendChild(el("p", "muted", tr("web.quiz.no_competition")));
-    me.competitions.forEach(function (c) {
-      if (c.id === resuming) return;  // offered once, as 继续答题 above
-      var card = el("div", "card competition");
-      card.appendChild(el("h2", "", c.name));
-      card.appendChild(el("p", "muted", c.rules));
-      card.appendChild(el("p", "hint", tr("web.quiz.ends", { time: localTime(c.ends_at, c.timezone) })));
-      var start = button("primary", tr("web.quiz.start"), function () {
-        act("POST", "/api/start", { competition_id: c.id }).then(show);
-      });
-      start.dataset.competition = c.id;
-      card.appendChild(start);
-      list.appendChild(card);
-    });
-    view.appendChild(list);
-    view.appendChild(button("secondary", tr("web.quiz.practice"), function () {
-      act("POST", "/api/start", { practice: true }).then(show);
-    }));
-  }
-  function localTime(iso, zone) {
-    // In the competition's time zone, as the chat says it (not the phone's).
-    try {
-      return new Intl.DateTimeFormat("zh-CN", { timeZone: zone, month: "numeric", day: "numeric",
-        hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date(iso));
-    } catch (e) { return iso.slice(0, 16).replace("T", " "); }
-  }
+  // --- home (worker.js draws it) ---------------------------------------------------
+  function home() { return window.QQ.home(); }
   function setBar(title, timerText) {
     document.getElementById("bar-title").textContent = title;
     var timer = document.getElementById("bar-timer");
@@ -386,5 +358,11 @@
     });
   }
 
-  signIn().then(function (ok) { if (ok) home(); });
+  // worker.js (loaded next) draws the home, results, 错题本 and profile with these.
+  window.QQ = {
+    state: state, root: root, view: view, LETTERS: LETTERS, tr: tr, el: el, button: button,
+    clear: clear, toast: toast, num: num, call: call, act: act, message: message, show: show,
+    setBar: setBar, answerText: answerText, duration: duration,
+    start: function () { signIn().then(function (ok) { if (ok) window.QQ.home(); }); },
+  };
 })();

@@ -132,6 +132,7 @@ def test_the_cli_exports_the_record_and_the_podium_certificates(
         "1-1.png",
         "2-2.png",
         "3-3.png",
+        "results.png",
     ]
     assert (folder / "1-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     missing = CliRunner().invoke(app, ["live", "export", "999", str(out)])
