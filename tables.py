@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 
 import bot.models as bot_models
 import chat.models as messenger_models
+import contest.app_groups as app_group_models
 import contest.big_screen as screen_models
 import contest.identities as identity_models
 import contest.live.models as live_models
@@ -26,6 +27,7 @@ import storage.lease as lease_models
 
 metadata = SQLModel.metadata
 __all__ = [
+    "app_group_models",
     "bot_models",
     "contest_models",
     "identity_models",

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.errors import error_text as error_text
 from bot.render import duration, plain_number
-from bot.when import local_time, minutes, seconds_text, time_left, utc_offset
+from bot.when import local_time, minutes, seconds_text, time_left
 from contest.leaderboard import Leaderboard
 from contest.offers import Offer
 from contest.practice_boards import PracticeRankInfo, PracticeRow
@@ -20,6 +20,7 @@ from contest.practice_rounds import MyResults
 from contest.ranking import IndividualRow, RankInfo
 from contest.score_text import rank_text, score_text
 from contest.scoring import ScoreStyle, format_score
+from contest.zones import zone_name
 from i18n import t
 
 
@@ -191,7 +192,7 @@ def competition_lines(offers: Iterable[Offer], lang: str, *, now: datetime) -> s
             "quiz.offer.closes",
             lang,
             time=local_time(offer.ends_at, offer.timezone, lang),
-            zone=utc_offset(offer.ends_at, offer.timezone),
+            zone=zone_name(offer.timezone, lang, at=offer.ends_at),
             left=time_left(offer.ends_at, now, lang),
         )
         paper = t(

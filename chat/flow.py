@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chat import cards
+from chat import cards, organiser
 from chat.cards import Action, Button, Card, rows_of
 from chat.texts import (
     feedback_text,
@@ -78,6 +78,7 @@ class Incoming:
     action: Action | None = None
     seq: int = 0
     greet: bool = False
+    group: str | None = None  # said in this group (an @-mention)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,10 @@ async def handle(turn: Turn, incoming: Incoming) -> list[Reply]:
 
 async def _handle(turn: Turn, incoming: Incoming) -> list[Reply]:
     action = incoming.action
+    command = organiser.command_of(incoming.text) if action is None else None
+    if command is not None:
+        key = f"{turn.via}:{incoming.seq}"
+        return [Reply(await organiser.run(turn, command, group=incoming.group, key=key))]
     if action is None:
         word = WORDS.get(incoming.text.strip().lstrip("/").lower())
         if word is not None:

@@ -20,6 +20,7 @@ from sqlalchemy import Column, Index, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
+from contest.app_groups import app_channel, app_groups
 from contest.competitions import require_competition
 from contest.errors import ContestError
 from contest.models import ChatBinding
@@ -151,7 +152,8 @@ async def mark_robot_unreachable(session: AsyncSession, *, robot_id: int) -> Non
 
 
 async def bound_targets(session: AsyncSession, *, competition_id: int) -> list[Target]:
-    """Every active place the competition announces to: Telegram chats, then robots."""
+    """Every active place the competition announces to: Telegram chats, robots, then the
+    groups of the messengers' apps (:mod:`contest.app_groups`)."""
     chats = await session.execute(
         select(col(ChatBinding.chat_id), col(ChatBinding.language)).where(
             col(ChatBinding.competition_id) == competition_id, col(ChatBinding.active).is_(True)
@@ -163,6 +165,8 @@ async def bound_targets(session: AsyncSession, *, competition_id: int) -> list[T
     )
     robots = await robots_of(session, competition_id=competition_id)
     targets += [Target(r.platform, id_of(r), r.language) for r in robots]
+    groups = await app_groups(session, competition_id=competition_id)
+    targets += [Target(app_channel(g.platform), id_of(g), g.language) for g in groups]
     return targets
 
 

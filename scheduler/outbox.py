@@ -35,7 +35,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from contest.chats import mark_chat_unreachable
-from contest.outbox import OutboxMessage, OutboxStatus, batch_progress, enqueue, pending_count
+from contest.outbox import (
+    APP_CHANNELS,
+    OutboxMessage,
+    OutboxStatus,
+    batch_progress,
+    enqueue,
+    pending_count,
+)
 from contest.robots import TELEGRAM, mark_robot_unreachable
 from ops.metrics import count_error
 from scheduler.delivery import telegram
@@ -146,6 +153,7 @@ async def _claim_due(
             .where(
                 col(OutboxMessage.status) == OutboxStatus.PENDING,
                 col(OutboxMessage.next_attempt_at) <= now,
+                col(OutboxMessage.channel).not_in(APP_CHANNELS),  # the messengers' own sender
             )
             .order_by(col(OutboxMessage.id))
             .limit(limit)

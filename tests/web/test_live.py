@@ -19,6 +19,7 @@ from tests.bot.conftest import ADMIN_ID
 from tests.conftest import MovableClock
 from tests.contest.live.fixtures import act, build_final, segment
 from tests.web.conftest import WebServer
+from web.access import redact
 
 JSON = {"Content-Type": "application/json"}
 
@@ -182,3 +183,9 @@ async def test_a_restart_mid_final_carries_on_from_the_database(web_server: WebS
         assert view["question"]["position"] == 2
     async with web_server.session_factory() as session:
         assert (await session.get(LiveTeam, team.id)).score == 110
+
+
+def test_access_logs_keep_the_live_links_secret():
+    assert redact("/live/host/3.900.0.0.1799.abc/next") == "/live/host/…/next"
+    assert redact("/live/buzz/3.0.7.0.1799.abc") == "/live/buzz/…"
+    assert redact("/live/stage/3.0.0.0.1799.abc/events") == "/live/stage/…/events"
