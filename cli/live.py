@@ -20,6 +20,7 @@ from contest.live.record import export_final, placings
 from contest.live.setup import create_final, roster_teams, set_rules
 from contest.models import Competition
 from i18n import both
+from storage.ids import id_of
 from storage.types import utcnow
 
 app = typer.Typer(no_args_is_help=True)
@@ -50,7 +51,7 @@ def create(
                 buzzer=buzzer,
                 clock=utcnow,
             )
-            return int(final.id or 0)
+            return id_of(final)
 
     try:
         final_id = run_async(go)

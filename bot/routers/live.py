@@ -39,6 +39,7 @@ from contest.live.record import export_final
 from contest.live.setup import create_final, roster_teams, set_rules
 from contest.live.view import stage_view
 from i18n import t
+from storage.ids import id_of
 
 organisers = admin_router(f"{__name__}.organisers")
 players = install(Routes(f"{__name__}.players"))
@@ -106,7 +107,7 @@ async def on_new(message: Message, turn: Turn, command: CommandObject) -> None:
         preset_name=args[1],
         clock=turn.clock,
     )
-    text, keyboard = await _panel(turn, int(final.id or 0))
+    text, keyboard = await _panel(turn, id_of(final))
     await message.answer(
         t("live.bot.created", turn.lang, id=final.id) + "\n\n" + text, reply_markup=keyboard
     )
