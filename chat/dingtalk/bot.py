@@ -25,6 +25,9 @@ from chat.edge import Account, Edge
 from chat.flow import Incoming, Reply
 from chat.groups import remember_group
 from chat.inbox import Event
+from chat.texts import plain
+from contest.app_groups import MessengerChat
+from contest.outbox import OutboxMessage
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
@@ -63,7 +66,7 @@ def parse(payload: dict[str, Any], seq: int) -> Parsed | None:
         )
         return Parsed(
             user,
-            Incoming(text=text, seq=seq),
+            Incoming(text=text, seq=seq, group=group),
             group=group,
             group_title=str(data.get("conversationTitle") or ""),
         )
@@ -116,9 +119,12 @@ class DingTalkBot:
         tz: str,
         clock: Clock = utcnow,
         slots: int = 4,
+        admins: frozenset[str] = frozenset(),
     ) -> None:
         self.api, self.session_factory, self.clock = api, session_factory, clock
-        self.edge = Edge(session_factory, directory=api.user, tz=tz, clock=clock, slots=slots)
+        self.edge = Edge(
+            session_factory, directory=api.user, tz=tz, clock=clock, slots=slots, admins=admins
+        )
 
     async def handle(self, event: Event) -> None:
         parsed = parse(event.payload, event.seq)
@@ -149,3 +155,22 @@ class DingTalkBot:
             await self.api.update_card(biz_id=parsed.card_id, params=params)
         else:
             await self.api.send_card(biz_id=biz_id, params=params, user_id=parsed.user_id)
+
+    async def deliver(self, group: MessengerChat, message: OutboxMessage) -> None:
+        """An announcement row into a group through the app: a picture (uploaded first) and
+        its caption, or a text, as robot messages (``sampleImageMsg``, ``sampleMarkdown``)."""
+        text = plain(message.text)
+        if message.kind == "photo" and message.payload:
+            media = await self.api.upload_image(message.payload)
+            await self.api.send_group(
+                conversation_id=group.conversation_id,
+                msg_key="sampleImageMsg",
+                param={"photoURL": media},
+            )
+        if text.strip():
+            title = text.strip().splitlines()[0].strip("* ")[:20] or "质量知识竞赛"
+            await self.api.send_group(
+                conversation_id=group.conversation_id,
+                msg_key="sampleMarkdown",
+                param={"title": title, "text": text},
+            )
