@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.errors import error_text as error_text
-from bot.when import local_time, minutes, seconds_text, time_left, utc_offset
+from bot.when import local_time, minutes, seconds_text, time_left
 from contest.boards import IndividualRow, RankInfo
 from contest.leaderboard import Leaderboard
 from contest.models import AttemptKind
@@ -25,6 +25,7 @@ from contest.practice_rounds import MyResults
 from contest.quizview import Feedback, QuestionView, Summary
 from contest.score_text import rank_text, score_text
 from contest.scoring import ScoreStyle, format_score
+from contest.zones import zone_name
 from i18n import t
 from quizbank.models import OPTION_LETTERS, QuestionType
 
@@ -349,7 +350,7 @@ def competition_lines(offers: Iterable[Offer], lang: str, *, now: datetime) -> s
             "quiz.offer.closes",
             lang,
             time=local_time(offer.ends_at, offer.timezone, lang),
-            zone=utc_offset(offer.ends_at, offer.timezone),
+            zone=zone_name(offer.timezone, lang, at=offer.ends_at),
             left=time_left(offer.ends_at, now, lang),
         )
         paper = t(

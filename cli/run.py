@@ -43,6 +43,7 @@ from contest.team_refresh import TeamRefresher
 from ops.metrics import instrument_engine
 from ops.runtime import OpsRuntime, start_ops
 from ops.web import Installer
+from ops.writable import write_problem
 from scheduler.runner import run_scheduler
 from storage.db import create_engine, create_reader, create_session_factory, describe
 from storage.lease import acquire_lease, release_lease
@@ -121,6 +122,7 @@ class Wiring:
 
 async def _prepare(settings: Settings, *, migrate: bool = True) -> Wiring:
     """The session factory, the bot that replies, and the outbox's bulk bot (one pacer)."""
+    await refuse_unwritable(settings.database_url)
     if migrate:
         await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url, pool=settings.pool)
@@ -335,9 +337,18 @@ def _web_installer(
     return install
 
 
+async def refuse_unwritable(database_url: str) -> None:
+    """Stop before anything starts, in plain words, when the database takes no writes."""
+    problem = await write_problem(database_url)
+    if problem is not None:
+        typer.echo(f"Cannot start: {problem}.", err=True)
+        raise typer.Exit(EXIT_REJECTED)
+
+
 async def _run_messengers_only(settings: Settings) -> None:
     """The enterprise messengers' bots alone (no Telegram bot, hence no scheduler: run
     ``main.py scheduler`` with a BOT_TOKEN for scheduled announcements)."""
+    await refuse_unwritable(settings.database_url)
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url, pool=settings.pool)
     reader = create_reader(settings.database_url, pool=settings.pool)

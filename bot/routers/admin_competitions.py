@@ -34,6 +34,7 @@ from contest.admin import competitions as admin
 from contest.admin import results
 from contest.models import Competition, CompetitionStatus
 from contest.when import parse_when
+from contest.zones import zone_name
 from i18n import t
 
 router = admin_router(__name__)
@@ -167,7 +168,7 @@ async def _ask_start(message: Message, turn: Turn, state: FSMContext, competitio
         competition_id=competition_id,
         step=SetTimes.starts_at,
     )
-    await message.answer(t("admin.dialog.ask_start", turn.lang, zone=turn.tz))
+    await message.answer(t("admin.dialog.ask_start", turn.lang, zone=zone_name(turn.tz, turn.lang)))
 
 
 @router.callback_query(PickCb.filter(F.action == "set_times"))
@@ -187,7 +188,7 @@ async def got_new_start(message: Message, turn: Turn, state: FSMContext) -> None
         return
     await state.update_data(starts_at=when.isoformat())
     await state.set_state(SetTimes.ends_at)
-    await message.answer(t("admin.dialog.ask_end", turn.lang, zone=turn.tz))
+    await message.answer(t("admin.dialog.ask_end", turn.lang, zone=zone_name(turn.tz, turn.lang)))
 
 
 @router.message(SetTimes.ends_at, F.text, ~F.text.startswith("/"))

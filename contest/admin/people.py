@@ -99,9 +99,11 @@ async def import_bank(
     set_name: str,
     clock: Clock,
     skip_invalid: bool = False,
+    skip_overlaps: bool = False,
 ) -> ImportResult:
     """A checked bank file into the set ``set_name``; all or nothing unless ``skip_invalid``
-    (then ``BankRejected`` only when no row is usable)."""
+    (then ``BankRejected`` only when no row is usable). Questions other sets already hold
+    are reported, and left out with ``skip_overlaps``."""
 
     async def work() -> ImportResult:
         try:
@@ -110,6 +112,7 @@ async def import_bank(
                 report=report,
                 set_name=set_name,
                 skip_invalid=skip_invalid,
+                skip_overlaps=skip_overlaps,
                 uploaded_by=actor.label,
                 checksum=report.checksum,
                 source_filename=report.filename,
@@ -126,6 +129,8 @@ async def import_bank(
             "created": result.created,
             "updated": result.updated,
             "deactivated": result.deactivated,
+            "overlaps": len(result.overlaps),
+            "skipped_overlaps": result.skipped_overlaps,
         }
         changed = result.created or result.updated or result.deactivated
         return outcome(changed, **counts)
