@@ -72,11 +72,19 @@ def start_process(args: list[str], env: dict[str, str], log: Path) -> Process:
 def bot_env(url: str, api: str, port: int, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_"))}
     env.update(
-        BOT_TOKEN=TOKEN, DATABASE_URL=url, TELEGRAM_API_SERVER=api, WEBHOOK_SECRET=SECRET,
-        WEBHOOK_HOST="127.0.0.1", WEBHOOK_PORT=str(port), WEB_PORT="0", REDIS_URL="",
-        LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1", ADMIN_IDS="",
+        BOT_TOKEN=TOKEN,
+        DATABASE_URL=url,
+        TELEGRAM_API_SERVER=api,
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_HOST="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        WEB_PORT="0",
+        REDIS_URL="",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+        ADMIN_IDS="",
         BENCH_WEBHOOK_URL=f"http://127.0.0.1:{port}/webhook",
-    )  # fmt: skip
+    )
     env.update(extra)
     return env
 
@@ -153,7 +161,18 @@ def think(low: float, high: float) -> Callable[[], float]:
 
 
 __all__ = [
-    "FIRST_USER", "Phone", "Process", "Stats", "bot_env", "database_counts", "drop_database",
-    "free_port", "fresh_database", "postgres_cpu_seconds", "seed_contest", "start_process",
-    "think", "timed",
-]  # fmt: skip
+    "FIRST_USER",
+    "Phone",
+    "Process",
+    "Stats",
+    "bot_env",
+    "database_counts",
+    "drop_database",
+    "free_port",
+    "fresh_database",
+    "postgres_cpu_seconds",
+    "seed_contest",
+    "start_process",
+    "think",
+    "timed",
+]

@@ -307,7 +307,7 @@ async def viewers(
     """``count`` SSE clients on one screen; from a standing's commit to the last one's board."""
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from contest.screens import issue_screen
+    from contest.big_screen import issue_screen
     from storage.db import create_session_factory
     from storage.types import utcnow
 

@@ -8,7 +8,7 @@ A question's clock starts when the platform accepted its card: the edge calls
 :func:`delivered` after sending. Typed answers to a 填空题 are told apart from texts written
 before the question appeared by the event's inbox number (``seq``): when its card was
 accepted, the newest number stored is remembered as the question's
-(:func:`contest.attempt_state.remember_message`), as Telegram's message ids are.
+(:func:`contest.attempts.state.remember_message`), as Telegram's message ids are.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from chat.texts import (
 )
 from chat.turn import Turn
 from contest import attempts
-from contest.attempt_state import question_delivered, question_undelivered, remember_message
+from contest.attempts.state import question_delivered, question_undelivered, remember_message
 from contest.mistakes import mistake_questions
 from contest.models import AttemptKind
 from contest.offers import competition_offers

@@ -74,8 +74,9 @@ def run_bot(
     if webhook and workers > 1 and worker_index is None:
         from cli.workers import run_workers
 
-        raise typer.Exit(run_workers(settings, url=webhook, workers=workers,
-                                     with_scheduler=with_scheduler))  # fmt: skip
+        raise typer.Exit(
+            run_workers(settings, url=webhook, workers=workers, with_scheduler=with_scheduler)
+        )
     code = asyncio.run(
         _run_bot(settings, webhook=webhook, with_scheduler=with_scheduler, index=worker_index)
     )
@@ -190,14 +191,26 @@ async def _run_bot(
     if first and settings.messengers:
         tasks.append(asyncio.create_task(run_messengers(settings, session_factory, stop)))
     if with_scheduler and settings.run_scheduler:
-        tasks.append(asyncio.create_task(
-            run_scheduler(settings=settings, session_factory=session_factory, bot=bulk_bot,
-                          stop=stop)
-        ))  # fmt: skip
+        tasks.append(
+            asyncio.create_task(
+                run_scheduler(
+                    settings=settings, session_factory=session_factory, bot=bulk_bot, stop=stop
+                )
+            )
+        )
     try:
         if webhook:
-            await _serve_webhook(settings, dp, bot, intake, webhook, ops=ops, stop=stop,
-                                 index=index, install_web=install_web)  # fmt: skip
+            await _serve_webhook(
+                settings,
+                dp,
+                bot,
+                intake,
+                webhook,
+                ops=ops,
+                stop=stop,
+                index=index,
+                install_web=install_web,
+            )
         else:
             tasks.append(asyncio.create_task(_keep_polling(session_factory, poller, stop)))
             logger.info("mode: long polling (instance %s)", instance)
@@ -317,8 +330,12 @@ async def _serve_webhook(
     await site.start()
     logger.info(
         "mode: webhook %s (listening on %s:%s%s, instance %s)",
-        url, settings.webhook_host, settings.webhook_port, path, intake.instance,
-    )  # fmt: skip
+        url,
+        settings.webhook_host,
+        settings.webhook_port,
+        path,
+        intake.instance,
+    )
     try:
         await stop.wait()
     finally:

@@ -106,10 +106,18 @@ async def enqueue(
         raise ValueError(f"a {kind} needs a payload")
     now = clock()
     values = {
-        "chat_id": chat_id, "channel": channel, "kind": kind, "text": text, "payload": payload,
-        "filename": filename, "batch": batch, "status": OutboxStatus.PENDING.value, "tries": 0,
-        "next_attempt_at": not_before or now, "created_at": now,
-    }  # fmt: skip
+        "chat_id": chat_id,
+        "channel": channel,
+        "kind": kind,
+        "text": text,
+        "payload": payload,
+        "filename": filename,
+        "batch": batch,
+        "status": OutboxStatus.PENDING.value,
+        "tries": 0,
+        "next_attempt_at": not_before or now,
+        "created_at": now,
+    }
     written = await upsert(
         session, OutboxMessage, keys={"dedup_key": dedup_key}, values=values, update=False
     )

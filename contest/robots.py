@@ -24,6 +24,7 @@ from contest.app_groups import app_channel, app_groups
 from contest.competitions import require_competition
 from contest.errors import ContestError
 from contest.models import ChatBinding
+from storage.ids import id_of
 from storage.types import Clock, UTCDateTime, utcnow
 
 Platform = Literal["wecom", "dingtalk", "feishu"]
@@ -109,9 +110,12 @@ async def bind_robot(
     ).scalar_one_or_none()
     if robot is None:
         robot = WebhookRobot(
-            competition_id=competition_id, platform=platform, url=url, created_by=created_by,
+            competition_id=competition_id,
+            platform=platform,
+            url=url,
+            created_by=created_by,
             created_at=clock(),
-        )  # fmt: skip
+        )
         session.add(robot)
     robot.secret, robot.language, robot.active = (secret or None), language, True
     await session.flush()
@@ -155,12 +159,14 @@ async def bound_targets(session: AsyncSession, *, competition_id: int) -> list[T
             col(ChatBinding.competition_id) == competition_id, col(ChatBinding.active).is_(True)
         )
     )
-    targets = sorted({Target(TELEGRAM, chat_id, lang) for chat_id, lang in chats.all()},
-                     key=lambda t: (t.chat_id, t.language))  # fmt: skip
+    targets = sorted(
+        {Target(TELEGRAM, chat_id, lang) for chat_id, lang in chats.all()},
+        key=lambda t: (t.chat_id, t.language),
+    )
     robots = await robots_of(session, competition_id=competition_id)
-    targets += [Target(r.platform, int(r.id or 0), r.language) for r in robots]
+    targets += [Target(r.platform, id_of(r), r.language) for r in robots]
     groups = await app_groups(session, competition_id=competition_id)
-    targets += [Target(app_channel(g.platform), int(g.id or 0), g.language) for g in groups]
+    targets += [Target(app_channel(g.platform), id_of(g), g.language) for g in groups]
     return targets
 
 

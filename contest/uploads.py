@@ -237,15 +237,26 @@ def _check_roster(data: bytes, filename: str) -> UploadCheck:
 # --- a competition defined in a two-column sheet (字段 | 值) --------------------------------
 
 _DEFINITION_KEYS = {
-    "名称": "name", "竞赛名称": "name", "name": "name",
-    "说明": "description", "描述": "description", "description": "description",
-    "开始时间": "starts_at", "starts_at": "starts_at", "start": "starts_at",
-    "结束时间": "ends_at", "ends_at": "ends_at", "end": "ends_at",
-    "时区": "timezone", "timezone": "timezone",
-    "每题限时": "question_time_limit_s", "每题限时(秒)": "question_time_limit_s",
+    "名称": "name",
+    "竞赛名称": "name",
+    "name": "name",
+    "说明": "description",
+    "描述": "description",
+    "description": "description",
+    "开始时间": "starts_at",
+    "starts_at": "starts_at",
+    "start": "starts_at",
+    "结束时间": "ends_at",
+    "ends_at": "ends_at",
+    "end": "ends_at",
+    "时区": "timezone",
+    "timezone": "timezone",
+    "每题限时": "question_time_limit_s",
+    "每题限时(秒)": "question_time_limit_s",
     "question_time_limit_s": "question_time_limit_s",
-    "答题次数": "attempts_allowed", "attempts_allowed": "attempts_allowed",
-}  # fmt: skip
+    "答题次数": "attempts_allowed",
+    "attempts_allowed": "attempts_allowed",
+}
 _RULE_KEYS = {"question_time_limit_s", "attempts_allowed"}
 
 

@@ -1,6 +1,6 @@
 """Question clocks moved to the moment their JSON was served, many in one transaction.
 
-A question's clock starts when the worker can see it (:mod:`contest.attempt_state`). The
+A question's clock starts when the worker can see it (:mod:`contest.attempts.state`). The
 answer that showed it was received earlier, and under a crowd the reply is served tens of
 milliseconds after that: the clock is moved forward to the serve time, after the answer's
 own transaction has committed. One move per answer would be a second write transaction
@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contest.attempt_state import questions_delivered
+from contest.attempts.state import questions_delivered
 from contest.quizview import QuestionView
 
 logger = logging.getLogger(__name__)

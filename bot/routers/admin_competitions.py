@@ -36,6 +36,7 @@ from contest.models import Competition, CompetitionStatus
 from contest.when import parse_when
 from contest.zones import zone_name
 from i18n import t
+from storage.ids import id_of
 
 router = admin_router(__name__)
 Status = CompetitionStatus
@@ -68,7 +69,7 @@ async def show_competitions(
 
 
 def _buttons(competition: Competition, lang: str) -> list[InlineKeyboardButton]:
-    status, cid = CompetitionStatus(competition.status), int(competition.id or 0)
+    status, cid = CompetitionStatus(competition.status), id_of(competition)
     row = []
     if status in (Status.DRAFT, Status.SCHEDULED):
         row.append(

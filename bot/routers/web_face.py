@@ -28,6 +28,7 @@ from contest.admin import web as admin_web
 from contest.admin.competitions import LIVE, managed_competitions
 from contest.robots import PLATFORMS, masked
 from i18n import LANGUAGES, t
+from storage.ids import id_of
 from web.link_sheet import link_rows, link_workbook
 
 router = admin_router(__name__)
@@ -45,7 +46,7 @@ async def _pick(
         turn.session, actor=turn.acting, action=action, statuses=LIVE, clock=turn.wall
     )
     if len(rows) == 1:
-        return int(rows[0].id or 0), args
+        return id_of(rows[0]), args
     lines = [t("web.admin.which", turn.lang)] + [f"#{c.id} {escape(c.name)}" for c in rows[:12]]
     await message.answer("\n".join(lines) if rows else t("admin.pick.none", turn.lang))
     return None, args
@@ -79,17 +80,6 @@ async def on_screen(
             ]
         ),
     )
-
-
-@router.message(Command("screen_off"))
-async def on_screen_off(message: Message, turn: Turn, command: CommandObject) -> None:
-    competition_id, _ = await _pick(message, turn, "screen.revoke", (command.args or "").split())
-    if competition_id is None:
-        return
-    count = await admin_web.revoke_screens(
-        turn.session, actor=turn.acting, competition_id=competition_id, clock=turn.wall
-    )
-    await message.answer(t("web.admin.screens_revoked", turn.lang, count=count))
 
 
 @router.message(Command("bind_webhook"))
@@ -135,15 +125,24 @@ async def on_bind_webhook(
         await message.answer(t("web.admin.delete_it", turn.lang))
 
 
-@router.message(Command("unbind_webhook"))
-async def on_unbind_webhook(message: Message, turn: Turn, command: CommandObject) -> None:
-    competition_id, _ = await _pick(message, turn, "robot.unbind", (command.args or "").split())
+UNDO = {
+    "screen_off": ("screen.revoke", admin_web.revoke_screens, "web.admin.screens_revoked"),
+    "unbind_webhook": ("robot.unbind", admin_web.unbind_robots, "web.admin.unbound"),
+}
+"""Commands that take back what a competition has (screen links, robots) and say how many:
+the action, the core function, the reply."""
+
+
+@router.message(Command(*UNDO))
+async def on_take_back(message: Message, turn: Turn, command: CommandObject) -> None:
+    action, take_back, reply = UNDO[command.command]
+    competition_id, _ = await _pick(message, turn, action, (command.args or "").split())
     if competition_id is None:
         return
-    count = await admin_web.unbind_robots(
+    count = await take_back(
         turn.session, actor=turn.acting, competition_id=competition_id, clock=turn.wall
     )
-    await message.answer(t("web.admin.unbound", turn.lang, count=count))
+    await message.answer(t(reply, turn.lang, count=count))
 
 
 @router.message(Command("web_login"))

@@ -24,6 +24,7 @@ from contest.teams import TeamLine, find_worker, get_team_by_join_code, move_wor
 from quizbank.formats import ImportRejected
 from quizbank.service import BankStats, ImportResult, bank_stats, import_questions
 from quizbank.validation import ValidationReport
+from storage.ids import id_of
 from storage.types import Clock
 
 
@@ -163,15 +164,20 @@ async def confirm(session: AsyncSession, *, actor: Actor, worker_ref: str, clock
 
     async def work() -> Worker:
         worker = await _person(session, worker_ref)
-        return await confirm_worker(
-            session, worker_id=int(worker.id or 0), clock=clock, commit=False
-        )
+        return await confirm_worker(session, worker_id=id_of(worker), clock=clock, commit=False)
 
     def describe(worker: Worker) -> tuple[str, dict[str, Any]]:
         return "ok", {"worker_id": worker.id}
 
-    return await perform(session, actor, "worker.confirm", work, detail={"worker": worker_ref},
-                         describe=describe, clock=clock)  # fmt: skip
+    return await perform(
+        session,
+        actor,
+        "worker.confirm",
+        work,
+        detail={"worker": worker_ref},
+        describe=describe,
+        clock=clock,
+    )
 
 
 async def merge(
@@ -185,9 +191,12 @@ async def merge(
         keep, drop = await _person(session, keep_ref), await _person(session, drop_ref)
         dropped.update(drop_id=drop.id, drop_name=drop.real_name)
         return await merge_workers(
-            session, keep_id=int(keep.id or 0), drop_id=int(drop.id or 0), clock=clock,
+            session,
+            keep_id=id_of(keep),
+            drop_id=id_of(drop),
+            clock=clock,
             commit=False,
-        )  # fmt: skip
+        )
 
     def describe(kept: Worker) -> tuple[str, dict[str, Any]]:
         return "ok", {"keep_id": kept.id, **dropped}
