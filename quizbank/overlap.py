@@ -31,6 +31,8 @@ from quizbank.models import CHOICE_TYPES, QuestionType
 SIMILAR = 0.85  # difflib ratio of folded stems from which two questions count as one
 _RARE_PAIRS = 4  # a stem's rarest character pairs that pick its candidates
 _MIN_SHARED = 0.4  # share of pairs a candidate must have before difflib is asked
+_POSTING = 200  # stems read per rare pair: bounds the work when a whole bank looks alike
+_COMPARED = 8  # candidates per stem given to difflib, those sharing most pairs first
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +104,12 @@ class StemIndex:
     def __init__(self, stored: Sequence[Stored]) -> None:
         self.stored = list(stored)
         self.folded = [fold(s.stem) for s in self.stored]
+        self.pairs = [_pairs(text) for text in self.folded]
         self.exact: dict[str, list[int]] = defaultdict(list)
         self.by_pair: dict[str, list[int]] = defaultdict(list)
         for index, text in enumerate(self.folded):
             self.exact[text].append(index)
-            for pair in _pairs(text):
+            for pair in self.pairs[index]:
                 self.by_pair[pair].append(index)
 
     def matches(self, stem: str) -> list[tuple[int, float]]:
@@ -115,14 +118,19 @@ class StemIndex:
         if not text:
             return []
         found = {index: 1.0 for index in self.exact.get(text, [])}
+        if found:  # the same question is there: a near one adds nothing to say
+            return sorted(found.items())
         pairs = _pairs(text)
         rare = sorted(pairs, key=lambda p: len(self.by_pair.get(p, ())))[:_RARE_PAIRS]
-        candidates = {i for p in rare for i in self.by_pair.get(p, ())} - found.keys()
-        for index in candidates:
+        postings = (self.by_pair.get(p, [])[:_POSTING] for p in rare)
+        candidates = {i for posting in postings for i in posting}
+        # Generated banks ("第12题：…第12个问题") make thousands of stems alike: difflib
+        # sees only the few closest by shared pairs, so a stem costs the same whatever the bank.
+        shared = {i: len(pairs & self.pairs[i]) / len(pairs) for i in candidates}
+        near = [i for i in shared if shared[i] >= _MIN_SHARED]
+        closest = sorted(near, key=lambda i: (-shared[i], i))[:_COMPARED]
+        for index in closest:
             other = self.folded[index]
-            shared = len(pairs & _pairs(other)) / max(len(pairs), 1)
-            if shared < _MIN_SHARED:
-                continue
             ratio = difflib.SequenceMatcher(None, text, other, autojunk=False).ratio()
             if ratio >= SIMILAR:
                 found[index] = round(ratio, 2)
