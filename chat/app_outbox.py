@@ -1,5 +1,6 @@
-"""Delivering the outbox rows queued for the apps' groups (``dingtalk_app``, ``feishu_app``):
-announcement texts and pictures, through the app that sits in the group.
+"""Delivering the outbox rows queued for a messenger's app: announcement texts and pictures
+into its groups (``<platform>_app``), results at the close to a worker's private chat with
+the app (``<platform>_user``).
 
 The process holding the platform's connection runs this beside it (the scheduler's sender
 leaves these rows alone). Rows are claimed as the scheduler claims its own (a claim expires,
@@ -15,19 +16,31 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from contest.app_groups import MessengerChat
+from contest.app_groups import MessengerChat, app_channel, user_channel
+from contest.identities import WorkerIdentity
 from contest.outbox import OutboxMessage, OutboxStatus
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
 
-Deliver = Callable[[MessengerChat, OutboxMessage], Awaitable[None]]
+Deliver = Callable[["Target", OutboxMessage], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a row goes on the platform: a group's conversation id, or a user's account id."""
+
+    group: bool
+    to: str
+
+
 CLAIM = timedelta(seconds=300)
 MAX_TRIES = 6
 BACKOFF_SECONDS = 30.0
@@ -39,12 +52,13 @@ class AppOutbox:
         self,
         session_factory: async_sessionmaker[AsyncSession],
         *,
-        channel: str,
+        platform: str,
         deliver: Deliver,
         clock: Clock = utcnow,
         poll: float = 2.0,
     ) -> None:
-        self.session_factory, self.channel, self.deliver = session_factory, channel, deliver
+        self.session_factory, self.platform, self.deliver = session_factory, platform, deliver
+        self.channels = (app_channel(platform), user_channel(platform))
         self.clock, self.poll = clock, poll
         self._stopping = asyncio.Event()
 
@@ -53,7 +67,7 @@ class AppOutbox:
             try:
                 busy = await self.step()
             except Exception:
-                logger.exception("%s outbox pass failed", self.channel)
+                logger.exception("%s outbox pass failed", self.platform)
                 busy = 0
             if not busy:
                 with contextlib.suppress(TimeoutError):
@@ -63,32 +77,45 @@ class AppOutbox:
         self._stopping.set()
 
     async def step(self) -> int:
-        """One pass: claim what is due, deliver it group by group; how many were handled."""
+        """One pass: claim what is due, deliver it chat by chat; how many were handled."""
         rows = await self._claim()
-        by_group: dict[int, list[OutboxMessage]] = defaultdict(list)
+        by_chat: dict[tuple[str, int], list[OutboxMessage]] = defaultdict(list)
         for row in rows:
-            by_group[row.chat_id].append(row)
+            by_chat[(row.channel, row.chat_id)].append(row)
         await asyncio.gather(
-            *(self._serve(group, messages) for group, messages in by_group.items())
+            *(self._serve(channel, chat, messages) for (channel, chat), messages in by_chat.items())
         )
         return len(rows)
 
-    async def _serve(self, group_id: int, messages: list[OutboxMessage]) -> None:
-        async with self.session_factory() as session:
-            group = await session.get(MessengerChat, group_id)
-            await session.commit()
+    async def _serve(self, channel: str, chat_id: int, messages: list[OutboxMessage]) -> None:
+        target = await self._target(channel, chat_id)
         for i, message in enumerate(messages):
-            if group is None or not group.active:
-                await self._finish(message, OutboxStatus.BLOCKED, "group unknown or unbound")
+            if target is None:
+                await self._finish(message, OutboxStatus.BLOCKED, "group or account unknown")
                 continue
             try:
-                await self.deliver(group, message)
+                await self.deliver(target, message)
             except Exception as exc:
-                logger.warning("%s row %s to group %s: %s", self.channel, message.id, group_id, exc)
-                for later in messages[i:]:  # the group's order holds: the rest waits too
+                logger.warning("%s row %s: %s", channel, message.id, exc)
+                for later in messages[i:]:  # the chat's order holds: the rest waits too
                     await self._retry(later, str(exc)[:500])
                 return
             await self._finish(message, OutboxStatus.SENT, None)
+
+    async def _target(self, channel: str, chat_id: int) -> Target | None:
+        async with self.session_factory() as session:
+            if channel == app_channel(self.platform):
+                group = await session.get(MessengerChat, chat_id)
+                await session.commit()
+                return Target(True, group.conversation_id) if group and group.active else None
+            account = await session.scalar(
+                select(col(WorkerIdentity.external_id)).where(
+                    col(WorkerIdentity.platform) == self.platform,
+                    col(WorkerIdentity.worker_id) == chat_id,
+                )
+            )
+            await session.commit()
+        return None if account is None else Target(False, account)
 
     async def _claim(self) -> list[OutboxMessage]:
         now = self.clock()
@@ -96,7 +123,7 @@ class AppOutbox:
             due = (
                 select(col(OutboxMessage.id))
                 .where(
-                    col(OutboxMessage.channel) == self.channel,
+                    col(OutboxMessage.channel).in_(self.channels),
                     col(OutboxMessage.status) == OutboxStatus.PENDING,
                     col(OutboxMessage.next_attempt_at) <= now,
                 )

@@ -23,7 +23,6 @@ from chat.feishu.bot import order_key as feishu_order
 from chat.feishu.ws import LongConnection
 from chat.inbox import EventIntake
 from config import Settings
-from contest.app_groups import app_channel
 from storage.db import is_sqlite
 from storage.types import Clock, utcnow
 
@@ -84,7 +83,7 @@ class DingTalkRunner:
             clock=clock,
         )
         self.outbox = AppOutbox(
-            session_factory, channel=app_channel(DINGTALK), deliver=self.bot.deliver, clock=clock
+            session_factory, platform=DINGTALK, deliver=self.bot.deliver, clock=clock
         )
         self.connection = Together(StreamConnection(self.api, self._take), self.outbox)
 
@@ -147,7 +146,7 @@ class FeishuRunner:
             clock=clock,
         )
         self.outbox = AppOutbox(
-            session_factory, channel=app_channel(FEISHU), deliver=self.bot.deliver, clock=clock
+            session_factory, platform=FEISHU, deliver=self.bot.deliver, clock=clock
         )
         self.connection = Together(LongConnection(self.api, self.intake.receive_event), self.outbox)
 

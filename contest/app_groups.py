@@ -4,8 +4,10 @@ A group is remembered when someone @-mentions the app there; an organiser binds 
 competition (``绑定 <id>`` in the group), and from then on the competition's announcements —
 the scheduled leaderboard pictures and texts, open and close notices, and what an organiser
 announces with ``公告`` — are queued for it in the outbox with ``channel`` ``<platform>_app``
-and ``chat_id`` this row's id. The messenger's own process delivers those rows through the
-app (the scheduler's sender leaves them alone).
+and ``chat_id`` this row's id. A worker who takes part through a messenger gets their result
+at the close in its private chat (``<platform>_user``, ``chat_id`` the worker). The
+messenger's own process delivers those rows through the app (the scheduler's sender leaves
+them alone).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from contest.admin.audit import counted, outcome, perform
 from contest.admin.policy import Actor
 from contest.competitions import require_competition
 from contest.errors import ContestError
+from contest.identities import WorkerIdentity
 from contest.outbox import APP_CHANNELS, enqueue
 from storage.types import Clock, UTCDateTime, utcnow
 
@@ -27,9 +30,33 @@ TEXT_LIMIT = 3500
 
 
 def app_channel(platform: str) -> str:
+    """The outbox channel of the platform's groups."""
     channel = f"{platform}_app"
     assert channel in APP_CHANNELS
     return channel
+
+
+def user_channel(platform: str) -> str:
+    """The outbox channel of the platform's private chats (``chat_id``: the worker)."""
+    channel = f"{platform}_user"
+    assert channel in APP_CHANNELS
+    return channel
+
+
+async def messenger_accounts(
+    session: AsyncSession, *, worker_ids: list[int]
+) -> dict[int, list[str]]:
+    """The messenger platforms each worker is linked on (where a result can reach them)."""
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(worker_ids), 500):
+        rows = await session.execute(
+            select(col(WorkerIdentity.worker_id), col(WorkerIdentity.platform))
+            .where(col(WorkerIdentity.worker_id).in_(worker_ids[start : start + 500]))
+            .order_by(col(WorkerIdentity.platform))
+        )
+        for worker_id, platform in rows.all():
+            found.setdefault(worker_id, []).append(platform)
+    return found
 
 
 class MessengerChat(SQLModel, table=True):

@@ -22,9 +22,10 @@ from storage.upsert import upsert
 KINDS = frozenset({"text", "photo", "document", "certificate", "card"})
 
 
-APP_CHANNELS = ("dingtalk_app", "feishu_app")
+APP_CHANNELS = ("dingtalk_app", "feishu_app", "dingtalk_user", "feishu_user")
 """Rows the messengers' own processes deliver through their apps (:mod:`contest.app_groups`),
-not the scheduler's sender."""
+not the scheduler's sender: into a group (``_app``, ``chat_id`` the group's row) or to one
+worker's private chat with the app (``_user``, ``chat_id`` the worker)."""
 
 
 class OutboxStatus(StrEnum):

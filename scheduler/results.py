@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contest.app_groups import messenger_accounts, user_channel
 from contest.attempts import expire_overdue
 from contest.final import FinalResult, FinalResults, ReviewItem, final_results, settle
 from contest.models import Competition
@@ -177,14 +178,58 @@ async def prepare_results(ctx: JobContext, job: Job, when: datetime) -> Apply | 
 
     async def apply(session: AsyncSession) -> str:
         queued = 0
+        others = [r.worker_id for r in final.results if r.telegram_id is None]
+        accounts = await messenger_accounts(session, worker_ids=others)
         for result in final.results:
             if result.telegram_id is None:
+                for platform in accounts.get(result.worker_id, []):  # 钉钉 / 飞书 workers
+                    queued += 1
+                    await _queue_texts(
+                        session,
+                        ctx,
+                        final,
+                        result,
+                        f"{prefix}:{platform}",
+                        channel=user_channel(platform),
+                    )
                 continue
             queued += 1
             await _queue_one(session, ctx, competition, final, result, prefix)
         return f"queued:{queued}"
 
     return apply
+
+
+async def _queue_texts(
+    session: AsyncSession,
+    ctx: JobContext,
+    final: FinalResults,
+    result: FinalResult,
+    prefix: str,
+    *,
+    channel: str,
+) -> None:
+    """The result and the review as texts, to a worker's private chat with a messenger's app
+    (``chat_id`` the worker; the pictures are Telegram's)."""
+    lang, key, worker = result.language, f"{prefix}:{result.worker_id}", result.worker_id
+    text = result_text(final, result, lang)
+    await enqueue(
+        session,
+        dedup_key=f"{key}:result",
+        chat_id=worker,
+        channel=channel,
+        text=text,
+        clock=ctx.clock,
+    )
+    for i, review in enumerate(review_texts(final, result, lang)):
+        await enqueue(
+            session,
+            dedup_key=f"{key}:review:{i}",
+            chat_id=worker,
+            channel=channel,
+            text=review,
+            clock=ctx.clock,
+        )
 
 
 async def _queue_one(

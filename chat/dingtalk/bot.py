@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from chat.app_outbox import Target
 from chat.cards import Card, parse_action
 from chat.dingtalk.api import DingTalkApi
 from chat.dingtalk.stream import BOT_TOPIC, CARD_TOPIC
@@ -26,7 +27,6 @@ from chat.flow import Incoming, Reply
 from chat.groups import remember_group
 from chat.inbox import Event
 from chat.texts import plain
-from contest.app_groups import MessengerChat
 from contest.outbox import OutboxMessage
 from storage.types import Clock, utcnow
 
@@ -156,21 +156,23 @@ class DingTalkBot:
         else:
             await self.api.send_card(biz_id=biz_id, params=params, user_id=parsed.user_id)
 
-    async def deliver(self, group: MessengerChat, message: OutboxMessage) -> None:
-        """An announcement row into a group through the app: a picture (uploaded first) and
-        its caption, or a text, as robot messages (``sampleImageMsg``, ``sampleMarkdown``)."""
-        text = plain(message.text)
+    async def deliver(self, target: Target, message: OutboxMessage) -> None:
+        """A row through the app: into a group, a picture (uploaded first) and its caption or
+        a text as robot messages (``sampleImageMsg``, ``sampleMarkdown``); to a worker, a card."""
+        text = plain(message.text).strip()
+        title = (text.splitlines()[0].strip("*# ") if text else "")[:20] or "质量知识竞赛"
+        if not target.group:
+            card = render(Card(title, text))
+            await self.api.send_card(biz_id=f"ob{message.id}", params=card, user_id=target.to)
+            return
         if message.kind == "photo" and message.payload:
             media = await self.api.upload_image(message.payload)
+            param = {"photoURL": media}
             await self.api.send_group(
-                conversation_id=group.conversation_id,
-                msg_key="sampleImageMsg",
-                param={"photoURL": media},
+                conversation_id=target.to, msg_key="sampleImageMsg", param=param
             )
-        if text.strip():
-            title = text.strip().splitlines()[0].strip("* ")[:20] or "质量知识竞赛"
+        if text:
+            param = {"title": title, "text": text}
             await self.api.send_group(
-                conversation_id=group.conversation_id,
-                msg_key="sampleMarkdown",
-                param={"title": title, "text": text},
+                conversation_id=target.to, msg_key="sampleMarkdown", param=param
             )

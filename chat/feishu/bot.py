@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from chat.app_outbox import Target
 from chat.cards import Card, parse_action
 from chat.edge import Account, Edge
 from chat.feishu.api import FeishuApi
@@ -24,7 +25,6 @@ from chat.flow import Incoming, Reply
 from chat.groups import remember_group
 from chat.inbox import Event
 from chat.texts import plain
-from contest.app_groups import MessengerChat
 from contest.outbox import OutboxMessage
 from storage.types import Clock, utcnow
 
@@ -153,19 +153,15 @@ class FeishuBot:
         else:
             await self.api.send_card(uuid=uuid, card=card, open_id=parsed.open_id)
 
-    async def deliver(self, group: MessengerChat, message: OutboxMessage) -> None:
-        """An announcement row into a group through the app: a picture (uploaded first) and
-        its caption on a card, or a text on a card; ``uuid`` makes a resend the same."""
+    async def deliver(self, target: Target, message: OutboxMessage) -> None:
+        """A row through the app: a picture (uploaded first, groups only) and its text on a
+        card, into a group or to a worker; ``uuid`` makes a resend the same message."""
         text = plain(message.text).strip()
-        if message.kind == "photo" and message.payload:
+        to = {"chat_id": target.to} if target.group else {"open_id": target.to}
+        if target.group and message.kind == "photo" and message.payload:
             key = await self.api.upload_image(message.payload)
-            await self.api.send_image(
-                uuid=f"ob{message.id}p", image_key=key, chat_id=group.conversation_id
-            )
+            await self.api.send_image(uuid=f"ob{message.id}p", image_key=key, chat_id=target.to)
         if text:
-            title = text.splitlines()[0].strip("* ")[:30] or "质量知识竞赛"
-            await self.api.send_card(
-                uuid=f"ob{message.id}t",
-                card=render(Card(title, text)),
-                chat_id=group.conversation_id,
-            )
+            title = text.splitlines()[0].strip("*# ")[:30] or "质量知识竞赛"
+            card = render(Card(title, text))
+            await self.api.send_card(uuid=f"ob{message.id}t", card=card, **to)
