@@ -11,9 +11,12 @@ from __future__ import annotations
 import asyncio
 from html import escape
 
+from aiogram import F
 from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     BufferedInputFile,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -145,18 +148,31 @@ async def on_take_back(message: Message, turn: Turn, command: CommandObject) -> 
     await message.answer(t(reply, turn.lang, count=count))
 
 
-@router.message(Command("web_login"))
-async def on_web_login(
-    message: Message, turn: Turn, command: CommandObject, settings: Settings
-) -> None:
-    args = (command.args or "").split()
-    competition_id, rest = await _pick(message, turn, "web.login", args)
-    if competition_id is None:
-        return
-    if len(rest) != 1 or rest[0].lower() not in ("on", "off", "开", "关"):
-        await message.answer(t("web.admin.login_usage", turn.lang))
-        return
-    enabled = rest[0].lower() in ("on", "开")
+class WebLoginCb(CallbackData, prefix="wl"):
+    """/web_login by buttons: a competition (``on`` empty), then 开放 or 关闭."""
+
+    c: int
+    on: str = ""
+
+
+def _login_switch(competition_id: int, lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t("web.admin.login_open", lang),
+                    callback_data=WebLoginCb(c=competition_id, on="1").pack(),
+                ),
+                InlineKeyboardButton(
+                    text=t("web.admin.login_close", lang),
+                    callback_data=WebLoginCb(c=competition_id, on="0").pack(),
+                ),
+            ]
+        ]
+    )
+
+
+async def _set_login(turn: Turn, settings: Settings, competition_id: int, enabled: bool) -> str:
     await admin_web.set_roster_login(
         turn.session,
         actor=turn.acting,
@@ -166,9 +182,72 @@ async def on_web_login(
     )
     base = settings.web_public_url or ""
     key = "login_on" if enabled else "login_off"
+    return t(f"web.admin.{key}", turn.lang, url=escape(f"{base}/join/{competition_id}"))
+
+
+@router.message(Command("web_login"))
+async def on_web_login(
+    message: Message, turn: Turn, command: CommandObject, settings: Settings
+) -> None:
+    args = (command.args or "").split()
+    if args and args[0].lstrip("#").isdigit():
+        competition_id, rest = int(args[0].lstrip("#")), args[1:]
+    else:
+        rows = await managed_competitions(
+            turn.session, actor=turn.acting, action="web.login", statuses=LIVE, clock=turn.wall
+        )
+        if len(rows) != 1:
+            buttons = [
+                [
+                    InlineKeyboardButton(
+                        text=f"#{c.id} {c.name}"[:60],
+                        callback_data=WebLoginCb(c=id_of(c)).pack(),
+                    )
+                ]
+                for c in rows[:12]
+            ]
+            if not rows:
+                await message.answer(t("admin.pick.none", turn.lang))
+                return
+            await message.answer(
+                t("web.admin.login_pick", turn.lang),
+                reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons),
+            )
+            return
+        competition_id, rest = id_of(rows[0]), args
+    if not rest:
+        await message.answer(
+            t("web.admin.login_which", turn.lang, competition_id=competition_id),
+            reply_markup=_login_switch(competition_id, turn.lang),
+        )
+        return
+    if len(rest) != 1 or rest[0].lower() not in ("on", "off", "开", "关"):
+        await message.answer(t("web.admin.login_usage", turn.lang))
+        return
     await message.answer(
-        t(f"web.admin.{key}", turn.lang, url=escape(f"{base}/join/{competition_id}"))
+        await _set_login(turn, settings, competition_id, rest[0].lower() in ("on", "开"))
     )
+
+
+@router.callback_query(WebLoginCb.filter(F.on == ""))
+async def on_web_login_pick(query: CallbackQuery, turn: Turn, callback_data: WebLoginCb) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            t("web.admin.login_which", turn.lang, competition_id=callback_data.c),
+            reply_markup=_login_switch(callback_data.c, turn.lang),
+        )
+
+
+@router.callback_query(WebLoginCb.filter(F.on != ""))
+async def on_web_login_switch(
+    query: CallbackQuery, turn: Turn, callback_data: WebLoginCb, settings: Settings
+) -> None:
+    text = await _set_login(turn, settings, callback_data.c, callback_data.on == "1")
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.answer(text)
 
 
 @router.message(Command("web_links"))
