@@ -53,10 +53,14 @@ async def register_by_deep_link(worker: SimulatedWorker, join_code: str) -> None
     """/start <join code> → 工号 → 实名 → registered, in the team of the code."""
     mark = await worker.last_id()
     await worker.send(f"/start {join_code}")
-    await worker.next_message(after=mark, contains=t("start.ask_employee_no", LANG))
+    prompt = await worker.next_message(after=mark, contains=t("start.ask_employee_no", LANG))
     mark = await worker.last_id()
-    await worker.send("A2001")  # not on the roster: the bot then asks for the real name
-    await worker.next_message(after=mark, contains=t("start.ask_name", LANG))
+    await worker.send("A2001")  # not on the roster: said so, never taken as the 工号
+    unknown = t("quiz.error.employee_no_unknown", LANG, employee_no="A2001")
+    await worker.next_message(after=mark, contains=unknown.split("。")[0])
+    await worker.tap(prompt, t("start.button.skip", LANG))  # register by name instead
+    asked = await worker.changed(prompt)
+    assert t("start.ask_name", LANG) in asked.text
     mark = await worker.last_id()
     await worker.send("王小明")
     joined = t("start.joined", LANG, team=" / ".join(TEAM_PATH))

@@ -47,7 +47,8 @@ def _check_database(
     answered: list[tuple[Shown, bool]],
 ) -> None:
     (person,) = _rows(database, "SELECT * FROM worker WHERE telegram_id = ?", worker.user["id"])
-    assert person["real_name"] == "王小明" and person["employee_no"] == "A2001"
+    # The 工号 typed was on no roster: never stored as theirs; they registered by name.
+    assert person["real_name"] == "王小明" and person["employee_no"] is None
     (team,) = _rows(database, "SELECT id FROM team WHERE join_code = ?", data.join_code)
     assert person["team_id"] == team["id"]
 
