@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     # How many connections Telegram may open to the webhook at once (1-100, Telegram's limit).
     webhook_max_connections: int = Field(default=100, ge=1, le=100)
+    # Telegram's bot-wide budget for messages into chats (replies and bulk together): 30/s,
+    # unless Telegram raised it for this bot (paid broadcasts allow up to 1000/s).
+    telegram_messages_per_second: float = Field(default=30.0, gt=0, le=1000)
     upload_limit_mb: float = Field(default=10.0, gt=0)
     scheduler_grace_seconds: int = Field(default=6 * 3600, ge=0)
     scheduler_tick_seconds: float = Field(default=20.0, gt=0)

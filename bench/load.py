@@ -3,6 +3,7 @@
     python bench/load.py                                  # 1 process on SQLite vs bare bot
     python bench/load.py --targets pg --processes 2       # 2 webhook workers on PostgreSQL
     python bench/load.py --rush 10000 --targets pg --processes 2   # a 10,000-worker start
+    python bench/load.py --rounds 40 --workers 600   # closed rounds: bare vs ours saturated
 
 Each simulated worker is a phone (bench/harness.py ``Phone``): it sends ``/quiz``, taps the
 competition, and then answers question after question with a think time between the reply
@@ -46,6 +47,11 @@ from bench.harness import (
     timed,
 )
 from tests.fakes.bot_api_server import BotApiServer
+from tests.fakes.flood import FloodControl
+
+# CPU is measured with Telegram's limits lifted (a sender waiting on 30/s would measure
+# Telegram, not the bot); --limits real keeps them, at the fake and in the bot.
+LIFTED = {"per_bot": 10**9, "per_chat": 10**9, "chat_burst": 10**9, "per_group_minute": 10**9}
 
 
 @dataclass
@@ -108,12 +114,15 @@ async def run_target(
     name: str, args: argparse.Namespace, folder: Path, *, bare: bool, database: str,
     processes: int,
 ) -> Result:  # fmt: skip
-    api = BotApiServer(TOKEN)
+    real = args.limits == "real"
+    api = BotApiServer(TOKEN, limits=FloodControl() if real else FloodControl(**LIFTED))
     await api.start()
     url = await asyncio.to_thread(fresh_database, database, folder) if not bare else ""
     competition = seed_contest(url, workers=args.workers, questions=args.questions) if url else 0
     port = free_port()
     extra = {"DB_POOL_SIZE": args.pool} if args.pool else {}
+    if not real:
+        extra["TELEGRAM_MESSAGES_PER_SECOND"] = "1000"
     if args.readers is not None:
         extra["DB_READERS"] = str(args.readers)
     if database == "postgresql" and args.redis:  # FSM and the shared Telegram limits
@@ -144,7 +153,8 @@ async def run_target(
                     }
                 )
         started_all = await _join(phones, stats, competition, bare=bare, spread=args.spread)
-        result = await _measure(name, args, process, phones, stats, url)
+        measure = _measure_rounds if args.rounds else _measure
+        result = await measure(name, args, process, phones, stats, url)
         result.start_all_s = started_all
         return result
     finally:
@@ -205,6 +215,56 @@ async def _measure(name: str, args: argparse.Namespace, process: Process, phones
     )  # fmt: skip
 
 
+async def _measure_rounds(
+    name: str,
+    args: argparse.Namespace,
+    process: Process,
+    phones: list[Phone],
+    stats: Stats,
+    url: str,
+) -> Result:
+    """Closed rounds: ``--round-size`` workers (the next ones in turn) tap at the same
+    moment; the next round starts when all have their reply. The same shape for the bare
+    bot and ours, so each is measured at its own capacity. The first fifth is warm-up."""
+    size, warmup = args.round_size, max(args.rounds // 5, 1)
+    turn = 0
+
+    async def one_round() -> None:
+        nonlocal turn
+        group = [phones[(turn + i) % len(phones)] for i in range(size)]
+        turn += size
+        stats.taps += size
+        seconds = await asyncio.gather(*(timed(p, p.taps_first_button(), stats) for p in group))
+        now = time.monotonic()
+        stats.latencies.extend((now, s) for s in seconds)
+
+    for _ in range(warmup):
+        await one_round()
+    stats.taps = 0
+    window_start, cpu0 = time.monotonic(), process.cpu_seconds()
+    for _ in range(args.rounds):
+        await one_round()
+    window_end, cpu1 = time.monotonic(), process.cpu_seconds()
+    await asyncio.sleep(2.0)  # let the last marks reach the inbox
+    latencies = stats.window(window_start, window_end + 1)
+    counts = database_counts(url) if url else {}
+    if counts:  # the warm-up rounds' answers are stored too
+        counts["answered"] -= warmup * size
+    return Result(
+        name=name,
+        answers=len(latencies),
+        seconds=window_end - window_start,
+        latencies=latencies,
+        bot_cpu=cpu1 - cpu0,
+        db_cpu=None,
+        errors=stats.errors,
+        floods=len(phones[0].api.flood),
+        counts=counts,
+        taps=stats.taps,
+        post_seconds=stats.post_seconds,
+    )
+
+
 def report(results: list[Result], args: argparse.Namespace) -> str:
     bare = next((r for r in results if r.name == "bare aiogram"), None)
     lines = [
@@ -254,6 +314,14 @@ async def main() -> None:
     parser.add_argument("--pool", default="", help="DB_POOL_SIZE for the bot")
     parser.add_argument("--readers", type=int, default=None, help="DB_READERS for the bot")
     parser.add_argument("--rush", type=int, default=0, help="workers for a contest start")
+    parser.add_argument("--rounds", type=int, default=0, help="closed rounds (0: open load)")
+    parser.add_argument("--round-size", type=int, default=60)
+    parser.add_argument(
+        "--limits",
+        choices=["lifted", "real"],
+        default="lifted",
+        help="Telegram's flood limits at the fake Bot API and in the bot",
+    )
     parser.add_argument(
         "--redis", default="redis://127.0.0.1:6379/14",
         help="Redis for the PostgreSQL runs ('' for none); flushed first",

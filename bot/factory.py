@@ -11,8 +11,10 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import ErrorEvent
+from redis.exceptions import RedisError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -101,8 +103,9 @@ async def _on_error(
 ) -> bool:
     """Log with context and apologise; one failing handler never stops the bot.
 
-    An overloaded database is not a bug: the worker reads "busy, your tap is kept" (once)
-    and :class:`bot.intake.Overloaded` hands the update back to the intake for a retry.
+    A passing cause (:func:`is_overload`) is not a bug: the worker reads "busy, your tap is
+    kept" (once) and :class:`bot.intake.Overloaded` hands the update back to the intake,
+    which retries it until it is handled or no longer useful (and then says so).
     """
     update = event.update
     user = None
@@ -117,7 +120,10 @@ async def _on_error(
     overloaded = is_overload(event.exception)
     if overloaded:
         logger.warning(
-            "database busy for update %s (%s)", update.update_id, type(event.exception).__name__
+            "update %s failed on a passing cause (%s: %s)",
+            update.update_id,
+            type(event.exception).__name__,
+            event.exception,
         )
     else:
         logger.exception(
@@ -142,8 +148,12 @@ async def _on_error(
 
 
 def is_overload(error: BaseException) -> bool:
-    """A database that could not serve in time (pool timeout, locked, connection lost)."""
-    if isinstance(error, TimeoutError | sa_exc.TimeoutError):
+    """A passing cause, worth a retry of the whole update: a database that could not serve
+    in time (pool timeout, locked, full, connection lost), Redis unreachable, Telegram's 429
+    or the network (after the sender's own retries)."""
+    if isinstance(error, TimeoutError | ConnectionError | sa_exc.TimeoutError | RedisError):
+        return True
+    if isinstance(error, TelegramRetryAfter | TelegramNetworkError | TelegramServerError):
         return True
     if isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
         return True

@@ -1,6 +1,7 @@
 """The ``inbox`` table's writes for the intake (:mod:`bot.intake`): store what arrived, run
 the handlers' deferred bookkeeping, mark what finished. All inside the caller's transaction:
-the intake commits them together, one commit for everything a turn collected."""
+the intake commits them together, one commit for everything a turn collected. And the one
+message the intake itself sends: an update it finally could not handle."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from aiogram import Bot
+from aiogram.types import Update
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.context import Write
+from bot.language import language_of
 from bot.models import InboxStatus, InboxUpdate
+from i18n import t
 from storage.upsert import upsert
 
 logger = logging.getLogger(__name__)
@@ -115,3 +120,22 @@ async def mark(session: AsyncSession, finished: dict[int, InboxStatus], *, now: 
                 .values(status=status.value, done_at=now)
                 .execution_options(synchronize_session=False)
             )
+
+
+async def tell_given_up(bot: Bot, update_obj: Update) -> None:
+    """Tell the worker, in their language, that this update was not handled (never raises)."""
+    query, message = update_obj.callback_query, update_obj.message
+    user = query.from_user if query else message.from_user if message else None
+    chat_id = (
+        message.chat.id if message else query.message.chat.id if query and query.message else None
+    )
+    if chat_id is None and user is not None:
+        chat_id = user.id  # a private chat's id is the user's
+    if chat_id is None:
+        return
+    lang = language_of(user, None)
+    what = t("limits.what_tap" if query else "limits.what_message", lang)
+    try:
+        await bot.send_message(chat_id, t("limits.gave_up", lang, what=what))
+    except Exception:
+        logger.warning("could not tell chat %s its update was given up", chat_id, exc_info=True)

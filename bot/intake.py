@@ -14,8 +14,13 @@ Nothing is lost and nothing is doubled:
 - an update taken but not yet handled when the process dies (``kill -9``) is still pending in
   the inbox with this process as its owner; a restart of the same instance takes it up at
   once, and other instances take it over when this one stops heartbeating;
-- an update whose handling hit an overloaded database is retried with backoff (the worker
-  reads "busy, your tap is kept"), its chat's later updates waiting behind it.
+- an update whose handling failed on a passing cause (a busy, locked or full database,
+  Redis down, Telegram's 429 or the network: :class:`Overloaded`) is retried with backoff
+  until it succeeds or stops being useful (``useful_for`` after it arrived, also across a
+  restart), its chat's later updates waiting behind it. The worker reads "busy, your tap
+  is kept" once; if the update finally cannot be handled they are told so in plain words,
+  and the organiser sees it (an error in the log, ``qualityquiz_updates_given_up_total``,
+  the doctor). Nothing the worker was told is kept is dropped silently.
 
 A crash between handling and the done mark hands the update to the dispatcher again: the
 handlers are idempotent (the answer's conditional write, the attempt and registration
@@ -40,8 +45,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from bot.context import Write
-from bot.inbox import Arrival, mark, store, write_later
+from bot.inbox import Arrival, mark, store, tell_given_up, write_later
 from bot.models import BotInstance, InboxStatus, InboxUpdate
+from bot.sender import reply_deadline
+from ops.metrics import count_given_up
 from storage.types import Clock, utcnow
 from storage.upsert import upsert
 
@@ -50,12 +57,15 @@ logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 10.0
 DEAD_AFTER = timedelta(seconds=30)  # an owner silent this long has stopped: take its updates
 KEEP_DONE = timedelta(days=1)  # done rows answer replays for a day, then go
-RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)  # seconds, for an overloaded database
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)  # seconds between tries; the last repeats
+USEFUL_FOR = timedelta(minutes=10)  # an update is retried this long after it arrived
+MIN_REPLY_WINDOW = 60.0  # seconds a reply may wait on Telegram, even for an old update
 STORE_TIMEOUT = 30.0  # seconds a receive waits for the inbox before giving up (no ack)
 
 
 class Overloaded(Exception):
-    """Handling could not get the database in time; the update is kept and retried."""
+    """Handling failed on a passing cause (database, Redis, Telegram, network); the update
+    is kept and retried."""
 
 
 def instance_name(mode: str, index: int | None = None) -> str:
@@ -78,10 +88,12 @@ class Intake:
         clock: Clock = utcnow,
         concurrency: int = 512,
         retry_delays: Sequence[float] = RETRY_DELAYS,
+        useful_for: timedelta = USEFUL_FOR,
     ) -> None:
         self.dp, self.bot, self.session_factory = dp, bot, session_factory
         self.instance, self.mode, self.clock = instance, mode, clock
         self.retry_delays = tuple(retry_delays)
+        self.useful_for = useful_for
         self._semaphore = asyncio.Semaphore(concurrency)
         self._arrivals: list[tuple[list[Arrival], asyncio.Future[set[int]]]] = []
         self._finished: dict[int, InboxStatus] = {}
@@ -217,24 +229,44 @@ class Intake:
     async def _feed(
         self, update_obj: Update, arrival: Arrival, tries: int, later: list[Write]
     ) -> InboxStatus:
-        for attempt in range(tries, tries + len(self.retry_delays) + 1):
-            try:
-                async with self._semaphore:
-                    await self.dp.feed_update(
-                        self.bot, update_obj, received_at=arrival.received_at,
-                        inbox_tries=attempt, write_later=later,
-                    )  # fmt: skip
-                return InboxStatus.DONE
-            except Overloaded:
-                if attempt - tries >= len(self.retry_delays):
+        """Handle the update, retrying passing failures until its deadline."""
+        update_id, deadline = arrival.update_id, arrival.received_at + self.useful_for
+        loop = asyncio.get_running_loop()
+        left = (deadline - self.clock()).total_seconds()
+        attempt = tries
+        with reply_deadline(loop.time() + max(left, MIN_REPLY_WINDOW)):
+            while True:
+                try:
+                    async with self._semaphore:
+                        await self.dp.feed_update(
+                            self.bot,
+                            update_obj,
+                            received_at=arrival.received_at,
+                            inbox_tries=attempt,
+                            write_later=later,
+                        )
+                    return InboxStatus.DONE
+                except Overloaded as exc:
+                    cause = exc.__cause__ or exc
+                except Exception:
+                    logger.exception("update %s failed outside its handlers", arrival.update_id)
+                    return InboxStatus.FAILED
+                delay = self.retry_delays[min(attempt - tries, len(self.retry_delays) - 1)]
+                attempt += 1
+                if self.clock() + timedelta(seconds=delay) > deadline:
                     break
-                delay = self.retry_delays[attempt - tries]
-                logger.warning("update %s: database busy, retry in %.1fs", arrival.update_id, delay)
+                why = type(cause).__name__
+                logger.warning("update %s: %s, retry %d in %.1fs", update_id, why, attempt, delay)
                 await asyncio.sleep(delay)
-            except Exception:
-                logger.exception("update %s failed outside its handlers", arrival.update_id)
-                return InboxStatus.FAILED
-        logger.error("update %s: database still busy after %d tries", arrival.update_id, attempt)
+        logger.error(
+            "update %s given up after %d tries in %s (last: %r); the worker is told",
+            update_id,
+            attempt - tries,
+            self.useful_for,
+            cause,
+        )
+        count_given_up(type(cause).__name__)
+        await tell_given_up(self.bot, update_obj)
         return InboxStatus.FAILED
 
     @contextlib.asynccontextmanager

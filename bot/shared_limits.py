@@ -6,10 +6,11 @@ Telegram counts per bot and per chat, not per process. With REDIS_URL set:
   only learns of it when it is refused itself. A process that gets a 429 records when the
   pause ends under one key (only ever moving it later), and every process looks at the key
   a few times a second and pauses its own sender until then.
-- **One message a second into a chat, whichever process sends it.** A worker's taps land on
-  any process behind the port, so two replies into one chat can leave two processes in the
-  same second. Before a message into a chat leaves, its process reserves the chat's next
-  slot (one atomic script per message) and waits for it.
+- **One budget for the bot, one for each chat, whichever process sends.** A worker's taps
+  land on any process behind the port, and each process has its own 30/s bucket. Before a
+  message leaves, its process reserves the bot's next slot and the chat's next slot (one
+  atomic script each, the same GCRA as :mod:`bot.pacing`) and waits for them. A Redis that
+  fails or is slow costs nothing but the sharing: the process's own buckets still hold.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 
 from redis.asyncio import Redis
 
-from bot.sender import Pacer
+from bot.pacing import Pacer
 
 logger = logging.getLogger(__name__)
 
@@ -36,42 +37,59 @@ end
 """
 
 
-# The chat's next free slot: max(now, last slot + spacing); remembered a little longer than
-# the spacing. Wall-clock seconds, so processes on one host (or NTP-synced hosts) agree.
+# GCRA: the key holds the theoretical time of the next slot; a message may go at
+# max(now, that - (burst - 1) * interval), and the next slot moves one interval on.
+# Wall-clock seconds, so processes on one host (or NTP-synced hosts) agree.
 _RESERVE = """
 local now = tonumber(ARGV[1])
-local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0') + tonumber(ARGV[2]))
-redis.call('SET', KEYS[1], string.format('%.3f', slot), 'PX', ARGV[3])
-return string.format('%.3f', slot - now)
+local interval = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+redis.call('SET', KEYS[1], string.format('%.4f', slot + interval), 'PX', ARGV[4])
+return string.format('%.4f', slot - (burst - 1) * interval - now)
 """
-CHAT_KEY = "qualityquiz:telegram:chat:"
-RESERVE_TIMEOUT = 0.5  # seconds; then the message goes on the process's own spacing
+PREFIX = "qualityquiz:telegram:"
+RESERVE_TIMEOUT = 0.5  # seconds; then the message goes on the process's own buckets
+RETRY_REDIS_AFTER = 5.0  # seconds without asking Redis after it failed
 
 
-class SharedChatSpacing:
-    """Reserves each chat's next send slot for all processes; installed on a :class:`Pacer`."""
+class SharedSlots:
+    """Reserves the bot's and each chat's next send slot for all processes, on a Pacer."""
 
-    def __init__(self, redis: Redis, pacer: Pacer, *, prefix: str = CHAT_KEY) -> None:
+    def __init__(self, redis: Redis, pacer: Pacer, *, prefix: str = PREFIX) -> None:
         self.prefix = prefix
         self._script = redis.register_script(_RESERVE)
         self._warned = 0.0
-        pacer.shared_spacing = self.reserve
+        self._down_until = 0.0  # monotonic: Redis failed, the process's own buckets meanwhile
+        # Twice the process's own headroom: two processes' requests reach Telegram with
+        # different delays after their slots.
+        self._bot_interval = (1 + 2 * pacer.limits.margin) / pacer.limits.per_bot
+        pacer.shared_slot = self.reserve
+        pacer.budget.shared = self._bot_slot
 
-    async def reserve(self, chat_id: int, spacing: float) -> float:
-        """Seconds to wait before this message may go into ``chat_id``; 0 when Redis fails
-        (the process's own spacing still holds)."""
-        keep_ms = int(spacing * 1000) + 1000
+    async def _bot_slot(self) -> None:
+        wait = await self.reserve("bot", self._bot_interval, 1)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def reserve(self, key: str, interval: float, burst: int) -> float:
+        """Seconds to wait before a message may use slot ``key``; 0 when Redis fails."""
+        if time.monotonic() < self._down_until:
+            return 0.0
+        keep_ms = int(interval * (burst + 1) * 1000) + 1000
         try:
             wait = await asyncio.wait_for(  # a slow Redis must not hold a worker's reply
                 self._script(
-                    keys=[f"{self.prefix}{chat_id}"], args=[f"{time.time():.3f}", spacing, keep_ms]
+                    keys=[f"{self.prefix}{key}"],
+                    args=[f"{time.time():.4f}", f"{interval:.6f}", burst, keep_ms],
                 ),
                 RESERVE_TIMEOUT,
             )
         except Exception:
+            self._down_until = time.monotonic() + RETRY_REDIS_AFTER
             if time.monotonic() - self._warned > 60:  # once a minute, not once a message
                 self._warned = time.monotonic()
-                logger.warning("could not reserve a chat's send slot in Redis", exc_info=True)
+                logger.warning("could not reserve a send slot in Redis", exc_info=True)
             return 0.0
         return max(float(wait), 0.0)
 

@@ -33,8 +33,8 @@ from bot.fsm_storage import DatabaseStorage
 from bot.intake import Intake, instance_name
 from bot.polling import poll
 from bot.routers.setup import offer_demo_bank
-from bot.sender import Pacer
-from bot.shared_limits import SharedChatSpacing, SharedPause
+from bot.sender import Limits, Pacer
+from bot.shared_limits import SharedPause, SharedSlots
 from bot.webhook import WEBHOOK_PATH, add_webhook_route
 from chat.platforms import run_messengers
 from cli.common import EXIT_REJECTED, EXIT_USAGE
@@ -127,7 +127,7 @@ async def _prepare(settings: Settings, *, migrate: bool = True) -> Wiring:
     reader = create_reader(settings.database_url, pool=settings.pool)
     instrument_engine(engine)
     session_factory = create_session_factory(engine, reader=reader)
-    pacer = Pacer()
+    pacer = Pacer(Limits(per_bot=settings.telegram_messages_per_second))
     on_blocked = blocked_hook(session_factory)
     bot = create_bot(settings, on_blocked=on_blocked, pacer=pacer)
     bulk_bot = create_bot(settings, on_blocked=on_blocked, pacer=pacer, bulk=True)
@@ -183,7 +183,7 @@ async def _run_bot(
     tasks = [asyncio.create_task(TeamRefresher(session_factory).run(stop))]
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     if redis is not None:  # Telegram's limits are the bot's, not this process's
-        SharedChatSpacing(redis, wiring.pacer)
+        SharedSlots(redis, wiring.pacer)
         tasks.append(asyncio.create_task(SharedPause(redis, wiring.pacer).run(stop)))
     if first and settings.messengers:
         tasks.append(asyncio.create_task(run_messengers(settings, session_factory, stop)))

@@ -1,6 +1,8 @@
 """Readiness checks (for ``/readyz`` and the start-up status line), as plain async functions.
 
-Ready means: the database answers and is at the newest schema revision, Redis answers when
+Ready means: the database answers, takes a write (a one-row upsert, so a full disk, a
+read-only file or a database locked for good shows) and is at the newest schema revision,
+Redis answers when
 it is configured, the Bot API answered ``getMe`` recently, and some scheduler (this process
 or another) holds the scheduler lease. Each check is bounded in time, so a hung database or
 Redis makes ``/readyz`` say so instead of hanging too.
@@ -11,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -28,10 +32,12 @@ from sqlmodel import col
 from storage.lease import LEASE_NAME, Lease
 from storage.migrate import alembic_config
 from storage.types import Clock, utcnow
+from storage.upsert import upsert
 
 logger = logging.getLogger(__name__)
 
 CHECK_TIMEOUT = 3.0  # seconds for one check
+PROBE_NAME = "readyz"  # the lease row /readyz writes to prove the database takes writes
 GETME_INTERVAL = 60.0  # how often the watcher asks the Bot API getMe
 GETME_MAX_AGE = 3 * GETME_INTERVAL + 30  # older than this: the Bot API counts as unanswered
 
@@ -124,7 +130,7 @@ def sqlite_file(database_url: str) -> Path | None:
 async def check_database(
     session_factory: async_sessionmaker[AsyncSession], *, database_url: str
 ) -> Check:
-    """The database answers and is migrated to the newest revision."""
+    """The database answers, takes a write and is migrated to the newest revision."""
     path = sqlite_file(database_url)
     if path is not None and not path.exists():
         # The pool may still hold a handle on a deleted file: writes would vanish with it.
@@ -133,11 +139,22 @@ async def check_database(
         await session.execute(text("SELECT 1"))
         connection = await session.connection()
         current = await connection.run_sync(current_revisions)
-    heads = schema_heads()
-    if current != heads:
-        have = ", ".join(sorted(current)) or "none"
-        return Check("database", False, f"schema at {have}, code needs {', '.join(heads)}")
-    return Check("database", True, f"reachable, schema at {', '.join(sorted(current))}")
+        heads = schema_heads()
+        if current != heads:
+            have = ", ".join(sorted(current)) or "none"
+            return Check("database", False, f"schema at {have}, code needs {', '.join(heads)}")
+        await session.rollback()
+        try:
+            values = {"holder": _holder(), "expires_at": utcnow()}
+            await upsert(session, Lease, keys={"name": PROBE_NAME}, values=values)
+            await session.commit()
+        except Exception as exc:
+            return Check("database", False, f"cannot write: {type(exc).__name__}: {exc}"[:300])
+    return Check("database", True, f"writable, schema at {', '.join(sorted(current))}")
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
 
 
 async def check_redis(url: str) -> Check:

@@ -106,6 +106,11 @@ SCHEDULER_LEASE = Gauge(
 ERRORS = Counter(
     "qualityquiz_errors_total", "Unexpected errors by where and exception class.", ["where", "kind"]
 )
+UPDATES_GIVEN_UP = Counter(
+    "qualityquiz_updates_given_up_total",
+    "Updates not handled within their useful time (the worker was told), by last cause.",
+    ["cause"],
+)
 BACKUPS = Counter("qualityquiz_backups_total", "Database backups by result.", ["result"])
 
 LATE_RUN_SECONDS = 60.0  # a run that fires this long after its time counts as missed
@@ -140,6 +145,10 @@ def count_answer(outcome: str) -> None:
 def count_retry_after(method: str, waited: float) -> None:
     RETRY_AFTER.labels(method=method).inc()
     RETRY_AFTER_SECONDS.inc(waited)
+
+
+def count_given_up(cause: str) -> None:
+    UPDATES_GIVEN_UP.labels(cause=cause).inc()
 
 
 def count_error(where: str, exc: BaseException) -> None:

@@ -80,12 +80,10 @@ async def on_start(message: Message, turn: Turn, command: CommandObject, state: 
     if turn.worker is not None and turn.worker.registered_at is not None:
         if not turn.worker.active:
             await mark_chat_reachable(turn.session, chat_id=message.chat.id)
+        text = t("start.already", turn.lang, name=escape(turn.worker.real_name))
         if code:
-            await message.answer(await _join_text(turn, code))
-        await message.answer(
-            t("start.already", turn.lang, name=escape(turn.worker.real_name)),
-            reply_markup=menu_keyboard(turn.lang),
-        )
+            text = f"{await _join_text(turn, code)}\n\n{text}"
+        await message.answer(text, reply_markup=menu_keyboard(turn.lang))
         return
     await state.update_data(join_code=code)
     await state.set_state(Registration.employee_no)
@@ -153,7 +151,7 @@ async def on_its_me(query: CallbackQuery, turn: Turn, state: FSMContext) -> None
     )
     assert isinstance(query.message, Message)
     turn.set_worker(new)
-    await _welcome(query.message, state, turn)
+    await _welcome(query.message, state, turn, edit=True)
 
 
 @router.callback_query(RosterPickCb.filter(), Registration.confirm)
@@ -226,22 +224,25 @@ async def on_name(message: Message, turn: Turn, state: FSMContext) -> None:
     await _welcome(message, state, turn)
 
 
-async def _welcome(message: Message, state: FSMContext, turn: Turn) -> None:
+async def _welcome(message: Message, state: FSMContext, turn: Turn, *, edit: bool = False) -> None:
+    """Registered (joined, what next) in one message: an edit of the tapped confirmation,
+    or one reply to a typed name. Telegram allows a chat about one message a second."""
     code = (await state.get_data()).get("join_code")
     await state.clear()
-    await message.answer(t("start.registered", turn.lang, name=escape(turn.me.real_name)))
+    lines = [t("start.registered", turn.lang, name=escape(turn.me.real_name))]
     if turn.me.pending:
-        await message.answer(t("start.match.pending", turn.lang))
+        lines.append(t("start.match.pending", turn.lang))
+    keyboard, closing = menu_keyboard(turn.lang), t("menu.title", turn.lang)
     if code:
-        await message.answer(await _join_text(turn, code))
-    elif turn.me.team_id is None:
-        choices = await team_choices(turn.session)
-        if choices:
-            await message.answer(
-                t("start.choose_team", turn.lang), reply_markup=teams_keyboard(choices, turn.lang)
-            )
-            return
-    await message.answer(t("menu.title", turn.lang), reply_markup=menu_keyboard(turn.lang))
+        lines.append(await _join_text(turn, code))
+    elif turn.me.team_id is None and (choices := await team_choices(turn.session)):
+        keyboard = teams_keyboard(choices, turn.lang)
+        closing = t("start.choose_team", turn.lang)
+    text = "\n".join(lines) + "\n\n" + closing
+    if edit:
+        await message.edit_text(text, reply_markup=keyboard)
+    else:
+        await message.answer(text, reply_markup=keyboard)
 
 
 async def _join_text(turn: Turn, code: str) -> str:
@@ -256,14 +257,14 @@ async def _join_text(turn: Turn, code: str) -> str:
 async def on_team(query: CallbackQuery, turn: Turn, callback_data: TeamCb) -> None:
     await query.answer()
     assert isinstance(query.message, Message)
+    text = t("menu.title", turn.lang)
     if callback_data.t:
         joined = await join_by_id(
             turn.session, worker=turn.me, team_id=callback_data.t, clock=turn.wall
         )
-        await query.message.edit_text(
-            t("start.joined", turn.lang, team=escape(" / ".join(joined.path)))
-        )
-    await query.message.answer(t("menu.title", turn.lang), reply_markup=menu_keyboard(turn.lang))
+        team = escape(" / ".join(joined.path))
+        text = f"{t('start.joined', turn.lang, team=team)}\n\n{text}"
+    await query.message.edit_text(text, reply_markup=menu_keyboard(turn.lang))
 
 
 @router.message(Command("language"), Registered())

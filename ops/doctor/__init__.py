@@ -20,6 +20,7 @@ from ops.doctor.local import (
     check_database,
     check_folders,
     check_font,
+    check_given_up,
     check_redis,
     check_timezone,
 )
@@ -74,10 +75,14 @@ async def diagnose(
         check_messengers(settings, seconds=seconds),
     )
     font = await asyncio.to_thread(check_font, font_files, font_families)
+    updates = []
+    if database.status == "ok":
+        updates.append(await check_given_up(settings.database_url, seconds=seconds))
     return [
         token,
         *api,
         database,
+        *updates,
         redis,
         font,
         *hook,

@@ -6,17 +6,22 @@ import asyncio
 import os
 import warnings
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from sqlalchemy import column, func, select, table
 
 from config import Settings
 from ops.doctor.finding import NETWORK_TIMEOUT, Finding
 from ops.health import current_revisions, schema_heads, sqlite_file
 from scheduler.fonts import CJK_FAMILIES, PROBE, WQY_MICROHEI, CJKFontMissing, find_cjk_font
 from storage.db import create_engine, describe
+from storage.types import UTCDateTime
+
+# The bot's inbox table (bot/models.py), read here without importing the bot.
+_INBOX = table("inbox", column("status"), column("done_at", UTCDateTime))
 
 FONT_ADVICE = (
     "install a Chinese font and restart the bot: on Debian/Ubuntu "
@@ -68,6 +73,36 @@ async def check_database(database_url: str, *, seconds: float = NETWORK_TIMEOUT)
         )
     have = ", ".join(sorted(current))
     return Finding("database", "fail", f"{where} is at {have}, not {', '.join(heads)}", upgrade)
+
+
+async def check_given_up(database_url: str, *, seconds: float = NETWORK_TIMEOUT) -> Finding:
+    """Updates the bot finally could not handle in the last day (the workers were told)."""
+    path = sqlite_file(database_url)
+    if path is not None and not path.exists():
+        return Finding("updates", "ok", "no database yet")
+    since = datetime.now(UTC) - timedelta(days=1)
+    engine = create_engine(database_url)
+    try:
+        async with asyncio.timeout(seconds), engine.connect() as connection:
+            failed = await connection.scalar(
+                select(func.count())
+                .select_from(_INBOX)
+                .where(_INBOX.c.status == "failed", _INBOX.c.done_at > since)
+            )
+    except Exception as exc:
+        return Finding("updates", "warn", f"could not read the inbox: {type(exc).__name__}")
+    finally:
+        await engine.dispose()
+    if not failed:
+        return Finding("updates", "ok", "every update of the last day was handled")
+    return Finding(
+        "updates",
+        "warn",
+        f"{failed} update(s) of the last day could not be handled in time (the workers were "
+        "told to try again)",
+        "look for 'given up' in the bot's log for the cause (database, Redis, Telegram, "
+        "network); qualityquiz_updates_given_up_total counts them by cause",
+    )
 
 
 def _known_revisions(revisions: frozenset[str]) -> bool:

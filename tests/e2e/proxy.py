@@ -2,7 +2,9 @@
 
 The bot talks to this proxy exactly as it would to api.telegram.org; the proxy forwards to
 the emulator and fills in, method by method, what the emulator leaves out or gets wrong.
-Nothing here knows about QualityQuiz: it only makes the emulator behave like the Bot API.
+Nothing here knows about QualityQuiz: it only makes the emulator behave like the Bot API,
+Telegram's flood limits included (:mod:`tests.fakes.flood`: every message into a chat
+counts; over a limit the answer is 429 with ``retry_after`` and nothing is delivered).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import ClientSession, web
+
+from tests.fakes.flood import FloodControl, counts, too_many_requests
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +84,10 @@ def _json_param(value: Any) -> Any:
 class BotApiProxy:
     """An aiohttp server on 127.0.0.1 speaking the Bot API in front of the emulator."""
 
-    def __init__(self, emulator_url: str) -> None:
+    def __init__(self, emulator_url: str, *, limits: FloodControl | None = None) -> None:
         self.emulator_url = emulator_url.rstrip("/")
+        self.limits = limits or FloodControl()
+        self.flood: list[BotCall] = []  # messages refused with a 429
         self.calls: list[BotCall] = []
         self.unsupported: list[BotCall] = []
         self._pending: dict[str, list[dict[str, Any]]] = {}
@@ -150,6 +156,14 @@ class BotApiProxy:
         name = method.lower()
         if name in _ACCEPTED:
             return _ok(True)
+        chat_id = str(params.get("chat_id", ""))
+        if chat_id.lstrip("-").isdigit() and counts(name, int(chat_id)):
+            wait = self.limits.check(name, int(chat_id))
+            if wait is not None:
+                self.flood.append(call)
+                return web.json_response(
+                    too_many_requests(self.limits.retry_after(wait)), status=429
+                )
         handler = self._methods.get(name, self._forward_as_is)
         return await handler(token, method, params)
 

@@ -5,11 +5,11 @@ knows it is not talking to Telegram. The server answers the methods a quiz uses 
 same JSON shapes and errors as the Bot API (text ≤ 4096, callback_data ≤ 64 bytes, "message
 is not modified", "message to edit not found"), keeps every chat's messages (edits apply),
 opens at most the webhook's ``max_connections`` at once (the rest wait, as at Telegram),
-records each call with its arrival time, and counts breaches of Telegram's flood limits as
-Telegram measures them: more than one message per second into a chat, more than 20 a minute
-into a group, more than 30 a second of *bulk* sends bot-wide is not something it can tell
-apart from replies, so it reports the peak instead. It can also deliver updates to the
-webhook the bot set, with the secret token, like Telegram does.
+records each call with its arrival time, and keeps Telegram's flood limits on every
+message into a chat (:mod:`tests.fakes.flood`: 30/s per bot, one a second per chat with a
+short burst, 20/min per group), answering 429 with ``retry_after`` as Telegram does; the
+refused calls are in ``flood``. It can also deliver updates to the webhook the bot set,
+with the secret token, like Telegram does.
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ import contextlib
 import itertools
 import json
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
+
+from tests.fakes.flood import FloodControl, counts, too_many_requests
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _JSON_FIELDS = frozenset(
@@ -35,7 +37,6 @@ _ACCEPTED = frozenset(
     {"setmycommands", "deletemycommands", "setmydescription", "setmyshortdescription",
      "setchatmenubutton", "sendchataction", "deletewebhook"}
 )  # fmt: skip
-_INTO_CHAT = ("send", "edit", "copy", "forward")
 
 
 @dataclass
@@ -54,7 +55,14 @@ Listener = Callable[[Call, dict[str, Any] | None], None]
 
 
 class BotApiServer:
-    def __init__(self, token: str, *, bot_id: int | None = None, username: str = "qq_bot") -> None:
+    def __init__(
+        self,
+        token: str,
+        *,
+        bot_id: int | None = None,
+        username: str = "qq_bot",
+        limits: FloodControl | None = None,
+    ) -> None:
         self.token = token
         self.bot_id = bot_id or int(token.split(":", 1)[0])
         self.username = username
@@ -62,8 +70,8 @@ class BotApiServer:
         self.chats: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
         self.webhook_url: str | None = None
         self.webhook_secret: str = ""
-        self.flood: list[Call] = []  # messages that broke a per-chat or per-group limit
-        self._recent: dict[int, deque[float]] = defaultdict(deque)
+        self.limits = limits or FloodControl()
+        self.flood: list[Call] = []  # messages refused with a 429
         self._message_ids = itertools.count(1)
         self._listeners: dict[int, list[Listener]] = defaultdict(list)
         self._runner: web.AppRunner | None = None
@@ -147,11 +155,16 @@ class BotApiServer:
         self.calls.append(call)
         if method == "getupdates":
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
+        chat_id = call.chat_id
+        if chat_id is not None and counts(method, chat_id):
+            wait = self.limits.check(method, chat_id)
+            if wait is not None:
+                self.flood.append(call)
+                body = too_many_requests(self.limits.retry_after(wait))
+                return web.json_response(body, status=429)
         status, result = self._respond(call)
         message = result if isinstance(result, dict) and "message_id" in result else None
-        chat_id = call.chat_id
         if status == 200 and chat_id is not None:
-            self._check_flood(call, chat_id)
             for listener in list(self._listeners.get(chat_id, ())):
                 listener(call, message)
         if status != 200:
@@ -229,17 +242,6 @@ class BotApiServer:
             message["reply_markup"] = markup
         message["edit_date"] = int(time.time())
         return 200, message
-
-    def _check_flood(self, call: Call, chat_id: int) -> None:
-        if not call.method.startswith(_INTO_CHAT):
-            return
-        window, limit = (60.0, 20) if chat_id < 0 else (1.0, 1)
-        recent = self._recent[chat_id]
-        while recent and recent[0] <= call.at - window + 0.05:  # 50 ms of clock jitter allowed
-            recent.popleft()
-        if len(recent) >= limit:
-            self.flood.append(call)
-        recent.append(call.at)
 
 
 def _payload_problem(p: dict[str, Any]) -> str | None:

@@ -5,7 +5,9 @@ Telegram). Unlike a plain mock it keeps each chat's messages, so edits apply, an
 the payload limits the real API enforces (text ≤ 4096, caption ≤ 1024, callback_data ≤ 64
 bytes, "message is not modified") with the real error responses, which aiogram turns into
 the same exceptions it raises in production. Errors can be queued per method (429 with
-``retry_after``, 403, 5xx) to exercise the sender.
+``retry_after``, 403, 5xx) to exercise the sender. Built with ``flood=FloodControl()`` it
+also keeps Telegram's flood limits on every message (:mod:`tests.fakes.flood`): 30/s per
+bot, one a second per chat with a short burst, 20/min per group, 429 with ``retry_after``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile
+
+from tests.fakes.flood import FloodControl, counts, too_many_requests
 
 BOT_ID = 42
 BOT_USERNAME = "quality_quiz_bot"
@@ -57,8 +61,9 @@ class Request:
 class FakeTelegram(BaseSession):
     """Records requests in ``self.requests`` and answers them like the Bot API would."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, flood: FloodControl | None = None) -> None:
         super().__init__()
+        self.flood = flood
         self.requests: list[Request] = []
         self.chats: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
         self.files: dict[str, bytes] = {}
@@ -157,6 +162,10 @@ class FakeTelegram(BaseSession):
         if self._errors[name]:
             return self._errors[name].popleft()
         chat_id = params.get("chat_id")
+        if self.flood is not None and chat_id is not None and counts(name, int(chat_id)):
+            wait = self.flood.check(name, int(chat_id))
+            if wait is not None:
+                return 429, too_many_requests(self.flood.retry_after(wait))
         if chat_id in self.blocked_chats:
             return 403, {
                 "ok": False,

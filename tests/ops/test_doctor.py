@@ -7,18 +7,22 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from matplotlib import font_manager
+from sqlalchemy import insert
 
+from bot.models import InboxUpdate
 from config import Settings, load_settings
 from ops.doctor import Finding, diagnose, problems
-from ops.doctor.local import check_database, check_font, font_renders
+from ops.doctor.local import check_database, check_font, check_given_up, font_renders
 from ops.doctor.telegram import check_bot_api, check_token, check_webhook
 from scheduler.fonts import CJKFontMissing, cjk_font_path
+from storage.db import create_engine
 from storage.migrate import upgrade
 
 GOOD_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -160,3 +164,35 @@ async def test_webhook_settings_telegram_would_refuse() -> None:
         check_webhook(doctor_settings(webhook_port=0), "https://127.0.0.1:9/hook", seconds=2), 10
     )
     assert any(f.status == "fail" and "cannot reach" in f.detail for f in closed)
+
+
+async def test_updates_given_up_in_the_last_day_are_reported(migrated: str) -> None:
+    assert (await check_given_up(migrated)).status == "ok"
+    engine = create_engine(migrated)
+    now = datetime.now(UTC)
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert(InboxUpdate),
+            [
+                {
+                    "update_id": i,
+                    "payload": {},
+                    "received_at": now,
+                    "owner": "vm",
+                    "tries": 0,
+                    "status": status,
+                    "done_at": now - age,
+                }
+                for i, (status, age) in enumerate(
+                    [
+                        ("failed", timedelta(hours=1)),
+                        ("failed", timedelta(days=2)),
+                        ("done", timedelta(hours=1)),
+                    ]
+                )
+            ],
+        )
+    await engine.dispose()
+    finding = await check_given_up(migrated)
+    assert finding.status == "warn" and finding.detail.startswith("1 update(s)")
+    assert "given up" in finding.advice

@@ -3,11 +3,15 @@ are there; unready (503, saying which) when one is not, and ready again when it 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -113,6 +117,54 @@ async def test_readyz_turns_unready_without_the_database_and_ready_when_it_retur
             assert status == 200, body
     finally:
         await engine.dispose()
+
+
+class WriteLock:
+    """Another client holds the database's write lock: reads still work, writes wait."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+        self.connection: Any = None
+
+    def take(self) -> None:
+        if self.url.startswith("sqlite"):
+            self.connection = sqlite3.connect(sqlite_path(self.url), isolation_level=None)
+            self.connection.execute("BEGIN IMMEDIATE")
+        else:
+            dsn = make_url(self.url).set(drivername="postgresql").render_as_string(False)
+            self.connection = psycopg.connect(dsn)
+            self.connection.execute("LOCK TABLE lease IN EXCLUSIVE MODE")
+
+    def release(self) -> None:
+        if not self.url.startswith("sqlite"):
+            self.connection.rollback()
+        self.connection.close()
+
+
+async def test_readyz_turns_unready_when_the_database_reads_but_cannot_write(
+    session_factory: async_sessionmaker[AsyncSession], database_url: str, bot_status: BotApiStatus
+) -> None:
+    """A database that answers SELECT but takes no write (a full disk, a lock held for
+    good) is not ready: /readyz writes a row to find out."""
+    await stamp_head(database_url)
+    await hold_lease(session_factory)
+    app = web.Application()
+    readiness = Readiness(session_factory, database_url, bot_status=bot_status, lease=False)
+    add_ops_routes(app, readiness=readiness)
+    lock = WriteLock(database_url)
+    async with TestClient(TestServer(app)) as client:
+        status, body = await readyz(client)
+        assert status == 200, body
+        await asyncio.to_thread(lock.take)
+        try:
+            status, body = await readyz(client)
+        finally:
+            await asyncio.to_thread(lock.release)
+        assert status == 503
+        assert body["checks"]["database"]["ok"] is False
+        await asyncio.sleep(0.5)
+        status, body = await readyz(client)
+        assert status == 200, body
 
 
 async def test_readyz_says_which_part_is_missing(

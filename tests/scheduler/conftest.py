@@ -34,8 +34,13 @@ GROUP = -100_777
 START = datetime(2026, 9, 1, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
 END = datetime(2026, 9, 30, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
 _codes = itertools.count(1)
+# give_up_after=0: a failed send goes straight back to the outbox's own durable backoff.
 FAST_LIMITS = Limits(
-    per_bot=10_000, per_chat=10_000, per_group_minute=1_000_000, backoff_base=0.001
+    per_bot=10_000,
+    per_chat=10_000,
+    per_group_minute=1_000_000,
+    backoff_base=0.001,
+    give_up_after=0.0,
 )
 
 

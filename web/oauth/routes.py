@@ -105,6 +105,13 @@ IN_APP = {"wecom": ("wxwork/",), "dingtalk": ("dingtalk",), "feishu": ("lark/", 
 ANY_BROWSER = ("dingtalk", "feishu")
 
 
+def _in(lang: str, path: str) -> str:
+    """``path`` keeping the page's language (Chinese is the default and needs no mark)."""
+    if lang != "en":
+        return path
+    return f"{path}{'&' if '?' in path else '?'}lang=en"
+
+
 def in_app(request: web.Request) -> str | None:
     """The messenger whose in-app browser sent this request, if any."""
     agent = request.headers.get("User-Agent", "").lower()
@@ -124,9 +131,10 @@ def signin_links(request: web.Request, competition_id: int, lang: str) -> list[L
     """The "sign in with …" buttons for the competition's sign-in page: the messenger the
     page is open in, else those whose sign-in works in any browser (none configured: the
     roster form stands alone)."""
-    suffix = "?lang=en" if lang == "en" else ""
     return [
-        Link(f"/join/{competition_id}/{name}{suffix}", t(f"web.signin.button.{name}", lang), name)
+        Link(
+            _in(lang, f"/join/{competition_id}/{name}"), t(f"web.signin.button.{name}", lang), name
+        )
         for name in _offered(request)
     ]
 
@@ -147,8 +155,7 @@ def signin_redirect(request: web.Request, competition_id: int, lang: str) -> web
     inside = in_app(request)
     if request.query.get("form") or inside is None or _offered(request) != [inside]:
         return None
-    suffix = "?lang=en" if lang == "en" else ""
-    location = f"/join/{competition_id}/{inside}{suffix}"
+    location = _in(lang, f"/join/{competition_id}/{inside}")
     return web.Response(status=302, headers={"Location": location, "Cache-Control": "no-store"})
 
 
@@ -204,7 +211,7 @@ async def done(request: web.Request) -> web.StreamResponse:
         return _page(ctx, lang, "forged", status=400)
     retry = [
         Link(
-            f"/join/{state.competition_id}/{platform}" + ("?lang=en" if lang == "en" else ""),
+            _in(lang, f"/join/{state.competition_id}/{platform}"),
             t("web.signin.retry", lang),
         )
     ]
@@ -227,7 +234,7 @@ async def done(request: web.Request) -> web.StreamResponse:
         return _page(ctx, lang, "missing", status=404)
     worker_id, roster = placed
     if worker_id is None:
-        join = f"/join/{state.competition_id}?form=1" + ("&lang=en" if lang == "en" else "")
+        join = _in(lang, f"/join/{state.competition_id}?form=1")
         links = [Link(join, t("web.signin.roster", lang))] if roster else []
         outcome = "unplaced_roster" if roster else "unplaced"
         return _page(ctx, lang, outcome, status=403, links=links, platform=platform)
@@ -260,7 +267,7 @@ async def _place(
 
 
 def _to_quiz(competition_id: int, lang: str) -> web.Response:
-    location = f"/quiz?c={competition_id}" + ("&lang=en" if lang == "en" else "")
+    location = _in(lang, f"/quiz?c={competition_id}")
     return web.Response(status=303, headers={"Location": location, "Cache-Control": "no-store"})
 
 

@@ -144,9 +144,9 @@ def _custom_numbers(user: Mapping[str, Any]) -> list[str]:
     attrs = extattr.get("attrs") if isinstance(extattr, dict) else None
     found: list[str] = []
     for attr in attrs if isinstance(attrs, list) else []:
-        if not isinstance(attr, dict) or str(attr.get("name", "")).strip().lower() not in (
-            NUMBER_ATTRS
-        ):
+        if not isinstance(attr, dict):
+            continue
+        if str(attr.get("name", "")).strip().lower() not in NUMBER_ATTRS:
             continue
         text = attr.get("text")
         value = text.get("value") if isinstance(text, dict) else attr.get("value")
