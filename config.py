@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     dingtalk_api_base: str = "https://api.dingtalk.com"
     dingtalk_oapi_base: str = "https://oapi.dingtalk.com"
     dingtalk_login_base: str = "https://login.dingtalk.com"
+    # Messenger accounts that act as super-admins (organisers of everything) in the apps'
+    # chats: "dingtalk:<userid>,feishu:<open_id>".
+    messenger_admins: Annotated[frozenset[str], NoDecode] = frozenset()
     feishu_app_id: str | None = None
     feishu_app_secret: SecretStr | None = None
     feishu_api_base: str = "https://open.feishu.cn"  # Lark: https://open.larksuite.com
@@ -101,6 +104,13 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts if p)
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("messenger_admins", mode="before")
+    @classmethod
+    def _split_accounts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(p.strip() for p in value.split(",") if p.strip())
         return value
 
     @field_validator("robot_extra_hosts", mode="before")

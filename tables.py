@@ -11,13 +11,14 @@ from sqlmodel import SQLModel
 
 import bot.models as bot_models
 import chat.models as messenger_models
+import contest.app_groups as app_group_models
+import contest.big_screen as screen_models
 import contest.identities as identity_models
 import contest.live.models as live_models
 import contest.models as contest_models
 import contest.outbox as outbox_models
 import contest.robots as robot_models
 import contest.schedules as schedule_models
-import contest.screens as screen_models
 import contest.web_access as web_access_models
 import contest.web_signin as web_signin_models
 import quizbank.models as quizbank_models
@@ -26,6 +27,7 @@ import storage.lease as lease_models
 
 metadata = SQLModel.metadata
 __all__ = [
+    "app_group_models",
     "bot_models",
     "contest_models",
     "identity_models",

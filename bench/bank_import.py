@@ -54,7 +54,7 @@ def _row(i: int) -> list[object]:
     if kind == "填空题":
         stem, options = f"第{i}题：全国质量月始于____年。", []
     options += [""] * (8 - len(options))
-    return [kind, stem, *options, answer, f"解析{i}：依据相关标准。", 2, "易中难"[i % 3],
+    return [kind, stem, *options, answer, "", f"解析{i}：依据相关标准。", 2, "易中难"[i % 3],
             CATEGORIES[i % len(CATEGORIES)], "质量月、知识竞赛", "《产品质量法》"]  # fmt: skip
 
 

@@ -36,9 +36,11 @@ async def main() -> None:
                 inline_keyboard=[[InlineKeyboardButton(text=f"{n}", callback_data=f"a:{n}:0:0")]]
             )
             await bot.edit_message_text(
-                f"第 {n} 题", chat_id=query.message.chat.id,
-                message_id=query.message.message_id, reply_markup=keyboard,
-            )  # fmt: skip
+                f"第 {n} 题",
+                chat_id=query.message.chat.id,
+                message_id=query.message.message_id,
+                reply_markup=keyboard,
+            )
 
     secret = os.environ["WEBHOOK_SECRET"]
     app = web.Application()

@@ -26,7 +26,6 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from contest.boards import individual_rank, top_individuals
 from contest.models import (
     Attempt,
     AttemptKind,
@@ -37,6 +36,7 @@ from contest.models import (
     Team,
     Worker,
 )
+from contest.ranking import individual_rank, top_individuals
 from contest.rules import CompetitionRules
 from contest.standings import record_attempt_progress, refresh_team_standings
 from storage.db import create_engine, create_session_factory
@@ -56,40 +56,99 @@ def populate(sync_url: str, participants: int, seed: int = 7) -> None:
         {"composition": [{"type": "single", "count": 20}], "team": {"mode": "avg_participants"}}
     )
     with engine.begin() as conn:
-        conn.execute(insert(Competition), [{
-            "id": 1, "name": "bench", "status": CompetitionStatus.OPEN, "timezone": "Asia/Shanghai",
-            "starts_at": T0, "ends_at": T0 + timedelta(days=30), "description": "",
-            "rules": rules.model_dump(mode="json"), "created_at": T0, "updated_at": T0,
-        }])  # fmt: skip
+        conn.execute(
+            insert(Competition),
+            [
+                {
+                    "id": 1,
+                    "name": "bench",
+                    "status": CompetitionStatus.OPEN,
+                    "timezone": "Asia/Shanghai",
+                    "starts_at": T0,
+                    "ends_at": T0 + timedelta(days=30),
+                    "description": "",
+                    "rules": rules.model_dump(mode="json"),
+                    "created_at": T0,
+                    "updated_at": T0,
+                }
+            ],
+        )
         teams = []
         for d in range(20):
-            teams.append({"id": d + 1, "name": f"部门{d}", "kind": "部门", "parent_id": None,
-                          "join_code": f"d{d}", "created_at": T0})  # fmt: skip
+            teams.append(
+                {
+                    "id": d + 1,
+                    "name": f"部门{d}",
+                    "kind": "部门",
+                    "parent_id": None,
+                    "join_code": f"d{d}",
+                    "created_at": T0,
+                }
+            )
         for g in range(200):
             parent = g % 20 + 1
-            teams.append({"id": 100 + g, "name": f"班组{g}", "kind": "班组",
-                          "parent_id": parent, "join_code": f"g{g}", "created_at": T0})  # fmt: skip
+            teams.append(
+                {
+                    "id": 100 + g,
+                    "name": f"班组{g}",
+                    "kind": "班组",
+                    "parent_id": parent,
+                    "join_code": f"g{g}",
+                    "created_at": T0,
+                }
+            )
         conn.execute(insert(Team), teams)
         workers, standings, attempts = [], [], []
         for i in range(1, participants + 1):
             team_id = 100 + rng.randrange(200)
-            workers.append({"id": i, "real_name": f"职工{i}", "team_id": team_id,
-                            "language": "zh", "created_at": T0, "active": True, "muted": False,
-                            "practice_push": False, "practice_streak": 0})  # fmt: skip
+            workers.append(
+                {
+                    "id": i,
+                    "real_name": f"职工{i}",
+                    "team_id": team_id,
+                    "language": "zh",
+                    "created_at": T0,
+                    "active": True,
+                    "muted": False,
+                    "practice_push": False,
+                    "practice_streak": 0,
+                }
+            )
             # 20 questions × 1–2 points: a skewed bell, many ties on score, broken by time.
             score = min(40.0, max(0.0, round(rng.gauss(26, 7))))
             time_ms = rng.randrange(60_000, 600_000, 100)
             finished = T0 + timedelta(seconds=rng.randrange(30 * 86400))
-            attempts.append({"id": i, "worker_id": i, "competition_id": 1,
-                             "kind": AttemptKind.COMPETITION, "status": AttemptStatus.FINISHED,
-                             "number": 1, "seed": 0, "question_count": 20,
-                             "current_position": 20, "started_at": finished, "score": score,
-                             "finished_at": finished, "correct_count": int(score // 2),
-                             "time_used_ms": time_ms})  # fmt: skip
-            standings.append({"competition_id": 1, "worker_id": i, "team_id": team_id,
-                              "attempt_id": i, "score": score, "correct_count": int(score // 2),
-                              "time_used_ms": time_ms, "finished_at": finished,
-                              "updated_at": T0})  # fmt: skip
+            attempts.append(
+                {
+                    "id": i,
+                    "worker_id": i,
+                    "competition_id": 1,
+                    "kind": AttemptKind.COMPETITION,
+                    "status": AttemptStatus.FINISHED,
+                    "number": 1,
+                    "seed": 0,
+                    "question_count": 20,
+                    "current_position": 20,
+                    "started_at": finished,
+                    "score": score,
+                    "finished_at": finished,
+                    "correct_count": int(score // 2),
+                    "time_used_ms": time_ms,
+                }
+            )
+            standings.append(
+                {
+                    "competition_id": 1,
+                    "worker_id": i,
+                    "team_id": team_id,
+                    "attempt_id": i,
+                    "score": score,
+                    "correct_count": int(score // 2),
+                    "time_used_ms": time_ms,
+                    "finished_at": finished,
+                    "updated_at": T0,
+                }
+            )
         for chunk in range(0, participants, 10_000):
             conn.execute(insert(Worker), workers[chunk : chunk + 10_000])
             conn.execute(insert(Attempt), attempts[chunk : chunk + 10_000])
@@ -157,8 +216,9 @@ def run_postgres(participants: int, samples: int) -> dict[str, str]:
     admin.execute(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN.rsplit("/", 1)[0]
     try:
-        populate(f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1),
-                 participants)  # fmt: skip
+        populate(
+            f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1), participants
+        )
         url = f"{base}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
         return asyncio.run(measure(url, participants, samples))
     finally:
@@ -178,8 +238,12 @@ def main() -> None:
         run = run_sqlite if backend == "sqlite" else run_postgres
         started = time.perf_counter()
         results = run(args.participants, args.samples)
-        log.info("%s, %d participants (%.0f s incl. setup):", backend, args.participants,
-                 time.perf_counter() - started)  # fmt: skip
+        log.info(
+            "%s, %d participants (%.0f s incl. setup):",
+            backend,
+            args.participants,
+            time.perf_counter() - started,
+        )
         for name, value in results.items():
             log.info("  %-34s %s", name, value)
 

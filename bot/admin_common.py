@@ -28,6 +28,7 @@ from contest.admin.audit import authorize
 from contest.admin.policy import Need, allowed
 from contest.models import Competition, CompetitionStatus
 from i18n import t
+from storage.ids import id_of
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 PickAction = Literal[
@@ -82,7 +83,7 @@ def picker(competitions: Iterable[Competition], action: PickAction) -> InlineKey
     builder = InlineKeyboardBuilder()
     for competition in list(competitions)[:PICKER_SIZE]:
         label = f"#{competition.id} {competition.name}"[:60]
-        builder.button(text=label, callback_data=PickCb(action=action, c=int(competition.id or 0)))
+        builder.button(text=label, callback_data=PickCb(action=action, c=id_of(competition)))
     builder.adjust(1)
     return builder.as_markup()
 

@@ -49,6 +49,13 @@ ORGANISER_COMMANDS = (
     "grant",
     "revoke",
     "audit",
+    "web_login",
+    "web_links",
+    "screen",
+    "bind_webhook",
+    "live_new",
+    "live",
+    "live_links",
 )
 
 

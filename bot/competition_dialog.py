@@ -30,6 +30,7 @@ from contest.admin.audit import authorize
 from contest.admin.draft_steps import COMPOSITIONS, END_DAYS, Answer, Choices, Step
 from contest.competitions import parse_definition
 from contest.schedules import PRESETS
+from contest.zones import zone_name
 from i18n import t
 
 router = Routes(__name__)
@@ -84,7 +85,7 @@ async def _ask(message: Message, state: FSMContext, step: Step, turn: Turn) -> N
         await _ask(message, state, "announce", turn)
         return
     zone = (await _answers(state)).get("timezone", "")
-    text = t(f"admin.dialog.ask_{step}", turn.lang, zone=zone)
+    text = t(f"admin.dialog.ask_{step}", turn.lang, zone=zone_name(zone, turn.lang) if zone else "")
     await message.answer(text, reply_markup=_keyboard(step, options) if options else None)
 
 

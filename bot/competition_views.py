@@ -16,6 +16,7 @@ from contest.competitions import CompetitionDefinition
 from contest.models import Competition
 from contest.rules import LEAF_LEVEL, CompetitionRules
 from contest.schedules import Cadence, cadence
+from contest.zones import zone_name
 from i18n import t
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -110,7 +111,7 @@ def preview(definition: CompetitionDefinition, lang: str) -> str:
             lang,
             start=definition.starts_at.strftime(TIME_FORMAT),
             end=definition.ends_at.strftime(TIME_FORMAT),
-            zone=html.escape(definition.timezone),
+            zone=html.escape(zone_name(definition.timezone, lang, at=definition.starts_at)),
         ),
         _source_text(rules, lang),
         t(

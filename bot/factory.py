@@ -68,6 +68,7 @@ def blocked_hook(session_factory: async_sessionmaker[AsyncSession]) -> BlockedHo
         logger.info("chat %s is unreachable (403); marking it inactive", chat_id)
         async with session_factory() as session:
             await mark_chat_unreachable(session, chat_id=chat_id)
+            await session.commit()
 
     return on_blocked
 

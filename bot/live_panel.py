@@ -43,6 +43,7 @@ class HostCb(CallbackData, prefix="lh"):
 
     f: RowId
     a: Verb
+    n: RowId  # the stage's version the panel shows: a double tap is refused as stale
 
 
 class PickCb(CallbackData, prefix="lp"):
@@ -50,6 +51,7 @@ class PickCb(CallbackData, prefix="lp"):
 
     f: RowId
     v: RowId
+    n: RowId
 
 
 class BuzzCb(CallbackData, prefix="lb"):
@@ -59,7 +61,7 @@ class BuzzCb(CallbackData, prefix="lb"):
 
 
 def host_keyboard(view: dict[str, Any], lang: str) -> InlineKeyboardMarkup:
-    final_id = view["final"]["id"]
+    final_id, version = view["final"]["id"], view["final"]["version"]
     builder = InlineKeyboardBuilder()
     question = view["question"]
     if question is not None and question["phase"] == "picking":
@@ -67,13 +69,13 @@ def host_keyboard(view: dict[str, Any], lang: str) -> InlineKeyboardMarkup:
         picks = InlineKeyboardBuilder()
         for value in values:
             label = t("live.ui.value", lang, v=value)
-            picks.button(text=label, callback_data=PickCb(f=final_id, v=value))
+            picks.button(text=label, callback_data=PickCb(f=final_id, v=value, n=version))
         builder.attach(picks)
     for row in ROWS:
         line = InlineKeyboardBuilder()
         for verb in row:
             label = _label(verb, view, lang)
-            line.button(text=label, callback_data=HostCb(f=final_id, a=verb))
+            line.button(text=label, callback_data=HostCb(f=final_id, a=verb, n=version))
         builder.attach(line)
     return builder.as_markup()
 

@@ -9,6 +9,7 @@ from bot.admin_common import counts_lines
 from contest.uploads import UploadCheck, UploadKind
 from i18n import t
 from quizbank.formats import RowError
+from quizbank.overlap import overlap_lines
 
 MAX_COUNT_LINES = 15
 
@@ -55,6 +56,7 @@ def render_report(check: UploadCheck, lang: str, *, shown: int) -> tuple[str, st
         t(f"admin.upload.valid_{kind}", lang, count=check.valid),
     ]
     lines += _count_sections(check, lang)
+    lines += [html.escape(line) for line in overlap_lines(check.overlaps, lang, shown=shown)]
     if check.notices:
         lines.append(t("admin.upload.notices", lang, count=len(check.notices)))
         lines += [f"• {html.escape(row_error_text(n, lang))}" for n in check.notices[:shown]]

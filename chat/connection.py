@@ -76,3 +76,18 @@ async def hold_and_run(
 async def _take(session_factory: async_sessionmaker[AsyncSession], holder: str, name: str) -> bool:
     async with session_factory() as session:
         return await acquire_lease(session, holder=holder, ttl=TTL, name=name)
+
+
+class Together:
+    """Several loops run and stopped as one connection (the long connection, and the
+    outbox of the app's groups beside it)."""
+
+    def __init__(self, *parts: Connection) -> None:
+        self.parts = parts
+
+    async def run(self) -> None:
+        await asyncio.gather(*(part.run() for part in self.parts))
+
+    async def stop(self) -> None:
+        for part in self.parts:
+            await part.stop()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -26,6 +26,7 @@ from chat.flow import Incoming, Reply
 from chat.models import MessengerEvent
 from chat.texts import error_text, tr
 from chat.turn import Turn, owned
+from contest.admin.policy import Actor
 from contest.directory import DirectoryEntry, enrol
 from contest.errors import ContestError
 from contest.identities import worker_by_identity
@@ -63,7 +64,9 @@ class Edge:
         tz: str,
         clock: Clock = utcnow,
         slots: int = 4,
+        admins: frozenset[str] = frozenset(),
     ) -> None:
+        self.admins = admins
         self.session_factory, self.directory, self.tz, self.clock = (
             session_factory,
             directory,
@@ -114,6 +117,7 @@ class Edge:
         )
         if worker is not None and worker.language:
             turn.lang = worker.language
+        turn.actor = self._actor(account, worker)
         try:
             async with owned(session):
                 if entry is not None:
@@ -126,12 +130,25 @@ class Edge:
                         clock=turn.clock,
                     )
                     turn.set_worker(enrolled)
-                    incoming = Incoming(incoming.text, incoming.action, incoming.seq, True)
+                    turn.actor = self._actor(account, enrolled)
+                    incoming = replace(incoming, greet=True)
                 replies = await flow.handle(turn, incoming)
         except ContestError as error:
             card = Card(tr("messenger.title.sorry", turn.lang), error_text(error, turn.lang))
             return Outcome([Reply(card)], turn.lang)
         return Outcome(replies, turn.lang)
+
+    def _actor(self, account: Account, worker: Worker | None) -> Actor:
+        """A super-admin when listed in MESSENGER_ADMINS, else the grants of the worker's
+        Telegram account (none without one)."""
+        name = f"{account.platform}:{account.user_id}"
+        telegram = worker.telegram_id if worker is not None else None
+        return Actor(
+            telegram if telegram is not None else 0,
+            super_admin=name in self.admins,
+            via=account.platform,
+            name=name,
+        )
 
     async def _lookup(self, account: Account) -> DirectoryEntry:
         try:

@@ -8,7 +8,7 @@ A question's clock starts when the platform accepted its card: the edge calls
 :func:`delivered` after sending. Typed answers to a 填空题 are told apart from texts written
 before the question appeared by the event's inbox number (``seq``): when its card was
 accepted, the newest number stored is remembered as the question's
-(:func:`contest.attempt_state.remember_message`), as Telegram's message ids are.
+(:func:`contest.attempts.state.remember_message`), as Telegram's message ids are.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chat import cards
+from chat import cards, organiser
 from chat.cards import Action, Button, Card, rows_of
 from chat.texts import (
     feedback_text,
@@ -32,7 +32,7 @@ from chat.texts import (
 )
 from chat.turn import Turn
 from contest import attempts
-from contest.attempt_state import question_delivered, question_undelivered, remember_message
+from contest.attempts.state import question_delivered, question_undelivered, remember_message
 from contest.mistakes import mistake_questions
 from contest.models import AttemptKind
 from contest.offers import competition_offers
@@ -78,6 +78,7 @@ class Incoming:
     action: Action | None = None
     seq: int = 0
     greet: bool = False
+    group: str | None = None  # said in this group (an @-mention)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,10 @@ async def handle(turn: Turn, incoming: Incoming) -> list[Reply]:
 
 async def _handle(turn: Turn, incoming: Incoming) -> list[Reply]:
     action = incoming.action
+    command = organiser.command_of(incoming.text) if action is None else None
+    if command is not None:
+        key = f"{turn.via}:{incoming.seq}"
+        return [Reply(await organiser.run(turn, command, group=incoming.group, key=key))]
     if action is None:
         word = WORDS.get(incoming.text.strip().lstrip("/").lower())
         if word is not None:

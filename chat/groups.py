@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chat.models import MessengerChat
+from contest.app_groups import MessengerChat
 from storage.upsert import upsert
 
 

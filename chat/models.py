@@ -1,5 +1,5 @@
-"""Tables of the messenger edges (钉钉, 飞书): the events they delivered, and the groups the
-app sits in.
+"""The messenger edges' inbox table (钉钉, 飞书): the events they delivered (the groups the
+apps sit in are the core's, :mod:`contest.app_groups`).
 
 An event is stored here before its frame is acknowledged (:mod:`chat.inbox`); ``id`` is the
 order in which events reached us, which also tells a typed answer written before its
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime, utcnow
+from storage.types import UTCDateTime
 
 
 class EventStatus(StrEnum):
@@ -50,20 +50,3 @@ class MessengerEvent(SQLModel, table=True):
     owner: str = Field(max_length=64)
     status: EventStatus = Field(default=EventStatus.PENDING, sa_type=String(16))
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
-
-
-class MessengerChat(SQLModel, table=True):
-    """A group chat the app is in (seen when someone @-mentioned it there), and the
-    competition whose announcements go into it (set by an organiser, ``绑定``)."""
-
-    __tablename__ = "messenger_chat"
-    __table_args__ = (UniqueConstraint("platform", "conversation_id", name="uq_messenger_chat"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    platform: str = Field(sa_column=Column(String(16), nullable=False))
-    conversation_id: str = Field(sa_column=Column(String(128), nullable=False))
-    title: str = Field(default="", max_length=200)
-    competition_id: int | None = Field(default=None, foreign_key="competition.id", index=True)
-    language: str = Field(default="zh", max_length=8)
-    active: bool = True
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -10,7 +10,8 @@ import socket
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chat.connection import hold_and_run
+from chat.app_outbox import AppOutbox
+from chat.connection import Together, hold_and_run
 from chat.dingtalk.api import DingTalkApi
 from chat.dingtalk.bot import PLATFORM as DINGTALK
 from chat.dingtalk.bot import DingTalkBot, order_key
@@ -65,7 +66,12 @@ class DingTalkRunner:
         self.session_factory = session_factory
         self.api = dingtalk_api(settings, clock=clock)
         self.bot = DingTalkBot(
-            self.api, session_factory, tz=settings.timezone, clock=clock, slots=db_slots(settings)
+            self.api,
+            session_factory,
+            tz=settings.timezone,
+            clock=clock,
+            slots=db_slots(settings),
+            admins=settings.messenger_admins,
         )
         self.holder = holder or holder_name(DINGTALK)
         self.intake = EventIntake(
@@ -76,7 +82,10 @@ class DingTalkRunner:
             key_of=order_key,
             clock=clock,
         )
-        self.connection = StreamConnection(self.api, self._take)
+        self.outbox = AppOutbox(
+            session_factory, platform=DINGTALK, deliver=self.bot.deliver, clock=clock
+        )
+        self.connection = Together(StreamConnection(self.api, self._take), self.outbox)
 
     async def _take(self, message_id: str, topic: str, data: dict[str, object]) -> None:
         await self.intake.receive(message_id, {"topic": topic, "data": data})
@@ -120,7 +129,12 @@ class FeishuRunner:
         self.session_factory = session_factory
         self.api = feishu_api(settings, clock=clock)
         self.bot = FeishuBot(
-            self.api, session_factory, tz=settings.timezone, clock=clock, slots=db_slots(settings)
+            self.api,
+            session_factory,
+            tz=settings.timezone,
+            clock=clock,
+            slots=db_slots(settings),
+            admins=settings.messenger_admins,
         )
         self.holder = holder or holder_name(FEISHU)
         self.intake = EventIntake(
@@ -131,7 +145,10 @@ class FeishuRunner:
             key_of=feishu_order,
             clock=clock,
         )
-        self.connection = LongConnection(self.api, self.intake.receive_event)
+        self.outbox = AppOutbox(
+            session_factory, platform=FEISHU, deliver=self.bot.deliver, clock=clock
+        )
+        self.connection = Together(LongConnection(self.api, self.intake.receive_event), self.outbox)
 
     async def run(self, stop: asyncio.Event) -> None:
         try:

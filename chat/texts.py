@@ -42,7 +42,7 @@ def _num(value: float) -> str:
 
 def error_text(error: ContestError, lang: str) -> str:
     """A refusal in the worker's language; a code without a text reads generically."""
-    for prefix in ("quiz.error", "contest.error", "messenger.error"):
+    for prefix in ("quiz.error", "contest.error", "messenger.error", "admin.error"):
         key = f"{prefix}.{error.code}"
         if key in catalogue(lang) or key in catalogue("zh"):
             try:

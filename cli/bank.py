@@ -16,6 +16,7 @@ from contest.admin.policy import Actor
 from contest.errors import BankRejected
 from i18n import t
 from quizbank.formats import WRITE_EXTENSIONS, UnsupportedFormat, check_extension
+from quizbank.overlap import overlap_lines
 from quizbank.service import (
     BankStats,
     ImportResult,
@@ -31,6 +32,7 @@ from storage.types import utcnow
 
 app = typer.Typer(no_args_is_help=True)
 
+SHOWN_OVERLAPS = 50
 LangOption = typer.Option("zh", "--lang", help="Report language: zh or en.")
 
 
@@ -134,6 +136,11 @@ def import_(
     skip_invalid: bool = typer.Option(
         False, "--skip-invalid", help="Import the valid rows anyway."
     ),
+    skip_duplicates: bool = typer.Option(
+        False,
+        "--skip-duplicates",
+        help="Leave out questions another set already holds (reported either way).",
+    ),
     uploaded_by: str | None = typer.Option(None, "--by", help="Who uploads (recorded on the set)."),
     lang: str = LangOption,
 ) -> None:
@@ -150,16 +157,25 @@ def import_(
                 report=report,
                 set_name=name,
                 skip_invalid=skip_invalid,
+                skip_overlaps=skip_duplicates,
                 clock=utcnow,
             )
 
     try:
         result = run_async(run)
-    except BankRejected:
+    except BankRejected as rejected:
         typer.echo(render_report(report, lang))
+        # A refusal the file itself does not show (every question skipped as a repeat).
+        typer.echo("\n".join(e.describe(lang) for e in rejected.errors if e not in report.errors))
         raise _fail(EXIT_REJECTED, "bank.report.rejected", lang) from None
     if result.skipped_errors:
         typer.echo(render_report(report, lang))
+    if result.overlaps:
+        typer.echo("\n".join(overlap_lines(result.overlaps, lang, shown=SHOWN_OVERLAPS)))
+        if result.skipped_overlaps:
+            typer.echo(t("bank.overlap.skipped", lang, count=result.skipped_overlaps))
+        else:
+            typer.echo(t("bank.overlap.cli_hint", lang))
     typer.echo(
         t(
             "bank.report.imported",

@@ -17,9 +17,10 @@ from contest.errors import ContestError
 from contest.live.links import FinalLinks, issue_links
 from contest.live.models import LiveFinal
 from contest.live.record import export_final, placings
-from contest.live.setup import create_final, roster_teams
+from contest.live.setup import create_final, roster_teams, set_rules
 from contest.models import Competition
 from i18n import both
+from storage.ids import id_of
 from storage.types import utcnow
 
 app = typer.Typer(no_args_is_help=True)
@@ -50,7 +51,7 @@ def create(
                 buzzer=buzzer,
                 clock=utcnow,
             )
-            return int(final.id or 0)
+            return id_of(final)
 
     try:
         final_id = run_async(go)
@@ -58,6 +59,39 @@ def create(
         typer.echo(both(f"contest.error.{exc.code}", **exc.params), err=True)
         raise typer.Exit(EXIT_REJECTED) from None
     typer.echo(both("live.cli.created", id=final_id))
+
+
+@app.command()
+def rule(
+    final_id: int = typer.Argument(..., metavar="ID"),
+    segment: int = typer.Argument(..., help="The segment's position: 1, 2, …"),
+    changes: list[str] = typer.Argument(..., help="value=20 deduction=20 values=20/40/60"),
+) -> None:
+    """Change a segment's rules (each checked; the next ruling uses them)."""
+    pairs = [c.split("=", 1) for c in changes]
+    if any(len(p) != 2 for p in pairs):
+        typer.echo("key=value …", err=True)
+        raise typer.Exit(2)
+
+    async def go() -> dict[str, object]:
+        async with open_session() as session, owned(session):
+            row = await set_rules(
+                session,
+                actor=Actor.operator(),
+                final_id=final_id,
+                position=segment,
+                changes=dict(pairs),
+                clock=utcnow,
+            )
+            return dict(row.rules)
+
+    try:
+        rules = run_async(go)
+    except ContestError as exc:
+        typer.echo(both(f"contest.error.{exc.code}", **exc.params), err=True)
+        raise typer.Exit(EXIT_REJECTED) from None
+    text = ", ".join(f"{k}={v}" for k, v in rules.items())
+    typer.echo(both("live.bot.rules", segment=segment, rules=text))
 
 
 @app.command()

@@ -43,6 +43,7 @@ from contest.team_refresh import TeamRefresher
 from ops.metrics import instrument_engine
 from ops.runtime import OpsRuntime, start_ops
 from ops.web import Installer
+from ops.writable import write_problem
 from scheduler.runner import run_scheduler
 from storage.db import create_engine, create_reader, create_session_factory, describe
 from storage.lease import acquire_lease, release_lease
@@ -73,8 +74,9 @@ def run_bot(
     if webhook and workers > 1 and worker_index is None:
         from cli.workers import run_workers
 
-        raise typer.Exit(run_workers(settings, url=webhook, workers=workers,
-                                     with_scheduler=with_scheduler))  # fmt: skip
+        raise typer.Exit(
+            run_workers(settings, url=webhook, workers=workers, with_scheduler=with_scheduler)
+        )
     code = asyncio.run(
         _run_bot(settings, webhook=webhook, with_scheduler=with_scheduler, index=worker_index)
     )
@@ -121,6 +123,7 @@ class Wiring:
 
 async def _prepare(settings: Settings, *, migrate: bool = True) -> Wiring:
     """The session factory, the bot that replies, and the outbox's bulk bot (one pacer)."""
+    await refuse_unwritable(settings.database_url)
     if migrate:
         await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url, pool=settings.pool)
@@ -188,14 +191,26 @@ async def _run_bot(
     if first and settings.messengers:
         tasks.append(asyncio.create_task(run_messengers(settings, session_factory, stop)))
     if with_scheduler and settings.run_scheduler:
-        tasks.append(asyncio.create_task(
-            run_scheduler(settings=settings, session_factory=session_factory, bot=bulk_bot,
-                          stop=stop)
-        ))  # fmt: skip
+        tasks.append(
+            asyncio.create_task(
+                run_scheduler(
+                    settings=settings, session_factory=session_factory, bot=bulk_bot, stop=stop
+                )
+            )
+        )
     try:
         if webhook:
-            await _serve_webhook(settings, dp, bot, intake, webhook, ops=ops, stop=stop,
-                                 index=index, install_web=install_web)  # fmt: skip
+            await _serve_webhook(
+                settings,
+                dp,
+                bot,
+                intake,
+                webhook,
+                ops=ops,
+                stop=stop,
+                index=index,
+                install_web=install_web,
+            )
         else:
             tasks.append(asyncio.create_task(_keep_polling(session_factory, poller, stop)))
             logger.info("mode: long polling (instance %s)", instance)
@@ -315,8 +330,12 @@ async def _serve_webhook(
     await site.start()
     logger.info(
         "mode: webhook %s (listening on %s:%s%s, instance %s)",
-        url, settings.webhook_host, settings.webhook_port, path, intake.instance,
-    )  # fmt: skip
+        url,
+        settings.webhook_host,
+        settings.webhook_port,
+        path,
+        intake.instance,
+    )
     try:
         await stop.wait()
     finally:
@@ -335,9 +354,18 @@ def _web_installer(
     return install
 
 
+async def refuse_unwritable(database_url: str) -> None:
+    """Stop before anything starts, in plain words, when the database takes no writes."""
+    problem = await write_problem(database_url)
+    if problem is not None:
+        typer.echo(f"Cannot start: {problem}.", err=True)
+        raise typer.Exit(EXIT_REJECTED)
+
+
 async def _run_messengers_only(settings: Settings) -> None:
     """The enterprise messengers' bots alone (no Telegram bot, hence no scheduler: run
     ``main.py scheduler`` with a BOT_TOKEN for scheduled announcements)."""
+    await refuse_unwritable(settings.database_url)
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url, pool=settings.pool)
     reader = create_reader(settings.database_url, pool=settings.pool)

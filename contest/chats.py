@@ -56,9 +56,11 @@ async def bind_chat(
         outcome = BindOutcome.ALREADY
     elif binding is None:
         binding = ChatBinding(
-            competition_id=competition_id, chat_id=chat_id, created_by=created_by,
+            competition_id=competition_id,
+            chat_id=chat_id,
+            created_by=created_by,
             created_at=clock(),
-        )  # fmt: skip
+        )
         session.add(binding)
     binding.active, binding.title, binding.language = True, title[:255], language
     await commit_or_flush(session, commit=commit)
@@ -101,7 +103,6 @@ async def mark_chat_unreachable(session: AsyncSession, *, chat_id: int) -> None:
     await session.execute(
         update(ChatBinding).where(col(ChatBinding.chat_id) == chat_id).values(active=False)
     )
-    await session.commit()
 
 
 async def mark_chat_reachable(session: AsyncSession, *, chat_id: int) -> None:
@@ -109,4 +110,3 @@ async def mark_chat_reachable(session: AsyncSession, *, chat_id: int) -> None:
     await session.execute(
         update(Worker).where(col(Worker.telegram_id) == chat_id).values(active=True)
     )
-    await session.commit()

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contest.boards import individual_rank
 from contest.errors import ContestError
 from contest.final import FinalResult, FinalResults, final_results
 from contest.models import Competition, CompetitionStatus, Standing
+from contest.ranking import individual_rank
 from contest.rules import rules_of
 from storage.types import Clock
 

@@ -26,6 +26,7 @@ from contest.models import Worker
 from contest.names import visible_text
 from contest.roster_lookup import by_employee_no, normalize_employee_no, roster_exists
 from contest.workers import EMPLOYEE_NO_MAX, LANGUAGES, NAME_MAX
+from storage.ids import id_of
 from storage.types import Clock, utcnow
 from storage.upsert import insert_for
 
@@ -72,7 +73,7 @@ async def enrol(
                 await session.flush()
                 session.add(
                     WorkerIdentity(
-                        platform=platform, external_id=external_id, worker_id=int(worker.id or 0)
+                        platform=platform, external_id=external_id, worker_id=id_of(worker)
                     )
                 )
                 await session.flush()

@@ -1,6 +1,6 @@
 """Result workbook (成绩导出): 个人排名, 团队排名, 答题明细, 题目分析, 参与率, 未参与名单, 竞赛规则.
 
-The numbers are the boards' own (``contest.boards``, after a refresh of the team standings),
+The numbers are the boards' own (``contest.ranking``, after a refresh of the team standings),
 so the export agrees with /stats, the group text and the picture: places shared (并列) by
 the same rule, teams by their shortest unique path (一车间·甲班, with the full path beside),
 scores at the competition's precision, the same participants over the same denominators,
@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contest.boards import team_board, top_individuals
 from contest.errors import ContestError
 from contest.export_answers import (
     answer_sheets,
@@ -33,6 +32,7 @@ from contest.export_rules import rule_rows, team_mode_label
 from contest.models import AttemptQuestion, Competition, Standing, Worker
 from contest.names import path_key
 from contest.papers import full_marks, score_style
+from contest.ranking import team_board, top_individuals
 from contest.rules import rules_of
 from contest.scoring import ScoreStyle, percent_of, question_value, round_score
 from contest.standings import refresh_team_standings, team_totals
@@ -46,6 +46,7 @@ from contest.workbook import (
     write_workbook,
 )
 from quizbank.models import Question, QuestionType
+from storage.ids import id_of
 from storage.tx import commit_or_flush
 from storage.types import Clock, utcnow
 
@@ -190,7 +191,7 @@ async def _participation_sheet(
 ) -> Sheet:
     """Every team at every level: members who can take part, and those who did (the team
     standings' own counts, so they match the 团队排名 sheet and /stats)."""
-    totals = await team_totals(session, competition_id=int(competition.id or 0))
+    totals = await team_totals(session, competition_id=id_of(competition))
     sheet = Sheet(
         "参与率",
         ["团队", "完整路径", "层级", "应参与人数", "参与人数", "参与率"],

@@ -25,6 +25,7 @@ from contest.tree import TeamTree
 from contest.workbook import PERCENT_FORMAT, TIME_FORMAT, Sheet
 from quizbank.grading import to_displayed
 from quizbank.models import OPTION_LETTERS, Question, QuestionType
+from storage.ids import id_of
 
 TYPE_LABELS = {
     QuestionType.SINGLE: "单选",
@@ -164,7 +165,7 @@ async def answer_sheets(
         )
         if aq.status == AnswerStatus.PENDING:
             continue
-        entry = stats.setdefault(question.id or 0, _QuestionStats(question))
+        entry = stats.setdefault(id_of(question), _QuestionStats(question))
         entry.asked += 1
         if aq.correct:
             entry.correct += 1
@@ -181,7 +182,7 @@ def _analysis_sheet(stats: dict[int, _QuestionStats]) -> Sheet:
         formats={7: PERCENT_FORMAT},
     )  # fmt: skip
     # Hardest first: that is what the organiser wants to discuss.
-    ordered = sorted(stats.values(), key=lambda s: (s.correct / s.asked, s.question.id or 0))
+    ordered = sorted(stats.values(), key=lambda s: (s.correct / s.asked, id_of(s.question)))
     for entry in ordered:
         q = entry.question
         # most_common keeps first-seen order among equal counts, so ties are deterministic.

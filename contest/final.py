@@ -4,7 +4,7 @@ At the close each participant is told their place (并列 where the rules cannot
 them), score, correct count and their team's place; and, where the rules show answers
 after the close, the questions they got wrong or only partly right with the correct answer
 and 解析 (错题回顾). Everything is read from the same boards every other view uses
-(``contest.boards``), after the team standings have been refreshed, so the numbers agree.
+(``contest.ranking``), after the team standings have been refreshed, so the numbers agree.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contest.boards import TeamRow, team_board, top_individuals
 from contest.errors import ContestError
 from contest.models import (
     AnswerStatus,
@@ -29,12 +28,14 @@ from contest.models import (
 )
 from contest.papers import score_style
 from contest.quizview import answer_for_display
+from contest.ranking import TeamRow, team_board, top_individuals
 from contest.rules import rules_of
 from contest.scoring import ScoreStyle
 from contest.standings import refresh_team_standings
 from contest.tree import load_tree
 from quizbank.grading import to_displayed
 from quizbank.models import CHOICE_TYPES, Question, QuestionType
+from storage.ids import id_of
 from storage.types import Clock
 
 
@@ -153,7 +154,7 @@ async def final_results(
 
 async def _workers(session: AsyncSession, ids: list[int]) -> dict[int, Worker]:
     found = await session.execute(select(Worker).where(col(Worker.id).in_(ids)))
-    return {int(w.id or 0): w for w in found.scalars()}
+    return {id_of(w): w for w in found.scalars()}
 
 
 async def _question_counts(session: AsyncSession, competition_id: int) -> dict[int, int]:

@@ -7,7 +7,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.boards import (
+from contest.errors import ContestError
+from contest.models import Competition, CompetitionStatus, Worker
+from contest.papers import score_style
+from contest.ranking import (
     IndividualRow,
     RankInfo,
     TeamRow,
@@ -16,9 +19,6 @@ from contest.boards import (
     top_individuals,
     within_team_board,
 )
-from contest.errors import ContestError
-from contest.models import Competition, CompetitionStatus, Worker
-from contest.papers import score_style
 from contest.rules import rules_of
 from contest.scoring import SCORE_DIGITS, ScoreStyle
 from contest.tree import load_tree

@@ -21,6 +21,7 @@ from contest.models import (
 )
 from contest.rules import rules_of
 from quizbank.models import Question
+from storage.ids import id_of
 
 CLOSED = (CompetitionStatus.CLOSED, CompetitionStatus.ARCHIVED)
 
@@ -63,4 +64,4 @@ async def _reviewable_competitions(session: AsyncSession, *, worker_id: int) -> 
             col(Competition.id).in_(played), col(Competition.status).in_(CLOSED)
         )
     )
-    return {int(c.id or 0) for c in found.scalars() if rules_of(c).feedback.show_answers != "never"}
+    return {id_of(c) for c in found.scalars() if rules_of(c).feedback.show_answers != "never"}

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contest.attempt_state import day_start
+from contest.attempts.days import day_start
 from contest.competitions import open_competitions
 from contest.models import Attempt, AttemptStatus
 from contest.rules import rules_of
+from storage.ids import id_of
 from storage.types import Clock
 
 
@@ -75,7 +76,7 @@ async def competition_offers(session: AsyncSession, *, worker_id: int, clock: Cl
         per_question = rules.question_time_limit_s * rules.question_count
         offers.append(
             Offer(
-                id=int(competition.id or 0),
+                id=id_of(competition),
                 name=competition.name,
                 timezone=competition.timezone,
                 ends_at=competition.ends_at,

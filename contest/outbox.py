@@ -22,6 +22,12 @@ from storage.upsert import upsert
 KINDS = frozenset({"text", "photo", "document", "certificate", "card"})
 
 
+APP_CHANNELS = ("dingtalk_app", "feishu_app", "dingtalk_user", "feishu_user")
+"""Rows the messengers' own processes deliver through their apps (:mod:`contest.app_groups`),
+not the scheduler's sender: into a group (``_app``, ``chat_id`` the group's row) or to one
+worker's private chat with the app (``_user``, ``chat_id`` the worker)."""
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -100,10 +106,18 @@ async def enqueue(
         raise ValueError(f"a {kind} needs a payload")
     now = clock()
     values = {
-        "chat_id": chat_id, "channel": channel, "kind": kind, "text": text, "payload": payload,
-        "filename": filename, "batch": batch, "status": OutboxStatus.PENDING.value, "tries": 0,
-        "next_attempt_at": not_before or now, "created_at": now,
-    }  # fmt: skip
+        "chat_id": chat_id,
+        "channel": channel,
+        "kind": kind,
+        "text": text,
+        "payload": payload,
+        "filename": filename,
+        "batch": batch,
+        "status": OutboxStatus.PENDING.value,
+        "tries": 0,
+        "next_attempt_at": not_before or now,
+        "created_at": now,
+    }
     written = await upsert(
         session, OutboxMessage, keys={"dedup_key": dedup_key}, values=values, update=False
     )
@@ -131,5 +145,6 @@ async def pending_count(session: AsyncSession, *, clock: Clock = utcnow) -> int:
     query = select(func.count()).where(
         col(OutboxMessage.status) == OutboxStatus.PENDING,
         col(OutboxMessage.next_attempt_at) <= clock(),
+        col(OutboxMessage.channel).not_in(APP_CHANNELS),
     )
     return int((await session.execute(query)).scalar_one())

@@ -25,8 +25,9 @@ from contest.models import Attempt, AttemptKind, AttemptQuestion, Competition
 from contest.practice_rounds import load_candidates
 from contest.rules import CompetitionRules, CompositionItem, PaperMode, ScoreShow, rules_of
 from contest.scoring import ScoreStyle, question_value
-from quizbank.drawing import Candidate, CannotDraw, draw, shortfalls, split_by_points
 from quizbank.models import Question, QuestionType
+from quizbank.question_draw import Candidate, CannotDraw, draw, shortfalls, split_by_points
+from storage.ids import id_of
 
 
 async def _candidates(session: AsyncSession, rules: CompetitionRules) -> list[Candidate]:
@@ -120,7 +121,7 @@ async def same_paper(
 ) -> _SamePaper:
     """The competition's one paper (question ids by id), computed once and remembered."""
     cache = _SAME.setdefault(session.get_bind().engine, {})
-    hit = cache.get(int(competition.id or 0))
+    hit = cache.get(id_of(competition))
     if hit is not None and hit.fixed and hit.signature == _signature(competition):
         return hit
     first = await session.scalar(
@@ -137,7 +138,7 @@ async def same_paper(
             select(col(AttemptQuestion.question_id)).where(col(AttemptQuestion.attempt_id) == first)
         )
         paper = _SamePaper(_signature(competition), sorted(rows.scalars()), fixed=True)
-        cache[int(competition.id or 0)] = paper
+        cache[id_of(competition)] = paper
         return paper
     candidates = await _candidates(session, rules)
     ids = draw(candidates, rules.draw_rules(), seed=paper_seed(competition))

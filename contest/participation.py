@@ -58,11 +58,12 @@ async def participation_by_team(
         _take_out(totals, tree, played_in, "participants")
     labels = tree.short_labels(level)
     rows = [
-        TeamParticipation(team_id, labels.get(team_id, "") if team_id else "", v["registered"],
-                          v["participants"])
+        TeamParticipation(
+            team_id, labels.get(team_id, "") if team_id else "", v["registered"], v["participants"]
+        )
         for team_id, v in totals.items()
         if (team_id is None or team_id in level) and (v["registered"] or v["participants"])
-    ]  # fmt: skip
+    ]
     return sorted(rows, key=lambda r: (-r.rate, r.team_id is None, natural_key(r.name)))
 
 

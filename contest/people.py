@@ -33,6 +33,7 @@ from contest.rules import Counting, rules_of
 from contest.standings import attempt_order, record_standing, refresh_team_standings
 from contest.teams import find_worker
 from contest.tree import load_tree
+from storage.ids import id_of
 from storage.tx import commit_or_flush
 from storage.types import Clock
 
@@ -78,10 +79,10 @@ async def pending_workers(session: AsyncSession, *, limit: int = 50) -> list[Pen
     alike: dict[str, list[tuple[int, str, str]]] = {}
     for r in roster:
         label = labels.get(r.team_id, "") if r.team_id is not None else ""
-        alike.setdefault(r.real_name, []).append((int(r.id or 0), r.employee_no or "", label))
+        alike.setdefault(r.real_name, []).append((id_of(r), r.employee_no or "", label))
     return [
         PendingWorker(
-            worker_id=int(w.id or 0),
+            worker_id=id_of(w),
             name=w.real_name,
             employee_no=w.employee_no,
             username=w.username,
@@ -192,7 +193,7 @@ async def _move_attempts(
             attempt.number = (highest or 0) + 1
         if attempt.status == AttemptStatus.ACTIVE and keep_active:
             attempt.status, attempt.finished_at = AttemptStatus.EXPIRED, now  # one active only
-        attempt.worker_id = int(keep.id or 0)
+        attempt.worker_id = id_of(keep)
         await session.flush()
     kept = select(col(Standing.competition_id)).where(col(Standing.worker_id) == keep.id)
     competitions |= set((await session.execute(kept)).scalars())

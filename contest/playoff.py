@@ -6,7 +6,7 @@ every group of two or more workers with the same score there is invited (their s
 do). During the ``playoff_minutes`` after the close each of them may play once (``/playoff``):
 the same ``playoff_questions`` questions for the whole group, preferring questions none of
 them saw in the competition, each worker in their own order. The play-off's score, then its
-time, orders workers of equal score on every board (``contest.boards``); team scores do not
+time, orders workers of equal score on every board (``contest.ranking``); team scores do not
 change. Final results go out when the window closes (``scheduler.jobs.results_time``).
 """
 
@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contest.attempt_start import create_attempt, present_first
-from contest.attempt_state import finish
-from contest.comeback import active_attempt, show_current
+from contest.attempts.comeback import active_attempt, show_current
+from contest.attempts.start import create_attempt, present_first
+from contest.attempts.state import finish
 from contest.errors import ContestError
 from contest.models import (
     Attempt,
@@ -38,7 +38,8 @@ from contest.models import (
 from contest.practice_rounds import load_candidates
 from contest.quizview import QuestionView, Summary
 from contest.rules import rules_of
-from quizbank.drawing import DrawRule, draw
+from quizbank.question_draw import DrawRule, draw
+from storage.ids import id_of
 from storage.types import Clock
 
 PLAYOFF_NUMBER = 0  # the play-off attempt's number: one per worker and competition
@@ -189,11 +190,11 @@ async def play_playoff(
     Refusals: ``no_playoff``, ``playoff_played``, ``attempt_in_progress``. A second tap
     resumes the attempt the first one started (the database allows one per worker).
     """
-    worker_id = int(worker.id or 0)
+    worker_id = id_of(worker)
     current = await active_attempt(session, worker_id=worker_id, clock=clock)
     if current is not None and current.kind == AttemptKind.PLAYOFF:
         return await show_current(
-            session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
+            session, worker_id=worker_id, attempt_id=id_of(current), clock=clock, tz=tz
         )
     attempt, ids = await start_playoff(session, worker_id=worker_id, clock=clock, tz=tz)
     try:

@@ -3,7 +3,7 @@
 A practice round is an ``Attempt`` of kind practice without a competition, answered through
 the same state machine as a competition (:mod:`contest.attempts`); this module holds what is
 particular to practice. Days are the worker's local days in the configured time zone. (The
-practice *boards* are :mod:`contest.practice`.)
+practice *boards* are :mod:`contest.practice_boards`.)
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contest.boards import individual_rank
 from contest.errors import ContestError
 from contest.models import (
     Attempt,
@@ -32,9 +31,11 @@ from contest.models import (
     Standing,
     Worker,
 )
+from contest.ranking import individual_rank
 from contest.rules import rules_of
-from quizbank.drawing import Candidate, draw_practice
 from quizbank.models import Question, QuestionSet, QuestionType
+from quizbank.question_draw import Candidate, draw_practice
+from storage.ids import id_of
 from storage.upsert import insert_for
 
 PRACTICE_ROUND = 5
@@ -210,7 +211,7 @@ async def _attempt_line(
     standing = await session.get(Standing, (competition.id, attempt.worker_id))
     if standing is not None and standing.attempt_id == attempt.id:
         place = await individual_rank(
-            session, competition_id=int(competition.id or 0), worker_id=attempt.worker_id
+            session, competition_id=id_of(competition), worker_id=attempt.worker_id
         )
     return AttemptLine(
         competition=competition.name,

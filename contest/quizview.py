@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from contest.boards import RankInfo
 from contest.errors import ContestError
 from contest.models import (
     AnswerStatus,
@@ -21,10 +20,35 @@ from contest.models import (
     AttemptStatus,
     Competition,
 )
+from contest.ranking import RankInfo
 from contest.rules import CompetitionRules
 from contest.scoring import question_value, score_answer
 from quizbank.grading import Grade, grade, to_displayed, to_stored
 from quizbank.models import CHOICE_TYPES, Question, QuestionType
+from storage.ids import id_of
+
+
+@dataclass(frozen=True, slots=True)
+class Marks:
+    """What one answer earned, as its question row stores it (like
+    :class:`quizbank.grading.Grade`, plus the status and the points)."""
+
+    status: AnswerStatus
+    correct: bool
+    credit: float
+    score: float
+
+    def columns(self) -> dict[str, object]:
+        return {
+            "status": self.status,
+            "correct": self.correct,
+            "credit": self.credit,
+            "score": self.score,
+        }
+
+
+TIMEOUT = Marks(AnswerStatus.TIMEOUT, correct=False, credit=0.0, score=0.0)
+"""A question whose time ran out: answered late, skipped by a deadline, or closed unseen."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +149,7 @@ def build_view(
     if rules is not None:
         points = question_value(question_points=points, qtype=qtype, rules=rules.scoring)
     return QuestionView(
-        attempt_id=int(attempt.id or 0),
+        attempt_id=id_of(attempt),
         kind=AttemptKind(attempt.kind),
         title=competition.name if competition else "",
         timezone=competition.timezone if competition else timezone,
@@ -197,9 +221,9 @@ def grade_response(question: Question, stored: Any, rules: CompetitionRules | No
     )
 
 
-def scored_values(
+def marks_for(
     question: Question, result: Grade, rules: CompetitionRules | None, elapsed: timedelta
-) -> dict[str, Any]:
+) -> Marks:
     if rules is None:  # practice: the bank's points times the credit
         points = round(question.points * result.credit, 2)
     else:
@@ -211,18 +235,13 @@ def scored_values(
             elapsed_s=elapsed.total_seconds(),
             limit_s=rules.question_time_limit_s,
         )
-    return {
-        "status": AnswerStatus.ANSWERED,
-        "correct": result.correct,
-        "credit": result.credit,
-        "score": points,
-    }
+    return Marks(AnswerStatus.ANSWERED, result.correct, result.credit, points)
 
 
 def feedback_for(
     question: Question,
     aq: AttemptQuestion,
-    values: dict[str, Any],
+    marks: Marks,
     rules: CompetitionRules | None,
     *,
     late: bool,
@@ -232,9 +251,9 @@ def feedback_for(
         position=aq.position,
         qtype=QuestionType(question.type),
         timeout=late,
-        correct=bool(values["correct"]),
-        credit=float(values["credit"]),
-        score=float(values["score"]),
+        correct=marks.correct,
+        credit=marks.credit,
+        score=marks.score,
         show_correctness=rules is None or rules.feedback.show_correctness_during or show_answer,
         answer=answer_for_display(question, aq.option_order) if show_answer else None,
         explanation=question.explanation if show_answer else None,

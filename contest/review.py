@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contest.attempt_state import competition_rules, owned
+from contest.attempts.state import competition_rules, owned
 from contest.errors import ContestError
 from contest.models import AnswerStatus, AttemptQuestion, AttemptStatus, CompetitionStatus
 from contest.quizview import answer_for_display

@@ -20,9 +20,11 @@ from sqlalchemy import Column, Index, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
+from contest.app_groups import app_channel, app_groups
 from contest.competitions import require_competition
 from contest.errors import ContestError
 from contest.models import ChatBinding
+from storage.ids import id_of
 from storage.types import Clock, UTCDateTime, utcnow
 
 Platform = Literal["wecom", "dingtalk", "feishu"]
@@ -108,9 +110,12 @@ async def bind_robot(
     ).scalar_one_or_none()
     if robot is None:
         robot = WebhookRobot(
-            competition_id=competition_id, platform=platform, url=url, created_by=created_by,
+            competition_id=competition_id,
+            platform=platform,
+            url=url,
+            created_by=created_by,
             created_at=clock(),
-        )  # fmt: skip
+        )
         session.add(robot)
     robot.secret, robot.language, robot.active = (secret or None), language, True
     await session.flush()
@@ -147,16 +152,21 @@ async def mark_robot_unreachable(session: AsyncSession, *, robot_id: int) -> Non
 
 
 async def bound_targets(session: AsyncSession, *, competition_id: int) -> list[Target]:
-    """Every active place the competition announces to: Telegram chats, then robots."""
+    """Every active place the competition announces to: Telegram chats, robots, then the
+    groups of the messengers' apps (:mod:`contest.app_groups`)."""
     chats = await session.execute(
         select(col(ChatBinding.chat_id), col(ChatBinding.language)).where(
             col(ChatBinding.competition_id) == competition_id, col(ChatBinding.active).is_(True)
         )
     )
-    targets = sorted({Target(TELEGRAM, chat_id, lang) for chat_id, lang in chats.all()},
-                     key=lambda t: (t.chat_id, t.language))  # fmt: skip
+    targets = sorted(
+        {Target(TELEGRAM, chat_id, lang) for chat_id, lang in chats.all()},
+        key=lambda t: (t.chat_id, t.language),
+    )
     robots = await robots_of(session, competition_id=competition_id)
-    targets += [Target(r.platform, int(r.id or 0), r.language) for r in robots]
+    targets += [Target(r.platform, id_of(r), r.language) for r in robots]
+    groups = await app_groups(session, competition_id=competition_id)
+    targets += [Target(app_channel(g.platform), id_of(g), g.language) for g in groups]
     return targets
 
 

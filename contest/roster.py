@@ -8,6 +8,7 @@ the question bank's readers (``quizbank.formats``).
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -253,7 +254,8 @@ async def import_roster(
 
     Raises ``RosterRejected`` with every problem and changes nothing when any row is bad.
     """
-    rows, errors = read_roster(data, filename=filename)
+    # openpyxl on a big roster takes seconds: off the event loop, as the check was.
+    rows, errors = await asyncio.to_thread(read_roster, data, filename=filename)
     entries, row_errors = check_rows(rows)
     errors += row_errors
     by_number = await _existing_workers(session, entries)

@@ -22,9 +22,10 @@ from pydantic import (
     model_validator,
 )
 
-from quizbank.drawing import DrawRule
 from quizbank.grading import MultiplePolicy
 from quizbank.models import QuestionType
+from quizbank.question_draw import DrawRule
+from storage.ids import id_of
 
 # Chinese labels organisers write in YAML, folded onto the stored enum values.
 TYPE_ALIASES = {
@@ -281,7 +282,7 @@ def rules_of(competition: _HasRules) -> CompetitionRules:
     cache compares the stored dictionary itself, so an edit is seen at once. Treat the
     result as read-only.
     """
-    key = int(competition.id or 0)
+    key = id_of(competition)
     hit = _PARSED.get(key)
     if hit is not None and hit[0] == competition.rules:
         return hit[1]

@@ -5,7 +5,7 @@ worker's ``Standing``. Team standings are derived from the standings by
 :func:`refresh_team_standings` — a few aggregate queries per competition, not a fan-out per
 answer — which :class:`contest.team_refresh.TeamRefresher` runs about once a second for the
 competitions that are open, so boards are right within a second without every answer
-locking its team's rows. ``contest.boards`` reads both.
+locking its team's rows. ``contest.ranking`` reads both.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from contest.models import (
 from contest.rules import CompetitionRules, Counting, TeamMode, rules_of
 from contest.scoring import SCORE_DIGITS, round_score, team_score
 from contest.tree import TeamTree, load_tree
+from storage.db import locking
 from storage.types import Clock
 from storage.upsert import upsert
 
@@ -151,7 +152,7 @@ async def refresh_team_standings(
     """
     competition = (
         await session.execute(
-            select(Competition).where(col(Competition.id) == competition_id).with_for_update()
+            locking(select(Competition).where(col(Competition.id) == competition_id))
         )
     ).scalar_one_or_none()
     if competition is None:

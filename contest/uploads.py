@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest.roster import FIELDS as ROSTER_FIELDS
 from contest.roster import REQUIRED as ROSTER_REQUIRED
@@ -28,7 +29,8 @@ from contest.rules import TYPE_ALIASES
 from quizbank.formats.archive import check_archive
 from quizbank.formats.csv_ import decode
 from quizbank.formats.headers import looks_like_header, map_header, normalize_header
-from quizbank.service import validate_file
+from quizbank.overlap import Overlap
+from quizbank.service import overlaps_with_other_sets, validate_file
 
 ACCEPTED = (".xlsx", ".csv", ".json", ".docx", ".txt")
 OLD_EXCEL = (".xls", ".xlsm", ".xlsb", ".et")
@@ -187,25 +189,35 @@ class UploadCheck:
     errors: list[Any] = field(default_factory=list)
     set_name: str | None = None
     notices: list[Any] = field(default_factory=list)  # read but not used (unknown columns)
+    overlaps: list[Overlap] = field(default_factory=list)  # questions other sets hold
 
     @property
     def ok(self) -> bool:
         return self.valid > 0 and not self.errors
 
 
-async def check_upload(data: bytes, filename: str, kind: UploadKind) -> UploadCheck:
-    """Validate without writing (off the event loop): a bank or a roster file."""
+async def check_upload(
+    data: bytes, filename: str, kind: UploadKind, session: AsyncSession | None = None
+) -> UploadCheck:
+    """Validate without writing (off the event loop): a bank or a roster file. With a
+    ``session``, a bank's questions that other sets already hold are listed too, so the
+    organiser chooses before importing."""
     if kind is UploadKind.ROSTER:
         return await asyncio.to_thread(_check_roster, data, filename)
     report = await validate_file(data, filename=filename)
+    set_name = report.name or default_set_name(filename)
+    overlaps: list[Overlap] = []
+    if session is not None and report.drafts:
+        overlaps = await overlaps_with_other_sets(session, drafts=report.drafts, set_name=set_name)
     return UploadCheck(
         kind=UploadKind.BANK,
         filename=report.filename,
         valid=len(report.drafts),
         counts={"by_type": report.by_type, "by_category": report.by_category},
         errors=list(report.errors),
-        set_name=report.name or default_set_name(filename),
+        set_name=set_name,
         notices=list(report.notices),
+        overlaps=overlaps,
     )
 
 
@@ -225,15 +237,26 @@ def _check_roster(data: bytes, filename: str) -> UploadCheck:
 # --- a competition defined in a two-column sheet (字段 | 值) --------------------------------
 
 _DEFINITION_KEYS = {
-    "名称": "name", "竞赛名称": "name", "name": "name",
-    "说明": "description", "描述": "description", "description": "description",
-    "开始时间": "starts_at", "starts_at": "starts_at", "start": "starts_at",
-    "结束时间": "ends_at", "ends_at": "ends_at", "end": "ends_at",
-    "时区": "timezone", "timezone": "timezone",
-    "每题限时": "question_time_limit_s", "每题限时(秒)": "question_time_limit_s",
+    "名称": "name",
+    "竞赛名称": "name",
+    "name": "name",
+    "说明": "description",
+    "描述": "description",
+    "description": "description",
+    "开始时间": "starts_at",
+    "starts_at": "starts_at",
+    "start": "starts_at",
+    "结束时间": "ends_at",
+    "ends_at": "ends_at",
+    "end": "ends_at",
+    "时区": "timezone",
+    "timezone": "timezone",
+    "每题限时": "question_time_limit_s",
+    "每题限时(秒)": "question_time_limit_s",
     "question_time_limit_s": "question_time_limit_s",
-    "答题次数": "attempts_allowed", "attempts_allowed": "attempts_allowed",
-}  # fmt: skip
+    "答题次数": "attempts_allowed",
+    "attempts_allowed": "attempts_allowed",
+}
 _RULE_KEYS = {"question_time_limit_s", "attempts_allowed"}
 
 

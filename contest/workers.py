@@ -31,6 +31,7 @@ from contest.roster_lookup import (
 )
 from contest.teams import get_team_by_join_code, join_team, list_teams, move_worker
 from contest.tree import load_tree
+from storage.ids import id_of
 from storage.types import Clock
 
 NAME_MIN, NAME_MAX = 2, 20
@@ -137,7 +138,7 @@ async def roster_by_name(
     )
     return [
         RosterMatch(
-            worker_id=int(w.id or 0),
+            worker_id=id_of(w),
             real_name=w.real_name,
             employee_no=w.employee_no or "",
             team_path=tuple(tree.path_names(w.team_id)) if w.team_id in tree.parent else (),
@@ -245,7 +246,7 @@ async def join_by_code(
     session: AsyncSession, *, worker: Worker, join_code: str, clock: Clock
 ) -> TeamChoice:
     """Join the team of a deep-link code; ``bad_join_code``, ``team_locked``."""
-    await join_team(session, worker_id=int(worker.id or 0), join_code=join_code, clock=clock)
+    await join_team(session, worker_id=id_of(worker), join_code=join_code, clock=clock)
     return await _choice(session, worker)
 
 
@@ -254,7 +255,7 @@ async def join_by_id(
 ) -> TeamChoice:
     """Join a team picked from the list; a worker cannot switch while a competition is open."""
     await move_worker(
-        session, worker_id=int(worker.id or 0), team_id=team_id, by_organiser=False, clock=clock
+        session, worker_id=id_of(worker), team_id=team_id, by_organiser=False, clock=clock
     )
     return await _choice(session, worker)
 
@@ -306,7 +307,7 @@ async def name_locked_by(session: AsyncSession, *, worker_id: int, clock: Clock)
 
 
 async def profile(session: AsyncSession, *, worker: Worker, clock: Clock) -> Profile:
-    worker_id = int(worker.id or 0)
+    worker_id = id_of(worker)
     path: tuple[str, ...] = ()
     if worker.team_id is not None:
         path = tuple((await load_tree(session)).path_names(worker.team_id))
@@ -322,7 +323,7 @@ async def profile(session: AsyncSession, *, worker: Worker, clock: Clock) -> Pro
 async def rename(session: AsyncSession, *, worker: Worker, real_name: str, clock: Clock) -> Profile:
     """Correct the worker's real name (实名); ``name_length``, ``name_locked``. Commits."""
     name = clean_name(real_name)
-    locked = await name_locked_by(session, worker_id=int(worker.id or 0), clock=clock)
+    locked = await name_locked_by(session, worker_id=id_of(worker), clock=clock)
     if locked is not None:
         raise ContestError("name_locked", name=locked)
     worker.real_name = name

@@ -124,7 +124,8 @@ def sqlite_file(database_url: str) -> Path | None:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
-    return Path(url.database or "")
+    # A URI filename (sqlite:///file:/path/quiz.db?mode=ro&uri=true) names the same file.
+    return Path((url.database or "").removeprefix("file:"))
 
 
 async def check_database(

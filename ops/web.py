@@ -68,8 +68,10 @@ async def start_ops_server(
         await runner.cleanup()
         logger.warning(
             "health and metrics not served: cannot listen on %s:%s (%s); set WEB_PORT",
-            host, port, exc.strerror or exc,
-        )  # fmt: skip
+            host,
+            port,
+            exc.strerror or exc,
+        )
         return None
     logger.info("health and metrics on http://%s:%s (/healthz /readyz /metrics)", host, port)
     return runner

@@ -19,10 +19,12 @@ from sqlmodel import col
 
 from quizbank.formats import ImportRejected, RowError, write_questions
 from quizbank.models import Question, QuestionSet
+from quizbank.overlap import Overlap, Stored, find_overlaps
 from quizbank.validation import QuestionDraft, ValidationReport, parse_file
 from storage.tx import commit_or_flush
 from storage.types import Clock, utcnow
 
+WRITE_BATCH = 500  # rows per INSERT/UPDATE of an import
 _DRAFT_FIELDS = (
     "stem", "options", "answer", "explanation", "points",
     "difficulty", "category", "tags", "source", "content_hash",
@@ -55,6 +57,8 @@ class ImportResult:
     unchanged: int
     deactivated: int
     skipped_errors: list[RowError] = field(default_factory=list)
+    overlaps: list[Overlap] = field(default_factory=list)  # found in other sets
+    skipped_overlaps: int = 0  # of them, left out at the organiser's choice
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,7 @@ async def import_questions(
     checksum: str | None = None,
     source_filename: str | None = None,
     skip_invalid: bool = False,
+    skip_overlaps: bool = False,
     clock: Clock = utcnow,
     commit: bool = True,
 ) -> ImportResult:
@@ -99,15 +104,23 @@ async def import_questions(
     updates in place and question ids (which attempts reference) stay the same;
     questions no longer in the file are retired (``active=False``), never deleted.
     The set's version goes up whenever anything changed.
+
+    Questions other sets already hold (:mod:`quizbank.overlap`) are reported in the result;
+    with ``skip_overlaps`` they are left out (a copy this set already had stays as it was).
     """
     errors = list(report.errors) if report else []
     drafts = list(report.drafts) if report else list(drafts or [])
     if (errors and not skip_invalid) or not drafts:
         raise ImportRejected(errors or [RowError(source_filename or "", 0, "", "no_questions")])
+    overlaps = await overlaps_with_other_sets(session, drafts=drafts, set_name=set_name)
+    skipped = {o.key for o in overlaps} if skip_overlaps else set()
+    drafts = [d for d in drafts if d.key not in skipped]
+    if not drafts:
+        raise ImportRejected([RowError(source_filename or "", 0, "", "all_duplicates")])
     now = clock()
     qset, is_new = await _get_or_create_set(session, set_name, now)
     existing = await _existing_questions(session, qset.id)
-    keep = report.invalid_keys if report and skip_invalid else set()
+    keep = (report.invalid_keys if report and skip_invalid else set()) | skipped
     counts = await _write_questions(session, qset.id, drafts, existing, keep, now)
     changed = counts["created"] + counts["updated"] + counts["deactivated"]
     if is_new or changed:
@@ -118,10 +131,29 @@ async def import_questions(
         qset.source_filename = source_filename or (report.filename if report else None)
     result = ImportResult(
         set_id=qset.id, set_name=qset.name, version=qset.version,
-        skipped_errors=errors, **counts,
+        skipped_errors=errors, overlaps=overlaps, skipped_overlaps=len(skipped), **counts,
     )  # fmt: skip
     await commit_or_flush(session, commit=commit)
     return result
+
+
+async def overlaps_with_other_sets(
+    session: AsyncSession, *, drafts: list[QuestionDraft], set_name: str
+) -> list[Overlap]:
+    """The drafts that active questions of other sets repeat (compared off the event loop)."""
+    rows = await session.execute(
+        select(
+            col(QuestionSet.name),
+            col(Question.type),
+            col(Question.stem),
+            col(Question.options),
+            col(Question.answer),
+        )
+        .join(Question, col(Question.set_id) == QuestionSet.id)
+        .where(col(Question.active).is_(True), col(QuestionSet.name) != set_name)
+    )
+    stored = [Stored(*row) for row in rows.tuples()]
+    return await asyncio.to_thread(find_overlaps, drafts, stored)
 
 
 async def _get_or_create_set(session: AsyncSession, name: str, now: datetime) -> tuple[Any, bool]:
@@ -174,10 +206,14 @@ async def _write_questions(
         if old.active and key not in present:
             updates.append({"id": old.id, "active": False, "updated_at": now})
             counts["deactivated"] += 1
-    if inserts:
-        await session.execute(insert(Question), inserts)
-    if updates:
-        await session.execute(update(Question), updates)
+    # In batches: SQLAlchemy prepares each batch's parameters on the event loop, and one
+    # batch of 50,000 rows held it for seconds (/healthz stalled); between batches it serves.
+    for start in range(0, len(inserts), WRITE_BATCH):
+        await session.execute(insert(Question), inserts[start : start + WRITE_BATCH])
+        await asyncio.sleep(0)
+    for start in range(0, len(updates), WRITE_BATCH):
+        await session.execute(update(Question), updates[start : start + WRITE_BATCH])
+        await asyncio.sleep(0)
     return dict(counts)
 
 

@@ -63,6 +63,7 @@ class QuestionDraft:
     content_hash: str
     sheet: str
     row: int
+    unit: str = ROW  # what ``row`` counts: a spreadsheet row, a text line, a Word paragraph
 
 
 @dataclass(slots=True)
@@ -229,6 +230,7 @@ def _parse_row(row: RawRow, errors: list[RowError]) -> QuestionDraft | None:
         content_hash=content_hash(fields),
         sheet=row.sheet,
         row=row.row,
+        unit=row.unit,
     )
 
 

@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest.attempts import expire_overdue
-from contest.boards import IndividualRow, TeamRow, team_board, top_individuals
 from contest.final import settle
 from contest.models import Competition
 from contest.outbox import enqueue
 from contest.papers import score_style
+from contest.ranking import IndividualRow, TeamRow, team_board, top_individuals
 from contest.robots import bound_targets, dedup_suffix
 from contest.rules import load_rules, rules_of
 from contest.score_text import rank_text, score_text
@@ -292,9 +292,15 @@ class Rendered:
 
 
 async def _render(
-    competition: Competition, board: Board, previous: dict[tuple[str, int], int], *,
-    when: datetime, final: bool, top_n: int, lang: str,
-) -> Rendered:  # fmt: skip
+    competition: Competition,
+    board: Board,
+    previous: dict[tuple[str, int], int],
+    *,
+    when: datetime,
+    final: bool,
+    top_n: int,
+    lang: str,
+) -> Rendered:
     text = announcement_text(
         competition, board, previous, when=when, final=final, top_n=top_n, lang=lang
     )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from i18n import t
-from scheduler.drawing import (
+from scheduler.canvas import (
     Align,
     Ellipse,
     Layout,

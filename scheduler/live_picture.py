@@ -1,5 +1,5 @@
 """The results picture of a live final (决赛成绩海报): a portrait PNG for the group chat, drawn
-like the leaderboard picture (``scheduler.drawing``: a pure layout, then painting in a worker
+like the leaderboard picture (``scheduler.canvas``: a pure layout, then painting in a worker
 thread). The title and date, a podium for the first three places (teams on equal scores
 share their step), then every team with its players and final score."""
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from i18n import t
-from scheduler.drawing import Layout, Rect, draw, fit, long_date
+from scheduler.canvas import Layout, Rect, draw, fit, long_date
 
 WIDTH, MARGIN, ROW = 1080, 60, 92
 NAVY, PANEL, GOLD, INK, MUTED = "#0f2d5c", "#173b70", "#f6c945", "#ffffff", "#a9bbd6"

@@ -16,6 +16,7 @@ from contest.robots import PLATFORMS, bound_targets, dedup_suffix
 from i18n import t
 from scheduler.context import Apply, JobContext, local_time, run_stamp
 from scheduler.jobs import Job, JobKind
+from storage.ids import id_of
 from storage.types import Clock
 
 
@@ -42,8 +43,14 @@ async def prepare_chat_notice(ctx: JobContext, job: Job, when: datetime) -> Appl
                 label = t("web.robot.results_link", target.language)
                 text += f'\n<a href="{html.escape(results)}">{label}</a>'
             dedup = f"{job.key}:{run_stamp(when)}:{dedup_suffix(target)}"
-            await enqueue(session, dedup_key=dedup, chat_id=target.chat_id,
-                          channel=target.channel, text=text, clock=ctx.clock)  # fmt: skip
+            await enqueue(
+                session,
+                dedup_key=dedup,
+                chat_id=target.chat_id,
+                channel=target.channel,
+                text=text,
+                clock=ctx.clock,
+            )
         return f"queued:{len(chats)}"
 
     return apply
@@ -114,16 +121,21 @@ async def _remind_robots(
     chats to remind people in): one message per robot per day."""
     targets = [
         target
-        for target in await bound_targets(session, competition_id=int(competition.id or 0))
+        for target in await bound_targets(session, competition_id=id_of(competition))
         if target.channel in PLATFORMS
     ]
     end = local_time(competition.ends_at, competition.timezone)
     for target in targets:
-        text = t("web.robot.remind", target.language,
-                 name=html.escape(competition.name), end=end)  # fmt: skip
+        text = t("web.robot.remind", target.language, name=html.escape(competition.name), end=end)
         dedup = f"{job.key}:{run_stamp(when)}:{dedup_suffix(target)}"
-        await enqueue(session, dedup_key=dedup, chat_id=target.chat_id, channel=target.channel,
-                      text=text, clock=clock)  # fmt: skip
+        await enqueue(
+            session,
+            dedup_key=dedup,
+            chat_id=target.chat_id,
+            channel=target.channel,
+            text=text,
+            clock=clock,
+        )
     return len(targets)
 
 

@@ -35,11 +35,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from contest.chats import mark_chat_unreachable
-from contest.outbox import OutboxMessage, OutboxStatus, batch_progress, enqueue, pending_count
+from contest.outbox import (
+    APP_CHANNELS,
+    OutboxMessage,
+    OutboxStatus,
+    batch_progress,
+    enqueue,
+    pending_count,
+)
 from contest.robots import TELEGRAM, mark_robot_unreachable
 from ops.metrics import count_error
 from scheduler.delivery import telegram
 from scheduler.delivery.robots import RobotSender
+from storage.ids import id_of
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
@@ -106,8 +114,13 @@ async def deliver_due(
                     )
                     if wait is not None:  # keep the robot's order: the rest waits too
                         for j, later in enumerate(messages[i + 1 :], start=1):
-                            await _retry(session_factory, later, wait + j * 0.001,
-                                         "waiting behind an earlier row", clock=clock)  # fmt: skip
+                            await _retry(
+                                session_factory,
+                                later,
+                                wait + j * 0.001,
+                                "waiting behind an earlier row",
+                                clock=clock,
+                            )
                         _count(report, None, len(messages) - i)
                         return
                 _count(report, status)
@@ -140,6 +153,7 @@ async def _claim_due(
             .where(
                 col(OutboxMessage.status) == OutboxStatus.PENDING,
                 col(OutboxMessage.next_attempt_at) <= now,
+                col(OutboxMessage.channel).not_in(APP_CHANNELS),  # the messengers' own sender
             )
             .order_by(col(OutboxMessage.id))
             .limit(limit)
@@ -164,7 +178,7 @@ async def _claim_due(
         claimed = list((await session.execute(claim)).scalars())
         await session.commit()
         query = select(OutboxMessage).where(col(OutboxMessage.id).in_(claimed))
-        return sorted((await session.execute(query)).scalars(), key=lambda m: m.id or 0)
+        return sorted((await session.execute(query)).scalars(), key=lambda m: id_of(m))
 
 
 async def _deliver_robot(
@@ -177,7 +191,7 @@ async def _deliver_robot(
     """One claimed robot row; (status, None), or (None, seconds) when it must wait."""
     robot = await robots.address(session_factory, message)
     if robot is None:
-        return await _give_up_robot(session_factory, message, "robot unbound"), None
+        return await _give_up(session_factory, message, "robot unbound"), None
     try:
         verdict = await robots.send(robot, message)
     except Exception as exc:  # a bug must not stop the other chats; the claim expires
@@ -190,7 +204,7 @@ async def _deliver_robot(
         await _retry(session_factory, message, verdict.delay, verdict.error, clock=clock)
         return None, verdict.delay
     if verdict.status == "gone":
-        return await _give_up_robot(session_factory, message, verdict.error), None
+        return await _give_up(session_factory, message, verdict.error), None
     if verdict.status == "error" and message.tries < MAX_TRIES:
         delay = min(BACKOFF_SECONDS * 2 ** (message.tries - 1), MAX_BACKOFF_SECONDS)
         await _retry(session_factory, message, delay, verdict.error, clock=clock)
@@ -198,11 +212,14 @@ async def _deliver_robot(
     return await _finish(session_factory, message, OutboxStatus.FAILED, error=verdict.error), None
 
 
-async def _give_up_robot(
+async def _give_up(
     session_factory: async_sessionmaker[AsyncSession], message: OutboxMessage, error: str
 ) -> OutboxStatus:
-    """The robot is gone: this and its other pending rows are blocked, the robot stopped."""
-    logger.info("robot %s unreachable (%s); blocking its outbox rows", message.chat_id, error)
+    """The chat or robot is gone (403, chat not found, a robot removed from its group): this
+    and its other pending rows are blocked, and nothing more is sent to it."""
+    logger.info(
+        "%s %s unreachable (%s); blocking its outbox rows", message.channel, message.chat_id, error
+    )
     async with session_factory() as session:
         await session.execute(
             update(OutboxMessage)
@@ -213,7 +230,10 @@ async def _give_up_robot(
             )
             .values(status=OutboxStatus.BLOCKED.value, last_error=error[:500])
         )
-        await mark_robot_unreachable(session, robot_id=message.chat_id)
+        if message.channel == TELEGRAM:
+            await mark_chat_unreachable(session, chat_id=message.chat_id)
+        else:
+            await mark_robot_unreachable(session, robot_id=message.chat_id)
         await session.commit()
     return OutboxStatus.BLOCKED
 
@@ -232,10 +252,10 @@ async def _deliver_one(
         logger.exception("outbox row %s: picture could not be drawn", message.id)
         return await _finish(session_factory, message, OutboxStatus.FAILED, error=str(exc))
     except TelegramForbiddenError as exc:
-        return await _give_up_chat(session_factory, message, str(exc))
+        return await _give_up(session_factory, message, str(exc))
     except TelegramBadRequest as exc:
         if any(marker in str(exc).lower() for marker in _GONE):
-            return await _give_up_chat(session_factory, message, str(exc))
+            return await _give_up(session_factory, message, str(exc))
         return await _finish(session_factory, message, OutboxStatus.FAILED, error=str(exc))
     except TelegramRetryAfter as exc:
         delay = float(exc.retry_after)
@@ -302,22 +322,3 @@ async def _retry(
             .values(next_attempt_at=clock() + timedelta(seconds=delay), last_error=error[:500])
         )
         await session.commit()
-
-
-async def _give_up_chat(
-    session_factory: async_sessionmaker[AsyncSession], message: OutboxMessage, error: str
-) -> OutboxStatus:
-    """403 or chat-not-found: this and every other pending row for the chat is blocked."""
-    logger.info("chat %s unreachable (%s); blocking its outbox rows", message.chat_id, error)
-    async with session_factory() as session:
-        await session.execute(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.channel) == TELEGRAM,
-                col(OutboxMessage.chat_id) == message.chat_id,
-                col(OutboxMessage.status) == OutboxStatus.PENDING,
-            )
-            .values(status=OutboxStatus.BLOCKED.value, last_error=error[:500])
-        )
-        await mark_chat_unreachable(session, chat_id=message.chat_id)  # commits
-    return OutboxStatus.BLOCKED

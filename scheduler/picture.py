@@ -10,7 +10,7 @@ tighter, then the list of individuals shorter, then the team board is cut with a
 ``layout`` is pure (data in, shapes with measured text out; tests read it), ``render`` paints
 it, and ``render_png`` runs that in ``asyncio.to_thread`` so the event loop never waits on
 drawing. The data is ``scheduler.picture_data``; fonts and painting are ``scheduler.fonts`` and
-``scheduler.drawing``.
+``scheduler.canvas``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import asyncio
 from dataclasses import dataclass, replace
 
 from i18n import t
-from scheduler.drawing import (
+from scheduler.canvas import (
     CJKFontMissing,
     Ellipse,
     Layout,

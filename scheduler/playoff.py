@@ -20,6 +20,7 @@ from i18n import t
 from scheduler.context import Apply, JobContext, local_time
 from scheduler.jobs import Job
 from scheduler.outbox import enqueue
+from storage.ids import id_of
 
 
 async def prepare_playoff(ctx: JobContext, job: Job, when: datetime) -> Apply | None:
@@ -29,7 +30,7 @@ async def prepare_playoff(ctx: JobContext, job: Job, when: datetime) -> Apply | 
         competition = await session.get(Competition, job.competition_id)
         if competition is None:
             return None
-        competition_id = int(competition.id or 0)
+        competition_id = id_of(competition)
         await expire_overdue(session, clock=ctx.clock)
         await settle(session, competition_id=competition_id, clock=ctx.clock)
         style = await score_style(session, competition=competition)
@@ -50,13 +51,22 @@ async def prepare_playoff(ctx: JobContext, job: Job, when: datetime) -> Apply | 
                 continue
             lang = worker.language
             text = t(
-                "close.playoff_invite", lang, name=html.escape(competition.name),
-                score=score_text(invitation.score, lang, style), rank=invitation.place,
-                rivals=invitation.rivals, n=rules.ties.playoff_questions,
+                "close.playoff_invite",
+                lang,
+                name=html.escape(competition.name),
+                score=score_text(invitation.score, lang, style),
+                rank=invitation.place,
+                rivals=invitation.rivals,
+                n=rules.ties.playoff_questions,
                 until=local_time(invitation.closes_at, competition.timezone),
-            )  # fmt: skip
-            await enqueue(session, dedup_key=f"{job.key}:{worker.id}", chat_id=worker.telegram_id,
-                          text=text, clock=ctx.clock)  # fmt: skip
+            )
+            await enqueue(
+                session,
+                dedup_key=f"{job.key}:{worker.id}",
+                chat_id=worker.telegram_id,
+                text=text,
+                clock=ctx.clock,
+            )
         return f"invited:{len(invited)}"
 
     return apply

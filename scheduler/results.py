@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contest.app_groups import messenger_accounts, user_channel
 from contest.attempts import expire_overdue
 from contest.final import FinalResult, FinalResults, ReviewItem, final_results, settle
 from contest.models import Competition
@@ -30,6 +31,7 @@ from scheduler.certificate import CertificateData
 from scheduler.context import Apply, JobContext
 from scheduler.jobs import Job
 from scheduler.outbox import enqueue
+from storage.ids import id_of
 
 TEXT_LIMIT = 3900  # under Telegram's 4096, for the review's header line
 
@@ -62,9 +64,14 @@ def result_text(final: FinalResults, result: FinalResult, lang: str) -> str:
     if result.team_label and result.team_rank is not None:
         team_place = _place(result.team_rank, result.team_tied, lang)
         lines.append(
-            t("close.team", lang, team=html.escape(result.team_label), place=team_place,
-              total=result.team_total)
-        )  # fmt: skip
+            t(
+                "close.team",
+                lang,
+                team=html.escape(result.team_label),
+                place=team_place,
+                total=result.team_total,
+            )
+        )
     elif result.team_label:
         lines.append(t("close.team_unranked", lang, team=html.escape(result.team_label)))
     if final.review_allowed:
@@ -90,10 +97,14 @@ def _answer(qtype: QuestionType, value: list[object] | None, lang: str) -> str:
 def review_block(item: ReviewItem, lang: str) -> str:
     """One question of the review: as the worker saw it, their answer, the right one, 解析."""
     lines = [
-        t("close.review_item", lang, n=item.position + 1,
-          type=t(f"quiz.type.{item.qtype.value}", lang)),
+        t(
+            "close.review_item",
+            lang,
+            n=item.position + 1,
+            type=t(f"quiz.type.{item.qtype.value}", lang),
+        ),
         html.escape(item.stem),
-    ]  # fmt: skip
+    ]
     lines += [f"{OPTION_LETTERS[i]}. {html.escape(o)}" for i, o in enumerate(item.options)]
     if item.timeout:
         lines.append(t("close.yours_timeout", lang))
@@ -156,7 +167,7 @@ async def prepare_results(ctx: JobContext, job: Job, when: datetime) -> Apply | 
         competition = await session.get(Competition, job.competition_id)
         if competition is None:
             return None
-        competition_id = int(competition.id or 0)
+        competition_id = id_of(competition)
         await expire_overdue(session, clock=ctx.clock)
         await settle(session, competition_id=competition_id, clock=ctx.clock)
         final = await final_results(session, competition_id=competition_id)
@@ -167,14 +178,58 @@ async def prepare_results(ctx: JobContext, job: Job, when: datetime) -> Apply | 
 
     async def apply(session: AsyncSession) -> str:
         queued = 0
+        others = [r.worker_id for r in final.results if r.telegram_id is None]
+        accounts = await messenger_accounts(session, worker_ids=others)
         for result in final.results:
             if result.telegram_id is None:
+                for platform in accounts.get(result.worker_id, []):  # 钉钉 / 飞书 workers
+                    queued += 1
+                    await _queue_texts(
+                        session,
+                        ctx,
+                        final,
+                        result,
+                        f"{prefix}:{platform}",
+                        channel=user_channel(platform),
+                    )
                 continue
             queued += 1
             await _queue_one(session, ctx, competition, final, result, prefix)
         return f"queued:{queued}"
 
     return apply
+
+
+async def _queue_texts(
+    session: AsyncSession,
+    ctx: JobContext,
+    final: FinalResults,
+    result: FinalResult,
+    prefix: str,
+    *,
+    channel: str,
+) -> None:
+    """The result and the review as texts, to a worker's private chat with a messenger's app
+    (``chat_id`` the worker; the pictures are Telegram's)."""
+    lang, key, worker = result.language, f"{prefix}:{result.worker_id}", result.worker_id
+    text = result_text(final, result, lang)
+    await enqueue(
+        session,
+        dedup_key=f"{key}:result",
+        chat_id=worker,
+        channel=channel,
+        text=text,
+        clock=ctx.clock,
+    )
+    for i, review in enumerate(review_texts(final, result, lang)):
+        await enqueue(
+            session,
+            dedup_key=f"{key}:review:{i}",
+            chat_id=worker,
+            channel=channel,
+            text=review,
+            clock=ctx.clock,
+        )
 
 
 async def _queue_one(
@@ -188,18 +243,38 @@ async def _queue_one(
     lang, chat = result.language, int(result.telegram_id or 0)
     key = f"{prefix}:{result.worker_id}"
     rules = rules_of(competition)
-    await enqueue(session, dedup_key=f"{key}:result", chat_id=chat,
-                  text=result_text(final, result, lang), clock=ctx.clock)  # fmt: skip
+    await enqueue(
+        session,
+        dedup_key=f"{key}:result",
+        chat_id=chat,
+        text=result_text(final, result, lang),
+        clock=ctx.clock,
+    )
     for i, text in enumerate(review_texts(final, result, lang)):
-        await enqueue(session, dedup_key=f"{key}:review:{i}", chat_id=chat, text=text,
-                      clock=ctx.clock)  # fmt: skip
+        await enqueue(
+            session, dedup_key=f"{key}:review:{i}", chat_id=chat, text=text, clock=ctx.clock
+        )
     data = card_data(competition, final, result, lang)
     caption = t("close.picture_caption", lang, name=html.escape(competition.name))
     if result.rank <= rules.results.certificates:
-        await enqueue(session, dedup_key=f"{key}:certificate", chat_id=chat, text=caption,
-                      kind="certificate", payload=card_payload(data),
-                      filename="certificate.png", clock=ctx.clock)  # fmt: skip
+        await enqueue(
+            session,
+            dedup_key=f"{key}:certificate",
+            chat_id=chat,
+            text=caption,
+            kind="certificate",
+            payload=card_payload(data),
+            filename="certificate.png",
+            clock=ctx.clock,
+        )
     if rules.results.participation_cards:
-        await enqueue(session, dedup_key=f"{key}:card", chat_id=chat, text=caption,
-                      kind="card", payload=card_payload(data), filename="card.png",
-                      clock=ctx.clock)  # fmt: skip
+        await enqueue(
+            session,
+            dedup_key=f"{key}:card",
+            chat_id=chat,
+            text=caption,
+            kind="card",
+            payload=card_payload(data),
+            filename="card.png",
+            clock=ctx.clock,
+        )

@@ -70,9 +70,12 @@ class SchedulerRunner:
             await run_maintenance(self.ctx)
             self.fired.extend(await run_due_jobs(self.ctx))
         report = await deliver_due(
-            self.ctx.session_factory, self.bot, clock=self.ctx.clock, limit=DELIVERY_BATCH,
+            self.ctx.session_factory,
+            self.bot,
+            clock=self.ctx.clock,
+            limit=DELIVERY_BATCH,
             robots=self.robots,
-        )  # fmt: skip
+        )
         metrics.count_delivery(
             sent=report.sent, failed=report.failed, blocked=report.blocked, retrying=report.retrying
         )

@@ -1,8 +1,8 @@
 """The async engine and session factory (SQLite by default, PostgreSQL with the same code).
 
-Connection discipline (DESIGN.md, later notes): a session holds a pooled connection only
-inside a transaction, and every transaction ends before the process talks to anything that
-is not the database. That keeps the pool small and its waits short.
+Connection discipline: a session holds a pooled connection only inside a transaction, and
+every transaction ends before the process talks to anything that is not the database. That
+keeps the pool small and its waits short.
 
 SQLite takes one writer at a time. Each process therefore writes through **one**
 connection and begins every writing transaction with ``BEGIN IMMEDIATE``: writers of one
@@ -19,7 +19,7 @@ ordinary pool with pre-ping, readers and writers alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, event
 from sqlalchemy.engine import Engine, make_url
@@ -59,20 +59,23 @@ def create_engine(
     *,
     pool: PoolSettings | None = None,
     sqlite_immediate: bool = True,
+    sqlite_one_hop: bool = True,
     **kwargs: Any,
 ) -> AsyncEngine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout, BEGIN IMMEDIATE.
 
     ``sqlite_immediate=False`` leaves transactions to the driver (a BEGIN only before the
     first write, reads outside any transaction): for tools that only look, such as a test
-    observing the database the bot writes to.
+    observing the database the bot writes to. ``sqlite_one_hop=False`` keeps SQLAlchemy's
+    stock aiosqlite adapter instead of :mod:`storage.sqlite_driver` (which leans on driver
+    internals for speed; tests/storage/test_sqlite_driver.py checks they are still there).
     """
     pool = pool or PoolSettings()
     parsed = make_url(url)
     sqlite = parsed.get_backend_name() == "sqlite"
     if sqlite:
         kwargs.setdefault("connect_args", {"timeout": 30})
-        if parsed.get_driver_name() == "aiosqlite":
+        if parsed.get_driver_name() == "aiosqlite" and sqlite_one_hop:
             kwargs.setdefault("module", one_hop_dbapi())
         if parsed.database in (None, "", ":memory:"):
             kwargs.setdefault("poolclass", NullPool)
@@ -138,6 +141,19 @@ def _read_only(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+LOCKS = "qualityquiz_locks"
+"""The execution option that marks a locking read, which a read-routing session sends to the
+writer (SQLAlchemy's own record of ``FOR UPDATE`` on a statement is private)."""
+
+Selected = TypeVar("Selected", bound=Select[Any])
+
+
+def locking(statement: Selected) -> Selected:
+    """``statement`` as ``SELECT … FOR UPDATE``, routed to the writer: the one way our code
+    locks rows (tests/test_layers.py keeps ``with_for_update`` here)."""
+    return statement.with_for_update().execution_options(**{LOCKS: True})
+
+
 class ReadRoutingSession(Session):
     """Reads go to ``reader`` until the transaction first writes; everything else to the writer.
 
@@ -155,7 +171,7 @@ class ReadRoutingSession(Session):
             self._reader is not None
             and not self._wrote
             and isinstance(clause, Select)
-            and clause._for_update_arg is None
+            and not clause.get_execution_options().get(LOCKS, False)
         ):
             return self._reader
         self._wrote = True

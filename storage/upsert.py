@@ -39,10 +39,12 @@ def _template(
     # A new row needs the columns' own defaults too; the text cannot compute them, so they
     # become parameters that upsert() fills in at each call.
     defaults = tuple(
-        c.name for c in table.columns
-        if c.name not in given and c.default is not None
+        c.name
+        for c in table.columns
+        if c.name not in given
+        and c.default is not None
         and (c.default.is_scalar or c.default.is_callable)
-    )  # fmt: skip
+    )
     columns = (*given, *defaults)
     stmt = construct(table).values({name: bindparam(name) for name in columns})
     changed = () if update is False else names if update is True else tuple(update)

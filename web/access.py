@@ -8,7 +8,7 @@ import re
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web import BaseRequest, StreamResponse
 
-_TOKEN_PATH = re.compile(r"^/(screen|h5|robot/picture)/[^/?]+")
+_TOKEN_PATH = re.compile(r"^/(screen|h5|robot/picture|live/(?:host|stage|buzz|hall))/[^/?]+")
 
 
 def redact(path: str) -> str:

@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config import Settings
+from contest.signing import WebSession
 from i18n import t
 from storage.types import Clock, utcnow
 from web.auth import CLIENT_ADDRESS, client_address, csrf_ok, current_session, foreign_origin
@@ -77,15 +78,16 @@ async def _guarded(request: web.Request, handler: Handler, ctx: WebContext) -> w
         if signed is not None:
             request[WEB_SESSION] = signed
         if request.method == "POST":
-            refused = await _check_api_post(request, ctx)
+            refused = await _check_api_post(request, ctx, signed)
             if refused is not None:
                 return refused
     return await handler(request)
 
 
-async def _check_api_post(request: web.Request, ctx: WebContext) -> web.Response | None:
+async def _check_api_post(
+    request: web.Request, ctx: WebContext, signed: WebSession | None
+) -> web.Response | None:
     """A POST to the API must come from a signed-in page of ours, within the worker's rate."""
-    signed = current_session(request, ctx)
     lang = request_lang(request)
     if signed is None:
         return api_error("not_signed_in", lang, 401)
@@ -144,4 +146,5 @@ def add_web_routes(
     add_worker_routes(app)
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
     app.on_shutdown.append(ctx.hub.close)
+    app.on_shutdown.append(ctx.served.close)
     return ctx

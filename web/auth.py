@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 from datetime import UTC, datetime, timedelta
 
 from aiogram.utils.web_app import WebAppInitData, safe_parse_webapp_init_data
 from aiohttp import web
 
-from contest.signing import WebSession, read_session
+from contest.signing import WebSession
 from web.context import WebContext
 
 SESSION_COOKIE = "qq_session"
@@ -56,13 +55,12 @@ def current_session(request: web.Request, ctx: WebContext) -> WebSession | None:
     token = session_token(request)
     if not token:
         return None
-    return read_session(ctx.key, token, now=ctx.clock())
+    return ctx.sessions.read(token, now=ctx.clock())
 
 
 def csrf_ok(request: web.Request, ctx: WebContext, session: WebSession) -> bool:
     """The request carries the session's CSRF token (a page of ours put it there)."""
-    sent = request.headers.get(CSRF_HEADER, "")
-    return bool(sent) and hmac.compare_digest(sent.encode(), session.csrf(ctx.key).encode())
+    return ctx.sessions.csrf_matches(session, request.headers.get(CSRF_HEADER, ""))
 
 
 def foreign_origin(request: web.Request, ctx: WebContext) -> bool:

@@ -13,6 +13,8 @@ from config import Settings
 from storage.types import Clock, utcnow
 from web.hub import ScreenHub
 from web.limits import RateLimits
+from web.served import ServedClocks
+from web.tokens import VerifiedSessions
 
 
 @dataclass
@@ -28,6 +30,12 @@ class WebContext:
     # Sign-in tries per address: 10, then one every 6 s (the 工号 lock is the real bound).
     by_login: RateLimits = field(default_factory=lambda: RateLimits(10 / 60, burst=10))
     bot_username: str | None = None
+    sessions: VerifiedSessions = field(init=False)
+    served: ServedClocks = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sessions = VerifiedSessions(self.settings.web_key)
+        self.served = ServedClocks(self.session_factory)
 
     @property
     def key(self) -> bytes:

@@ -2,7 +2,7 @@
 big screen showing it over server-sent events.
 
 While a competition has at least one screen open, its feed looks every ``interval`` seconds
-at a cheap fingerprint of the standings (:func:`contest.screens.board_fingerprint`, one short
+at a cheap fingerprint of the standings (:func:`contest.big_screen.board_fingerprint`, one short
 read transaction, no connection held in between); only when it moved is the board read and
 encoded, once, and the same bytes are queued to every subscriber. Five hundred screens cost
 what one does. Movement arrows and the ticker (第 100 位参赛者, a new leader) come from
@@ -26,8 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from contest.big_screen import ScreenBoard, ScreenToken, board_fingerprint, screen_board
 from contest.score_text import score_figure
-from contest.screens import ScreenBoard, ScreenToken, board_fingerprint, screen_board
 from i18n import DEFAULT_LANG, LANGUAGES, t
 from storage.types import Clock, utcnow
 

@@ -19,7 +19,7 @@ from contest.live.links import LiveLink, read_live
 from contest.live.view import stage_view
 from web.context import context_of
 from web.live_hub import LiveHub
-from web.live_turn import body_of, in_turn, lang_of, received, refusal, secure
+from web.live_turn import body_of, in_turn, lang_of, received, refusal, refused_post, secure
 
 LIVE_HUB = web.AppKey("qualityquiz_live_hub", LiveHub)
 VOTER_COOKIE = "qq_voter"
@@ -61,6 +61,11 @@ async def _run(verb: str, turn: Turn, final_id: int, data: dict[str, Any]) -> No
     """The core call behind a console button (``ValueError`` for a malformed body)."""
     session = turn.session
     common: dict[str, Any] = {"actor": _actor(turn), "final_id": final_id, "clock": turn.clock}
+    version = data.get("version")
+    # The stage's version the console showed: a double tap's second request is refused.
+    expect = version if isinstance(version, int) and not isinstance(version, bool) else None
+    if verb != "adjust":
+        common["expect"] = expect
     if verb in SIMPLE:
         await SIMPLE[verb](session, **common)
     elif verb in ("right", "wrong"):
@@ -119,9 +124,11 @@ async def buzz_press(request: web.Request) -> web.StreamResponse:
 
 
 async def _press(request: web.Request, link: LiveLink, lang: str) -> web.StreamResponse:
-    data = await body_of(request, lang)
-    if isinstance(data, web.Response):
-        return data
+    # The press carries nothing but itself: its body is never waited for, so a phone on a
+    # slow network cannot hold the presses behind it.
+    refused = refused_post(request, lang)
+    if refused is not None:
+        return refused
 
     async def handle(request: web.Request, turn: Turn) -> web.Response:
         result = await buzz(

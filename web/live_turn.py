@@ -69,13 +69,21 @@ def received(request: web.Request) -> datetime:
     return stamped
 
 
-async def body_of(request: web.Request, lang: str) -> dict[str, Any] | web.Response:
-    """The JSON object a page of ours sent (same origin, JSON, small), else the refusal."""
-    ctx = context_of(request)
-    if foreign_origin(request, ctx):
+def refused_post(request: web.Request, lang: str) -> web.Response | None:
+    """A POST not from a page of ours (a foreign Origin, not JSON, too big): its refusal.
+    JSON only: a cross-site form cannot send it without the browser asking us first."""
+    if foreign_origin(request, context_of(request)):
         return refusal("forbidden", lang, 403)
     if request.content_type != "application/json" or (request.content_length or 0) > MAX_BODY:
         return refusal("bad_request", lang, 400)
+    return None
+
+
+async def body_of(request: web.Request, lang: str) -> dict[str, Any] | web.Response:
+    """The JSON object a page of ours sent (same origin, JSON, small), else the refusal."""
+    refused = refused_post(request, lang)
+    if refused is not None:
+        return refused
     try:
         data = json.loads(await request.content.read(MAX_BODY + 1) or b"{}")
     except (ValueError, UnicodeDecodeError):

@@ -4,7 +4,7 @@ the same core calls (:mod:`contest.attempts`) — this module only parses and en
 Every handler takes ``(request, turn)`` (:mod:`web.turn` builds the turn, owns its
 transaction and answers refusals). Every call takes the time the request reached us; a
 question's clock starts when its JSON is served, so a busy moment between the two is moved
-to the serve time (:func:`contest.attempt_state.question_delivered`). An answer counts once
+to the serve time (:func:`contest.attempts.state.question_delivered`). An answer counts once
 however it arrives: a worker may start in chat and go on here, or the reverse.
 """
 
@@ -17,9 +17,9 @@ from aiohttp import web
 
 from chat.turn import Turn
 from contest import attempts
-from contest.attempt_state import load_position, question_delivered
-from contest.attempt_state import owned as owned_attempt
-from contest.comeback import active_attempt
+from contest.attempts.comeback import active_attempt
+from contest.attempts.state import load_position
+from contest.attempts.state import owned as owned_attempt
 from contest.competitions import open_competitions
 from contest.models import AttemptKind
 from contest.quizview import QuestionView, Step, Summary
@@ -115,7 +115,7 @@ async def _encode(
         payload = step_json(item, now=received, review=review)
     served = ctx.clock()
     if view is not None and (served - received).total_seconds() * 1000 > LATE_SERVE_MS:
-        await question_delivered(turn.session, view=view, at=served)
+        ctx.served.add(view, served)  # after this turn's commit, batched with others
         payload = {**payload, "served_late": True}
     if summary is not None or isinstance(item, Step):
         ctx.hub.poke(None)

@@ -13,7 +13,7 @@ import contextlib
 
 from aiohttp import web
 
-from contest.screens import ScreenToken, resolve_screen
+from contest.big_screen import ScreenToken, resolve_screen
 from contest.web_access import roster_login_enabled
 from i18n import t
 from web.context import WebContext, context_of

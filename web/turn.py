@@ -18,7 +18,8 @@ from chat.turn import Turn, owned
 from contest.errors import ContestError
 from contest.models import Worker
 from contest.signing import WebSession
-from web.context import context_of
+from storage.sqlite_driver import inline_statements
+from web.context import WebContext, context_of
 from web.errors import api_error, contest_error, request_lang
 
 RECEIVED = web.RequestKey("received_at", datetime)
@@ -42,26 +43,37 @@ def with_turn(handler: TurnHandler) -> Handler:
         signed = signed_in(request)
         if signed is None:
             return api_error("not_signed_in", request_lang(request), 401)
-        async with ctx.session_factory() as session:
-            worker = await session.get(Worker, signed.worker_id)
-            if worker is None:
-                return api_error("not_signed_in", request_lang(request), 401)
-            turn = Turn(
-                session=session,
-                received_at=request[RECEIVED],
-                lang=worker.language or request_lang(request),
-                tz=ctx.settings.timezone,
-                via="web",
-                worker=worker,
-                wall=ctx.clock,
-            )
-            try:
-                async with owned(session):
-                    return await handler(request, turn)
-            except ContestError as error:
-                return contest_error(error, turn.lang)
+        if request.body_exists:
+            # The body is read before the transaction begins: a slow client must not hold
+            # the process's one SQLite writer while its bytes trickle in.
+            await request.read()
+        with inline_statements():  # a turn is a few short statements (storage.sqlite_driver)
+            return await _turn(request, handler, ctx, signed.worker_id)
 
     return handle
+
+
+async def _turn(
+    request: web.Request, handler: TurnHandler, ctx: WebContext, worker_id: int
+) -> web.StreamResponse:
+    async with ctx.session_factory() as session:
+        worker = await session.get(Worker, worker_id)
+        if worker is None:
+            return api_error("not_signed_in", request_lang(request), 401)
+        turn = Turn(
+            session=session,
+            received_at=request[RECEIVED],
+            lang=worker.language or request_lang(request),
+            tz=ctx.settings.timezone,
+            via="web",
+            worker=worker,
+            wall=ctx.clock,
+        )
+        try:
+            async with owned(session):
+                return await handler(request, turn)
+        except ContestError as error:
+            return contest_error(error, turn.lang)
 
 
 def scope_of(request: web.Request) -> int | None:

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from chat.turn import Turn
+from contest.attempts.comeback import active_attempt
 from contest.closed import ClosedEntry, closed_entries
-from contest.comeback import active_attempt
 from contest.errors import ContestError
 from contest.mistakes import mistake_questions
 from contest.models import AttemptKind, PracticeDay

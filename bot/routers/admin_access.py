@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
+from typing import TypedDict
 
 from aiogram import Bot
 from aiogram.filters import Command, CommandObject
@@ -29,6 +30,15 @@ AUDIT_PAGE = 15
 class Target:
     telegram_id: int
     label: str
+    competition_id: int | None
+
+    def scope(self) -> Scope:
+        """Whom to grant or revoke, and where (None: every competition)."""
+        return {"telegram_id": self.telegram_id, "competition_id": self.competition_id}
+
+
+class Scope(TypedDict):
+    telegram_id: int
     competition_id: int | None
 
 
@@ -97,13 +107,7 @@ async def grant(message: Message, turn: Turn, bot: Bot, command: CommandObject) 
     target = await _resolve(message, command, turn)
     if target is None:
         return
-    result = await access.grant(
-        turn.session,
-        actor=turn.acting,
-        telegram_id=target.telegram_id,
-        competition_id=target.competition_id,
-        clock=turn.wall,
-    )
+    result = await access.grant(turn.session, actor=turn.acting, clock=turn.wall, **target.scope())
     key = "admin.access.granted" if result.created else "admin.access.already"
     user = _user(target.telegram_id, target.label)
     await message.answer(
@@ -118,11 +122,7 @@ async def revoke(message: Message, turn: Turn, bot: Bot, command: CommandObject)
     if target is None:
         return
     removed = await access.revoke(
-        turn.session,
-        actor=turn.acting,
-        telegram_id=target.telegram_id,
-        competition_id=target.competition_id,
-        clock=turn.wall,
+        turn.session, actor=turn.acting, clock=turn.wall, **target.scope()
     )
     user = _user(target.telegram_id, target.label)
     if removed and target.competition_id is None:

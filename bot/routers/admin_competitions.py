@@ -14,27 +14,40 @@ from pathlib import Path
 
 from aiogram import F
 from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, FSInputFile, InlineKeyboardButton, Message
+from aiogram.types import (
+    CallbackQuery,
+    FSInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
 from bot.admin_common import (
     PickAction,
     PickCb,
     admin_router,
     ask_for,
+    confirm_cancelled,
     int_args,
     offer,
 )
 from bot.competition_views import competition_line
+from bot.file_names import workbook_name
 from bot.long_text import page_text, paginate, show_page, with_pages
 from chat.turn import Turn
 from config import Settings
 from contest.admin import competitions as admin
 from contest.admin import results
+from contest.admin.audit import authorize
+from contest.admin.closing import workers_mid_quiz
 from contest.models import Competition, CompetitionStatus
 from contest.when import parse_when
+from contest.zones import zone_name
 from i18n import t
+from storage.ids import id_of
 
 router = admin_router(__name__)
 Status = CompetitionStatus
@@ -67,7 +80,7 @@ async def show_competitions(
 
 
 def _buttons(competition: Competition, lang: str) -> list[InlineKeyboardButton]:
-    status, cid = CompetitionStatus(competition.status), int(competition.id or 0)
+    status, cid = CompetitionStatus(competition.status), id_of(competition)
     row = []
     if status in (Status.DRAFT, Status.SCHEDULED):
         row.append(
@@ -110,6 +123,8 @@ async def open_or_close(message: Message, turn: Turn, command: CommandObject) ->
     args = int_args(command)
     if args is None or len(args) > 1:
         await message.answer(t("admin.competitions.usage_id", turn.lang, command=command.command))
+    elif args and action == "close":
+        await _ask_close(message, turn, args[0])
     elif args:
         await _open_or_close(message, turn, action, args[0])
     else:
@@ -119,7 +134,54 @@ async def open_or_close(message: Message, turn: Turn, command: CommandObject) ->
 @router.callback_query(PickCb.filter(F.action.in_({"open", "close"})))
 async def open_or_close_button(query: CallbackQuery, turn: Turn, callback_data: PickCb) -> None:
     assert isinstance(query.message, Message)
-    await _open_or_close(query.message, turn, callback_data.action, callback_data.c)
+    if callback_data.action == "close":
+        await _ask_close(query.message, turn, callback_data.c)
+    else:
+        await _open_or_close(query.message, turn, callback_data.action, callback_data.c)
+    await query.answer()
+
+
+class CloseCb(CallbackData, prefix="cls"):
+    """确认结束 (``ok``) or 取消 for closing competition ``c``."""
+
+    c: int
+    ok: bool
+
+
+async def _ask_close(message: Message, turn: Turn, competition_id: int) -> None:
+    """Closing stops everyone mid-quiz: say how many, and close only on 确认结束."""
+    await authorize(
+        turn.session,
+        turn.acting,
+        "competition.close",
+        competition_id=competition_id,
+        clock=turn.wall,
+    )
+    busy = await workers_mid_quiz(turn.session, competition_id=competition_id)
+    buttons = [
+        InlineKeyboardButton(
+            text=t("admin.closing.confirm", turn.lang),
+            callback_data=CloseCb(c=competition_id, ok=True).pack(),
+        ),
+        InlineKeyboardButton(
+            text=t("admin.closing.cancel", turn.lang),
+            callback_data=CloseCb(c=competition_id, ok=False).pack(),
+        ),
+    ]
+    await message.answer(
+        t("admin.closing.ask", turn.lang, id=competition_id, count=busy),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[buttons]),
+    )
+
+
+@router.callback_query(CloseCb.filter())
+async def close_confirmed(query: CallbackQuery, turn: Turn, callback_data: CloseCb) -> None:
+    if not callback_data.ok:
+        await confirm_cancelled(query, turn.lang)
+        return
+    assert isinstance(query.message, Message)
+    await query.message.edit_reply_markup(reply_markup=None)
+    await _open_or_close(query.message, turn, "close", callback_data.c)
     await query.answer()
 
 
@@ -167,7 +229,7 @@ async def _ask_start(message: Message, turn: Turn, state: FSMContext, competitio
         competition_id=competition_id,
         step=SetTimes.starts_at,
     )
-    await message.answer(t("admin.dialog.ask_start", turn.lang, zone=turn.tz))
+    await message.answer(t("admin.dialog.ask_start", turn.lang, zone=zone_name(turn.tz, turn.lang)))
 
 
 @router.callback_query(PickCb.filter(F.action == "set_times"))
@@ -187,7 +249,7 @@ async def got_new_start(message: Message, turn: Turn, state: FSMContext) -> None
         return
     await state.update_data(starts_at=when.isoformat())
     await state.set_state(SetTimes.ends_at)
-    await message.answer(t("admin.dialog.ask_end", turn.lang, zone=turn.tz))
+    await message.answer(t("admin.dialog.ask_end", turn.lang, zone=zone_name(turn.tz, turn.lang)))
 
 
 @router.message(SetTimes.ends_at, F.text, ~F.text.startswith("/"))
@@ -272,7 +334,8 @@ async def export_to(message: Message, turn: Turn, competition_id: int) -> None:
         caption = t(
             "admin.export.caption", turn.lang, line=competition_line(competition, turn.lang)
         )
-        await message.answer_document(FSInputFile(path, filename=path.name), caption=caption)
+        name = workbook_name(competition.name, "results", turn.lang)
+        await message.answer_document(FSInputFile(path, filename=name), caption=caption)
 
 
 @router.message(Command("stats", "export"))

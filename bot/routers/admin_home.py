@@ -71,7 +71,7 @@ async def on_start(message: Message, turn: Turn, state: FSMContext) -> None:
 
 
 def help_text(lang: str) -> str:
-    return f"{t('menu.help', lang)}\n\n{t('admin.help', lang)}"
+    return f"{t('menu.help', lang)}\n\n{t('admin.help', lang)}\n\n{t('admin.help_more', lang)}"
 
 
 @router.message(Command("help"), OrganiserFilter())

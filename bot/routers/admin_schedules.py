@@ -30,6 +30,7 @@ from contest.admin.schedules import (
 from contest.rules import load_rules
 from contest.schedules import PRESETS, ScheduleChoice, job_key, parse_schedule, preset
 from i18n import t
+from storage.ids import id_of
 
 router = admin_router(__name__)
 Preset = Literal["daily_18", "friday_17", "end_only", "off"]
@@ -194,7 +195,7 @@ def _toggle_button(entry: ScheduleEntry, lang: str) -> list[InlineKeyboardButton
     return [
         InlineKeyboardButton(
             text=label,
-            callback_data=PauseCb(act=act, kind=entry.kind, c=entry.competition.id or 0).pack(),
+            callback_data=PauseCb(act=act, kind=entry.kind, c=id_of(entry.competition)).pack(),
         )
     ]
 

@@ -20,6 +20,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Document, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin_common import OrganiserFilter, admin_router, confirm_cancelled
 from bot.callbacks import Token
@@ -56,7 +57,7 @@ class UploadStates(StatesGroup):
 
 
 class UploadAction(CallbackData, prefix="upl"):
-    action: Literal["bank", "roster", "import", "cancel"]
+    action: Literal["bank", "roster", "import", "import_new", "cancel"]
     token: Token  # the first 16 hex digits of the file's sha256: stale buttons do nothing
 
 
@@ -107,7 +108,7 @@ async def _read(bot: Bot, document: Document, limit: int) -> tuple[bytes, Upload
     data = problem or await _download(bot, document, limit)
     if not isinstance(data, bytes):
         return str(data)
-    problem = content_problem(data, name)
+    problem = await asyncio.to_thread(content_problem, data, name)  # inflates, to count
     kind = problem if problem else await asyncio.to_thread(detect_kind, data, name)
     return str(kind) if isinstance(kind, FileProblem) else (data, kind)
 
@@ -144,7 +145,9 @@ async def on_document(
         await _offer_competition(message, state, data, turn.lang)
     else:
         chosen = UploadKind.ROSTER if kind is UploadKind.ROSTER else UploadKind.BANK
-        await _check_and_report(message, state, data, pending | {"kind": chosen}, turn.lang)
+        await _check_and_report(
+            message, state, data, pending | {"kind": chosen}, turn.lang, session=turn.session
+        )
 
 
 @router.callback_query(UploadAction.filter(F.action.in_({"bank", "roster"})))
@@ -163,7 +166,12 @@ async def on_kind_chosen(
         return
     assert isinstance(query.message, Message)
     await _check_and_report(
-        query.message, state, data, pending | {"kind": callback_data.action}, turn.lang
+        query.message,
+        state,
+        data,
+        pending | {"kind": callback_data.action},
+        turn.lang,
+        session=turn.session,
     )
 
 
@@ -177,14 +185,23 @@ async def _offer_competition(message: Message, state: FSMContext, data: bytes, l
 
 
 async def _check_and_report(
-    message: Message, state: FSMContext, data: bytes, pending: dict[str, Any], lang: str
+    message: Message,
+    state: FSMContext,
+    data: bytes,
+    pending: dict[str, Any],
+    lang: str,
+    *,
+    session: AsyncSession,
 ) -> None:
-    check = await check_upload(data, pending["file_name"], UploadKind(pending["kind"]))
+    kind = UploadKind(pending["kind"])
+    check = await check_upload(data, pending["file_name"], kind, session)
     text, full_report = render_report(check, lang, shown=SHOWN_ERRORS)
     if check.ok:
         await state.set_state(UploadStates.confirm)
         await state.set_data({"upload": pending | {"set_name": check.set_name}})
-        keyboard = _keyboard(lang, pending["checksum"][:16], "import", "cancel")
+        # Questions other sets already hold: the organiser imports them too or leaves them out.
+        actions = ("import", "import_new", "cancel") if check.overlaps else ("import", "cancel")
+        keyboard = _keyboard(lang, pending["checksum"][:16], *actions)
         await send_text(message, text, reply_markup=keyboard)
     else:
         await state.clear()
@@ -225,7 +242,7 @@ async def on_cancel(
     await confirm_cancelled(query, turn.lang)
 
 
-@router.callback_query(UploadAction.filter(F.action == "import"))
+@router.callback_query(UploadAction.filter(F.action.in_({"import", "import_new"})))
 async def on_import(
     query: CallbackQuery, turn: Turn, callback_data: UploadAction, bot: Bot, state: FSMContext
 ) -> None:
@@ -240,10 +257,13 @@ async def on_import(
     if data is None:
         await query.message.answer(t("admin.upload.changed", turn.lang))
         return
-    await query.message.answer(await _import(turn, data, pending))
+    skip = callback_data.action == "import_new"
+    await query.message.answer(await _import(turn, data, pending, skip_overlaps=skip))
 
 
-async def _import(turn: Turn, data: bytes, pending: dict[str, Any]) -> str:
+async def _import(
+    turn: Turn, data: bytes, pending: dict[str, Any], *, skip_overlaps: bool = False
+) -> str:
     """One atomic, audited import; a rejected file raises with every bad row."""
     name = pending["file_name"]
     if pending["kind"] == UploadKind.ROSTER:
@@ -267,9 +287,14 @@ async def _import(turn: Turn, data: bytes, pending: dict[str, Any]) -> str:
     report = await validate_file(data, filename=name)
     set_name = pending.get("set_name") or report.name or default_set_name(name)
     result = await people.import_bank(
-        turn.session, actor=turn.acting, report=report, set_name=set_name, clock=turn.wall
+        turn.session,
+        actor=turn.acting,
+        report=report,
+        set_name=set_name,
+        clock=turn.wall,
+        skip_overlaps=skip_overlaps,
     )
-    return t(
+    text = t(
         "admin.upload.imported_bank",
         turn.lang,
         name=html.escape(result.set_name),
@@ -279,3 +304,6 @@ async def _import(turn: Turn, data: bytes, pending: dict[str, Any]) -> str:
         unchanged=result.unchanged,
         deactivated=result.deactivated,
     )
+    if result.skipped_overlaps:
+        text += "\n" + t("bank.overlap.skipped", turn.lang, count=result.skipped_overlaps)
+    return text

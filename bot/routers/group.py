@@ -10,9 +10,9 @@ from aiogram import Bot
 from aiogram.filters import Command
 from aiogram.types import Message
 
+from bot.board_texts import leaderboard_text
 from bot.errors import install
 from bot.keyboards import url_keyboard
-from bot.render import leaderboard_text
 from bot.routers.start import QUIZ_PAYLOAD
 from bot.routing import Routes
 from chat.turn import Turn

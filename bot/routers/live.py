@@ -39,6 +39,7 @@ from contest.live.record import export_final
 from contest.live.setup import create_final, roster_teams, set_rules
 from contest.live.view import stage_view
 from i18n import t
+from storage.ids import id_of
 
 organisers = admin_router(f"{__name__}.organisers")
 players = install(Routes(f"{__name__}.players"))
@@ -106,7 +107,7 @@ async def on_new(message: Message, turn: Turn, command: CommandObject) -> None:
         preset_name=args[1],
         clock=turn.clock,
     )
-    text, keyboard = await _panel(turn, int(final.id or 0))
+    text, keyboard = await _panel(turn, id_of(final))
     await message.answer(
         t("live.bot.created", turn.lang, id=final.id) + "\n\n" + text, reply_markup=keyboard
     )
@@ -133,7 +134,12 @@ async def on_live(message: Message, turn: Turn, command: CommandObject) -> None:
 @organisers.callback_query(HostCb.filter())
 async def on_host(query: CallbackQuery, turn: Turn, callback_data: HostCb) -> None:
     final_id, verb = callback_data.f, callback_data.a
-    common: dict[str, Any] = {"actor": _actor(turn), "final_id": final_id, "clock": turn.clock}
+    common: dict[str, Any] = {
+        "actor": _actor(turn),
+        "final_id": final_id,
+        "clock": turn.clock,
+        "expect": callback_data.n,
+    }
     if verb in SIMPLE:
         await SIMPLE[verb](turn.session, **common)
     elif verb in ("right", "wrong"):
@@ -151,6 +157,7 @@ async def on_pick(query: CallbackQuery, turn: Turn, callback_data: PickCb) -> No
         final_id=callback_data.f,
         value=callback_data.v,
         clock=turn.clock,
+        expect=callback_data.n,
     )
     await _refresh(query, turn, callback_data.f)
 

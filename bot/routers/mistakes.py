@@ -8,8 +8,8 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot.errors import Registered, install
+from bot.quiz_messages import show
 from bot.routing import Routes
-from bot.screens import show
 from chat.turn import Turn
 from contest import attempts
 from contest.mistakes import mistake_questions

@@ -2,7 +2,7 @@
 
 Each handler parses the update, makes one call into :mod:`contest.attempts` (which checks that
 the attempt belongs to whoever pressed, the position is open and the deadline not passed) and
-shows the result with :mod:`bot.screens`. The core sees the time the update reached the bot
+shows the result with :mod:`bot.quiz_messages`. The core sees the time the update reached the bot
 (``received_at``), so a busy moment never costs a worker time; ``clock`` is the real clock,
 used when Telegram accepts a question (its clock starts then).
 """
@@ -14,13 +14,13 @@ from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message
 
+from bot.board_texts import competition_lines
 from bot.callbacks import MenuCb, StartCb
 from bot.errors import Registered, install
 from bot.keyboards import competitions_keyboard
 from bot.menu_words import MenuWord
-from bot.render import competition_lines
+from bot.quiz_messages import chat_of, show, show_step
 from bot.routing import Routes
-from bot.screens import chat_of, show, show_step
 from chat.turn import Turn
 from contest import attempts
 from contest.offers import competition_offers

@@ -4,7 +4,7 @@ The busiest router by far (a crowd taps thousands of times a minute), so it sits
 top of the private tree (after the profile's one-line check): a tap is matched here without
 walking past every organiser router. Its callback prefixes (a, s, t, n) belong to no other
 router. Each handler makes one call into :mod:`contest.attempts` and shows the result with
-:mod:`bot.screens`; the core sees the time the tap reached the bot (``received_at``).
+:mod:`bot.quiz_messages`; the core sees the time the tap reached the bot (``received_at``).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from aiogram.types import CallbackQuery, Message
 from bot.callbacks import AnswerCb, NextCb, SubmitCb, ToggleCb, positions_of
 from bot.errors import Registered, install
 from bot.keyboards import question_keyboard
+from bot.quiz_messages import chat_of, show, show_step
 from bot.render import question_text
 from bot.routing import Routes
-from bot.screens import chat_of, show, show_step
 from chat.turn import Turn
 from contest import attempts
 from contest.quizview import QuestionView

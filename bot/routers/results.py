@@ -8,15 +8,15 @@ from aiogram import Bot, F
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.board_texts import leaderboard_text, practice_board_text, results_text, team_members_text
 from bot.callbacks import MenuCb, PracticeBoardCb, TeamMembersCb
 from bot.errors import Registered, install
 from bot.keyboards import rank_keyboard
-from bot.render import leaderboard_text, practice_board_text, results_text, team_members_text
 from bot.routing import Routes
 from chat.turn import Turn
 from contest.attempts import board_competition_id
 from contest.leaderboard import competition_leaderboard, team_members_board
-from contest.practice import PracticePeriod, practice_board, practice_rank
+from contest.practice_boards import PracticePeriod, practice_board, practice_rank
 from contest.practice_rounds import my_results
 from i18n import t
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 import asyncio
 from html import escape
 
+from aiogram import F
 from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     BufferedInputFile,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -21,13 +24,16 @@ from aiogram.types import (
 )
 
 from bot.admin_common import admin_router
+from bot.file_names import workbook_name
 from bot.routing import Routes
 from chat.turn import Turn
 from config import Settings
 from contest.admin import web as admin_web
 from contest.admin.competitions import LIVE, managed_competitions
 from contest.robots import PLATFORMS, masked
+from contest.signing import REVIEW_WINDOW
 from i18n import LANGUAGES, t
+from storage.ids import id_of
 from web.link_sheet import link_rows, link_workbook
 
 router = admin_router(__name__)
@@ -45,7 +51,7 @@ async def _pick(
         turn.session, actor=turn.acting, action=action, statuses=LIVE, clock=turn.wall
     )
     if len(rows) == 1:
-        return int(rows[0].id or 0), args
+        return id_of(rows[0]), args
     lines = [t("web.admin.which", turn.lang)] + [f"#{c.id} {escape(c.name)}" for c in rows[:12]]
     await message.answer("\n".join(lines) if rows else t("admin.pick.none", turn.lang))
     return None, args
@@ -79,17 +85,6 @@ async def on_screen(
             ]
         ),
     )
-
-
-@router.message(Command("screen_off"))
-async def on_screen_off(message: Message, turn: Turn, command: CommandObject) -> None:
-    competition_id, _ = await _pick(message, turn, "screen.revoke", (command.args or "").split())
-    if competition_id is None:
-        return
-    count = await admin_web.revoke_screens(
-        turn.session, actor=turn.acting, competition_id=competition_id, clock=turn.wall
-    )
-    await message.answer(t("web.admin.screens_revoked", turn.lang, count=count))
 
 
 @router.message(Command("bind_webhook"))
@@ -135,29 +130,51 @@ async def on_bind_webhook(
         await message.answer(t("web.admin.delete_it", turn.lang))
 
 
-@router.message(Command("unbind_webhook"))
-async def on_unbind_webhook(message: Message, turn: Turn, command: CommandObject) -> None:
-    competition_id, _ = await _pick(message, turn, "robot.unbind", (command.args or "").split())
+UNDO = {
+    "screen_off": ("screen.revoke", admin_web.revoke_screens, "web.admin.screens_revoked"),
+    "unbind_webhook": ("robot.unbind", admin_web.unbind_robots, "web.admin.unbound"),
+}
+"""Commands that take back what a competition has (screen links, robots) and say how many:
+the action, the core function, the reply."""
+
+
+@router.message(Command(*UNDO))
+async def on_take_back(message: Message, turn: Turn, command: CommandObject) -> None:
+    action, take_back, reply = UNDO[command.command]
+    competition_id, _ = await _pick(message, turn, action, (command.args or "").split())
     if competition_id is None:
         return
-    count = await admin_web.unbind_robots(
+    count = await take_back(
         turn.session, actor=turn.acting, competition_id=competition_id, clock=turn.wall
     )
-    await message.answer(t("web.admin.unbound", turn.lang, count=count))
+    await message.answer(t(reply, turn.lang, count=count))
 
 
-@router.message(Command("web_login"))
-async def on_web_login(
-    message: Message, turn: Turn, command: CommandObject, settings: Settings
-) -> None:
-    args = (command.args or "").split()
-    competition_id, rest = await _pick(message, turn, "web.login", args)
-    if competition_id is None:
-        return
-    if len(rest) != 1 or rest[0].lower() not in ("on", "off", "开", "关"):
-        await message.answer(t("web.admin.login_usage", turn.lang))
-        return
-    enabled = rest[0].lower() in ("on", "开")
+class WebLoginCb(CallbackData, prefix="wl"):
+    """/web_login by buttons: a competition (``on`` empty), then 开放 or 关闭."""
+
+    c: int
+    on: str = ""
+
+
+def _login_switch(competition_id: int, lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t("web.admin.login_open", lang),
+                    callback_data=WebLoginCb(c=competition_id, on="1").pack(),
+                ),
+                InlineKeyboardButton(
+                    text=t("web.admin.login_close", lang),
+                    callback_data=WebLoginCb(c=competition_id, on="0").pack(),
+                ),
+            ]
+        ]
+    )
+
+
+async def _set_login(turn: Turn, settings: Settings, competition_id: int, enabled: bool) -> str:
     await admin_web.set_roster_login(
         turn.session,
         actor=turn.acting,
@@ -167,9 +184,72 @@ async def on_web_login(
     )
     base = settings.web_public_url or ""
     key = "login_on" if enabled else "login_off"
+    return t(f"web.admin.{key}", turn.lang, url=escape(f"{base}/join/{competition_id}"))
+
+
+@router.message(Command("web_login"))
+async def on_web_login(
+    message: Message, turn: Turn, command: CommandObject, settings: Settings
+) -> None:
+    args = (command.args or "").split()
+    if args and args[0].lstrip("#").isdigit():
+        competition_id, rest = int(args[0].lstrip("#")), args[1:]
+    else:
+        rows = await managed_competitions(
+            turn.session, actor=turn.acting, action="web.login", statuses=LIVE, clock=turn.wall
+        )
+        if len(rows) != 1:
+            buttons = [
+                [
+                    InlineKeyboardButton(
+                        text=f"#{c.id} {c.name}"[:60],
+                        callback_data=WebLoginCb(c=id_of(c)).pack(),
+                    )
+                ]
+                for c in rows[:12]
+            ]
+            if not rows:
+                await message.answer(t("admin.pick.none", turn.lang))
+                return
+            await message.answer(
+                t("web.admin.login_pick", turn.lang),
+                reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons),
+            )
+            return
+        competition_id, rest = id_of(rows[0]), args
+    if not rest:
+        await message.answer(
+            t("web.admin.login_which", turn.lang, competition_id=competition_id),
+            reply_markup=_login_switch(competition_id, turn.lang),
+        )
+        return
+    if len(rest) != 1 or rest[0].lower() not in ("on", "off", "开", "关"):
+        await message.answer(t("web.admin.login_usage", turn.lang))
+        return
     await message.answer(
-        t(f"web.admin.{key}", turn.lang, url=escape(f"{base}/join/{competition_id}"))
+        await _set_login(turn, settings, competition_id, rest[0].lower() in ("on", "开"))
     )
+
+
+@router.callback_query(WebLoginCb.filter(F.on == ""))
+async def on_web_login_pick(query: CallbackQuery, turn: Turn, callback_data: WebLoginCb) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            t("web.admin.login_which", turn.lang, competition_id=callback_data.c),
+            reply_markup=_login_switch(callback_data.c, turn.lang),
+        )
+
+
+@router.callback_query(WebLoginCb.filter(F.on != ""))
+async def on_web_login_switch(
+    query: CallbackQuery, turn: Turn, callback_data: WebLoginCb, settings: Settings
+) -> None:
+    text = await _set_login(turn, settings, callback_data.c, callback_data.on == "1")
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.answer(text)
 
 
 @router.message(Command("web_links"))
@@ -190,8 +270,14 @@ async def on_web_links(
     rows = link_rows(settings.web_key, base, competition, roster)
     data = await asyncio.to_thread(link_workbook, rows, title=competition.name, lang=turn.lang)
     await message.answer_document(
-        BufferedInputFile(data, f"links-{competition_id}.xlsx"),
-        caption=t("web.admin.links", turn.lang, count=len(rows), name=escape(competition.name)),
+        BufferedInputFile(data, workbook_name(competition.name, "links", turn.lang)),
+        caption=t(
+            "web.admin.links_open",
+            turn.lang,
+            count=len(rows),
+            name=escape(competition.name),
+            days=REVIEW_WINDOW.days,
+        ),
     )
 
 

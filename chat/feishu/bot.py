@@ -17,12 +17,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from chat.app_outbox import Target
 from chat.cards import Card, parse_action
 from chat.edge import Account, Edge
 from chat.feishu.api import FeishuApi
 from chat.flow import Incoming, Reply
 from chat.groups import remember_group
 from chat.inbox import Event
+from chat.texts import plain
+from contest.outbox import OutboxMessage
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
@@ -64,7 +67,7 @@ def parse(payload: dict[str, Any], seq: int) -> Parsed | None:
         group = message.get("chat_id") if message.get("chat_type") == "group" else None
         return Parsed(
             str(open_id),
-            Incoming(text=text.strip(), seq=seq),
+            Incoming(text=text.strip(), seq=seq, group=group),
             group=group,
             in_group=group is not None,
         )
@@ -117,9 +120,12 @@ class FeishuBot:
         tz: str,
         clock: Clock = utcnow,
         slots: int = 4,
+        admins: frozenset[str] = frozenset(),
     ) -> None:
         self.api, self.session_factory, self.clock = api, session_factory, clock
-        self.edge = Edge(session_factory, directory=api.user, tz=tz, clock=clock, slots=slots)
+        self.edge = Edge(
+            session_factory, directory=api.user, tz=tz, clock=clock, slots=slots, admins=admins
+        )
 
     async def handle(self, event: Event) -> None:
         parsed = parse(event.payload, event.seq)
@@ -146,3 +152,16 @@ class FeishuBot:
             await self.api.update_card(message_id=parsed.message_id, card=card)
         else:
             await self.api.send_card(uuid=uuid, card=card, open_id=parsed.open_id)
+
+    async def deliver(self, target: Target, message: OutboxMessage) -> None:
+        """A row through the app: a picture (uploaded first, groups only) and its text on a
+        card, into a group or to a worker; ``uuid`` makes a resend the same message."""
+        text = plain(message.text).strip()
+        to = {"chat_id": target.to} if target.group else {"open_id": target.to}
+        if target.group and message.kind == "photo" and message.payload:
+            key = await self.api.upload_image(message.payload)
+            await self.api.send_image(uuid=f"ob{message.id}p", image_key=key, chat_id=target.to)
+        if text:
+            title = text.splitlines()[0].strip("*# ")[:30] or "质量知识竞赛"
+            card = render(Card(title, text))
+            await self.api.send_card(uuid=f"ob{message.id}t", card=card, **to)

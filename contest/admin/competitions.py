@@ -17,6 +17,7 @@ from contest.models import Competition, CompetitionStatus
 from contest.organisers import list_organisers
 from contest.participation import TeamParticipation, participation_by_team
 from contest.schedules import ScheduleChoice
+from storage.ids import id_of
 from storage.types import Clock
 
 Lifecycle = Callable[..., Awaitable[Competition]]
@@ -170,7 +171,7 @@ async def managed_competitions(
     rows = await core.list_competitions(session, statuses=set(statuses) if statuses else None)
     scope = await managed_ids(session, actor)
     mine = [c for c in rows if scope is None or c.id in scope]
-    return sorted(mine, key=lambda c: -(c.id or 0))
+    return sorted(mine, key=lambda c: -id_of(c))
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,28 @@ from contest.admin import drafts
 from contest.schedules import PRESETS, parse_schedule, preset
 from contest.when import parse_when
 
-Step = Literal["start", "end", "source", "composition", "qtime", "total", "attempts", "team",
-               "level", "announce"]  # fmt: skip
+Step = Literal[
+    "start",
+    "end",
+    "source",
+    "composition",
+    "qtime",
+    "total",
+    "attempts",
+    "team",
+    "level",
+    "announce",
+]
 ORDER: tuple[Step, ...] = get_args(Step)
 COMPOSITIONS = (
     [{"type": "single", "count": 10}, {"type": "true_false", "count": 5}],
-    [{"type": "single", "count": 10}, {"type": "multiple", "count": 5},
-     {"type": "true_false", "count": 5}],
+    [
+        {"type": "single", "count": 10},
+        {"type": "multiple", "count": 5},
+        {"type": "true_false", "count": 5},
+    ],
     [{"type": "single", "count": 20}],
-)  # fmt: skip
+)
 END_DAYS = (7, 14, 30)
 Answers = dict[str, Any]
 
@@ -91,13 +104,17 @@ def _picked(value: str, prefix: str, names: list[str]) -> list[str]:
 def _source(answers: Answers, given: Answer) -> Answers | str:
     sets, categories = given.choices.sets, given.choices.categories
     if given.value:
-        return answers | {"sets": _picked(given.value, "s", sets),
-                          "categories": _picked(given.value, "c", categories)}  # fmt: skip
+        return answers | {
+            "sets": _picked(given.value, "s", sets),
+            "categories": _picked(given.value, "c", categories),
+        }
     names = drafts.parse_names(given.typed)
     if names is None or any(n not in sets and n not in categories for n in names):
         return "admin.dialog.bad_source"
-    return answers | {"sets": [n for n in names if n in sets],
-                      "categories": [n for n in names if n not in sets]}  # fmt: skip
+    return answers | {
+        "sets": [n for n in names if n in sets],
+        "categories": [n for n in names if n not in sets],
+    }
 
 
 def _composition(answers: Answers, given: Answer) -> Answers | str:
@@ -148,13 +165,20 @@ RULES: dict[Step, Rule] = {
     "end": _end,
     "source": _source,
     "composition": _composition,
-    "qtime": _number("question_time_limit_s", drafts.parse_seconds, (5, 3600),
-                     "admin.dialog.bad_seconds"),
-    "total": _number("total_time_limit_s", drafts.parse_minutes, (0, 24 * 60),
-                     "admin.dialog.bad_minutes", scale=60),
-    "attempts": _number("attempts_allowed", drafts.parse_count, (1, 100),
-                        "admin.dialog.bad_attempts"),
+    "qtime": _number(
+        "question_time_limit_s", drafts.parse_seconds, (5, 3600), "admin.dialog.bad_seconds"
+    ),
+    "total": _number(
+        "total_time_limit_s",
+        drafts.parse_minutes,
+        (0, 24 * 60),
+        "admin.dialog.bad_minutes",
+        scale=60,
+    ),
+    "attempts": _number(
+        "attempts_allowed", drafts.parse_count, (1, 100), "admin.dialog.bad_attempts"
+    ),
     "team": _team,
     "level": _level,
     "announce": _announce,
-}  # fmt: skip
+}

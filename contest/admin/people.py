@@ -24,6 +24,7 @@ from contest.teams import TeamLine, find_worker, get_team_by_join_code, move_wor
 from quizbank.formats import ImportRejected
 from quizbank.service import BankStats, ImportResult, bank_stats, import_questions
 from quizbank.validation import ValidationReport
+from storage.ids import id_of
 from storage.types import Clock
 
 
@@ -99,9 +100,11 @@ async def import_bank(
     set_name: str,
     clock: Clock,
     skip_invalid: bool = False,
+    skip_overlaps: bool = False,
 ) -> ImportResult:
     """A checked bank file into the set ``set_name``; all or nothing unless ``skip_invalid``
-    (then ``BankRejected`` only when no row is usable)."""
+    (then ``BankRejected`` only when no row is usable). Questions other sets already hold
+    are reported, and left out with ``skip_overlaps``."""
 
     async def work() -> ImportResult:
         try:
@@ -110,6 +113,7 @@ async def import_bank(
                 report=report,
                 set_name=set_name,
                 skip_invalid=skip_invalid,
+                skip_overlaps=skip_overlaps,
                 uploaded_by=actor.label,
                 checksum=report.checksum,
                 source_filename=report.filename,
@@ -126,6 +130,8 @@ async def import_bank(
             "created": result.created,
             "updated": result.updated,
             "deactivated": result.deactivated,
+            "overlaps": len(result.overlaps),
+            "skipped_overlaps": result.skipped_overlaps,
         }
         changed = result.created or result.updated or result.deactivated
         return outcome(changed, **counts)
@@ -158,15 +164,20 @@ async def confirm(session: AsyncSession, *, actor: Actor, worker_ref: str, clock
 
     async def work() -> Worker:
         worker = await _person(session, worker_ref)
-        return await confirm_worker(
-            session, worker_id=int(worker.id or 0), clock=clock, commit=False
-        )
+        return await confirm_worker(session, worker_id=id_of(worker), clock=clock, commit=False)
 
     def describe(worker: Worker) -> tuple[str, dict[str, Any]]:
         return "ok", {"worker_id": worker.id}
 
-    return await perform(session, actor, "worker.confirm", work, detail={"worker": worker_ref},
-                         describe=describe, clock=clock)  # fmt: skip
+    return await perform(
+        session,
+        actor,
+        "worker.confirm",
+        work,
+        detail={"worker": worker_ref},
+        describe=describe,
+        clock=clock,
+    )
 
 
 async def merge(
@@ -180,9 +191,12 @@ async def merge(
         keep, drop = await _person(session, keep_ref), await _person(session, drop_ref)
         dropped.update(drop_id=drop.id, drop_name=drop.real_name)
         return await merge_workers(
-            session, keep_id=int(keep.id or 0), drop_id=int(drop.id or 0), clock=clock,
+            session,
+            keep_id=id_of(keep),
+            drop_id=id_of(drop),
+            clock=clock,
             commit=False,
-        )  # fmt: skip
+        )
 
     def describe(kept: Worker) -> tuple[str, dict[str, Any]]:
         return "ok", {"keep_id": kept.id, **dropped}

@@ -30,6 +30,7 @@ from contest.schedules import (
     paused_keys,
     resume,
 )
+from storage.ids import id_of
 from storage.types import Clock
 
 SCHEDULED = (CompetitionStatus.SCHEDULED, CompetitionStatus.OPEN)
@@ -82,7 +83,7 @@ async def organiser_schedules(
     )
     paused, now = await paused_keys(session), clock()
     entries: list[ScheduleEntry] = []
-    for competition in sorted(competitions, key=lambda c: c.id or 0):
+    for competition in sorted(competitions, key=lambda c: id_of(c)):
         entries += _entries(competition, paused, now)
     return entries
 

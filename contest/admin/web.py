@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest import robots, screens, web_access
+from contest import big_screen, robots, web_access
 from contest.admin.audit import counted, outcome, perform
 from contest.admin.policy import Actor
 from contest.competitions import require_competition
@@ -19,22 +19,30 @@ from storage.types import Clock
 
 async def issue_screen(
     session: AsyncSession, *, actor: Actor, competition_id: int, language: str, clock: Clock
-) -> screens.ScreenToken:
+) -> big_screen.ScreenToken:
     """A new big-screen link for the competition."""
 
-    async def work() -> screens.ScreenToken:
-        return await screens.issue_screen(
-            session, competition_id=competition_id, created_by=actor.user_id, language=language,
+    async def work() -> big_screen.ScreenToken:
+        return await big_screen.issue_screen(
+            session,
+            competition_id=competition_id,
+            created_by=actor.user_id,
+            language=language,
             clock=clock,
-        )  # fmt: skip
+        )
 
-    def describe(screen: screens.ScreenToken) -> tuple[str, dict[str, Any]]:
+    def describe(screen: big_screen.ScreenToken) -> tuple[str, dict[str, Any]]:
         return outcome(True, screen_id=screen.id)
 
     return await perform(
-        session, actor, "screen.issue", work, competition_id=competition_id,
-        describe=describe, clock=clock,
-    )  # fmt: skip
+        session,
+        actor,
+        "screen.issue",
+        work,
+        competition_id=competition_id,
+        describe=describe,
+        clock=clock,
+    )
 
 
 async def revoke_screens(
@@ -43,12 +51,17 @@ async def revoke_screens(
     """Every big-screen link of the competition stops working; how many did."""
 
     async def work() -> int:
-        return await screens.revoke_screens(session, competition_id=competition_id, clock=clock)
+        return await big_screen.revoke_screens(session, competition_id=competition_id, clock=clock)
 
     return await perform(
-        session, actor, "screen.revoke", work, competition_id=competition_id,
-        describe=counted("revoked"), clock=clock,
-    )  # fmt: skip
+        session,
+        actor,
+        "screen.revoke",
+        work,
+        competition_id=competition_id,
+        describe=counted("revoked"),
+        clock=clock,
+    )
 
 
 async def bind_robot(
@@ -68,10 +81,17 @@ async def bind_robot(
 
     async def work() -> robots.WebhookRobot:
         robot = await robots.bind_robot(
-            session, competition_id=competition_id, platform=platform, url=url, secret=secret,
-            language=language, created_by=actor.user_id, extra_hosts=extra_hosts, clock=clock,
-        )  # fmt: skip
-        await screens.live_screen(session, competition_id=competition_id, clock=clock)
+            session,
+            competition_id=competition_id,
+            platform=platform,
+            url=url,
+            secret=secret,
+            language=language,
+            created_by=actor.user_id,
+            extra_hosts=extra_hosts,
+            clock=clock,
+        )
+        await big_screen.live_screen(session, competition_id=competition_id, clock=clock)
         return robot
 
     def describe(robot: robots.WebhookRobot) -> tuple[str, dict[str, Any]]:
@@ -79,9 +99,15 @@ async def bind_robot(
 
     detail = {"platform": platform[:16], "host": robots.masked(url), "signed": bool(secret)}
     return await perform(
-        session, actor, "robot.bind", work, competition_id=competition_id, detail=detail,
-        describe=describe, clock=clock,
-    )  # fmt: skip
+        session,
+        actor,
+        "robot.bind",
+        work,
+        competition_id=competition_id,
+        detail=detail,
+        describe=describe,
+        clock=clock,
+    )
 
 
 async def unbind_robots(
@@ -91,9 +117,14 @@ async def unbind_robots(
         return await robots.unbind_robots(session, competition_id=competition_id)
 
     return await perform(
-        session, actor, "robot.unbind", work, competition_id=competition_id,
-        describe=counted("removed"), clock=clock,
-    )  # fmt: skip
+        session,
+        actor,
+        "robot.unbind",
+        work,
+        competition_id=competition_id,
+        describe=counted("removed"),
+        clock=clock,
+    )
 
 
 async def set_roster_login(
@@ -103,14 +134,23 @@ async def set_roster_login(
 
     async def work() -> bool:
         return await web_access.set_roster_login(
-            session, competition_id=competition_id, enabled=enabled, changed_by=actor.user_id,
+            session,
+            competition_id=competition_id,
+            enabled=enabled,
+            changed_by=actor.user_id,
             clock=clock,
-        )  # fmt: skip
+        )
 
     return await perform(
-        session, actor, "web.login", work, competition_id=competition_id,
-        detail={"enabled": enabled}, describe=lambda changed: outcome(changed), clock=clock,
-    )  # fmt: skip
+        session,
+        actor,
+        "web.login",
+        work,
+        competition_id=competition_id,
+        detail={"enabled": enabled},
+        describe=lambda changed: outcome(changed),
+        clock=clock,
+    )
 
 
 async def link_sheet_rows(
@@ -123,6 +163,11 @@ async def link_sheet_rows(
         return competition, await web_access.link_roster(session)
 
     return await perform(
-        session, actor, "web.links", work, competition_id=competition_id,
-        describe=lambda result: outcome(True, workers=len(result[1])), clock=clock,
-    )  # fmt: skip
+        session,
+        actor,
+        "web.links",
+        work,
+        competition_id=competition_id,
+        describe=lambda result: outcome(True, workers=len(result[1])),
+        clock=clock,
+    )

@@ -65,11 +65,17 @@ async def host_action(
     *,
     clock: Clock = utcnow,
     detail: dict[str, Any] | None = None,
+    expect: int | None = None,
 ) -> T:
-    """Run ``work`` on the final's stage as the organiser action ``live.<verb>``."""
+    """Run ``work`` on the final's stage as the organiser action ``live.<verb>``.
+
+    ``expect`` is the stage's version the host was looking at: a second tap of a double tap
+    (or a tap on a console another host has moved on) is refused as stale, not done twice."""
     stage = await load_stage(session, final_id)
 
     async def run() -> T:
+        if expect is not None and expect != stage.final.version:
+            raise ContestError("live_stale")
         result = await work(stage)
         stage.final.version += 1
         return result

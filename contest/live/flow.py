@@ -48,7 +48,12 @@ def _close(stage: Stage, clock: Clock, outcome: str = "skipped") -> None:
 
 
 async def next_question(
-    session: AsyncSession, *, actor: Actor, final_id: int, clock: Clock = utcnow
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    final_id: int,
+    clock: Clock = utcnow,
+    expect: int | None = None,
 ) -> LiveQuestion:
     """Put the segment's next question on stage (the first segment starts the final); the
     question on stage, answered or not, is closed."""
@@ -76,7 +81,7 @@ async def next_question(
         await _present(session, stage, question, clock)
         return question
 
-    return await host_action(session, actor, final_id, "next", work, clock=clock)
+    return await host_action(session, actor, final_id, "next", work, clock=clock, expect=expect)
 
 
 async def _present(
@@ -155,7 +160,12 @@ async def _enter_segment(session: AsyncSession, stage: Stage, position: int, clo
 
 
 async def next_segment(
-    session: AsyncSession, *, actor: Actor, final_id: int, clock: Clock = utcnow
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    final_id: int,
+    clock: Clock = utcnow,
+    expect: int | None = None,
 ) -> LiveSegment:
     async def work(stage: Stage) -> LiveSegment:
         running(stage)
@@ -164,11 +174,17 @@ async def next_segment(
         assert stage.segment is not None
         return stage.segment
 
-    return await host_action(session, actor, final_id, "segment", work, clock=clock)
+    return await host_action(session, actor, final_id, "segment", work, clock=clock, expect=expect)
 
 
 async def pick_value(
-    session: AsyncSession, *, actor: Actor, final_id: int, value: int, clock: Clock = utcnow
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    final_id: int,
+    value: int,
+    clock: Clock = utcnow,
+    expect: int | None = None,
 ) -> LiveQuestion:
     """风险题: the team in turn takes ``value``; the question is shown."""
 
@@ -192,12 +208,17 @@ async def pick_value(
         return question
 
     return await host_action(
-        session, actor, final_id, "pick", work, clock=clock, detail={"value": value}
+        session, actor, final_id, "pick", work, clock=clock, detail={"value": value}, expect=expect
     )
 
 
 async def start(
-    session: AsyncSession, *, actor: Actor, final_id: int, clock: Clock = utcnow
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    final_id: int,
+    clock: Clock = utcnow,
+    expect: int | None = None,
 ) -> LiveQuestion:
     """开始: arms the buzzers (抢答, 加赛) or starts the answer's clock (必答, 风险). Pressed
     again after a wrong answer, it re-arms for the teams that have not buzzed."""
@@ -218,11 +239,17 @@ async def start(
         log(session, final_id=stage.final_id, kind="start", at=now, question_id=ident(question))
         return question
 
-    return await host_action(session, actor, final_id, "start", work, clock=clock)
+    return await host_action(session, actor, final_id, "start", work, clock=clock, expect=expect)
 
 
 async def rule(
-    session: AsyncSession, *, actor: Actor, final_id: int, right: bool, clock: Clock = utcnow
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    final_id: int,
+    right: bool,
+    clock: Clock = utcnow,
+    expect: int | None = None,
 ) -> LiveEvent:
     """The judges' ruling on the answer being given (right or wrong, a late one is wrong)."""
 
@@ -230,21 +257,31 @@ async def rule(
         return await rule_answer(session, stage, right=right, actor=actor, clock=clock)
 
     return await host_action(
-        session, actor, final_id, "right" if right else "wrong", work, clock=clock
+        session, actor, final_id, "right" if right else "wrong", work, clock=clock, expect=expect
     )
 
 
 async def undo(
-    session: AsyncSession, *, actor: Actor, final_id: int, clock: Clock = utcnow
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    final_id: int,
+    clock: Clock = utcnow,
+    expect: int | None = None,
 ) -> LiveEvent:
     async def work(stage: Stage) -> LiveEvent:
         return await undo_ruling(session, stage, clock=clock)
 
-    return await host_action(session, actor, final_id, "undo", work, clock=clock)
+    return await host_action(session, actor, final_id, "undo", work, clock=clock, expect=expect)
 
 
 async def pause(
-    session: AsyncSession, *, actor: Actor, final_id: int, clock: Clock = utcnow
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    final_id: int,
+    clock: Clock = utcnow,
+    expect: int | None = None,
 ) -> bool:
     """暂停 / 继续: while paused no buzz counts and 开始 is refused. Returns the new state."""
 
@@ -258,11 +295,16 @@ async def pause(
         )
         return stage.final.paused
 
-    return await host_action(session, actor, final_id, "pause", work, clock=clock)
+    return await host_action(session, actor, final_id, "pause", work, clock=clock, expect=expect)
 
 
 async def to_audience(
-    session: AsyncSession, *, actor: Actor, final_id: int, clock: Clock = utcnow
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    final_id: int,
+    clock: Clock = utcnow,
+    expect: int | None = None,
 ) -> LiveQuestion:
     """The question on stage becomes a 观众题: the hall answers on their phones."""
 
@@ -281,11 +323,16 @@ async def to_audience(
         )
         return question
 
-    return await host_action(session, actor, final_id, "audience", work, clock=clock)
+    return await host_action(session, actor, final_id, "audience", work, clock=clock, expect=expect)
 
 
 async def reveal(
-    session: AsyncSession, *, actor: Actor, final_id: int, clock: Clock = utcnow
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    final_id: int,
+    clock: Clock = utcnow,
+    expect: int | None = None,
 ) -> LiveQuestion:
     """揭晓: the question on stage closes and its answer is shown."""
 
@@ -299,11 +346,16 @@ async def reveal(
         )
         return question
 
-    return await host_action(session, actor, final_id, "reveal", work, clock=clock)
+    return await host_action(session, actor, final_id, "reveal", work, clock=clock, expect=expect)
 
 
 async def finish(
-    session: AsyncSession, *, actor: Actor, final_id: int, clock: Clock = utcnow
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    final_id: int,
+    clock: Clock = utcnow,
+    expect: int | None = None,
 ) -> None:
     """The end: the podium goes up; the record stays for the export."""
 
@@ -315,4 +367,4 @@ async def finish(
         stage.final.paused = False
         log(session, final_id=stage.final_id, kind="finish", at=clock())
 
-    await host_action(session, actor, final_id, "finish", work, clock=clock)
+    await host_action(session, actor, final_id, "finish", work, clock=clock, expect=expect)

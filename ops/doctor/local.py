@@ -16,6 +16,7 @@ from sqlalchemy import column, func, select, table
 from config import Settings
 from ops.doctor.finding import NETWORK_TIMEOUT, Finding
 from ops.health import current_revisions, schema_heads, sqlite_file
+from ops.writable import write_problem
 from scheduler.fonts import CJK_FAMILIES, PROBE, WQY_MICROHEI, CJKFontMissing, find_cjk_font
 from storage.db import create_engine, describe
 from storage.types import UTCDateTime
@@ -60,7 +61,12 @@ async def check_database(database_url: str, *, seconds: float = NETWORK_TIMEOUT)
         await engine.dispose()
     heads = schema_heads()
     if current == heads:
-        return Finding("database", "ok", f"{where}, schema up to date ({', '.join(heads)})")
+        # Readable is not enough: every answer, join and lease is a write.
+        problem = await write_problem(database_url, seconds=seconds)
+        if problem is not None:
+            return Finding("database", "fail", problem, "fix that, then run doctor again")
+        versions = ", ".join(heads)
+        return Finding("database", "ok", f"{where}, schema up to date, writable ({versions})")
     if not current:
         return Finding("database", "fail", f"{where} is not migrated (no schema version)", upgrade)
     if current - heads and not await asyncio.to_thread(_known_revisions, current):

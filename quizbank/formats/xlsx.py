@@ -12,7 +12,6 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from quizbank.formats.archive import MAX_ROWS, check_archive
 from quizbank.formats.grid import SheetRows
@@ -91,7 +90,9 @@ def write_xlsx(
     workbook.save(path)
 
 
-def _literal(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+def _literal(sheet: Any, value: Any) -> Any:
+    """``value`` as a cell of the write-only ``sheet`` (openpyxl exports no public type for
+    it), a string always stored as text, never read as a formula."""
     if not isinstance(value, str):
         return value
     cell = WriteOnlyCell(sheet, value=value)

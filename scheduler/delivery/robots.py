@@ -18,13 +18,14 @@ import aiohttp
 from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contest.big_screen import live_screen
 from contest.models import Competition
 from contest.outbox import OutboxMessage
 from contest.robots import WebhookRobot
-from contest.screens import live_screen
 from i18n import t
 from scheduler.delivery import dingtalk, feishu, wecom
 from scheduler.delivery.outbound import Outbound, Verdict
+from storage.ids import id_of
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
@@ -88,10 +89,14 @@ class RobotSender:
             await session.commit()
         screen_url = f"{self.public_url}/screen/{screen.token}" if self.public_url else None
         return RobotAddress(
-            robot_id=int(robot.id or 0), platform=robot.platform, url=robot.url,
-            secret=robot.secret, language=robot.language,
-            title=competition.name if competition else "", screen_url=screen_url,
-        )  # fmt: skip
+            robot_id=id_of(robot),
+            platform=robot.platform,
+            url=robot.url,
+            secret=robot.secret,
+            language=robot.language,
+            title=competition.name if competition else "",
+            screen_url=screen_url,
+        )
 
     async def send(self, robot: RobotAddress, message: OutboxMessage) -> Verdict:
         """One row to one robot; the platform's verdict (or ``later`` when over our rate)."""
@@ -101,11 +106,15 @@ class RobotSender:
         await bucket.acquire()
         lang = robot.language
         out = Outbound(
-            kind=message.kind, text=message.text, payload=message.payload, title=robot.title,
-            screen_url=robot.screen_url, screen_label=t("web.robot.screen_link", lang),
-            picture_url=self.picture_url(int(message.id or 0)) if message.kind == "photo" else None,
+            kind=message.kind,
+            text=message.text,
+            payload=message.payload,
+            title=robot.title,
+            screen_url=robot.screen_url,
+            screen_label=t("web.robot.screen_link", lang),
+            picture_url=self.picture_url(id_of(message)) if message.kind == "photo" else None,
             picture_label=t("web.robot.picture_link", lang),
-        )  # fmt: skip
+        )
         module = PLATFORMS[robot.platform]
         now_ms = int(self.clock().timestamp() * 1000)
         verdict = Verdict.sent()

@@ -91,9 +91,15 @@ async def test_list_open_and_close_with_commands_and_buttons(
     await admin_chat.press(f"开启 #{second.id}", stale)
     statuses = [c.status for c in await competitions(session_factory)]
     assert statuses == [CompetitionStatus.OPEN, CompetitionStatus.OPEN]
-    assert "已结束" in texts(await admin_chat.send(f"/close {first.id}"))
-    refused = await admin_chat.send(f"/close {first.id}")
-    assert "不能改为" in refused[0].text  # closed → closed is no transition
+    asked = texts(await admin_chat.send(f"/close {first.id}"))
+    assert "0 名职工正在答题" in asked
+    assert "已取消" in texts(await admin_chat.press("取消"))
+    assert [c.status for c in await competitions(session_factory)] == statuses  # unchanged
+    await admin_chat.send(f"/close {first.id}")
+    assert "已结束" in texts(await admin_chat.press("确认结束"))
+    await admin_chat.send(f"/close {first.id}")
+    refused = await admin_chat.press("确认结束")
+    assert "不能改为" in texts(refused)  # closed → closed is no transition
     outcomes = [(e.action, e.outcome) for e in await audit_entries(session_factory)]
     assert ("competition.open", "ok") in outcomes
     assert ("competition.close", "refused") in outcomes
@@ -156,6 +162,7 @@ async def test_export_sends_the_results_workbook(
     competition = await add_competition(session_factory, status=CompetitionStatus.OPEN)
     sent = await admin_chat.send(f"/export {competition.id}")
     assert sent[-1].method == "sendDocument"
+    assert list(sent[-1].names.values()) == ["质量月知识竞赛-成绩.xlsx"]
     (content,) = sent[-1].files.values()
     workbook = load_workbook(io.BytesIO(content))
     assert "个人排名" in workbook.sheetnames
@@ -191,3 +198,23 @@ async def test_organiser_of_one_competition_cannot_manage_another(
         assert "不是竞赛" in texts(await worker_chat.send(command)), command
     statuses = [c.status for c in await competitions(session_factory)]
     assert statuses == [CompetitionStatus.OPEN, CompetitionStatus.SCHEDULED]
+
+
+async def test_close_says_how_many_are_mid_quiz_and_waits_for_confirmation(
+    admin_chat: ChatDriver, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    competition = await add_competition(session_factory, status=CompetitionStatus.OPEN)
+    taker = await add_worker(session_factory, telegram_id=5001, team="一班")
+    async with session_factory() as session:
+        attempt = Attempt(
+            worker_id=taker.id, competition_id=competition.id, kind=AttemptKind.COMPETITION
+        )
+        session.add(attempt)
+        await session.commit()
+    await admin_chat.send("/close")
+    asked = texts(await admin_chat.press(f"#{competition.id}"))
+    assert "1 名职工正在答题" in asked
+    assert admin_chat.button_labels() == ["确认结束", "取消"]
+    assert [c.status for c in await competitions(session_factory)] == [CompetitionStatus.OPEN]
+    assert "已结束" in texts(await admin_chat.press("确认结束"))
+    assert [c.status for c in await competitions(session_factory)] == [CompetitionStatus.CLOSED]

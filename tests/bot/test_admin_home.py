@@ -27,6 +27,9 @@ async def test_an_organiser_gets_their_own_menu_and_is_not_registered(
     assert await workers(session_factory) == 0  # not a participant
     helped = texts(await admin_chat.send("/help"))
     assert "/new_competition" in helped and "/set_schedule" in helped and "/quiz" in helped
+    for command in ("/screen", "/web_links", "/web_login", "/bind_webhook", "/pending"):
+        assert command in helped
+    assert "/live_new" in helped and "/live_links" in helped and "现场决赛" in helped
 
 
 async def test_the_organiser_menu_buttons_do_what_the_commands_do(

@@ -60,6 +60,7 @@ async def test_export_without_an_id_takes_the_only_competition_or_offers_buttons
     assert sent[-1].method == "sendDocument" and f"#{first.id}" in sent[-1].text
     second = await add_competition(session_factory, status=CompetitionStatus.OPEN, name="第二场")
     await admin_chat.send(f"/close {first.id}")
+    await admin_chat.press("确认结束")
     offered = await admin_chat.send("/export")
     assert "导出哪个竞赛的成绩" in offered[-1].text
     assert admin_chat.button_labels() == [f"#{second.id} 第二场", f"#{first.id} 质量月知识竞赛"]

@@ -41,3 +41,15 @@ async def test_an_admin_without_a_chat_does_not_stop_start_up(
     monkeypatch.setattr(api, "_respond", refuse_admin_scope)
     await register_commands(bot, admin_ids=frozenset({ADMIN_ID}))
     assert len(api.sent("setMyCommands")) == 4
+
+
+NEW_FACES = ("screen", "web_links", "web_login", "bind_webhook", "pending", "live", "live_new")
+
+
+async def test_the_organiser_menu_names_the_web_and_live_final_commands(
+    bot: Bot, api: FakeTelegram
+) -> None:
+    await register_commands(bot, admin_ids=frozenset({ADMIN_ID}))
+    admin_menu = {c["command"] for c in api.sent("setMyCommands")[3].params["commands"]}
+    assert set(NEW_FACES) | {"live_links"} <= admin_menu
+    assert len(admin_menu) <= 100  # the Bot API's limit per list

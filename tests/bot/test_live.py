@@ -3,6 +3,8 @@ edited in place), a player's buzzer button, the organiser commands, and refusals
 
 from __future__ import annotations
 
+import copy
+
 from sqlalchemy import select
 
 from contest.live.models import LiveFinal, LiveTeam
@@ -26,8 +28,12 @@ async def test_the_host_panel_runs_a_question_and_a_player_buzzes_from_chat(
         await session.commit()
     await admin_chat.send(f"/live {setup.final_id}")
     assert "质量知识竞赛决赛" in admin_chat.last_bot_message()["text"]
-    await admin_chat.press("下一题")
+    panel = copy.deepcopy(admin_chat.last_keyboard_message())
+    await admin_chat.press("下一题", panel)
     assert "请听题" in admin_chat.last_bot_message()["text"]
+    double = await admin_chat.press("下一题", panel)  # the same, older panel: a double tap
+    assert "连按了两次" in _answers(double)[0]
+    assert "第 1/5 题" in admin_chat.last_bot_message()["text"]
     await admin_chat.press("开始")
     await worker_chat.send("/buzz")
     assert "抢答器" in worker_chat.last_bot_message()["text"]

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from contest.mistakes import mistake_questions
 from contest.models import Attempt, AttemptKind, CompetitionStatus, Worker
+from storage.ids import id_of
 from tests.bot.fixtures import add_bank, add_competition, add_teams, add_worker
 from tests.bot.test_quiz import answer_current, start_quiz
 from tests.fakes.chat import ChatDriver
@@ -21,7 +22,7 @@ async def registered(session, clock) -> Worker:
 
 async def _book(session_factory, worker: Worker) -> list[int]:
     async with session_factory() as session:
-        return await mistake_questions(session, worker_id=int(worker.id or 0))
+        return await mistake_questions(session, worker_id=id_of(worker))
 
 
 async def test_wrong_practice_answers_come_back_until_answered_right(

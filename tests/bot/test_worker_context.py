@@ -47,11 +47,11 @@ async def listed(session, clock, session_factory):
             "zh",
             [
                 "<b>判断赛</b>",
-                "⏳ 9月1日 11:00（UTC+8）截止，还剩 2 小时",
+                "⏳ 9月1日 11:00（北京时间）截止，还剩 2 小时",
                 "📝 共 2 题，每题限时 30 秒，全卷最长 1 分钟",
                 "🔁 你还可参加 2 次（共 2 次）",
                 "<b>周赛</b>",
-                "⏳ 9月8日 09:00（UTC+8）截止，还剩 7 天",
+                "⏳ 9月8日 09:00（北京时间）截止，还剩 7 天",
                 "📝 共 5 题，每题限时 20 秒，全卷最长 2 分钟",
                 "🔁 你还可参加 1 次（共 1 次）",
             ],
@@ -59,10 +59,10 @@ async def listed(session, clock, session_factory):
         (
             "en",
             [
-                "⏳ Closes 1 Sep 11:00 (UTC+8), 2 hours left",
+                "⏳ Closes 1 Sep 11:00 (Beijing time), 2 hours left",
                 "📝 2 questions, 30 seconds each, 1 minute at most",
                 "🔁 2 attempts left (of 2)",
-                "⏳ Closes 8 Sep 09:00 (UTC+8), 7 days left",
+                "⏳ Closes 8 Sep 09:00 (Beijing time), 7 days left",
                 "📝 5 questions, 20 seconds each, 2 minutes at most",
                 "🔁 1 attempt left (of 1)",
             ],

@@ -20,6 +20,8 @@ from tests.conftest import MovableClock
 from tests.fakes.dingtalk import FakeDingTalk
 from tests.fakes.feishu import FakeFeishu
 
+ADMINS = "dingtalk:boss,feishu:boss"  # the organiser account on each platform
+
 
 @dataclass
 class Running:
@@ -47,6 +49,7 @@ async def start_dingtalk(
         dingtalk_card_template=fake.card_template,
         dingtalk_api_base=base,
         dingtalk_oapi_base=base,
+        messenger_admins=ADMINS,
     )
     runner = DingTalkRunner(settings, session_factory, clock=clock)
     runner.api.pause = 0.05
@@ -69,6 +72,7 @@ async def start_feishu(
         feishu_app_id=fake.app_id,
         feishu_app_secret=fake.app_secret,
         feishu_api_base=base,
+        messenger_admins=ADMINS,
     )
     runner = FeishuRunner(settings, session_factory, clock=clock)
     runner.api.pause = 0.05

@@ -8,7 +8,8 @@ import asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chat.models import EventStatus, MessengerChat, MessengerEvent
+from chat.models import EventStatus, MessengerEvent
+from contest.app_groups import MessengerChat
 from contest.identities import WorkerIdentity
 from contest.models import Attempt, AttemptStatus, Worker
 from tests.bot.fixtures import add_bank, add_competition, add_teams

@@ -19,6 +19,7 @@ from contest.models import (
 from contest.rules import CompetitionRules
 from contest.standings import record_attempt_progress, refresh_team_standings
 from contest.teams import ensure_team_path
+from storage.ids import id_of
 
 T0 = datetime(2026, 9, 1, 0, 0, tzinfo=UTC)
 
@@ -85,8 +86,6 @@ async def attempt(
     await record_attempt_progress(session, attempt=a, clock=clock or (lambda: T0))
     # Team totals follow the standings within a second in production (TeamRefresher);
     # here at once, so a test reads them right after.
-    await refresh_team_standings(
-        session, competition_id=int(comp.id or 0), clock=clock or (lambda: T0)
-    )
+    await refresh_team_standings(session, competition_id=id_of(comp), clock=clock or (lambda: T0))
     await session.commit()
     return a

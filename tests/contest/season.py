@@ -14,13 +14,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.attempt_state import attempt_question
 from contest.attempts import answer, start_competition
+from contest.attempts.state import attempt_question
 from contest.models import Worker
 from contest.playoff import play_playoff
 from contest.quizview import QuestionView, Summary
 from quizbank.grading import to_displayed
 from quizbank.models import Question, QuestionSet, QuestionType
+from storage.ids import id_of
 from tests.conftest import MovableClock
 
 TZ = "Asia/Shanghai"
@@ -119,7 +120,7 @@ async def play(
             what = otherwise
         clock.advance(seconds=31 if what == LATE else seconds)
         step = await answer(
-            session, worker_id=int(worker.id or 0), attempt_id=attempt_id, position=position,
+            session, worker_id=id_of(worker), attempt_id=attempt_id, position=position,
             response=_response(question, list(aq.option_order), what), clock=clock, tz=TZ,
         )  # fmt: skip
         if step.summary is not None:

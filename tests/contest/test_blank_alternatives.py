@@ -11,6 +11,7 @@ from contest.quizview import QuestionView
 from contest.review import wrong_answers
 from quizbank.service import import_questions
 from quizbank.validation import parse_file
+from storage.ids import id_of
 from tests.bot.fixtures import add_worker
 from tests.conftest import MovableClock
 from tests.quizbank.bank_files import write_xlsx
@@ -31,7 +32,7 @@ async def _practice(
     worker = await add_worker(session, clock)
     view = await attempts.start_practice(session, worker=worker, clock=clock, tz=TZ, count=2)
     assert isinstance(view, QuestionView)
-    return view, int(worker.id or 0)
+    return view, id_of(worker)
 
 
 async def test_a_listed_alternative_scores_and_the_review_names_them(

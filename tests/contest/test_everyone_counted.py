@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.render import leaderboard_text
-from contest.boards import team_board
+from bot.board_texts import leaderboard_text
+from contest.big_screen import screen_board
 from contest.leaderboard import competition_leaderboard
 from contest.names import natural_key, path_key
 from contest.participation import participation_by_team
-from contest.screens import screen_board
+from contest.ranking import team_board
 from contest.standings import refresh_team_standings
 from contest.teams import team_overview
 from contest.workers import team_choices
 from scheduler.announce import announcement_text, load_board
+from storage.ids import id_of
 from tests.contest.helpers import T0, attempt, competition, team, worker
 
 
@@ -137,4 +138,4 @@ async def test_team_lists_are_in_natural_order(session: AsyncSession) -> None:
         ("十车间", "甲班"),
     ]
     comp = await competition(session)
-    await refresh_team_standings(session, competition_id=int(comp.id or 0), clock=lambda: T0)
+    await refresh_team_standings(session, competition_id=id_of(comp), clock=lambda: T0)

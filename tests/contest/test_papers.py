@@ -11,8 +11,9 @@ from contest.attempts import start_competition
 from contest.competitions import create_competition, sync_statuses
 from contest.models import Attempt, AttemptQuestion, Standing, Worker
 from contest.rules import CompetitionRules
-from quizbank.drawing import Candidate, DrawRule, UnmetRule, shortfalls, split_by_points
 from quizbank.models import QuestionType
+from quizbank.question_draw import Candidate, DrawRule, UnmetRule, shortfalls, split_by_points
+from storage.ids import id_of
 from tests.conftest import MovableClock
 from tests.contest.season import TZ, add_season_bank
 from tests.contest.test_season import definition
@@ -63,7 +64,7 @@ async def test_a_crowd_starting_a_same_paper_at_once_gets_one_paper(
     async def tap(worker: Worker) -> None:
         async with session_factory() as own:
             await start_competition(
-                own, worker=worker, competition_id=int(competition.id or 0), clock=clock, tz=TZ
+                own, worker=worker, competition_id=id_of(competition), clock=clock, tz=TZ
             )
 
     await asyncio.gather(*(tap(w) for w in crowd for _ in range(2)))  # everyone taps twice

@@ -39,12 +39,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contest import workers as people_registry
 from contest.admin import people as admin_people
 from contest.admin.policy import Actor
-from contest.boards import team_board, top_individuals
 from contest.competitions import create_competition, sync_statuses
 from contest.errors import DefinitionRejected
 from contest.export import export_results
 from contest.models import Attempt, AttemptQuestion, Competition, Worker
 from contest.participation import participation_by_team
+from contest.ranking import team_board, top_individuals
 from contest.roster import import_roster
 from contest.rules import rules_of
 from contest.standings import refresh_team_standings
@@ -52,6 +52,7 @@ from contest.teams import join_team, team_overview
 from quizbank.models import Question, QuestionType
 from scheduler.announce import announcement_text, board_picture, load_board
 from scheduler.picture import lines
+from storage.ids import id_of
 from tests.conftest import MovableClock
 from tests.contest.season import LATE, PARTIAL, RIGHT, WRONG, add_season_bank, play
 
@@ -100,7 +101,7 @@ async def _register(session, clock, telegram_id, name, *, number=None, link=None
         employee_no=number, language="zh", clock=clock, roster_worker_id=roster_id,
     )  # fmt: skip
     if link is not None and worker.team_id is None:
-        await join_team(session, worker_id=int(worker.id or 0), join_code=link, clock=clock)
+        await join_team(session, worker_id=id_of(worker), join_code=link, clock=clock)
         await session.refresh(worker)
     return worker
 
@@ -124,7 +125,7 @@ async def _season(session: AsyncSession, clock: MovableClock, mode: str, **rules
         "郑浩": await _register(session, clock, 8, "郑浩", link=links["一车间乙班"]),
         "陈静*": await _register(session, clock, 3, "陈静"),  # no link: a 待确认 duplicate
     }
-    cid = int(competition.id or 0)
+    cid = id_of(competition)
     plays = [
         ("王芳", PERFECT, 5, 0),
         ("周杰", PERFECT, 5, 0),  # the same start and pace: tied with 王芳 on every key
@@ -167,7 +168,7 @@ async def test_a_season_matches_the_hand_computation(
 ) -> None:
     season = await _season(session, clock, mode)
     competition: Competition = season["competition"]
-    cid = int(competition.id or 0)
+    cid = id_of(competition)
     duplicate = season["who"]["陈静*"]
     assert duplicate.pending and not season["who"]["郑浩"].on_roster
     assert season["who"]["李强"].employee_no == "E02"  # found by name in the link's team
@@ -242,7 +243,7 @@ async def test_before_the_merge_the_duplicate_waits_and_teams_can_tie(
     session: AsyncSession, clock: MovableClock
 ) -> None:
     season = await _season(session, clock, "avg_participants")
-    cid = int(season["competition"].id or 0)
+    cid = id_of(season["competition"])
     teams = {
         r.label: (r.score, r.rank, r.tied) for r in await team_board(session, competition_id=cid)
     }
@@ -285,7 +286,7 @@ async def test_same_papers_share_the_questions_not_the_order(
     everyone = [await _register(session, clock, 100 + i, f"职工{i}") for i in range(4)]
     await sync_statuses(session, clock=clock)
     for worker in everyone:
-        await play(session, worker=worker, competition_id=int(competition.id or 0), clock=clock,
+        await play(session, worker=worker, competition_id=id_of(competition), clock=clock,
                    plan={}, otherwise=RIGHT)  # fmt: skip
     rows = (
         await session.execute(

@@ -4,10 +4,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.boards import individual_rank, team_board, top_individuals, within_team_board
 from contest.errors import ContestError
 from contest.models import CompetitionStatus, PracticeDay, Standing, TeamStanding
-from contest.practice import PracticePeriod, practice_board, practice_rank
+from contest.practice_boards import PracticePeriod, practice_board, practice_rank
+from contest.ranking import individual_rank, team_board, top_individuals, within_team_board
 from contest.rules import TeamMode
 from contest.scoring import round_score, team_score
 from contest.standings import record_attempt_progress, refresh_team_standings

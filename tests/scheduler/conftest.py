@@ -58,6 +58,7 @@ def on_blocked_hook(session_factory: async_sessionmaker[AsyncSession]) -> Blocke
     async def on_blocked(chat_id: int) -> None:
         async with session_factory() as session:
             await mark_chat_unreachable(session, chat_id=chat_id)
+            await session.commit()
 
     return on_blocked
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scheduler.drawing import Layout
+from scheduler.canvas import Layout
 
 
 def assert_texts_fit_and_do_not_overlap(drawn: Layout) -> None:

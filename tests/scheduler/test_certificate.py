@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from PIL import Image
 
+from scheduler.canvas import fonts
 from scheduler.certificate import (
     CARD_H,
     CARD_W,
@@ -23,7 +24,6 @@ from scheduler.certificate import (
     render_certificate,
     render_participation_card,
 )
-from scheduler.drawing import fonts
 from tests.scheduler.layout_checks import assert_texts_fit_and_do_not_overlap, texts
 
 TITLE = "2026年全国质量月“质量强国 匠心筑梦”集团公司第三届职工质量知识竞赛暨技能比武活动"

@@ -13,7 +13,7 @@ from matplotlib.ft2font import FT2Font
 from PIL import Image
 
 import scheduler.fonts as font_files
-from scheduler.drawing import format_score
+from scheduler.canvas import format_score
 from scheduler.picture import (
     MAX_HEIGHT,
     WIDTH,

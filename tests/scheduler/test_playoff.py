@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.boards import top_individuals
 from contest.errors import ContestError
 from contest.models import Attempt, AttemptKind, Competition, Worker
 from contest.playoff import play_playoff
+from contest.ranking import top_individuals
 from scheduler.context import JobContext
 from scheduler.dispatch import run_due_jobs
 from scheduler.models import OutboxMessage
+from storage.ids import id_of
 from tests.conftest import MovableClock
 from tests.contest.season import RIGHT, TZ, play
 from tests.contest.test_season import _season
@@ -33,7 +34,7 @@ async def test_a_playoff_separates_the_workers_tied_on_score(
 ) -> None:
     season = await _season(session, clock, "sum", **TIES)
     competition: Competition = season["competition"]
-    cid = int(competition.id or 0)
+    cid = id_of(competition)
     clock.set(competition.ends_at + timedelta(seconds=10))
     fired = {f.key: f.outcome for f in await run_due_jobs(ctx)}
     # 王芳, 周杰 and 李强 all scored 11: time alone would have ranked them; now they play.

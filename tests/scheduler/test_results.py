@@ -16,7 +16,7 @@ from PIL import Image
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.render import leaderboard_text
+from bot.board_texts import leaderboard_text
 from contest.final import FinalResult, FinalResults
 from contest.leaderboard import competition_leaderboard
 from contest.models import Competition, TeamStanding, Worker
@@ -30,6 +30,7 @@ from scheduler.outbox import deliver_due
 from scheduler.picture import layout as picture_layout
 from scheduler.picture_data import lines
 from scheduler.results import card_data
+from storage.ids import id_of
 from tests.conftest import MovableClock
 from tests.contest.test_season import _season
 from tests.fakes.telegram import FakeTelegram
@@ -161,7 +162,7 @@ async def test_scores_can_read_as_a_share_of_full_marks(
 ) -> None:
     season = await _season(session, clock, "sum", score_as="percent")
     competition: Competition = season["competition"]
-    board = await load_board(session, competition_id=int(competition.id or 0))
+    board = await load_board(session, competition_id=id_of(competition))
     text = announcement_text(
         competition, board, {}, when=competition.ends_at, final=True, top_n=10, lang="zh"
     )
@@ -171,7 +172,7 @@ async def test_scores_can_read_as_a_share_of_full_marks(
     zhao_id = (await session.execute(select(Worker.id).where(Worker.real_name == "赵磊"))).scalar()
     ranked = leaderboard_text(
         await competition_leaderboard(
-            session, competition_id=int(competition.id or 0), worker_id=zhao_id
+            session, competition_id=id_of(competition), worker_id=zhao_id
         ),
         "zh",
     )

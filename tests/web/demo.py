@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contest import attempts
 from contest.models import Competition, CompetitionStatus, Team, Worker
 from contest.quizview import QuestionView, Step, Summary
+from storage.ids import id_of
 from storage.types import Clock
 from tests.bot.fixtures import add_bank, right_answer, rules
 
@@ -103,7 +104,7 @@ async def play(
         if view is None:
             async with session_factory() as session:
                 item = await attempts.show_current(
-                    session, worker_id=int(worker.id or 0), attempt_id=int(item.attempt_id or 0),
+                    session, worker_id=id_of(worker), attempt_id=int(item.attempt_id or 0),
                     clock=clock, tz="Asia/Shanghai",
                 )  # fmt: skip
             continue
@@ -119,7 +120,7 @@ async def play(
             response = int(bool(response))
         async with session_factory() as session:
             item = await attempts.answer(
-                session, worker_id=int(worker.id or 0), attempt_id=view.attempt_id,
+                session, worker_id=id_of(worker), attempt_id=view.attempt_id,
                 position=view.position, response=response, clock=clock, tz="Asia/Shanghai",
             )  # fmt: skip
     return item if isinstance(item, Summary) else None

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 
 from playwright.async_api import Page, expect
 
-from contest.screens import issue_screen
+from contest.big_screen import issue_screen
 from contest.signing import link_token
 from tests.bot.fixtures import right_answer
 from tests.bot.test_quiz import answer_current, start_quiz

@@ -19,6 +19,7 @@ from tests.bot.conftest import ADMIN_ID
 from tests.conftest import MovableClock
 from tests.contest.live.fixtures import act, build_final, segment
 from tests.web.conftest import WebServer
+from web.access import redact
 
 JSON = {"Content-Type": "application/json"}
 
@@ -127,6 +128,8 @@ async def test_false_starts_and_refusals_answer_translated_json(web_server: WebS
         ) as english:
             assert english.status == 409
             assert (await english.json())["message"].startswith("An adjustment is a whole")
+        status, view = await host(http, web_server, links, "undo", version=0)
+        assert status == 409 and view["error"] == "live_stale"  # the console was behind
         async with http.post(f"{web_server.url}/live/host/{links.host}/next", data="x=1") as form:
             assert form.status == 400  # not JSON: no cross-site form can press a button
         async with http.post(f"{web_server.url}/live/host/{links.host}/explode", json={}) as bad:
@@ -182,3 +185,9 @@ async def test_a_restart_mid_final_carries_on_from_the_database(web_server: WebS
         assert view["question"]["position"] == 2
     async with web_server.session_factory() as session:
         assert (await session.get(LiveTeam, team.id)).score == 110
+
+
+def test_access_logs_keep_the_live_links_secret():
+    assert redact("/live/host/3.900.0.0.1799.abc/next") == "/live/host/…/next"
+    assert redact("/live/buzz/3.0.7.0.1799.abc") == "/live/buzz/…"
+    assert redact("/live/stage/3.0.0.0.1799.abc/events") == "/live/stage/…/events"

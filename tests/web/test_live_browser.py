@@ -92,6 +92,7 @@ async def test_the_stage_follows_the_host_and_a_buzzer_in_chromium(
 
     laptop = await _open(browser, f"{base}/live/host/{links.host}", WALL, errors)
     await laptop.keyboard.press("g")  # the next segment: 风险题
+    await expect(laptop.locator("#segment")).to_contain_text("风险题")
     await laptop.keyboard.press("n")
     await expect(laptop.locator("#picks .pick")).to_have_count(3)
     await laptop.keyboard.press("3")  # the third value: 50
@@ -106,6 +107,7 @@ async def test_the_stage_follows_the_host_and_a_buzzer_in_chromium(
     await expect(wide_phone.locator("#buzz-state")).to_contain_text("不用抢答")
     await _shot(wide_phone, "live-buzzer-wall.png")
     await laptop.keyboard.press("w")
+    await expect(laptop.locator("#phase")).to_have_text("答案揭晓")
     laptop.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
     await laptop.click('[data-verb="finish"]')
     await expect(stage.locator("#podium .step")).to_have_count(2)  # 110, then six on 100

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from contest.big_screen import ScreenBoard, ScreenPerson, ScreenTeam
 from contest.models import CompetitionStatus
 from contest.scoring import ScoreStyle
-from contest.screens import ScreenBoard, ScreenPerson, ScreenTeam
 from web.hub import BoardFeed, ScreenHub
 
 NOW = datetime(2026, 9, 15, 2, 0, tzinfo=UTC)

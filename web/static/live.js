@@ -256,7 +256,9 @@
     if (verb === "finish" && !window.confirm(say("confirm_finish"))) return;
     var button = root.querySelector('[data-verb="' + verb + '"]');
     if (button) button.classList.add("busy");
-    post(root.dataset.post + "/" + verb, body).then(function (res) {
+    // The version we are looking at: a second tap of a double tap is refused, not done twice.
+    var sent = Object.assign({ version: view.final.version }, body || {});
+    post(root.dataset.post + "/" + verb, sent).then(function (res) {
       if (button) button.classList.remove("busy");
       if (!res.ok) { toast(res.data.message || say("wrong"), true); return; }
       apply(res.data);

@@ -18,6 +18,7 @@ from contest.live.models import LiveTeam
 from contest.live.setup import SegmentPlan, create_final, roster_teams
 from contest.models import Competition, CompetitionStatus, Team, Worker
 from quizbank.models import Question, QuestionSet, QuestionType
+from storage.ids import id_of
 from storage.types import Clock
 
 T = TypeVar("T")
@@ -76,7 +77,7 @@ async def add_live_bank(session: AsyncSession, *, count: int = 80) -> list[int]:
         )
         session.add(question)
         await session.flush()
-        ids.append(int(question.id or 0))
+        ids.append(id_of(question))
     await session.commit()
     return ids
 
@@ -109,7 +110,7 @@ async def build_final(
             team = Team(name=TEAM_NAMES[i], kind="车间", parent_id=parent.id, join_code=f"LV{i}")
             session.add(team)
             await session.flush()
-            team_ids.append(int(team.id or 0))
+            team_ids.append(id_of(team))
             for j in range(players):
                 session.add(
                     Worker(
@@ -120,7 +121,7 @@ async def build_final(
                     )
                 )
         await session.commit()
-        competition_id = int(competition.id or 0)
+        competition_id = id_of(competition)
         async with owned(session):
             plans = await roster_teams(session, team_ids=team_ids, players=players)
             final = await create_final(
@@ -135,7 +136,7 @@ async def build_final(
                 seed=7,
                 clock=clock,
             )
-            final_id = int(final.id or 0)
+            final_id = id_of(final)
         rows = await session.execute(
             select(LiveTeam).where(col(LiveTeam.final_id) == final_id).order_by(col(LiveTeam.seat))
         )

@@ -416,3 +416,16 @@ async def test_player_buzzers_count_once_per_team(session_factory, clock):
     with pytest.raises(ContestError) as stranger:
         await _press(session_factory, setup, setup.teams[1], armed, one)
     assert stranger.value.code == "live_not_a_player"
+
+
+async def test_a_double_tap_on_the_console_acts_once(session_factory, clock):
+    setup = await build_final(session_factory, clock, segments=[segment("buzzer")])
+    async with session_factory() as session:
+        seen = (await stage_view(session, final_id=setup.final_id, now=clock()))["final"]
+    first = await _host(session_factory, clock, setup, "next_question", expect=seen["version"])
+    with pytest.raises(ContestError) as second:
+        await _host(session_factory, clock, setup, "next_question", expect=seen["version"])
+    assert second.value.code == "live_stale"
+    async with session_factory() as session:
+        view = await stage_view(session, final_id=setup.final_id, now=clock())
+    assert view["question"]["id"] == first.id and view["question"]["position"] == 1

@@ -162,5 +162,9 @@ def test_the_cli_creates_a_final_from_roster_teams_and_prints_its_links(
     lines = shown.output.strip().splitlines()
     assert shown.exit_code == 0 and len(lines) == 3 + 4
     assert lines[0].startswith("host\thttps://quiz.example.cn/live/host/")
+    edited = CliRunner().invoke(app, ["live", "rule", str(setup.final_id), "2", "value=30"])
+    assert edited.exit_code == 0 and "value=30" in edited.output
+    refused = CliRunner().invoke(app, ["live", "rule", str(setup.final_id), "2", "value=-1"])
+    assert refused.exit_code == 1 and "无效" in refused.output
     bad = CliRunner().invoke(app, ["live", "create", str(setup.competition_id), "1"])
     assert bad.exit_code == 1 and "没有可上场的职工" in bad.output

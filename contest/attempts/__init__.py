@@ -1,13 +1,13 @@
 """The quiz state machine (答题): toggle, answer, advance; competitions and practice.
 
-Starting is in :mod:`contest.attempt_start`, coming back after a while in
-:mod:`contest.comeback`; both are re-exported here, the one module the edges call.
+Starting is in :mod:`contest.attempts.start`, coming back after a while in
+:mod:`contest.attempts.comeback`; both are re-exported here, the one module the edges call.
 
 Everything a worker does to an attempt goes through here and is in the database before it is
 acknowledged, so a restart loses nothing. The answer path reads once (the attempt, its open
 and next question and the competition in one joined query) and writes once (the answer, the
 attempt's totals, the next question's provisional clock and the worker's standing, in one
-transaction). Answers are idempotent (:func:`contest.attempt_state.record`), deadlines are
+transaction). Answers are idempotent (:func:`contest.attempts.state.record`), deadlines are
 checked on the server against the time the action reached the bot (the ``clock`` callers
 pass), and the database holds the attempt invariants (one active attempt per worker,
 numbered attempts per competition). Practice rounds (每日一练) share the machine; their
@@ -24,9 +24,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest import practice_rounds as practice
-from contest.attempt_start import create_attempt, present_first, start_competition, start_practice
-from contest.attempt_state import (
-    TIMEOUT,
+from contest.attempts.comeback import (
+    active_attempt,
+    closed_step,
+    expire_overdue,
+    last_ended,
+    latest_active,
+    show_current,
+    summary,
+    takes_answers,
+)
+from contest.attempts.start import create_attempt, present_first, start_competition, start_practice
+from contest.attempts.state import (
     Position,
     finish,
     is_open,
@@ -38,16 +47,6 @@ from contest.attempt_state import (
     question_undelivered,
     record,
 )
-from contest.comeback import (
-    active_attempt,
-    closed_step,
-    expire_overdue,
-    last_ended,
-    latest_active,
-    show_current,
-    summary,
-    takes_answers,
-)
 from contest.competitions import open_competitions
 from contest.errors import ContestError
 from contest.models import (
@@ -57,6 +56,7 @@ from contest.models import (
     CompetitionStatus,
 )
 from contest.quizview import (
+    TIMEOUT,
     Feedback,
     QuestionView,
     Step,
@@ -64,11 +64,12 @@ from contest.quizview import (
     build_view,
     feedback_for,
     grade_response,
+    marks_for,
     response_to_stored,
-    scored_values,
 )
 from contest.standings import record_standing
 from quizbank.models import QuestionType
+from storage.ids import id_of
 from storage.types import Clock
 
 ROUND = practice.PRACTICE_ROUND
@@ -142,7 +143,7 @@ async def toggle_option(
 
 def _answerable(loaded: Position, position: int, clock: Clock, *, late_ok: bool = False) -> bool:
     """The question at ``position`` is open and its competition still takes answers (a
-    competition closed early ends the attempt: :func:`contest.comeback.catch_up`)."""
+    competition closed early ends the attempt: :func:`contest.attempts.comeback.catch_up`)."""
     if not is_open(loaded, at=position):
         return False
     if not takes_answers(loaded.attempt, loaded.competition, now=clock()):
@@ -190,19 +191,29 @@ async def answer(
     elapsed = now - (aq.presented_at or now)
     late = aq.deadline_at is not None and now > aq.deadline_at
     result = None if late else grade_response(question, stored, rules)
-    values = TIMEOUT if result is None else scored_values(question, result, rules, elapsed)
+    marks = TIMEOUT if result is None else marks_for(question, result, rules, elapsed)
     elapsed_ms = max(int(elapsed.total_seconds() * 1000), 0)
     if not await record(
-        session, aq=aq, attempt=attempt, now=now, response=stored, elapsed_ms=elapsed_ms,
-        values=values, message_id=message_id,
-    ):  # fmt: skip
+        session,
+        aq=aq,
+        attempt=attempt,
+        now=now,
+        response=stored,
+        elapsed_ms=elapsed_ms,
+        marks=marks,
+        message_id=message_id,
+    ):
         return await closed_step(session, attempt=attempt, clock=clock, tz=tz)
     if attempt.kind == AttemptKind.PRACTICE and result is not None:
         await practice.record_answer(
-            session, worker_id=worker_id, correct=result.correct, score=values["score"],
-            now=now, tz=tz,
-        )  # fmt: skip
-    feedback = feedback_for(question, aq, values, rules, late=late)
+            session,
+            worker_id=worker_id,
+            correct=result.correct,
+            score=marks.score,
+            now=now,
+            tz=tz,
+        )
+    feedback = feedback_for(question, aq, marks, rules, late=late)
     return await _advance(session, loaded=loaded, feedback=feedback, clock=clock, tz=tz)
 
 
@@ -217,7 +228,7 @@ async def _advance(
         status = AttemptStatus.EXPIRED if out_of_time else AttemptStatus.FINISHED
         await finish(session, attempt=attempt, status=status, now=now, rules=rules)
         await session.commit()
-        done = await summary(session, attempt_id=int(attempt.id or 0), clock=clock, tz=tz)
+        done = await summary(session, attempt_id=id_of(attempt), clock=clock, tz=tz)
         await session.commit()
         return Step(outcome=outcome, feedback=feedback, summary=done, attempt_id=attempt.id)
     # When the answer and explanation are shown the worker reads them first and asks for
@@ -289,7 +300,7 @@ async def answer_blank(
     return await answer(
         session,
         worker_id=worker_id,
-        attempt_id=int(attempt.id or 0),
+        attempt_id=id_of(attempt),
         position=aq.position,
         response=split_blanks(text, len(question.answer)),
         clock=clock,
@@ -307,7 +318,7 @@ async def resume(
     attempt = await latest_active(session, worker_id=worker_id)
     if attempt is not None:
         return await show_current(
-            session, worker_id=worker_id, attempt_id=int(attempt.id or 0), clock=clock, tz=tz
+            session, worker_id=worker_id, attempt_id=id_of(attempt), clock=clock, tz=tz
         )
     return await last_ended(session, worker_id=worker_id, clock=clock, tz=tz)
 

@@ -17,10 +17,10 @@ from sqlalchemy import Column, Index, String, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
-from contest.boards import team_board, top_individuals
 from contest.competitions import require_competition
 from contest.models import Competition, CompetitionStatus, Standing, TeamStanding
 from contest.papers import score_style
+from contest.ranking import team_board, top_individuals
 from contest.rules import rules_of
 from contest.scoring import ScoreStyle
 from contest.standings import roster_size

@@ -28,7 +28,7 @@ from bot.render import (
     toast,
 )
 from chat.turn import Turn
-from contest.attempt_state import question_delivered, question_undelivered, remember_message
+from contest.attempts.state import question_delivered, question_undelivered, remember_message
 from contest.models import AttemptKind
 from contest.quizview import QuestionView, Step, Summary
 from i18n import t

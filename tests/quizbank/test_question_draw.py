@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quizbank.drawing import Candidate, CannotDraw, DrawRule, UnmetRule, draw, draw_practice
 from quizbank.models import QuestionType
+from quizbank.question_draw import Candidate, CannotDraw, DrawRule, UnmetRule, draw, draw_practice
 
 # database=None: no .hypothesis/ directory in the shared tree; few examples keep the suite fast.
 FAST = settings(max_examples=60, deadline=None, database=None)

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest import practice_rounds as practice
-from contest.attempt_state import attempt_question, attempts_today, day_start, finish, present
-from contest.comeback import active_attempt, latest_active, show_current, still_active
+from contest.attempts.comeback import active_attempt, latest_active, show_current, still_active
+from contest.attempts.days import attempts_today, day_start
+from contest.attempts.state import attempt_question, finish, present
 from contest.competitions import accepts_answers
 from contest.errors import ContestError
 from contest.mistakes import mistake_questions
@@ -33,9 +34,10 @@ from contest.papers import paper_for
 from contest.quizview import QuestionView, Summary
 from contest.rules import rules_of
 from contest.standings import enter_standing
-from quizbank.drawing import CannotDraw
 from quizbank.grading import shuffled_order
 from quizbank.models import CHOICE_TYPES, Question, QuestionType
+from quizbank.question_draw import CannotDraw
+from storage.ids import id_of
 from storage.types import Clock
 
 
@@ -50,7 +52,7 @@ async def start_competition(
     second, which then resumes the first.
     """
     now = clock()
-    worker_id = int(worker.id or 0)
+    worker_id = id_of(worker)
     competition = await session.get(Competition, competition_id)
     if competition is None:
         raise ContestError("competition_not_found", competition_id=competition_id)
@@ -59,7 +61,7 @@ async def start_competition(
     current = await latest_active(session, worker_id=worker_id)
     if current is not None and current.competition_id == competition_id:
         return await show_current(  # it says what the worker missed meanwhile
-            session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
+            session, worker_id=worker_id, attempt_id=id_of(current), clock=clock, tz=tz
         )
     current = await still_active(session, attempt=current, clock=clock)
     if current is not None and current.kind != AttemptKind.PRACTICE:  # competition, 加赛
@@ -75,16 +77,19 @@ async def start_competition(
         again = await latest_active(session, worker_id=worker_id)
         if again is not None and again.competition_id == competition_id:
             return await show_current(
-                session, worker_id=worker_id, attempt_id=int(again.id or 0), clock=clock, tz=tz
+                session, worker_id=worker_id, attempt_id=id_of(again), clock=clock, tz=tz
             )
         raise ContestError(
             "no_attempts_left", allowed=rules.attempts_allowed, count=rules.attempts_allowed
         )
     if rules.attempts_per_day is not None:
         await _within_today(
-            session, worker_id=worker_id, competition=competition, per_day=rules.attempts_per_day,
+            session,
+            worker_id=worker_id,
+            competition=competition,
+            per_day=rules.attempts_per_day,
             now=now,
-        )  # fmt: skip
+        )
     seed = random.SystemRandom().randrange(2**31)
     try:  # a same paper is computed once per competition; a random one worth the same
         ids = await paper_for(session, competition=competition, rules=rules, seed=seed)
@@ -112,9 +117,13 @@ async def start_competition(
 
 
 async def _within_today(
-    session: AsyncSession, *, worker_id: int, competition: Competition, per_day: int,
+    session: AsyncSession,
+    *,
+    worker_id: int,
+    competition: Competition,
+    per_day: int,
     now: datetime,
-) -> None:  # fmt: skip
+) -> None:
     """``no_attempts_today`` once today's attempts are used (每天可答 N 次); tomorrow resets."""
     if (
         await attempts_today(session, worker_id=worker_id, competition=competition, now=now)
@@ -138,13 +147,13 @@ async def start_practice(
 ) -> QuestionView | Summary:
     """Resume the open practice round, or start one of unseen questions (``no_questions``);
     with ``mistakes`` one from the worker's 错题本 (``no_mistakes`` when it is empty)."""
-    worker_id = int(worker.id or 0)
+    worker_id = id_of(worker)
     current = await active_attempt(session, worker_id=worker_id, clock=clock)
     if current is not None and current.kind != AttemptKind.PRACTICE:
         raise ContestError("attempt_in_progress")
     if current is not None:
         return await show_current(
-            session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
+            session, worker_id=worker_id, attempt_id=id_of(current), clock=clock, tz=tz
         )
     if mistakes:
         book = await mistake_questions(session, worker_id=worker_id)
@@ -170,14 +179,14 @@ async def _started_elsewhere(
     if current is None:
         raise ContestError("attempt_in_progress")
     return await show_current(
-        session, worker_id=worker_id, attempt_id=int(current.id or 0), clock=clock, tz=tz
+        session, worker_id=worker_id, attempt_id=id_of(current), clock=clock, tz=tz
     )
 
 
 async def present_first(
     session: AsyncSession, *, attempt: Attempt, clock: Clock, tz: str
 ) -> QuestionView:
-    first = await attempt_question(session, attempt_id=int(attempt.id or 0), position=0)
+    first = await attempt_question(session, attempt_id=id_of(attempt), position=0)
     view = await present(session, attempt=attempt, now=clock(), tz=tz, loaded=first)
     await session.commit()
     return view
@@ -203,7 +212,7 @@ async def create_attempt(
         order = shuffled_order(n_options, rng) if qtype in CHOICE_TYPES else []
         values.append(
             {
-                "attempt_id": int(attempt.id or 0),
+                "attempt_id": id_of(attempt),
                 "position": position,
                 "question_id": qid,
                 "option_order": order,

@@ -1,13 +1,13 @@
 """The attempt's state in the database: loading, presenting, recording, finishing.
 
 The building blocks of :mod:`contest.attempts` (deadlines that passed while the worker was
-away are applied in :mod:`contest.comeback`). Three rules make answers safe and fair:
+away are applied in :mod:`contest.attempts.comeback`). Three rules make answers safe and fair:
 
 - an answer is written by one conditional ``UPDATE … WHERE status = 'pending'``
   (:func:`record`), so a double tap, a replay or a second process counts nothing twice;
 - every deadline is compared, on the server, with the time the worker's action *reached*
   the bot (the caller's clock is the update's receipt time, not when a busy process got to
-  it), :func:`contest.comeback.catch_up`;
+  it), :func:`contest.attempts.comeback.catch_up`;
 - a question's clock starts when Telegram accepted its message: presenting sets a
   provisional start, and :func:`question_delivered` moves it to the acceptance time (or
   :func:`question_undelivered` stops it when the message never arrived).
@@ -16,16 +16,16 @@ away are applied in :mod:`contest.comeback`). Three rules make answers safe and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, and_, bindparam, func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from contest import practice_rounds as practice
+from contest.attempts import statements
 from contest.errors import ContestError
 from contest.models import (
     AnswerStatus,
@@ -35,103 +35,11 @@ from contest.models import (
     AttemptStatus,
     Competition,
 )
-from contest.quizview import QuestionView, build_view
+from contest.quizview import TIMEOUT, Marks, QuestionView, build_view
 from contest.rules import CompetitionRules, rules_of
 from contest.standings import record_playoff, record_standing
 from quizbank.models import Question
-
-TIMEOUT: dict[str, Any] = {
-    "status": AnswerStatus.TIMEOUT,
-    "correct": False,
-    "credit": 0.0,
-    "score": 0.0,
-}
-
-
-# The answer path's statements, built once and executed with parameters: a crowd runs them
-# thousands of times a minute, and building them anew was a large share of its CPU.
-_AQ = AttemptQuestion.__table__  # type: ignore[attr-defined]
-_ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
-
-_LOAD_POSITION = (
-    select(Attempt, AttemptQuestion, Question, Competition)
-    .outerjoin(
-        AttemptQuestion,
-        and_(
-            col(AttemptQuestion.attempt_id) == col(Attempt.id),
-            col(AttemptQuestion.position).in_(bindparam("positions", expanding=True)),
-        ),
-    )
-    .outerjoin(Question, col(Question.id) == col(AttemptQuestion.question_id))
-    .outerjoin(Competition, col(Competition.id) == col(Attempt.competition_id))
-    .where(col(Attempt.id) == bindparam("attempt_id"))
-    .execution_options(populate_existing=True)
-)
-_CURRENT = col(Attempt.current_position)
-_LOAD_OPEN = (
-    select(Attempt, AttemptQuestion, Question, Competition)
-    .outerjoin(
-        AttemptQuestion,
-        and_(
-            col(AttemptQuestion.attempt_id) == col(Attempt.id),
-            col(AttemptQuestion.position).in_([_CURRENT, _CURRENT + 1]),
-        ),
-    )
-    .outerjoin(Question, col(Question.id) == col(AttemptQuestion.question_id))
-    .outerjoin(Competition, col(Competition.id) == col(Attempt.competition_id))
-    .where(
-        col(Attempt.worker_id) == bindparam("worker_id"),
-        col(Attempt.status) == AttemptStatus.ACTIVE.value,
-    )
-    .execution_options(populate_existing=True)
-)
-_RECORD = (
-    update(_AQ)
-    .where(_AQ.c.id == bindparam("b_id"), _AQ.c.status == AnswerStatus.PENDING.value)
-    .values(
-        answered_at=bindparam("b_answered_at"),
-        response=bindparam("b_response", type_=_AQ.c.response.type),
-        elapsed_ms=bindparam("b_elapsed_ms"),
-        status=bindparam("b_status"),
-        correct=bindparam("b_correct"),
-        credit=bindparam("b_credit"),
-        score=bindparam("b_score"),
-    )
-)
-_TOTALS = (
-    update(_ATTEMPT)
-    .where(_ATTEMPT.c.id == bindparam("b_id"))
-    .values(
-        current_position=bindparam("b_position"),
-        score=_ATTEMPT.c.score + bindparam("b_score", type_=Float),
-        correct_count=_ATTEMPT.c.correct_count + bindparam("b_correct", type_=Integer),
-        time_used_ms=_ATTEMPT.c.time_used_ms + bindparam("b_elapsed", type_=Integer),
-    )
-    .returning(
-        _ATTEMPT.c.current_position,
-        _ATTEMPT.c.score,
-        _ATTEMPT.c.correct_count,
-        _ATTEMPT.c.time_used_ms,
-        _ATTEMPT.c.message_id,
-    )
-)
-_TOTALS_TYPED = _TOTALS.values(message_id=bindparam("b_message_id"))  # a typed answer's text
-_START_CLOCK = (
-    update(_AQ)
-    .where(_AQ.c.id == bindparam("b_id"), _AQ.c.presented_at.is_(None))
-    .values(presented_at=bindparam("b_at"), deadline_at=bindparam("b_deadline"))
-)
-_MOVE_CLOCK = (
-    update(_AQ)
-    .where(
-        _AQ.c.attempt_id == bindparam("b_attempt"),
-        _AQ.c.position == bindparam("b_position"),
-        _AQ.c.status == AnswerStatus.PENDING.value,
-        _AQ.c.presented_at == bindparam("b_provisional"),
-    )
-    .values(presented_at=bindparam("b_at"), deadline_at=bindparam("b_deadline"))
-)
-
+from storage.ids import id_of
 
 # --- loading -------------------------------------------------------------------------------
 
@@ -158,7 +66,9 @@ async def load_position(
     else (``not_your_attempt``), so a forged button changes nothing.
     """
     found = await _position(
-        session, _LOAD_POSITION, {"attempt_id": attempt_id, "positions": [position, position + 1]}
+        session,
+        statements.LOAD_POSITION,
+        {"attempt_id": attempt_id, "positions": [position, position + 1]},
     )
     if found is None:
         raise ContestError("attempt_not_found")
@@ -173,7 +83,7 @@ async def load_open(session: AsyncSession, *, worker_id: int) -> Position | None
     No deadline is applied here: a text that arrives late is a late answer to the question
     it was written for, not an answer to the one after it.
     """
-    found = await _position(session, _LOAD_OPEN, {"worker_id": worker_id})
+    found = await _position(session, statements.LOAD_OPEN, {"worker_id": worker_id})
     return None if found is None else _at(found, found.attempt.current_position)
 
 
@@ -274,7 +184,7 @@ async def present(
     ``loaded`` is the current question when the caller has it already (no second read).
     """
     aq, question = loaded or await attempt_question(
-        session, attempt_id=int(attempt.id or 0), position=attempt.current_position
+        session, attempt_id=id_of(attempt), position=attempt.current_position
     )
     competition, rules = await competition_rules(session, attempt)
     fresh = aq.presented_at is None
@@ -283,7 +193,8 @@ async def present(
         set_committed_value(aq, "presented_at", now)
         set_committed_value(aq, "deadline_at", question_deadline(attempt, rules, now))
         await session.execute(
-            _START_CLOCK, {"b_id": aq.id, "b_at": aq.presented_at, "b_deadline": aq.deadline_at}
+            statements.START_CLOCK,
+            {"b_id": aq.id, "b_at": aq.presented_at, "b_deadline": aq.deadline_at},
         )
         if attempt.kind == AttemptKind.PRACTICE:  # what practice prefers not to repeat
             await practice.mark_seen(
@@ -310,18 +221,40 @@ async def question_delivered(session: AsyncSession, *, view: QuestionView, at: d
     still capped by the attempt's own. A question shown again (/continue, a second prompt)
     keeps the clock it has: showing it twice gives no extra time. Flushes, does not commit.
     """
+    moved = _moved(view, at)
+    if moved is not None:
+        await session.execute(statements.MOVE_CLOCK, moved)
+
+
+async def questions_delivered(
+    session: AsyncSession, *, served: list[tuple[QuestionView, datetime]]
+) -> None:
+    """:func:`question_delivered` for many questions in one statement (one round trip).
+
+    The browser's answers are served many at a time; their clocks are moved together.
+    Flushes, does not commit.
+    """
+    params = [_moved(view, at) for view, at in served]
+    moves = [p for p in params if p is not None]
+    if moves:
+        await session.execute(statements.MOVE_CLOCK, moves)
+
+
+def _moved(view: QuestionView, at: datetime) -> dict[str, Any] | None:
     if not view.fresh or view.presented_at is None or at <= view.presented_at:
-        return
+        return None
     deadline = None
     if view.limit_s is not None:
         deadline = at + timedelta(seconds=view.limit_s)
         if view.attempt_deadline_at is not None:
             deadline = min(deadline, view.attempt_deadline_at)
-    await session.execute(
-        _MOVE_CLOCK,
-        {"b_attempt": view.attempt_id, "b_position": view.position,
-         "b_provisional": view.presented_at, "b_at": at, "b_deadline": deadline},
-    )  # fmt: skip
+    return {
+        "b_attempt": view.attempt_id,
+        "b_position": view.position,
+        "b_provisional": view.presented_at,
+        "b_at": at,
+        "b_deadline": deadline,
+    }
 
 
 async def question_undelivered(session: AsyncSession, *, view: QuestionView) -> None:
@@ -355,7 +288,7 @@ async def record(
     now: datetime,
     response: Any,
     elapsed_ms: int,
-    values: dict[str, Any],
+    marks: Marks,
     message_id: int | None = None,
 ) -> bool:
     """The one conditional write that makes an answer count once; then the attempt totals.
@@ -364,24 +297,35 @@ async def record(
     attempt's latest message, so the same text seen again answers nothing else.
     """
     answer = {
-        "b_id": aq.id, "b_answered_at": now, "b_response": response, "b_elapsed_ms": elapsed_ms,
-        "b_status": str(values["status"]), "b_correct": values["correct"],
-        "b_credit": values["credit"], "b_score": values["score"],
-    }  # fmt: skip
-    result = await session.execute(_RECORD, answer)
+        "b_id": aq.id,
+        "b_answered_at": now,
+        "b_response": response,
+        "b_elapsed_ms": elapsed_ms,
+        "b_status": str(marks.status),
+        "b_correct": marks.correct,
+        "b_credit": marks.credit,
+        "b_score": marks.score,
+    }
+    result = await session.execute(statements.RECORD, answer)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False  # a double tap or a replay was first: nothing was written
     step = {
-        "b_id": attempt.id, "b_position": aq.position + 1, "b_score": values["score"],
-        "b_correct": 1 if values["correct"] else 0, "b_elapsed": elapsed_ms,
-    }  # fmt: skip
+        "b_id": attempt.id,
+        "b_position": aq.position + 1,
+        "b_score": marks.score,
+        "b_correct": 1 if marks.correct else 0,
+        "b_elapsed": elapsed_ms,
+    }
     if message_id is not None:
         step["b_message_id"] = message_id
-    totals = (await session.execute(_TOTALS if message_id is None else _TOTALS_TYPED, step)).one()
+    totals_of = statements.TOTALS if message_id is None else statements.TOTALS_TYPED
+    totals = (await session.execute(totals_of, step)).one()
     for name, value in totals._mapping.items():  # the new totals, without another SELECT
         set_committed_value(attempt, name, value)
-    for name, value in values.items():
-        set_committed_value(aq, name, value)
+    set_committed_value(aq, "status", marks.status)
+    set_committed_value(aq, "correct", marks.correct)
+    set_committed_value(aq, "credit", marks.credit)
+    set_committed_value(aq, "score", marks.score)
     return True
 
 
@@ -400,7 +344,7 @@ async def finish(
             col(AttemptQuestion.attempt_id) == attempt.id,
             col(AttemptQuestion.status) == AnswerStatus.PENDING,
         )
-        .values(**TIMEOUT)
+        .values(TIMEOUT.columns())
         .execution_options(synchronize_session=False)
     )
     result = await session.execute(
@@ -422,31 +366,6 @@ async def finish(
         await record_standing(session, attempt=attempt, rules=rules, now=now)
     elif attempt.kind == AttemptKind.PLAYOFF:
         await record_playoff(session, attempt=attempt, now=now)
-
-
-# --- counting ------------------------------------------------------------------------------
-
-
-def day_start(now: datetime, tz: str) -> datetime:
-    """Local midnight of ``now``'s day in ``tz``, as an aware UTC time."""
-    local = now.astimezone(ZoneInfo(tz))
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
-
-
-async def attempts_today(
-    session: AsyncSession, *, worker_id: int, competition: Competition, now: datetime
-) -> int:
-    """The worker's attempts at ``competition`` started on today's local date (its time zone)."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Attempt)
-        .where(
-            col(Attempt.worker_id) == worker_id,
-            col(Attempt.competition_id) == competition.id,
-            col(Attempt.started_at) >= day_start(now, competition.timezone),
-        )
-    )
-    return int(count or 0)
 
 
 async def remember_message(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from scheduler.drawing import ELLIPSIS, fit, fonts, format_score, long_date, truncate, wrap
+from scheduler.canvas import ELLIPSIS, fit, fonts, format_score, long_date, truncate, wrap
 
 
 def test_fit_reduces_the_size_until_the_measured_width_fits() -> None:

@@ -18,17 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest import practice_rounds as practice
-from contest.attempt_state import (
-    TIMEOUT,
+from contest.attempts.days import attempts_today
+from contest.attempts.state import (
     attempt_question,
-    attempts_today,
     competition_rules,
     finish,
     owned,
     present,
     record,
 )
-from contest.boards import individual_rank
 from contest.competitions import accepts_answers
 from contest.errors import ContestError
 from contest.models import (
@@ -40,8 +38,10 @@ from contest.models import (
     Competition,
     Worker,
 )
-from contest.quizview import Feedback, QuestionView, Step, Summary, feedback_for
+from contest.quizview import TIMEOUT, Feedback, QuestionView, Step, Summary, feedback_for
+from contest.ranking import individual_rank
 from contest.standings import record_standing
+from storage.ids import id_of
 from storage.types import Clock
 
 ENDED_TIME_UP = "time_up"  # the attempt's own time ran out
@@ -76,13 +76,13 @@ async def catch_up(
         await finish(session, attempt=attempt, status=AttemptStatus.EXPIRED, now=now, rules=rules)
         return ()
     aq, question = await attempt_question(
-        session, attempt_id=int(attempt.id or 0), position=attempt.current_position
+        session, attempt_id=id_of(attempt), position=attempt.current_position
     )
     if aq.status != AnswerStatus.PENDING or aq.deadline_at is None or now <= aq.deadline_at:
         return ()
     elapsed = int((aq.deadline_at - (aq.presented_at or aq.deadline_at)).total_seconds() * 1000)
     if not await record(
-        session, aq=aq, attempt=attempt, now=now, response=None, elapsed_ms=elapsed, values=TIMEOUT
+        session, aq=aq, attempt=attempt, now=now, response=None, elapsed_ms=elapsed, marks=TIMEOUT
     ):
         return ()
     missed = (feedback_for(question, aq, TIMEOUT, rules, late=True),)
@@ -113,7 +113,7 @@ async def show_current(
 async def closed_step(session: AsyncSession, *, attempt: Attempt, clock: Clock, tz: str) -> Step:
     """'This question is closed', and where the worker is now."""
     current = await show_current(
-        session, worker_id=attempt.worker_id, attempt_id=int(attempt.id or 0), clock=clock, tz=tz
+        session, worker_id=attempt.worker_id, attempt_id=id_of(attempt), clock=clock, tz=tz
     )
     if isinstance(current, Summary):
         return Step(outcome="closed", summary=current, attempt_id=attempt.id)
@@ -165,7 +165,7 @@ async def last_ended(
     ).scalar_one_or_none()
     if latest is None or latest.status != AttemptStatus.EXPIRED:
         return None
-    done = await summary(session, attempt_id=int(latest.id or 0), clock=clock, tz=tz)
+    done = await summary(session, attempt_id=id_of(latest), clock=clock, tz=tz)
     await session.commit()
     return done
 
@@ -199,7 +199,7 @@ async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: s
     attempts_left = None
     if competition is not None and rules is not None:
         rank = await individual_rank(
-            session, competition_id=int(competition.id or 0), worker_id=attempt.worker_id
+            session, competition_id=id_of(competition), worker_id=attempt.worker_id
         )
         if attempt.kind == AttemptKind.COMPETITION:  # a play-off leaves none to take
             attempts_left = max(rules.attempts_allowed - attempt.number, 0)
