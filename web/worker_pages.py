@@ -21,9 +21,9 @@ from contest.attempts.comeback import active_attempt
 from contest.closed import ClosedEntry, closed_entries
 from contest.errors import ContestError
 from contest.mistakes import mistake_questions
-from contest.models import AttemptKind
+from contest.models import AttemptKind, PracticeDay
 from contest.offers import Offer, competition_offers
-from contest.practice_rounds import my_results
+from contest.practice_rounds import current_streak, local_day
 from contest.workers import Profile, profile, set_language
 from i18n import LANGUAGES, t
 from web.auth import current_session
@@ -90,7 +90,9 @@ async def api_home(request: web.Request, turn: Turn) -> web.Response:
     if scope is not None:
         offers = [o for o in offers if o.id == scope]
         ended = [e for e in ended if e.competition_id == scope]
-    mine = await my_results(turn.session, worker_id=turn.my_id, now=turn.wall(), tz=turn.tz)
+    # The streak as /results states it, without /results' per-attempt places.
+    now = turn.wall()
+    today = await turn.session.get(PracticeDay, (turn.my_id, local_day(now, turn.tz)))
     active = await active_attempt(turn.session, worker_id=turn.my_id, clock=turn.clock)
     body: dict[str, Any] = {
         "name": turn.me.real_name,
@@ -101,10 +103,8 @@ async def api_home(request: web.Request, turn: Turn) -> web.Response:
         "competitions": [offer_json(o, turn.lang) for o in offers],
         "closed": [closed_json(e) for e in ended],
         "practice": {
-            "streak": mine.streak,
-            "today": mine.today_answered,
-            "answered": mine.practice_answered,
-            "correct": mine.practice_correct,
+            "streak": current_streak(turn.me, now=now, tz=turn.tz),
+            "today": today.answered if today is not None else 0,
         },
         "mistakes": len(await mistake_questions(turn.session, worker_id=turn.my_id)),
         "active": None,

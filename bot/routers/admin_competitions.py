@@ -35,6 +35,7 @@ from bot.admin_common import (
     offer,
 )
 from bot.competition_views import competition_line
+from bot.file_names import workbook_name
 from bot.long_text import page_text, paginate, show_page, with_pages
 from chat.turn import Turn
 from config import Settings
@@ -333,7 +334,8 @@ async def export_to(message: Message, turn: Turn, competition_id: int) -> None:
         caption = t(
             "admin.export.caption", turn.lang, line=competition_line(competition, turn.lang)
         )
-        await message.answer_document(FSInputFile(path, filename=path.name), caption=caption)
+        name = workbook_name(competition.name, "results", turn.lang)
+        await message.answer_document(FSInputFile(path, filename=name), caption=caption)
 
 
 @router.message(Command("stats", "export"))

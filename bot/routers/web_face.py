@@ -24,12 +24,14 @@ from aiogram.types import (
 )
 
 from bot.admin_common import admin_router
+from bot.file_names import workbook_name
 from bot.routing import Routes
 from chat.turn import Turn
 from config import Settings
 from contest.admin import web as admin_web
 from contest.admin.competitions import LIVE, managed_competitions
 from contest.robots import PLATFORMS, masked
+from contest.signing import REVIEW_WINDOW
 from i18n import LANGUAGES, t
 from storage.ids import id_of
 from web.link_sheet import link_rows, link_workbook
@@ -268,8 +270,14 @@ async def on_web_links(
     rows = link_rows(settings.web_key, base, competition, roster)
     data = await asyncio.to_thread(link_workbook, rows, title=competition.name, lang=turn.lang)
     await message.answer_document(
-        BufferedInputFile(data, f"links-{competition_id}.xlsx"),
-        caption=t("web.admin.links", turn.lang, count=len(rows), name=escape(competition.name)),
+        BufferedInputFile(data, workbook_name(competition.name, "links", turn.lang)),
+        caption=t(
+            "web.admin.links_open",
+            turn.lang,
+            count=len(rows),
+            name=escape(competition.name),
+            days=REVIEW_WINDOW.days,
+        ),
     )
 
 

@@ -162,6 +162,7 @@ async def test_export_sends_the_results_workbook(
     competition = await add_competition(session_factory, status=CompetitionStatus.OPEN)
     sent = await admin_chat.send(f"/export {competition.id}")
     assert sent[-1].method == "sendDocument"
+    assert list(sent[-1].names.values()) == ["质量月知识竞赛-成绩.xlsx"]
     (content,) = sent[-1].files.values()
     workbook = load_workbook(io.BytesIO(content))
     assert "个人排名" in workbook.sheetnames

@@ -3,14 +3,29 @@ competitions, then 开放 / 关闭; only the last tap changes anything."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from config import Settings, load_settings
 from contest.models import CompetitionStatus
 from contest.web_access import roster_login_enabled
-from tests.bot.admin_fixtures import add_competition, texts
+from tests.bot.admin_fixtures import add_competition, add_worker, texts
+from tests.bot.conftest import ADMIN_ID
 from tests.fakes.chat import ChatDriver
 
 Factory = async_sessionmaker[AsyncSession]
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return load_settings(
+        _env_file=None,
+        bot_token="42:TEST-TOKEN",
+        database_url=database_url,
+        admin_ids=frozenset({ADMIN_ID}),
+        run_scheduler=False,
+        web_public_url="https://quiz.example",
+    )
 
 
 async def enabled(factory: Factory, competition_id: int) -> bool:
@@ -45,3 +60,14 @@ async def test_web_login_with_a_number_and_no_switch_offers_the_switch(
     assert f"#{competition.id}" in texts(await admin_chat.send(f"/web_login {competition.id}"))
     assert "已关闭" in texts(await admin_chat.press("关闭网页登录"))
     assert not await enabled(session_factory, competition.id)
+
+
+async def test_the_links_sheet_has_a_human_name_and_says_when_links_expire(
+    admin_chat: ChatDriver, session_factory: Factory
+) -> None:
+    competition = await add_competition(session_factory, status=CompetitionStatus.OPEN)
+    await add_worker(session_factory, telegram_id=5001, team="一班")
+    sent = await admin_chat.send(f"/web_links {competition.id}")
+    assert sent[-1].method == "sendDocument"
+    assert list(sent[-1].names.values()) == ["质量月知识竞赛-个人链接.xlsx"]
+    assert "竞赛结束 3 天后链接失效" in sent[-1].text

@@ -39,6 +39,7 @@ class Request:
     method: str
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # the uploaded files' names
 
     @property
     def text(self) -> str:
@@ -150,7 +151,8 @@ class FakeTelegram(BaseSession):
         for key, input_file in files.items():
             chunks = [chunk async for chunk in input_file.read(bot)]
             raw_files[key] = b"".join(chunks)
-        self.requests.append(Request(name, params, raw_files))
+        names = {key: str(f.filename) for key, f in files.items()}
+        self.requests.append(Request(name, params, raw_files, names))
         status, body = self._respond(name, params, raw_files)
         response = self.check_response(bot, method, status, json.dumps(body))
         return response.result  # type: ignore[return-value]

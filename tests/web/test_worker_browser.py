@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 from sqlalchemy import select
 
 from contest.final import settle
-from contest.models import CompetitionStatus, Worker
+from contest.models import Attempt, CompetitionStatus, Worker
 from contest.signing import link_token
 from tests.bot.fixtures import right_answer
 from tests.web.conftest import WebServer, keep_screenshot
@@ -26,6 +26,12 @@ STEP_SHOWN = (
 
 async def _answer(page: Page, session_factory: Any, *, right: bool) -> None:
     """Answer the question on screen, right or wrong, and wait for what comes next."""
+    position = await _tap(page, session_factory, right=right)
+    await page.wait_for_function(STEP_SHOWN, arg=position)
+
+
+async def _tap(page: Page, session_factory: Any, *, right: bool) -> int:
+    """Answer the question on screen; its position."""
     card = page.locator(".question")
     await expect(card).to_be_visible()
     qtype = await card.get_attribute("data-qtype")
@@ -42,7 +48,7 @@ async def _answer(page: Page, session_factory: Any, *, right: bool) -> None:
     else:
         await page.fill(".blank-input", answer if right else "不知道")
         await page.click("form .primary")
-    await page.wait_for_function(STEP_SHOWN, arg=position)
+    return int(position)
 
 
 async def _round(page: Page, session_factory: Any, *, wrong: set[int]) -> None:
@@ -145,10 +151,23 @@ async def _story(
     # 错题本: the competition's two mistakes join the practice one; retrying starts a round.
     await page.click("#review .secondary")
     await expect(page.locator(".question")).to_be_visible()
+    # The network drops as the first answer goes: the page says so and sends the same
+    # answer again once the network is back; it counts once.
+    retry_id = await page.evaluate("() => window.__qq.attempt")
+    await page.context.set_offline(True)
+    position = await _tap(page, session_factory, right=True)
+    await expect(page.locator("#offline")).to_be_visible()
+    await page.context.set_offline(False)
+    await page.wait_for_function(STEP_SHOWN, arg=position)
+    await expect(page.locator("#offline")).to_be_hidden()
     await _round(page, session_factory, wrong=set())
+    retried = await session.get(Attempt, retry_id, populate_existing=True)
+    assert retried is not None and retried.correct_count == retried.question_count >= 2
     await page.click(".summary ~ .stack .secondary >> nth=-1")
     closed = page.locator("#closed")
     await expect(closed).to_contain_text("第 2 名" if zh else "No. 2")
+    await _fits(page)
+    await _shot(page, f"worker-home-closed-{lang}.png", full=True)
 
     # The profile: 工号 and team; the language switch persists to the worker.
     await page.click(".hello .link")

@@ -57,10 +57,13 @@
     var open = section(tr("web.quiz.open_competitions"));
     if (!me.competitions.length) open.appendChild(el("p", "muted", tr("web.quiz.no_competition")));
     me.competitions.forEach(function (c) { open.appendChild(offer(c, c.id === resuming)); });
+    // After the close the result is what a worker comes back for: it goes first.
+    var results = me.closed.length ? ended(me.closed) : null;
+    if (results && !me.competitions.length) view.appendChild(results);
     view.appendChild(open);
     view.appendChild(practice(me));
     view.appendChild(mistakes(me));
-    if (me.closed.length) view.appendChild(ended(me.closed));
+    if (results && me.competitions.length) view.appendChild(results);
   }
   function offer(c, resuming) {
     var box = el("div", "entry competition");
