@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import socket
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -52,59 +53,6 @@ def dingtalk_api(settings: Settings, *, clock: Clock = utcnow) -> DingTalkApi:
     )
 
 
-class DingTalkRunner:
-    """The DingTalk bot: its API client, inbox and Stream connection."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        session_factory: async_sessionmaker[AsyncSession],
-        *,
-        clock: Clock = utcnow,
-        holder: str | None = None,
-    ) -> None:
-        self.session_factory = session_factory
-        self.api = dingtalk_api(settings, clock=clock)
-        self.bot = DingTalkBot(
-            self.api,
-            session_factory,
-            tz=settings.timezone,
-            clock=clock,
-            slots=db_slots(settings),
-            admins=settings.messenger_admins,
-        )
-        self.holder = holder or holder_name(DINGTALK)
-        self.intake = EventIntake(
-            session_factory,
-            platform=DINGTALK,
-            instance=self.holder[:64],
-            handler=self.bot.handle,
-            key_of=order_key,
-            clock=clock,
-        )
-        self.outbox = AppOutbox(
-            session_factory, platform=DINGTALK, deliver=self.bot.deliver, clock=clock
-        )
-        self.connection = Together(StreamConnection(self.api, self._take), self.outbox)
-
-    async def _take(self, message_id: str, topic: str, data: dict[str, object]) -> None:
-        await self.intake.receive(message_id, {"topic": topic, "data": data})
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Until ``stop``: wait for the connection's lease, then serve."""
-        try:
-            await hold_and_run(
-                self.session_factory,
-                platform=DINGTALK,
-                holder=self.holder,
-                intake=self.intake,
-                connection=self.connection,
-                stop=stop,
-            )
-        finally:
-            await self.api.close()
-
-
 def feishu_api(settings: Settings, *, clock: Clock = utcnow) -> FeishuApi:
     assert settings.feishu_app_id and settings.feishu_app_secret
     return FeishuApi(
@@ -115,8 +63,11 @@ def feishu_api(settings: Settings, *, clock: Clock = utcnow) -> FeishuApi:
     )
 
 
-class FeishuRunner:
-    """The Feishu bot: its API client, inbox and long connection."""
+class MessengerRunner:
+    """One messenger's bot: its API client, inbox, outbox and connection, served while this
+    process holds the platform's connection lease. Subclasses name the platform's parts."""
+
+    platform: str
 
     def __init__(
         self,
@@ -127,8 +78,8 @@ class FeishuRunner:
         holder: str | None = None,
     ) -> None:
         self.session_factory = session_factory
-        self.api = feishu_api(settings, clock=clock)
-        self.bot = FeishuBot(
+        self.api, bot_class, key_of = self._parts(settings, clock)
+        self.bot = bot_class(
             self.api,
             session_factory,
             tz=settings.timezone,
@@ -136,25 +87,32 @@ class FeishuRunner:
             slots=db_slots(settings),
             admins=settings.messenger_admins,
         )
-        self.holder = holder or holder_name(FEISHU)
+        self.holder = holder or holder_name(self.platform)
         self.intake = EventIntake(
             session_factory,
-            platform=FEISHU,
+            platform=self.platform,
             instance=self.holder[:64],
             handler=self.bot.handle,
-            key_of=feishu_order,
+            key_of=key_of,
             clock=clock,
         )
         self.outbox = AppOutbox(
-            session_factory, platform=FEISHU, deliver=self.bot.deliver, clock=clock
+            session_factory, platform=self.platform, deliver=self.bot.deliver, clock=clock
         )
-        self.connection = Together(LongConnection(self.api, self.intake.receive_event), self.outbox)
+        self.connection = Together(self._connection(), self.outbox)
+
+    def _parts(self, settings: Settings, clock: Clock) -> tuple[Any, Any, Any]:
+        raise NotImplementedError
+
+    def _connection(self) -> Any:
+        raise NotImplementedError
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Until ``stop``: wait for the connection's lease, then serve."""
         try:
             await hold_and_run(
                 self.session_factory,
-                platform=FEISHU,
+                platform=self.platform,
                 holder=self.holder,
                 intake=self.intake,
                 connection=self.connection,
@@ -162,6 +120,33 @@ class FeishuRunner:
             )
         finally:
             await self.api.close()
+
+
+class DingTalkRunner(MessengerRunner):
+    """The DingTalk bot over Stream mode."""
+
+    platform = DINGTALK
+
+    def _parts(self, settings: Settings, clock: Clock) -> tuple[Any, Any, Any]:
+        return dingtalk_api(settings, clock=clock), DingTalkBot, order_key
+
+    def _connection(self) -> Any:
+        return StreamConnection(self.api, self._take)
+
+    async def _take(self, message_id: str, topic: str, data: dict[str, object]) -> None:
+        await self.intake.receive(message_id, {"topic": topic, "data": data})
+
+
+class FeishuRunner(MessengerRunner):
+    """The Feishu bot over its long connection."""
+
+    platform = FEISHU
+
+    def _parts(self, settings: Settings, clock: Clock) -> tuple[Any, Any, Any]:
+        return feishu_api(settings, clock=clock), FeishuBot, feishu_order
+
+    def _connection(self) -> Any:
+        return LongConnection(self.api, self.intake.receive_event)
 
 
 async def run_messengers(
