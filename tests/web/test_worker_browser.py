@@ -11,7 +11,8 @@ from playwright.async_api import Page, expect
 from sqlalchemy import select
 
 from contest.final import settle
-from contest.models import Attempt, CompetitionStatus, Worker
+from contest.mistakes import mistake_questions
+from contest.models import Attempt, AttemptQuestion, CompetitionStatus, Worker
 from contest.signing import link_token
 from tests.bot.fixtures import right_answer
 from tests.web.conftest import WebServer, keep_screenshot
@@ -148,7 +149,10 @@ async def _story(
     await page.evaluate("document.querySelector('#review').scrollIntoView()")
     await _shot(page, f"worker-review-{lang}.png")
 
-    # 错题本: the competition's two mistakes join the practice one; retrying starts a round.
+    # 错题本: the competition's mistakes join the practice one (less any the practice round
+    # happened to answer right since); retrying starts a round of exactly the book.
+    book = await mistake_questions(session, worker_id=worker.id)
+    assert book
     await page.click("#review .secondary")
     await expect(page.locator(".question")).to_be_visible()
     # The network drops as the first answer goes: the page says so and sends the same
@@ -162,7 +166,11 @@ async def _story(
     await expect(page.locator("#offline")).to_be_hidden()
     await _round(page, session_factory, wrong=set())
     retried = await session.get(Attempt, retry_id, populate_existing=True)
-    assert retried is not None and retried.correct_count == retried.question_count >= 2
+    assert retried is not None and retried.correct_count == retried.question_count
+    drawn = await session.scalars(
+        select(AttemptQuestion.question_id).where(AttemptQuestion.attempt_id == retry_id)
+    )
+    assert set(drawn) == set(book)
     await page.click(".summary ~ .stack .secondary >> nth=-1")
     closed = page.locator("#closed")
     await expect(closed).to_contain_text("第 2 名" if zh else "No. 2")
