@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
+from bot.routing import awaitable
+
 from bot.routers import (
     admin_access,
     admin_broadcast,
@@ -39,7 +41,7 @@ def get_routers() -> list[Router]:
     fallback. Built anew for every dispatcher (a router has one parent; a process makes one
     dispatcher, the test suite one per test)."""
     private = Router(name="private")
-    private.message.filter(F.chat.type == "private")
+    private.message.filter(awaitable(F.chat.type == "private"))
     private.include_routers(
         *(
             routes.build()
@@ -72,6 +74,6 @@ def get_routers() -> list[Router]:
         )
     )
     groups = Router(name="groups")
-    groups.message.filter(F.chat.type.in_({"group", "supergroup"}))
+    groups.message.filter(awaitable(F.chat.type.in_({"group", "supergroup"})))
     groups.include_routers(binding.router.build(), group.router.build())
     return [private, groups, fallback.router.build()]
