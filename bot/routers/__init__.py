@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from bot.routing import awaitable
-
 from bot.routers import (
     admin_access,
     admin_broadcast,
@@ -34,6 +32,7 @@ from bot.routers import (
     typed_menu,
     web_face,
 )
+from bot.routing import awaitable
 
 
 def get_routers() -> list[Router]:
