@@ -18,16 +18,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chat.app_outbox import Target
 from chat.cards import Card, parse_action
 from chat.dingtalk.api import DingTalkApi
+from chat.dingtalk.send import DingTalkSender
 from chat.dingtalk.stream import BOT_TOPIC, CARD_TOPIC
 from chat.edge import Account, Edge
 from chat.flow import Incoming, Reply
 from chat.groups import remember_group
 from chat.inbox import Event
-from chat.texts import plain
-from contest.outbox import OutboxMessage
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
@@ -122,6 +120,7 @@ class DingTalkBot:
         admins: frozenset[str] = frozenset(),
     ) -> None:
         self.api, self.session_factory, self.clock = api, session_factory, clock
+        self.deliver = DingTalkSender(api).deliver  # the outbox's rows (chat.dingtalk.send)
         self.edge = Edge(
             session_factory, directory=api.user, tz=tz, clock=clock, slots=slots, admins=admins
         )
@@ -155,24 +154,3 @@ class DingTalkBot:
             await self.api.update_card(biz_id=parsed.card_id, params=params)
         else:
             await self.api.send_card(biz_id=biz_id, params=params, user_id=parsed.user_id)
-
-    async def deliver(self, target: Target, message: OutboxMessage) -> None:
-        """A row through the app: into a group, a picture (uploaded first) and its caption or
-        a text as robot messages (``sampleImageMsg``, ``sampleMarkdown``); to a worker, a card."""
-        text = plain(message.text).strip()
-        title = (text.splitlines()[0].strip("*# ") if text else "")[:20] or "质量知识竞赛"
-        if not target.group:
-            card = render(Card(title, text))
-            await self.api.send_card(biz_id=f"ob{message.id}", params=card, user_id=target.to)
-            return
-        if message.kind == "photo" and message.payload:
-            media = await self.api.upload_image(message.payload)
-            param = {"photoURL": media}
-            await self.api.send_group(
-                conversation_id=target.to, msg_key="sampleImageMsg", param=param
-            )
-        if text:
-            param = {"title": title, "text": text}
-            await self.api.send_group(
-                conversation_id=target.to, msg_key="sampleMarkdown", param=param
-            )

@@ -17,15 +17,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chat.app_outbox import Target
-from chat.cards import Card, parse_action
+from chat.cards import parse_action
 from chat.edge import Account, Edge
 from chat.feishu.api import FeishuApi
+from chat.feishu.render import render
+from chat.feishu.send import FeishuSender
 from chat.flow import Incoming, Reply
 from chat.groups import remember_group
 from chat.inbox import Event
-from chat.texts import plain
-from contest.outbox import OutboxMessage
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
@@ -88,27 +87,6 @@ def parse(payload: dict[str, Any], seq: int) -> Parsed | None:
     return None
 
 
-def render(card: Card, *, to_group: bool = False) -> dict[str, Any]:
-    """A message card: a header, the text as Markdown, a row of buttons per row."""
-    elements: list[dict[str, Any]] = [{"tag": "markdown", "content": card.text}]
-    for row in card.rows:
-        buttons = [
-            {
-                "tag": "button",
-                "text": {"tag": "plain_text", "content": b.label},
-                "type": "primary" if b.primary else "default",
-                "value": {"action": b.action.token, **({"to": "group"} if to_group else {})},
-            }
-            for b in row
-        ]
-        elements.append({"tag": "action", "actions": buttons})
-    return {
-        "config": {"wide_screen_mode": True, "update_multi": False},
-        "header": {"title": {"tag": "plain_text", "content": card.title[:40]}, "template": "blue"},
-        "elements": elements,
-    }
-
-
 class FeishuBot:
     """The intake's handler for Feishu events."""
 
@@ -123,6 +101,7 @@ class FeishuBot:
         admins: frozenset[str] = frozenset(),
     ) -> None:
         self.api, self.session_factory, self.clock = api, session_factory, clock
+        self.deliver = FeishuSender(api).deliver  # the outbox's rows (chat.feishu.send)
         self.edge = Edge(
             session_factory, directory=api.user, tz=tz, clock=clock, slots=slots, admins=admins
         )
@@ -152,16 +131,3 @@ class FeishuBot:
             await self.api.update_card(message_id=parsed.message_id, card=card)
         else:
             await self.api.send_card(uuid=uuid, card=card, open_id=parsed.open_id)
-
-    async def deliver(self, target: Target, message: OutboxMessage) -> None:
-        """A row through the app: a picture (uploaded first, groups only) and its text on a
-        card, into a group or to a worker; ``uuid`` makes a resend the same message."""
-        text = plain(message.text).strip()
-        to = {"chat_id": target.to} if target.group else {"open_id": target.to}
-        if target.group and message.kind == "photo" and message.payload:
-            key = await self.api.upload_image(message.payload)
-            await self.api.send_image(uuid=f"ob{message.id}p", image_key=key, chat_id=target.to)
-        if text:
-            title = text.splitlines()[0].strip("*# ")[:30] or "质量知识竞赛"
-            card = render(Card(title, text))
-            await self.api.send_card(uuid=f"ob{message.id}t", card=card, **to)

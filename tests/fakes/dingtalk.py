@@ -1,14 +1,17 @@
 """A fake DingTalk at its protocol boundary: the token and Stream gateway calls, the Stream
-WebSocket with its frames and acknowledgements, the card platform (createAndDeliver, update)
-and group message APIs, media upload and the directory (topapi/v2/user/get), over real HTTP
-on aiohttp's test server.
+WebSocket with its frames and acknowledgements, the card platform (createAndDeliver, update),
+group messages and the robot's messages to users (oToMessages/batchSend), media upload and
+the directory (topapi/v2/user/get), over real HTTP on aiohttp's test server.
 
 It keeps DingTalk's documented behaviour where the bot depends on it: a frame not
 acknowledged is delivered again on the next connection; each API answers at most ``qps``
 calls a second per app (DingTalk's default 20) and refuses the rest with HTTP 403
-``Forbidden.AccessDenied.QpsLimitForApi``; a wrong token is a 401; an unknown card cannot
-be updated; an unknown user is errcode 60121. Tests speak to it as people would: a user
-sends a text, taps a button on the card they see.
+``Forbidden.AccessDenied.QpsLimitForApi`` (``throttle_next`` makes the next calls of an API
+answer so, as a busy DingTalk does); a wrong token is a 401; an unknown card cannot be
+updated; an unknown user is errcode 60121; ``batchSend`` takes at most 20 userIds, lists
+unknown ones in ``invalidStaffIdList`` and, while ``flow_controlled`` counts down, holds
+users back in ``flowControlledStaffIdList`` (DingTalk's per-user flow control). Tests speak
+to it as people would: a user sends a text, taps a button on the card they see.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class FakeDingTalk:
     cards: dict[str, SeenCard] = field(default_factory=dict)
     by_user: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     group_messages: list[dict[str, Any]] = field(default_factory=list)
+    private_messages: list[dict[str, Any]] = field(default_factory=list)  # batchSend, per user
     throttled: int = 0
     busiest_second: int = 0  # the most calls one API accepted within a second
     connections: int = 0
@@ -74,6 +78,8 @@ class FakeDingTalk:
         self._ids = itertools.count(1)
         self.connected = asyncio.Event()
         self.gate: asyncio.Event | None = None  # when set up, cards wait for it (a slow DingTalk)
+        self._throttle: dict[str, int] = defaultdict(int)
+        self.flow_controlled = 0  # the next batchSend calls hold their users back
 
     # --- running -------------------------------------------------------------------------
     async def start(self) -> str:
@@ -84,6 +90,7 @@ class FakeDingTalk:
         app.router.add_post("/v1.0/card/instances/createAndDeliver", self._send_card)
         app.router.add_put("/v1.0/card/instances", self._update_card)
         app.router.add_post("/v1.0/robot/groupMessages/send", self._group_message)
+        app.router.add_post("/v1.0/robot/oToMessages/batchSend", self._batch_send)
         app.router.add_post("/media/upload", self._upload)
         app.router.add_post("/topapi/v2/user/get", self._user_get)
         self.server = TestServer(app)
@@ -140,6 +147,14 @@ class FakeDingTalk:
             "content": json.dumps(content),
         }
         return await self._push(CARD_TOPIC, data)
+
+    def throttle_next(self, path: str, calls: int = 1) -> None:
+        """The next ``calls`` calls of ``path`` are refused as over the QPS limit."""
+        self._throttle[path] += calls
+
+    def messages_to(self, user_id: str) -> list[dict[str, Any]]:
+        """The robot's messages in the user's private chat: {msgKey, param}, in order."""
+        return [m for m in self.private_messages if m["to"] == user_id]
 
     def seen(self, user_id: str) -> list[SeenCard]:
         return [self.cards[biz] for biz in self.by_user[user_id]]
@@ -238,7 +253,10 @@ class FakeDingTalk:
         window, now = self._calls[request.path], time.monotonic()
         while window and now - window[0] >= 1.0:
             window.popleft()
-        if len(window) >= self.qps:
+        forced = self._throttle[request.path] > 0
+        if forced:
+            self._throttle[request.path] -= 1
+        if forced or len(window) >= self.qps:
             self.throttled += 1
             if oapi:
                 return web.json_response(
@@ -306,6 +324,37 @@ class FakeDingTalk:
             }
         )
         return web.json_response({"processQueryKey": uuid.uuid4().hex})
+
+    async def _batch_send(self, request: web.Request) -> web.Response:
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
+        body = await request.json()
+        users = body.get("userIds") or []
+        if body.get("robotCode") != self.client_id or not 1 <= len(users) <= 20:
+            return web.json_response(
+                {"code": "param.invalid", "message": "robotCode / userIds (1-20)"}, status=400
+            )
+        if body.get("msgKey") not in ("sampleMarkdown", "sampleActionCard", "sampleImageMsg"):
+            return web.json_response({"code": "param.invalid", "message": "msgKey"}, status=400)
+        param = json.loads(body["msgParam"])
+        if body["msgKey"] == "sampleImageMsg" and param.get("photoURL") not in self.uploads:
+            return web.json_response({"code": "param.invalid", "message": "photoURL"}, status=400)
+        invalid = [u for u in users if u not in self.users]
+        held: list[str] = []
+        if self.flow_controlled > 0:
+            self.flow_controlled -= 1
+            held = [u for u in users if u not in invalid]
+        for user in users:
+            if user not in invalid and user not in held:
+                self.private_messages.append({"to": user, "msgKey": body["msgKey"], "param": param})
+        return web.json_response(
+            {
+                "processQueryKey": uuid.uuid4().hex,
+                "invalidStaffIdList": invalid,
+                "flowControlledStaffIdList": held,
+            }
+        )
 
     async def _upload(self, request: web.Request) -> web.Response:
         refused = self._refused(request, oapi=True)
