@@ -55,8 +55,8 @@ def _read_sheet(sheet: Any, table: RawTable) -> bool:
     fallback_row = 0
     for count, cells in enumerate(sheet.iter_rows(), start=1):
         if count > MAX_ROWS:  # the declared dimension was missing or wrong
-            table.errors.append(RowError(sheet.title, 0, "", "too_many_rows",
-                                         {"rows": f"{MAX_ROWS}+", "limit": MAX_ROWS}))  # fmt: skip
+            limit = {"rows": f"{MAX_ROWS}+", "limit": MAX_ROWS}
+            table.errors.append(RowError(sheet.title, 0, "", "too_many_rows", limit))
             break
         fallback_row += 1
         row = next((c.row for c in cells if getattr(c, "row", None)), fallback_row)
