@@ -45,9 +45,12 @@ async def screen_page(request: web.Request) -> web.Response:
     screen = await _screen(ctx, request.match_info["token"])
     if screen is None:
         return message_page(
-            ctx.templates, "zh", title=t("web.screen.gone_title", "zh"),
-            text=t("web.screen.gone", "zh"), status=404,
-        )  # fmt: skip
+            ctx.templates,
+            "zh",
+            title=t("web.screen.gone_title", "zh"),
+            text=t("web.screen.gone", "zh"),
+            status=404,
+        )
     board = await ctx.hub.snapshot(screen.competition_id)
     join = await join_url(ctx, request, screen.competition_id)
     return render(

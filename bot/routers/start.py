@@ -29,6 +29,7 @@ from bot.keyboards import (
 )
 from bot.render import error_text
 from bot.routing import Routes
+from bot.unfinished import unfinished, with_open_question
 from chat.turn import Turn
 from contest.chats import mark_chat_reachable
 from contest.errors import ContestError
@@ -83,7 +84,9 @@ async def on_start(message: Message, turn: Turn, command: CommandObject, state: 
         text = t("start.already", turn.lang, name=escape(turn.worker.real_name))
         if code:
             text = f"{await _join_text(turn, code)}\n\n{text}"
-        await message.answer(text, reply_markup=menu_keyboard(turn.lang))
+        found = await unfinished(turn)
+        text, markup = with_open_question(found, turn, text, menu_keyboard(turn.lang))
+        await message.answer(text, reply_markup=markup)
         return
     await state.update_data(join_code=code)
     await state.set_state(Registration.employee_no)
