@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -27,7 +26,7 @@ from sqlmodel import col
 
 from contest.app_groups import MessengerChat, app_channel, user_channel
 from contest.identities import WorkerIdentity
-from contest.outbox import OutboxMessage, OutboxStatus
+from contest.outbox import OutboxMessage, OutboxStatus, payload_of
 from scheduler.certificate import CannotDraw, draw_queued
 from storage.ids import id_of
 from storage.types import Clock, utcnow
@@ -62,17 +61,18 @@ class Outgoing:
 
 async def outgoing(message: OutboxMessage) -> Outgoing:
     """What a row sends: a queued certificate or card drawn now (:class:`CannotDraw` when
-    its data is broken), a note's button read from its payload."""
+    its data is broken), a text with its first link button (``buttons`` in its payload)."""
     row = id_of(message)
     if message.kind in DRAWN:
         picture = await draw_queued(message.kind, message.payload)
         return Outgoing(row, "photo", message.text, picture)
     if message.kind == "photo":
         return Outgoing(row, "photo", message.text, message.payload)
-    if message.kind == "note":
-        button = json.loads((message.payload or b"{}").decode())
+    links = [b for row in payload_of(message).get("buttons") or [] for b in row if "url" in b]
+    if links:  # the apps show one link button (Telegram's deep links mean nothing here)
+        button = links[0]
         return Outgoing(
-            row, "note", message.text, url=str(button["url"]), label=str(button["label"])
+            row, "note", message.text, url=str(button["url"]), label=str(button["text"])
         )
     return Outgoing(row, "text", message.text)
 

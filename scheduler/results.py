@@ -30,6 +30,7 @@ from contest.attempts import expire_overdue
 from contest.closed import results_ready_at
 from contest.final import FinalResult, FinalResults, ReviewItem, final_results, settle
 from contest.models import Competition
+from contest.outbox import Buttons
 from contest.rules import rules_of
 from contest.score_text import score_text
 from contest.signing import link_token
@@ -249,7 +250,13 @@ async def _queue_one(
     key = f"{to.prefix}:{result.worker_id}"
     rules = rules_of(competition)
 
-    async def put(suffix: str, text: str, kind: str = "text", payload: bytes | None = None) -> None:
+    async def put(
+        suffix: str,
+        text: str,
+        kind: str = "text",
+        payload: bytes | None = None,
+        buttons: Buttons | None = None,
+    ) -> None:
         await enqueue(
             session,
             dedup_key=f"{key}:{suffix}",
@@ -260,14 +267,13 @@ async def _queue_one(
             payload=payload,
             filename=f"{kind}.png" if kind in PICTURES else None,
             clock=ctx.clock,
+            buttons=buttons,
         )
 
-    if to.link is None:
-        await put("result", result_text(final, result, lang))
-    else:  # a text with a button that opens the worker's result page, signed in
-        label = t("close_note.open_results", lang)
-        button = json.dumps({"url": to.link, "label": label}, ensure_ascii=False).encode()
-        await put("result", result_text(final, result, lang), "note", button)
+    # A button that opens the worker's result page, signed in (the apps' messages).
+    label = t("close_note.open_results", lang)
+    link = [[{"text": label, "url": to.link}]] if to.link else None
+    await put("result", result_text(final, result, lang), buttons=link)
     for i, review in enumerate(review_texts(final, result, lang)):
         await put(f"review:{i}", review)
     data = card_payload(card_data(competition, final, result, lang))

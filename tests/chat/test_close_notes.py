@@ -104,7 +104,7 @@ async def test_a_messenger_worker_is_told_at_the_close_once_with_link_and_pictur
         fired = await close_now(settings, session_factory, clock)
         assert fired[f"results:{cid}"] == "queued:1"
         sent = await all_sent(session_factory, f"{messenger.runner.platform}_user")
-        assert [r.kind for r in sent] == ["note", "text", "certificate", "card"]
+        assert [r.kind for r in sent] == ["text", "text", "certificate", "card"]
         assert fake.throttled >= throttled + 2
 
         shown = _received(fake, "w9", before)
