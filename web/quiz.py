@@ -18,7 +18,7 @@ from aiohttp import web
 from chat.turn import Turn
 from contest import attempts
 from contest.attempts.comeback import active_attempt
-from contest.attempts.state import load_position
+from contest.attempts.loading import load_position
 from contest.attempts.state import owned as owned_attempt
 from contest.competitions import open_competitions
 from contest.models import AttemptKind

@@ -3,7 +3,8 @@ session, the signed-in worker, their language, the time the request reached us â
 handler inside the turn's transaction and answers a refusal with the error contract.
 
 Handlers are written ``async def handler(request, turn)`` and mounted with
-:func:`with_turn` (or :func:`with_lean_turn`, which reads no worker row); they never open a session, reload the worker or catch ``ContestError``.
+:func:`with_turn` (or :func:`with_lean_turn`, which reads no worker row); they never open
+a session, reload the worker or catch ``ContestError``.
 """
 
 from __future__ import annotations
