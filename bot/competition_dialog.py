@@ -21,7 +21,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import Token
-from bot.competition_views import ask_save, preview
+from bot.competition_views import ask_save, preview, schedule_not_understood
 from bot.routing import Routes
 from chat.turn import Turn
 from contest.admin import draft_steps as steps
@@ -198,6 +198,9 @@ async def _answer(
     )
     given = Answer(value=value, typed=typed, choices=choices, now=turn.wall())
     answered = steps.answer(step, data.get("answers") or {}, given)
+    if answered == "admin.dialog.bad_announce":
+        await message.answer(schedule_not_understood(typed, turn.lang))
+        return
     if isinstance(answered, str):
         await message.answer(t(answered, turn.lang, text=html.escape(typed)))
         return

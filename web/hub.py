@@ -136,18 +136,27 @@ class BoardFeed:
         # language, so the screen's one payload serves both).
         style = board.style
         people = [
-            {"rank": p.rank, "name": p.name, "team": p.team,
-             "score": score_figure(p.score, DEFAULT_LANG, style),
-             "move": self._move(f"w{p.worker_id}", p.rank, now, first)}
+            {
+                "rank": p.rank,
+                "name": p.name,
+                "team": p.team,
+                "score": score_figure(p.score, DEFAULT_LANG, style),
+                "move": self._move(f"w{p.worker_id}", p.rank, now, first),
+            }
             for p in board.individuals
-        ]  # fmt: skip
+        ]
         teams = [
-            {"rank": tm.rank, "label": tm.label, "score": style.number(tm.score),
-             "participants": tm.participants, "registered": tm.registered,
-             "rate": round(100 * tm.participants / tm.registered) if tm.registered else 0,
-             "move": self._move(f"t{tm.team_id}", tm.rank, now, first)}
+            {
+                "rank": tm.rank,
+                "label": tm.label,
+                "score": style.number(tm.score),
+                "participants": tm.participants,
+                "registered": tm.registered,
+                "rate": round(100 * tm.participants / tm.registered) if tm.registered else 0,
+                "move": self._move(f"t{tm.team_id}", tm.rank, now, first),
+            }
             for tm in board.teams
-        ]  # fmt: skip
+        ]
         self._milestones(board, now, first=first)
         return {
             "seq": self.seq,

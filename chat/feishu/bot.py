@@ -15,18 +15,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from chat.app_outbox import Target
 from chat.cards import Card, parse_action
-from chat.edge import Account, Edge
+from chat.edge import Heard, MessengerBot
 from chat.feishu.api import FeishuApi
 from chat.flow import Incoming, Reply
-from chat.groups import remember_group
 from chat.inbox import Event
 from chat.texts import plain
 from contest.outbox import OutboxMessage
-from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +32,9 @@ CARD_ACTION = "card.action.trigger"
 
 
 @dataclass(frozen=True)
-class Parsed:
-    open_id: str
-    incoming: Incoming
+class Parsed(Heard):
     message_id: str | None = None  # the tapped card's message
     in_group: bool = False
-    group: str | None = None
 
 
 def order_key(payload: dict[str, Any]) -> str:
@@ -109,49 +102,20 @@ def render(card: Card, *, to_group: bool = False) -> dict[str, Any]:
     }
 
 
-class FeishuBot:
+class FeishuBot(MessengerBot[FeishuApi, Parsed]):
     """The intake's handler for Feishu events."""
 
-    def __init__(
-        self,
-        api: FeishuApi,
-        session_factory: async_sessionmaker[AsyncSession],
-        *,
-        tz: str,
-        clock: Clock = utcnow,
-        slots: int = 4,
-        admins: frozenset[str] = frozenset(),
-    ) -> None:
-        self.api, self.session_factory, self.clock = api, session_factory, clock
-        self.edge = Edge(
-            session_factory, directory=api.user, tz=tz, clock=clock, slots=slots, admins=admins
-        )
+    platform = PLATFORM
 
-    async def handle(self, event: Event) -> None:
-        parsed = parse(event.payload, event.seq)
-        if parsed is None:
-            return
-        if parsed.group is not None:
-            await remember_group(
-                self.session_factory, platform=PLATFORM, conversation_id=parsed.group, title=""
-            )
-        outcome = await self.edge.turn(
-            Account(PLATFORM, parsed.open_id), parsed.incoming, received_at=event.received_at
-        )
-        try:
-            for i, reply in enumerate(outcome.replies):
-                await self._send(reply, parsed, uuid=f"qq{event.seq}n{i}")
-        except Exception:
-            await self.edge.undelivered(outcome.replies)
-            raise
-        await self.edge.delivered(outcome.replies, at=self.clock())
+    def hear(self, event: Event) -> Parsed | None:
+        return parse(event.payload, event.seq)
 
-    async def _send(self, reply: Reply, parsed: Parsed, *, uuid: str) -> None:
+    async def send(self, reply: Reply, heard: Parsed, *, key: str) -> None:
         card = render(reply.card)
-        if reply.edit and parsed.message_id and not parsed.in_group:
-            await self.api.update_card(message_id=parsed.message_id, card=card)
+        if reply.edit and heard.message_id and not heard.in_group:
+            await self.api.update_card(message_id=heard.message_id, card=card)
         else:
-            await self.api.send_card(uuid=uuid, card=card, open_id=parsed.open_id)
+            await self.api.send_card(uuid=key, card=card, open_id=heard.user_id)
 
     async def deliver(self, target: Target, message: OutboxMessage) -> None:
         """A row through the app: a picture (uploaded first, groups only) and its text on a
