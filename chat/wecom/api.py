@@ -17,25 +17,21 @@ the call made again.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
 from aiolimiter import AsyncLimiter
 
+from chat.platform_api import KEEP_LIMITERS, PlatformApi, Verdict
 from storage.types import Clock, utcnow
 
 API_BASE = "https://qyapi.weixin.qq.com"
 PER_MEMBER_MINUTE = 30
+PER_API = 50  # calls a second we allow ourselves per API (WeCom states minute quotas)
 THROTTLED = frozenset({45009, 45033, -1})  # frequency, concurrency, system busy
 TOKEN_CODES = frozenset({40014, 42001})
 TEXT_BYTES = 2048
-RETRIES = 6
-TIMEOUT = aiohttp.ClientTimeout(total=15)
-KEEP_LIMITERS = 10_000
 
 
 class WeComError(Exception):
@@ -44,7 +40,7 @@ class WeComError(Exception):
         self.status, self.code = status, code
 
 
-class WeComApi:
+class WeComApi(PlatformApi):
     def __init__(
         self,
         *,
@@ -55,44 +51,28 @@ class WeComApi:
         clock: Clock = utcnow,
         pause: float = 1.0,
     ) -> None:
+        super().__init__(clock=clock, pause=pause)
         self.corp_id, self.agent_id, self.secret = corp_id, agent_id, secret
-        self.api_base, self.clock, self.pause = api_base.rstrip("/"), clock, pause
-        self.http: aiohttp.ClientSession | None = None
-        self._token: tuple[str, datetime] | None = None
-        self._token_lock = asyncio.Lock()
-        self._members: dict[str, AsyncLimiter] = {}
+        self.api_base = api_base.rstrip("/")
+        self._members: dict[str, AsyncLimiter] = {}  # 30 a minute each, not a second
 
-    def session(self) -> aiohttp.ClientSession:
-        if self.http is None:
-            self.http = aiohttp.ClientSession(timeout=TIMEOUT)
-        return self.http
+    async def _fetch_token(self) -> tuple[str, int]:
+        params = {"corpid": self.corp_id, "corpsecret": self.secret}
+        url = f"{self.api_base}/cgi-bin/gettoken"
 
-    async def close(self) -> None:
-        if self.http is not None:
-            await self.http.close()
-            self.http = None
+        async def attempt() -> tuple[int, Any]:
+            async with self.session().get(url, params=params) as r:
+                return r.status, await _json(r)
 
-    async def token(self, *, renew: bool = False) -> str:
-        async with self._token_lock:
-            if self._token is not None and not renew and self.clock() < self._token[1]:
-                return self._token[0]
-            params = {"corpid": self.corp_id, "corpsecret": self.secret}
-            answer = await self._throttled_retry(
-                lambda: self._get_json(f"{self.api_base}/cgi-bin/gettoken", params)
-            )
-            expires = self.clock() + timedelta(seconds=int(answer["expires_in"]) - 300)
-            self._token = (str(answer["access_token"]), expires)
-            return self._token[0]
+        answer = await self._retrying(attempt, [("gettoken", PER_API)])
+        return str(answer["access_token"]), int(answer["expires_in"])
 
     async def send_text(self, *, user_id: str, text: str) -> None:
         """A text to a member (``<a href>`` links work in it); at most 2048 bytes."""
-        body = {"touser": user_id, "msgtype": "text", "text": {"content": text}}
-        await self._send(user_id, body)
+        await self._send(user_id, {"msgtype": "text", "text": {"content": text}})
 
     async def send_image(self, *, user_id: str, media_id: str) -> None:
-        await self._send(
-            user_id, {"touser": user_id, "msgtype": "image", "image": {"media_id": media_id}}
-        )
+        await self._send(user_id, {"msgtype": "image", "image": {"media_id": media_id}})
 
     async def upload_image(self, data: bytes, *, filename: str = "picture.png") -> str:
         def form() -> aiohttp.FormData:  # built anew for each try: a form is read once
@@ -105,66 +85,51 @@ class WeComApi:
 
     # --- the discipline ------------------------------------------------------------------
     async def _send(self, user_id: str, body: dict[str, Any]) -> None:
-        if len(self._members) > KEEP_LIMITERS:
-            self._members.clear()
-        member = self._members.setdefault(user_id, AsyncLimiter(PER_MEMBER_MINUTE, 60))
-        await member.acquire()
-        answer = await self._call("/cgi-bin/message/send", {**body, "agentid": int(self.agent_id)})
+        """One message to one member, at most 30 a minute to them (WeCom drops the rest)."""
+        await self._member_limiter(user_id).acquire()
+        message = {"touser": user_id, "agentid": int(self.agent_id), **body}
+        answer = await self._call("/cgi-bin/message/send", message)
         if answer.get("invaliduser"):
             raise WeComError(200, 0, f"invaliduser {answer['invaliduser']}")
 
+    def _member_limiter(self, user_id: str) -> AsyncLimiter:
+        if len(self._members) > KEEP_LIMITERS:
+            self._members.clear()
+        return self._members.setdefault(user_id, AsyncLimiter(PER_MEMBER_MINUTE, 60))
+
     async def _call(self, path: str, body: Any, *, params: dict[str, str] | None = None) -> Any:
-        """One POST: throttles waited out, a stale token renewed once, 5xx and network errors
-        retried a few times, anything else raised."""
-        renewed, failures, throttles = False, 0, 0
-        while True:
+        async def attempt() -> tuple[int, Any]:
             query = {**(params or {}), "access_token": await self.token()}
             kwargs: dict[str, Any] = {"data": body()} if callable(body) else {"json": body}
-            try:
-                async with self.session().post(
-                    f"{self.api_base}{path}", params=query, **kwargs
-                ) as r:
-                    status = r.status
-                    try:
-                        answer = await r.json(content_type=None)
-                    except ValueError:
-                        answer = {}
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                status, answer = 0, {"errmsg": type(exc).__name__}
-            code = int(answer.get("errcode", -2)) if isinstance(answer, dict) else -2
-            if status == 429 or code in THROTTLED:
-                throttles += 1
-                await asyncio.sleep(min(self.pause * throttles, 10.0))
-                continue
-            if not renewed and code in TOKEN_CODES:
-                renewed = True
-                await self.token(renew=True)
-                continue
-            if status == 0 or status >= 500:
-                failures += 1
-                if failures <= RETRIES:
-                    await asyncio.sleep(min(self.pause * 2**failures, 15.0))
-                    continue
-            if status == 200 and code == 0:
-                return answer
-            raise WeComError(status, code, json.dumps(answer, ensure_ascii=False))
+            async with self.session().post(f"{self.api_base}{path}", params=query, **kwargs) as r:
+                return r.status, await _json(r)
 
-    async def _get_json(self, url: str, params: dict[str, str]) -> tuple[int, Any]:
-        async with self.session().get(url, params=params) as r:
-            try:
-                return r.status, await r.json(content_type=None)
-            except ValueError:
-                return r.status, {}
+        return await self._retrying(attempt, [(path, PER_API)])
 
-    async def _throttled_retry(self, get: Callable[[], Awaitable[tuple[int, Any]]]) -> Any:
-        throttles = 0
-        while True:
-            status, answer = await get()
-            code = int(answer.get("errcode", -2)) if isinstance(answer, dict) else -2
-            if status == 429 or code in THROTTLED:
-                throttles += 1
-                await asyncio.sleep(min(self.pause * throttles, 10.0))
-                continue
-            if status == 200 and code == 0:
-                return answer
-            raise WeComError(status, code, json.dumps(answer, ensure_ascii=False))
+    def _verdict(self, status: int, answer: Any) -> Verdict:
+        code = _code(answer)
+        if status == 429 or code in THROTTLED:
+            return Verdict.THROTTLED
+        if code in TOKEN_CODES:
+            return Verdict.TOKEN_REFUSED
+        return Verdict.OK if status == 200 and code == 0 else Verdict.OTHER
+
+    def _refusal(self, status: int, answer: Any) -> Exception:
+        return WeComError(status, _code(answer), json.dumps(answer, ensure_ascii=False))
+
+    def _unreachable(self, exc: Exception) -> Any:
+        return {"errcode": -2, "errmsg": type(exc).__name__}
+
+
+def _code(answer: Any) -> int:
+    try:
+        return int(answer.get("errcode", -2)) if isinstance(answer, dict) else -2
+    except (TypeError, ValueError):
+        return -2
+
+
+async def _json(response: aiohttp.ClientResponse) -> Any:
+    try:
+        return await response.json(content_type=None)
+    except ValueError:
+        return {}
