@@ -94,3 +94,20 @@ async def competition_offers(session: AsyncSession, *, worker_id: int, clock: Cl
             )
         )
     return offers
+
+
+QUIZ_LINK_PREFIX = "quiz-"
+"""``t.me/<bot>?start=quiz-<id>``: the group's 去答题 button for one competition (a deep
+link's payload is at most 64 of [A-Za-z0-9_-]; team join codes never take this form)."""
+
+
+def quiz_link_payload(competition_id: int) -> str:
+    return f"{QUIZ_LINK_PREFIX}{competition_id}"
+
+
+def competition_of_payload(payload: str) -> int | None:
+    """The competition a ``quiz-<id>`` deep link names, or None for anything else."""
+    rest = payload.removeprefix(QUIZ_LINK_PREFIX)
+    if rest == payload or not (rest.isascii() and rest.isdigit()) or len(rest) > 10:
+        return None
+    return int(rest)

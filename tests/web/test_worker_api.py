@@ -82,6 +82,10 @@ async def test_results_at_the_close_are_the_workers_own_with_ties_review_and_pic
         assert offer["id"] == competition.id and offer["attempts_left"] == 0
         assert offer["ends_local"] == "09-01 11:35"  # Asia/Shanghai, not UTC
         assert home["closed"] == [] and home["active"] is None
+        assert home["mistakes"] == 0  # a running contest's mistakes wait for its close
+        [waiting] = home["mistakes_waiting"]
+        assert waiting.endswith("的错题将在竞赛结束后加入错题本（9月1日 11:35）。")
+        assert competition.name in waiting and "<b>" not in waiting
         message = await _refused(
             await a.get(f"{url}/api/results/{competition.id}"), 409, "results_not_yet"
         )
@@ -102,7 +106,7 @@ async def test_results_at_the_close_are_the_workers_own_with_ties_review_and_pic
         home = await (await a.get(f"{url}/api/home")).json()
         [ended] = home["closed"]
         assert ended["ready"] and ended["rank"] == 2 and ended["tied"] is True
-        assert home["mistakes"] == 5
+        assert home["mistakes"] == 5 and home["mistakes_waiting"] == []
 
         # Someone who did not take part has no result; a forged picture address is refused.
         await _sign_in(web_server, plant, c, 3)
