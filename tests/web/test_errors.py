@@ -16,6 +16,7 @@ from contest.models import CompetitionStatus
 from tests.web.api_kit import refused, sign_in_by_link
 from tests.web.conftest import WebServer
 from tests.web.demo import build_plant
+from tests.web.signin_kit import browser_client
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
@@ -39,7 +40,7 @@ async def test_refusals_are_4xx_json_with_a_translated_message(
     jar = aiohttp.CookieJar(unsafe=True)
     async with (
         aiohttp.ClientSession(cookie_jar=jar) as a,
-        aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as b,
+        browser_client() as b,
     ):
         ha = await sign_in_by_link(web_server, plant, a, 0)
         hb = await sign_in_by_link(web_server, plant, b, 1)
@@ -68,7 +69,7 @@ async def test_refusals_are_4xx_json_with_a_translated_message(
     plant.competition.status = CompetitionStatus.CLOSED
     session.add(plant.competition)
     await session.commit()
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as c:
+    async with browser_client() as c:
         hc = await sign_in_by_link(web_server, plant, c, 1)
         closed = await c.post(f"{url}/api/start", json=start, headers=hc)
         assert closed.status == 409 and (await closed.json())["message"]
@@ -92,7 +93,7 @@ async def signed_client(
     web_server: WebServer, session, clock
 ) -> AsyncIterator[tuple[aiohttp.ClientSession, dict[str, str]]]:
     plant = await build_plant(session, clock, workers=1)
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+    async with browser_client() as client:
         yield client, await sign_in_by_link(web_server, plant, client)
 
 

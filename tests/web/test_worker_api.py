@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import aiohttp
 from sqlalchemy import select
 
 from contest.admin import web as admin_web
@@ -22,13 +21,10 @@ from scheduler.notices import prepare_chat_notice
 from tests.web.api_kit import refused, sign_in_by_link
 from tests.web.conftest import WebServer
 from tests.web.demo import build_plant, play
+from tests.web.signin_kit import browser_client
 from web.results import card_token
 
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def _client() -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
 
 
 async def _close(session, clock, competition: Competition) -> None:
@@ -53,7 +49,7 @@ async def test_results_at_the_close_are_the_workers_own_with_ties_review_and_pic
             competition_id=competition.id,
             accuracy=accuracy,
         )
-    async with _client() as a, _client() as c:
+    async with browser_client() as a, browser_client() as c:
         await sign_in_by_link(web_server, plant, a, 0)
         home = await (await a.get(f"{url}/api/home")).json()
         [offer] = home["competitions"]
@@ -119,7 +115,7 @@ async def test_show_answers_never_keeps_the_review_closed_after_the_close(
     )
     await _close(session, clock, competition)
     assert load_rules(competition.rules).feedback.show_answers == "never"
-    async with _client() as a:
+    async with browser_client() as a:
         await sign_in_by_link(web_server, plant, a, 0)
         body = await (await a.get(f"{web_server.url}/api/results/{competition.id}")).json()
         assert body["review_allowed"] is False and body["review"] == []
@@ -133,7 +129,7 @@ async def test_practice_streak_mistakes_round_and_language_switch(
 ) -> None:
     plant = await build_plant(session, clock, workers=2)
     url, worker = web_server.url, plant.workers[0]
-    async with _client() as a:
+    async with browser_client() as a:
         headers = await sign_in_by_link(web_server, plant, a, 0)
         empty_book = await a.post(
             f"{url}/api/start", json={"practice": True, "mistakes": True}, headers=headers
@@ -182,12 +178,12 @@ async def test_the_results_link_signs_in_first_and_refuses_without_a_session(
 ) -> None:
     plant = await build_plant(session, clock, workers=1)
     cid, url = plant.competition.id, web_server.url
-    async with _client() as anonymous:
+    async with browser_client() as anonymous:
         to_sign_in = await anonymous.get(f"{url}/quiz/results/{cid}", allow_redirects=False)
         assert to_sign_in.status == 303 and to_sign_in.headers["Location"] == f"/join/{cid}"
         await refused(await anonymous.get(f"{url}/api/results/{cid}"), 401, "not_signed_in")
         await refused(await anonymous.get(f"{url}/api/home"), 401, "not_signed_in")
-    async with _client() as a:
+    async with browser_client() as a:
         await sign_in_by_link(web_server, plant, a, 0)
         mine = await a.get(f"{url}/quiz/results/{cid}", allow_redirects=False)
         assert mine.headers["Location"] == f"/quiz?c={cid}&results=1"
