@@ -12,6 +12,7 @@ worker (its clock starts when they ask for it), as after any timeout.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,8 +47,17 @@ class TimedOut:
     finished: bool  # the attempt ended with it
 
 
-async def time_out_due(session: AsyncSession, *, clock: Clock, limit: int = 200) -> list[TimedOut]:
-    """Close up to ``limit`` overdue open questions shown in Telegram chats (earliest first).
+GRACE = timedelta(seconds=5)
+"""How long after its deadline a question is closed here: a tap that reached the bot before
+the deadline but still waits in a busy intake must find its question open (it is judged by
+its receipt time); a tap after the deadline scores nothing either way."""
+
+
+async def time_out_due(
+    session: AsyncSession, *, clock: Clock, limit: int = 200, grace: timedelta = GRACE
+) -> list[TimedOut]:
+    """Close up to ``limit`` open questions shown in Telegram chats whose deadline passed
+    ``grace`` ago (earliest first).
 
     Flushes, does not commit: the caller queues the edits and commits once."""
     now = clock()
@@ -66,7 +76,7 @@ async def time_out_due(session: AsyncSession, *, clock: Clock, limit: int = 200)
             col(Attempt.chat_id) > 0,  # a Telegram private chat (messengers keep 0, web none)
             col(Attempt.message_id).is_not(None),
             col(AttemptQuestion.status) == AnswerStatus.PENDING,
-            col(AttemptQuestion.deadline_at) <= now,
+            col(AttemptQuestion.deadline_at) <= now - grace,
         )
         .order_by(col(AttemptQuestion.deadline_at))
         .limit(limit)
