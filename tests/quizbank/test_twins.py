@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest.practice_rounds import load_candidates
 from quizbank.models import Question, QuestionType
+from quizbank.overlap import stem_key
 from quizbank.question_draw import Candidate, CannotDraw, DrawRule, draw, draw_practice, shortfalls
 from quizbank.service import import_questions
 from quizbank.validation import parse_file
@@ -69,3 +71,15 @@ def test_a_rule_that_copies_could_leave_short_is_refused_up_front() -> None:
     assert (unmet.wanted, unmet.available) == (3, 2)
     assert shortfalls(pool, [DrawRule(count=2, type=SINGLE)]) == []
     assert sorted(draw(pool, [DrawRule(count=2, type=SINGLE)], seed=7))[-1] == 3
+
+
+def test_the_migration_keys_existing_questions_as_an_import_would() -> None:
+    path = (
+        Path(__file__).parents[2] / "storage/migrations/versions/f1a2b3c4d5e7_question_twin_key.py"
+    )
+    spec = importlib.util.spec_from_file_location("twin_key_migration", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    for stem in ("QC 七大手法包括下列哪些（ ）", "全国质量月始于____年。", "ＩＳＯ 9001 (  ) 是？"):
+        assert migration.stem_key(stem) == stem_key(stem)
