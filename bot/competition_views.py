@@ -115,12 +115,17 @@ def _source_text(rules: CompetitionRules, lang: str) -> str:
 
 
 def _limits_text(rules: CompetitionRules, lang: str) -> str:
+    """每题限时 30 秒，整卷限时 5 分钟 — or 全卷最长 7 分 30 秒（15 题 × 每题 30 秒）, the
+    figure workers are told, when 整卷限时 is absent or too long to apply."""
     total = rules.total_time_limit_s
-    whole = (
-        t("admin.competitions.total_minutes", lang, minutes=total // 60)
-        if total
-        else t("admin.competitions.total_none", lang)
-    )
+    per = {"count": rules.question_count, "qtime": rules.question_time_limit_s}
+    cap = duration_text(rules.paper_time_s, lang)
+    if total and rules.total_limit_applies:
+        whole = t("admin.competitions.total_minutes", lang, minutes=total // 60)
+    elif total:
+        whole = t("admin.preview_time.never_applies", lang, minutes=total // 60, cap=cap, **per)
+    else:
+        whole = t("admin.preview_time.longest", lang, cap=cap, **per)
     return t(
         "admin.competitions.preview_limits",
         lang,
@@ -128,6 +133,16 @@ def _limits_text(rules: CompetitionRules, lang: str) -> str:
         total=whole,
         attempts=rules.attempts_allowed,
     )
+
+
+def duration_text(seconds: int, lang: str) -> str:
+    """7 分 30 秒 / 5 分钟 / 45 秒, exact (a limit compared with another must not round)."""
+    minutes, rest = divmod(seconds, 60)
+    if minutes and rest:
+        return t("admin.dialog_time.minutes_seconds", lang, minutes=minutes, seconds=rest)
+    if minutes:
+        return t("admin.dialog_time.minutes", lang, minutes=minutes)
+    return t("admin.dialog_time.seconds", lang, seconds=rest)
 
 
 def preview(definition: CompetitionDefinition, lang: str) -> str:

@@ -73,7 +73,6 @@ async def competition_offers(session: AsyncSession, *, worker_id: int, clock: Cl
         rules = rules_of(competition)
         mine = [row for row in rows if row[0] == competition.id]
         today = day_start(now, competition.timezone)
-        per_question = rules.question_time_limit_s * rules.question_count
         offers.append(
             Offer(
                 id=id_of(competition),
@@ -82,7 +81,7 @@ async def competition_offers(session: AsyncSession, *, worker_id: int, clock: Cl
                 ends_at=competition.ends_at,
                 question_count=rules.question_count,
                 question_time_limit_s=rules.question_time_limit_s,
-                paper_time_s=min(rules.total_time_limit_s or per_question, per_question),
+                paper_time_s=rules.paper_time_s,
                 attempts_allowed=rules.attempts_allowed,
                 attempts_used=len(mine),
                 # still active and not yet past its deadline (expiry is lazy)

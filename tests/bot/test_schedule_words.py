@@ -15,6 +15,7 @@ from tests.fakes.chat import ChatDriver
 from tests.fakes.telegram import FakeTelegram
 
 PRESETS_ZH = ["每天 18:00", "每周五 17:00", "仅结束时", "关闭"]
+WEEKDAYS = "每周一、周二、周三、周四、周五"
 
 
 async def cron_of(factory: async_sessionmaker[AsyncSession]) -> str | None:
@@ -35,10 +36,13 @@ def english_admin(dp: Dispatcher, bot: Bot, api: FakeTelegram) -> ChatDriver:
         ("每小时公布一次", "0 * * * *", "每小时，整点发"),
         ("每隔２小时", "0 */2 * * *", "每 2 小时，整点发"),
         ("每两小时", "0 */2 * * *", "每 2 小时，整点发"),
-        ("工作日 8点到18点 每小时30分", "30 8-18 * * 1-5",
-         "每周一、周二、周三、周四、周五 8:00–18:00 每小时，每次在第 30 分发"),
+        (
+            "工作日 8点到18点 每小时30分",
+            "30 8-18 * * 1-5",
+            f"{WEEKDAYS} 8:00–18:00 每小时，每次在第 30 分发",
+        ),
     ],
-)  # fmt: skip
+)
 async def test_hourly_phrases_set_an_hourly_schedule(
     admin_chat: ChatDriver,
     session_factory: async_sessionmaker[AsyncSession],

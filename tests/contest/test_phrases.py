@@ -114,8 +114,9 @@ def test_what_was_understood_of_words_that_made_no_schedule() -> None:
 
 def test_an_hourly_line_reads_back_and_has_a_next_time() -> None:
     window = cadence("0 8-18/2 * * 1-5")
-    assert window == Cadence("hourly", time=":00", days=(1, 2, 3, 4, 5), cron="0 8-18/2 * * 1-5",
-                             every=2, window=(8, 18))  # fmt: skip
+    weekdays = (1, 2, 3, 4, 5)
+    expected = Cadence("hourly", ":00", weekdays, "0 8-18/2 * * 1-5", every=2, window=(8, 18))
+    assert window == expected
     assert cadence("0 * * * *") == Cadence("hourly", time=":00", cron="0 * * * *", every=1)
     # 2026-09-04 19:00 in Shanghai is a Friday evening: next is Monday 08:00.
     friday_evening = datetime(2026, 9, 4, 11, 0, tzinfo=UTC)
