@@ -94,7 +94,8 @@ def _choice_letters(positions: list[int]) -> str:
     return "".join(OPTION_LETTERS[i] for i in positions if 0 <= i < len(OPTION_LETTERS))
 
 
-def _answer(qtype: QuestionType, value: list[object] | None, lang: str) -> str:
+def answer_text(qtype: QuestionType, value: list[object] | None, lang: str) -> str:
+    """An answer as the worker reads it: letters, 对/错, or the blanks' texts."""
     if value is None:
         return ""
     if qtype is QuestionType.TRUE_FALSE:
@@ -120,9 +121,9 @@ def review_block(item: ReviewItem, lang: str) -> str:
         lines.append(t("close.yours_timeout", lang))
     else:
         verdict = t("close.partial" if item.credit > 0 else "close.wrong", lang)
-        yours = _answer(item.qtype, item.response, lang) or "—"
+        yours = answer_text(item.qtype, item.response, lang) or "—"
         lines.append(t("close.yours", lang, answer=yours, verdict=verdict))
-    lines.append(t("quiz.correct_answer", lang, answer=_answer(item.qtype, item.answer, lang)))
+    lines.append(t("quiz.correct_answer", lang, answer=answer_text(item.qtype, item.answer, lang)))
     if item.explanation:
         lines.append(t("quiz.explanation", lang, text=html.escape(item.explanation)))
     return "\n".join(lines)
