@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,16 +19,16 @@ from sqlmodel import col
 
 from quizbank.formats import ImportRejected, RowError, write_questions
 from quizbank.models import Question, QuestionSet
-from quizbank.overlap import Overlap, Stored, find_overlaps
+from quizbank.overlap import Overlap, Stored, find_overlaps, stem_key
 from quizbank.validation import QuestionDraft, ValidationReport, parse_file
 from storage.tx import commit_or_flush
 from storage.types import Clock, utcnow
 
 WRITE_BATCH = 500  # rows per INSERT/UPDATE of an import
-_DRAFT_FIELDS = (
-    "stem", "options", "answer", "explanation", "points",
-    "difficulty", "category", "tags", "source", "content_hash",
-)  # fmt: skip
+# What a draft stores as it is (type goes in as its value, key only when inserted; sheet,
+# row and unit say where in the file it was read).
+_NOT_STORED_AS_IS = {"type", "key", "sheet", "row", "unit"}
+_DRAFT_FIELDS = tuple(f.name for f in fields(QuestionDraft) if f.name not in _NOT_STORED_AS_IS)
 
 
 def demo_bank_path() -> Path:
@@ -121,7 +121,8 @@ async def import_questions(
     qset, is_new = await _get_or_create_set(session, set_name, now)
     existing = await _existing_questions(session, qset.id)
     keep = (report.invalid_keys if report and skip_invalid else set()) | skipped
-    counts = await _write_questions(session, qset.id, drafts, existing, keep, now)
+    twins = {o.key: o.twin_key for o in overlaps if o.twin_key}
+    counts = await _write_questions(session, qset.id, drafts, existing, keep, now, twins)
     changed = counts["created"] + counts["updated"] + counts["deactivated"]
     if is_new or changed:
         qset.version = qset.version if is_new else qset.version + 1
@@ -130,9 +131,14 @@ async def import_questions(
         qset.checksum = checksum if checksum is not None else (report.checksum if report else "")
         qset.source_filename = source_filename or (report.filename if report else None)
     result = ImportResult(
-        set_id=qset.id, set_name=qset.name, version=qset.version,
-        skipped_errors=errors, overlaps=overlaps, skipped_overlaps=len(skipped), **counts,
-    )  # fmt: skip
+        set_id=qset.id,
+        set_name=qset.name,
+        version=qset.version,
+        skipped_errors=errors,
+        overlaps=overlaps,
+        skipped_overlaps=len(skipped),
+        **counts,
+    )
     await commit_or_flush(session, commit=commit)
     return result
 
@@ -148,6 +154,7 @@ async def overlaps_with_other_sets(
             col(Question.stem),
             col(Question.options),
             col(Question.answer),
+            col(Question.twin_key),
         )
         .join(Question, col(Question.set_id) == QuestionSet.id)
         .where(col(Question.active).is_(True), col(QuestionSet.name) != set_name)
@@ -168,9 +175,14 @@ async def _get_or_create_set(session: AsyncSession, name: str, now: datetime) ->
 
 async def _existing_questions(session: AsyncSession, set_id: int) -> dict[str, Any]:
     rows = await session.execute(
-        select(col(Question.id), col(Question.key), col(Question.content_hash),
-               col(Question.position), col(Question.active)).where(col(Question.set_id) == set_id)
-    )  # fmt: skip
+        select(
+            col(Question.id),
+            col(Question.key),
+            col(Question.content_hash),
+            col(Question.position),
+            col(Question.active),
+        ).where(col(Question.set_id) == set_id)
+    )
     return {row.key: row for row in rows}
 
 
@@ -181,18 +193,21 @@ async def _write_questions(
     existing: dict[str, Any],
     keep: set[str],
     now: datetime,
+    twins: dict[str, str],
 ) -> dict[str, int]:
-    """Bulk insert the new, bulk update the changed, retire the missing."""
+    """Bulk insert the new, bulk update the changed, retire the missing. Each question's
+    twin key is its stem's, or the other set's copy's (``twins``, by draft key)."""
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     counts = Counter(created=0, updated=0, unchanged=0, deactivated=0)
     for position, draft in enumerate(drafts):
         values = {name: getattr(draft, name) for name in _DRAFT_FIELDS}
         values |= {"type": str(draft.type), "position": position}
+        values["twin_key"] = twins.get(draft.key) or stem_key(draft.stem)
         old = existing.get(draft.key)
         if old is None:
-            inserts.append(values | {"set_id": set_id, "key": draft.key, "active": True,
-                                     "created_at": now, "updated_at": now})  # fmt: skip
+            stamps = {"created_at": now, "updated_at": now}
+            inserts.append(values | stamps | {"set_id": set_id, "key": draft.key, "active": True})
             counts["created"] += 1
         elif old.content_hash != draft.content_hash or not old.active:
             updates.append(values | {"id": old.id, "active": True, "updated_at": now})
@@ -254,8 +269,12 @@ async def export_bank(session: AsyncSession, *, path: Path, set_name: str | None
 
 async def bank_stats(session: AsyncSession, *, set_name: str | None = None) -> BankStats:
     """Counts of active questions by type, category, difficulty and set."""
-    keys = (col(QuestionSet.name), col(Question.type), col(Question.category),
-            col(Question.difficulty))  # fmt: skip
+    keys = (
+        col(QuestionSet.name),
+        col(Question.type),
+        col(Question.category),
+        col(Question.difficulty),
+    )
     base = (
         select(*keys, func.count().label("n"))
         .join(Question, col(Question.set_id) == QuestionSet.id)
@@ -274,9 +293,12 @@ async def bank_stats(session: AsyncSession, *, set_name: str | None = None) -> B
         by_difficulty[row.difficulty] += row.n
         by_set[row.name] += row.n
     return BankStats(
-        total=sum(by_set.values()), by_type=dict(by_type), by_category=dict(by_category),
-        by_difficulty=dict(sorted(by_difficulty.items())), by_set=dict(by_set),
-    )  # fmt: skip
+        total=sum(by_set.values()),
+        by_type=dict(by_type),
+        by_category=dict(by_category),
+        by_difficulty=dict(sorted(by_difficulty.items())),
+        by_set=dict(by_set),
+    )
 
 
 async def list_sets(session: AsyncSession) -> list[SetSummary]:
