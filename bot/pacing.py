@@ -96,23 +96,40 @@ class SendLog:
     still allows everything the last ``period`` did not use. (A spaced token bucket — the
     aiolimiter one this replaced — forgets the slot a late wake-up skipped, and a bigger
     bucket could let a burst and a late slot make a 31st message in one second.)
+
+    Bulk traffic is also kept ``smooth``: at most a sixth of the limit in any sixth of the
+    period, so a broadcast never takes the whole second at once ahead of the replies.
     """
 
     def __init__(self, limit: int, period: float) -> None:
         self.limit, self.period = max(limit, 1), period
+        self.burst = max(-(-self.limit // 6), 1)
         self._done: deque[float] = deque()  # loop times the requests came back, in order
         self.in_flight = 0
 
-    def wait(self, now: float) -> float:
+    def wait(self, now: float, *, smooth: bool = False) -> float:
         """Seconds until one more message may go (0: now)."""
         while self._done and self._done[0] <= now - self.period:
             self._done.popleft()
-        over = len(self._done) + self.in_flight - self.limit + 1
+        wait = self._wait(now, self.limit, self.period)
+        if smooth and wait == 0:
+            return self._wait(now, self.burst, self.period / 6)
+        return wait
+
+    def _wait(self, now: float, limit: int, period: float) -> float:
+        """Seconds until fewer than ``limit`` count in the last ``period``."""
+        done = self._done
+        recent = len(done)
+        if period < self.period:  # count only the tail inside the shorter window
+            recent = 0
+            while recent < len(done) and done[-1 - recent] > now - period:
+                recent += 1
+        over = recent + self.in_flight - limit + 1
         if over <= 0:
             return 0.0
-        if over > len(self._done):  # only requests still on their way: wait for one back
+        if over > recent:  # only requests still on their way: wait for one back
             return 0.01
-        return self._done[over - 1] + self.period - now
+        return done[len(done) - recent + over - 1] + period - now
 
     def take(self) -> None:
         self.in_flight += 1
@@ -157,7 +174,9 @@ class PriorityBudget:
     async def acquire(self, priority: int) -> str | None:
         """Wait for a place; the shared log's name for it (give both back with :meth:`sent`)."""
         loop = asyncio.get_running_loop()
-        if not self._waiting and self.shared is None and self.log.wait(loop.time()) == 0:
+        now = loop.time()
+        smooth = priority == BULK
+        if not self._waiting and self.shared is None and self.log.wait(now, smooth=smooth) == 0:
             self.log.take()
             return None
         future: asyncio.Future[str | None] = loop.create_future()
@@ -180,7 +199,8 @@ class PriorityBudget:
         loop = asyncio.get_running_loop()
         while self._waiting:
             await self._pause()
-            if (wait := self.log.wait(loop.time())) > 0:
+            smooth = self._waiting[0][0] == BULK
+            if (wait := self.log.wait(loop.time(), smooth=smooth)) > 0:
                 await asyncio.sleep(wait)
                 continue
             self.log.take()
@@ -230,9 +250,13 @@ class Pacer:
         if bulk and not counted and name.startswith("Edit") and isinstance(chat_id, int):
             # The outbox's edits (a question's ⏰ at its deadline) add no message to a chat,
             # but thousands falling due at once must not crowd out the replies: they take
-            # bot-wide slots, behind every reply.
-            await self.budget.acquire(BULK)
-            await self.wait_for_pause()
+            # bot-wide places, behind every reply.
+            shared = await self.budget.acquire(BULK)
+            try:
+                await self.wait_for_pause()
+                yield
+            finally:
+                self.budget.sent(shared)
             return
         if name in _NOT_LIMITED or not counted or not isinstance(chat_id, int):
             await self.wait_for_pause()
