@@ -227,8 +227,8 @@ async def _advance(
         await finish(
             session, attempt=attempt, status=status, now=now, rules=rules, team_id=loaded.team_id
         )
-        await session.commit()
-        done = await summary(session, attempt_id=id_of(attempt), clock=clock, tz=tz)
+        known = (attempt, loaded.competition, rules)
+        done = await summary(session, attempt_id=id_of(attempt), clock=clock, tz=tz, known=known)
         await session.commit()
         return Step(outcome=outcome, feedback=feedback, summary=done, attempt_id=attempt.id)
     # When the answer and explanation are shown the worker reads them first and asks for

@@ -204,3 +204,32 @@ async def test_the_dialog_speaks_english_with_the_same_checks(
     refused = texts(await english_admin.send("30"))
     assert "A whole-paper limit of 30 min can never apply" in refused
     assert "make at most 4 min 40 s" in refused
+
+
+async def test_a_change_that_makes_the_whole_paper_limit_moot_sends_back_to_that_step(
+    admin_chat: ChatDriver, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await add_bank(session_factory, singles=10, judge=5)
+    await to_composition(admin_chat)
+    for label in ("单选题 10 道 + 判断题 5 道", "30 秒", "5 分钟", "1 次", "总分", "关闭"):
+        await admin_chat.press(label)
+    await admin_chat.press("✏️ 修改")
+    await admin_chat.press("修改：每题限时")
+    refused = texts(await admin_chat.press("20 秒"))  # 15 × 20 s = 5 min: 5 分钟 is moot now
+    assert "整卷限时：5 分钟不会起作用：15 题 × 每题 20 秒，全卷最长 300 秒" in refused
+    assert admin_chat.button_labels() == ["修改：整卷限时", "取消"]
+    await admin_chat.press("修改：整卷限时")
+    preview = texts(await admin_chat.press("3 分钟"))
+    assert "每题限时 20 秒，整卷限时 3 分钟" in preview
+
+
+async def test_back_from_the_announcements_skips_a_team_level_there_is_none_of(
+    admin_chat: ChatDriver, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await add_bank(session_factory, singles=10, judge=5)
+    await to_composition(admin_chat)
+    for label in ("单选题 10 道 + 判断题 5 道", "30 秒", "不限时", "1 次"):
+        await admin_chat.press(label)
+    assert "排行榜什么时候发到群里" in texts(await admin_chat.press("总分"))  # no levels
+    assert "团队怎么计分" in texts(await admin_chat.press("◀ 上一步"))
+    assert "每人可以答几次" in texts(await admin_chat.press("◀ 上一步"))

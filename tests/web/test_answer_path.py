@@ -1,27 +1,53 @@
-"""The lean answer path through real HTTP and the real database: the bank question's row is
-kept per process but an edited question is graded by its new key at once, a refusal is
-still said in the worker's own language, and the session cookie is found among others."""
+"""The lean answer path through real HTTP and the real database (SQLite and PostgreSQL): the
+bank question's row is kept per process but an edited question is graded by its new key at
+once, a refusal is still said in the worker's own language, the session cookie is found
+among others, and two processes given the same answers at once count each one once."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from config import Settings
-from contest.models import AttemptQuestion, Worker
+from contest.models import (
+    AnswerStatus,
+    Attempt,
+    AttemptQuestion,
+    AttemptStatus,
+    Standing,
+    Worker,
+)
 from contest.signing import new_session
 from i18n import t
 from quizbank.models import Question
-from tests.conftest import MovableClock
+from storage.db import create_engine, create_session_factory
+from tests.conftest import MovableClock, _truncate_pg
 from tests.web.conftest import WebServer
 from tests.web.demo import build_plant
 
 SINGLES = [{"type": "single", "count": 4}]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """This module's tests run on both backends: on PostgreSQL several processes answer at
+    once, and the path's one read is the same Core statement on both."""
+    if request.param == "sqlite":
+        path = tmp_path / "web.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("pg_database")
+    _truncate_pg(url)
+    return url
 
 
 def _headers(settings: Settings, worker_id: int, clock: MovableClock) -> dict[str, str]:
@@ -157,3 +183,70 @@ async def test_a_refusal_on_the_answer_path_is_in_the_workers_language(
         assert status == 401 and refused["error"] == "not_signed_in"
     async with web_server.session_factory() as check:
         assert await check.get(Worker, 999_999) is None
+
+
+async def test_two_processes_answering_the_same_attempts_at_once_count_each_answer_once(
+    settings: Settings,
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    database_url: str,
+    clock: MovableClock,
+) -> None:
+    plant = await build_plant(session, clock, workers=20, composition=SINGLES)
+    crowd = settings.model_copy(update={"web_rate_per_address": 1e6, "web_rate_per_worker": 1e6})
+    other_engine = create_engine(database_url)
+    servers = [
+        WebServer(crowd, session_factory, None, clock),
+        WebServer(crowd, create_session_factory(other_engine), None, clock),
+    ]
+    for server in servers:
+        await server.start()
+    people = [_headers(settings, w.id or 0, clock) for w in plant.workers]
+    try:
+        async with aiohttp.ClientSession() as client:
+            start = {"competition_id": plant.competition.id}
+            started = await asyncio.gather(
+                *(_post(client, f"{servers[0].url}/api/start", h, start) for h in people)
+            )
+            questions = [body for _, body in started]
+            for _ in range(4):  # every answer posted to both processes at the same moment
+                posts = [
+                    (server, h, q)
+                    for h, q in zip(people, questions, strict=True)
+                    for server in servers
+                ]
+                replies = await asyncio.gather(
+                    *(_post(client, f"{s.url}/api/answer", h, _answer_to(q)) for s, h, q in posts)
+                )
+                assert {status for status, _ in replies} == {200}
+                outcomes = sorted(body["outcome"] for _, body in replies)
+                assert outcomes.count("scored") == len(people)
+                assert outcomes.count("closed") == len(people)
+                by_person: dict[int, dict[str, Any]] = {}
+                for (_, h, _), (_, body) in zip(posts, replies, strict=True):
+                    if body["outcome"] == "scored":
+                        by_person[id(h)] = body
+                questions = [by_person[id(h)]["next"] for h in people]
+    finally:
+        for server in servers:
+            await server.stop()
+        await other_engine.dispose()
+    async with session_factory() as check:
+        attempts = (await check.execute(select(Attempt))).scalars().all()
+        standings = {s.worker_id: s for s in (await check.execute(select(Standing))).scalars()}
+        assert {a.status for a in attempts} == {AttemptStatus.FINISHED}
+        for attempt in attempts:
+            rows = (
+                await check.execute(
+                    select(col(AttemptQuestion.score), col(AttemptQuestion.status)).where(
+                        col(AttemptQuestion.attempt_id) == attempt.id
+                    )
+                )
+            ).all()
+            assert [status for _, status in rows] == [AnswerStatus.ANSWERED] * 4
+            assert attempt.score == pytest.approx(sum(score for score, _ in rows))
+            assert standings[attempt.worker_id].score == pytest.approx(attempt.score, abs=0.05)
+
+
+def _answer_to(question: dict[str, Any]) -> dict[str, Any]:
+    return {"attempt_id": question["attempt_id"], "position": question["position"], "response": 1}
