@@ -63,14 +63,25 @@ async def _answers(state: FSMContext) -> Answers:
 # --- asking --------------------------------------------------------------------------------
 
 
-async def _ask(message: Message, state: FSMContext, step: Step, turn: Turn, note: str = "") -> None:
+async def _ask(
+    message: Message,
+    state: FSMContext,
+    step: Step,
+    turn: Turn,
+    note: str = "",
+    *,
+    backwards: bool = False,
+) -> None:
     """Move to ``step`` and ask its question with its buttons (after ``note``, if any)."""
     await state.set_state(getattr(NewCompetition, step))
     answers = await _answers(state)
     options, lead = await _options(step, state, answers, turn)
     if step == "level" and len(options) <= 1:  # no levels to choose from: the team itself
         await state.update_data(answers=answers | {"team_level": None})
-        await _next(message, state, step, turn)
+        if backwards:  # ◀ 上一步 from the announcements: the step before this one
+            await _ask(message, state, "team", turn, backwards=True)
+        else:
+            await _next(message, state, step, turn)
         return
     zone = answers.get("timezone", turn.tz)
     ask = t(f"admin.dialog.ask_{step}", turn.lang, zone=zone_name(zone, turn.lang))
@@ -304,7 +315,7 @@ async def go_to_step(
         await state.set_state(NewCompetition.name)
         await message.answer(t("admin.dialog.ask_name", turn.lang))
         return
-    await _ask(message, state, callback_data.step, turn)
+    await _ask(message, state, callback_data.step, turn, backwards=not callback_data.edit)
 
 
 @router.callback_query(DraftEdit.filter())

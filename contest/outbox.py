@@ -20,14 +20,22 @@ from sqlmodel import Field, SQLModel, col
 from storage.types import Clock, UTCDateTime, utcnow
 from storage.upsert import upsert
 
-# ``certificate`` and ``card`` are pictures queued as their data, drawn when sent.
-KINDS = frozenset({"text", "photo", "document", "certificate", "card"})
+# ``certificate`` and ``card`` are pictures queued as their data, drawn when sent; an
+# ``edit`` replaces a message's text and buttons (its JSON payload names the message).
+KINDS = frozenset({"text", "photo", "document", "certificate", "card", "edit"})
 
 
-APP_CHANNELS = ("dingtalk_app", "feishu_app", "dingtalk_user", "feishu_user")
+APP_CHANNELS = (
+    "dingtalk_app",
+    "feishu_app",
+    "dingtalk_user",
+    "feishu_user",
+    "wecom_user",
+)
 """Rows the messengers' own processes deliver through their apps (:mod:`contest.app_groups`),
 not the scheduler's sender: into a group (``_app``, ``chat_id`` the group's row) or to one
-worker's private chat with the app (``_user``, ``chat_id`` the worker)."""
+worker's private chat with the app (``_user``, ``chat_id`` the worker; on 企业微信 the
+self-built app's messages, 应用消息)."""
 
 
 Buttons = list[list[dict[str, Any]]]

@@ -6,8 +6,9 @@ core imports no framework. ``i18n`` imports nothing of ours and may be used anyw
 ``config.py``, ``tables.py`` (the table registry), ``main.py`` and ``cli/`` are top-level
 wiring and may import anything, as may Alembic's ``storage/migrations/env.py``, a script
 Alembic runs (not a module of ``storage``) that reads the registry in ``tables.py``.
-``ops/`` sits with the edges (health, metrics, the doctor). ``web/`` may use the
-scheduler's pictures (a browser worker saves the certificate the chat receives).
+``ops/`` sits with the edges (health, metrics, the doctor). ``web/`` and ``chat/`` may use
+the scheduler's pictures (a browser worker saves the certificate the chat receives; an
+enterprise app's sender draws the certificate queued for a worker, as Telegram's does).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "quizbank": {"storage", "i18n"},
     "contest": {"quizbank", "storage", "i18n"},
     "scheduler": {"contest", "quizbank", "storage", "i18n", "config", "ops"},
-    "chat": {"contest", "quizbank", "storage", "i18n", "config", "ops"},
+    "chat": {"contest", "quizbank", "storage", "i18n", "config", "ops", "scheduler"},
     "bot": {"chat", "contest", "quizbank", "storage", "i18n", "config", "ops", "web"},
     "web": {"chat", "contest", "quizbank", "storage", "i18n", "config", "ops", "scheduler"},
     "ops": {"scheduler", "contest", "quizbank", "storage", "i18n", "config"},
@@ -112,9 +113,9 @@ def test_telegram_handlers_read_the_turn() -> None:
 PACKAGES = ["bot", "chat", "cli", "contest", "ops", "quizbank", "scheduler", "storage", "web"]
 LIBRARIES = {"aiogram", "openpyxl"}
 MODULE_LINES = 400
-# A ratchet over the packages and bench/ (issue #19: at most 15 outside tests); all 16 left
-# are bench/web.py and bench/load.py. Lower it as those calls are reshaped.
-FMT_SKIPS = 16
+# A ratchet over the packages and bench/ (issue #19: at most 15 outside tests); the 10 left
+# are in bench/load.py. Lower it as those calls are reshaped.
+FMT_SKIPS = 10
 ID_OR_ZERO = 3
 
 

@@ -84,7 +84,8 @@ async def app_auth(request: web.Request) -> web.Response:
 
 
 async def h5_link(request: web.Request) -> web.StreamResponse:
-    """A personal link: sign its worker in, then show the quiz (the token leaves the URL)."""
+    """A personal link: sign its worker in, then show the quiz, or with ``?to=results``
+    their result (the token leaves the URL)."""
     ctx = context_of(request)
     lang = request_lang(request)
     link = read_link(ctx.key, request.match_info["token"], now=ctx.clock())
@@ -101,7 +102,9 @@ async def h5_link(request: web.Request) -> web.StreamResponse:
         now=ctx.clock(),
         competition_id=link.competition_id,
     )
-    response = _see_other(f"/quiz?c={link.competition_id}")
+    # The close's personal message links here with ``to=results``: straight to the result.
+    results = "&results=1" if request.query.get("to") == "results" else ""
+    response = _see_other(f"/quiz?c={link.competition_id}{results}")
     set_session_cookie(response, request, token)
     return response
 
@@ -117,6 +120,17 @@ def _expired(ctx: WebContext, lang: str) -> web.Response:
         title=t("web.link.expired_title", lang),
         text=t("web.link.expired", lang),
         status=410,
+    )
+
+
+def _closed(ctx: WebContext, lang: str) -> web.Response:
+    """The roster form is closed for this competition (or it is gone)."""
+    return message_page(
+        ctx.templates,
+        lang,
+        title=t("web.login.title", lang),
+        text=t("web.login.closed", lang),
+        status=403,
     )
 
 
@@ -155,13 +169,7 @@ async def _login_form(
     if not enabled:
         if (messengers := signin_only(request, competition_id, lang)) is not None:
             return messengers
-        return message_page(
-            ctx.templates,
-            lang,
-            title=t("web.login.title", lang),
-            text=t("web.login.closed", lang),
-            status=403,
-        )
+        return _closed(ctx, lang)
     nonce = secrets.token_urlsafe(16)
     expires = str(int((ctx.clock() + FORM_TTL).timestamp()))
     form_token = sign(ctx.key, "join", str(competition_id), nonce, expires)
@@ -225,13 +233,7 @@ async def join_submit(request: web.Request) -> web.StreamResponse:
         competition = await get_competition(session, competition_id=competition_id)
         await session.commit()
     if result.closed or competition is None:
-        return message_page(
-            ctx.templates,
-            lang,
-            title=t("web.login.title", lang),
-            text=t("web.login.closed", lang),
-            status=403,
-        )
+        return _closed(ctx, lang)
     if result.worker is None or result.worker.id is None:
         if result.locked_until is not None:
             until = result.locked_until.astimezone(ZoneInfo(competition.timezone))

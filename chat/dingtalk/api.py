@@ -11,6 +11,9 @@ connection opener runs in a thread executor; here every call is aiohttp on the b
   ``outTrackId`` ours, so a resend after a crash is the same card) and
   ``PUT /v1.0/card/instances`` (the card's data updated in place).
 - ``POST /v1.0/robot/groupMessages/send`` (markdown or a picture into a group),
+  ``POST /v1.0/robot/oToMessages/batchSend`` (the robot's message to at most 20 users'
+  private chats with it: markdown, an action card with a link, a picture; users DingTalk
+  holds back, ``flowControlledStaffIdList``, are sent again after a pause),
   ``POST {oapi}/media/upload`` (a picture's media id).
 - ``POST {oapi}/topapi/v2/user/get`` {userid} → job_number (工号), mobile, name.
 
@@ -22,6 +25,7 @@ without giving up: the work it reports is already saved.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Mapping
@@ -29,7 +33,7 @@ from typing import Any
 
 import aiohttp
 
-from chat.platform_api import PlatformApi, Verdict
+from chat.platform_api import RETRIES, PlatformApi, Verdict
 from contest.directory import DirectoryEntry
 from storage.types import Clock, utcnow
 
@@ -40,6 +44,7 @@ OAPI_BASE = "https://oapi.dingtalk.com"
 QPS = 20  # per API, an enterprise internal app's default quota
 THROTTLED_CODES = {88, 90002, 90006, 90018}
 TOKEN_CODES = {40014, 42001}
+BATCH_USERS = 20  # userIds in one oToMessages/batchSend call, DingTalk's documented cap
 
 
 class DingTalkError(Exception):
@@ -139,6 +144,32 @@ class DingTalkApi(PlatformApi):
             "msgParam": json.dumps(param, ensure_ascii=False),
         }
         await self._call("POST", "/v1.0/robot/groupMessages/send", body)
+
+    async def send_users(self, *, user_ids: list[str], msg_key: str, param: dict[str, Any]) -> None:
+        """A robot message to each user's private chat with the app (单聊): ``sampleMarkdown``
+        {title, text}, ``sampleActionCard`` {title, text, singleTitle, singleURL},
+        ``sampleImageMsg`` {photoURL} (a media id serves as the URL). At most
+        :data:`BATCH_USERS` users a call; users held back by flow control go again."""
+        waiting, throttles = list(dict.fromkeys(user_ids)), 0
+        while waiting:
+            batch, rest = waiting[:BATCH_USERS], waiting[BATCH_USERS:]
+            body = {
+                "robotCode": self.client_id,
+                "userIds": batch,
+                "msgKey": msg_key,
+                "msgParam": json.dumps(param, ensure_ascii=False),
+            }
+            answer = await self._call("POST", "/v1.0/robot/oToMessages/batchSend", body)
+            invalid = [str(u) for u in answer.get("invalidStaffIdList") or []]
+            if invalid:
+                raise DingTalkError(200, "invalidStaffIdList", ",".join(invalid))
+            held = [str(u) for u in answer.get("flowControlledStaffIdList") or []]
+            if held:
+                throttles += 1
+                if throttles > RETRIES:  # the outbox backs off and tries the row again
+                    raise DingTalkError(200, "flowControlledStaffIdList", ",".join(held))
+                await asyncio.sleep(min(self.pause * throttles, 10.0))
+            waiting = held + rest
 
     async def upload_image(self, data: bytes, *, filename: str = "board.png") -> str:
         def form() -> aiohttp.FormData:  # built anew for each try: a form is read once

@@ -16,15 +16,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from chat.app_outbox import Target
+from chat.app_outbox import Outgoing, Target
 from chat.cards import Card, parse_action
 from chat.dingtalk.api import DingTalkApi
+from chat.dingtalk.send import DingTalkSender
 from chat.dingtalk.stream import BOT_TOPIC, CARD_TOPIC
 from chat.edge import Heard, MessengerBot
 from chat.flow import Incoming, Reply
 from chat.inbox import Event
-from chat.texts import plain
-from contest.outbox import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -116,23 +115,6 @@ class DingTalkBot(MessengerBot[DingTalkApi, Parsed]):
         else:
             await self.api.send_card(biz_id=key, params=params, user_id=heard.user_id)
 
-    async def deliver(self, target: Target, message: OutboxMessage) -> None:
-        """A row through the app: into a group, a picture (uploaded first) and its caption or
-        a text as robot messages (``sampleImageMsg``, ``sampleMarkdown``); to a worker, a card."""
-        text = plain(message.text).strip()
-        title = (text.splitlines()[0].strip("*# ") if text else "")[:20] or "质量知识竞赛"
-        if not target.group:
-            card = render(Card(title, text))
-            await self.api.send_card(biz_id=f"ob{message.id}", params=card, user_id=target.to)
-            return
-        if message.kind == "photo" and message.payload:
-            media = await self.api.upload_image(message.payload)
-            param = {"photoURL": media}
-            await self.api.send_group(
-                conversation_id=target.to, msg_key="sampleImageMsg", param=param
-            )
-        if text:
-            param = {"title": title, "text": text}
-            await self.api.send_group(
-                conversation_id=target.to, msg_key="sampleMarkdown", param=param
-            )
+    async def deliver(self, target: Target, out: Outgoing) -> None:
+        """An outbox row through the app (:mod:`chat.dingtalk.send`)."""
+        await DingTalkSender(self.api).deliver(target, out)

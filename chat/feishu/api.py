@@ -95,8 +95,12 @@ class FeishuApi(PlatformApi):
         """A card to a user (by open_id) or into a group; its message id."""
         return await self._send(uuid, "interactive", card, open_id=open_id, chat_id=chat_id)
 
-    async def send_image(self, *, uuid: str, image_key: str, chat_id: str) -> str:
-        return await self._send(uuid, "image", {"image_key": image_key}, chat_id=chat_id)
+    async def send_image(
+        self, *, uuid: str, image_key: str, open_id: str | None = None, chat_id: str | None = None
+    ) -> str:
+        """A picture (its ``image_key`` from :meth:`upload_image`) to a user or a group."""
+        content = {"image_key": image_key}
+        return await self._send(uuid, "image", content, open_id=open_id, chat_id=chat_id)
 
     async def _send(
         self,

@@ -15,14 +15,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from chat.app_outbox import Target
-from chat.cards import Card, parse_action
+from chat.app_outbox import Outgoing, Target
+from chat.cards import parse_action
 from chat.edge import Heard, MessengerBot
 from chat.feishu.api import FeishuApi
+from chat.feishu.render import render
+from chat.feishu.send import FeishuSender
 from chat.flow import Incoming, Reply
 from chat.inbox import Event
-from chat.texts import plain
-from contest.outbox import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -81,27 +81,6 @@ def parse(payload: dict[str, Any], seq: int) -> Parsed | None:
     return None
 
 
-def render(card: Card, *, to_group: bool = False) -> dict[str, Any]:
-    """A message card: a header, the text as Markdown, a row of buttons per row."""
-    elements: list[dict[str, Any]] = [{"tag": "markdown", "content": card.text}]
-    for row in card.rows:
-        buttons = [
-            {
-                "tag": "button",
-                "text": {"tag": "plain_text", "content": b.label},
-                "type": "primary" if b.primary else "default",
-                "value": {"action": b.action.token, **({"to": "group"} if to_group else {})},
-            }
-            for b in row
-        ]
-        elements.append({"tag": "action", "actions": buttons})
-    return {
-        "config": {"wide_screen_mode": True, "update_multi": False},
-        "header": {"title": {"tag": "plain_text", "content": card.title[:40]}, "template": "blue"},
-        "elements": elements,
-    }
-
-
 class FeishuBot(MessengerBot[FeishuApi, Parsed]):
     """The intake's handler for Feishu events."""
 
@@ -117,15 +96,6 @@ class FeishuBot(MessengerBot[FeishuApi, Parsed]):
         else:
             await self.api.send_card(uuid=key, card=card, open_id=heard.user_id)
 
-    async def deliver(self, target: Target, message: OutboxMessage) -> None:
-        """A row through the app: a picture (uploaded first, groups only) and its text on a
-        card, into a group or to a worker; ``uuid`` makes a resend the same message."""
-        text = plain(message.text).strip()
-        to = {"chat_id": target.to} if target.group else {"open_id": target.to}
-        if target.group and message.kind == "photo" and message.payload:
-            key = await self.api.upload_image(message.payload)
-            await self.api.send_image(uuid=f"ob{message.id}p", image_key=key, chat_id=target.to)
-        if text:
-            title = text.splitlines()[0].strip("*# ")[:30] or "质量知识竞赛"
-            card = render(Card(title, text))
-            await self.api.send_card(uuid=f"ob{message.id}t", card=card, **to)
+    async def deliver(self, target: Target, out: Outgoing) -> None:
+        """An outbox row through the app (:mod:`chat.feishu.send`)."""
+        await FeishuSender(self.api).deliver(target, out)

@@ -36,7 +36,12 @@ TOP_N_DEFAULT = 5
 QUESTION_SECONDS = (20, 30, 60)
 TOTAL_MINUTES = (0, 3, 5, 10, 15, 20, 30)  # 0: no limit for the whole paper
 # A paper fitted to what the bank holds, when no usual mix fits: at most this many per type.
-FITTED = {QuestionType.SINGLE: 10, QuestionType.MULTIPLE: 5, QuestionType.TRUE_FALSE: 5}
+FITTED = {
+    QuestionType.SINGLE: 10,
+    QuestionType.MULTIPLE: 5,
+    QuestionType.TRUE_FALSE: 5,
+    QuestionType.BLANK: 5,
+}
 ATTEMPTS = (1, 2, 3)
 _TYPES = "|".join(sorted((re.escape(k) for k in TYPE_ALIASES), key=len, reverse=True))
 _ITEM = re.compile(rf"(\d+)\s*(?:道|题)?\s*({_TYPES})|({_TYPES})\s*(\d+)")
@@ -188,7 +193,7 @@ async def paper_issues(
 
 
 def fitted(counts: Mapping[str, int]) -> list[dict[str, Any]]:
-    """单选 ≤ 10, 多选 ≤ 5, 判断 ≤ 5 of what the bank holds (empty when it holds none)."""
+    """单选 ≤ 10, 多选 ≤ 5, 判断 ≤ 5, 填空 ≤ 5 of what the bank holds (none: empty)."""
     return [
         {"type": qtype.value, "count": min(most, counts.get(qtype.value, 0))}
         for qtype, most in FITTED.items()

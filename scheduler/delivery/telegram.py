@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date
-
 from aiogram import Bot
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from contest.outbox import Buttons, OutboxMessage, payload_of
-from scheduler.certificate import CertificateData, certificate_png, participation_png
+from scheduler.certificate import CannotDraw, draw_queued
 
-# Pictures queued as their data (JSON ``CertificateData``), drawn just before they are sent:
-# a close queues one per participant, and drawing thousands up front would hold the job.
+__all__ = ["CannotDraw", "keyboard", "send"]
+
+# Pictures queued as their data, drawn just before they are sent.
 DRAWN = frozenset({"certificate", "card"})
 
 
-class CannotDraw(Exception):
-    """A queued picture's data could not be drawn; the row fails rather than retrying."""
-
-
 async def _drawn(message: OutboxMessage) -> bytes:
-    try:
-        data = json.loads((message.payload or b"{}").decode())
-        card = CertificateData(**(data | {"day": date.fromisoformat(data["day"])}))
-        if message.kind == "certificate":
-            return await certificate_png(card)
-        return await participation_png(card)
-    except Exception as exc:
-        raise CannotDraw(str(exc)) from exc
+    return await draw_queued(message.kind, message.payload)
 
 
 async def send(bot: Bot, message: OutboxMessage) -> Message:
@@ -41,7 +28,17 @@ async def send(bot: Bot, message: OutboxMessage) -> Message:
     if message.kind == "document":
         document = BufferedInputFile(message.payload or b"", message.filename or "file.bin")
         return await bot.send_document(message.chat_id, document, caption=message.text or None)
-    markup = await keyboard(bot, payload_of(message).get("buttons"))
+    data = payload_of(message)
+    markup = await keyboard(bot, data.get("buttons"))
+    if message.kind == "edit":
+        edited = await bot.edit_message_text(
+            message.text,
+            chat_id=message.chat_id,
+            message_id=int(data["message_id"]),
+            reply_markup=markup,
+        )
+        assert isinstance(edited, Message)  # a chat message, not an inline one
+        return edited
     return await bot.send_message(message.chat_id, message.text, reply_markup=markup)
 
 

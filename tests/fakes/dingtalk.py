@@ -1,14 +1,17 @@
 """A fake DingTalk at its protocol boundary: the token and Stream gateway calls, the Stream
-WebSocket with its frames and acknowledgements, the card platform (createAndDeliver, update)
-and group message APIs, media upload and the directory (topapi/v2/user/get), over real HTTP
-on aiohttp's test server.
+WebSocket with its frames and acknowledgements, the card platform (createAndDeliver, update),
+group messages and the robot's messages to users (oToMessages/batchSend), media upload and
+the directory (topapi/v2/user/get), over real HTTP on aiohttp's test server.
 
 It keeps DingTalk's documented behaviour where the bot depends on it: a frame not
 acknowledged is delivered again on the next connection; each API answers at most ``qps``
 calls a second per app (DingTalk's default 20) and refuses the rest with HTTP 403
-``Forbidden.AccessDenied.QpsLimitForApi``; a wrong token is a 401; an unknown card cannot
-be updated; an unknown user is errcode 60121. Tests speak to it as people would: a user
-sends a text, taps a button on the card they see.
+``Forbidden.AccessDenied.QpsLimitForApi`` (``throttle_next`` makes the next calls of an API
+answer so, as a busy DingTalk does); a wrong token is a 401; an unknown card cannot be
+updated; an unknown user is errcode 60121; ``batchSend`` takes at most 20 userIds, lists
+unknown ones in ``invalidStaffIdList`` and, while ``flow_controlled`` counts down, holds
+users back in ``flowControlledStaffIdList`` (DingTalk's per-user flow control). Tests speak
+to it as people would: a user sends a text, taps a button on the card they see.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import asyncio
 import json
 import time
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +49,7 @@ class FakeDingTalk(FakeMessenger[SeenCard]):
     card_template: str = "qq-quiz.schema"
     qps: int = 20
     group_messages: list[dict[str, Any]] = field(default_factory=list)
+    private_messages: list[dict[str, Any]] = field(default_factory=list)  # batchSend, per user
     busiest_second: int = 0  # the most calls one API accepted within a second
     connections: int = 0
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -56,6 +61,8 @@ class FakeDingTalk(FakeMessenger[SeenCard]):
         super().__post_init__()
         self._tickets: set[str] = set()
         self.gate: asyncio.Event | None = None  # when set up, cards wait for it (a slow DingTalk)
+        self._throttle: dict[str, int] = defaultdict(int)
+        self.flow_controlled = 0  # the next batchSend calls hold their users back
 
     # --- running -------------------------------------------------------------------------
     def routes(self, app: web.Application) -> None:
@@ -65,6 +72,7 @@ class FakeDingTalk(FakeMessenger[SeenCard]):
         app.router.add_post("/v1.0/card/instances/createAndDeliver", self._send_card)
         app.router.add_put("/v1.0/card/instances", self._update_card)
         app.router.add_post("/v1.0/robot/groupMessages/send", self._group_message)
+        app.router.add_post("/v1.0/robot/oToMessages/batchSend", self._batch_send)
         app.router.add_post("/media/upload", self._upload)
         app.router.add_post("/topapi/v2/user/get", self._user_get)
 
@@ -112,6 +120,14 @@ class FakeDingTalk(FakeMessenger[SeenCard]):
             "content": json.dumps(content),
         }
         return await self._push(CARD_TOPIC, data)
+
+    def throttle_next(self, path: str, calls: int = 1) -> None:
+        """The next ``calls`` calls of ``path`` are refused as over the QPS limit."""
+        self._throttle[path] += calls
+
+    def messages_to(self, user_id: str) -> list[dict[str, Any]]:
+        """The robot's messages in the user's private chat: {msgKey, param}, in order."""
+        return [m for m in self.private_messages if m["to"] == user_id]
 
     async def _push(self, topic: str, data: dict[str, Any]) -> str:
         message_id = uuid.uuid4().hex
@@ -186,7 +202,11 @@ class FakeDingTalk(FakeMessenger[SeenCard]):
             if oapi:
                 return web.json_response({"errcode": 40014, "errmsg": "不合法的access_token"})
             return web.json_response({"code": "InvalidAuthentication"}, status=401)
-        calls = self.admit(request.path, self.qps)
+        forced = self._throttle[request.path] > 0
+        if forced:
+            self._throttle[request.path] -= 1
+            self.throttled += 1
+        calls = None if forced else self.admit(request.path, self.qps)
         if calls is None:
             if oapi:
                 return web.json_response(
@@ -249,6 +269,37 @@ class FakeDingTalk(FakeMessenger[SeenCard]):
             }
         )
         return web.json_response({"processQueryKey": uuid.uuid4().hex})
+
+    async def _batch_send(self, request: web.Request) -> web.Response:
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
+        body = await request.json()
+        users = body.get("userIds") or []
+        if body.get("robotCode") != self.client_id or not 1 <= len(users) <= 20:
+            return web.json_response(
+                {"code": "param.invalid", "message": "robotCode / userIds (1-20)"}, status=400
+            )
+        if body.get("msgKey") not in ("sampleMarkdown", "sampleActionCard", "sampleImageMsg"):
+            return web.json_response({"code": "param.invalid", "message": "msgKey"}, status=400)
+        param = json.loads(body["msgParam"])
+        if body["msgKey"] == "sampleImageMsg" and param.get("photoURL") not in self.uploads:
+            return web.json_response({"code": "param.invalid", "message": "photoURL"}, status=400)
+        invalid = [u for u in users if u not in self.users]
+        held: list[str] = []
+        if self.flow_controlled > 0:
+            self.flow_controlled -= 1
+            held = [u for u in users if u not in invalid]
+        for user in users:
+            if user not in invalid and user not in held:
+                self.private_messages.append({"to": user, "msgKey": body["msgKey"], "param": param})
+        return web.json_response(
+            {
+                "processQueryKey": uuid.uuid4().hex,
+                "invalidStaffIdList": invalid,
+                "flowControlledStaffIdList": held,
+            }
+        )
 
     async def _upload(self, request: web.Request) -> web.Response:
         refused = self._refused(request, oapi=True)

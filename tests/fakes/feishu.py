@@ -6,7 +6,9 @@ It keeps Feishu's documented behaviour where the bot depends on it: an event not
 is delivered again on the next connection; five messages a second to one user or group, a
 card updated at most five times a second (beyond: code 230020); an API answers 50 calls a
 second (beyond: HTTP 429, code 99991400); a wrong token is code 99991663; a ``uuid`` sent
-again within the hour is the same message; an unknown user is code 41050.
+again within the hour is the same message; an unknown user is code 41050; an image message
+must name an ``image_key`` that was uploaded. ``throttle_next`` makes the next calls of an
+API answer as a busy Feishu does (HTTP 429, code 99991400).
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class FakeFeishu(FakeMessenger[SeenCard]):
         self._uuids: dict[str, str] = {}
         self._frames: dict[str, bytes] = {}
         self.pings = 0
+        self._throttle: dict[str, int] = defaultdict(int)
+        self.uploads: dict[str, bytes] = {}
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/open-apis/auth/v3/tenant_access_token/internal", self._token)
@@ -128,12 +132,10 @@ class FakeFeishu(FakeMessenger[SeenCard]):
         await self.push(_frames(data))
         return event_id
 
-    def frames_of(self, event_id: str) -> bytes:
-        return self._frames[event_id]
-
-    def redeliver(self, event_id: str, data: bytes) -> None:
+    def redeliver(self, event_id: str) -> None:
+        """As if our answer never reached Feishu: the event goes again on the next connection."""
         self.answered.discard(event_id)
-        self.unanswered[event_id] = data
+        self.unanswered[event_id] = self._frames[event_id]
 
     async def acked(self, event_id: str, *, within: float = 30.0) -> None:
         await self.until(lambda: event_id in self.answered, f"event {event_id}", within=within)
@@ -199,10 +201,18 @@ class FakeFeishu(FakeMessenger[SeenCard]):
         self.busiest_second[kind] = max(self.busiest_second[kind], calls)
         return False
 
+    def throttle_next(self, api: str, calls: int = 1) -> None:
+        """The next ``calls`` calls of ``api`` (send, update, image, user) are refused."""
+        self._throttle[api] += calls
+
     def _refused(self, request: web.Request, api: str) -> web.Response | None:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"code": 99991663, "msg": "Invalid access token"})
-        if self._over(f"api:{api}", 50):
+        forced = self._throttle[api] > 0
+        if forced:
+            self._throttle[api] -= 1
+            self.throttled += 1
+        if forced or self._over(f"api:{api}", 50):
             return web.json_response(
                 {"code": 99991400, "msg": "request trigger frequency limit"}, status=429
             )
@@ -224,7 +234,9 @@ class FakeFeishu(FakeMessenger[SeenCard]):
         self._uuids[body.get("uuid") or message_id] = message_id
         content = json.loads(body["content"])
         if body["msg_type"] == "image":
-            self.images.append({"to": to, **content})
+            if content.get("image_key") not in self.uploads:
+                return web.json_response({"code": 230001, "msg": "invalid image_key"}, status=400)
+            self.images.append({"to": to, "message_id": message_id, **content})
         else:
             self.show(_seen(message_id, to, content))
         return web.json_response({"code": 0, "data": {"message_id": message_id}})
@@ -250,8 +262,11 @@ class FakeFeishu(FakeMessenger[SeenCard]):
         if refused is not None:
             return refused
         form = await request.post()
-        assert form.get("image_type") == "message" and isinstance(form["image"], web.FileField)
-        return web.json_response({"code": 0, "data": {"image_key": f"img_{next(self._ids)}"}})
+        image = form["image"]
+        assert form.get("image_type") == "message" and isinstance(image, web.FileField)
+        key = f"img_{next(self._ids)}"
+        self.uploads[key] = image.file.read()
+        return web.json_response({"code": 0, "data": {"image_key": key}})
 
     async def _user(self, request: web.Request) -> web.Response:
         refused = self._refused(request, "user")
@@ -265,8 +280,8 @@ class FakeFeishu(FakeMessenger[SeenCard]):
 
 def _seen(message_id: str, to: str, card: dict[str, Any]) -> SeenCard:
     text = "\n".join(e["content"] for e in card["elements"] if e["tag"] == "markdown")
-    buttons = [
-        (b["text"]["content"], b["value"])
+    buttons = [  # a link button carries its address instead of a value
+        (b["text"]["content"], b.get("value") or {"url": b["multi_url"]["url"]})
         for e in card["elements"]
         if e["tag"] == "action"
         for b in e["actions"]
