@@ -129,8 +129,11 @@ def review_block(item: ReviewItem, lang: str) -> str:
     return "\n".join(lines)
 
 
-def review_texts(final: FinalResults, result: FinalResult, lang: str) -> list[str]:
-    """错题回顾 in as few messages as fit, never splitting a question."""
+def review_texts(
+    final: FinalResults, result: FinalResult, lang: str, *, hint: str | None = None
+) -> list[str]:
+    """错题回顾 in as few messages as fit, never splitting a question; ``hint`` (how to
+    practise them again) closes it, Telegram's /mistakes unless the channel says otherwise."""
     if not final.review_allowed or not result.review:
         return []
     header = t("close.review_title", lang, name=html.escape(final.name), n=len(result.review))
@@ -144,7 +147,9 @@ def review_texts(final: FinalResults, result: FinalResult, lang: str) -> list[st
         else:
             current = f"{current}\n\n{block}"
     chunks.append(current)
-    chunks[-1] += "\n\n" + t("close.retry_hint", lang)
+    hint = t("close.retry_hint", lang) if hint is None else hint
+    if hint:
+        chunks[-1] += "\n\n" + hint
     return chunks
 
 
@@ -275,7 +280,11 @@ async def _queue_one(
     label = t("close_note.open_results", lang)
     link = [[{"text": label, "url": to.link}]] if to.link else None
     await put("result", result_text(final, result, lang), buttons=link)
-    for i, review in enumerate(review_texts(final, result, lang)):
+    # In an app's chat /mistakes means nothing: the 错题本 is on the result page it links to.
+    hint = None if to.channel == "telegram" else ""
+    if to.link and hint is not None:
+        hint = t("close_note.retry_hint", lang)
+    for i, review in enumerate(review_texts(final, result, lang, hint=hint)):
         await put(f"review:{i}", review)
     data = card_payload(card_data(competition, final, result, lang))
     caption = t("close.picture_caption", lang, name=html.escape(competition.name))
