@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from contest.models import Competition, CompetitionStatus
 from quizbank.models import Question, QuestionSet
-from tests.bot.admin_fixtures import texts, upload
+from tests.bot.admin_fixtures import add_competition, texts, upload
 from tests.bot.conftest import ADMIN_ID
 from tests.fakes.chat import ChatDriver
 from tests.fakes.telegram import FakeTelegram
@@ -257,3 +257,18 @@ async def test_a_file_whose_whole_paper_limit_cannot_apply_previews_the_real_fig
     sent = await upload(english_admin, "contest.yaml", MOOT_YAML.encode())
     said = "does not apply; the paper at most 7 minutes 30 seconds (15 questions × 30 s)"
     assert said in sent[-1].text
+
+
+async def test_open_refused_for_a_short_bank_reads_in_words(
+    admin_chat: ChatDriver,
+    english_admin: ChatDriver,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_bank(session_factory, singles=1, judge=0)
+    competition = await add_competition(session_factory, status=CompetitionStatus.DRAFT)
+    said = texts(await admin_chat.send(f"/open {competition.id}"))
+    assert "竞赛定义有 1 处错误，没有做任何更改：" in said
+    assert "• 组卷第 1 行：每份试卷需要 2 道单选题，但所选题目只能保证 1 道" in said
+    assert "rules" not in said
+    said = texts(await english_admin.send(f"/open {competition.id}"))
+    assert "Line 1 of the paper: every paper needs 2 of type" in said and "rules" not in said
