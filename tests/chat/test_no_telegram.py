@@ -1,18 +1,20 @@
-"""A plant on DingTalk or Feishu alone, without any BOT_TOKEN (in China Telegram needs a VPN):
-``main.py run``'s process — the messenger's bot, the scheduler and the web face — gets the
+"""A plant on DingTalk, Feishu or WeCom alone, without any BOT_TOKEN (in China Telegram needs
+a VPN): ``main.py run``'s process — the messenger's bot, the scheduler and the web face — gets the
 whole season. The competition opens on time with a notice in the group bound to it, closes at
 its end with another, and a worker linked on the app gets their result in private; Telegram's
-rows wait unsent, since there is no bot to send them. Seen at the fakes' HTTP boundary."""
+rows wait unsent, since there is no bot to send them. On WeCom (no bot here) the notices go
+to the group robot and the result through the app. Seen at the fakes' HTTP boundary."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import TestServer
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
@@ -20,6 +22,8 @@ from typer.testing import CliRunner
 from cli.app import app
 from cli.apps_only import run_apps
 from config import Settings, load_settings
+from contest.admin import web as admin_web
+from contest.admin.policy import Actor
 from contest.app_groups import MessengerChat
 from contest.identities import link_identity
 from contest.models import Competition, CompetitionStatus
@@ -33,6 +37,8 @@ from tests.conftest import MovableClock
 from tests.contest.test_season import _season
 from tests.fakes.dingtalk import FakeDingTalk
 from tests.fakes.feishu import FakeFeishu
+from tests.fakes.signin_wecom import FakeWeCom
+from tests.web.test_robots import Receivers
 
 GROUP = "group-quality"
 
@@ -84,6 +90,32 @@ async def _status(session_factory: async_sessionmaker[AsyncSession], cid: int) -
         return competition.status
 
 
+async def _season_to_open(
+    session: AsyncSession, clock: MovableClock, platform: str
+) -> tuple[int, datetime, datetime]:
+    """The season's competition, scheduled to open in a minute, 王芳 (who took part, tied
+    first) linked on ``platform`` as ``wangfang``: (its id, its start, when results go)."""
+    season = await _season(session, clock, "sum")
+    competition: Competition = season["competition"]
+    cid = id_of(competition)
+    starts = clock() + timedelta(minutes=1)
+    await session.execute(
+        update(Competition)
+        .where(Competition.id == cid)
+        .values(status=CompetitionStatus.SCHEDULED, starts_at=starts)
+    )
+    wang = season["who"]["王芳"]
+    await link_identity(session, platform=platform, external_id="wangfang", worker_id=id_of(wang))
+    await session.commit()
+    return cid, starts, results_time(competition, load_rules(competition.rules))
+
+
+async def _telegram_waits(session_factory: async_sessionmaker[AsyncSession]) -> None:
+    """No bot: Telegram's rows (the other workers have Telegram ids) wait, never claimed."""
+    telegram = await rows(session_factory, channel="telegram")
+    assert telegram and {(r.status, r.tries) for r in telegram} == {("pending", 0)}
+
+
 @pytest.mark.parametrize("platform", ["dingtalk", "feishu"])
 async def test_a_plant_without_telegram_gets_its_whole_season(
     platform: str,
@@ -92,20 +124,7 @@ async def test_a_plant_without_telegram_gets_its_whole_season(
     database_url: str,
     clock: MovableClock,
 ) -> None:
-    season = await _season(session, clock, "sum")
-    competition: Competition = season["competition"]
-    cid = id_of(competition)
-    wang = season["who"]["王芳"]  # took part (tied first); linked on the app below
-    starts = clock() + timedelta(minutes=1)
-    await session.execute(
-        update(Competition)
-        .where(Competition.id == cid)
-        .values(status=CompetitionStatus.SCHEDULED, starts_at=starts)
-    )
-    await link_identity(session, platform=platform, external_id="wangfang", worker_id=id_of(wang))
-    await session.commit()
-    ends = results_time(competition, load_rules(competition.rules))
-
+    cid, starts, ends = await _season_to_open(session, clock, platform)
     fake: Any = FakeDingTalk() if platform == "dingtalk" else FakeFeishu()
     base = await fake.start()
     fake.add_user("boss", name="质量部长")
@@ -145,13 +164,77 @@ async def test_a_plant_without_telegram_gets_its_whole_season(
         assert await _status(session_factory, cid) == CompetitionStatus.CLOSED
         await all_sent(session_factory, f"{platform}_user")
         await all_sent(session_factory, f"{platform}_app")
-        # No bot: Telegram's rows (the other workers have Telegram ids) wait, never claimed.
-        telegram = await rows(session_factory, channel="telegram")
-        assert telegram and {(r.status, r.tries) for r in telegram} == {("pending", 0)}
+        await _telegram_waits(session_factory)
     finally:
         stop.set()
         await asyncio.wait_for(running, 30)
         await fake.close()
+
+
+async def test_a_wecom_plant_gets_notices_in_its_group_robot_and_results_in_the_app(
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    database_url: str,
+    clock: MovableClock,
+) -> None:
+    """企业微信 has no bot here: its group robot (群机器人) and its self-built app's messages."""
+    cid, starts, ends = await _season_to_open(session, clock, "wecom")
+    receivers = Receivers()  # the group robot's webhook
+    hook = TestServer(receivers.app(), host="127.0.0.1")
+    await hook.start_server()
+    await admin_web.bind_robot(
+        session,
+        actor=Actor.operator(),
+        competition_id=cid,
+        platform="wecom",
+        url=f"http://127.0.0.1:{hook.port}/cgi-bin/webhook/send?key=wecom-key",
+        secret=None,
+        language="zh",
+        extra_hosts=frozenset({"127.0.0.1"}),
+        clock=clock,
+    )
+    await session.commit()
+    wecom = FakeWeCom()
+    await wecom.start()
+    wecom.member("wangfang", name="王芳")
+    settings = load_settings(
+        _env_file=None,
+        database_url=database_url,
+        web_secret="no-telegram-secret",
+        web_port=0,
+        scheduler_tick_seconds=0.2,
+        wecom_corp_id=wecom.corp_id,
+        wecom_agent_id=wecom.agent_id,
+        wecom_secret=wecom.secret,
+        wecom_api_base=wecom.url,
+    )
+    assert settings.messengers == () and settings.app_senders == ("wecom",)
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_apps(settings, stop=stop, clock=clock, migrate=False))
+
+    def wang_reads() -> list[str]:
+        texts = [m for m in wecom.messages if m["to"] == "wangfang" and m["msgtype"] == "text"]
+        return [m["text"]["content"] for m in texts]
+
+    def robot_says(words: str) -> bool:
+        return any(words in b["markdown"]["content"] for b in receivers.got["wecom"])
+
+    try:
+        clock.set(starts + timedelta(seconds=10))
+        await until(lambda: robot_says("现已开始"))
+        assert await _status(session_factory, cid) == CompetitionStatus.OPEN
+        clock.set(ends + timedelta(seconds=30))
+        await until(lambda: robot_says("已结束"))
+        await until(lambda: any("并列第 1 名" in text for text in wang_reads()))
+        assert await _status(session_factory, cid) == CompetitionStatus.CLOSED
+        await all_sent(session_factory, "wecom_user")
+        await _telegram_waits(session_factory)
+        assert receivers.errors == []
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 30)
+        await wecom.stop()
+        await hook.close()
 
 
 async def _poll(condition: Any, within: float = 30.0) -> None:
