@@ -55,7 +55,7 @@ class SchedulerRunner:
         self.robots = robot_sender(settings, clock=clock)
 
     async def hold_lease(self) -> bool:
-        async with self.ctx.session_factory() as session:
+        async with self.ctx.session_factory.begin() as session:
             return await acquire_lease(
                 session, holder=self.holder, ttl=self.lease_ttl, clock=self.ctx.clock
             )
@@ -86,7 +86,7 @@ class SchedulerRunner:
 
     async def release(self) -> None:
         await self.robots.close()
-        async with self.ctx.session_factory() as session:
+        async with self.ctx.session_factory.begin() as session:
             await release_lease(session, holder=self.holder, clock=self.ctx.clock)
 
 

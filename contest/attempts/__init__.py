@@ -137,7 +137,6 @@ async def toggle_option(
         timezone=tz,
         selection=selection,
     )
-    await session.commit()
     return view
 
 
@@ -171,8 +170,8 @@ async def answer(
     ``response`` is in displayed form: an option position (single), 1/0 (true/false), the
     ticked positions (multiple), a list of texts (blank). An answer after the question's
     deadline is recorded as a timeout and scores 0. ``loaded`` is the position when the
-    caller has read it already; ``message_id`` the typed text that answers. Commits before
-    it returns.
+    caller has read it already; ``message_id`` the typed text that answers. The caller (the
+    edge's turn) commits.
     """
     now = clock()
     if loaded is None:
@@ -185,7 +184,6 @@ async def answer(
     assert aq is not None and question is not None
     qtype = QuestionType(question.type)
     if qtype is QuestionType.MULTIPLE and not response:
-        await session.commit()
         return Step(outcome="empty", attempt_id=attempt_id)
     stored = response_to_stored(qtype, response, aq.option_order, len(question.options))
     elapsed = now - (aq.presented_at or now)
@@ -227,9 +225,7 @@ async def _advance(
     if out_of_time or attempt.current_position >= attempt.question_count:
         status = AttemptStatus.EXPIRED if out_of_time else AttemptStatus.FINISHED
         await finish(session, attempt=attempt, status=status, now=now, rules=rules)
-        await session.commit()
         done = await summary(session, attempt_id=id_of(attempt), clock=clock, tz=tz)
-        await session.commit()
         return Step(outcome=outcome, feedback=feedback, summary=done, attempt_id=attempt.id)
     # When the answer and explanation are shown the worker reads them first and asks for
     # the next question; its clock starts only then.
@@ -242,7 +238,6 @@ async def _advance(
         view = await present(session, attempt=attempt, now=now, tz=tz, loaded=following)
     if rules is not None:
         await record_standing(session, attempt=attempt, rules=rules, now=now)
-    await session.commit()
     return Step(outcome=outcome, feedback=feedback, next=view, attempt_id=attempt.id, paused=paused)
 
 
