@@ -168,13 +168,14 @@ async def test_outbox_delivers_to_all_three_robots_exactly_once(
 
 async def test_a_robot_url_elsewhere_is_refused_and_nothing_secret_is_audited(session, clock):
     plant = await build_plant(session, clock, workers=1)
+    competition_id = plant.competition.id  # read before the refusal's rollback expires it
     with pytest.raises(ContestError) as refused:
         await turn(
             session,
             admin_web.bind_robot(
                 session,
                 actor=Actor.operator(),
-                competition_id=plant.competition.id,
+                competition_id=competition_id,
                 platform="wecom",
                 url="https://evil.example/cgi-bin/webhook/send?key=k",
                 secret=None,
@@ -189,7 +190,7 @@ async def test_a_robot_url_elsewhere_is_refused_and_nothing_secret_is_audited(se
         admin_web.bind_robot(
             session,
             actor=Actor.operator(),
-            competition_id=plant.competition.id,
+            competition_id=competition_id,
             platform="dingtalk",
             url="https://oapi.dingtalk.com/robot/send?access_token=SECRET-TOKEN",
             secret="SEC-XYZ",
