@@ -190,6 +190,20 @@ class Settings(BaseSettings):
         return tuple(found)
 
     @property
+    def app_senders(self) -> tuple[str, ...]:
+        """The enterprise apps that can message a worker in person (the close's result,
+        review and certificate): DingTalk's and Feishu's with their credentials (a bot or
+        not), WeCom's self-built app with its corp id, agent id and secret."""
+        found = []
+        if self.dingtalk_client_id and self.dingtalk_client_secret:
+            found.append("dingtalk")
+        if self.feishu_app_id and self.feishu_app_secret:
+            found.append("feishu")
+        if self.wecom_corp_id and self.wecom_agent_id and self.wecom_secret:
+            found.append("wecom")
+        return tuple(found)
+
+    @property
     def pool(self) -> PoolSettings:
         return PoolSettings(
             size=self.db_pool_size, timeout=self.db_pool_timeout, readers=self.db_readers

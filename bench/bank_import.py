@@ -54,8 +54,19 @@ def _row(i: int) -> list[object]:
     if kind == "填空题":
         stem, options = f"第{i}题：全国质量月始于____年。", []
     options += [""] * (8 - len(options))
-    return [kind, stem, *options, answer, "", f"解析{i}：依据相关标准。", 2, "易中难"[i % 3],
-            CATEGORIES[i % len(CATEGORIES)], "质量月、知识竞赛", "《产品质量法》"]  # fmt: skip
+    return [
+        kind,
+        stem,
+        *options,
+        answer,
+        "",
+        f"解析{i}：依据相关标准。",
+        2,
+        "易中难"[i % 3],
+        CATEGORIES[i % len(CATEGORIES)],
+        "质量月、知识竞赛",
+        "《产品质量法》",
+    ]
 
 
 def generate(path: Path, count: int) -> None:
@@ -83,8 +94,13 @@ async def _import(path: Path, db: Path) -> float:
     await async_engine.dispose()
     done = time.perf_counter()
     assert result.created == len(report.drafts) and not report.errors
-    log.info("validate %.2f s, import %.2f s, total %.2f s (%d questions)",
-             validated - started, done - validated, done - started, result.created)  # fmt: skip
+    log.info(
+        "validate %.2f s, import %.2f s, total %.2f s (%d questions)",
+        validated - started,
+        done - validated,
+        done - started,
+        result.created,
+    )
     return done - started
 
 
@@ -98,8 +114,12 @@ def main() -> None:
         path = workdir / "bank.xlsx"
         started = time.perf_counter()
         generate(path, args.questions)
-        log.info("generated %s (%.1f MB) in %.2f s", path.name, path.stat().st_size / 1e6,
-                 time.perf_counter() - started)  # fmt: skip
+        log.info(
+            "generated %s (%.1f MB) in %.2f s",
+            path.name,
+            path.stat().st_size / 1e6,
+            time.perf_counter() - started,
+        )
         asyncio.run(_import(path, workdir / "timed.db"))
         maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         log.info("peak resident memory of the process: %.0f MB", maxrss_mb)

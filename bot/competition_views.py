@@ -15,7 +15,7 @@ from bot.callbacks import RowId
 from contest.competitions import CompetitionDefinition
 from contest.models import Competition
 from contest.rules import LEAF_LEVEL, CompetitionRules
-from contest.schedules import Cadence, cadence
+from contest.schedules import Cadence, cadence, schedule_hint
 from contest.zones import zone_name
 from i18n import t
 
@@ -39,15 +39,54 @@ def competition_line(competition: Competition, lang: str) -> str:
     )
 
 
+def days_text(days: tuple[int, ...], lang: str) -> str:
+    """周一、周五 / Monday, Friday (0 = Sunday)."""
+    names = t("admin.schedule.days", lang).split(",")
+    return t("admin.schedule.day_joiner", lang).join(names[d] for d in days)
+
+
 def cadence_text(found: Cadence, lang: str) -> str:
-    """每天 18:00 / 每周五 17:00 / the cron line itself."""
+    """每天 18:00 / 每周五 17:00 / 8:00–18:00 每 2 小时，整点发 / the cron line itself."""
     if found.kind == "daily":
         return t("admin.schedule.daily", lang, time=found.time)
     if found.kind == "weekly":
-        names = t("admin.schedule.days", lang).split(",")
-        days = t("admin.schedule.day_joiner", lang).join(names[d] for d in found.days)
-        return t("admin.schedule.weekly", lang, days=days, time=found.time)
+        return t("admin.schedule.weekly", lang, days=days_text(found.days, lang), time=found.time)
+    if found.kind == "hourly":
+        return _hourly_text(found, lang)
     return t("admin.schedule.cron", lang, cron=html.escape(found.cron))
+
+
+def _hourly_text(found: Cadence, lang: str) -> str:
+    words = "admin.schedule_words"
+    every = (
+        t(f"{words}.every_hours", lang, n=found.every)
+        if found.every > 1
+        else t(f"{words}.every_hour", lang)
+    )
+    minute = int(found.time.lstrip(":") or 0)
+    at = t(f"{words}.at_minute", lang, minute=minute) if minute else t(f"{words}.on_the_hour", lang)
+    window = (
+        t(f"{words}.window", lang, first=found.window[0], last=found.window[1])
+        if found.window
+        else ""
+    )
+    days = t(f"{words}.days", lang, days=days_text(found.days, lang)) if found.days else ""
+    return t(f"{words}.hourly", lang, every=every, at=at, window=window, days=days)
+
+
+def schedule_not_understood(typed: str, lang: str) -> str:
+    """Why typed words made no schedule: what was understood of them, and examples."""
+    hint = schedule_hint(typed)
+    words = "admin.schedule_words"
+    lines = [t(f"{words}.not_understood", lang, text=html.escape(typed))]
+    if hint.too_often:
+        lines.append(t(f"{words}.too_often", lang))
+    elif hint.days:
+        days = t(f"{words}.days", lang, days=days_text(hint.days, lang)).strip()
+        example = f"{days} 17:00"
+        lines.append(t(f"{words}.understood_days", lang, days=days, example=example))
+    lines.append(t(f"{words}.examples", lang))
+    return "\n".join(lines)
 
 
 def announce_text(rules: CompetitionRules, lang: str) -> str:
@@ -76,12 +115,17 @@ def _source_text(rules: CompetitionRules, lang: str) -> str:
 
 
 def _limits_text(rules: CompetitionRules, lang: str) -> str:
+    """每题限时 30 秒，整卷限时 5 分钟 — or 全卷最长 7 分 30 秒（15 题 × 每题 30 秒）, the
+    figure workers are told, when 整卷限时 is absent or too long to apply."""
     total = rules.total_time_limit_s
-    whole = (
-        t("admin.competitions.total_minutes", lang, minutes=total // 60)
-        if total
-        else t("admin.competitions.total_none", lang)
-    )
+    per = {"count": rules.question_count, "qtime": rules.question_time_limit_s}
+    cap = duration_text(rules.paper_time_s, lang)
+    if total and rules.total_limit_applies:
+        whole = t("admin.competitions.total_minutes", lang, minutes=total // 60)
+    elif total:
+        whole = t("admin.preview_time.never_applies", lang, minutes=total // 60, cap=cap, **per)
+    else:
+        whole = t("admin.preview_time.longest", lang, cap=cap, **per)
     return t(
         "admin.competitions.preview_limits",
         lang,
@@ -89,6 +133,16 @@ def _limits_text(rules: CompetitionRules, lang: str) -> str:
         total=whole,
         attempts=rules.attempts_allowed,
     )
+
+
+def duration_text(seconds: int, lang: str) -> str:
+    """7 分 30 秒 / 5 分钟 / 45 秒, exact (a limit compared with another must not round)."""
+    minutes, rest = divmod(seconds, 60)
+    if minutes and rest:
+        return t("admin.dialog_time.minutes_seconds", lang, minutes=minutes, seconds=rest)
+    if minutes:
+        return t("admin.dialog_time.minutes", lang, minutes=minutes)
+    return t("admin.dialog_time.seconds", lang, seconds=rest)
 
 
 def preview(definition: CompetitionDefinition, lang: str) -> str:

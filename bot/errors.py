@@ -24,13 +24,8 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from bot.long_text import send_text
 from bot.routing import Routes
 from chat.turn import Turn, settle_refusal
-from contest.errors import (
-    BankRejected,
-    ContestError,
-    DefinitionIssue,
-    DefinitionRejected,
-    RosterRejected,
-)
+from contest.definition_words import issue_text
+from contest.errors import BankRejected, ContestError, DefinitionRejected, RosterRejected
 from contest.models import Worker
 from i18n import catalogue, t
 
@@ -64,10 +59,7 @@ def _blanks(key: str, lang: str) -> dict[str, str]:
 
 def _problems(error: ContestError, lang: str) -> list[str]:
     if isinstance(error, DefinitionRejected):
-        lines = [
-            f"• <code>{escape(i.loc or '-')}</code>: {escape(issue_message(i, lang))}"
-            for i in error.issues
-        ]
+        lines = [f"• {escape(issue_text(issue, lang))}" for issue in error.issues]
     elif isinstance(error, RosterRejected | BankRejected):
         lines = [f"• {escape(e.describe(lang))}" for e in error.errors]
     else:
@@ -75,16 +67,6 @@ def _problems(error: ContestError, lang: str) -> list[str]:
     more = len(lines) - SHOWN_PROBLEMS
     tail = [t("admin.more_problems", lang, count=more)] if more > 0 else []
     return lines[:SHOWN_PROBLEMS] + tail
-
-
-def issue_message(issue: DefinitionIssue, lang: str) -> str:
-    """Our own issues (the paper check) in the organiser's language; pydantic's as they are."""
-    if not issue.params or f"contest.definition.{issue.code}" not in catalogue(lang):
-        return issue.message
-    params = dict(issue.params)
-    if "type" in params:
-        params["type"] = t(f"quiz.type.{params['type']}", lang)
-    return t(f"contest.definition.{issue.code}", lang, **params)
 
 
 class ContestErrorReply(BaseMiddleware):

@@ -100,14 +100,42 @@ async def show(
         await question_undelivered(turn.session, view=item)
         await turn.session.commit()
         raise
-    if _new_message(item, chat_id=chat_id, message_id=message_id):
+    again = _shown_again(item, chat_id=chat_id, message_id=message_id)
+    if again:
+        await _retire(bot, chat_id=chat_id, message_id=item.message_id)
+    if _new_message(item, chat_id=chat_id, message_id=message_id) or again:
         # At once, not with the batch below: the worker's next text is told apart from a
-        # stale one by this id (contest.attempts.answer_blank).
+        # stale one by this id (contest.attempts.answer_blank), and a question whose time
+        # runs out is marked in this message (contest.attempts.deadlines).
         await remember_message(
             turn.session, attempt_id=item.attempt_id, chat_id=chat_id, message_id=message_id
         )
         await turn.session.commit()
     await write_soon(partial(question_delivered, view=item, at=turn.wall()))
+
+
+def _shown_again(item: QuestionView, *, chat_id: int, message_id: int) -> bool:
+    """A choice question shown again in a newer message than the one it was in (/continue,
+    the button under /start): the older one's buttons go. A blank question's prompt stays
+    the one remembered: a text typed before it was shown again still answers it."""
+    return (
+        not item.fresh
+        and item.qtype is not QuestionType.BLANK
+        and item.message_id is not None
+        and item.chat_id == chat_id
+        and message_id > item.message_id
+    )
+
+
+async def _retire(bot: Bot, *, chat_id: int, message_id: int | None) -> None:
+    """Take the buttons off a message that no longer shows the open question (tapping them
+    would still be safe: a closed position scores nothing)."""
+    if message_id is None:
+        return
+    try:
+        await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
+    except TelegramBadRequest as error:  # gone, too old, or not ours: nothing to take off
+        logger.info("cannot retire message %s (%s)", message_id, error)
 
 
 def _new_message(item: QuestionView, *, chat_id: int, message_id: int) -> bool:

@@ -1,6 +1,7 @@
 """Delivering the outbox rows queued for a messenger's app: announcement texts and pictures
 into its groups (``<platform>_app``), results at the close to a worker's private chat with
-the app (``<platform>_user``).
+the app (``<platform>_user``): the result with a button to the worker's result page, the
+错题回顾, and the certificate or participation card, drawn here from its queued data.
 
 The process holding the platform's connection runs this beside it (the scheduler's sender
 leaves these rows alone). Rows are claimed as the scheduler claims its own (a claim expires,
@@ -25,12 +26,15 @@ from sqlmodel import col
 
 from contest.app_groups import MessengerChat, app_channel, user_channel
 from contest.identities import WorkerIdentity
-from contest.outbox import OutboxMessage, OutboxStatus
+from contest.outbox import OutboxMessage, OutboxStatus, payload_of
+from scheduler.certificate import CannotDraw, draw_queued
+from storage.ids import id_of
 from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
 
-Deliver = Callable[["Target", OutboxMessage], Awaitable[None]]
+Deliver = Callable[["Target", "Outgoing"], Awaitable[None]]
+DRAWN = frozenset({"certificate", "card"})
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,38 @@ class Target:
 
     group: bool
     to: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A row as the platform sends it: ``text`` (Telegram HTML, as queued), ``photo`` (the
+    PNG in ``picture``, with ``text`` its caption) or ``note`` (``text`` with a button
+    ``label`` that opens ``url``); ``id`` names it, so a resend is the same message."""
+
+    id: int
+    kind: str
+    text: str
+    picture: bytes | None = None
+    url: str = ""
+    label: str = ""
+
+
+async def outgoing(message: OutboxMessage) -> Outgoing:
+    """What a row sends: a queued certificate or card drawn now (:class:`CannotDraw` when
+    its data is broken), a text with its first link button (``buttons`` in its payload)."""
+    row = id_of(message)
+    if message.kind in DRAWN:
+        picture = await draw_queued(message.kind, message.payload)
+        return Outgoing(row, "photo", message.text, picture)
+    if message.kind == "photo":
+        return Outgoing(row, "photo", message.text, message.payload)
+    links = [b for row in payload_of(message).get("buttons") or [] for b in row if "url" in b]
+    if links:  # the apps show one link button (Telegram's deep links mean nothing here)
+        button = links[0]
+        return Outgoing(
+            row, "note", message.text, url=str(button["url"]), label=str(button["text"])
+        )
+    return Outgoing(row, "text", message.text)
 
 
 CLAIM = timedelta(seconds=300)
@@ -56,9 +92,13 @@ class AppOutbox:
         deliver: Deliver,
         clock: Clock = utcnow,
         poll: float = 2.0,
+        groups: bool = True,
     ) -> None:
         self.session_factory, self.platform, self.deliver = session_factory, platform, deliver
-        self.channels = (app_channel(platform), user_channel(platform))
+        # Without the app's bot here (企业微信; 钉钉 without its card template) only the
+        # workers' private chats are served: nobody could have bound a group.
+        mine = [user_channel(platform)]
+        self.channels = tuple([app_channel(platform), *mine] if groups else mine)
         self.clock, self.poll = clock, poll
         self._stopping = asyncio.Event()
 
@@ -94,7 +134,11 @@ class AppOutbox:
                 await self._finish(message, OutboxStatus.BLOCKED, "group or account unknown")
                 continue
             try:
-                await self.deliver(target, message)
+                await self.deliver(target, await outgoing(message))
+            except CannotDraw as exc:
+                logger.exception("%s row %s: picture could not be drawn", channel, message.id)
+                await self._finish(message, OutboxStatus.FAILED, str(exc)[:500])
+                continue
             except Exception as exc:
                 logger.warning("%s row %s: %s", channel, message.id, exc)
                 for later in messages[i:]:  # the chat's order holds: the rest waits too
@@ -104,7 +148,7 @@ class AppOutbox:
 
     async def _target(self, channel: str, chat_id: int) -> Target | None:
         async with self.session_factory() as session:
-            if channel == app_channel(self.platform):
+            if channel.endswith("_app"):
                 group = await session.get(MessengerChat, chat_id)
                 await session.commit()
                 return Target(True, group.conversation_id) if group and group.active else None

@@ -11,9 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
+from collections.abc import Coroutine
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
+import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chat.inbox import EventIntake
@@ -28,6 +31,55 @@ class Connection(Protocol):
     async def run(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+class Reconnecting:
+    """A long connection kept open until :meth:`stop`: each ended or failed connection is
+    opened again, at once after a clean end, else after a backoff (2, 4 … 64 s, at most
+    ``max_delay``, with a second of jitter). Frames are handled as tasks that :meth:`stop`
+    waits for. A platform says how one connection runs (:meth:`connect`)."""
+
+    name = "messenger connection"  # in the logs
+
+    def __init__(self, *, max_delay: float = 60.0) -> None:
+        self.max_delay = max_delay
+        self._stopping = asyncio.Event()
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._frames: set[asyncio.Task[None]] = set()
+
+    async def connect(self) -> None:
+        """Open one connection and serve it until it ends."""
+        raise NotImplementedError
+
+    async def run(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                await self.connect()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                logger.warning("%s: %s; reconnecting", self.name, exc)
+            if self._stopping.is_set():
+                break
+            delay = min(2 ** min(failures, 6), self.max_delay) + random.uniform(0, 1)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay if failures else 0.1)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._ws is not None:
+            await self._ws.close()
+        if self._frames:
+            await asyncio.wait(set(self._frames), timeout=10)
+
+    def spawn(self, frame: Coroutine[Any, Any, None]) -> None:
+        """Handle a frame beside the others (the socket keeps being read)."""
+        task = asyncio.create_task(frame)
+        self._frames.add(task)
+        task.add_done_callback(self._frames.discard)
 
 
 async def hold_and_run(

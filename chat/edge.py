@@ -1,5 +1,6 @@
 """The messenger edges' middleware: one :class:`chat.turn.Turn` per event, built the same way
-on DingTalk and Feishu, and the after-send bookkeeping.
+on DingTalk and Feishu, and the after-send bookkeeping; :class:`MessengerBot` runs an event
+end to end, so a platform names only its parser, its sender and its renderer.
 
 Who is acting comes from the platform account: the linked worker, else the directory's entry
 for the account (工号, mobile, name) placed on the roster by :func:`contest.directory.enrol`,
@@ -15,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +25,8 @@ from sqlmodel import col
 from chat import flow
 from chat.cards import Card
 from chat.flow import Incoming, Reply
+from chat.groups import remember_group
+from chat.inbox import Event
 from chat.models import MessengerEvent
 from chat.texts import error_text, tr
 from chat.turn import Turn, owned
@@ -171,3 +175,73 @@ class Edge:
         async with self._slots, self.session_factory() as session:
             await flow.undelivered(session, replies)
             await session.commit()
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What a platform's parser read from an event: who, what, and the group it came from
+    (remembered for announcements). A platform adds where its answer goes."""
+
+    user_id: str
+    incoming: Incoming
+    group: str | None = None
+    group_title: str = ""
+
+
+class DirectoryApi(Protocol):
+    async def user(self, user_id: str, /) -> DirectoryEntry: ...
+
+
+ApiT = TypeVar("ApiT", bound=DirectoryApi)
+HeardT = TypeVar("HeardT", bound=Heard)
+
+
+class MessengerBot(Generic[ApiT, HeardT]):
+    """The intake's handler for one messenger: a platform gives ``hear`` (its parser) and
+    ``send`` (one reply out, with its renderer); the turn and delivery marks are shared."""
+
+    platform: str
+
+    def __init__(
+        self,
+        api: ApiT,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        tz: str,
+        clock: Clock = utcnow,
+        slots: int = 4,
+        admins: frozenset[str] = frozenset(),
+    ) -> None:
+        self.api, self.session_factory, self.clock = api, session_factory, clock
+        self.edge = Edge(
+            session_factory, directory=api.user, tz=tz, clock=clock, slots=slots, admins=admins
+        )
+
+    def hear(self, event: Event) -> HeardT | None:
+        raise NotImplementedError
+
+    async def send(self, reply: Reply, heard: HeardT, *, key: str) -> None:
+        raise NotImplementedError
+
+    async def handle(self, event: Event) -> None:
+        """One event: its group remembered, the turn, each reply sent (``key`` is the same
+        on a retry, so the platform drops a resend), then the questions' clocks started."""
+        heard = self.hear(event)
+        if heard is None:
+            return
+        if heard.group is not None:
+            await remember_group(
+                self.session_factory,
+                platform=self.platform,
+                conversation_id=heard.group,
+                title=heard.group_title,
+            )
+        account = Account(self.platform, heard.user_id)
+        outcome = await self.edge.turn(account, heard.incoming, received_at=event.received_at)
+        try:
+            for i, reply in enumerate(outcome.replies):
+                await self.send(reply, heard, key=f"qq{event.seq}n{i}")
+        except Exception:
+            await self.edge.undelivered(outcome.replies)
+            raise
+        await self.edge.delivered(outcome.replies, at=self.clock())

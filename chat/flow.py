@@ -20,10 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat import cards, organiser
 from chat.cards import Action, Button, Card, rows_of
+from chat.notices import open_question_text, waiting_book_text
 from chat.texts import (
+    error_text,
     feedback_text,
     missed_text,
     offers_text,
+    plain,
     profile_text,
     question_text,
     review_text,
@@ -33,7 +36,9 @@ from chat.texts import (
 from chat.turn import Turn
 from contest import attempts
 from contest.attempts.state import question_delivered, question_undelivered, remember_message
-from contest.mistakes import mistake_questions
+from contest.attempts.unfinished import open_question
+from contest.errors import ContestError
+from contest.mistakes import mistake_questions, waiting_for_close
 from contest.models import AttemptKind
 from contest.offers import competition_offers
 from contest.quizview import QuestionView, Step, Summary
@@ -166,22 +171,27 @@ async def _menu_word(turn: Turn, word: str, incoming: Incoming) -> list[Reply]:
     if word == "quiz":
         offers = await competition_offers(session, worker_id=turn.my_id, clock=turn.clock)
         if not offers:
-            return [Reply(menu_card(lang, note=tr("quiz.no_competition", lang)))]
+            notes = (await _open_note(turn), tr("quiz.no_competition", lang))
+            return [Reply(menu_card(lang, note="\n\n".join(n for n in notes if n)))]
         buttons = [Button(o.name[:30], Action("start", ref=o.id), primary=True) for o in offers]
-        return [
-            Reply(
-                Card(tr("menu.button.quiz", lang), offers_text(offers, lang), rows_of(buttons, 1))
-            )
-        ]
+        text = "\n\n".join(p for p in (await _open_note(turn), offers_text(offers, lang)) if p)
+        return [Reply(Card(tr("menu.button.quiz", lang), text, rows_of(buttons, 1)))]
     if word == "practice":
         item = await attempts.start_practice(session, worker=turn.me, clock=turn.clock, tz=turn.tz)
         return [await _show(turn, item, incoming)]
     if word == "mistakes":
         book = await mistake_questions(session, worker_id=turn.my_id)
-        item = await attempts.start_practice(
-            session, worker=turn.me, clock=turn.clock, tz=turn.tz, mistakes=True
-        )
+        waiting = waiting_book_text(await waiting_for_close(session, worker_id=turn.my_id), lang)
+        try:
+            item = await attempts.start_practice(
+                session, worker=turn.me, clock=turn.clock, tz=turn.tz, mistakes=True
+            )
+        except ContestError as error:  # an empty book mid-contest: say when it fills
+            if error.code != "no_mistakes" or waiting is None:
+                raise
+            return [Reply(menu_card(lang, note=f"{error_text(error, lang)}\n\n{plain(waiting)}"))]
         note = tr("mistakes.started", lang, n=len(book), round=min(len(book), attempts.ROUND))
+        note = "\n".join(p for p in (note, waiting and plain(waiting)) if p)
         return [await _show(turn, item, incoming, note=note)]
     if word == "continue":
         found = await attempts.resume(session, worker_id=turn.my_id, clock=turn.clock, tz=turn.tz)
@@ -193,7 +203,13 @@ async def _menu_word(turn: Turn, word: str, incoming: Incoming) -> list[Reply]:
         other = "en" if me.language == "zh" else "zh"
         button = Button(tr(f"profile.languages.{other}", lang), cards.menu(other))
         return [Reply(Card(tr("messenger.title.me", lang), profile_text(me, lang), ((button,),)))]
-    return [Reply(menu_card(lang))]
+    return [Reply(menu_card(lang, note=await _open_note(turn)))]
+
+
+async def _open_note(turn: Turn) -> str | None:
+    """The question left open, said above the menu (its 继续 button goes back to it)."""
+    found = await open_question(turn.session, worker_id=turn.my_id, clock=turn.clock, tz=turn.tz)
+    return None if found is None else plain(open_question_text(found, turn.lang, now=turn.clock()))
 
 
 async def _tapped(turn: Turn, action: Action, incoming: Incoming) -> list[Reply]:

@@ -1,5 +1,7 @@
 """The enterprise messengers a process runs (钉钉, 飞书), built from the settings: each one's
-API client, bot, inbox and long connection, held under its lease until ``stop``."""
+API client, bot, inbox and long connection, held under its lease until ``stop``; and, for an
+app that has no bot here (企业微信's self-built app; 钉钉's without its card template), only
+its sender of the workers' private messages (the close's result, review and certificate)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chat.app_outbox import AppOutbox
+from chat.app_outbox import AppOutbox, Deliver
 from chat.connection import Together, hold_and_run
 from chat.dingtalk.api import DingTalkApi
 from chat.dingtalk.bot import PLATFORM as DINGTALK
 from chat.dingtalk.bot import DingTalkBot, order_key
+from chat.dingtalk.send import DingTalkSender
 from chat.dingtalk.stream import StreamConnection
 from chat.feishu.api import FeishuApi
 from chat.feishu.bot import PLATFORM as FEISHU
@@ -23,6 +26,8 @@ from chat.feishu.bot import FeishuBot
 from chat.feishu.bot import order_key as feishu_order
 from chat.feishu.ws import LongConnection
 from chat.inbox import EventIntake
+from chat.wecom.api import WeComApi
+from chat.wecom.send import WeComSender
 from config import Settings
 from storage.db import is_sqlite
 from storage.types import Clock, utcnow
@@ -61,6 +66,63 @@ def feishu_api(settings: Settings, *, clock: Clock = utcnow) -> FeishuApi:
         api_base=settings.feishu_api_base,
         clock=clock,
     )
+
+
+def wecom_api(settings: Settings, *, clock: Clock = utcnow) -> WeComApi:
+    assert settings.wecom_corp_id and settings.wecom_agent_id and settings.wecom_secret
+    return WeComApi(
+        corp_id=settings.wecom_corp_id,
+        agent_id=settings.wecom_agent_id,
+        secret=settings.wecom_secret.get_secret_value(),
+        api_base=settings.wecom_api_base,
+        clock=clock,
+    )
+
+
+class SenderRunner:
+    """An app without a bot in this process: its outbox rows to workers, until ``stop``.
+    Rows are claimed, so several processes may run this side by side."""
+
+    def __init__(
+        self,
+        platform: str,
+        api: Any,
+        deliver: Deliver,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.platform, self.api = platform, api
+        self.outbox = AppOutbox(
+            session_factory, platform=platform, deliver=deliver, clock=clock, groups=False
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        serving = asyncio.create_task(self.outbox.run())
+        try:
+            await stop.wait()
+        finally:
+            await self.outbox.stop()
+            await serving
+            await self.api.close()
+
+
+def sender_runner(
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    platform: str,
+    *,
+    clock: Clock = utcnow,
+) -> SenderRunner:
+    """The sender alone of ``platform``'s app (``wecom``, or ``dingtalk`` without a bot)."""
+    api: Any
+    if platform == "wecom":
+        api = wecom_api(settings, clock=clock)
+        deliver: Deliver = WeComSender(api).deliver
+    else:
+        api = dingtalk_api(settings, clock=clock)
+        deliver = DingTalkSender(api).deliver
+    return SenderRunner(platform, api, deliver, session_factory, clock=clock)
 
 
 class MessengerRunner:
@@ -152,12 +214,18 @@ class FeishuRunner(MessengerRunner):
 async def run_messengers(
     settings: Settings, session_factory: async_sessionmaker[AsyncSession], stop: asyncio.Event
 ) -> None:
-    """Every configured messenger until ``stop``."""
+    """Every configured messenger, and every app's sender without a bot, until ``stop``."""
     runs = []
     if DINGTALK in settings.messengers:
         runs.append(DingTalkRunner(settings, session_factory).run(stop))
     if FEISHU in settings.messengers:
         runs.append(FeishuRunner(settings, session_factory).run(stop))
+    senders = [p for p in settings.app_senders if p not in settings.messengers]
+    runs += [sender_runner(settings, session_factory, p).run(stop) for p in senders]
     if runs:
-        logger.info("messengers: %s", ", ".join(settings.messengers))
+        logger.info(
+            "messengers: %s; apps sending to workers only: %s",
+            ", ".join(settings.messengers) or "none",
+            ", ".join(senders) or "none",
+        )
         await asyncio.gather(*runs)

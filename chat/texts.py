@@ -10,10 +10,12 @@ from __future__ import annotations
 import html
 import math
 import re
+from contextlib import suppress
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from contest.errors import ContestError
+from contest.definition_words import issue_text
+from contest.errors import ContestError, DefinitionRejected
 from contest.models import AttemptKind
 from contest.offers import Offer
 from contest.quizview import Feedback, QuestionView, Summary
@@ -41,15 +43,19 @@ def _num(value: float) -> str:
 
 
 def error_text(error: ContestError, lang: str) -> str:
-    """A refusal in the worker's language; a code without a text reads generically."""
+    """A refusal in the reader's language, with a refused definition's problems in words
+    (an organiser's 开始 on a paper the bank cannot fill); a code without a text reads
+    generically."""
+    text = tr("quiz.error.generic", lang)
     for prefix in ("quiz.error", "contest.error", "messenger.error", "admin.error"):
         key = f"{prefix}.{error.code}"
         if key in catalogue(lang) or key in catalogue("zh"):
-            try:
-                return tr(key, lang, **error.params)
-            except (KeyError, IndexError):
-                break
-    return tr("quiz.error.generic", lang)
+            with suppress(KeyError, IndexError):  # a parameter the text needs was not given
+                text = tr(key, lang, **error.params)
+            break
+    if isinstance(error, DefinitionRejected):
+        text = "\n".join([text, *(f"• {issue_text(issue, lang)}" for issue in error.issues)])
+    return text
 
 
 def question_text(view: QuestionView, lang: str, *, now: datetime, note: str | None) -> str:

@@ -18,10 +18,11 @@ from contest import teams as teams_core
 from contest.admin import competitions as admin
 from contest.admin import people, results
 from contest.admin.policy import Actor
+from contest.definition_words import issue_text
 from contest.errors import ContestError, DefinitionRejected, RosterRejected
 from contest.models import Competition
 from contest.roster import RosterReport
-from i18n import both, t
+from i18n import both
 from storage.types import utcnow
 
 app = typer.Typer(no_args_is_help=True)
@@ -35,8 +36,7 @@ def _fail(exc: ContestError) -> None:
     typer.echo(both(f"contest.error.{exc.code}", **exc.params), err=True)
     if isinstance(exc, DefinitionRejected):
         for issue in exc.issues:
-            text = t("contest.cli.definition_issue", "zh", loc=issue.loc, message=issue.message)
-            typer.echo(f"  {text}", err=True)
+            typer.echo(f"  {issue_text(issue, 'zh')} / {issue_text(issue, 'en')}", err=True)
     if isinstance(exc, RosterRejected):
         for error in exc.errors:
             typer.echo(f"  {error.describe('zh')}", err=True)

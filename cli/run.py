@@ -188,7 +188,7 @@ async def _run_bot(
     if redis is not None:  # Telegram's limits are the bot's, not this process's
         SharedSlots(redis, wiring.pacer)
         tasks.append(asyncio.create_task(SharedPause(redis, wiring.pacer).run(stop)))
-    if first and settings.messengers:
+    if first and (settings.messengers or settings.app_senders):
         tasks.append(asyncio.create_task(run_messengers(settings, session_factory, stop)))
     if with_scheduler and settings.run_scheduler:
         tasks.append(

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from contest.definition_words import pydantic_params
 from contest.errors import ContestError, DefinitionIssue, DefinitionRejected
 from contest.models import Competition, CompetitionStatus
 from contest.papers import plan_rules
@@ -83,7 +84,9 @@ def parse_definition(data: Any) -> CompetitionDefinition:
     except ValidationError as exc:
         raise DefinitionRejected(
             [
-                DefinitionIssue(".".join(str(p) for p in e["loc"]), e["type"], e["msg"])
+                DefinitionIssue(
+                    ".".join(str(p) for p in e["loc"]), e["type"], e["msg"], pydantic_params(e)
+                )
                 for e in exc.errors()
             ]
         ) from None
@@ -100,9 +103,10 @@ def parse_yaml(text: str) -> CompetitionDefinition:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise DefinitionRejected(
-            [DefinitionIssue(where, "yaml_syntax", str(getattr(exc, "problem", exc)))]
-        ) from None
+        problem = str(getattr(exc, "problem", exc))
+        place = {"line": mark.line + 1, "column": mark.column + 1} if mark else {}
+        code = "yaml_syntax" if mark else "yaml_unreadable"
+        raise DefinitionRejected([DefinitionIssue(where, code, problem, place)]) from None
     return parse_definition(data)
 
 

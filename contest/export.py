@@ -58,6 +58,33 @@ __all__ = [
     "write_workbook",
 ]
 
+# The columns of 个人排名 and 团队排名.
+_INDIVIDUAL_COLUMNS = [
+    "名次",
+    "并列",
+    "姓名",
+    "工号",
+    "团队",
+    "得分",
+    "得分率",
+    "答对题数",
+    "用时(秒)",
+    "完成时间",
+    "备注",
+]
+_TEAM_COLUMNS = [
+    "名次",
+    "并列",
+    "团队",
+    "完整路径",
+    "层级",
+    "得分",
+    "参与人数",
+    "应参与人数",
+    "参与率",
+    "计分方式",
+]
+
 
 # --- fetching ------------------------------------------------------------------------------
 
@@ -116,10 +143,9 @@ async def _individual_sheet(
     own = {} if marks else await _paper_marks(session, competition)
     sheet = Sheet(
         "个人排名",
-        ["名次", "并列", "姓名", "工号", "团队", "得分", "得分率", "答对题数", "用时(秒)",
-         "完成时间", "备注"],
+        _INDIVIDUAL_COLUMNS,
         formats={6: PERCENT_FORMAT, 9: TIME_FORMAT},
-    )  # fmt: skip
+    )
     for row in await top_individuals(session, competition_id=competition.id, limit=None):
         worker = workers.get(row.worker_id)
         share = percent_of(row.score, marks or own.get(row.worker_id))
@@ -162,10 +188,9 @@ async def _team_sheet(session: AsyncSession, competition: Competition, tree: Tea
     rules = rules_of(competition)
     sheet = Sheet(
         "团队排名",
-        ["名次", "并列", "团队", "完整路径", "层级", "得分", "参与人数", "应参与人数", "参与率",
-         "计分方式"],
+        _TEAM_COLUMNS,
         formats={8: PERCENT_FORMAT},
-    )  # fmt: skip
+    )
     for row in await team_board(session, competition_id=competition.id):
         sheet.rows.append(
             [

@@ -35,6 +35,37 @@ TYPE_LABELS = {
 }
 STATUS_LABELS = {AnswerStatus.ANSWERED: "已作答", AnswerStatus.TIMEOUT: "超时", "pending": "未作答"}
 
+# The columns of 答题明细 and 题目分析.
+_DETAIL_COLUMNS = [
+    "姓名",
+    "工号",
+    "团队",
+    "第几次",
+    "题号",
+    "题型",
+    "题目",
+    "选项（作答时顺序）",
+    "作答",
+    "正确答案",
+    "作答结果",
+    "得分",
+    "用时(秒)",
+    "作答时间",
+    "状态",
+]
+_ANALYSIS_COLUMNS = [
+    "题目ID",
+    "题型",
+    "分类",
+    "题目",
+    "正确答案",
+    "作答次数",
+    "答对次数",
+    "正确率",
+    "最常选错误项",
+    "选择次数",
+]
+
 
 def local_wall_time(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     """Excel keeps no zone: the local wall time, naive."""
@@ -126,10 +157,9 @@ async def answer_sheets(
 ) -> list[Sheet]:
     detail = Sheet(
         "答题明细",
-        ["姓名", "工号", "团队", "第几次", "题号", "题型", "题目", "选项（作答时顺序）", "作答",
-         "正确答案", "作答结果", "得分", "用时(秒)", "作答时间", "状态"],
+        _DETAIL_COLUMNS,
         formats={13: TIME_FORMAT},
-    )  # fmt: skip
+    )
     stats: dict[int, _QuestionStats] = {}
     stmt = (
         select(AttemptQuestion, Attempt, Question)
@@ -177,10 +207,9 @@ async def answer_sheets(
 def _analysis_sheet(stats: dict[int, _QuestionStats]) -> Sheet:
     sheet = Sheet(
         "题目分析",
-        ["题目ID", "题型", "分类", "题目", "正确答案", "作答次数", "答对次数", "正确率",
-         "最常选错误项", "选择次数"],
+        _ANALYSIS_COLUMNS,
         formats={7: PERCENT_FORMAT},
-    )  # fmt: skip
+    )
     # Hardest first: that is what the organiser wants to discuss.
     ordered = sorted(stats.values(), key=lambda s: (s.correct / s.asked, id_of(s.question)))
     for entry in ordered:

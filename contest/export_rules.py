@@ -78,7 +78,7 @@ def rule_rows(
         ["题目组成", _composition(rules)],
         ["满分", format_score(marks, 2) if marks else "每份试卷可能不同（得分率按各自试卷满分计）"],
         ["每题限时", f"{rules.question_time_limit_s} 秒"],
-        ["总时限", f"{rules.total_time_limit_s} 秒" if rules.total_time_limit_s else "无"],
+        ["总时限", _paper_time(rules)],
         ["作答次数", f"{rules.attempts_allowed} 次，{COUNTING[rules.counting]}"],
         ["多选题计分", multiple],
         ["速度加分", "有（越快得分越高，最低一半）" if scoring.speed_bonus else "无"],
@@ -92,3 +92,11 @@ def rule_rows(
         ["团队最少参与人数", f"{rules.team.min_participants} 人（不足则不排名）"],
         ["成绩显示", f"{shown}，保留 {style.precision} 位小数（整数不显示小数）"],
     ]
+
+
+def _paper_time(rules: CompetitionRules) -> str:
+    """全卷最长 as workers were told: 整卷限时 where it shortened the paper, else the sum."""
+    if rules.total_limit_applies:
+        return f"{rules.paper_time_s} 秒（整卷限时）"
+    per = f"{rules.question_count} 题 × 每题 {rules.question_time_limit_s} 秒"
+    return f"{rules.paper_time_s} 秒（{per}）"

@@ -8,6 +8,9 @@ drawn from the book (:func:`contest.attempts.start_practice` with ``mistakes=Tru
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -65,3 +68,44 @@ async def _reviewable_competitions(session: AsyncSession, *, worker_id: int) -> 
         )
     )
     return {id_of(c) for c in found.scalars() if rules_of(c).feedback.show_answers != "never"}
+
+
+@dataclass(frozen=True)
+class WaitingBook:
+    """A competition still running in which the worker has answered: its mistakes join the
+    book at ``ends_at`` (``joins``), or never, where its rules never show the answers."""
+
+    competition_id: int
+    name: str
+    ends_at: datetime
+    timezone: str
+    joins: bool
+
+
+async def waiting_for_close(session: AsyncSession, *, worker_id: int) -> list[WaitingBook]:
+    """The competitions not closed yet that this worker has answered in, closing soonest
+    first: an empty book during a contest is not the whole story."""
+    answered = (
+        select(col(Attempt.competition_id))
+        .join(AttemptQuestion, col(AttemptQuestion.attempt_id) == col(Attempt.id))
+        .where(
+            col(Attempt.worker_id) == worker_id,
+            col(Attempt.competition_id).is_not(None),
+            col(AttemptQuestion.status) != AnswerStatus.PENDING,
+        )
+    )
+    found = await session.execute(
+        select(Competition)
+        .where(col(Competition.id).in_(answered), col(Competition.status).not_in(CLOSED))
+        .order_by(col(Competition.ends_at), col(Competition.id))
+    )
+    return [
+        WaitingBook(
+            competition_id=id_of(c),
+            name=c.name,
+            ends_at=c.ends_at,
+            timezone=c.timezone,
+            joins=rules_of(c).feedback.show_answers != "never",
+        )
+        for c in found.scalars()
+    ]

@@ -73,7 +73,6 @@ async def competition_offers(session: AsyncSession, *, worker_id: int, clock: Cl
         rules = rules_of(competition)
         mine = [row for row in rows if row[0] == competition.id]
         today = day_start(now, competition.timezone)
-        per_question = rules.question_time_limit_s * rules.question_count
         offers.append(
             Offer(
                 id=id_of(competition),
@@ -82,7 +81,7 @@ async def competition_offers(session: AsyncSession, *, worker_id: int, clock: Cl
                 ends_at=competition.ends_at,
                 question_count=rules.question_count,
                 question_time_limit_s=rules.question_time_limit_s,
-                paper_time_s=min(rules.total_time_limit_s or per_question, per_question),
+                paper_time_s=rules.paper_time_s,
                 attempts_allowed=rules.attempts_allowed,
                 attempts_used=len(mine),
                 # still active and not yet past its deadline (expiry is lazy)
@@ -95,3 +94,20 @@ async def competition_offers(session: AsyncSession, *, worker_id: int, clock: Cl
             )
         )
     return offers
+
+
+QUIZ_LINK_PREFIX = "quiz-"
+"""``t.me/<bot>?start=quiz-<id>``: the group's 去答题 button for one competition (a deep
+link's payload is at most 64 of [A-Za-z0-9_-]; team join codes never take this form)."""
+
+
+def quiz_link_payload(competition_id: int) -> str:
+    return f"{QUIZ_LINK_PREFIX}{competition_id}"
+
+
+def competition_of_payload(payload: str) -> int | None:
+    """The competition a ``quiz-<id>`` deep link names, or None for anything else."""
+    rest = payload.removeprefix(QUIZ_LINK_PREFIX)
+    if rest == payload or not (rest.isascii() and rest.isdigit()) or len(rest) > 10:
+        return None
+    return int(rest)

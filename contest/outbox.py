@@ -7,9 +7,11 @@ the contest's decision), delivery is the scheduler's.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Index, LargeBinary, String, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,10 +24,36 @@ from storage.upsert import upsert
 KINDS = frozenset({"text", "photo", "document", "certificate", "card"})
 
 
-APP_CHANNELS = ("dingtalk_app", "feishu_app", "dingtalk_user", "feishu_user")
+APP_CHANNELS = (
+    "dingtalk_app",
+    "feishu_app",
+    "dingtalk_user",
+    "feishu_user",
+    "wecom_user",
+)
 """Rows the messengers' own processes deliver through their apps (:mod:`contest.app_groups`),
 not the scheduler's sender: into a group (``_app``, ``chat_id`` the group's row) or to one
-worker's private chat with the app (``_user``, ``chat_id`` the worker)."""
+worker's private chat with the app (``_user``, ``chat_id`` the worker; on 企业微信 the
+self-built app's messages, 应用消息)."""
+
+
+Buttons = list[list[dict[str, Any]]]
+"""Inline buttons under a text row, stored as its JSON payload: each ``{"text", "url"}``,
+``{"text", "start"}`` (a ``t.me/<bot>?start=`` deep link, the bot's name filled in when
+sent) or ``{"text", "callback"}``."""
+
+
+def buttons_payload(buttons: Buttons, **extra: Any) -> bytes:
+    """A text row's payload: its buttons (and, for an edit, the message it edits)."""
+    return json.dumps({"buttons": buttons, **extra}, ensure_ascii=False).encode()
+
+
+def payload_of(message: OutboxMessage) -> dict[str, Any]:
+    """A text or edit row's JSON payload ({} when it has none)."""
+    if message.kind not in ("text", "edit") or not message.payload:
+        return {}
+    found = json.loads(message.payload.decode())
+    return found if isinstance(found, dict) else {}
 
 
 class OutboxStatus(StrEnum):
@@ -94,14 +122,18 @@ async def enqueue(
     not_before: datetime | None = None,
     channel: str = "telegram",
     clock: Clock = utcnow,
+    buttons: Buttons | None = None,
 ) -> bool:
     """Queue one message; True if new, False if ``dedup_key`` was queued before.
 
-    Flushes but does not commit: the caller commits, together with whatever made the message
-    necessary (a job run, a broadcast record), so both happen or neither does.
+    ``buttons`` go under a text (a Telegram row). Flushes but does not commit: the caller
+    commits, together with whatever made the message necessary (a job run, a broadcast
+    record), so both happen or neither does.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
+    if buttons:
+        payload = buttons_payload(buttons)
     if kind != "text" and payload is None:
         raise ValueError(f"a {kind} needs a payload")
     now = clock()

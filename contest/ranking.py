@@ -133,10 +133,12 @@ def _same_score_ahead(me: Standing, by_time: bool = True) -> ColumnElement[bool]
     keys = _rank_keys(Standing, by_time)[1:]
     mine = _key_values(me, by_time)[1:]
     ahead = [
-        and_(*[_equal(c, m) for (c, _), m in zip(keys[:i], mine[:i], strict=True)],
-             _better(keys[i][0], mine[i], keys[i][1]))
+        and_(
+            *[_equal(c, m) for (c, _), m in zip(keys[:i], mine[:i], strict=True)],
+            _better(keys[i][0], mine[i], keys[i][1]),
+        )
         for i in range(len(keys))
-    ]  # fmt: skip
+    ]
     return and_(col(Standing.score) == me.score, or_(*ahead))
 
 

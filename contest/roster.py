@@ -27,7 +27,7 @@ from contest.names import visible_text
 from contest.roster_lookup import by_employee_no, normalize_employee_no
 from contest.standings import refresh_team_standings
 from contest.teams import ensure_team_path, follow_worker_team, open_competition_ids
-from quizbank.formats.archive import MAX_ROWS, check_archive
+from quizbank.formats.archive import MAX_ROWS, check_archive, too_many_rows
 from quizbank.formats.csv_ import decode
 from quizbank.formats.headers import normalize_header
 from quizbank.formats.rows import cell_text
@@ -117,8 +117,7 @@ def read_roster(data: bytes, *, filename: str) -> tuple[list[RosterRow], list[Ro
         finally:
             workbook.close()
         if len(grid) > MAX_ROWS:  # the declared dimension was missing or wrong
-            limits = {"rows": f"{MAX_ROWS}+", "limit": MAX_ROWS}
-            return [], [RowError(label, 0, "", "too_many_rows", limits)]
+            return [], [RowError(label, 0, "", "too_many_rows", too_many_rows(f"{MAX_ROWS}+"))]
         return _rows_from_grid(sheet.title, grid)
     if suffix == ".csv":
         text, offset = decode(data)

@@ -244,6 +244,19 @@ class CompetitionRules(_Strict):
     def question_count(self) -> int:
         return sum(item.count for item in self.composition)
 
+    @property
+    def paper_time_s(self) -> int:
+        """The most one paper can take, as workers are told (全卷最长): the whole-paper
+        limit when it is shorter than every question's limit added up, else that sum."""
+        per_questions = self.question_time_limit_s * self.question_count
+        return min(self.total_time_limit_s or per_questions, per_questions)
+
+    @property
+    def total_limit_applies(self) -> bool:
+        """Whether 整卷限时 shortens the paper (a longer one never comes into play)."""
+        total = self.total_time_limit_s
+        return total is not None and total < self.question_time_limit_s * self.question_count
+
     def draw_rules(self) -> list[DrawRule]:
         return [item.to_draw_rule() for item in self.composition]
 

@@ -2,7 +2,8 @@
 
 A competition's announcement schedule is a crontab line in its rules (``announce.cron``);
 organisers rarely write cron, so :func:`parse_schedule` also reads 每天18点, 每周五下午5点,
-工作日 17:30, "daily 18:00", "fridays 5pm" and the presets' names. :func:`cadence` turns a
+工作日 17:30, 每小时, 每两小时, 8点到18点每小时, "daily 18:00", "fridays 5pm", "hourly" and
+the presets' names. :func:`cadence` turns a
 stored line back into something an edge can say in words. Paused schedules are rows of
 ``job_pause`` keyed like the scheduler's jobs (``announce:3``); the scheduler skips their runs.
 """
@@ -65,6 +66,15 @@ _EN_DAY = re.compile(r"(?:every)?(mon|tue|wed|thu|fri|sat|sun)[a-z]*")
 _CLOCK = re.compile(r"(\d{1,2})[:：](\d{2})(am|pm)?")
 _ZH_HOUR = re.compile(r"([0-9]{1,2}|[零一二两三四五六七八九十]{1,3})[点时](半|[0-9]{1,2}分?)?")
 _EN_HOUR = re.compile(r"(\d{1,2})(am|pm)")
+_ZH_COUNT = r"[0-9]{1,2}|[一二两三四五六七八九十]{1,3}"
+_HOURLY = re.compile(
+    rf"(?:每隔?|every)(?P<n>{_ZH_COUNT})?个?(?:小时|钟头|hours?|hrs?)|(?P<word>hourly|整点)"
+)
+_HOURLY_MINUTE = re.compile(r"(?:小时|钟头|整点)的?(?P<m>[0-9]{1,2})分|:(?P<c>[0-9]{2})")
+_WINDOW = re.compile(
+    rf"(?P<a>{_ZH_COUNT})(?:[点时]|:00)?(?:到|至|-|~|–|—|to)(?P<b>{_ZH_COUNT})(?:[点时]|:00)?"
+)
+_HOURS_FIELD = re.compile(r"(?:\*|(?P<a>\d{1,2})-(?P<b>\d{1,2}))(?:/(?P<n>\d{1,2}))?")
 _PM_WORDS = ("下午", "晚上", "傍晚", "晚")
 _NOON_WORDS = ("中午",)
 
@@ -88,12 +98,15 @@ class ScheduleChoice:
 
 @dataclass(frozen=True)
 class Cadence:
-    """A stored cron line as words: ``kind`` daily, weekly (``days`` 0 = Sunday) or cron."""
+    """A stored cron line as words: ``kind`` daily, weekly (``days`` 0 = Sunday), hourly
+    (``every`` hours at minute ``time``, within the hours ``window`` when given) or cron."""
 
     kind: str
     time: str = ""
     days: tuple[int, ...] = ()
     cron: str = ""
+    every: int = 0
+    window: tuple[int, int] | None = None
 
 
 def job_key(kind: str, competition_id: int) -> str:
@@ -121,11 +134,59 @@ def parse_schedule(text: str) -> ScheduleChoice | None:
     if words in _END_ONLY:
         return preset("end_only")
     days = _days(words)
+    hourly = _hourly(words)
+    if hourly is not None:
+        return ScheduleChoice(f"{hourly} * * {days}")
     when = time_of_day(words)
     if when is None:
         return None
     hour, minute = when
     return ScheduleChoice(f"{minute} {hour} * * {days}")
+
+
+@dataclass(frozen=True)
+class ScheduleHint:
+    """What was understood of words that made no schedule: the ``days`` named (crontab
+    numbers, 0 = Sunday), and whether they asked for more than once an hour."""
+
+    days: tuple[int, ...] = ()
+    too_often: bool = False
+
+
+_MINUTELY = re.compile(rf"(?:每隔?|every)(?:{_ZH_COUNT})?个?(?:分钟|分|minutes?|mins?)")
+
+
+def schedule_hint(text: str) -> ScheduleHint:
+    """What :func:`parse_schedule` could read of ``text`` although it made no schedule."""
+    words = "".join(unicodedata.normalize("NFKC", text).lower().split())
+    days = _days(words)
+    named = () if days == "*" else tuple(sorted(_day_set(days) or ()))
+    return ScheduleHint(days=named, too_often=bool(_MINUTELY.search(words)))
+
+
+def _hourly(words: str) -> str | None:
+    """The minute and hour fields of 每小时 / 每两小时 / 每隔3小时 / 8点到18点每小时 /
+    every 2 hours / hourly (on the hour unless a minute is named); None if not hourly."""
+    match = _HOURLY.search(words)
+    if match is None:
+        return None
+    every = zh_number(match.group("n")) if match.group("n") else 1
+    if not 1 <= every <= 12:
+        return None
+    found = _HOURLY_MINUTE.search(words)
+    minute = int((found.group("m") or found.group("c")) if found else 0)
+    window = _WINDOW.search(words)
+    hours = "*"
+    if window is not None:
+        first, last = zh_number(window.group("a")), zh_number(window.group("b"))
+        if (last < 12 and any(w in words for w in _PM_WORDS)) or last < first:
+            last += 12
+        if not 0 <= first < last <= 23:
+            return None
+        hours = f"{first}-{last}"
+    if minute > 59:
+        return None
+    return f"{minute} {hours}/{every}" if every > 1 else f"{minute} {hours}"
 
 
 def _days(words: str) -> str:
@@ -179,11 +240,24 @@ def zh_number(token: str) -> int:
 
 
 def cadence(cron: str) -> Cadence:
-    """``0 18 * * *`` → daily 18:00, ``0 17 * * 5`` → weekly on Friday; anything else: cron."""
+    """``0 18 * * *`` → daily 18:00, ``0 17 * * 5`` → weekly on Friday, ``0 8-18/2 * * *``
+    → hourly (every 2 hours from 8 to 18); anything else: cron."""
     fields = cron.split()
-    if len(fields) != 5 or not (fields[0].isdigit() and fields[1].isdigit()):
+    if len(fields) != 5 or not fields[0].isdigit() or fields[2:4] != ["*", "*"]:
         return Cadence("cron", cron=cron)
-    if fields[2:4] != ["*", "*"]:
+    hourly = _HOURS_FIELD.fullmatch(fields[1])
+    days = _day_set(fields[4])
+    if hourly is not None and days is not None and int(fields[0]) < 60:
+        window = (int(hourly["a"]), int(hourly["b"])) if hourly["a"] else None
+        return Cadence(
+            "hourly",
+            time=f":{int(fields[0]):02d}",
+            days=tuple(sorted(days, key=lambda d: (d == 0, d))) if len(days) < 7 else (),
+            cron=cron,
+            every=int(hourly["n"] or 1),
+            window=window,
+        )
+    if not fields[1].isdigit():
         return Cadence("cron", cron=cron)
     time = f"{int(fields[1]):02d}:{int(fields[0]):02d}"
     days = _day_set(fields[4])
@@ -209,8 +283,22 @@ def _day_set(field: str) -> set[int] | None:
     return days
 
 
+def _hour_runs(found: Cadence) -> set[int]:
+    first, last = found.window or (0, 23)
+    return set(range(first, last + 1, found.every or 1))
+
+
 def next_time(found: Cadence, *, zone: str, after: datetime) -> datetime | None:
-    """The next daily or weekly announcement after ``after`` (aware); None for other crons."""
+    """The next daily, weekly or hourly announcement after ``after`` (aware); None for
+    other crons."""
+    if found.kind == "hourly":
+        local = after.astimezone(ZoneInfo(zone)).replace(minute=0, second=0, microsecond=0)
+        minute, hours, days = int(found.time[1:]), _hour_runs(found), set(found.days or range(7))
+        for offset in range(8 * 24 + 1):
+            at = (local + timedelta(hours=offset)).replace(minute=minute)
+            if at > after and at.hour in hours and at.isoweekday() % 7 in days:
+                return at
+        return None
     if found.kind not in ("daily", "weekly"):
         return None
     hour, minute = (int(p) for p in found.time.split(":"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -37,19 +38,36 @@ from storage.upsert import upsert
 # --- one worker ----------------------------------------------------------------------------
 
 
+class Unread(Enum):
+    """A value the caller has not read (so :func:`record_standing` reads it)."""
+
+    UNREAD = "unread"
+
+
+UNREAD = Unread.UNREAD
+
+
 async def record_standing(
-    session: AsyncSession, *, attempt: Attempt, rules: CompetitionRules, now: datetime
+    session: AsyncSession,
+    *,
+    attempt: Attempt,
+    rules: CompetitionRules,
+    now: datetime,
+    team_id: int | Unread | None = UNREAD,
 ) -> None:
     """Bring the worker's standing up to date with ``attempt`` (flushes, does not commit).
 
     Call after every graded answer and when the attempt finishes or expires, in the same
-    transaction as the answer. Practice attempts are ignored.
+    transaction as the answer. Practice attempts are ignored. ``team_id`` is the worker's
+    team as stored, when the caller read it in its own query (the answer path does).
     """
     if attempt.competition_id is None or attempt.kind != AttemptKind.COMPETITION:
         return
-    worker = await session.get(Worker, attempt.worker_id)  # usually already in the session
-    if worker is None:
-        raise ContestError("not_found", worker_id=attempt.worker_id)
+    if isinstance(team_id, Unread):
+        worker = await session.get(Worker, attempt.worker_id)  # usually already in the session
+        if worker is None:
+            raise ContestError("not_found", worker_id=attempt.worker_id)
+        team_id = worker.team_id
     counted = attempt
     if rules.counting is Counting.BEST and rules.attempts_allowed > 1:
         counted = await _best_attempt(session, attempt=attempt, digits=rules.precision)
@@ -58,7 +76,7 @@ async def record_standing(
         Standing,
         keys={"competition_id": attempt.competition_id, "worker_id": attempt.worker_id},
         values={
-            "team_id": worker.team_id,
+            "team_id": team_id,
             "attempt_id": counted.id,
             # At the competition's precision: what is shown is what is compared (ties exact).
             "score": round_score(counted.score, rules.precision),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,10 +24,10 @@ from quizbank.validation import QuestionDraft, ValidationReport, parse_file
 from storage.types import Clock, utcnow
 
 WRITE_BATCH = 500  # rows per INSERT/UPDATE of an import
-_DRAFT_FIELDS = (
-    "stem", "options", "answer", "explanation", "points",
-    "difficulty", "category", "tags", "source", "content_hash",
-)  # fmt: skip
+# What a draft stores as it is (type goes in as its value, key only when inserted; sheet,
+# row and unit say where in the file it was read).
+_NOT_STORED_AS_IS = {"type", "key", "sheet", "row", "unit"}
+_DRAFT_FIELDS = tuple(f.name for f in fields(QuestionDraft) if f.name not in _NOT_STORED_AS_IS)
 
 
 def demo_bank_path() -> Path:
@@ -128,9 +128,14 @@ async def import_questions(
         qset.checksum = checksum if checksum is not None else (report.checksum if report else "")
         qset.source_filename = source_filename or (report.filename if report else None)
     result = ImportResult(
-        set_id=qset.id, set_name=qset.name, version=qset.version,
-        skipped_errors=errors, overlaps=overlaps, skipped_overlaps=len(skipped), **counts,
-    )  # fmt: skip
+        set_id=qset.id,
+        set_name=qset.name,
+        version=qset.version,
+        skipped_errors=errors,
+        overlaps=overlaps,
+        skipped_overlaps=len(skipped),
+        **counts,
+    )
     await session.flush()
     return result
 
@@ -166,9 +171,14 @@ async def _get_or_create_set(session: AsyncSession, name: str, now: datetime) ->
 
 async def _existing_questions(session: AsyncSession, set_id: int) -> dict[str, Any]:
     rows = await session.execute(
-        select(col(Question.id), col(Question.key), col(Question.content_hash),
-               col(Question.position), col(Question.active)).where(col(Question.set_id) == set_id)
-    )  # fmt: skip
+        select(
+            col(Question.id),
+            col(Question.key),
+            col(Question.content_hash),
+            col(Question.position),
+            col(Question.active),
+        ).where(col(Question.set_id) == set_id)
+    )
     return {row.key: row for row in rows}
 
 
@@ -189,8 +199,8 @@ async def _write_questions(
         values |= {"type": str(draft.type), "position": position}
         old = existing.get(draft.key)
         if old is None:
-            inserts.append(values | {"set_id": set_id, "key": draft.key, "active": True,
-                                     "created_at": now, "updated_at": now})  # fmt: skip
+            stamps = {"created_at": now, "updated_at": now}
+            inserts.append(values | stamps | {"set_id": set_id, "key": draft.key, "active": True})
             counts["created"] += 1
         elif old.content_hash != draft.content_hash or not old.active:
             updates.append(values | {"id": old.id, "active": True, "updated_at": now})
@@ -252,8 +262,12 @@ async def export_bank(session: AsyncSession, *, path: Path, set_name: str | None
 
 async def bank_stats(session: AsyncSession, *, set_name: str | None = None) -> BankStats:
     """Counts of active questions by type, category, difficulty and set."""
-    keys = (col(QuestionSet.name), col(Question.type), col(Question.category),
-            col(Question.difficulty))  # fmt: skip
+    keys = (
+        col(QuestionSet.name),
+        col(Question.type),
+        col(Question.category),
+        col(Question.difficulty),
+    )
     base = (
         select(*keys, func.count().label("n"))
         .join(Question, col(Question.set_id) == QuestionSet.id)
@@ -272,9 +286,12 @@ async def bank_stats(session: AsyncSession, *, set_name: str | None = None) -> B
         by_difficulty[row.difficulty] += row.n
         by_set[row.name] += row.n
     return BankStats(
-        total=sum(by_set.values()), by_type=dict(by_type), by_category=dict(by_category),
-        by_difficulty=dict(sorted(by_difficulty.items())), by_set=dict(by_set),
-    )  # fmt: skip
+        total=sum(by_set.values()),
+        by_type=dict(by_type),
+        by_category=dict(by_category),
+        by_difficulty=dict(sorted(by_difficulty.items())),
+        by_set=dict(by_set),
+    )
 
 
 async def list_sets(session: AsyncSession) -> list[SetSummary]:

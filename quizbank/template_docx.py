@@ -22,8 +22,14 @@ from quizbank.template import EXAMPLES
 _SECTION_NUMERALS = "一二三四"
 _GUIDE = ("numbers", "options", "answer", "answer_in_stem", "key", "other", "upload")
 # Labelled lines after the answer, in the order the Excel template has the columns.
-_LABELS = (("alternatives", "可接受答案"), ("explanation", "解析"), ("difficulty", "难度"),
-           ("category", "分类"), ("tags", "标签"), ("source", "出处"))  # fmt: skip
+_LABELS = (
+    ("alternatives", "可接受答案"),
+    ("explanation", "解析"),
+    ("difficulty", "难度"),
+    ("category", "分类"),
+    ("tags", "标签"),
+    ("source", "出处"),
+)
 
 
 def write_docx_template(path: Path) -> None:

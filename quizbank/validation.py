@@ -159,8 +159,9 @@ def _error(row: RawRow, field: str, code: str, **params: Any) -> RowError:
 def _duplicate(row: RawRow, first: RawRow) -> RowError:
     # A text bank has one "sheet" (the file): only the line or paragraph is worth saying.
     if row.unit == ROW:
-        return _error(row, "stem", "duplicate_question", first_sheet=first.sheet,
-                      first_row=first.row)  # fmt: skip
+        return _error(
+            row, "stem", "duplicate_question", first_sheet=first.sheet, first_row=first.row
+        )
     return _error(row, "stem", f"duplicate_question_{row.unit}", first_row=first.row)
 
 

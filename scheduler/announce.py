@@ -22,10 +22,11 @@ from sqlmodel import col
 from contest.attempts import expire_overdue
 from contest.final import settle
 from contest.models import Competition
-from contest.outbox import enqueue
+from contest.offers import quiz_link_payload
+from contest.outbox import Buttons, enqueue
 from contest.papers import score_style
 from contest.ranking import IndividualRow, TeamRow, team_board, top_individuals
-from contest.robots import bound_targets, dedup_suffix
+from contest.robots import TELEGRAM, bound_targets, dedup_suffix
 from contest.rules import load_rules, rules_of
 from contest.score_text import rank_text, score_text
 from contest.scoring import ScoreStyle
@@ -135,8 +136,10 @@ def announcement_text(
     final: bool,
     top_n: int,
     lang: str,
+    join: bool = True,
 ) -> str:
-    """The HTML announcement; every name from users is escaped."""
+    """The HTML announcement; every name from users is escaped. ``join`` ends a running
+    competition's with how to take part (a Telegram group gets a button instead)."""
     name = html.escape(competition.name)
     title = "final_title" if final else "title"
     lines = [
@@ -160,9 +163,14 @@ def announcement_text(
         lines.append("")
     if board.individuals:
         lines.append(t(f"scheduler.announce.tie_rule_{'time' if board.by_time else 'equal'}", lang))
-    if not final:
+    if not final and join:
         lines.append(t("scheduler.announce.join", lang))
     return _fit("\n".join(lines).strip())
+
+
+def join_button(competition_id: int, lang: str) -> Buttons:
+    """去答题: opens the private chat with the bot on this competition."""
+    return [[{"text": t("group.open_bot", lang), "start": quiz_link_payload(competition_id)}]]
 
 
 def _team_label(row: IndividualRow, board: Board) -> str:
@@ -286,9 +294,10 @@ async def render_or_none(picture: BoardPicture) -> bytes | None:
 class Rendered:
     """One language's announcement: the text, and the picture with its caption (or None)."""
 
-    text: str
+    text: str  # without how to take part: a button under it, or the line below
     png: bytes | None
     caption: str
+    join: str | None  # how to take part, said in words where there is no button
 
 
 async def _render(
@@ -302,7 +311,7 @@ async def _render(
     lang: str,
 ) -> Rendered:
     text = announcement_text(
-        competition, board, previous, when=when, final=final, top_n=top_n, lang=lang
+        competition, board, previous, when=when, final=final, top_n=top_n, lang=lang, join=False
     )
     picture = board_picture(
         competition, board, previous, when=when, final=final, top_n=top_n, lang=lang
@@ -314,7 +323,8 @@ async def _render(
         name=html.escape(competition.name),
         time=local_time(when, competition.timezone),
     )
-    return Rendered(text, png, caption)
+    join = None if final else t("scheduler.announce.join", lang)
+    return Rendered(text, png, caption, join)
 
 
 async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> Apply | None:
@@ -358,13 +368,19 @@ async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> App
                     filename="leaderboard.png",
                     clock=ctx.clock,
                 )
+            text, buttons = out.text, None
+            if out.join is not None and target.channel == TELEGRAM:
+                buttons = join_button(competition_id, target.language)
+            elif out.join is not None:
+                text = _fit(f"{text}\n{out.join}")
             await enqueue(
                 session,
                 dedup_key=f"{prefix}:{where}:text",
                 chat_id=target.chat_id,
                 channel=target.channel,
-                text=out.text,
+                text=text,
                 clock=ctx.clock,
+                buttons=buttons,
             )
         await save_ranks(session, competition_id=competition_id, board=board, when=when)
         return f"queued:{len(chats)}"

@@ -14,6 +14,7 @@ portrait (1080 × 1350) for the group chat. Text is in the recipient's language 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -310,3 +311,20 @@ async def certificate_png(data: CertificateData) -> bytes:
 
 async def participation_png(data: CertificateData) -> bytes:
     return await asyncio.to_thread(render_participation_card, data)
+
+
+class CannotDraw(Exception):
+    """A queued picture's data could not be drawn; its row fails rather than retrying."""
+
+
+async def draw_queued(kind: str, payload: bytes | None) -> bytes:
+    """A picture the outbox queued as its data (JSON ``CertificateData``), drawn now: a close
+    queues one per participant, and drawing thousands up front would hold the job."""
+    try:
+        data = json.loads((payload or b"{}").decode())
+        card = CertificateData(**(data | {"day": date.fromisoformat(data["day"])}))
+        if kind == "certificate":
+            return await certificate_png(card)
+        return await participation_png(card)
+    except Exception as exc:
+        raise CannotDraw(str(exc)) from exc

@@ -12,8 +12,9 @@ from sqlmodel import col
 
 from contest.models import Attempt, AttemptKind, AttemptStatus, Competition, Worker
 from contest.outbox import enqueue
-from contest.robots import PLATFORMS, bound_targets, dedup_suffix
+from contest.robots import PLATFORMS, TELEGRAM, bound_targets, dedup_suffix
 from i18n import t
+from scheduler.announce import join_button
 from scheduler.context import Apply, JobContext, local_time, run_stamp
 from scheduler.jobs import Job, JobKind
 from storage.ids import id_of
@@ -43,6 +44,7 @@ async def prepare_chat_notice(ctx: JobContext, job: Job, when: datetime) -> Appl
                 label = t("web.robot.results_link", target.language)
                 text += f'\n<a href="{html.escape(results)}">{label}</a>'
             dedup = f"{job.key}:{run_stamp(when)}:{dedup_suffix(target)}"
+            button = key == "open" and target.channel == TELEGRAM
             await enqueue(
                 session,
                 dedup_key=dedup,
@@ -50,6 +52,7 @@ async def prepare_chat_notice(ctx: JobContext, job: Job, when: datetime) -> Appl
                 channel=target.channel,
                 text=text,
                 clock=ctx.clock,
+                buttons=join_button(competition_id, target.language) if button else None,
             )
         return f"queued:{len(chats)}"
 

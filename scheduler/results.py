@@ -6,14 +6,20 @@ dedup key): their final place, score, correct count and their team's place; the 
 of their wrong answers with the right answer and 解析 (错题回顾) where the rules allow; a
 certificate (荣誉证书) for the first ``results.certificates`` places and a participation
 card (参与证明). Pictures are queued as their data and drawn by the sender just before
-they go (``scheduler.outbox``), so a close with thousands of participants queues quickly.
+they go (``scheduler.outbox``, ``chat.app_outbox``), so a close with thousands of
+participants queues quickly.
+
+The same messages go to each enterprise app (钉钉, 飞书, 企业微信) a worker is linked on and
+this deployment can send through (``Settings.app_senders``), to their private chat with it,
+the result with a button that opens their result page signed in (their personal ``/h5/``
+link). Every part has its own dedup key per (competition, channel, worker): once each.
 """
 
 from __future__ import annotations
 
 import html
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -21,10 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest.app_groups import messenger_accounts, user_channel
 from contest.attempts import expire_overdue
+from contest.closed import results_ready_at
 from contest.final import FinalResult, FinalResults, ReviewItem, final_results, settle
 from contest.models import Competition
+from contest.outbox import Buttons
 from contest.rules import rules_of
 from contest.score_text import score_text
+from contest.signing import link_token
 from i18n import t
 from quizbank.models import OPTION_LETTERS, QuestionType
 from scheduler.certificate import CertificateData
@@ -34,6 +43,7 @@ from scheduler.outbox import enqueue
 from storage.ids import id_of
 
 TEXT_LIMIT = 3900  # under Telegram's 4096, for the review's header line
+PICTURES = ("certificate", "card")
 
 
 def _duration(ms: int, lang: str) -> str:
@@ -175,61 +185,57 @@ async def prepare_results(ctx: JobContext, job: Job, when: datetime) -> Apply | 
     if not rules.results.notify:
         return None
     prefix = job.key  # results:<competition id>
+    senders = ctx.settings.app_senders
 
     async def apply(session: AsyncSession) -> str:
         queued = 0
-        others = [r.worker_id for r in final.results if r.telegram_id is None]
-        accounts = await messenger_accounts(session, worker_ids=others)
+        everyone = [r.worker_id for r in final.results]
+        accounts = await messenger_accounts(session, worker_ids=everyone)
         for result in final.results:
-            if result.telegram_id is None:
-                for platform in accounts.get(result.worker_id, []):  # 钉钉 / 飞书 workers
-                    queued += 1
-                    await _queue_texts(
-                        session,
-                        ctx,
-                        final,
-                        result,
-                        f"{prefix}:{platform}",
-                        channel=user_channel(platform),
-                    )
-                continue
-            queued += 1
-            await _queue_one(session, ctx, competition, final, result, prefix)
+            if result.telegram_id is not None:
+                queued += 1
+                chat = Recipient(int(result.telegram_id), "telegram", prefix, None)
+                await _queue_one(session, ctx, competition, final, result, chat)
+            # 钉钉 / 飞书 / 企业微信: each app the worker is linked on and we can send through,
+            # once per channel (its own dedup keys), with a signed link to the web result.
+            for platform in accounts.get(result.worker_id, []):
+                if platform not in senders:
+                    continue
+                queued += 1
+                link = results_link(ctx, competition, result)
+                chat = Recipient(
+                    result.worker_id, user_channel(platform), f"{prefix}:{platform}", link
+                )
+                await _queue_one(session, ctx, competition, final, result, chat)
         return f"queued:{queued}"
 
     return apply
 
 
-async def _queue_texts(
-    session: AsyncSession,
-    ctx: JobContext,
-    final: FinalResults,
-    result: FinalResult,
-    prefix: str,
-    *,
-    channel: str,
-) -> None:
-    """The result and the review as texts, to a worker's private chat with a messenger's app
-    (``chat_id`` the worker; the pictures are Telegram's)."""
-    lang, key, worker = result.language, f"{prefix}:{result.worker_id}", result.worker_id
-    text = result_text(final, result, lang)
-    await enqueue(
-        session,
-        dedup_key=f"{key}:result",
-        chat_id=worker,
-        channel=channel,
-        text=text,
-        clock=ctx.clock,
+@dataclass(frozen=True)
+class Recipient:
+    """Where one participant's close messages go: a Telegram chat, or their private chat
+    with an enterprise app (``chat_id`` the worker), with the link its result note carries."""
+
+    chat_id: int
+    channel: str
+    prefix: str  # of the dedup keys: one set per (competition, channel, worker)
+    link: str | None
+
+
+def results_link(ctx: JobContext, competition: Competition, result: FinalResult) -> str | None:
+    """The worker's personal link (as the ``/h5/`` links are signed) that signs them in and
+    opens their result page; None without a public address."""
+    public = ctx.settings.web_public_url
+    if not public:
+        return None
+    token = link_token(
+        ctx.settings.web_key,
+        worker_id=result.worker_id,
+        competition_id=id_of(competition),
+        ends_at=results_ready_at(competition),
     )
-    for i, review in enumerate(review_texts(final, result, lang)):
-        await enqueue(
-            session,
-            dedup_key=f"{key}:review:{i}",
-            chat_id=worker,
-            channel=channel,
-            text=review,
-            clock=ctx.clock,
-        )
+    return f"{public.rstrip('/')}/h5/{token}?to=results"
 
 
 async def _queue_one(
@@ -238,43 +244,41 @@ async def _queue_one(
     competition: Competition,
     final: FinalResults,
     result: FinalResult,
-    prefix: str,
+    to: Recipient,
 ) -> None:
-    lang, chat = result.language, int(result.telegram_id or 0)
-    key = f"{prefix}:{result.worker_id}"
+    lang = result.language
+    key = f"{to.prefix}:{result.worker_id}"
     rules = rules_of(competition)
-    await enqueue(
-        session,
-        dedup_key=f"{key}:result",
-        chat_id=chat,
-        text=result_text(final, result, lang),
-        clock=ctx.clock,
-    )
-    for i, text in enumerate(review_texts(final, result, lang)):
+
+    async def put(
+        suffix: str,
+        text: str,
+        kind: str = "text",
+        payload: bytes | None = None,
+        buttons: Buttons | None = None,
+    ) -> None:
         await enqueue(
-            session, dedup_key=f"{key}:review:{i}", chat_id=chat, text=text, clock=ctx.clock
+            session,
+            dedup_key=f"{key}:{suffix}",
+            chat_id=to.chat_id,
+            channel=to.channel,
+            text=text,
+            kind=kind,
+            payload=payload,
+            filename=f"{kind}.png" if kind in PICTURES else None,
+            clock=ctx.clock,
+            buttons=buttons,
         )
-    data = card_data(competition, final, result, lang)
+
+    # A button that opens the worker's result page, signed in (the apps' messages).
+    label = t("close_note.open_results", lang)
+    link = [[{"text": label, "url": to.link}]] if to.link else None
+    await put("result", result_text(final, result, lang), buttons=link)
+    for i, review in enumerate(review_texts(final, result, lang)):
+        await put(f"review:{i}", review)
+    data = card_payload(card_data(competition, final, result, lang))
     caption = t("close.picture_caption", lang, name=html.escape(competition.name))
     if result.rank <= rules.results.certificates:
-        await enqueue(
-            session,
-            dedup_key=f"{key}:certificate",
-            chat_id=chat,
-            text=caption,
-            kind="certificate",
-            payload=card_payload(data),
-            filename="certificate.png",
-            clock=ctx.clock,
-        )
+        await put("certificate", caption, "certificate", data)
     if rules.results.participation_cards:
-        await enqueue(
-            session,
-            dedup_key=f"{key}:card",
-            chat_id=chat,
-            text=caption,
-            kind="card",
-            payload=card_payload(data),
-            filename="card.png",
-            clock=ctx.clock,
-        )
+        await put("card", caption, "card", data)

@@ -6,8 +6,9 @@ core imports no framework. ``i18n`` imports nothing of ours and may be used anyw
 ``config.py``, ``tables.py`` (the table registry), ``main.py`` and ``cli/`` are top-level
 wiring and may import anything, as may Alembic's ``storage/migrations/env.py``, a script
 Alembic runs (not a module of ``storage``) that reads the registry in ``tables.py``.
-``ops/`` sits with the edges (health, metrics, the doctor). ``web/`` may use the
-scheduler's pictures (a browser worker saves the certificate the chat receives).
+``ops/`` sits with the edges (health, metrics, the doctor). ``web/`` and ``chat/`` may use
+the scheduler's pictures (a browser worker saves the certificate the chat receives; an
+enterprise app's sender draws the certificate queued for a worker, as Telegram's does).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "quizbank": {"storage", "i18n"},
     "contest": {"quizbank", "storage", "i18n"},
     "scheduler": {"contest", "quizbank", "storage", "i18n", "config", "ops"},
-    "chat": {"contest", "quizbank", "storage", "i18n", "config", "ops"},
+    "chat": {"contest", "quizbank", "storage", "i18n", "config", "ops", "scheduler"},
     "bot": {"chat", "contest", "quizbank", "storage", "i18n", "config", "ops", "web"},
     "web": {"chat", "contest", "quizbank", "storage", "i18n", "config", "ops", "scheduler"},
     "ops": {"scheduler", "contest", "quizbank", "storage", "i18n", "config"},
@@ -112,7 +113,9 @@ def test_telegram_handlers_read_the_turn() -> None:
 PACKAGES = ["bot", "chat", "cli", "contest", "ops", "quizbank", "scheduler", "storage", "web"]
 LIBRARIES = {"aiogram", "openpyxl"}
 MODULE_LINES = 400
-FMT_SKIPS = 34  # a ratchet: lower it as calls are reshaped (target 15; web/ and quizbank/ hold 30)
+# A ratchet over the packages and bench/ (issue #19: at most 15 outside tests); all 16 left
+# are bench/web.py and bench/load.py. Lower it as those calls are reshaped.
+FMT_SKIPS = 16
 ID_OR_ZERO = 3
 
 
@@ -190,7 +193,8 @@ def test_formatter_lays_out_the_code_and_ids_are_never_guessed() -> None:
     """``# fmt: skip`` (hand-packed calls) and ``x.id or 0`` (a missing id read as row 0;
     :func:`storage.ids.id_of` raises instead) stay under their ceilings."""
     texts = [p.read_text(encoding="utf-8") for p in _sources()]
-    assert sum(t.count("# fmt: skip") for t in texts) <= FMT_SKIPS
+    benches = [p.read_text(encoding="utf-8") for p in _modules("bench")]
+    assert sum(t.count("# fmt: skip") for t in texts + benches) <= FMT_SKIPS
     assert sum(t.count(".id or 0") for t in texts) <= ID_OR_ZERO
 
 

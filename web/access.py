@@ -19,6 +19,10 @@ def redact(path: str) -> str:
 class RedactingAccessLogger(AbstractAccessLogger):
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
         self.logger.info(
-            '%s "%s %s" %s %.1fms', request.remote, request.method, redact(request.path),
-            response.status, time * 1000,
-        )  # fmt: skip
+            '%s "%s %s" %s %.1fms',
+            request.remote,
+            request.method,
+            redact(request.path),
+            response.status,
+            time * 1000,
+        )

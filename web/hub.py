@@ -18,9 +18,10 @@ import json
 import logging
 from collections import deque
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -59,13 +60,82 @@ class Subscription:
                     self.queue.get_nowait()
 
 
-class BoardFeed:
+class Feed:
+    """What a hub's feed shares: its subscribers (each with whether it sees the privileged
+    view), the task that reads while anyone watches, and the poke that wakes it."""
+
+    def __init__(self) -> None:
+        self.subscribers: dict[Subscription, bool] = {}
+        self.task: asyncio.Task[None] | None = None
+        self.changed = asyncio.Event()
+
+    def latest(self, privileged: bool) -> bytes | None:
+        """The newest message for a new subscriber, if one was read yet."""
+        raise NotImplementedError
+
+    async def run(self) -> None:
+        raise NotImplementedError
+
+
+FeedT = TypeVar("FeedT", bound=Feed)
+
+
+class Hub(Generic[FeedT]):
+    """All the feeds of one kind in this process; handlers subscribe, the feeds read."""
+
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], *, interval: float, clock: Clock
+    ) -> None:
+        self.session_factory = session_factory
+        self.interval = interval
+        self.clock = clock
+        self.feeds: dict[int, FeedT] = {}
+        self.closed = False
+
+    def new_feed(self, key: int) -> FeedT:
+        raise NotImplementedError
+
+    def feed(self, key: int) -> FeedT:
+        found = self.feeds.get(key)
+        if found is None:
+            found = self.feeds[key] = self.new_feed(key)
+        return found
+
+    @contextlib.asynccontextmanager
+    async def _subscribe(
+        self, key: int, sub: Subscription, privileged: bool = False
+    ) -> AsyncIterator[Subscription]:
+        feed = self.feed(key)
+        feed.subscribers[sub] = privileged
+        latest = feed.latest(privileged)
+        if latest is not None:
+            sub.offer(latest)
+        if feed.task is None or feed.task.done():
+            feed.task = asyncio.create_task(feed.run())
+        try:
+            yield sub
+        finally:
+            feed.subscribers.pop(sub, None)
+
+    async def close(self, *_: object) -> None:
+        """The server stops: every stream ends (browsers reconnect on their own)."""
+        self.closed = True
+        for feed in self.feeds.values():
+            for sub in list(feed.subscribers):
+                sub.offer(CLOSING)
+            if feed.task is not None:
+                feed.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await feed.task
+
+
+class BoardFeed(Feed):
     """One competition's live board and the screens that show it."""
 
     def __init__(self, hub: ScreenHub, competition_id: int) -> None:
+        super().__init__()
         self.hub = hub
         self.competition_id = competition_id
-        self.subscribers: set[Subscription] = set()
         self.message: bytes | None = None
         self.payload: dict[str, Any] | None = None
         self.seq = 0
@@ -75,9 +145,10 @@ class BoardFeed:
         self.ticker: deque[dict[str, str]] = deque(maxlen=TICKER_SIZE)
         self.leaders: dict[str, str] = {}
         self.participants = -1
-        self.task: asyncio.Task[None] | None = None
         self.tokens_checked: datetime | None = None
-        self.changed = asyncio.Event()
+
+    def latest(self, privileged: bool) -> bytes | None:
+        return self.message
 
     # -- the loop ---------------------------------------------------------------------------
     async def run(self) -> None:
@@ -136,18 +207,27 @@ class BoardFeed:
         # language, so the screen's one payload serves both).
         style = board.style
         people = [
-            {"rank": p.rank, "name": p.name, "team": p.team,
-             "score": score_figure(p.score, DEFAULT_LANG, style),
-             "move": self._move(f"w{p.worker_id}", p.rank, now, first)}
+            {
+                "rank": p.rank,
+                "name": p.name,
+                "team": p.team,
+                "score": score_figure(p.score, DEFAULT_LANG, style),
+                "move": self._move(f"w{p.worker_id}", p.rank, now, first),
+            }
             for p in board.individuals
-        ]  # fmt: skip
+        ]
         teams = [
-            {"rank": tm.rank, "label": tm.label, "score": style.number(tm.score),
-             "participants": tm.participants, "registered": tm.registered,
-             "rate": round(100 * tm.participants / tm.registered) if tm.registered else 0,
-             "move": self._move(f"t{tm.team_id}", tm.rank, now, first)}
+            {
+                "rank": tm.rank,
+                "label": tm.label,
+                "score": style.number(tm.score),
+                "participants": tm.participants,
+                "registered": tm.registered,
+                "rate": round(100 * tm.participants / tm.registered) if tm.registered else 0,
+                "move": self._move(f"t{tm.team_id}", tm.rank, now, first),
+            }
             for tm in board.teams
-        ]  # fmt: skip
+        ]
         self._milestones(board, now, first=first)
         return {
             "seq": self.seq,
@@ -201,8 +281,8 @@ class BoardFeed:
         self.ticker.appendleft({"at": stamp, **texts})
 
 
-class ScreenHub:
-    """All the feeds of this process; handlers subscribe, the feeds do the reading."""
+class ScreenHub(Hub[BoardFeed]):
+    """The big screens' boards of this process."""
 
     def __init__(
         self,
@@ -211,37 +291,23 @@ class ScreenHub:
         interval: float = 0.5,
         clock: Clock = utcnow,
     ) -> None:
-        self.session_factory = session_factory
-        self.interval = interval
-        self.clock = clock
-        self.feeds: dict[int, BoardFeed] = {}
-        self.closed = False
+        super().__init__(session_factory, interval=interval, clock=clock)
+
+    def new_feed(self, key: int) -> BoardFeed:
+        return BoardFeed(self, key)
 
     @property
     def viewers(self) -> int:
         return sum(len(feed.subscribers) for feed in self.feeds.values())
 
-    @contextlib.asynccontextmanager
-    async def subscribe(self, competition_id: int, *, token: str) -> AsyncIterator[Subscription]:
-        feed = self.feeds.get(competition_id)
-        if feed is None:
-            feed = self.feeds[competition_id] = BoardFeed(self, competition_id)
-        sub = Subscription(token)
-        feed.subscribers.add(sub)
-        if feed.message is not None:
-            sub.offer(feed.message)
-        if feed.task is None or feed.task.done():
-            feed.task = asyncio.create_task(feed.run())
-        try:
-            yield sub
-        finally:
-            feed.subscribers.discard(sub)
+    def subscribe(
+        self, competition_id: int, *, token: str
+    ) -> AbstractAsyncContextManager[Subscription]:
+        return self._subscribe(competition_id, Subscription(token))
 
     async def snapshot(self, competition_id: int) -> dict[str, Any] | None:
         """The current board for a page's first paint (read now when no feed has it yet)."""
-        feed = self.feeds.get(competition_id)
-        if feed is None:
-            feed = self.feeds[competition_id] = BoardFeed(self, competition_id)
+        feed = self.feed(competition_id)
         if feed.payload is None:
             await feed.step()
         return feed.payload
@@ -253,14 +319,3 @@ class ScreenHub:
         for feed in feeds:
             if feed is not None:
                 feed.changed.set()
-
-    async def close(self, *_: object) -> None:
-        """The server stops: every screen's stream ends (browsers reconnect on their own)."""
-        self.closed = True
-        for feed in self.feeds.values():
-            for sub in list(feed.subscribers):
-                sub.offer(CLOSING)
-            if feed.task is not None:
-                feed.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await feed.task

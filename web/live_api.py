@@ -5,7 +5,6 @@ the hall's screen shows a press within a few milliseconds of its commit."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -44,17 +43,7 @@ def _actor(turn: Turn) -> Actor:
     return turn.actor
 
 
-SIMPLE: dict[str, Callable[..., Awaitable[object]]] = {
-    "next": flow.next_question,
-    "start": flow.start,
-    "undo": flow.undo,
-    "pause": flow.pause,
-    "audience": flow.to_audience,
-    "reveal": flow.reveal,
-    "segment": flow.next_segment,
-    "finish": flow.finish,
-}
-VERBS = {*SIMPLE, "right", "wrong", "pick", "adjust"}
+VERBS = {*flow.STEPS, "right", "wrong", "pick", "adjust"}
 
 
 async def _run(verb: str, turn: Turn, final_id: int, data: dict[str, Any]) -> None:
@@ -66,8 +55,8 @@ async def _run(verb: str, turn: Turn, final_id: int, data: dict[str, Any]) -> No
     expect = version if isinstance(version, int) and not isinstance(version, bool) else None
     if verb != "adjust":
         common["expect"] = expect
-    if verb in SIMPLE:
-        await SIMPLE[verb](session, **common)
+    if verb in flow.STEPS:
+        await flow.STEPS[verb](session, **common)
     elif verb in ("right", "wrong"):
         await flow.rule(session, right=verb == "right", **common)
     elif verb == "pick":

@@ -14,14 +14,14 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contest.live.view import fingerprint, public_view, stage_view
 from storage.types import Clock, utcnow
-from web.hub import CLOSING, Subscription
+from web.hub import Feed, Hub, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -33,16 +33,19 @@ def encode(view: dict[str, Any], seq: int) -> bytes:
     return f"id: {seq}\nevent: stage\ndata: {data}\n\n".encode()
 
 
-class LiveFeed:
+class LiveFeed(Feed):
+    """One final's stage; a privileged subscriber (the host) sees the answers."""
+
     def __init__(self, hub: LiveHub, final_id: int) -> None:
+        super().__init__()
         self.hub = hub
         self.final_id = final_id
-        self.subscribers: dict[Subscription, bool] = {}  # → sees the host's view
         self.fingerprint: tuple[Any, ...] | None = None
         self.messages: dict[bool, bytes] = {}
         self.seq = 0
-        self.changed = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
+
+    def latest(self, privileged: bool) -> bytes | None:
+        return self.messages.get(privileged)
 
     async def run(self) -> None:
         while self.subscribers and not self.hub.closed:
@@ -72,7 +75,7 @@ class LiveFeed:
         return True
 
 
-class LiveHub:
+class LiveHub(Hub[LiveFeed]):
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
@@ -80,28 +83,16 @@ class LiveHub:
         interval: float = 0.25,
         clock: Clock = utcnow,
     ) -> None:
-        self.session_factory = session_factory
-        self.interval = interval
-        self.clock = clock
-        self.feeds: dict[int, LiveFeed] = {}
+        super().__init__(session_factory, interval=interval, clock=clock)
         self.locks: dict[int, asyncio.Lock] = {}
-        self.closed = False
 
-    @contextlib.asynccontextmanager
-    async def subscribe(self, final_id: int, *, host: bool = False) -> AsyncIterator[Subscription]:
-        feed = self.feeds.get(final_id)
-        if feed is None:
-            feed = self.feeds[final_id] = LiveFeed(self, final_id)
-        sub = Subscription(token="")
-        feed.subscribers[sub] = host
-        if host in feed.messages:
-            sub.offer(feed.messages[host])
-        if feed.task is None or feed.task.done():
-            feed.task = asyncio.create_task(feed.run())
-        try:
-            yield sub
-        finally:
-            feed.subscribers.pop(sub, None)
+    def new_feed(self, key: int) -> LiveFeed:
+        return LiveFeed(self, key)
+
+    def subscribe(
+        self, final_id: int, *, host: bool = False
+    ) -> AbstractAsyncContextManager[Subscription]:
+        return self._subscribe(final_id, Subscription(token=""), host)
 
     def lock(self, final_id: int) -> asyncio.Lock:
         """The final's presses in this process, taken in the order they were received (an
@@ -117,13 +108,3 @@ class LiveHub:
         feed = self.feeds.get(final_id)
         if feed is not None:
             feed.changed.set()
-
-    async def close(self, *_: object) -> None:
-        self.closed = True
-        for feed in self.feeds.values():
-            for sub in list(feed.subscribers):
-                sub.offer(CLOSING)
-            if feed.task is not None:
-                feed.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await feed.task

@@ -8,8 +8,6 @@ script redraws from each event and reconnects by itself after a drop or a restar
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from datetime import timedelta
 from typing import Any
@@ -20,7 +18,6 @@ from contest.live.links import LiveLink, live_token
 from contest.live.view import stage_view
 from i18n import catalogue
 from web.context import WebContext, context_of
-from web.hub import CLOSING
 from web.live_api import (
     LIVE_HUB,
     VOTER_COOKIE,
@@ -34,8 +31,8 @@ from web.live_hub import LiveHub
 from web.live_turn import lang_of, refusal, secure
 from web.pages import render
 from web.qr import qr_svg
+from web.sse import stream_events
 
-HEARTBEAT = 15.0
 HALL_TTL = timedelta(hours=12)
 ROLES = ("host", "stage", "buzz", "hall")
 
@@ -112,30 +109,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     if link is None:
         return refusal("link_expired", lang_of(request), 401)
     hub: LiveHub = request.app[LIVE_HUB]
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": "text/event-stream",
-            "Cache-Control": "no-cache",
-            "X-Accel-Buffering": "no",
-        }
-    )
-    await response.prepare(request)
-    await response.write(b"retry: 1000\n\n")
-    async with hub.subscribe(link.final_id, host=role == "host") as sub:
-        while True:
-            try:
-                message = await asyncio.wait_for(sub.queue.get(), HEARTBEAT)
-            except TimeoutError:
-                message = b": ping\n\n"
-            if message == CLOSING:
-                break
-            try:
-                await response.write(message)
-            except (ConnectionResetError, RuntimeError):
-                break
-    with contextlib.suppress(ConnectionResetError, RuntimeError):
-        await response.write_eof()
-    return response
+    return await stream_events(request, hub.subscribe(link.final_id, host=role == "host"))
 
 
 def add_live_routes(app: web.Application, ctx: WebContext) -> LiveHub:

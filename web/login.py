@@ -84,7 +84,8 @@ async def app_auth(request: web.Request) -> web.Response:
 
 
 async def h5_link(request: web.Request) -> web.StreamResponse:
-    """A personal link: sign its worker in, then show the quiz (the token leaves the URL)."""
+    """A personal link: sign its worker in, then show the quiz, or with ``?to=results``
+    their result (the token leaves the URL)."""
     ctx = context_of(request)
     lang = request_lang(request)
     link = read_link(ctx.key, request.match_info["token"], now=ctx.clock())
@@ -101,7 +102,9 @@ async def h5_link(request: web.Request) -> web.StreamResponse:
         now=ctx.clock(),
         competition_id=link.competition_id,
     )
-    response = _see_other(f"/quiz?c={link.competition_id}")
+    # The close's personal message links here with ``to=results``: straight to the result.
+    results = "&results=1" if request.query.get("to") == "results" else ""
+    response = _see_other(f"/quiz?c={link.competition_id}{results}")
     set_session_cookie(response, request, token)
     return response
 

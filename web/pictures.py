@@ -22,9 +22,10 @@ async def picture(request: web.Request) -> web.Response:
     if not payload:
         raise web.HTTPNotFound()
     return web.Response(
-        body=payload, content_type="image/png",
+        body=payload,
+        content_type="image/png",
         headers={"Cache-Control": "public, max-age=604800, immutable"},
-    )  # fmt: skip
+    )
 
 
 def add_picture_route(app: web.Application) -> None:

@@ -12,9 +12,17 @@ def qr_svg(data: str, *, dark: str = "#111", light: str = "#fff") -> str:
     """An SVG element that scales to its box (no fixed size, no XML declaration)."""
     buffer = io.BytesIO()
     segno.make(data, error="m").save(
-        buffer, kind="svg", xmldecl=False, svgns=True, nl=False, omitsize=True, border=2,
-        dark=dark, light=light, svgclass="qr",
-    )  # fmt: skip
+        buffer,
+        kind="svg",
+        xmldecl=False,
+        svgns=True,
+        nl=False,
+        omitsize=True,
+        border=2,
+        dark=dark,
+        light=light,
+        svgclass="qr",
+    )
     return buffer.getvalue().decode()
 
 

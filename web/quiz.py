@@ -18,14 +18,14 @@ from aiohttp import web
 from chat.turn import Turn
 from contest import attempts
 from contest.attempts.comeback import active_attempt
-from contest.attempts.state import load_position
+from contest.attempts.loading import load_position
 from contest.attempts.state import owned as owned_attempt
 from contest.competitions import open_competitions
 from contest.models import AttemptKind
 from contest.quizview import QuestionView, Step, Summary
 from contest.review import review_allowed, wrong_answers
 from web.context import context_of
-from web.turn import RECEIVED, require_scope, scope_of, signed_in, with_turn
+from web.turn import RECEIVED, require_scope, scope_of, signed_in, with_lean_turn, with_turn
 from web.views import competition_json, question_json, review_json, step_json, summary_json
 
 LATE_SERVE_MS = 50  # serving later than this after receipt moves the question's clock
@@ -195,7 +195,7 @@ async def api_start(request: web.Request, turn: Turn) -> web.Response:
     return await _encode(request, turn, item)
 
 
-@with_turn
+@with_lean_turn
 async def api_current(request: web.Request, turn: Turn) -> web.Response:
     """The question the worker is on in ``attempt_id`` (starting its clock), or its summary."""
     data = await _body(request)
@@ -207,7 +207,7 @@ async def api_current(request: web.Request, turn: Turn) -> web.Response:
     return await _encode(request, turn, item)
 
 
-@with_turn
+@with_lean_turn
 async def api_answer(request: web.Request, turn: Turn) -> web.Response:
     data = await _body(request)
     attempt_id, position = _int(data, "attempt_id"), _int(data, "position")
@@ -230,7 +230,7 @@ async def api_answer(request: web.Request, turn: Turn) -> web.Response:
     return await _encode(request, turn, step)
 
 
-@with_turn
+@with_lean_turn
 async def api_review(request: web.Request, turn: Turn) -> web.Response:
     raw = request.match_info["attempt_id"]
     if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_ID:

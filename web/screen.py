@@ -8,20 +8,15 @@ is more than an organiser would put on a wall: names, team paths, scores, turnou
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 from aiohttp import web
 
 from contest.big_screen import ScreenToken, resolve_screen
 from contest.web_access import roster_login_enabled
 from i18n import t
 from web.context import WebContext, context_of
-from web.hub import CLOSING, REVOKED
 from web.pages import message_page, render
 from web.qr import qr_svg
-
-HEARTBEAT = 15.0  # seconds between comments that keep proxies from closing the stream
+from web.sse import stream_events
 
 
 async def _screen(ctx: WebContext, token: str) -> ScreenToken | None:
@@ -45,9 +40,12 @@ async def screen_page(request: web.Request) -> web.Response:
     screen = await _screen(ctx, request.match_info["token"])
     if screen is None:
         return message_page(
-            ctx.templates, "zh", title=t("web.screen.gone_title", "zh"),
-            text=t("web.screen.gone", "zh"), status=404,
-        )  # fmt: skip
+            ctx.templates,
+            "zh",
+            title=t("web.screen.gone_title", "zh"),
+            text=t("web.screen.gone", "zh"),
+            status=404,
+        )
     board = await ctx.hub.snapshot(screen.competition_id)
     join = await join_url(ctx, request, screen.competition_id)
     return render(
@@ -66,32 +64,8 @@ async def screen_events(request: web.Request) -> web.StreamResponse:
     screen = await _screen(ctx, request.match_info["token"])
     if screen is None:
         raise web.HTTPNotFound()
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": "text/event-stream",
-            "Cache-Control": "no-cache",
-            "X-Accel-Buffering": "no",  # nginx: pass events through at once
-        }
-    )
-    await response.prepare(request)
-    await response.write(b"retry: 1000\n\n")
-    async with ctx.hub.subscribe(screen.competition_id, token=screen.token) as sub:
-        while True:
-            try:
-                message = await asyncio.wait_for(sub.queue.get(), HEARTBEAT)
-            except TimeoutError:
-                message = b": ping\n\n"
-            if message == CLOSING:
-                break
-            try:
-                await response.write(message)
-            except (ConnectionResetError, RuntimeError):
-                break
-            if message == REVOKED:
-                break
-    with contextlib.suppress(ConnectionResetError, RuntimeError):
-        await response.write_eof()
-    return response
+    subscription = ctx.hub.subscribe(screen.competition_id, token=screen.token)
+    return await stream_events(request, subscription)
 
 
 def add_screen_routes(app: web.Application) -> None:

@@ -6,10 +6,22 @@ from __future__ import annotations
 from i18n import LANGUAGES, catalogue
 
 PREFIXES = (
-    "quiz.header", "quiz.type.", "quiz.toast.", "quiz.summary.", "quiz.true", "quiz.false",
-    "quiz.correct_answer", "quiz.explanation", "quiz.duration", "quiz.empty_selection",
-    "quiz.closed", "quiz.previous", "web.quiz.", "web.app.", "quiz.error.generic",
-)  # fmt: skip
+    "quiz.header",
+    "quiz.type.",
+    "quiz.toast.",
+    "quiz.summary.",
+    "quiz.true",
+    "quiz.false",
+    "quiz.correct_answer",
+    "quiz.explanation",
+    "quiz.duration",
+    "quiz.empty_selection",
+    "quiz.closed",
+    "quiz.previous",
+    "web.quiz.",
+    "web.app.",
+    "quiz.error.generic",
+)
 
 
 def client_texts() -> dict[str, dict[str, str]]:

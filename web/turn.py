@@ -3,7 +3,8 @@ session, the signed-in worker, their language, the time the request reached us â
 handler inside the turn's transaction and answers a refusal with the error contract.
 
 Handlers are written ``async def handler(request, turn)`` and mounted with
-:func:`with_turn`; they never open a session, reload the worker or catch ``ContestError``.
+:func:`with_turn` (or :func:`with_lean_turn`, which reads no worker row); they never open
+a session, reload the worker or catch ``ContestError``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from aiohttp import web
+from sqlalchemy import select
+from sqlmodel import col
 
 from chat.turn import Turn, owned
 from contest.errors import ContestError
@@ -36,6 +39,18 @@ def signed_in(request: web.Request) -> WebSession | None:
 
 def with_turn(handler: TurnHandler) -> Handler:
     """Mount ``handler`` for a signed-in worker: 401 JSON without a session."""
+    return _mounted(handler, load_worker=True)
+
+
+def with_lean_turn(handler: TurnHandler) -> Handler:
+    """:func:`with_turn` for a handler that needs only the worker's id (``turn.my_id``), not
+    their row: the answer path. The session's signature names the worker; the core's own
+    reads refuse what is not theirs. The worker's row (their language) is read only when a
+    refusal has to be rendered, and a worker that no longer exists is then a 401."""
+    return _mounted(handler, load_worker=False)
+
+
+def _mounted(handler: TurnHandler, *, load_worker: bool) -> Handler:
 
     @functools.wraps(handler)
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -48,31 +63,45 @@ def with_turn(handler: TurnHandler) -> Handler:
             # the process's one SQLite writer while its bytes trickle in.
             await request.read()
         with inline_statements():  # a turn is a few short statements (storage.sqlite_driver)
-            return await _turn(request, handler, ctx, signed.worker_id)
+            return await _turn(request, handler, ctx, signed.worker_id, load_worker)
 
     return handle
 
 
 async def _turn(
-    request: web.Request, handler: TurnHandler, ctx: WebContext, worker_id: int
+    request: web.Request,
+    handler: TurnHandler,
+    ctx: WebContext,
+    worker_id: int,
+    load_worker: bool,
 ) -> web.StreamResponse:
     async with ctx.session_factory() as session:
-        worker = await session.get(Worker, worker_id)
-        if worker is None:
-            return api_error("not_signed_in", request_lang(request), 401)
+        worker = None
+        if load_worker:
+            worker = await session.get(Worker, worker_id)
+            if worker is None:
+                return api_error("not_signed_in", request_lang(request), 401)
         turn = Turn(
             session=session,
             received_at=request[RECEIVED],
-            lang=worker.language or request_lang(request),
+            lang=worker.language if worker is not None else request_lang(request),
             tz=ctx.settings.timezone,
             via="web",
             worker=worker,
             wall=ctx.clock,
         )
+        turn.worker_id = worker_id
         try:
             async with owned(session):
                 return await handler(request, turn)
         except ContestError as error:
+            if worker is None:  # a lean turn: the refusal is said in the worker's language
+                language = await session.scalar(
+                    select(col(Worker.language)).where(col(Worker.id) == worker_id)
+                )
+                if language is None:
+                    return api_error("not_signed_in", request_lang(request), 401)
+                turn.lang = language or turn.lang
             return contest_error(error, turn.lang)
 
 

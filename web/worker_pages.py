@@ -9,18 +9,21 @@ and /me (:mod:`contest.offers`, :mod:`contest.practice_rounds`, :mod:`contest.cl
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from chat.notices import waiting_book_text
 from chat.turn import Turn
 from contest.attempts.comeback import active_attempt
 from contest.closed import ClosedEntry, closed_entries
 from contest.errors import ContestError
-from contest.mistakes import mistake_questions
+from contest.mistakes import mistake_questions, waiting_for_close
 from contest.models import AttemptKind, PracticeDay
 from contest.offers import Offer, competition_offers
 from contest.practice_rounds import current_streak, local_day
@@ -35,6 +38,9 @@ from web.turn import scope_of, signed_in, with_turn
 def local(when: datetime, zone: str) -> str:
     """A time as the chat writes it, in the competition's zone (not the phone's)."""
     return when.astimezone(ZoneInfo(zone)).strftime("%m-%d %H:%M")
+
+
+_TAG = re.compile(r"<[^>]+>")
 
 
 def offer_json(offer: Offer, lang: str) -> dict[str, Any]:
@@ -107,6 +113,7 @@ async def api_home(request: web.Request, turn: Turn) -> web.Response:
             "today": today.answered if today is not None else 0,
         },
         "mistakes": len(await mistake_questions(turn.session, worker_id=turn.my_id)),
+        "mistakes_waiting": await _waiting_lines(turn),
         "active": None,
     }
     if active is not None and (scope is None or active.competition_id in (None, scope)):
@@ -116,6 +123,13 @@ async def api_home(request: web.Request, turn: Turn) -> web.Response:
             "competition_id": active.competition_id,
         }
     return web.json_response(body)
+
+
+async def _waiting_lines(turn: Turn) -> list[str]:
+    """When the running competitions' mistakes join the book, one plain line each."""
+    waiting = await waiting_for_close(turn.session, worker_id=turn.my_id)
+    text = waiting_book_text(waiting, turn.lang)
+    return html.unescape(_TAG.sub("", text)).split("\n") if text else []
 
 
 @with_turn

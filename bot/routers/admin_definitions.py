@@ -1,5 +1,6 @@
 """Creating a competition: from a YAML file (or an .xlsx sheet, via the upload router) or the
-/new_competition dialog; both end in a preview and 保存 (``contest.admin`` creates it)."""
+/new_competition dialog; both end in a preview and 保存 (``contest.admin`` creates it), and
+then the next steps as buttons (open now, times, announcements, links sheet, teams)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,30 @@ from pathlib import Path
 
 from aiogram import Bot, F
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import competition_dialog
-from bot.admin_common import OrganiserFilter, admin_router, confirm_cancelled
-from bot.competition_views import CompetitionAction, ask_save, competition_line, preview
-from chat.turn import Turn
+from bot.admin_common import OrganiserFilter, PickAction, PickCb, admin_router, confirm_cancelled
+from bot.competition_views import (
+    CompetitionAction,
+    ask_save,
+    competition_line,
+    local_text,
+    preview,
+)
+from bot.routers.admin_home import HomeCb
+from bot.routers.web_face import LinksCb
+from chat.turn import Turn, settle_refusal
 from config import Settings
 from contest.admin import competitions as admin
 from contest.competitions import parse_yaml
+from contest.errors import DefinitionRejected
+from contest.models import Competition
 from contest.uploads import COMPETITION
 from i18n import t
+from quizbank.service import bank_stats
+from storage.ids import id_of
 
 router = admin_router(__name__)
 
@@ -60,19 +74,58 @@ async def save(query: CallbackQuery, turn: Turn, state: FSMContext) -> None:
         await query.answer(t("admin.expired", turn.lang), show_alert=True)
         return
     await state.clear()  # a second press finds nothing to save
-    created = await admin.create_competition(
-        turn.session,
-        actor=turn.acting,
-        yaml_text=data.get("competition_yaml"),
-        data=data.get("competition_draft"),
-        clock=turn.wall,
-    )
-    await query.answer()
     assert isinstance(query.message, Message)
+    try:
+        created = await admin.create_competition(
+            turn.session,
+            actor=turn.acting,
+            yaml_text=data.get("competition_yaml"),
+            data=data.get("competition_draft"),
+            clock=turn.wall,
+        )
+    except DefinitionRejected as refused:
+        if "answers" not in data:  # a file: its problems in words; upload it again
+            raise
+        # The bank changed since the preview: keep every answer, offer the steps to change.
+        await settle_refusal(turn.session, refused)
+        await state.set_data(data)
+        await query.answer()
+        await query.message.edit_reply_markup(reply_markup=None)
+        await competition_dialog.refused_draft(query.message, turn, state, refused.issues)
+        return
+    await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
+    done = t("admin.competitions.created", turn.lang, line=competition_line(created, turn.lang))
+    start = local_text(created.starts_at, created.timezone)
     await query.message.answer(
-        t("admin.competitions.created", turn.lang, line=competition_line(created, turn.lang))
+        f"{done}\n{t('admin.created_next.opens', turn.lang, start=start)}",
+        reply_markup=await _next_steps(created, turn),
     )
+
+
+async def _next_steps(created: Competition, turn: Turn) -> InlineKeyboardMarkup:
+    """What an organiser does next, with the buttons the commands already answer."""
+    cid, lang = id_of(created), turn.lang
+    picks: list[tuple[str, PickAction]] = [
+        ("button_open", "open"),
+        ("button_times", "set_times"),
+        ("button_schedule", "set_schedule"),
+        ("button_broadcast", "broadcast"),
+    ]
+    builder = InlineKeyboardBuilder()
+    for key, action in picks:
+        builder.button(
+            text=t(f"admin.created_next.{key}", lang), callback_data=PickCb(action=action, c=cid)
+        )
+    words = "admin.created_next"
+    builder.button(text=t(f"{words}.button_links", lang), callback_data=LinksCb(c=cid))
+    builder.button(text=t(f"{words}.button_teams", lang), callback_data=HomeCb(act="teams"))
+    if not (await bank_stats(turn.session)).total:
+        builder.button(
+            text=t("admin.created_next.button_upload", lang), callback_data=HomeCb(act="upload")
+        )
+    builder.adjust(2)
+    return builder.as_markup()
 
 
 @router.callback_query(CompetitionAction.filter(F.action == "cancel"))

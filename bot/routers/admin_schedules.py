@@ -17,7 +17,13 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.admin_common import PickCb, admin_router, ask_for, offer
 from bot.callbacks import RowId
-from bot.competition_views import announce_text, cadence_text, competition_line, local_text
+from bot.competition_views import (
+    announce_text,
+    cadence_text,
+    competition_line,
+    local_text,
+    schedule_not_understood,
+)
 from bot.long_text import page_text, paginate, show_page, with_pages
 from chat.turn import Turn
 from contest.admin import competitions as admin
@@ -121,7 +127,7 @@ async def set_schedule(
     choice = parse_schedule(parts[1])
     if choice is None:
         await message.answer(
-            t("admin.schedule.not_understood", turn.lang, text=html.escape(parts[1])),
+            schedule_not_understood(parts[1], turn.lang),
             reply_markup=presets_keyboard(competition_id, turn.lang),
         )
         return
@@ -154,9 +160,8 @@ async def typed(message: Message, turn: Turn, state: FSMContext) -> None:
     competition_id = int((await state.get_data())["competition_id"])
     choice = parse_schedule(message.text or "")
     if choice is None:
-        text = html.escape(message.text or "")
         await message.answer(
-            t("admin.schedule.not_understood", turn.lang, text=text),
+            schedule_not_understood(message.text or "", turn.lang),
             reply_markup=presets_keyboard(competition_id, turn.lang),
         )
         return

@@ -44,7 +44,7 @@ from contest.uploads import (
     extension_problem,
 )
 from i18n import t
-from quizbank.formats.archive import MAX_PART_BYTES, MAX_ROWS
+from quizbank.formats.archive import limits
 from quizbank.service import validate_file
 
 router = admin_router(__name__)
@@ -95,8 +95,7 @@ def _problem_text(problem: str, document: Document, settings: Settings, lang: st
         extension=extension,
         size=size_mb,
         limit=f"{settings.upload_limit_mb:g}",
-        unpacked=MAX_PART_BYTES // 2**20,
-        rows=MAX_ROWS,
+        **limits(),
     )
 
 

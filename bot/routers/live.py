@@ -47,16 +47,6 @@ router = Routes(__name__)
 router.include(organisers)
 router.include(players)
 PLAYERS_PER_TEAM = 3
-SIMPLE = {
-    "next": flow.next_question,
-    "start": flow.start,
-    "undo": flow.undo,
-    "pause": flow.pause,
-    "audience": flow.to_audience,
-    "reveal": flow.reveal,
-    "segment": flow.next_segment,
-    "finish": flow.finish,
-}
 
 
 def _actor(turn: Turn) -> Actor:
@@ -140,8 +130,8 @@ async def on_host(query: CallbackQuery, turn: Turn, callback_data: HostCb) -> No
         "clock": turn.clock,
         "expect": callback_data.n,
     }
-    if verb in SIMPLE:
-        await SIMPLE[verb](turn.session, **common)
+    if verb in flow.STEPS:
+        await flow.STEPS[verb](turn.session, **common)
     elif verb in ("right", "wrong"):
         await flow.rule(turn.session, right=verb == "right", **common)
     else:

@@ -10,6 +10,7 @@ from bot.callbacks import MenuCb
 from bot.errors import Registered, install
 from bot.keyboards import menu_keyboard
 from bot.routing import Routes
+from bot.unfinished import unfinished, with_open_question
 from chat.turn import Turn
 from i18n import t
 
@@ -18,7 +19,11 @@ router = install(Routes(__name__))
 
 @router.message(Command("menu"), Registered())
 async def on_menu(message: Message, turn: Turn) -> None:
-    await message.answer(t("menu.title", turn.lang), reply_markup=menu_keyboard(turn.lang))
+    found = await unfinished(turn)
+    text, markup = with_open_question(
+        found, turn, t("menu.title", turn.lang), menu_keyboard(turn.lang)
+    )
+    await message.answer(text, reply_markup=markup)
 
 
 @router.callback_query(MenuCb.filter(F.act == "menu"), Registered())

@@ -21,6 +21,7 @@ from bot.keyboards import competitions_keyboard
 from bot.menu_words import MenuWord
 from bot.quiz_messages import chat_of, show, show_step
 from bot.routing import Routes
+from bot.unfinished import unfinished, with_open_question
 from chat.turn import Turn
 from contest import attempts
 from contest.offers import competition_offers
@@ -48,11 +49,14 @@ async def on_quiz_button(query: CallbackQuery, turn: Turn, bot: Bot) -> None:
 async def _send_offers(bot: Bot, turn: Turn, *, chat_id: int) -> None:
     """The open competitions with their closing time, paper and the worker's attempts left."""
     offers = await competition_offers(turn.session, worker_id=turn.my_id, clock=turn.wall)
+    found = await unfinished(turn)
     if not offers:
-        await bot.send_message(chat_id, t("quiz.no_competition", turn.lang))
+        text, markup = with_open_question(found, turn, t("quiz.no_competition", turn.lang), None)
+        await bot.send_message(chat_id, text, reply_markup=markup)
         return
     text = competition_lines(offers, turn.lang, now=turn.wall())
-    await bot.send_message(chat_id, text, reply_markup=competitions_keyboard(offers))
+    text, markup = with_open_question(found, turn, text, competitions_keyboard(offers))
+    await bot.send_message(chat_id, text, reply_markup=markup)
 
 
 @router.callback_query(StartCb.filter())

@@ -18,9 +18,11 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.board_texts import competition_lines
 from bot.callbacks import LangCb, MenuCb, NextCb, RegCb, RosterPickCb, StartCb, TeamCb
 from bot.errors import Registered, install
 from bot.keyboards import (
+    competitions_keyboard,
     confirm_keyboard,
     language_keyboard,
     menu_keyboard,
@@ -29,9 +31,11 @@ from bot.keyboards import (
 )
 from bot.render import error_text
 from bot.routing import Routes
+from bot.unfinished import unfinished, with_open_question
 from chat.turn import Turn
 from contest.chats import mark_chat_reachable
 from contest.errors import ContestError
+from contest.offers import Offer, competition_of_payload, competition_offers
 from contest.workers import (
     RosterMatch,
     clean_employee_no,
@@ -75,7 +79,8 @@ class Registration(StatesGroup):
 @router.message(CommandStart())
 async def on_start(message: Message, turn: Turn, command: CommandObject, state: FSMContext) -> None:
     payload = (command.args or "").strip()
-    code = payload if payload and payload != QUIZ_PAYLOAD else None
+    competition_id = competition_of_payload(payload)  # the group's 去答题 for one competition
+    code = payload if payload and payload != QUIZ_PAYLOAD and competition_id is None else None
     await state.clear()  # a new /start restarts a half-done dialog
     if turn.worker is not None and turn.worker.registered_at is not None:
         if not turn.worker.active:
@@ -83,9 +88,15 @@ async def on_start(message: Message, turn: Turn, command: CommandObject, state: 
         text = t("start.already", turn.lang, name=escape(turn.worker.real_name))
         if code:
             text = f"{await _join_text(turn, code)}\n\n{text}"
-        await message.answer(text, reply_markup=menu_keyboard(turn.lang))
+        markup = menu_keyboard(turn.lang)
+        if (offer := await _offer(turn, competition_id)) is not None:
+            text = f"{text}\n\n{competition_lines([offer], turn.lang, now=turn.wall())}"
+            markup = competitions_keyboard([offer])
+        found = await unfinished(turn)
+        text, shown = with_open_question(found, turn, text, markup)
+        await message.answer(text, reply_markup=shown)
         return
-    await state.update_data(join_code=code)
+    await state.update_data(join_code=code, competition=competition_id)
     await state.set_state(Registration.employee_no)
     await message.answer(
         f"{t('start.welcome', turn.lang)}\n\n{t('start.ask_employee_no', turn.lang)}",
@@ -227,7 +238,8 @@ async def on_name(message: Message, turn: Turn, state: FSMContext) -> None:
 async def _welcome(message: Message, state: FSMContext, turn: Turn, *, edit: bool = False) -> None:
     """Registered (joined, what next) in one message: an edit of the tapped confirmation,
     or one reply to a typed name. Telegram allows a chat about one message a second."""
-    code = (await state.get_data()).get("join_code")
+    data = await state.get_data()
+    code = data.get("join_code")
     await state.clear()
     lines = [t("start.registered", turn.lang, name=escape(turn.me.real_name))]
     if turn.me.pending:
@@ -238,11 +250,22 @@ async def _welcome(message: Message, state: FSMContext, turn: Turn, *, edit: boo
     elif turn.me.team_id is None and (choices := await team_choices(turn.session)):
         keyboard = teams_keyboard(choices, turn.lang)
         closing = t("start.choose_team", turn.lang)
+    elif (offer := await _offer(turn, data.get("competition"))) is not None:
+        keyboard = competitions_keyboard([offer])
+        closing = competition_lines([offer], turn.lang, now=turn.wall())
     text = "\n".join(lines) + "\n\n" + closing
     if edit:
         await message.edit_text(text, reply_markup=keyboard)
     else:
         await message.answer(text, reply_markup=keyboard)
+
+
+async def _offer(turn: Turn, competition_id: int | None) -> Offer | None:
+    """The competition a deep link named, when it is open to this worker."""
+    if competition_id is None:
+        return None
+    offers = await competition_offers(turn.session, worker_id=turn.my_id, clock=turn.wall)
+    return next((offer for offer in offers if offer.id == competition_id), None)
 
 
 async def _join_text(turn: Turn, code: str) -> str:

@@ -257,8 +257,27 @@ async def on_web_links(
     message: Message, turn: Turn, command: CommandObject, settings: Settings
 ) -> None:
     competition_id, _ = await _pick(message, turn, "web.links", (command.args or "").split())
-    if competition_id is None:
-        return
+    if competition_id is not None:
+        await send_links(message, turn, competition_id, settings)
+
+
+class LinksCb(CallbackData, prefix="wls"):
+    """The links sheet of competition ``c`` (a next step after creating it)."""
+
+    c: int
+
+
+@router.callback_query(LinksCb.filter())
+async def on_links_button(
+    query: CallbackQuery, turn: Turn, callback_data: LinksCb, settings: Settings
+) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    await send_links(query.message, turn, callback_data.c, settings)
+
+
+async def send_links(message: Message, turn: Turn, competition_id: int, settings: Settings) -> None:
+    """Every worker's own sign-in link (and QR code) in one workbook."""
     base = settings.web_public_url
     if base is None:
         await message.answer(t("web.admin.no_public_url", turn.lang))

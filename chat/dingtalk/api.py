@@ -11,6 +11,9 @@ connection opener runs in a thread executor; here every call is aiohttp on the b
   ``outTrackId`` ours, so a resend after a crash is the same card) and
   ``PUT /v1.0/card/instances`` (the card's data updated in place).
 - ``POST /v1.0/robot/groupMessages/send`` (markdown or a picture into a group),
+  ``POST /v1.0/robot/oToMessages/batchSend`` (the robot's message to at most 20 users'
+  private chats with it: markdown, an action card with a link, a picture; users DingTalk
+  holds back, ``flowControlledStaffIdList``, are sent again after a pause),
   ``POST {oapi}/media/upload`` (a picture's media id).
 - ``POST {oapi}/topapi/v2/user/get`` {userid} → job_number (工号), mobile, name.
 
@@ -26,12 +29,11 @@ import asyncio
 import json
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
-from aiolimiter import AsyncLimiter
 
+from chat.platform_api import RETRIES, PlatformApi, Verdict
 from contest.directory import DirectoryEntry
 from storage.types import Clock, utcnow
 
@@ -42,8 +44,7 @@ OAPI_BASE = "https://oapi.dingtalk.com"
 QPS = 20  # per API, an enterprise internal app's default quota
 THROTTLED_CODES = {88, 90002, 90006, 90018}
 TOKEN_CODES = {40014, 42001}
-RETRIES = 6  # for 5xx and network errors; a throttle is waited out without a cap
-TIMEOUT = aiohttp.ClientTimeout(total=15)
+BATCH_USERS = 20  # userIds in one oToMessages/batchSend call, DingTalk's documented cap
 
 
 class DingTalkError(Exception):
@@ -54,7 +55,7 @@ class DingTalkError(Exception):
         self.status, self.code = status, code
 
 
-class DingTalkApi:
+class DingTalkApi(PlatformApi):
     def __init__(
         self,
         *,
@@ -66,40 +67,19 @@ class DingTalkApi:
         clock: Clock = utcnow,
         pause: float = 1.0,
     ) -> None:
+        super().__init__(clock=clock, pause=pause)
         self.client_id, self.client_secret = client_id, client_secret
         self.card_template = card_template
         self.api_base, self.oapi_base = api_base.rstrip("/"), oapi_base.rstrip("/")
-        self.clock, self.pause = clock, pause
-        self.http: aiohttp.ClientSession | None = None
-        self._token: tuple[str, datetime] | None = None
-        self._token_lock = asyncio.Lock()
-        self._limits: dict[str, AsyncLimiter] = {}
-
-    async def close(self) -> None:
-        if self.http is not None:
-            await self.http.close()
-            self.http = None
-
-    def session(self) -> aiohttp.ClientSession:
-        if self.http is None:
-            self.http = aiohttp.ClientSession(timeout=TIMEOUT)
-        return self.http
 
     # --- calls ---------------------------------------------------------------------------
-    async def token(self, *, renew: bool = False) -> str:
-        async with self._token_lock:
-            if self._token is not None and not renew and self.clock() < self._token[1]:
-                return self._token[0]
-            body = {"appKey": self.client_id, "appSecret": self.client_secret}
-            async with self.session().post(
-                f"{self.api_base}/v1.0/oauth2/accessToken", json=body
-            ) as r:
-                answer = await r.json(content_type=None)
-                if r.status != 200 or "accessToken" not in answer:
-                    raise DingTalkError(r.status, str(answer.get("code", "")), str(answer))
-            expires = self.clock() + timedelta(seconds=int(answer["expireIn"]) - 300)
-            self._token = (str(answer["accessToken"]), expires)
-            return self._token[0]
+    async def _fetch_token(self) -> tuple[str, int]:
+        body = {"appKey": self.client_id, "appSecret": self.client_secret}
+        async with self.session().post(f"{self.api_base}/v1.0/oauth2/accessToken", json=body) as r:
+            answer = await r.json(content_type=None)
+            if r.status != 200 or "accessToken" not in answer:
+                raise DingTalkError(r.status, str(answer.get("code", "")), str(answer))
+        return str(answer["accessToken"]), int(answer["expireIn"])
 
     async def open_connection(self, topics: list[dict[str, str]]) -> tuple[str, str]:
         """The Stream gateway's endpoint and one-time ticket for a new connection."""
@@ -165,6 +145,32 @@ class DingTalkApi:
         }
         await self._call("POST", "/v1.0/robot/groupMessages/send", body)
 
+    async def send_users(self, *, user_ids: list[str], msg_key: str, param: dict[str, Any]) -> None:
+        """A robot message to each user's private chat with the app (单聊): ``sampleMarkdown``
+        {title, text}, ``sampleActionCard`` {title, text, singleTitle, singleURL},
+        ``sampleImageMsg`` {photoURL} (a media id serves as the URL). At most
+        :data:`BATCH_USERS` users a call; users held back by flow control go again."""
+        waiting, throttles = list(dict.fromkeys(user_ids)), 0
+        while waiting:
+            batch, rest = waiting[:BATCH_USERS], waiting[BATCH_USERS:]
+            body = {
+                "robotCode": self.client_id,
+                "userIds": batch,
+                "msgKey": msg_key,
+                "msgParam": json.dumps(param, ensure_ascii=False),
+            }
+            answer = await self._call("POST", "/v1.0/robot/oToMessages/batchSend", body)
+            invalid = [str(u) for u in answer.get("invalidStaffIdList") or []]
+            if invalid:
+                raise DingTalkError(200, "invalidStaffIdList", ",".join(invalid))
+            held = [str(u) for u in answer.get("flowControlledStaffIdList") or []]
+            if held:
+                throttles += 1
+                if throttles > RETRIES:  # the outbox backs off and tries the row again
+                    raise DingTalkError(200, "flowControlledStaffIdList", ",".join(held))
+                await asyncio.sleep(min(self.pause * throttles, 10.0))
+            waiting = held + rest
+
     async def upload_image(self, data: bytes, *, filename: str = "board.png") -> str:
         def form() -> aiohttp.FormData:  # built anew for each try: a form is read once
             built = aiohttp.FormData()
@@ -187,38 +193,27 @@ class DingTalkApi:
 
     # --- the discipline ------------------------------------------------------------------
     async def _call(self, method: str, path: str, body: Any, *, oapi: bool = False) -> Any:
-        """One call, paced per API; throttles waited out, a stale token renewed once, 5xx
-        and network errors retried a few times, anything else raised."""
-        limiter = self._limits.setdefault(path, AsyncLimiter(QPS, 1))
-        renewed, failures, throttles = False, 0, 0
-        while True:
-            await limiter.acquire()
-            try:
-                status, answer = await self._request(method, path, body, oapi=oapi, renew=False)
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                status, answer = 0, {"code": type(exc).__name__}
-            code = _code(answer)
-            if _throttled(status, code):
-                throttles += 1
-                await asyncio.sleep(min(self.pause * throttles, 10.0))
-                continue
-            if not renewed and (status == 401 or code in {str(c) for c in TOKEN_CODES}):
-                renewed = True
-                await self.token(renew=True)
-                continue
-            if status == 0 or status >= 500:
-                failures += 1
-                if failures <= RETRIES:
-                    await asyncio.sleep(min(self.pause * 2**failures, 15.0))
-                    continue
-            if status == 200 and code in ("", "0"):
-                return answer
-            raise DingTalkError(status, code, json.dumps(answer, ensure_ascii=False))
+        """One call, paced per API (:meth:`chat.platform_api.PlatformApi._retrying`)."""
+        return await self._retrying(
+            lambda: self._request(method, path, body, oapi=oapi), [(path, QPS)]
+        )
 
-    async def _request(
-        self, method: str, path: str, body: Any, *, oapi: bool, renew: bool
-    ) -> tuple[int, Any]:
-        token = await self.token(renew=renew)
+    def _verdict(self, status: int, answer: Any) -> Verdict:
+        code = _code(answer)
+        if _throttled(status, code):
+            return Verdict.THROTTLED
+        if status == 401 or code in {str(c) for c in TOKEN_CODES}:
+            return Verdict.TOKEN_REFUSED
+        return Verdict.OK if status == 200 and code in ("", "0") else Verdict.OTHER
+
+    def _refusal(self, status: int, answer: Any) -> Exception:
+        return DingTalkError(status, _code(answer), json.dumps(answer, ensure_ascii=False))
+
+    def _unreachable(self, exc: Exception) -> Any:
+        return {"code": type(exc).__name__}
+
+    async def _request(self, method: str, path: str, body: Any, *, oapi: bool) -> tuple[int, Any]:
+        token = await self.token()
         if oapi:
             url, headers = f"{self.oapi_base}{path}", {}
             params = {"access_token": token}

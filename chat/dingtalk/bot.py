@@ -16,19 +16,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from chat.app_outbox import Target
+from chat.app_outbox import Outgoing, Target
 from chat.cards import Card, parse_action
 from chat.dingtalk.api import DingTalkApi
+from chat.dingtalk.send import DingTalkSender
 from chat.dingtalk.stream import BOT_TOPIC, CARD_TOPIC
-from chat.edge import Account, Edge
+from chat.edge import Heard, MessengerBot
 from chat.flow import Incoming, Reply
-from chat.groups import remember_group
 from chat.inbox import Event
-from chat.texts import plain
-from contest.outbox import OutboxMessage
-from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +32,10 @@ GROUP_PREFIX = "g"  # the cardBizId of a card sent into a group starts so
 
 
 @dataclass(frozen=True)
-class Parsed:
+class Parsed(Heard):
     """A frame as the bot reads it: who, what, and where the answer goes."""
 
-    user_id: str
-    incoming: Incoming
     card_id: str | None = None  # the tapped card (updated in place)
-    group: str | None = None  # the group conversation it came from
-    group_title: str = ""
 
 
 def order_key(payload: dict[str, Any]) -> str:
@@ -108,71 +99,22 @@ def render(card: Card) -> dict[str, str]:
     }
 
 
-class DingTalkBot:
+class DingTalkBot(MessengerBot[DingTalkApi, Parsed]):
     """The intake's handler for DingTalk events."""
 
-    def __init__(
-        self,
-        api: DingTalkApi,
-        session_factory: async_sessionmaker[AsyncSession],
-        *,
-        tz: str,
-        clock: Clock = utcnow,
-        slots: int = 4,
-        admins: frozenset[str] = frozenset(),
-    ) -> None:
-        self.api, self.session_factory, self.clock = api, session_factory, clock
-        self.edge = Edge(
-            session_factory, directory=api.user, tz=tz, clock=clock, slots=slots, admins=admins
-        )
+    platform = PLATFORM
 
-    async def handle(self, event: Event) -> None:
-        parsed = parse(event.payload, event.seq)
-        if parsed is None:
-            return
-        if parsed.group is not None:
-            await remember_group(
-                self.session_factory,
-                platform=PLATFORM,
-                conversation_id=parsed.group,
-                title=parsed.group_title,
-            )
-        outcome = await self.edge.turn(
-            Account(PLATFORM, parsed.user_id), parsed.incoming, received_at=event.received_at
-        )
-        try:
-            for i, reply in enumerate(outcome.replies):
-                await self._send(reply, parsed, biz_id=f"qq{event.seq}n{i}")
-        except Exception:
-            await self.edge.undelivered(outcome.replies)
-            raise
-        await self.edge.delivered(outcome.replies, at=self.clock())
+    def hear(self, event: Event) -> Parsed | None:
+        return parse(event.payload, event.seq)
 
-    async def _send(self, reply: Reply, parsed: Parsed, *, biz_id: str) -> None:
+    async def send(self, reply: Reply, heard: Parsed, *, key: str) -> None:
         params = render(reply.card)
-        in_group = parsed.card_id is not None and parsed.card_id.startswith(GROUP_PREFIX)
-        if reply.edit and parsed.card_id and not in_group:
-            await self.api.update_card(biz_id=parsed.card_id, params=params)
+        in_group = heard.card_id is not None and heard.card_id.startswith(GROUP_PREFIX)
+        if reply.edit and heard.card_id and not in_group:
+            await self.api.update_card(biz_id=heard.card_id, params=params)
         else:
-            await self.api.send_card(biz_id=biz_id, params=params, user_id=parsed.user_id)
+            await self.api.send_card(biz_id=key, params=params, user_id=heard.user_id)
 
-    async def deliver(self, target: Target, message: OutboxMessage) -> None:
-        """A row through the app: into a group, a picture (uploaded first) and its caption or
-        a text as robot messages (``sampleImageMsg``, ``sampleMarkdown``); to a worker, a card."""
-        text = plain(message.text).strip()
-        title = (text.splitlines()[0].strip("*# ") if text else "")[:20] or "质量知识竞赛"
-        if not target.group:
-            card = render(Card(title, text))
-            await self.api.send_card(biz_id=f"ob{message.id}", params=card, user_id=target.to)
-            return
-        if message.kind == "photo" and message.payload:
-            media = await self.api.upload_image(message.payload)
-            param = {"photoURL": media}
-            await self.api.send_group(
-                conversation_id=target.to, msg_key="sampleImageMsg", param=param
-            )
-        if text:
-            param = {"title": title, "text": text}
-            await self.api.send_group(
-                conversation_id=target.to, msg_key="sampleMarkdown", param=param
-            )
+    async def deliver(self, target: Target, out: Outgoing) -> None:
+        """An outbox row through the app (:mod:`chat.dingtalk.send`)."""
+        await DingTalkSender(self.api).deliver(target, out)

@@ -18,12 +18,12 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 
+from chat.connection import Reconnecting
 from chat.dingtalk.api import DingTalkApi
 
 logger = logging.getLogger(__name__)
@@ -35,42 +35,18 @@ Take = Callable[[str, str, dict[str, Any]], Awaitable[None]]
 """Store one frame durably: (message id, topic, data); raises when it could not."""
 
 
-class StreamConnection:
+class StreamConnection(Reconnecting):
     """Keeps one Stream connection open, reconnecting with backoff, until :meth:`stop`."""
 
+    name = "dingtalk stream"
+
     def __init__(self, api: DingTalkApi, take: Take, *, max_delay: float = 60.0) -> None:
-        self.api, self.take, self.max_delay = api, take, max_delay
-        self._stopping = asyncio.Event()
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._frames: set[asyncio.Task[None]] = set()
+        super().__init__(max_delay=max_delay)
+        self.api, self.take = api, take
         self.connected = asyncio.Event()
 
-    async def run(self) -> None:
-        failures = 0
-        while not self._stopping.is_set():
-            try:
-                endpoint, ticket = await self.api.open_connection(TOPICS)
-                await self._session(endpoint, ticket)
-                failures = 0
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failures += 1
-                logger.warning("dingtalk stream: %s; reconnecting", exc)
-            if self._stopping.is_set():
-                break
-            delay = min(2 ** min(failures, 6), self.max_delay) + random.uniform(0, 1)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay if failures else 0.1)
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._ws is not None:
-            await self._ws.close()
-        if self._frames:
-            await asyncio.wait(set(self._frames), timeout=10)
-
-    async def _session(self, endpoint: str, ticket: str) -> None:
+    async def connect(self) -> None:
+        endpoint, ticket = await self.api.open_connection(TOPICS)
         http = self.api.session()
         async with http.ws_connect(endpoint, params={"ticket": ticket}, heartbeat=60) as ws:
             self._ws = ws
@@ -88,9 +64,7 @@ class StreamConnection:
                         if await self._system(ws, frame):
                             break
                         continue
-                    task = asyncio.create_task(self._frame(ws, frame))
-                    self._frames.add(task)
-                    task.add_done_callback(self._frames.discard)
+                    self.spawn(self._frame(ws, frame))
             finally:
                 self.connected.clear()
                 self._ws = None

@@ -24,16 +24,14 @@ per receiver, per message and per API; a throttled answer (HTTP 429, code 999914
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
-from aiolimiter import AsyncLimiter
 
+from chat.platform_api import PlatformApi, Verdict
 from contest.directory import DirectoryEntry
 from storage.types import Clock, utcnow
 
@@ -45,9 +43,6 @@ PER_MESSAGE = 5  # updates a second of one card
 PER_API = 50
 THROTTLED = {99991400, 230020}
 TOKEN_CODES = {99991661, 99991663, 99991668}
-RETRIES = 6
-TIMEOUT = aiohttp.ClientTimeout(total=15)
-KEEP_LIMITERS = 10_000
 
 
 class FeishuError(Exception):
@@ -56,7 +51,7 @@ class FeishuError(Exception):
         self.status, self.code = status, code
 
 
-class FeishuApi:
+class FeishuApi(PlatformApi):
     def __init__(
         self,
         *,
@@ -66,36 +61,18 @@ class FeishuApi:
         clock: Clock = utcnow,
         pause: float = 1.0,
     ) -> None:
+        super().__init__(clock=clock, pause=pause)
         self.app_id, self.app_secret = app_id, app_secret
-        self.api_base, self.clock, self.pause = api_base.rstrip("/"), clock, pause
-        self.http: aiohttp.ClientSession | None = None
-        self._token: tuple[str, datetime] | None = None
-        self._token_lock = asyncio.Lock()
-        self._limits: dict[str, AsyncLimiter] = {}
+        self.api_base = api_base.rstrip("/")
 
-    def session(self) -> aiohttp.ClientSession:
-        if self.http is None:
-            self.http = aiohttp.ClientSession(timeout=TIMEOUT)
-        return self.http
-
-    async def close(self) -> None:
-        if self.http is not None:
-            await self.http.close()
-            self.http = None
-
-    async def token(self, *, renew: bool = False) -> str:
-        async with self._token_lock:
-            if self._token is not None and not renew and self.clock() < self._token[1]:
-                return self._token[0]
-            url = f"{self.api_base}/open-apis/auth/v3/tenant_access_token/internal"
-            body = {"app_id": self.app_id, "app_secret": self.app_secret}
-            async with self.session().post(url, json=body) as response:
-                answer = await response.json(content_type=None)
-            if answer.get("code") != 0:
-                raise FeishuError(response.status, int(answer.get("code", -1)), str(answer))
-            expires = self.clock() + timedelta(seconds=int(answer["expire"]) - 300)
-            self._token = (str(answer["tenant_access_token"]), expires)
-            return self._token[0]
+    async def _fetch_token(self) -> tuple[str, int]:
+        url = f"{self.api_base}/open-apis/auth/v3/tenant_access_token/internal"
+        body = {"app_id": self.app_id, "app_secret": self.app_secret}
+        async with self.session().post(url, json=body) as response:
+            answer = await response.json(content_type=None)
+        if answer.get("code") != 0:
+            raise FeishuError(response.status, int(answer.get("code", -1)), str(answer))
+        return str(answer["tenant_access_token"]), int(answer["expire"])
 
     async def endpoint(self) -> str:
         """The long connection's URL (with its device and service ids)."""
@@ -118,8 +95,12 @@ class FeishuApi:
         """A card to a user (by open_id) or into a group; its message id."""
         return await self._send(uuid, "interactive", card, open_id=open_id, chat_id=chat_id)
 
-    async def send_image(self, *, uuid: str, image_key: str, chat_id: str) -> str:
-        return await self._send(uuid, "image", {"image_key": image_key}, chat_id=chat_id)
+    async def send_image(
+        self, *, uuid: str, image_key: str, open_id: str | None = None, chat_id: str | None = None
+    ) -> str:
+        """A picture (its ``image_key`` from :meth:`upload_image`) to a user or a group."""
+        content = {"image_key": image_key}
+        return await self._send(uuid, "image", content, open_id=open_id, chat_id=chat_id)
 
     async def _send(
         self,
@@ -176,41 +157,24 @@ class FeishuApi:
         )
 
     # --- the discipline ------------------------------------------------------------------
-    def _limiter(self, key: str, rate: int) -> AsyncLimiter:
-        if len(self._limits) > KEEP_LIMITERS:
-            self._limits.clear()
-        return self._limits.setdefault(key, AsyncLimiter(rate, 1))
-
     async def _call(
         self, method: str, path: str, body: Any, *, pace: tuple[str, int] | None = None
     ) -> Any:
+        """One call, paced per API and by ``pace`` (a receiver's, a card's)."""
         api = path.split("?")[0].rsplit("/", 1)[0] if method == "PATCH" else path.split("?")[0]
-        renewed, failures, throttles = False, 0, 0
-        while True:
-            await self._limiter(f"api:{method}:{api}", PER_API).acquire()
-            if pace is not None:
-                await self._limiter(*pace).acquire()
-            try:
-                status, answer = await self._request(method, path, body)
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                status, answer = 0, {"code": -1, "msg": type(exc).__name__}
-            code = int(answer.get("code", -1)) if isinstance(answer, dict) else -1
-            if status == 429 or code in THROTTLED:
-                throttles += 1
-                await asyncio.sleep(min(self.pause * throttles, 10.0))
-                continue
-            if not renewed and (status == 401 or code in TOKEN_CODES):
-                renewed = True
-                await self.token(renew=True)
-                continue
-            if status == 0 or status >= 500:
-                failures += 1
-                if failures <= RETRIES:
-                    await asyncio.sleep(min(self.pause * 2**failures, 15.0))
-                    continue
-            if status == 200 and code == 0:
-                return answer
-            raise FeishuError(status, code, json.dumps(answer, ensure_ascii=False))
+        paces = [(f"api:{method}:{api}", PER_API), *([pace] if pace is not None else [])]
+        return await self._retrying(lambda: self._request(method, path, body), paces)
+
+    def _verdict(self, status: int, answer: Any) -> Verdict:
+        code = _code(answer)
+        if status == 429 or code in THROTTLED:
+            return Verdict.THROTTLED
+        if status == 401 or code in TOKEN_CODES:
+            return Verdict.TOKEN_REFUSED
+        return Verdict.OK if status == 200 and code == 0 else Verdict.OTHER
+
+    def _refusal(self, status: int, answer: Any) -> Exception:
+        return FeishuError(status, _code(answer), json.dumps(answer, ensure_ascii=False))
 
     async def _request(self, method: str, path: str, body: Any) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {await self.token()}"}
@@ -225,3 +189,7 @@ class FeishuApi:
                 return response.status, await response.json(content_type=None)
             except ValueError:
                 return response.status, {}
+
+
+def _code(answer: Any) -> int:
+    return int(answer.get("code", -1)) if isinstance(answer, dict) else -1

@@ -15,18 +15,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from chat.app_outbox import Target
-from chat.cards import Card, parse_action
-from chat.edge import Account, Edge
+from chat.app_outbox import Outgoing, Target
+from chat.cards import parse_action
+from chat.edge import Heard, MessengerBot
 from chat.feishu.api import FeishuApi
+from chat.feishu.render import render
+from chat.feishu.send import FeishuSender
 from chat.flow import Incoming, Reply
-from chat.groups import remember_group
 from chat.inbox import Event
-from chat.texts import plain
-from contest.outbox import OutboxMessage
-from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +32,9 @@ CARD_ACTION = "card.action.trigger"
 
 
 @dataclass(frozen=True)
-class Parsed:
-    open_id: str
-    incoming: Incoming
+class Parsed(Heard):
     message_id: str | None = None  # the tapped card's message
     in_group: bool = False
-    group: str | None = None
 
 
 def order_key(payload: dict[str, Any]) -> str:
@@ -88,80 +81,21 @@ def parse(payload: dict[str, Any], seq: int) -> Parsed | None:
     return None
 
 
-def render(card: Card, *, to_group: bool = False) -> dict[str, Any]:
-    """A message card: a header, the text as Markdown, a row of buttons per row."""
-    elements: list[dict[str, Any]] = [{"tag": "markdown", "content": card.text}]
-    for row in card.rows:
-        buttons = [
-            {
-                "tag": "button",
-                "text": {"tag": "plain_text", "content": b.label},
-                "type": "primary" if b.primary else "default",
-                "value": {"action": b.action.token, **({"to": "group"} if to_group else {})},
-            }
-            for b in row
-        ]
-        elements.append({"tag": "action", "actions": buttons})
-    return {
-        "config": {"wide_screen_mode": True, "update_multi": False},
-        "header": {"title": {"tag": "plain_text", "content": card.title[:40]}, "template": "blue"},
-        "elements": elements,
-    }
-
-
-class FeishuBot:
+class FeishuBot(MessengerBot[FeishuApi, Parsed]):
     """The intake's handler for Feishu events."""
 
-    def __init__(
-        self,
-        api: FeishuApi,
-        session_factory: async_sessionmaker[AsyncSession],
-        *,
-        tz: str,
-        clock: Clock = utcnow,
-        slots: int = 4,
-        admins: frozenset[str] = frozenset(),
-    ) -> None:
-        self.api, self.session_factory, self.clock = api, session_factory, clock
-        self.edge = Edge(
-            session_factory, directory=api.user, tz=tz, clock=clock, slots=slots, admins=admins
-        )
+    platform = PLATFORM
 
-    async def handle(self, event: Event) -> None:
-        parsed = parse(event.payload, event.seq)
-        if parsed is None:
-            return
-        if parsed.group is not None:
-            await remember_group(
-                self.session_factory, platform=PLATFORM, conversation_id=parsed.group, title=""
-            )
-        outcome = await self.edge.turn(
-            Account(PLATFORM, parsed.open_id), parsed.incoming, received_at=event.received_at
-        )
-        try:
-            for i, reply in enumerate(outcome.replies):
-                await self._send(reply, parsed, uuid=f"qq{event.seq}n{i}")
-        except Exception:
-            await self.edge.undelivered(outcome.replies)
-            raise
-        await self.edge.delivered(outcome.replies, at=self.clock())
+    def hear(self, event: Event) -> Parsed | None:
+        return parse(event.payload, event.seq)
 
-    async def _send(self, reply: Reply, parsed: Parsed, *, uuid: str) -> None:
+    async def send(self, reply: Reply, heard: Parsed, *, key: str) -> None:
         card = render(reply.card)
-        if reply.edit and parsed.message_id and not parsed.in_group:
-            await self.api.update_card(message_id=parsed.message_id, card=card)
+        if reply.edit and heard.message_id and not heard.in_group:
+            await self.api.update_card(message_id=heard.message_id, card=card)
         else:
-            await self.api.send_card(uuid=uuid, card=card, open_id=parsed.open_id)
+            await self.api.send_card(uuid=key, card=card, open_id=heard.user_id)
 
-    async def deliver(self, target: Target, message: OutboxMessage) -> None:
-        """A row through the app: a picture (uploaded first, groups only) and its text on a
-        card, into a group or to a worker; ``uuid`` makes a resend the same message."""
-        text = plain(message.text).strip()
-        to = {"chat_id": target.to} if target.group else {"open_id": target.to}
-        if target.group and message.kind == "photo" and message.payload:
-            key = await self.api.upload_image(message.payload)
-            await self.api.send_image(uuid=f"ob{message.id}p", image_key=key, chat_id=target.to)
-        if text:
-            title = text.splitlines()[0].strip("*# ")[:30] or "质量知识竞赛"
-            card = render(Card(title, text))
-            await self.api.send_card(uuid=f"ob{message.id}t", card=card, **to)
+    async def deliver(self, target: Target, out: Outgoing) -> None:
+        """An outbox row through the app (:mod:`chat.feishu.send`)."""
+        await FeishuSender(self.api).deliver(target, out)

@@ -16,13 +16,13 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
+from chat.connection import Reconnecting
 from chat.feishu.api import FeishuApi
 from chat.feishu.frames import CONTROL, DATA, Frame, decode, encode
 
@@ -33,40 +33,17 @@ Take = Callable[[str, dict[str, Any]], Awaitable[None]]
 PING_SECONDS = 120.0
 
 
-class LongConnection:
+class LongConnection(Reconnecting):
+    name = "feishu long connection"
+
     def __init__(self, api: FeishuApi, take: Take, *, max_delay: float = 60.0) -> None:
-        self.api, self.take, self.max_delay = api, take, max_delay
+        super().__init__(max_delay=max_delay)
+        self.api, self.take = api, take
         self.ping_seconds = PING_SECONDS
-        self._stopping = asyncio.Event()
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._parts: dict[str, list[bytes | None]] = {}
-        self._frames: set[asyncio.Task[None]] = set()
 
-    async def run(self) -> None:
-        failures = 0
-        while not self._stopping.is_set():
-            try:
-                await self._session(await self.api.endpoint())
-                failures = 0
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failures += 1
-                logger.warning("feishu long connection: %s; reconnecting", exc)
-            if self._stopping.is_set():
-                break
-            delay = min(2 ** min(failures, 6), self.max_delay) + random.uniform(0, 1)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay if failures else 0.1)
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._ws is not None:
-            await self._ws.close()
-        if self._frames:
-            await asyncio.wait(set(self._frames), timeout=10)
-
-    async def _session(self, url: str) -> None:
+    async def connect(self) -> None:
+        url = await self.api.endpoint()
         service = int((parse_qs(urlsplit(url).query).get("service_id") or ["0"])[0])
         async with self.api.session().ws_connect(url) as ws:
             self._ws = ws
@@ -83,9 +60,7 @@ class LongConnection:
                     if frame.method == CONTROL:
                         self._control(frame)
                     elif frame.method == DATA:
-                        task = asyncio.create_task(self._data(ws, frame))
-                        self._frames.add(task)
-                        task.add_done_callback(self._frames.discard)
+                        self.spawn(self._data(ws, frame))
             finally:
                 pinger.cancel()
                 self._ws = None

@@ -18,9 +18,14 @@ from sqlalchemy import distinct, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from contest.competitions import parse_definition
+from contest.errors import DefinitionIssue, DefinitionRejected
 from contest.models import Team
+from contest.papers import plan_rules
+from contest.practice_rounds import load_candidates
 from contest.rules import LEAF_LEVEL, TYPE_ALIASES, TeamMode
 from contest.teams import team_overview
+from quizbank.models import QuestionType
 from quizbank.service import bank_stats
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -29,7 +34,14 @@ TIME_FORMAT = "%Y-%m-%d %H:%M"
 TEAM_MODES = (TeamMode.AVG_REGISTERED, TeamMode.AVG_PARTICIPANTS, TeamMode.SUM, TeamMode.TOP_N_AVG)
 TOP_N_DEFAULT = 5
 QUESTION_SECONDS = (20, 30, 60)
-TOTAL_MINUTES = (0, 10, 20, 30)  # 0: no limit for the whole paper
+TOTAL_MINUTES = (0, 3, 5, 10, 15, 20, 30)  # 0: no limit for the whole paper
+# A paper fitted to what the bank holds, when no usual mix fits: at most this many per type.
+FITTED = {
+    QuestionType.SINGLE: 10,
+    QuestionType.MULTIPLE: 5,
+    QuestionType.TRUE_FALSE: 5,
+    QuestionType.BLANK: 5,
+}
 ATTEMPTS = (1, 2, 3)
 _TYPES = "|".join(sorted((re.escape(k) for k in TYPE_ALIASES), key=len, reverse=True))
 _ITEM = re.compile(rf"(\d+)\s*(?:道|题)?\s*({_TYPES})|({_TYPES})\s*(\d+)")
@@ -67,12 +79,17 @@ def parse_seconds(text: str) -> int | None:
 
 
 def parse_minutes(text: str) -> int | None:
-    """A whole paper's limit: "20" or "20分钟" → minutes; 不限 → 0."""
-    words = _normal(text)
+    """A whole paper's limit: "20", "20分钟", "整卷限时 30 分钟", "1小时" → minutes; 不限 → 0."""
+    words = re.sub(r"^(?:整卷限时|整卷|全卷|限时|总共|共)+", "", _normal(text))
     if words in _NO_LIMIT:
         return 0
+    if words in ("半小时", "halfanhour"):
+        return 30
     match = re.fullmatch(r"(\d+)(?:分钟|分|min|minutes?|m)?", words)
-    return int(match.group(1)) if match else None
+    if match:
+        return int(match.group(1))
+    hours = re.fullmatch(r"(\d+)(?:个)?(?:小时|钟头|h|hours?)", words)
+    return int(hours.group(1)) * 60 if hours else None
 
 
 def parse_count(text: str) -> int | None:
@@ -149,3 +166,36 @@ def _team(answers: Mapping[str, Any]) -> dict[str, Any]:
     if mode == TeamMode.TOP_N_AVG.value:
         team["top_n"] = answers.get("team_top_n") or TOP_N_DEFAULT
     return team
+
+
+async def bank_counts(session: AsyncSession, answers: Mapping[str, Any]) -> dict[str, int]:
+    """Active questions per type (stored value) in the chosen sets and categories."""
+    candidates = await load_candidates(
+        session, sets=answers.get("sets") or [], categories=answers.get("categories") or []
+    )
+    counts: dict[str, int] = {}
+    for candidate in candidates:
+        counts[candidate.type.value] = counts.get(candidate.type.value, 0) + 1
+    return counts
+
+
+async def paper_issues(
+    session: AsyncSession, answers: Mapping[str, Any], composition: list[dict[str, Any]]
+) -> list[DefinitionIssue]:
+    """Why the chosen questions cannot fill ``composition`` on every paper (the check 保存
+    makes), or nothing. A source without questions yet passes: its bank is still to come."""
+    try:
+        rules = parse_definition(definition({**answers, "composition": composition})).rules
+        await plan_rules(session, rules)
+    except DefinitionRejected as refused:
+        return [i for i in refused.issues if i.loc.startswith("rules.composition")]
+    return []
+
+
+def fitted(counts: Mapping[str, int]) -> list[dict[str, Any]]:
+    """单选 ≤ 10, 多选 ≤ 5, 判断 ≤ 5, 填空 ≤ 5 of what the bank holds (none: empty)."""
+    return [
+        {"type": qtype.value, "count": min(most, counts.get(qtype.value, 0))}
+        for qtype, most in FITTED.items()
+        if counts.get(qtype.value, 0)
+    ]

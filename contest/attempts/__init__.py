@@ -34,13 +34,11 @@ from contest.attempts.comeback import (
     summary,
     takes_answers,
 )
+from contest.attempts.loading import Position, load_open, load_position
 from contest.attempts.start import create_attempt, present_first, start_competition, start_practice
 from contest.attempts.state import (
-    Position,
     finish,
     is_open,
-    load_open,
-    load_position,
     owned,
     present,
     question_delivered,
@@ -224,8 +222,11 @@ async def _advance(
     out_of_time = attempt.deadline_at is not None and now >= attempt.deadline_at
     if out_of_time or attempt.current_position >= attempt.question_count:
         status = AttemptStatus.EXPIRED if out_of_time else AttemptStatus.FINISHED
-        await finish(session, attempt=attempt, status=status, now=now, rules=rules)
-        done = await summary(session, attempt_id=id_of(attempt), clock=clock, tz=tz)
+        await finish(
+            session, attempt=attempt, status=status, now=now, rules=rules, team_id=loaded.team_id
+        )
+        known = (attempt, loaded.competition, rules)
+        done = await summary(session, attempt_id=id_of(attempt), clock=clock, tz=tz, known=known)
         return Step(outcome=outcome, feedback=feedback, summary=done, attempt_id=attempt.id)
     # When the answer and explanation are shown the worker reads them first and asks for
     # the next question; its clock starts only then.
@@ -235,9 +236,18 @@ async def _advance(
         following = None
         if loaded.following is not None and loaded.following_question is not None:
             following = (loaded.following, loaded.following_question)
-        view = await present(session, attempt=attempt, now=now, tz=tz, loaded=following)
+        view = await present(
+            session,
+            attempt=attempt,
+            now=now,
+            tz=tz,
+            loaded=following,
+            competition_and_rules=(loaded.competition, rules),
+        )
     if rules is not None:
-        await record_standing(session, attempt=attempt, rules=rules, now=now)
+        await record_standing(
+            session, attempt=attempt, rules=rules, now=now, team_id=loaded.team_id
+        )
     return Step(outcome=outcome, feedback=feedback, next=view, attempt_id=attempt.id, paused=paused)
 
 

@@ -40,6 +40,7 @@ from contest.models import (
 )
 from contest.quizview import TIMEOUT, Feedback, QuestionView, Step, Summary, feedback_for
 from contest.ranking import individual_rank
+from contest.rules import CompetitionRules
 from contest.standings import record_standing
 from storage.ids import id_of
 from storage.types import Clock
@@ -182,13 +183,29 @@ async def expire_overdue(session: AsyncSession, *, clock: Clock) -> int:
     return count
 
 
-async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: str) -> Summary:
+async def summary(
+    session: AsyncSession,
+    *,
+    attempt_id: int,
+    clock: Clock,
+    tz: str,
+    known: tuple[Attempt, Competition | None, CompetitionRules | None] | None = None,
+) -> Summary:
     """Score, correct count, time used, for a competition the current rank, and for an
-    attempt that expired why it ended and how many questions were left unanswered."""
-    attempt = await session.get(Attempt, attempt_id)
-    if attempt is None:
-        raise ContestError("attempt_not_found")
-    competition, rules = await competition_rules(session, attempt)
+    attempt that expired why it ended and how many questions were left unanswered; for a
+    practice round the worker's streak (0 for the others, which do not show one).
+
+    ``known`` is the attempt as just written, with its competition and rules, when the
+    caller has them (the last answer of a paper): they are not read again.
+    """
+    if known is not None:
+        attempt, competition, rules = known
+    else:
+        loaded = await session.get(Attempt, attempt_id)
+        if loaded is None:
+            raise ContestError("attempt_not_found")
+        attempt = loaded
+        competition, rules = await competition_rules(session, attempt)
     rank = None
     attempts_left = None
     if competition is not None and rules is not None:
@@ -202,8 +219,10 @@ async def summary(session: AsyncSession, *, attempt_id: int, clock: Clock, tz: s
                     session, worker_id=attempt.worker_id, competition=competition, now=clock()
                 )
                 attempts_left = min(attempts_left, max(rules.attempts_per_day - today, 0))
-    worker = await session.get(Worker, attempt.worker_id)
-    streak = practice.current_streak(worker, now=clock(), tz=tz) if worker else 0
+    streak = 0
+    if attempt.kind == AttemptKind.PRACTICE:
+        worker = await session.get(Worker, attempt.worker_id)
+        streak = practice.current_streak(worker, now=clock(), tz=tz) if worker else 0
     ended, unanswered = None, 0
     if attempt.status == AttemptStatus.EXPIRED:
         ended = _end_reason(attempt, competition)

@@ -15,7 +15,6 @@ away are applied in :mod:`contest.attempts.comeback`). Three rules make answers 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +25,7 @@ from sqlmodel import col
 
 from contest import practice_rounds as practice
 from contest.attempts import statements
+from contest.attempts.loading import Position, reread_attempt
 from contest.errors import ContestError
 from contest.models import (
     AnswerStatus,
@@ -37,84 +37,11 @@ from contest.models import (
 )
 from contest.quizview import TIMEOUT, Marks, QuestionView, build_view
 from contest.rules import CompetitionRules, rules_of
-from contest.standings import record_playoff, record_standing
+from contest.standings import UNREAD, Unread, record_playoff, record_standing
 from quizbank.models import Question
 from storage.ids import id_of
 
-# --- loading -------------------------------------------------------------------------------
-
-
-@dataclass
-class Position:
-    """An attempt at one position, read in one round trip: the question there and the next."""
-
-    attempt: Attempt
-    competition: Competition | None
-    rules: CompetitionRules | None
-    current: AttemptQuestion | None
-    question: Question | None
-    following: AttemptQuestion | None
-    following_question: Question | None
-
-
-async def load_position(
-    session: AsyncSession, *, worker_id: int, attempt_id: int, position: int
-) -> Position:
-    """The attempt, its question at ``position`` and at ``position + 1``, its competition.
-
-    Refuses an attempt that does not exist (``attempt_not_found``) or belongs to someone
-    else (``not_your_attempt``), so a forged button changes nothing.
-    """
-    found = await _position(
-        session,
-        statements.LOAD_POSITION,
-        {"attempt_id": attempt_id, "positions": [position, position + 1]},
-    )
-    if found is None:
-        raise ContestError("attempt_not_found")
-    if found.attempt.worker_id != worker_id:
-        raise ContestError("not_your_attempt")
-    return _at(found, position)
-
-
-async def load_open(session: AsyncSession, *, worker_id: int) -> Position | None:
-    """The worker's active attempt at its current question (and the next), in one read.
-
-    No deadline is applied here: a text that arrives late is a late answer to the question
-    it was written for, not an answer to the one after it.
-    """
-    found = await _position(session, statements.LOAD_OPEN, {"worker_id": worker_id})
-    return None if found is None else _at(found, found.attempt.current_position)
-
-
-@dataclass
-class _Rows:
-    attempt: Attempt
-    competition: Competition | None
-    questions: dict[int, tuple[AttemptQuestion, Question]]
-
-
-async def _position(session: AsyncSession, statement: Any, params: dict[str, Any]) -> _Rows | None:
-    rows = (await session.execute(statement, params)).all()
-    if not rows:
-        return None
-    questions = {aq.position: (aq, q) for _, aq, q, _ in rows if aq is not None}
-    return _Rows(attempt=rows[0][0], competition=rows[0][3], questions=questions)
-
-
-def _at(found: _Rows, position: int) -> Position:
-    current, question = found.questions.get(position, (None, None))
-    following, following_question = found.questions.get(position + 1, (None, None))
-    competition = found.competition
-    return Position(
-        attempt=found.attempt,
-        competition=competition,
-        rules=rules_of(competition) if competition is not None else None,
-        current=current,
-        question=question,
-        following=following,
-        following_question=following_question,
-    )
+# --- loading ---------------------------------------------------------------------------
 
 
 async def owned(session: AsyncSession, *, worker_id: int, attempt_id: int) -> Attempt:
@@ -178,15 +105,17 @@ async def present(
     now: datetime,
     tz: str,
     loaded: tuple[AttemptQuestion, Question] | None = None,
+    competition_and_rules: tuple[Competition | None, CompetitionRules | None] | None = None,
 ) -> QuestionView:
     """The current question; the first time it is shown its clock starts (provisionally).
 
-    ``loaded`` is the current question when the caller has it already (no second read).
+    ``loaded`` is the current question and ``competition_and_rules`` the attempt's
+    competition when the caller has them already (no second read).
     """
     aq, question = loaded or await attempt_question(
         session, attempt_id=id_of(attempt), position=attempt.current_position
     )
-    competition, rules = await competition_rules(session, attempt)
+    competition, rules = competition_and_rules or await competition_rules(session, attempt)
     fresh = aq.presented_at is None
     if fresh:
         # Set without marking the row dirty: the conditional UPDATE is the only write.
@@ -336,8 +265,11 @@ async def finish(
     status: AttemptStatus,
     now: datetime,
     rules: CompetitionRules | None = None,
+    team_id: int | Unread | None = UNREAD,
 ) -> None:
-    """Close the attempt: pending questions become timeouts, the standing is brought up to date."""
+    """Close the attempt: pending questions become timeouts, the standing is brought up to date.
+
+    ``team_id`` is the worker's team when the caller read it already."""
     await session.execute(
         update(AttemptQuestion)
         .where(
@@ -354,7 +286,7 @@ async def finish(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        await session.refresh(attempt)  # someone else closed it first; take their version
+        await reread_attempt(session, attempt)  # someone else closed it first: theirs counts
         return
     set_committed_value(attempt, "status", status)
     set_committed_value(attempt, "finished_at", now)
@@ -363,7 +295,7 @@ async def finish(
         if rules is None:
             _, rules = await competition_rules(session, attempt)
         assert rules is not None
-        await record_standing(session, attempt=attempt, rules=rules, now=now)
+        await record_standing(session, attempt=attempt, rules=rules, now=now, team_id=team_id)
     elif attempt.kind == AttemptKind.PLAYOFF:
         await record_playoff(session, attempt=attempt, now=now)
 

@@ -6,47 +6,13 @@ its CPU. :mod:`contest.attempts.state` executes them.
 
 from __future__ import annotations
 
-from sqlalchemy import Float, Integer, and_, bindparam, select, update
-from sqlmodel import col
+from sqlalchemy import Float, Integer, bindparam, update
 
-from contest.models import AnswerStatus, Attempt, AttemptQuestion, AttemptStatus, Competition
-from quizbank.models import Question
+from contest.models import AnswerStatus, Attempt, AttemptQuestion
 
 AQ = AttemptQuestion.__table__  # type: ignore[attr-defined]
 ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
 
-LOAD_POSITION = (
-    select(Attempt, AttemptQuestion, Question, Competition)
-    .outerjoin(
-        AttemptQuestion,
-        and_(
-            col(AttemptQuestion.attempt_id) == col(Attempt.id),
-            col(AttemptQuestion.position).in_(bindparam("positions", expanding=True)),
-        ),
-    )
-    .outerjoin(Question, col(Question.id) == col(AttemptQuestion.question_id))
-    .outerjoin(Competition, col(Competition.id) == col(Attempt.competition_id))
-    .where(col(Attempt.id) == bindparam("attempt_id"))
-    .execution_options(populate_existing=True)
-)
-CURRENT = col(Attempt.current_position)
-LOAD_OPEN = (
-    select(Attempt, AttemptQuestion, Question, Competition)
-    .outerjoin(
-        AttemptQuestion,
-        and_(
-            col(AttemptQuestion.attempt_id) == col(Attempt.id),
-            col(AttemptQuestion.position).in_([CURRENT, CURRENT + 1]),
-        ),
-    )
-    .outerjoin(Question, col(Question.id) == col(AttemptQuestion.question_id))
-    .outerjoin(Competition, col(Competition.id) == col(Attempt.competition_id))
-    .where(
-        col(Attempt.worker_id) == bindparam("worker_id"),
-        col(Attempt.status) == AttemptStatus.ACTIVE.value,
-    )
-    .execution_options(populate_existing=True)
-)
 RECORD = (
     update(AQ)
     .where(AQ.c.id == bindparam("b_id"), AQ.c.status == AnswerStatus.PENDING.value)

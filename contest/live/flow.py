@@ -10,6 +10,10 @@ host (a late answer is the judges' call: they rule it wrong).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -36,7 +40,57 @@ from contest.live.models import (
 from contest.live.rulings import adjust, rule_answer, undo_ruling
 from storage.types import Clock, utcnow
 
-__all__ = ["adjust"]
+__all__ = ["STEPS", "adjust"]
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class HostStep(Protocol[T_co]):
+    """A host action that takes nothing but who taps and which final."""
+
+    async def __call__(
+        self,
+        session: AsyncSession,
+        *,
+        actor: Actor,
+        final_id: int,
+        clock: Clock = utcnow,
+        expect: int | None = None,
+    ) -> T_co: ...
+
+
+STEPS: dict[str, HostStep[Any]] = {}
+"""The host actions that take no value, by their verb (``live.<verb>`` in the audit)."""
+
+
+def _step(
+    verb: str,
+) -> Callable[[Callable[[AsyncSession, Stage, Clock], Awaitable[T]]], HostStep[T]]:
+    """Make ``work(session, stage, clock)`` the host action ``verb``
+    (:func:`contest.live.common.host_action`), listed in :data:`STEPS`."""
+
+    def wrap(work: Callable[[AsyncSession, Stage, Clock], Awaitable[T]]) -> HostStep[T]:
+        @functools.wraps(work)
+        async def action(
+            session: AsyncSession,
+            *,
+            actor: Actor,
+            final_id: int,
+            clock: Clock = utcnow,
+            expect: int | None = None,
+        ) -> T:
+            async def run(stage: Stage) -> T:
+                return await work(session, stage, clock)
+
+            return await host_action(
+                session, actor, final_id, verb, run, clock=clock, expect=expect
+            )
+
+        STEPS[verb] = action
+        return action
+
+    return wrap
 
 
 def _close(stage: Stage, clock: Clock, outcome: str = "skipped") -> None:
@@ -47,41 +101,31 @@ def _close(stage: Stage, clock: Clock, outcome: str = "skipped") -> None:
         question.closed_at = clock()
 
 
-async def next_question(
-    session: AsyncSession,
-    *,
-    actor: Actor,
-    final_id: int,
-    clock: Clock = utcnow,
-    expect: int | None = None,
-) -> LiveQuestion:
+@_step("next")
+async def next_question(session: AsyncSession, stage: Stage, clock: Clock) -> LiveQuestion:
     """Put the segment's next question on stage (the first segment starts the final); the
     question on stage, answered or not, is closed."""
-
-    async def work(stage: Stage) -> LiveQuestion:
-        running(stage)
-        if stage.segment is None:
-            await _enter_segment(session, stage, 1, clock)
-        segment = stage.segment
-        if segment is None:
-            raise ContestError("live_no_segment", segment=1)
-        _close(stage, clock)
-        row = await session.execute(
-            select(LiveQuestion)
-            .where(
-                col(LiveQuestion.segment_id) == ident(segment),
-                col(LiveQuestion.phase) == Phase.PENDING,
-            )
-            .order_by(col(LiveQuestion.position))
-            .limit(1)
+    running(stage)
+    if stage.segment is None:
+        await _enter_segment(session, stage, 1, clock)
+    segment = stage.segment
+    if segment is None:
+        raise ContestError("live_no_segment", segment=1)
+    _close(stage, clock)
+    row = await session.execute(
+        select(LiveQuestion)
+        .where(
+            col(LiveQuestion.segment_id) == ident(segment),
+            col(LiveQuestion.phase) == Phase.PENDING,
         )
-        question = row.scalar_one_or_none()
-        if question is None:
-            raise ContestError("live_segment_done")
-        await _present(session, stage, question, clock)
-        return question
-
-    return await host_action(session, actor, final_id, "next", work, clock=clock, expect=expect)
+        .order_by(col(LiveQuestion.position))
+        .limit(1)
+    )
+    question = row.scalar_one_or_none()
+    if question is None:
+        raise ContestError("live_segment_done")
+    await _present(session, stage, question, clock)
+    return question
 
 
 async def _present(
@@ -159,22 +203,13 @@ async def _enter_segment(session: AsyncSession, stage: Stage, position: int, clo
     )
 
 
-async def next_segment(
-    session: AsyncSession,
-    *,
-    actor: Actor,
-    final_id: int,
-    clock: Clock = utcnow,
-    expect: int | None = None,
-) -> LiveSegment:
-    async def work(stage: Stage) -> LiveSegment:
-        running(stage)
-        _close(stage, clock)
-        await _enter_segment(session, stage, stage.final.segment_position + 1, clock)
-        assert stage.segment is not None
-        return stage.segment
-
-    return await host_action(session, actor, final_id, "segment", work, clock=clock, expect=expect)
+@_step("segment")
+async def next_segment(session: AsyncSession, stage: Stage, clock: Clock) -> LiveSegment:
+    running(stage)
+    _close(stage, clock)
+    await _enter_segment(session, stage, stage.final.segment_position + 1, clock)
+    assert stage.segment is not None
+    return stage.segment
 
 
 async def pick_value(
@@ -212,34 +247,24 @@ async def pick_value(
     )
 
 
-async def start(
-    session: AsyncSession,
-    *,
-    actor: Actor,
-    final_id: int,
-    clock: Clock = utcnow,
-    expect: int | None = None,
-) -> LiveQuestion:
+@_step("start")
+async def start(session: AsyncSession, stage: Stage, clock: Clock) -> LiveQuestion:
     """开始: arms the buzzers (抢答, 加赛) or starts the answer's clock (必答, 风险). Pressed
     again after a wrong answer, it re-arms for the teams that have not buzzed."""
-
-    async def work(stage: Stage) -> LiveQuestion:
-        question = stage.current()
-        if stage.final.paused:
-            raise ContestError("live_paused")
-        if question.phase not in (Phase.SHOWN, Phase.ARMED):
-            raise ContestError("live_cannot_start", phase=str(question.phase))
-        now = clock()
-        question.armed_at = now
-        if stage.kind in BUZZ_KINDS:
-            question.phase = Phase.ARMED
-        else:
-            question.phase = Phase.ANSWERING
-            question.answer_from = now
-        log(session, final_id=stage.final_id, kind="start", at=now, question_id=ident(question))
-        return question
-
-    return await host_action(session, actor, final_id, "start", work, clock=clock, expect=expect)
+    question = stage.current()
+    if stage.final.paused:
+        raise ContestError("live_paused")
+    if question.phase not in (Phase.SHOWN, Phase.ARMED):
+        raise ContestError("live_cannot_start", phase=str(question.phase))
+    now = clock()
+    question.armed_at = now
+    if stage.kind in BUZZ_KINDS:
+        question.phase = Phase.ARMED
+    else:
+        question.phase = Phase.ANSWERING
+        question.answer_from = now
+    log(session, final_id=stage.final_id, kind="start", at=now, question_id=ident(question))
+    return question
 
 
 async def rule(
@@ -261,110 +286,59 @@ async def rule(
     )
 
 
-async def undo(
-    session: AsyncSession,
-    *,
-    actor: Actor,
-    final_id: int,
-    clock: Clock = utcnow,
-    expect: int | None = None,
-) -> LiveEvent:
-    async def work(stage: Stage) -> LiveEvent:
-        return await undo_ruling(session, stage, clock=clock)
-
-    return await host_action(session, actor, final_id, "undo", work, clock=clock, expect=expect)
+@_step("undo")
+async def undo(session: AsyncSession, stage: Stage, clock: Clock) -> LiveEvent:
+    return await undo_ruling(session, stage, clock=clock)
 
 
-async def pause(
-    session: AsyncSession,
-    *,
-    actor: Actor,
-    final_id: int,
-    clock: Clock = utcnow,
-    expect: int | None = None,
-) -> bool:
+@_step("pause")
+async def pause(session: AsyncSession, stage: Stage, clock: Clock) -> bool:
     """暂停 / 继续: while paused no buzz counts and 开始 is refused. Returns the new state."""
-
-    async def work(stage: Stage) -> bool:
-        stage.final.paused = not stage.final.paused
-        log(
-            session,
-            final_id=stage.final_id,
-            kind="pause" if stage.final.paused else "resume",
-            at=clock(),
-        )
-        return stage.final.paused
-
-    return await host_action(session, actor, final_id, "pause", work, clock=clock, expect=expect)
+    stage.final.paused = not stage.final.paused
+    log(
+        session,
+        final_id=stage.final_id,
+        kind="pause" if stage.final.paused else "resume",
+        at=clock(),
+    )
+    return stage.final.paused
 
 
-async def to_audience(
-    session: AsyncSession,
-    *,
-    actor: Actor,
-    final_id: int,
-    clock: Clock = utcnow,
-    expect: int | None = None,
-) -> LiveQuestion:
+@_step("audience")
+async def to_audience(session: AsyncSession, stage: Stage, clock: Clock) -> LiveQuestion:
     """The question on stage becomes a 观众题: the hall answers on their phones."""
-
-    async def work(stage: Stage) -> LiveQuestion:
-        question = stage.current()
-        if question.phase in (Phase.DONE, Phase.AUDIENCE, Phase.PICKING):
-            raise ContestError("live_cannot_audience", phase=str(question.phase))
-        question.phase = Phase.AUDIENCE
-        question.answer_from = clock()
-        log(
-            session,
-            final_id=stage.final_id,
-            kind="audience",
-            at=clock(),
-            question_id=ident(question),
-        )
-        return question
-
-    return await host_action(session, actor, final_id, "audience", work, clock=clock, expect=expect)
+    question = stage.current()
+    if question.phase in (Phase.DONE, Phase.AUDIENCE, Phase.PICKING):
+        raise ContestError("live_cannot_audience", phase=str(question.phase))
+    question.phase = Phase.AUDIENCE
+    question.answer_from = clock()
+    log(
+        session,
+        final_id=stage.final_id,
+        kind="audience",
+        at=clock(),
+        question_id=ident(question),
+    )
+    return question
 
 
-async def reveal(
-    session: AsyncSession,
-    *,
-    actor: Actor,
-    final_id: int,
-    clock: Clock = utcnow,
-    expect: int | None = None,
-) -> LiveQuestion:
+@_step("reveal")
+async def reveal(session: AsyncSession, stage: Stage, clock: Clock) -> LiveQuestion:
     """揭晓: the question on stage closes and its answer is shown."""
-
-    async def work(stage: Stage) -> LiveQuestion:
-        question = stage.current()
-        if question.phase == Phase.DONE:
-            raise ContestError("live_already_closed")
-        _close(stage, clock, "audience" if question.phase == Phase.AUDIENCE else "closed")
-        log(
-            session, final_id=stage.final_id, kind="reveal", at=clock(), question_id=ident(question)
-        )
-        return question
-
-    return await host_action(session, actor, final_id, "reveal", work, clock=clock, expect=expect)
+    question = stage.current()
+    if question.phase == Phase.DONE:
+        raise ContestError("live_already_closed")
+    _close(stage, clock, "audience" if question.phase == Phase.AUDIENCE else "closed")
+    log(session, final_id=stage.final_id, kind="reveal", at=clock(), question_id=ident(question))
+    return question
 
 
-async def finish(
-    session: AsyncSession,
-    *,
-    actor: Actor,
-    final_id: int,
-    clock: Clock = utcnow,
-    expect: int | None = None,
-) -> None:
+@_step("finish")
+async def finish(session: AsyncSession, stage: Stage, clock: Clock) -> None:
     """The end: the podium goes up; the record stays for the export."""
-
-    async def work(stage: Stage) -> None:
-        running(stage)
-        _close(stage, clock)
-        stage.final.status = FinalStatus.FINISHED
-        stage.final.finished_at = clock()
-        stage.final.paused = False
-        log(session, final_id=stage.final_id, kind="finish", at=clock())
-
-    await host_action(session, actor, final_id, "finish", work, clock=clock, expect=expect)
+    running(stage)
+    _close(stage, clock)
+    stage.final.status = FinalStatus.FINISHED
+    stage.final.finished_at = clock()
+    stage.final.paused = False
+    log(session, final_id=stage.final_id, kind="finish", at=clock())

@@ -8,6 +8,12 @@ the parts really inflate to — a directory may claim 1,000 bytes for a part tha
 inflating each part's raw data in 1 MB steps and stopping at the limit, then a sheet's
 declared dimension (the first bytes of its XML); readers also stop at :data:`MAX_ROWS` in
 case the dimension is missing or wrong (some generators write none).
+
+The limits agree: a sheet of :data:`MAX_ROWS` rows must fit in :data:`MAX_PART_BYTES`. A
+20-column bank (bench/bank_import.py's rows, inline strings as openpyxl writes them) takes
+~1.3 KB a row: 30,000 rows inflate to 38.7 MB, 50,000 rows to 64.7 MB (over the part limit,
+which is why the row limit is 30,000 and not 50,000). Every refusal names all three limits
+(:func:`limits`), so the organiser reads the real ones whichever was hit.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from typing import Any
 MAX_UNPACKED_BYTES = 100 * 2**20  # all parts together, uncompressed
 MAX_PART_BYTES = 50 * 2**20  # any one part (a sheet, the shared strings, the document)
 MAX_MEMBERS = 5_000
-MAX_ROWS = 50_000  # rows of one sheet: far more than any bank or roster a plant keeps
+# Rows of one sheet: far more than any bank or roster a plant keeps, and few enough that a
+# sheet this long fits the part limit (1.75 KB a row; a bank row takes ~1.3 KB).
+MAX_ROWS = 30_000
 _HEAD_BYTES = 4096
 _STEP = 2**20  # inflate at most this much at a time
 _LOCAL_HEADER = 30  # bytes of a local file header before its name and extra field
@@ -45,6 +53,25 @@ def _mb(size: int) -> str:
     return f"{size / 2**20:.0f}"
 
 
+def limits() -> dict[str, Any]:
+    """Every limit in words' units: ``max_rows`` of a sheet, ``part_mb`` a sheet (or the
+    document) may inflate to, ``total_mb`` the whole file may inflate to."""
+    return {
+        "max_rows": f"{MAX_ROWS:,}",
+        "part_mb": _mb(MAX_PART_BYTES),
+        "total_mb": _mb(MAX_UNPACKED_BYTES),
+    }
+
+
+def too_many_rows(shown: int | str) -> dict[str, Any]:
+    """The parameters of a ``too_many_rows`` refusal of a sheet of ``shown`` rows."""
+    return {**limits(), "rows": shown, "limit": MAX_ROWS}
+
+
+def _too_big(limit: int) -> ArchiveProblem:
+    return ArchiveProblem("archive_too_big", {**limits(), "limit": _mb(limit)})
+
+
 def check_archive(source: Path | bytes, *, sheets: bool = False) -> ArchiveProblem | None:
     """None when the archive is safe to open; with ``sheets``, also each worksheet's
     declared row count against :data:`MAX_ROWS`."""
@@ -63,13 +90,13 @@ def check_archive(source: Path | bytes, *, sheets: bool = False) -> ArchiveProbl
 def _sizes(archive: zipfile.ZipFile) -> ArchiveProblem | None:
     members = archive.infolist()
     if len(members) > MAX_MEMBERS:
-        return ArchiveProblem("archive_too_big", {"limit": _mb(MAX_UNPACKED_BYTES)})
+        return _too_big(MAX_UNPACKED_BYTES)
     total = sum(m.file_size for m in members)
     biggest = max((m.file_size for m in members), default=0)
     if total > MAX_UNPACKED_BYTES:
-        return ArchiveProblem("archive_too_big", {"limit": _mb(MAX_UNPACKED_BYTES)})
+        return _too_big(MAX_UNPACKED_BYTES)
     if biggest > MAX_PART_BYTES:
-        return ArchiveProblem("archive_too_big", {"limit": _mb(MAX_PART_BYTES)})
+        return _too_big(MAX_PART_BYTES)
     return None
 
 
@@ -80,10 +107,10 @@ def _inflated(archive: zipfile.ZipFile, data: bytes) -> ArchiveProblem | None:
     for member in archive.infolist():
         size = _inflated_size(member, data, MAX_PART_BYTES + 1)
         if size > MAX_PART_BYTES:
-            return ArchiveProblem("archive_too_big", {"limit": _mb(MAX_PART_BYTES)})
+            return _too_big(MAX_PART_BYTES)
         total += size
         if total > MAX_UNPACKED_BYTES:
-            return ArchiveProblem("archive_too_big", {"limit": _mb(MAX_UNPACKED_BYTES)})
+            return _too_big(MAX_UNPACKED_BYTES)
     return None
 
 
@@ -124,7 +151,7 @@ def _dimensions(archive: zipfile.ZipFile) -> ArchiveProblem | None:
                 rows = _count_rows(head, part)
         if rows > MAX_ROWS:
             shown = rows if match is not None else f"{MAX_ROWS}+"
-            return ArchiveProblem("too_many_rows", {"rows": shown, "limit": MAX_ROWS})
+            return ArchiveProblem("too_many_rows", too_many_rows(shown))
     return None
 
 

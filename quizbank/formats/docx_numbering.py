@@ -33,8 +33,13 @@ def _format(n: int, fmt: str) -> str:
         return _letters(n)
     if fmt == "lowerLetter":
         return _letters(n).lower()
-    if fmt in ("chineseCounting", "chineseCountingThousand", "ideographTraditional",
-               "japaneseCounting", "taiwaneseCounting"):  # fmt: skip
+    if fmt in (
+        "chineseCounting",
+        "chineseCountingThousand",
+        "ideographTraditional",
+        "japaneseCounting",
+        "taiwaneseCounting",
+    ):
         return _chinese(n)
     if fmt == "decimalEnclosedCircle" or fmt == "decimalEnclosedCircleChinese":
         return _CIRCLED[n - 1] if n <= len(_CIRCLED) else str(n)
@@ -84,8 +89,10 @@ def _levels(definition: Any) -> dict[int, tuple[str, str, int]]:
         fmt = _val(lvl, "w:numFmt") or "decimal"
         start = _val(lvl, "w:start")
         levels[int(lvl.get(qn("w:ilvl")) or 0)] = (
-            fmt, _val(lvl, "w:lvlText") or "", int(start) if start else 1,
-        )  # fmt: skip
+            fmt,
+            _val(lvl, "w:lvlText") or "",
+            int(start) if start else 1,
+        )
     return levels
 
 

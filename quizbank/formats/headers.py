@@ -50,28 +50,30 @@ CANONICAL_HEADERS: dict[str, str] = {
 
 # Exports of the exam platforms organisers come from name the same columns with
 # 试题/题目 + 类型/内容, 标准答案/参考答案, 试题解析, 试题分值, 难易程度, 所属分类 …
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "type": ("题型", "题目类型", "试题类型", "类型", "题型名称", "试题题型", "type",
-             "questiontype"),
-    "stem": ("题干", "题目", "试题", "题目内容", "试题内容", "题干内容", "问题", "问题内容",
-             "题目名称", "试题题干", "题目题干", "stem", "question", "content"),
-    "answer": ("答案", "正确答案", "标准答案", "参考答案", "正确选项", "试题答案", "题目答案",
-               "answer", "correctanswer"),
+# One line a field: the header spellings that mean it, separated by spaces.
+_ALIASES: dict[str, str] = {
+    "type": "题型 题目类型 试题类型 类型 题型名称 试题题型 type questiontype",
+    "stem": (
+        "题干 题目 试题 题目内容 试题内容 题干内容 问题 问题内容 题目名称 试题题干 题目题干 "
+        "stem question content"
+    ),
+    "answer": "答案 正确答案 标准答案 参考答案 正确选项 试题答案 题目答案 answer correctanswer",
     # 填空题: other spellings that also score (戴明环 beside 戴明). Not 备选答案: exam
     # platforms use that word for a choice question's options.
-    "alternatives": ("可接受答案", "其他答案", "其它答案", "同义答案", "等效答案", "也可答",
-                     "答案备选", "alternatives", "acceptedanswers", "accepted"),
-    "explanation": ("解析", "答案解析", "试题解析", "题目解析", "解题思路", "答案说明",
-                    "explanation", "analysis"),
-    "points": ("分值", "分数", "试题分值", "题目分值", "每题分值", "得分", "points", "score"),
-    "difficulty": ("难度", "难易程度", "难度等级", "难易度", "试题难度", "题目难度",
-                   "difficulty", "level"),
-    "category": ("分类", "知识点", "类别", "题目分类", "试题分类", "所属分类", "所属知识点",
-                 "章节", "所属章节", "专业", "category", "chapter"),
-    "tags": ("标签", "关键词", "tags", "tag"),
-    "source": ("出处", "来源", "依据", "出题依据", "source"),
-    OPTIONS_CELL: ("选项", "选项内容", "备选项", "备选答案", "答案选项", "options", "choices"),
-}  # fmt: skip
+    "alternatives": (
+        "可接受答案 其他答案 其它答案 同义答案 等效答案 也可答 答案备选 "
+        "alternatives acceptedanswers accepted"
+    ),
+    "explanation": "解析 答案解析 试题解析 题目解析 解题思路 答案说明 explanation analysis",
+    "points": "分值 分数 试题分值 题目分值 每题分值 得分 points score",
+    "difficulty": "难度 难易程度 难度等级 难易度 试题难度 题目难度 difficulty level",
+    "category": (
+        "分类 知识点 类别 题目分类 试题分类 所属分类 所属知识点 章节 所属章节 专业 category chapter"
+    ),
+    "tags": "标签 关键词 tags tag",
+    "source": "出处 来源 依据 出题依据 source",
+    OPTIONS_CELL: "选项 选项内容 备选项 备选答案 答案选项 options choices",
+}
 
 # Numbered option columns (选项1…8, 选项一…, 选项Ⅰ…) name the options in letter order.
 _OPTION_NUMBERS = (
@@ -101,12 +103,18 @@ def normalize_header(text: object) -> str:
 def _build_lookup() -> dict[str, str]:
     lookup: dict[str, str] = {}
     for field, aliases in _ALIASES.items():
-        for alias in aliases:
+        for alias in aliases.split():
             lookup[normalize_header(alias)] = field
     for index, letter in enumerate(OPTION_LETTERS):
         numbers = [names[index] for names in _OPTION_NUMBERS]
-        for alias in (f"选项{letter}", letter, f"option_{letter}", f"选项{letter}内容",
-                      *(f"选项{n}" for n in numbers), f"option{index + 1}"):  # fmt: skip
+        for alias in (
+            f"选项{letter}",
+            letter,
+            f"option_{letter}",
+            f"选项{letter}内容",
+            *(f"选项{n}" for n in numbers),
+            f"option{index + 1}",
+        ):
             lookup[normalize_header(alias)] = f"option_{letter}"
     return lookup
 

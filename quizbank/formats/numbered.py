@@ -193,8 +193,14 @@ class NumberedReader:
             given = target.text("answer")
             if given and not same_answer(given, entry.answer):
                 target.rejected = True
-                self._error(entry.line, "answer", "key_conflict", number=entry.number,
-                            key=entry.answer, answer=given)  # fmt: skip
+                self._error(
+                    entry.line,
+                    "answer",
+                    "key_conflict",
+                    number=entry.number,
+                    key=entry.answer,
+                    answer=given,
+                )
                 continue
             if not given:
                 target.add("answer", entry.answer, entry.line)

@@ -79,8 +79,11 @@ def finish(block: Block) -> tuple[dict[str, str], dict[str, int]]:
     """The cells (field → text) and where each was read (field → line)."""
     lines = dict(block.lines)
     lines.setdefault("stem", block.line)
-    options = {f"option_{k}": block.text(f"option_{k}") for k in OPTION_LETTERS
-               if f"option_{k}" in block.parts}  # fmt: skip
+    options = {
+        f"option_{k}": block.text(f"option_{k}")
+        for k in OPTION_LETTERS
+        if f"option_{k}" in block.parts
+    }
     kind = block.tag_type or block.text("type") or (block.section.type if block.section else None)
     stem, points = _take_points(block.text("stem"))
     stem, answer = _answer_in_stem(kind, stem, block.text("answer"), bool(options))

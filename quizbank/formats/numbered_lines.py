@@ -32,12 +32,17 @@ _KIND_WORD = re.compile(
     r"|简答|问答|论述|计算|案例分析|名词解释|综合)题?"
 )
 _KIND_TYPES = {
-    "单项选择": QuestionType.SINGLE, "单选": QuestionType.SINGLE,
-    "多项选择": QuestionType.MULTIPLE, "多选": QuestionType.MULTIPLE,
-    "不定项选择": QuestionType.MULTIPLE, "不定项": QuestionType.MULTIPLE,
-    "判断": QuestionType.TRUE_FALSE, "是非": QuestionType.TRUE_FALSE,
-    "对错": QuestionType.TRUE_FALSE, "填空": QuestionType.BLANK,
-}  # fmt: skip
+    "单项选择": QuestionType.SINGLE,
+    "单选": QuestionType.SINGLE,
+    "多项选择": QuestionType.MULTIPLE,
+    "多选": QuestionType.MULTIPLE,
+    "不定项选择": QuestionType.MULTIPLE,
+    "不定项": QuestionType.MULTIPLE,
+    "判断": QuestionType.TRUE_FALSE,
+    "是非": QuestionType.TRUE_FALSE,
+    "对错": QuestionType.TRUE_FALSE,
+    "填空": QuestionType.BLANK,
+}
 # A bare type line ("单选题" / "判断题（每题1分）:") heads a section too.
 _BARE_KIND = re.compile(
     r"^(?P<title>" + _KIND_WORD.pattern + r"\s*(?:[(（][^)）]*[)）])?)\s*[:：]?$"

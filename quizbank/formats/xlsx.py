@@ -13,7 +13,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from quizbank.formats.archive import MAX_ROWS, check_archive
+from quizbank.formats.archive import MAX_ROWS, check_archive, too_many_rows
 from quizbank.formats.grid import SheetRows
 from quizbank.formats.rows import RawTable, RowError
 
@@ -55,8 +55,8 @@ def _read_sheet(sheet: Any, table: RawTable) -> bool:
     fallback_row = 0
     for count, cells in enumerate(sheet.iter_rows(), start=1):
         if count > MAX_ROWS:  # the declared dimension was missing or wrong
-            table.errors.append(RowError(sheet.title, 0, "", "too_many_rows",
-                                         {"rows": f"{MAX_ROWS}+", "limit": MAX_ROWS}))  # fmt: skip
+            limits = too_many_rows(f"{MAX_ROWS}+")
+            table.errors.append(RowError(sheet.title, 0, "", "too_many_rows", limits))
             break
         fallback_row += 1
         row = next((c.row for c in cells if getattr(c, "row", None)), fallback_row)

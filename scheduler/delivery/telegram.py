@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date
-
 from aiogram import Bot
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from contest.outbox import OutboxMessage
-from scheduler.certificate import CertificateData, certificate_png, participation_png
+from contest.outbox import Buttons, OutboxMessage, payload_of
+from scheduler.certificate import CannotDraw, draw_queued
 
-# Pictures queued as their data (JSON ``CertificateData``), drawn just before they are sent:
-# a close queues one per participant, and drawing thousands up front would hold the job.
+__all__ = ["CannotDraw", "keyboard", "send"]
+
+# Pictures queued as their data, drawn just before they are sent.
 DRAWN = frozenset({"certificate", "card"})
 
 
-class CannotDraw(Exception):
-    """A queued picture's data could not be drawn; the row fails rather than retrying."""
-
-
 async def _drawn(message: OutboxMessage) -> bytes:
-    try:
-        data = json.loads((message.payload or b"{}").decode())
-        card = CertificateData(**(data | {"day": date.fromisoformat(data["day"])}))
-        if message.kind == "certificate":
-            return await certificate_png(card)
-        return await participation_png(card)
-    except Exception as exc:
-        raise CannotDraw(str(exc)) from exc
+    return await draw_queued(message.kind, message.payload)
 
 
 async def send(bot: Bot, message: OutboxMessage) -> Message:
@@ -41,4 +28,27 @@ async def send(bot: Bot, message: OutboxMessage) -> Message:
     if message.kind == "document":
         document = BufferedInputFile(message.payload or b"", message.filename or "file.bin")
         return await bot.send_document(message.chat_id, document, caption=message.text or None)
-    return await bot.send_message(message.chat_id, message.text)
+    markup = await keyboard(bot, payload_of(message).get("buttons"))
+    return await bot.send_message(message.chat_id, message.text, reply_markup=markup)
+
+
+async def keyboard(bot: Bot, buttons: Buttons | None) -> InlineKeyboardMarkup | None:
+    """A row's stored buttons as Telegram's; a deep link gets the bot's name (getMe,
+    asked once per bot and remembered by aiogram)."""
+    if not buttons:
+        return None
+    rows = []
+    for row in buttons:
+        out = []
+        for button in row:
+            if "start" in button:
+                me = await bot.me()
+                url = f"https://t.me/{me.username}?start={button['start']}"
+                out.append(InlineKeyboardButton(text=button["text"], url=url))
+            elif "url" in button:
+                out.append(InlineKeyboardButton(text=button["text"], url=button["url"]))
+            else:
+                data = button["callback"]
+                out.append(InlineKeyboardButton(text=button["text"], callback_data=data))
+        rows.append(out)
+    return InlineKeyboardMarkup(inline_keyboard=rows)

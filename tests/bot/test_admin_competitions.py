@@ -65,7 +65,9 @@ async def test_invalid_yaml_lists_the_problems_and_saves_nothing(
 ) -> None:
     before = await count_rows(session_factory)
     sent = await upload(admin_chat, "contest.yml", b"name: x\nstarts_at: 2026-09-01\n")
-    assert "错误" in sent[-1].text and "rules" in sent[-1].text
+    assert "竞赛定义有 2 处错误" in sent[-1].text
+    assert "• 结束时间：没有填写\n• 竞赛规则：没有填写" in sent[-1].text  # words, not paths
+    assert "rules" not in sent[-1].text and "ends_at" not in sent[-1].text
     assert not sent[-1].buttons
     assert await count_rows(session_factory) == before
 

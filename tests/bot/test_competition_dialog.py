@@ -47,19 +47,23 @@ async def test_an_organiser_creates_a_competition_entirely_by_dialog_with_preset
     await add_bank_and_levels(session_factory)
     assert "竞赛名称" in texts(await admin_chat.send("/new_competition"))
     asked = await admin_chat.send("班组质量知识赛 <b>")
-    assert "现在" in asked[-1].text and admin_chat.button_labels() == ["现在开始"]
+    assert "现在" in asked[-1].text and admin_chat.button_labels() == ["现在开始", "◀ 上一步"]
     assert "没看懂" in texts(await admin_chat.send("下周吧"))
     await admin_chat.press("现在开始")
     await admin_chat.press("7 天后结束")
     assert "题库：安全生产题库" in admin_chat.button_labels()
     assert "分类：5S" in admin_chat.button_labels()
-    await admin_chat.press("题库：安全生产题库")
-    await admin_chat.press("10 道 + 判断题 5 道")
-    await admin_chat.press("30 秒")
-    await admin_chat.press("20 分钟")
+    paper = texts(await admin_chat.press("题库：安全生产题库"))
+    assert "所选题目：单选题 10 · 判断题 5" in paper
+    await admin_chat.press("单选题 10 道 + 判断题 5 道")
+    limits = texts(await admin_chat.press("30 秒"))
+    assert "15 题 × 每题 30 秒：全卷最长 7 分 30 秒" in limits
+    # Only limits that can apply: 20 分钟 never would, so it is not offered.
+    assert admin_chat.button_labels() == ["不限时", "3 分钟", "5 分钟", "◀ 上一步"]
+    await admin_chat.press("5 分钟")
     await admin_chat.press("2 次")
     await admin_chat.press("平均分（按在册人数，推荐）")
-    assert admin_chat.button_labels() == ["最小团队（班组）", "部门", "班组"]
+    assert admin_chat.button_labels() == ["最小团队（班组）", "部门", "班组", "◀ 上一步"]
     await admin_chat.press("部门")
     preview = (await admin_chat.press("每天 18:00"))[-1].text
     for expected in (
@@ -67,7 +71,7 @@ async def test_an_organiser_creates_a_competition_entirely_by_dialog_with_preset
         "2026-09-01 09:00 – 2026-09-08 09:00",
         "题目来源：安全生产题库",
         "共 15 题",
-        "每题限时 30 秒，整卷限时 20 分钟，可答 2 次",
+        "每题限时 30 秒，整卷限时 5 分钟，可答 2 次",
         "平均分（按在册人数，推荐）（按部门排名）",
         "排行榜公告：每天 18:00，结束时发最终成绩",
     ):
@@ -81,7 +85,7 @@ async def test_an_organiser_creates_a_competition_entirely_by_dialog_with_preset
     assert rules["source"] == {"sets": ["安全生产题库"], "categories": []}
     paper = [(i["type"], i["count"]) for i in rules["composition"]]
     assert paper == [("single", 10), ("true_false", 5)]
-    assert (rules["question_time_limit_s"], rules["total_time_limit_s"]) == (30, 1200)
+    assert (rules["question_time_limit_s"], rules["total_time_limit_s"]) == (30, 300)
     assert rules["attempts_allowed"] == 2
     assert (rules["team"]["mode"], rules["team"]["level"]) == ("avg_registered", "部门")
     assert (rules["announce"]["cron"], rules["announce"]["final_results"]) == ("0 18 * * *", True)
@@ -106,6 +110,7 @@ async def test_typed_answers_work_at_every_step(
     await admin_chat.press("前 5 名平均分")
     preview = (await admin_chat.send("每周五下午5点"))[-1].text
     assert "共 18 题" in preview and "排行榜公告：每周五 17:00" in preview
+    assert "每题限时 60 秒，全卷最长 18 分钟（18 题 × 每题 60 秒）" in preview
     await admin_chat.press("保存")
     (created,) = await competitions(session_factory)
     assert created.starts_at == datetime(2026, 11, 29, 1, 0, tzinfo=UTC)

@@ -188,14 +188,13 @@ async def test_pending_is_for_organisers_only(worker_chat: ChatDriver, session) 
 
 
 def test_the_paper_check_reads_in_the_organisers_language() -> None:
-    from bot.errors import issue_message
+    from contest.definition_words import issue_text
     from contest.errors import DefinitionIssue
 
     issue = DefinitionIssue(
         "rules.composition.4", "bank_short", "2 questions (blank) wanted on every paper",
         {"wanted": 2, "available": 1, "type": "blank"},
     )  # fmt: skip
-    assert (
-        issue_message(issue, "zh")
-        == "每份试卷需要 2 道填空题，但题库只能保证 1 道：请补充题目或减少题数。"
-    )
+    said = "每份试卷需要 2 道填空题，但所选题目只能保证 1 道：请减少题数、换题目来源，或补充题目"
+    assert issue_text(issue, "zh") == f"组卷第 5 行：{said}"
+    assert issue_text(issue, "en").startswith("Line 5 of the paper: every paper needs 2 of type")

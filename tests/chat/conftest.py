@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,22 +18,16 @@ from tests.fakes.feishu import FakeFeishu
 async def dingtalk(
     session_factory: async_sessionmaker[AsyncSession], database_url: str, clock: MovableClock
 ) -> AsyncIterator[Running]:
-    fake = FakeDingTalk()
-    running = await start_dingtalk(fake, session_factory, database_url, clock)
-    yield running
-    await stop_running(running)
-    await fake.close()
+    async with _running("dingtalk", session_factory, database_url, clock) as running:
+        yield running
 
 
 @pytest.fixture
 async def feishu(
     session_factory: async_sessionmaker[AsyncSession], database_url: str, clock: MovableClock
 ) -> AsyncIterator[Running]:
-    fake = FakeFeishu()
-    running = await start_feishu(fake, session_factory, database_url, clock)
-    yield running
-    await stop_running(running)
-    await fake.close()
+    async with _running("feishu", session_factory, database_url, clock) as running:
+        yield running
 
 
 @pytest.fixture(params=["dingtalk", "feishu"])
@@ -43,10 +38,23 @@ async def messenger(
     clock: MovableClock,
 ) -> AsyncIterator[Running]:
     """A running bot on each platform in turn."""
-    if request.param == "dingtalk":
+    async with _running(request.param, session_factory, database_url, clock) as running:
+        yield running
+
+
+@asynccontextmanager
+async def _running(
+    platform: str,
+    session_factory: async_sessionmaker[AsyncSession],
+    database_url: str,
+    clock: MovableClock,
+) -> AsyncIterator[Running]:
+    if platform == "dingtalk":
         running = await start_dingtalk(FakeDingTalk(), session_factory, database_url, clock)
     else:
         running = await start_feishu(FakeFeishu(), session_factory, database_url, clock)
-    yield running
-    await stop_running(running)
-    await running.fake.close()
+    try:
+        yield running
+    finally:
+        await stop_running(running)
+        await running.fake.close()

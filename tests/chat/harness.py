@@ -40,23 +40,15 @@ async def start_dingtalk(
     database_url: str,
     clock: MovableClock,
 ) -> Running:
-    base = await fake.start() if fake.server is None else str(fake.server.make_url("")).rstrip("/")
-    settings = load_settings(
-        _env_file=None,
-        database_url=database_url,
-        dingtalk_client_id=fake.client_id,
-        dingtalk_client_secret=fake.client_secret,
-        dingtalk_card_template=fake.card_template,
-        dingtalk_api_base=base,
-        dingtalk_oapi_base=base,
-        messenger_admins=ADMINS,
-    )
-    runner = DingTalkRunner(settings, session_factory, clock=clock)
-    runner.api.pause = 0.05
-    stop = asyncio.Event()
-    task = asyncio.create_task(runner.run(stop))
-    await asyncio.wait_for(fake.connected.wait(), 30)
-    return Running(fake, runner, stop, task)
+    base = await _serving(fake)
+    settings = {
+        "dingtalk_client_id": fake.client_id,
+        "dingtalk_client_secret": fake.client_secret,
+        "dingtalk_card_template": fake.card_template,
+        "dingtalk_api_base": base,
+        "dingtalk_oapi_base": base,
+    }
+    return await _start(DingTalkRunner, fake, settings, session_factory, database_url, clock)
 
 
 async def start_feishu(
@@ -65,16 +57,34 @@ async def start_feishu(
     database_url: str,
     clock: MovableClock,
 ) -> Running:
-    base = await fake.start() if fake.server is None else str(fake.server.make_url("")).rstrip("/")
+    base = await _serving(fake)
+    settings = {
+        "feishu_app_id": fake.app_id,
+        "feishu_app_secret": fake.app_secret,
+        "feishu_api_base": base,
+    }
+    return await _start(FeishuRunner, fake, settings, session_factory, database_url, clock)
+
+
+async def _serving(fake: FakeDingTalk | FakeFeishu) -> str:
+    """The fake's address, started unless it runs already (a restart of our side)."""
+    if fake.server is None:
+        return await fake.start()
+    return str(fake.server.make_url("")).rstrip("/")
+
+
+async def _start(
+    runner_class: type[DingTalkRunner] | type[FeishuRunner],
+    fake: FakeDingTalk | FakeFeishu,
+    platform: dict[str, str],
+    session_factory: async_sessionmaker[AsyncSession],
+    database_url: str,
+    clock: MovableClock,
+) -> Running:
     settings = load_settings(
-        _env_file=None,
-        database_url=database_url,
-        feishu_app_id=fake.app_id,
-        feishu_app_secret=fake.app_secret,
-        feishu_api_base=base,
-        messenger_admins=ADMINS,
+        _env_file=None, database_url=database_url, messenger_admins=ADMINS, **platform
     )
-    runner = FeishuRunner(settings, session_factory, clock=clock)
+    runner = runner_class(settings, session_factory, clock=clock)
     runner.api.pause = 0.05
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))

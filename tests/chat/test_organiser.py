@@ -6,21 +6,17 @@ organiser is refused."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from config import load_settings
 from contest.app_groups import MessengerChat
 from contest.models import Competition, CompetitionStatus
 from contest.outbox import OutboxMessage, OutboxStatus, enqueue
 from contest.robots import bound_targets, dedup_suffix
-from scheduler.context import JobContext
-from scheduler.dispatch import run_due_jobs
-from tests.bot.fixtures import add_bank, add_competition
-from tests.chat.harness import Running, say, tap
+from tests.bot.fixtures import add_competition
+from tests.chat.harness import Running, say
 from tests.conftest import MovableClock
 from tests.fakes.dingtalk import FakeDingTalk
 
@@ -102,32 +98,3 @@ async def test_an_organiser_binds_a_group_and_announces_into_it(
     async with session_factory() as session:
         closed = await session.get(Competition, competition.id)
     assert closed is not None and closed.status == CompetitionStatus.CLOSED
-
-
-async def test_at_the_close_a_messenger_worker_gets_their_result_and_review(
-    messenger: Running,
-    session_factory: async_sessionmaker[AsyncSession],
-    database_url: str,
-    clock: MovableClock,
-) -> None:
-    fake = messenger.fake
-    async with session_factory() as session:
-        await add_bank(session)
-        competition = await add_competition(
-            session, clock, composition=[{"type": "true_false", "count": 1}]
-        )
-    fake.add_user("w9", name="职工乙")
-    await say(messenger, "w9", "竞赛")
-    await tap(messenger, "w9", fake.last("w9"), competition.name[:10])
-    await tap(messenger, "w9", fake.last("w9"), "错")  # 1978 is right: a wrong answer
-    shown = len(fake.seen("w9"))
-
-    clock.set(competition.ends_at + timedelta(seconds=30))
-    settings = load_settings(_env_file=None, database_url=database_url)
-    fired = {
-        f.key: f.outcome for f in await run_due_jobs(JobContext(settings, session_factory, clock))
-    }
-    assert fired[f"results:{competition.id}"] == "queued:1"
-    await _until(lambda: len(fake.seen("w9")) >= shown + 2)
-    result, review = fake.seen("w9")[shown : shown + 2]
-    assert "第 1 名" in result.text and "正确答案：对" in review.text

@@ -38,12 +38,14 @@ def test_create_list_open_close_export(runner: CliRunner, tmp_path: Path) -> Non
     assert load_workbook(out).sheetnames[0] == "个人排名"
 
 
-def test_bad_definition_exits_1_with_the_location(runner: CliRunner, tmp_path: Path) -> None:
+def test_bad_definition_exits_1_with_the_place_in_words(runner: CliRunner, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace("count: 10", "count: -1"), "utf-8")
     result = runner.invoke(app, ["contest", "create", str(bad)])
     assert result.exit_code == 1
-    assert "rules.composition.0.count" in result.output
+    assert "组卷第 1 行的题数：不能小于 1" in result.output
+    assert "The number of questions on line 1 of the paper: must be at least 1" in result.output
+    assert "rules.composition" not in result.output
 
 
 def test_unknown_competition_exits_1(runner: CliRunner) -> None:

@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 import pytest
 
 from contest.admin.drafts import parse_composition, parse_count, parse_names, parse_seconds
-from contest.schedules import Cadence, cadence, next_time, parse_schedule, preset
+from contest.schedules import (
+    Cadence,
+    ScheduleHint,
+    cadence,
+    next_time,
+    parse_schedule,
+    preset,
+    schedule_hint,
+)
 from contest.when import parse_when
 
 NOW = datetime(2026, 9, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -65,6 +73,22 @@ def test_a_duration_for_the_end_counts_from_the_start() -> None:
         ("daily 18:00", "0 18 * * *"),
         ("every friday 5pm", "0 17 * * 5"),
         ("0 18 * * *", "0 18 * * *"),
+        ("每小时", "0 * * * *"),
+        ("每小时公布一次", "0 * * * *"),
+        ("每 小 时", "0 * * * *"),
+        ("每个小时", "0 * * * *"),
+        ("整点公布", "0 * * * *"),
+        ("每隔2小时", "0 */2 * * *"),
+        ("每隔２小时", "0 */2 * * *"),
+        ("每两小时", "0 */2 * * *"),
+        ("每三个小时", "0 */3 * * *"),
+        ("every hour", "0 * * * *"),
+        ("Hourly", "0 * * * *"),
+        ("every 2 hours", "0 */2 * * *"),
+        ("8点到18点每小时", "0 8-18 * * *"),
+        ("工作日 9点-17点 每两小时", "0 9-17/2 * * 1-5"),
+        ("每小时30分", "30 * * * *"),
+        ("下午2时", "0 14 * * *"),
     ],
 )
 def test_announcement_schedules_in_words(text: str, cron: str) -> None:
@@ -77,6 +101,29 @@ def test_presets_and_words_for_no_periodic_announcements() -> None:
     assert parse_schedule("关闭") == preset("off") == parse_schedule("off")
     assert preset("off").final_results is False and preset("end_only").final_results
     assert parse_schedule("sometimes") is None
+    assert parse_schedule("每13小时") is None and parse_schedule("每30分钟") is None
+
+
+def test_what_was_understood_of_words_that_made_no_schedule() -> None:
+    assert schedule_hint("每周五") == ScheduleHint(days=(5,))
+    assert schedule_hint("工作日") == ScheduleHint(days=(1, 2, 3, 4, 5))
+    assert schedule_hint("每30分钟") == ScheduleHint(too_often=True)
+    assert schedule_hint("every 10 minutes") == ScheduleHint(too_often=True)
+    assert schedule_hint("下周吧") == ScheduleHint()
+
+
+def test_an_hourly_line_reads_back_and_has_a_next_time() -> None:
+    window = cadence("0 8-18/2 * * 1-5")
+    weekdays = (1, 2, 3, 4, 5)
+    expected = Cadence("hourly", ":00", weekdays, "0 8-18/2 * * 1-5", every=2, window=(8, 18))
+    assert window == expected
+    assert cadence("0 * * * *") == Cadence("hourly", time=":00", cron="0 * * * *", every=1)
+    # 2026-09-04 19:00 in Shanghai is a Friday evening: next is Monday 08:00.
+    friday_evening = datetime(2026, 9, 4, 11, 0, tzinfo=UTC)
+    upcoming = next_time(window, zone="Asia/Shanghai", after=friday_evening)
+    assert upcoming is not None and upcoming.strftime("%a %H:%M") == "Mon 08:00"
+    every = next_time(cadence("30 * * * *"), zone="Asia/Shanghai", after=friday_evening)
+    assert every is not None and every.strftime("%H:%M") == "19:30"
 
 
 def test_a_stored_line_reads_back_as_words_and_a_next_time() -> None:

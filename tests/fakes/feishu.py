@@ -6,68 +6,54 @@ It keeps Feishu's documented behaviour where the bot depends on it: an event not
 is delivered again on the next connection; five messages a second to one user or group, a
 card updated at most five times a second (beyond: code 230020); an API answers 50 calls a
 second (beyond: HTTP 429, code 99991400); a wrong token is code 99991663; a ``uuid`` sent
-again within the hour is the same message; an unknown user is code 41050.
+again within the hour is the same message; an unknown user is code 41050; an image message
+must name an ``image_key`` that was uploaded. ``throttle_next`` makes the next calls of an
+API answer as a busy Feishu does (HTTP 429, code 99991400).
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import json
 import time
 import uuid
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
-from aiohttp.test_utils import TestServer
 
 from chat.feishu.frames import CONTROL, DATA, Frame, decode, encode
+from tests.fakes.messenger import FakeMessenger
+from tests.fakes.messenger import SeenCard as Card
 
 
 @dataclass
-class SeenCard:
-    message_id: str
-    to: str
-    title: str
-    text: str
-    buttons: list[tuple[str, dict[str, Any]]]
-    updates: int = 0
+class SeenCard(Card[dict[str, Any]]):
+    """A card as a user sees it; a button carries its ``value``."""
 
-    def button(self, label_part: str) -> dict[str, Any]:
-        for label, value in self.buttons:
-            if label_part in label:
-                return value
-        raise AssertionError(f"no button {label_part!r} on {self.title!r}: {self.buttons}")
+    @property
+    def message_id(self) -> str:
+        return self.id
 
 
 @dataclass
-class FakeFeishu:
+class FakeFeishu(FakeMessenger[SeenCard]):
     app_id: str = "cli_app"
     app_secret: str = "feishu-secret"
-    users: dict[str, dict[str, str]] = field(default_factory=dict)
-    cards: dict[str, SeenCard] = field(default_factory=dict)
-    by_user: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     images: list[dict[str, Any]] = field(default_factory=list)
     unanswered: dict[str, bytes] = field(default_factory=dict)
     answered: set[str] = field(default_factory=set)
-    throttled: int = 0
     busiest_second: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def __post_init__(self) -> None:
-        self.server: TestServer | None = None
-        self.token = uuid.uuid4().hex
-        self._ws: web.WebSocketResponse | None = None
-        self._windows: dict[str, deque[float]] = defaultdict(deque)
+        super().__post_init__()
         self._uuids: dict[str, str] = {}
         self._frames: dict[str, bytes] = {}
-        self._ids = itertools.count(1)
-        self.connected = asyncio.Event()
         self.pings = 0
+        self._throttle: dict[str, int] = defaultdict(int)
+        self.uploads: dict[str, bytes] = {}
 
-    async def start(self) -> str:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/open-apis/auth/v3/tenant_access_token/internal", self._token)
         app.router.add_post("/callback/ws/endpoint", self._endpoint)
         app.router.add_get("/ws", self._connect)
@@ -75,15 +61,6 @@ class FakeFeishu:
         app.router.add_patch("/open-apis/im/v1/messages/{message_id}", self._update)
         app.router.add_post("/open-apis/im/v1/images", self._image)
         app.router.add_get("/open-apis/contact/v3/users/{open_id}", self._user)
-        self.server = TestServer(app)
-        await self.server.start_server()
-        return str(self.server.make_url("")).rstrip("/")
-
-    async def close(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
-        if self.server is not None:
-            await self.server.close()
 
     # --- what people do ------------------------------------------------------------------
     def add_user(self, open_id: str, *, name: str, employee_no: str = "", mobile: str = "") -> None:
@@ -117,12 +94,6 @@ class FakeFeishu:
             "context": {"open_message_id": card.message_id, "open_chat_id": f"oc_p2p_{open_id}"},
         }
         return await self._push("card.action.trigger", event)
-
-    def seen(self, open_id: str) -> list[SeenCard]:
-        return [self.cards[m] for m in self.by_user[open_id]]
-
-    def last(self, open_id: str) -> SeenCard:
-        return self.seen(open_id)[-1]
 
     async def _push(self, kind: str, event: dict[str, Any]) -> str:
         event_id = uuid.uuid4().hex
@@ -158,18 +129,8 @@ class FakeFeishu:
         ]
         data = b"".join(len(encode(f)).to_bytes(4, "big") + encode(f) for f in frames)
         self.unanswered[event_id] = self._frames[event_id] = data
-        await self.connected.wait()
-        assert self._ws is not None
-        await self._send_frames(self._ws, data)
+        await self.push(_frames(data))
         return event_id
-
-    @staticmethod
-    async def _send_frames(ws: web.WebSocketResponse, data: bytes) -> None:
-        at = 0
-        while at < len(data):
-            size = int.from_bytes(data[at : at + 4], "big")
-            await ws.send_bytes(data[at + 4 : at + 4 + size])
-            at += 4 + size
 
     def frames_of(self, event_id: str) -> bytes:
         return self._frames[event_id]
@@ -179,12 +140,7 @@ class FakeFeishu:
         self.unanswered[event_id] = data
 
     async def acked(self, event_id: str, *, within: float = 30.0) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while event_id not in self.answered:
-            if loop.time() > deadline:
-                raise TimeoutError(f"event {event_id} not answered")
-            await asyncio.sleep(0.005)
+        await self.until(lambda: event_id in self.answered, f"event {event_id}", within=within)
 
     # --- the connection ------------------------------------------------------------------
     async def _token(self, request: web.Request) -> web.Response:
@@ -199,8 +155,7 @@ class FakeFeishu:
         body = await request.json()
         if (body.get("AppID"), body.get("AppSecret")) != (self.app_id, self.app_secret):
             return web.json_response({"code": 1000040344, "msg": "invalid credential"})
-        assert self.server is not None
-        url = str(self.server.make_url("/ws")).replace("http://", "ws://")
+        url = self.socket_url("/ws")
         return web.json_response(
             {
                 "code": 0,
@@ -217,53 +172,49 @@ class FakeFeishu:
         )
 
     async def _connect(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        self._ws = ws
-        for data in list(self.unanswered.values()):
-            await self._send_frames(ws, data)
-        self.connected.set()
-        async for message in ws:
-            if message.type is not WSMsgType.BINARY:
-                continue
-            frame = decode(message.data)
-            if frame.method == CONTROL and frame.header("type") == "ping":
-                self.pings += 1
-                pong = Frame(
-                    service=frame.service,
-                    method=CONTROL,
-                    headers=[("type", "pong")],
-                    payload=json.dumps({"PingInterval": 120}).encode(),
-                )
-                await ws.send_bytes(encode(pong))
-            elif frame.method == DATA and json.loads(frame.payload).get("code") == 200:
-                event_id = frame.header("message_id")
-                if frame.header("seq") == "1" or frame.header("sum", "1") == "1":
-                    self.unanswered.pop(event_id, None)
-                    self.answered.add(event_id)
-        if self._ws is ws:
-            self._ws = None
-            self.connected.clear()
-        return ws
+        unanswered = (_frames(data) for data in self.unanswered.values())
+        return await self.serve_socket(request, unanswered, self._answer)
+
+    async def _answer(self, ws: web.WebSocketResponse, message: Any) -> None:
+        if message.type is not WSMsgType.BINARY:
+            return
+        frame = decode(message.data)
+        if frame.method == CONTROL and frame.header("type") == "ping":
+            self.pings += 1
+            pong = Frame(
+                service=frame.service,
+                method=CONTROL,
+                headers=[("type", "pong")],
+                payload=json.dumps({"PingInterval": 120}).encode(),
+            )
+            await ws.send_bytes(encode(pong))
+        elif frame.method == DATA and json.loads(frame.payload).get("code") == 200:
+            event_id = frame.header("message_id")
+            if frame.header("seq") == "1" or frame.header("sum", "1") == "1":
+                self.unanswered.pop(event_id, None)
+                self.answered.add(event_id)
 
     # --- the open API --------------------------------------------------------------------
     def _over(self, key: str, rate: int) -> bool:
-        window, now = self._windows[key], time.monotonic()
-        while window and now - window[0] >= 1.0:
-            window.popleft()
-        if len(window) >= rate:
-            self.throttled += 1
+        calls = self.admit(key, rate)
+        if calls is None:
             return True
-        window.append(now)
-        self.busiest_second[key.split(":")[0]] = max(
-            self.busiest_second[key.split(":")[0]], len(window)
-        )
+        kind = key.split(":")[0]
+        self.busiest_second[kind] = max(self.busiest_second[kind], calls)
         return False
+
+    def throttle_next(self, api: str, calls: int = 1) -> None:
+        """The next ``calls`` calls of ``api`` (send, update, image, user) are refused."""
+        self._throttle[api] += calls
 
     def _refused(self, request: web.Request, api: str) -> web.Response | None:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"code": 99991663, "msg": "Invalid access token"})
-        if self._over(f"api:{api}", 50):
+        forced = self._throttle[api] > 0
+        if forced:
+            self._throttle[api] -= 1
+            self.throttled += 1
+        if forced or self._over(f"api:{api}", 50):
             return web.json_response(
                 {"code": 99991400, "msg": "request trigger frequency limit"}, status=429
             )
@@ -285,10 +236,11 @@ class FakeFeishu:
         self._uuids[body.get("uuid") or message_id] = message_id
         content = json.loads(body["content"])
         if body["msg_type"] == "image":
-            self.images.append({"to": to, **content})
+            if content.get("image_key") not in self.uploads:
+                return web.json_response({"code": 230001, "msg": "invalid image_key"}, status=400)
+            self.images.append({"to": to, "message_id": message_id, **content})
         else:
-            self.cards[message_id] = _seen(message_id, to, content)
-            self.by_user[to].append(message_id)
+            self.show(_seen(message_id, to, content))
         return web.json_response({"code": 0, "data": {"message_id": message_id}})
 
     async def _update(self, request: web.Request) -> web.Response:
@@ -304,8 +256,7 @@ class FakeFeishu:
                 {"code": 230020, "msg": "This operation triggers the frequency limit"}, status=400
             )
         card = _seen(message_id, old.to, json.loads((await request.json())["content"]))
-        card.updates = old.updates + 1
-        self.cards[message_id] = card
+        self.show(card, updated=old)
         return web.json_response({"code": 0, "data": {}})
 
     async def _image(self, request: web.Request) -> web.Response:
@@ -313,8 +264,11 @@ class FakeFeishu:
         if refused is not None:
             return refused
         form = await request.post()
-        assert form.get("image_type") == "message" and isinstance(form["image"], web.FileField)
-        return web.json_response({"code": 0, "data": {"image_key": f"img_{next(self._ids)}"}})
+        image = form["image"]
+        assert form.get("image_type") == "message" and isinstance(image, web.FileField)
+        key = f"img_{next(self._ids)}"
+        self.uploads[key] = image.file.read()
+        return web.json_response({"code": 0, "data": {"image_key": key}})
 
     async def _user(self, request: web.Request) -> web.Response:
         refused = self._refused(request, "user")
@@ -328,10 +282,20 @@ class FakeFeishu:
 
 def _seen(message_id: str, to: str, card: dict[str, Any]) -> SeenCard:
     text = "\n".join(e["content"] for e in card["elements"] if e["tag"] == "markdown")
-    buttons = [
-        (b["text"]["content"], b["value"])
+    buttons = [  # a link button carries its address instead of a value
+        (b["text"]["content"], b.get("value") or {"url": b["multi_url"]["url"]})
         for e in card["elements"]
         if e["tag"] == "action"
         for b in e["actions"]
     ]
     return SeenCard(message_id, to, card["header"]["title"]["content"], text, buttons)
+
+
+def _frames(data: bytes) -> list[bytes]:
+    """An event's frames, each stored behind its 4-byte length."""
+    parts, at = [], 0
+    while at < len(data):
+        size = int.from_bytes(data[at : at + 4], "big")
+        parts.append(data[at + 4 : at + 4 + size])
+        at += 4 + size
+    return parts

@@ -3,12 +3,20 @@
 (``errcode``/``errmsg``), its error codes (40029 invalid code, 40014/42001 token invalid or
 expired, 45009 rate, 60111 unknown userid, 40001 bad secret) and its 2022 rule that
 ``user/get`` returns no mobile to a new app: only ``getuserdetail`` with the ``user_ticket``
-of an ``snsapi_privateinfo`` authorisation does."""
+of an ``snsapi_privateinfo`` authorisation does.
+
+The same app's messages to members (应用消息): ``message/send`` (``text`` at most 2048
+bytes, ``image`` by a ``media_id`` from ``media/upload``; an unknown member comes back in
+``invaliduser``), with WeCom's limit of 30 messages a minute from the app to one member —
+beyond it a message is dropped without an error, counted in ``dropped`` — and ``45009``
+for the next calls when ``throttle_sends`` says so."""
 
 from __future__ import annotations
 
 import re
 import secrets
+import time
+from collections import defaultdict, deque
 from typing import Any
 
 from aiohttp import web
@@ -38,6 +46,11 @@ class FakeWeCom(FakePlatform):
         self.corp_id, self.secret, self.agent_id = corp_id, secret, agent_id
         self.tickets: dict[str, str] = {}
         self.outsiders: set[str] = set()  # signed in, but not members (an external contact)
+        self.messages: list[dict[str, Any]] = []  # what members received: {to, msgtype, …}
+        self.uploads: dict[str, bytes] = {}
+        self.dropped = 0
+        self.throttle_sends = 0
+        self._per_member: dict[str, deque[float]] = defaultdict(deque)
 
     def member(
         self, userid: str, *, name: str, alias: str = "", mobile: str = "", number_attr: str = ""
@@ -57,6 +70,8 @@ class FakeWeCom(FakePlatform):
         app.router.add_get("/cgi-bin/auth/getuserinfo", self.getuserinfo)
         app.router.add_get("/cgi-bin/user/get", self.user_get)
         app.router.add_post("/cgi-bin/auth/getuserdetail", self.getuserdetail)
+        app.router.add_post("/cgi-bin/message/send", self.message_send)
+        app.router.add_post("/cgi-bin/media/upload", self.media_upload)
 
     async def authorize(self, request: web.Request) -> web.Response:
         q = request.query
@@ -127,3 +142,45 @@ class FakeWeCom(FakePlatform):
             return err(40129, "invalid user_ticket")
         member = self.members[userid]
         return ok(userid=userid, mobile=member["mobile"], gender="1", email="")
+
+    async def message_send(self, request: web.Request) -> web.Response:
+        if (refused := self._token_error(request)) is not None:
+            return refused
+        if self.throttle_sends > 0:
+            self.throttle_sends -= 1
+            return err(45009, "api freq out of limit")
+        body = await request.json()
+        if str(body.get("agentid")) != self.agent_id:
+            return err(40056, "invalid agentid")
+        kind = body.get("msgtype")
+        if kind == "text" and len(body["text"]["content"].encode()) > 2048:
+            return err(44004, "text content exceeds 2048 bytes")
+        if kind == "image" and body["image"]["media_id"] not in self.uploads:
+            return err(40007, "invalid media_id")
+        if kind not in ("text", "image"):
+            return err(40008, "invalid message type")
+        invalid = [u for u in str(body.get("touser", "")).split("|") if u not in self.members]
+        for user in str(body.get("touser", "")).split("|"):
+            if user in invalid:
+                continue
+            window, now = self._per_member[user], time.monotonic()
+            while window and now - window[0] >= 60.0:
+                window.popleft()
+            if len(window) >= 30:
+                self.dropped += 1  # WeCom drops it and says nothing
+                continue
+            window.append(now)
+            self.messages.append({"to": user, **{k: v for k, v in body.items() if k != "touser"}})
+        return ok(invaliduser="|".join(invalid), msgid=secrets.token_hex(8))
+
+    async def media_upload(self, request: web.Request) -> web.Response:
+        if (refused := self._token_error(request)) is not None:
+            return refused
+        if request.query.get("type") != "image":
+            return err(40004, "invalid media type")
+        form = await request.post()
+        media = form["media"]
+        assert isinstance(media, web.FileField)
+        media_id = "3" + secrets.token_hex(16)
+        self.uploads[media_id] = media.file.read()
+        return ok(type="image", media_id=media_id, created_at=str(int(time.time())))

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import io
+import tempfile
 import time
 import zipfile
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
+from bench.bank_import import generate
 from contest.roster import read_roster
 from contest.uploads import FileProblem, content_problem
 from quizbank.formats import read_table
-from quizbank.formats.archive import MAX_ROWS, check_archive
+from quizbank.formats.archive import MAX_PART_BYTES, MAX_ROWS, check_archive
 
 
 def _workbook() -> bytes:
@@ -72,6 +75,11 @@ def test_a_zip_bomb_is_refused_from_its_directory_alone(bomb: bytes) -> None:
     # What is known, said truthfully: over the 100 MB limit (no rounded size beside it).
     assert "解压后超过 100 MB 的上限" in error.describe("zh")
     assert "more than the 100 MB limit" in error.describe("en")
+    # …and every limit, so the organiser knows what would pass.
+    assert "每张工作表最多 30,000 行、解压后最多 50 MB，整个文件解压后最多 100 MB" in (
+        error.describe("zh")
+    )
+    assert "at most 30,000 rows and 50 MB unpacked per sheet, 100 MB" in error.describe("en")
 
 
 @pytest.mark.parametrize("declared", [True, False])
@@ -82,7 +90,10 @@ def test_a_sheet_of_800_000_rows_is_refused_quickly(declared: bool) -> None:
     (error,) = read_table(data, filename="题库.xlsx").errors
     assert time.perf_counter() - started < 2.0
     assert error.code == "too_many_rows"
-    assert str(MAX_ROWS) in error.describe("zh")
+    shown = "800000" if declared else f"{MAX_ROWS}+"
+    assert f"工作表有 {shown} 行，超过每张工作表最多 30,000 行的上限" in error.describe("zh")
+    assert "over the limit of 30,000 rows per sheet" in error.describe("en")
+    assert "50 MB" in error.describe("zh")
 
 
 def test_a_docx_bomb_is_refused(bomb: bytes) -> None:
@@ -99,3 +110,16 @@ def test_a_docx_bomb_is_refused(bomb: bytes) -> None:
 def test_an_ordinary_workbook_passes() -> None:
     assert check_archive(_workbook(), sheets=True) is None
     assert content_problem(_workbook(), "题库.xlsx") is None
+
+
+def test_a_sheet_of_the_row_limit_fits_the_part_limit() -> None:
+    """The two limits agree: a bank sheet of MAX_ROWS rows (20 columns, as openpyxl writes
+    the bench's bank) inflates to less than MAX_PART_BYTES, so the row limit is the real one."""
+    sample = 1_000
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bank.xlsx"
+        generate(path, sample)
+        with zipfile.ZipFile(path) as archive:
+            part = archive.getinfo("xl/worksheets/sheet1.xml").file_size
+        assert check_archive(path, sheets=True) is None
+    assert part / sample * MAX_ROWS < MAX_PART_BYTES

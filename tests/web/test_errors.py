@@ -13,10 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contest.models import CompetitionStatus
-from contest.signing import link_token
 from tests.turns import turn
+from tests.web.api_kit import refused, sign_in_by_link
 from tests.web.conftest import WebServer
-from tests.web.demo import Plant, build_plant
+from tests.web.demo import build_plant
+from tests.web.signin_kit import browser_client
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
@@ -32,28 +33,6 @@ BODIES = st.dictionaries(
 )
 
 
-async def _sign_in(
-    web_server: WebServer, plant: Plant, client: aiohttp.ClientSession, index: int = 0
-) -> dict[str, str]:
-    worker, competition = plant.workers[index], plant.competition
-    assert worker.id is not None and competition.id is not None
-    link = link_token(
-        web_server.settings.web_key,
-        worker_id=worker.id,
-        competition_id=competition.id,
-        ends_at=competition.ends_at,
-    )
-    assert (await client.get(f"{web_server.url}/h5/{link}", allow_redirects=False)).status == 303
-    me = await (await client.get(f"{web_server.url}/api/session")).json()
-    return {"X-CSRF-Token": me["csrf"]}
-
-
-async def _refused(response: aiohttp.ClientResponse, status: int, code: str) -> None:
-    assert response.status == status, await response.text()
-    body = await response.json()
-    assert body["error"] == code and body["message"], body
-
-
 async def test_refusals_are_4xx_json_with_a_translated_message(
     web_server: WebServer, session, clock
 ) -> None:
@@ -62,39 +41,39 @@ async def test_refusals_are_4xx_json_with_a_translated_message(
     jar = aiohttp.CookieJar(unsafe=True)
     async with (
         aiohttp.ClientSession(cookie_jar=jar) as a,
-        aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as b,
+        browser_client() as b,
     ):
-        ha = await _sign_in(web_server, plant, a, 0)
-        hb = await _sign_in(web_server, plant, b, 1)
+        ha = await sign_in_by_link(web_server, plant, a, 0)
+        hb = await sign_in_by_link(web_server, plant, b, 1)
         start = {"competition_id": plant.competition.id}
         question = await (await a.post(f"{url}/api/start", json=start, headers=ha)).json()
         attempt = {"attempt_id": question["attempt_id"]}
-        await _refused(
+        await refused(
             await b.post(f"{url}/api/current", json=attempt, headers=hb), 403, "not_your_attempt"
         )
-        await _refused(
+        await refused(
             await a.get(f"{url}/api/review/{question['attempt_id']}"), 409, "review_not_yet"
         )
         wrong = {**attempt, "position": question["position"], "response": 9}
-        await _refused(
+        await refused(
             await a.post(f"{url}/api/answer", json=wrong, headers=ha), 409, "bad_response"
         )
         huge = {**attempt, "position": 2**63}
-        await _refused(await a.post(f"{url}/api/answer", json=huge, headers=ha), 400, "bad_request")
+        await refused(await a.post(f"{url}/api/answer", json=huge, headers=ha), 400, "bad_request")
         deep = "[" * 50_000 + "]" * 50_000
-        await _refused(await a.post(f"{url}/api/answer", data=deep, headers=ha), 400, "bad_request")
-        await _refused(await a.get(f"{url}/api/nothing"), 404, "not_found")
+        await refused(await a.post(f"{url}/api/answer", data=deep, headers=ha), 400, "bad_request")
+        await refused(await a.get(f"{url}/api/nothing"), 404, "not_found")
         bad_csrf = {"X-CSRF-Token": "é" * 10}
-        await _refused(
+        await refused(
             await a.post(f"{url}/api/current", json=attempt, headers=bad_csrf), 403, "forbidden"
         )
     plant.competition.status = CompetitionStatus.CLOSED
     session.add(plant.competition)
     await session.commit()
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as c:
-        hc = await _sign_in(web_server, plant, c, 1)
-        refused = await c.post(f"{url}/api/start", json=start, headers=hc)
-        assert refused.status == 409 and (await refused.json())["message"]
+    async with browser_client() as c:
+        hc = await sign_in_by_link(web_server, plant, c, 1)
+        closed = await c.post(f"{url}/api/start", json=start, headers=hc)
+        assert closed.status == 409 and (await closed.json())["message"]
 
 
 async def test_tokens_with_any_characters_get_a_page_or_json_not_a_500(
@@ -107,7 +86,7 @@ async def test_tokens_with_any_characters_get_a_page_or_json_not_a_500(
             assert 400 <= response.status < 500, path
             assert "text/html" in response.headers["Content-Type"]
         bearer = {"Authorization": "Bearer 令牌".encode().decode("latin-1")}
-        await _refused(await client.get(f"{url}/api/session", headers=bearer), 401, "not_signed_in")
+        await refused(await client.get(f"{url}/api/session", headers=bearer), 401, "not_signed_in")
 
 
 @pytest.fixture
@@ -115,8 +94,8 @@ async def signed_client(
     web_server: WebServer, session, clock
 ) -> AsyncIterator[tuple[aiohttp.ClientSession, dict[str, str]]]:
     plant = await build_plant(session, clock, workers=1)
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
-        yield client, await _sign_in(web_server, plant, client)
+    async with browser_client() as client:
+        yield client, await sign_in_by_link(web_server, plant, client)
 
 
 @settings(

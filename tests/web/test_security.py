@@ -13,6 +13,7 @@ from contest.signing import link_token, new_session, read_link, read_session
 from tests.turns import turn
 from tests.web.conftest import WebServer
 from tests.web.demo import build_plant
+from tests.web.signin_kit import browser_client
 from tests.web.test_browser import signed_init_data
 from web.access import redact
 from web.auth import miniapp_init_data
@@ -68,7 +69,7 @@ async def test_every_post_needs_the_sessions_csrf_token_and_our_origin(
 ):
     import aiohttp
 
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+    async with browser_client() as client:
         plant, csrf = await _signed_in(web_server, session, clock, client)
         body = {"competition_id": plant.competition.id}
         url = f"{web_server.url}/api/start"
@@ -83,13 +84,12 @@ async def test_every_post_needs_the_sessions_csrf_token_and_our_origin(
 
 
 async def test_a_worker_tapping_too_fast_is_told_to_wait(web_server: WebServer, session, clock):
-    import aiohttp
 
     from web.limits import RateLimits
 
     assert web_server.ctx is not None
     web_server.ctx.by_worker = RateLimits(1.0, burst=2)
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+    async with browser_client() as client:
         _, csrf = await _signed_in(web_server, session, clock, client)
         headers = {"X-CSRF-Token": csrf}
         url = f"{web_server.url}/api/current"

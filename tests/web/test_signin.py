@@ -16,6 +16,7 @@ from contest.web_access import set_roster_login
 from contest.web_signin import MAX_FAILURES
 from tests.web.conftest import WebServer
 from tests.web.demo import Plant, build_plant
+from tests.web.signin_kit import browser_client
 
 
 async def _plant_with_roster_login(session: Any, clock: Any) -> Plant:
@@ -59,7 +60,7 @@ async def test_roster_sign_in_works_when_the_form_posts_with_origin_null(
     plant = await _plant_with_roster_login(session, clock)
     worker = plant.workers[0]
     url = f"{web_server.url}/join/{plant.competition.id}"
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+    async with browser_client() as client:
         page = await client.get(url)
         assert plant.competition.name in await page.text()  # the page names the competition
         token = await _form(client, url)
@@ -77,7 +78,7 @@ async def test_a_form_from_another_site_or_without_our_cookie_is_refused_with_a_
     plant = await _plant_with_roster_login(session, clock)
     worker = plant.workers[0]
     url = f"{web_server.url}/join/{plant.competition.id}"
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+    async with browser_client() as client:
         token = await _form(client, url)
         data = {"form_token": token, "employee_no": worker.employee_no, "name": worker.real_name}
         evil = await client.post(
@@ -104,7 +105,7 @@ async def test_a_roster_session_cannot_start_another_competition(
     await session.commit()
     worker = plant.workers[1]
     url = f"{web_server.url}/join/{plant.competition.id}"
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+    async with browser_client() as client:
         token = await _form(client, url)
         assert (await _post(client, url, token, worker.employee_no, worker.real_name)).status == 303
         me = await (await client.get(f"{web_server.url}/api/session")).json()
@@ -130,7 +131,7 @@ async def test_guessing_at_one_number_locks_it_and_tells_the_organiser(
     plant = await _plant_with_roster_login(session, clock)
     worker = plant.workers[2]
     url = f"{web_server.url}/join/{plant.competition.id}"
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+    async with browser_client() as client:
         token = await _form(client, url)
         first = await _post(client, url, token, worker.employee_no, "猜的名字")
         html = await first.text()
@@ -146,7 +147,7 @@ async def test_guessing_at_one_number_locks_it_and_tells_the_organiser(
     notes = (await session.execute(select(OutboxMessage))).scalars().all()
     assert [n.chat_id for n in notes] == [777] and worker.employee_no in notes[0].text
     clock.advance(minutes=16)
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+    async with browser_client() as client:
         token = await _form(client, url)
         after = await _post(client, url, token, worker.employee_no, worker.real_name)
         assert after.status == 303

@@ -6,85 +6,22 @@ typed; the big screen's QR address goes there directly; a stranger gets the 工�
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from playwright.async_api import expect
-from pydantic import SecretStr
 
 from contest.web_access import set_roster_login
-from tests.fakes.signin_dingtalk import FakeDingTalk
-from tests.fakes.signin_feishu import FakeFeishu
-from tests.fakes.signin_platform import USER_COOKIE, FakePlatform
-from tests.fakes.signin_wecom import FakeWeCom
+from tests.fakes.signin_platform import USER_COOKIE
 from tests.web.conftest import keep_screenshot
 from tests.web.demo import build_plant
+from tests.web.messengers import MESSENGERS, running
 from tests.web.signin_kit import IN_APP_UA, identities, serving
 from tests.web.test_browser import PHONE
 
 
-def _wecom(worker_no: str, name: str) -> tuple[FakePlatform, Callable[[str], dict[str, Any]]]:
-    fake = FakeWeCom()
-    fake.member("wx-" + worker_no, name=name, alias=worker_no)
-    fake.member("wx-nobody", name="路人", alias="Z999")
-    fake.signed_in = "wx-" + worker_no
-
-    def settings(url: str) -> dict[str, Any]:
-        return {
-            "wecom_corp_id": fake.corp_id,
-            "wecom_agent_id": fake.agent_id,
-            "wecom_secret": SecretStr(fake.secret),
-            "wecom_api_base": url,
-            "wecom_oauth_base": url,
-        }
-
-    return fake, settings
-
-
-def _feishu(worker_no: str, name: str) -> tuple[FakePlatform, Callable[[str], dict[str, Any]]]:
-    fake = FakeFeishu()
-    fake.member("ou_" + worker_no, name=name, employee_no=worker_no)
-    fake.member("ou_nobody", name="路人", employee_no="Z999")
-    fake.signed_in = "ou_" + worker_no
-
-    def settings(url: str) -> dict[str, Any]:
-        return {
-            "feishu_app_id": fake.app_id,
-            "feishu_app_secret": SecretStr(fake.secret),
-            "feishu_api_base": url,
-            "feishu_accounts_base": url,
-        }
-
-    return fake, settings
-
-
-def _dingtalk(worker_no: str, name: str) -> tuple[FakePlatform, Callable[[str], dict[str, Any]]]:
-    fake = FakeDingTalk()
-    fake.member("dt" + worker_no, name=name, job_number=worker_no)
-    fake.member("dtnobody", name="路人", job_number="Z999")
-    fake.signed_in = "dt" + worker_no
-
-    def settings(url: str) -> dict[str, Any]:
-        return {
-            "dingtalk_client_id": fake.client_id,
-            "dingtalk_client_secret": SecretStr(fake.secret),
-            "dingtalk_api_base": url,
-            "dingtalk_oapi_base": url,
-            "dingtalk_login_base": url,
-        }
-
-    return fake, settings
-
-
-PLATFORMS = {
-    "wecom": (_wecom, "企业微信一键登录", "wx-"),
-    "feishu": (_feishu, "飞书一键登录", "ou_"),
-    "dingtalk": (_dingtalk, "钉钉一键登录", "dt"),
-}
-
-
-@pytest.fixture(params=sorted(PLATFORMS))
+@pytest.fixture(params=sorted(MESSENGERS))
 def platform(request: pytest.FixtureRequest) -> str:
     return request.param
 
@@ -93,11 +30,14 @@ def platform(request: pytest.FixtureRequest) -> str:
 async def started(platform: str, session, clock) -> AsyncIterator[tuple[Any, Any, Any]]:
     plant = await build_plant(session, clock, workers=3)
     worker = plant.workers[1]
-    make, _, _ = PLATFORMS[platform]
-    fake, settings = make(worker.employee_no or "", worker.real_name)
-    await fake.start()
-    yield plant, fake, settings(fake.url)
-    await fake.stop()
+    messenger = MESSENGERS[platform]
+    fake = messenger.make()
+    number = worker.employee_no or ""
+    messenger.member(fake, messenger.prefix + number, worker.real_name, number)
+    messenger.member(fake, messenger.prefix + "nobody", "路人", "Z999")
+    fake.signed_in = messenger.prefix + number
+    async with running(fake):
+        yield plant, fake, messenger.settings(fake)
 
 
 async def test_a_tap_on_the_messenger_button_signs_the_worker_in_on_a_phone(
@@ -110,7 +50,7 @@ async def test_a_tap_on_the_messenger_button_signs_the_worker_in_on_a_phone(
         session, competition_id=competition_id, enabled=True, changed_by=1, clock=clock
     )
     await session.commit()
-    _, label, prefix = PLATFORMS[platform]
+    label, prefix = MESSENGERS[platform].button, MESSENGERS[platform].prefix
     in_app = {**PHONE, "user_agent": IN_APP_UA[platform]}
     # (WeCom's #wechat_redirect may ride along: a browser keeps the fragment on redirects)
     on_quiz = re.compile(rf"/quiz\?c={competition_id}(#.*)?$")

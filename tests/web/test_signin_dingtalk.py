@@ -1,6 +1,7 @@
 """Signing in from inside 钉钉 through real HTTP: our server, the fake DingTalk (login page,
 user token, users/me, app token, getbyunionid, user/get), a client that follows the
-redirects as the in-app browser does."""
+redirects as the in-app browser does. What all three messengers share is in
+test_signin_messengers.py."""
 
 from __future__ import annotations
 
@@ -8,34 +9,20 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from contest.identities import link_identity
 from tests.fakes.signin_dingtalk import FakeDingTalk
 from tests.web import signin_kit as kit
 from tests.web.conftest import WebServer
 from tests.web.demo import build_plant
+from tests.web.messengers import dingtalk_settings, running
 from tests.web.signin_kit import browser_client, identities, serving, who
 
 
 @pytest.fixture
 async def dingtalk() -> AsyncIterator[FakeDingTalk]:
-    fake = FakeDingTalk()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-def dingtalk_settings(fake: FakeDingTalk, **more: Any) -> dict[str, Any]:
-    return {
-        "dingtalk_client_id": fake.client_id,
-        "dingtalk_client_secret": SecretStr(fake.secret),
-        "dingtalk_corp_id": fake.corp_id,
-        "dingtalk_api_base": fake.url,
-        "dingtalk_oapi_base": fake.url,
-        "dingtalk_login_base": fake.url,
-        **more,
-    }
+    async with running(FakeDingTalk()) as fake:
+        yield fake
 
 
 @pytest.fixture
@@ -47,20 +34,6 @@ async def server(settings, session_factory, bot, clock, dingtalk) -> AsyncIterat
 
 async def sign_in(client: Any, server: WebServer, competition_id: int, lang: str = "") -> Any:
     return await kit.sign_in(client, server, competition_id, "dingtalk", lang)
-
-
-async def test_the_job_number_places_the_member_by_their_staff_id(
-    server: WebServer, dingtalk: FakeDingTalk, session, clock
-):
-    plant = await build_plant(session, clock, workers=3)
-    worker = plant.workers[0]
-    dingtalk.member("manager4220", name="张伟", job_number="QA1000")
-    dingtalk.signed_in = "manager4220"
-    async with browser_client() as client:
-        assert (await sign_in(client, server, plant.competition.id)).url.path == "/quiz"
-        me = await who(client, server)
-    assert me["name"] == worker.real_name and me["via"] == "dingtalk"
-    assert await identities(session) == [("dingtalk", "manager4220", worker.id)]
 
 
 async def test_the_mobile_places_a_member_and_a_linked_account_skips_the_directory(
@@ -80,7 +53,7 @@ async def test_the_mobile_places_a_member_and_a_linked_account_skips_the_directo
             assert (await who(client, server))["name"] == worker.real_name
 
 
-async def test_another_organisation_a_stranger_or_a_stale_code_signs_nobody_in(
+async def test_another_organisation_or_a_stranger_signs_nobody_in(
     server: WebServer, dingtalk: FakeDingTalk, session, clock
 ):
     plant = await build_plant(session, clock, workers=2)
@@ -92,37 +65,9 @@ async def test_another_organisation_a_stranger_or_a_stale_code_signs_nobody_in(
         other = await sign_in(client, server, cid, "en")
         assert other.status == 403 and "cannot use the app" in await other.text()
         dingtalk.other_org.clear()
-        callback = await kit.callback_url(client, server, cid, "dingtalk")
-        dingtalk.now += 301
-        stale = await client.get(callback)
-        assert stale.status == 400 and "登录凭证已失效" in await stale.text()
         dingtalk.member("x2", name="路人", job_number="Z999")
         dingtalk.signed_in = "x2"
         unplaced = await sign_in(client, server, cid)
         text = await unplaced.text()
         assert unplaced.status == 403 and "钉钉通讯录" in text and "/join/" not in text
     assert await identities(session) == []
-
-
-async def test_a_throttle_an_expired_app_token_and_an_outage_are_handled(
-    server: WebServer, dingtalk: FakeDingTalk, session, clock
-):
-    plant = await build_plant(session, clock, workers=1)
-    cid = plant.competition.id
-    dingtalk.member("u1", name="张伟", job_number="QA1000")
-    dingtalk.signed_in = "u1"
-    async with browser_client() as client:
-        dingtalk.throttled = True
-        busy = await sign_in(client, server, cid)
-        assert busy.status == 503 and "登录的人太多" in await busy.text()
-        dingtalk.throttled = False
-        assert (await sign_in(client, server, cid)).url.path == "/quiz"
-        dingtalk.expire_tokens()  # 42001 from topapi: the app token renewed once
-        fetched = dingtalk.token_fetches
-        assert (await sign_in(client, server, cid)).url.path == "/quiz"
-        assert dingtalk.token_fetches == fetched + 1
-        callback = await kit.callback_url(client, server, cid, "dingtalk")
-        await dingtalk.stop()
-        down = await client.get(callback)
-        assert down.status == 503 and "暂时连不上钉钉" in await down.text()
-        await dingtalk.start()

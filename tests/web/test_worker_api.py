@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import aiohttp
 from sqlalchemy import select
 
 from contest.admin import web as admin_web
@@ -15,43 +14,18 @@ from contest.final import settle
 from contest.models import Competition, CompetitionStatus, Worker
 from contest.outbox import OutboxMessage
 from contest.rules import load_rules
-from contest.signing import link_token
 from scheduler.context import JobContext
 from scheduler.delivery.markup import to_markdown
 from scheduler.jobs import Job, JobKind
 from scheduler.notices import prepare_chat_notice
 from tests.turns import turn
+from tests.web.api_kit import refused, sign_in_by_link
 from tests.web.conftest import WebServer
-from tests.web.demo import Plant, build_plant, play
+from tests.web.demo import build_plant, play
+from tests.web.signin_kit import browser_client
 from web.results import card_token
 
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-async def _sign_in(
-    web_server: WebServer, plant: Plant, client: aiohttp.ClientSession, index: int
-) -> dict[str, str]:
-    worker, competition = plant.workers[index], plant.competition
-    link = link_token(
-        web_server.settings.web_key,
-        worker_id=worker.id,
-        competition_id=competition.id,
-        ends_at=competition.ends_at,
-    )
-    assert (await client.get(f"{web_server.url}/h5/{link}", allow_redirects=False)).status == 303
-    home = await (await client.get(f"{web_server.url}/api/home")).json()
-    return {"X-CSRF-Token": home["csrf"]}
-
-
-async def _refused(response: aiohttp.ClientResponse, status: int, code: str) -> str:
-    assert response.status == status, await response.text()
-    body = await response.json()
-    assert body["error"] == code and body["message"], body
-    return str(body["message"])
-
-
-def _client() -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
 
 
 async def _close(session, clock, competition: Competition) -> None:
@@ -76,14 +50,18 @@ async def test_results_at_the_close_are_the_workers_own_with_ties_review_and_pic
             competition_id=competition.id,
             accuracy=accuracy,
         )
-    async with _client() as a, _client() as c:
-        await _sign_in(web_server, plant, a, 0)
+    async with browser_client() as a, browser_client() as c:
+        await sign_in_by_link(web_server, plant, a, 0)
         home = await (await a.get(f"{url}/api/home")).json()
         [offer] = home["competitions"]
         assert offer["id"] == competition.id and offer["attempts_left"] == 0
         assert offer["ends_local"] == "09-01 11:35"  # Asia/Shanghai, not UTC
         assert home["closed"] == [] and home["active"] is None
-        message = await _refused(
+        assert home["mistakes"] == 0  # a running contest's mistakes wait for its close
+        [waiting] = home["mistakes_waiting"]
+        assert waiting.endswith("的错题将在竞赛结束后加入错题本（9月1日 11:35）。")
+        assert competition.name in waiting and "<b>" not in waiting
+        message = await refused(
             await a.get(f"{url}/api/results/{competition.id}"), 409, "results_not_yet"
         )
         assert "2026-09-01 11:35" in message and "公布" in message
@@ -103,11 +81,11 @@ async def test_results_at_the_close_are_the_workers_own_with_ties_review_and_pic
         home = await (await a.get(f"{url}/api/home")).json()
         [ended] = home["closed"]
         assert ended["ready"] and ended["rank"] == 2 and ended["tied"] is True
-        assert home["mistakes"] == 5
+        assert home["mistakes"] == 5 and home["mistakes_waiting"] == []
 
         # Someone who did not take part has no result; a forged picture address is refused.
-        await _sign_in(web_server, plant, c, 3)
-        await _refused(await c.get(f"{url}/api/results/{competition.id}"), 409, "no_result")
+        await sign_in_by_link(web_server, plant, c, 3)
+        await refused(await c.get(f"{url}/api/results/{competition.id}"), 409, "no_result")
         forged = body["certificate"].replace(f"/{plant.workers[0].id}.", f"/{plant.workers[3].id}.")
         assert (await c.get(url + forged)).status == 404
         # A certificate is for a place: the 4th worker's signed address draws nothing.
@@ -118,9 +96,9 @@ async def test_results_at_the_close_are_the_workers_own_with_ties_review_and_pic
             kind="certificate",
             lang="zh",
         )
-        await _refused(await c.get(f"{url}/api/card/{token}.png"), 404, "not_found")
+        await refused(await c.get(f"{url}/api/card/{token}.png"), 404, "not_found")
         # A session issued for this competition does not read another one's results.
-        await _refused(await c.get(f"{url}/api/results/{competition.id + 1}"), 403, "not_in_scope")
+        await refused(await c.get(f"{url}/api/results/{competition.id + 1}"), 403, "not_in_scope")
 
 
 async def test_show_answers_never_keeps_the_review_closed_after_the_close(
@@ -138,8 +116,8 @@ async def test_show_answers_never_keeps_the_review_closed_after_the_close(
     )
     await _close(session, clock, competition)
     assert load_rules(competition.rules).feedback.show_answers == "never"
-    async with _client() as a:
-        await _sign_in(web_server, plant, a, 0)
+    async with browser_client() as a:
+        await sign_in_by_link(web_server, plant, a, 0)
         body = await (await a.get(f"{web_server.url}/api/results/{competition.id}")).json()
         assert body["review_allowed"] is False and body["review"] == []
         assert body["rank"] == 1 and body["tied"] is False
@@ -152,12 +130,12 @@ async def test_practice_streak_mistakes_round_and_language_switch(
 ) -> None:
     plant = await build_plant(session, clock, workers=2)
     url, worker = web_server.url, plant.workers[0]
-    async with _client() as a:
-        headers = await _sign_in(web_server, plant, a, 0)
-        refused = await a.post(
+    async with browser_client() as a:
+        headers = await sign_in_by_link(web_server, plant, a, 0)
+        empty_book = await a.post(
             f"{url}/api/start", json={"practice": True, "mistakes": True}, headers=headers
         )
-        await _refused(refused, 409, "no_mistakes")
+        await refused(empty_book, 409, "no_mistakes")
         first = await (
             await a.post(f"{url}/api/start", json={"practice": True}, headers=headers)
         ).json()
@@ -175,7 +153,7 @@ async def test_practice_streak_mistakes_round_and_language_switch(
         assert profile["employee_no"] == worker.employee_no and profile["team"]
         assert profile["language"] == "zh"
         bad = await a.post(f"{url}/api/profile/language", json={"language": "fr"}, headers=headers)
-        assert "不支持" in await _refused(bad, 409, "bad_language")
+        assert "不支持" in await refused(bad, 409, "bad_language")
         switched = await a.post(
             f"{url}/api/profile/language", json={"language": "en"}, headers=headers
         )
@@ -189,11 +167,11 @@ async def test_practice_streak_mistakes_round_and_language_switch(
         home = await (await a.get(f"{url}/api/home")).json()
         assert home["lang"] == "en"
         # Without the page's CSRF token a language switch is refused and changes nothing.
-        await _refused(
+        await refused(
             await a.post(f"{url}/api/profile/language", json={"language": "zh"}), 403, "forbidden"
         )
         english = await a.get(f"{url}/api/results/{plant.competition.id}")
-        assert "Results will be published" in await _refused(english, 409, "results_not_yet")
+        assert "Results will be published" in await refused(english, 409, "results_not_yet")
 
 
 async def test_the_results_link_signs_in_first_and_refuses_without_a_session(
@@ -201,13 +179,13 @@ async def test_the_results_link_signs_in_first_and_refuses_without_a_session(
 ) -> None:
     plant = await build_plant(session, clock, workers=1)
     cid, url = plant.competition.id, web_server.url
-    async with _client() as anonymous:
+    async with browser_client() as anonymous:
         to_sign_in = await anonymous.get(f"{url}/quiz/results/{cid}", allow_redirects=False)
         assert to_sign_in.status == 303 and to_sign_in.headers["Location"] == f"/join/{cid}"
-        await _refused(await anonymous.get(f"{url}/api/results/{cid}"), 401, "not_signed_in")
-        await _refused(await anonymous.get(f"{url}/api/home"), 401, "not_signed_in")
-    async with _client() as a:
-        await _sign_in(web_server, plant, a, 0)
+        await refused(await anonymous.get(f"{url}/api/results/{cid}"), 401, "not_signed_in")
+        await refused(await anonymous.get(f"{url}/api/home"), 401, "not_signed_in")
+    async with browser_client() as a:
+        await sign_in_by_link(web_server, plant, a, 0)
         mine = await a.get(f"{url}/quiz/results/{cid}", allow_redirects=False)
         assert mine.headers["Location"] == f"/quiz?c={cid}&results=1"
         elsewhere = await a.get(f"{url}/quiz/results/{cid + 1}", allow_redirects=False)

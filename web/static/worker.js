@@ -100,6 +100,9 @@
     box.id = "mistakes";
     box.appendChild(el("p", "", me.mistakes ? tr("web.quiz.home.mistakes_count", { n: me.mistakes })
       : tr("web.quiz.home.mistakes_empty")));
+    (me.mistakes_waiting || []).forEach(function (line) {
+      box.appendChild(el("p", "waiting", line));
+    });
     box.appendChild(el("p", "hint", tr("web.quiz.home.mistakes_note")));
     if (me.mistakes && !me.active) box.appendChild(button("secondary", tr("web.quiz.home.mistakes_retry"), function () {
       start({ practice: true, mistakes: true });

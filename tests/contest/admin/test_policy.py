@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import Any
+
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest.admin import broadcast, chats, competitions, people, schedules
 from contest.admin.policy import Actor, Denied
@@ -112,47 +116,34 @@ async def test_a_refused_change_rolls_back_its_partial_writes(
     assert outcomes == [("competition.close", "ok"), ("competition.close", "refused")]
 
 
+def _bind(
+    session: AsyncSession,
+    clock: MovableClock,
+    actor: Actor,
+    competition_id: int,
+    chat_id: int,
+    lang: str = "zh",
+) -> Awaitable[Any]:
+    """Bind the Telegram group ``chat_id`` (群) to the competition."""
+    return chats.bind(
+        session,
+        actor=actor,
+        competition_id=competition_id,
+        chat_id=chat_id,
+        title="群",
+        language=lang,
+        clock=clock,
+    )
+
+
 async def test_bind_refused_and_bound_share_one_action_name(
     world: World, session_factory: Factory, clock: MovableClock
 ) -> None:
     async with session_factory() as session:
         with pytest.raises(Denied):
-            await turn(
-                session,
-                chats.bind(
-                    session,
-                    actor=STRANGER,
-                    competition_id=world.mine,
-                    chat_id=-5,
-                    title="群",
-                    language="zh",
-                    clock=clock,
-                ),
-            )
-        await turn(
-            session,
-            chats.bind(
-                session,
-                actor=SCOPED,
-                competition_id=world.mine,
-                chat_id=-5,
-                title="群",
-                language="en",
-                clock=clock,
-            ),
-        )
-        again = await turn(
-            session,
-            chats.bind(
-                session,
-                actor=SCOPED,
-                competition_id=world.mine,
-                chat_id=-5,
-                title="群",
-                language="en",
-                clock=clock,
-            ),
-        )
+            await _bind(session, clock, STRANGER, world.mine, -5)
+        await _bind(session, clock, SCOPED, world.mine, -5, lang="en")
+        again = await _bind(session, clock, SCOPED, world.mine, -5, lang="en")
     assert again.outcome == "already"
     outcomes = [(e.action, e.outcome) for e in await audit_rows(session_factory)]
     assert outcomes == [("chat.bind", "denied"), ("chat.bind", "ok"), ("chat.bind", "unchanged")]
@@ -162,30 +153,8 @@ async def test_unbind_leaves_other_organisers_bindings(
     world: World, session_factory: Factory, clock: MovableClock
 ) -> None:
     async with session_factory() as session:
-        await turn(
-            session,
-            chats.bind(
-                session,
-                actor=SUPER,
-                competition_id=world.mine,
-                chat_id=-7,
-                title="群",
-                language="zh",
-                clock=clock,
-            ),
-        )
-        await turn(
-            session,
-            chats.bind(
-                session,
-                actor=SUPER,
-                competition_id=world.other,
-                chat_id=-7,
-                title="群",
-                language="zh",
-                clock=clock,
-            ),
-        )
+        await _bind(session, clock, SUPER, world.mine, -7)
+        await _bind(session, clock, SUPER, world.other, -7)
         assert (
             await turn(session, chats.unbind(session, actor=SCOPED, chat_id=-7, clock=clock)) == 1
         )

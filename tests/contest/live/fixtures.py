@@ -14,6 +14,8 @@ from sqlmodel import col
 
 from chat.turn import owned
 from contest.admin.policy import Actor
+from contest.live import flow
+from contest.live.buzz import buzz
 from contest.live.models import LiveTeam
 from contest.live.setup import SegmentPlan, create_final, roster_teams
 from contest.models import Competition, CompetitionStatus, Team, Worker
@@ -170,3 +172,33 @@ async def act(
     """One turn: a session, the call, one commit (a refusal re-raised after its rollback)."""
     async with session_factory() as session, owned(session):
         return await call(session, **kwargs)
+
+
+async def team_scores(session_factory, final_id):
+    async with session_factory() as session:
+        rows = await session.execute(
+            select(LiveTeam.id, LiveTeam.score).where(LiveTeam.final_id == final_id)
+        )
+        return dict(rows.all())
+
+
+async def press(session_factory, setup, team, at, worker_id=None):
+    return await act(
+        session_factory,
+        buzz,
+        final_id=setup.final_id,
+        team_id=team.id,
+        worker_id=worker_id,
+        received_at=at,
+    )
+
+
+async def host(session_factory, clock, setup, verb, **kwargs):
+    return await act(
+        session_factory,
+        getattr(flow, verb),
+        actor=HOST,
+        final_id=setup.final_id,
+        clock=clock,
+        **kwargs,
+    )

@@ -14,14 +14,12 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from cli.app import app
-from contest.live import flow
-from contest.live.buzz import buzz
 from contest.live.models import LiveTeam
 from contest.live.record import export_final
 from storage.db import create_engine, create_session_factory
 from storage.migrate import alembic_config
 from tests.conftest import MovableClock
-from tests.contest.live.fixtures import HOST, act, build_final, segment
+from tests.contest.live.fixtures import HOST, act, build_final, host, press, segment
 
 
 async def _play(session_factory, clock) -> int:
@@ -31,37 +29,20 @@ async def _play(session_factory, clock) -> int:
         await session.execute(update(LiveTeam).where(LiveTeam.id == c.id).values(name="=1+2"))
         await session.commit()
 
-    async def host(verb, **kwargs):
-        return await act(
-            session_factory,
-            getattr(flow, verb),
-            actor=HOST,
-            final_id=setup.final_id,
-            clock=clock,
-            **kwargs,
-        )
+    def step(verb, **kwargs):
+        return host(session_factory, clock, setup, verb, **kwargs)
 
-    async def press(team, at):
-        return await act(
-            session_factory,
-            buzz,
-            final_id=setup.final_id,
-            team_id=team.id,
-            worker_id=None,
-            received_at=at,
-        )
-
-    await host("next_question")
-    await press(c, clock.advance(seconds=1))  # a false start
+    await step("next_question")
+    await press(session_factory, setup, c, clock.advance(seconds=1))  # a false start
     armed = clock.advance(seconds=1)
-    await host("start")
-    await press(a, armed + timedelta(milliseconds=120))
-    await press(b, armed + timedelta(milliseconds=157))
-    await host("rule", right=False)
-    await host("undo")
-    await host("rule", right=True)
-    await host("adjust", team_id=b.id, delta=5, reason="评委裁定：=申诉成立")
-    await host("finish")
+    await step("start")
+    await press(session_factory, setup, a, armed + timedelta(milliseconds=120))
+    await press(session_factory, setup, b, armed + timedelta(milliseconds=157))
+    await step("rule", right=False)
+    await step("undo")
+    await step("rule", right=True)
+    await step("adjust", team_id=b.id, delta=5, reason="评委裁定：=申诉成立")
+    await step("finish")
     return setup.final_id
 
 
