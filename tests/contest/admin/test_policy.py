@@ -124,15 +124,18 @@ def _bind(
     chat_id: int,
     lang: str = "zh",
 ) -> Awaitable[Any]:
-    """Bind the Telegram group ``chat_id`` (群) to the competition."""
-    return chats.bind(
+    """Bind the Telegram group ``chat_id`` (群) to the competition, in a turn of its own."""
+    return turn(
         session,
-        actor=actor,
-        competition_id=competition_id,
-        chat_id=chat_id,
-        title="群",
-        language=lang,
-        clock=clock,
+        chats.bind(
+            session,
+            actor=actor,
+            competition_id=competition_id,
+            chat_id=chat_id,
+            title="群",
+            language=lang,
+            clock=clock,
+        ),
     )
 
 
