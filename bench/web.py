@@ -44,6 +44,7 @@ from bench.harness import (
 )
 from bench.web_clients import (
     WEB_SECRET,
+    Browser,
     Result,
     answer_all,
     browsers,
@@ -110,7 +111,15 @@ async def run_target(name: str, args: argparse.Namespace, folder: Path) -> Resul
         people = browsers(ids, competition or None)
         async with aiohttp.ClientSession(connector=connector) as client:
             if not bare:
-                await asyncio.gather(*(start_paper(client, base, b, competition) for b in people))
+                # Not timed; 20 at a time, so a loaded machine's slow starts do not queue
+                # past the pool's timeout before the answering begins.
+                gate = asyncio.Semaphore(20)
+
+                async def start(b: Browser) -> None:
+                    async with gate:
+                        await start_paper(client, base, b, competition)
+
+                await asyncio.gather(*(start(b) for b in people))
             spy = _profile(args, process, folder / f"{name}.prof") if not bare else None
             cpu0, db0 = process.cpu_seconds(), _db_cpu(url)
             t0 = time.perf_counter()

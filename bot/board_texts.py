@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.errors import error_text as error_text
 from bot.render import duration, plain_number
-from bot.when import local_time, minutes, seconds_text, time_left
+from bot.when import exact_minutes, local_time, seconds_text, time_left
 from contest.leaderboard import Leaderboard
 from contest.offers import Offer
 from contest.practice_boards import PracticeRankInfo, PracticeRow
@@ -200,7 +200,7 @@ def competition_lines(offers: Iterable[Offer], lang: str, *, now: datetime) -> s
             lang,
             count=offer.question_count,
             seconds=seconds_text(offer.question_time_limit_s, lang),
-            minutes=minutes(offer.paper_time_s, lang),
+            minutes=exact_minutes(offer.paper_time_s, lang),
         )
         attempts = _attempts_line(offer, lang)
         lines += ["", f"<b>{escape(offer.name)}</b>", closes, paper, attempts]

@@ -12,6 +12,7 @@ from aiogram.types import Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import RowId
+from bot.when import exact_minutes
 from contest.competitions import CompetitionDefinition
 from contest.models import Competition
 from contest.rules import LEAF_LEVEL, CompetitionRules
@@ -136,13 +137,9 @@ def _limits_text(rules: CompetitionRules, lang: str) -> str:
 
 
 def duration_text(seconds: int, lang: str) -> str:
-    """7 分 30 秒 / 5 分钟 / 45 秒, exact (a limit compared with another must not round)."""
-    minutes, rest = divmod(seconds, 60)
-    if minutes and rest:
-        return t("admin.dialog_time.minutes_seconds", lang, minutes=minutes, seconds=rest)
-    if minutes:
-        return t("admin.dialog_time.minutes", lang, minutes=minutes)
-    return t("admin.dialog_time.seconds", lang, seconds=rest)
+    """7 分钟 30 秒 / 5 分钟, exact, as workers are told (a limit compared with another must
+    not round)."""
+    return exact_minutes(seconds, lang)
 
 
 def preview(definition: CompetitionDefinition, lang: str) -> str:

@@ -5,9 +5,10 @@ all chats, about one a second into one chat (a short burst is tolerated), 20 a m
 a group. Every new message counts — a reply to a worker's tap as much as an announcement —
 so there is **one bot-wide budget** here, and replies are served from it **ahead of bulk**
 traffic (the outbox): a worker who just tapped waits behind other workers' replies, never
-behind a broadcast. An edit adds no message to a chat: edits in private chats are not
-paced (the next question replaces the tapped one at once); in a group they count towards
-its 20 a minute.
+behind a broadcast. An edit adds no message to a chat: a reply's edits in private chats are
+not paced (the next question replaces the tapped one at once); in a group they count towards
+its 20 a minute; the outbox's edits in private chats (questions whose time ran out) take
+bot-wide slots behind every reply, so a crowd's deadlines never starve the replies.
 
 For each new message (or group edit), in order:
 
@@ -163,6 +164,13 @@ class Pacer:
         counted = name.startswith(_NEW_MESSAGE) or (
             name.startswith("Edit") and isinstance(chat_id, int) and chat_id < 0
         )
+        if bulk and not counted and name.startswith("Edit") and isinstance(chat_id, int):
+            # The outbox's edits (a question's ⏰ at its deadline) add no message to a chat,
+            # but thousands falling due at once must not crowd out the replies: they take
+            # bot-wide slots, behind every reply.
+            await self.budget.acquire(BULK)
+            await self.wait_for_pause()
+            return
         if name in _NOT_LIMITED or not counted or not isinstance(chat_id, int):
             await self.wait_for_pause()
             return

@@ -51,6 +51,16 @@ def minutes(seconds: float, lang: str) -> str:
     return t("quiz.when.minutes", lang, count=max(math.ceil(seconds / 60), 1))
 
 
+def exact_minutes(seconds: int, lang: str) -> str:
+    """8 分钟, or 7 分钟 30 秒 — never rounded, so what the organiser's preview says of a
+    paper's time (全卷最长) is what the worker's offer says."""
+    whole, rest = divmod(int(seconds), 60)
+    parts = [t("quiz.when.minutes", lang, count=whole)] if whole else []
+    if rest or not whole:
+        parts.append(seconds_text(rest, lang))
+    return " ".join(parts)
+
+
 def seconds_text(seconds: int, lang: str) -> str:
     """30 秒 / 30 seconds."""
     return t("quiz.when.seconds", lang, count=seconds)

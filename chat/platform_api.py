@@ -1,25 +1,50 @@
-"""What the messengers' OpenAPI clients (DingTalk, Feishu) share: one HTTP session on the
-bot's loop, the app token kept until five minutes before it expires (fetched by one caller
-at a time), rate limiters by key, and the discipline of a call: a throttle is waited out
-without giving up (the work it reports is already saved), a refused token is renewed once,
-5xx and network errors are retried a few times, anything else is raised."""
+"""What the messengers' OpenAPI clients (DingTalk, Feishu, WeCom) share: one HTTP session on
+the bot's loop, the app token kept until five minutes before it expires (fetched by one
+caller at a time), rate limiters by key (a sliding window: never more than the platform's
+stated calls in any second, where a token bucket lets twice as many through after a quiet
+moment), and the discipline of a call: a throttle is waited out without giving up (the work
+it reports is already saved), a refused token is renewed once, 5xx and network errors are
+retried a few times, anything else is raised."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
 import aiohttp
-from aiolimiter import AsyncLimiter
 
 from storage.types import Clock
 
 RETRIES = 6  # for 5xx and network errors; a throttle is waited out without a cap
 TIMEOUT = aiohttp.ClientTimeout(total=15)
 KEEP_LIMITERS = 10_000  # limiters by key (receivers, cards) forgotten beyond this many
+# A window is this much longer than the platform's: calls leave on time but arrive with the
+# network's jitter, and the platform counts arrivals.
+ARRIVAL_MARGIN = 0.1
+
+
+class Window:
+    """At most ``rate`` acquisitions in any ``period`` seconds, waiters served in turn."""
+
+    def __init__(self, rate: int, period: float = 1.0) -> None:
+        self.rate, self.period = rate, period
+        self._times: deque[float] = deque()
+        self._turn = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._turn:
+            loop = asyncio.get_running_loop()
+            now = loop.time()
+            while self._times and now - self._times[0] >= self.period:
+                self._times.popleft()
+            if len(self._times) >= self.rate:
+                await asyncio.sleep(self._times[0] + self.period - now)
+                self._times.popleft()
+            self._times.append(loop.time())
 
 
 class Verdict(Enum):
@@ -40,7 +65,7 @@ class PlatformApi:
         self.http: aiohttp.ClientSession | None = None
         self._token: tuple[str, datetime] | None = None
         self._token_lock = asyncio.Lock()
-        self._limits: dict[str, AsyncLimiter] = {}
+        self._limits: dict[str, Window] = {}
 
     def session(self) -> aiohttp.ClientSession:
         if self.http is None:
@@ -76,10 +101,10 @@ class PlatformApi:
         return {"code": -1, "msg": type(exc).__name__}
 
     # --- the discipline ----------------------------------------------------------------------
-    def _limiter(self, key: str, rate: int) -> AsyncLimiter:
+    def _limiter(self, key: str, rate: int, period: float = 1.0) -> Window:
         if len(self._limits) > KEEP_LIMITERS:
             self._limits.clear()
-        return self._limits.setdefault(key, AsyncLimiter(rate, 1))
+        return self._limits.setdefault(key, Window(rate, period + ARRIVAL_MARGIN))
 
     async def _retrying(
         self, attempt: Callable[[], Awaitable[tuple[int, Any]]], paces: Sequence[tuple[str, int]]

@@ -85,14 +85,6 @@ async def unbind_chat(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def bound_chats(session: AsyncSession, *, competition_id: int) -> list[tuple[int, str]]:
-    """Active chats bound to a competition, each with the language it reads announcements in."""
-    query = select(col(ChatBinding.chat_id), col(ChatBinding.language)).where(
-        col(ChatBinding.competition_id) == competition_id, col(ChatBinding.active).is_(True)
-    )
-    return sorted({(chat_id, lang) for chat_id, lang in (await session.execute(query)).all()})
-
-
 async def mark_chat_unreachable(session: AsyncSession, *, chat_id: int) -> None:
     """Stop sending to ``chat_id``: the worker becomes inactive, group bindings inactive."""
     await session.execute(

@@ -20,8 +20,9 @@ from sqlmodel import Field, SQLModel, col
 from storage.types import Clock, UTCDateTime, utcnow
 from storage.upsert import upsert
 
-# ``certificate`` and ``card`` are pictures queued as their data, drawn when sent.
-KINDS = frozenset({"text", "photo", "document", "certificate", "card"})
+# ``certificate`` and ``card`` are pictures queued as their data, drawn when sent; an
+# ``edit`` replaces a message's text and buttons (its JSON payload names the message).
+KINDS = frozenset({"text", "photo", "document", "certificate", "card", "edit"})
 
 
 APP_CHANNELS = (

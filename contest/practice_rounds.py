@@ -77,6 +77,7 @@ async def load_candidates(
         col(Question.category),
         col(Question.difficulty),
         col(Question.points),
+        col(Question.twin_key),
     ).where(col(Question.active).is_(True))
     if sets:
         query = query.join(QuestionSet, col(QuestionSet.id) == col(Question.set_id)).where(
@@ -87,7 +88,12 @@ async def load_candidates(
     rows = (await session.execute(query)).all()
     candidates = [
         Candidate(
-            id=r[0], type=QuestionType(r[1]), category=r[2], difficulty=r[3], points=float(r[4])
+            id=r[0],
+            type=QuestionType(r[1]),
+            category=r[2],
+            difficulty=r[3],
+            points=float(r[4]),
+            group=r[5] or "",
         )
         for r in rows
     ]

@@ -10,19 +10,20 @@ place (并列, competition ranking 1, 2, 2, 4). Teams: score desc; equal scores 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import Competition, Standing, Team, TeamStanding, Worker
 from contest.names import path_key
-from contest.rules import rules_of
+from contest.rules import CompetitionRules, rules_of
 from contest.scoring import SCORE_DIGITS
 from contest.tree import load_tree
 
@@ -128,23 +129,20 @@ def _equal(column: Any, mine: Any) -> ColumnElement[bool]:
     return column.is_(None) if mine is None else column == mine  # type: ignore[no-any-return]
 
 
-def _same_score_ahead(me: Standing, by_time: bool = True) -> ColumnElement[bool]:
-    """Rows with my score that come before me on the keys after the score."""
+def _same_score_ahead(mine: Sequence[Any], by_time: bool = True) -> ColumnElement[bool]:
+    """Rows with my score (``mine[0]``) that come before me on the keys after the score."""
     keys = _rank_keys(Standing, by_time)[1:]
-    mine = _key_values(me, by_time)[1:]
-    ahead = [
-        and_(
-            *[_equal(c, m) for (c, _), m in zip(keys[:i], mine[:i], strict=True)],
-            _better(keys[i][0], mine[i], keys[i][1]),
-        )
-        for i in range(len(keys))
-    ]
-    return and_(col(Standing.score) == me.score, or_(*ahead))
+    rest = mine[1:]
+    ahead = []
+    for i in range(len(keys)):
+        before = [_equal(c, m) for (c, _), m in zip(keys[:i], rest[:i], strict=True)]
+        ahead.append(and_(*before, _better(keys[i][0], rest[i], keys[i][1])))
+    return and_(col(Standing.score) == mine[0], or_(*ahead))
 
 
-def _same_place(me: Standing, by_time: bool) -> ColumnElement[bool]:
+def _same_place(mine: Sequence[Any], by_time: bool) -> ColumnElement[bool]:
     keys = _rank_keys(Standing, by_time)
-    return and_(*[_equal(c, m) for (c, _), m in zip(keys, _key_values(me, by_time), strict=True)])
+    return and_(*[_equal(c, m) for (c, _), m in zip(keys, mine, strict=True)])
 
 
 async def _by_time(session: AsyncSession, competition_id: int) -> bool:
@@ -152,36 +150,54 @@ async def _by_time(session: AsyncSession, competition_id: int) -> bool:
     return rules_of(competition).ties.by_time if competition is not None else True
 
 
+@functools.cache
+def _rank_statement(by_time: bool, nulls: tuple[bool, ...]) -> Any:
+    """The rank's one query for a shape of keys (which of mine are NULL), built once: the
+    values are parameters ``k0``… (a missing value compares by ``IS NULL``, as before)."""
+    mine: tuple[Any, ...] = tuple(
+        None if null else bindparam(f"k{i}") for i, null in enumerate(nulls)
+    )
+    in_comp = col(Standing.competition_id) == bindparam("competition_id")
+    count = func.count()
+    score = col(Standing.score)
+    above = select(count).select_from(Standing).where(in_comp, score > mine[0])
+    level = select(count).select_from(Standing).where(in_comp, _same_score_ahead(mine, by_time))
+    alike = select(count).select_from(Standing).where(in_comp, _same_place(mine, by_time))
+    total = select(count).select_from(Standing).where(in_comp)
+    next_up = select(func.min(score)).where(in_comp, score > mine[0])
+    level_up = select(func.max(col(Standing.time_used_ms))).where(
+        in_comp, _same_score_ahead(mine, by_time)
+    )
+    return select(
+        above.scalar_subquery(),
+        level.scalar_subquery(),
+        total.scalar_subquery(),
+        next_up.scalar_subquery(),
+        level_up.scalar_subquery(),
+        alike.scalar_subquery(),
+    )
+
+
 async def individual_rank(
-    session: AsyncSession, *, competition_id: int, worker_id: int
+    session: AsyncSession,
+    *,
+    competition_id: int,
+    worker_id: int,
+    rules: CompetitionRules | None = None,
 ) -> RankInfo | None:
-    """The worker's rank by an indexed COUNT of better standings; None if they have none."""
+    """The worker's rank by an indexed COUNT of better standings; None if they have none.
+    ``rules`` are the competition's when the caller has them (not read again)."""
     me = await session.get(Standing, (competition_id, worker_id))
     if me is None:
         return None
-    by_time = await _by_time(session, competition_id)
-    in_comp = col(Standing.competition_id) == competition_id
-    count = func.count()
-    above = select(count).select_from(Standing).where(in_comp, col(Standing.score) > me.score)
-    level = select(count).select_from(Standing).where(in_comp, _same_score_ahead(me, by_time))
-    alike = select(count).select_from(Standing).where(in_comp, _same_place(me, by_time))
-    total = select(count).select_from(Standing).where(in_comp)
-    next_up = select(func.min(col(Standing.score))).where(in_comp, col(Standing.score) > me.score)
-    level_up = select(func.max(col(Standing.time_used_ms))).where(
-        in_comp, _same_score_ahead(me, by_time)
-    )
-    row = (
-        await session.execute(
-            select(
-                above.scalar_subquery(),
-                level.scalar_subquery(),
-                total.scalar_subquery(),
-                next_up.scalar_subquery(),
-                level_up.scalar_subquery(),
-                alike.scalar_subquery(),
-            )
-        )
-    ).one()
+    if rules is not None:
+        by_time = rules.ties.by_time
+    else:
+        by_time = await _by_time(session, competition_id)
+    mine = _key_values(me, by_time)
+    statement = _rank_statement(by_time, tuple(value is None for value in mine))
+    params = {f"k{i}": value for i, value in enumerate(mine) if value is not None}
+    row = (await session.execute(statement, {"competition_id": competition_id, **params})).one()
     n_above, n_level, n_total, next_score, level_time, n_alike = row
     better = n_above + n_level
     if better == 0:

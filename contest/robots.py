@@ -140,10 +140,6 @@ async def robots_of(session: AsyncSession, *, competition_id: int) -> list[Webho
     return list((await session.execute(query.order_by(col(WebhookRobot.id)))).scalars())
 
 
-async def get_robot(session: AsyncSession, *, robot_id: int) -> WebhookRobot | None:
-    return await session.get(WebhookRobot, robot_id)
-
-
 async def mark_robot_unreachable(session: AsyncSession, *, robot_id: int) -> None:
     """The platform says this robot is gone (removed from its group): stop sending to it."""
     await session.execute(

@@ -74,10 +74,6 @@ async def ensure_team_path(session: AsyncSession, *, path: list[tuple[str, str]]
     return team
 
 
-async def get_team(session: AsyncSession, *, team_id: int) -> Team | None:
-    return await session.get(Team, team_id)
-
-
 async def get_team_by_join_code(session: AsyncSession, *, join_code: str) -> Team | None:
     return (await session.execute(select(Team).where(col(Team.join_code) == join_code))).scalar()
 

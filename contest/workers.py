@@ -259,13 +259,6 @@ async def join_by_id(
     return await _choice(session, worker)
 
 
-async def team_of_code(session: AsyncSession, *, join_code: str) -> TeamChoice | None:
-    team = await get_team_by_join_code(session, join_code=join_code.strip())
-    if team is None or team.id is None:
-        return None
-    return TeamChoice(team.id, tuple((await load_tree(session)).path_names(team.id)))
-
-
 async def team_choices(session: AsyncSession, *, limit: int = 30) -> list[TeamChoice]:
     """Teams a worker may pick: the leaves of the hierarchy (班组), by full path."""
     teams: list[Team] = await list_teams(session)

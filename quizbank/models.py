@@ -67,6 +67,9 @@ class Question(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     source: str = Field(default="", max_length=255)
     position: int = Field(default=0, description="row order within the set")
+    # 重复题: questions sharing a twin key never share a paper (quizbank.overlap.stem_key;
+    # an import gives a near copy of another set's question that question's key).
+    twin_key: str | None = Field(default=None, max_length=32)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -16,6 +16,7 @@ sharing one of a new stem's rarest pairs are compared, so 50,000 × 50,000 stays
 from __future__ import annotations
 
 import difflib
+import hashlib
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
@@ -44,6 +45,12 @@ class Stored:
     stem: str
     options: Sequence[str]
     answer: Sequence[Any]
+    twin_key: str | None = None
+
+    @property
+    def key_of_group(self) -> str:
+        """The twin key its copies take (its own, or its stem's for a row from before)."""
+        return self.twin_key or stem_key(self.stem)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +68,19 @@ class Overlap:
     conflict: bool  # the copies' right answers differ
     mine: str = ""  # the right answers, as the organiser writes them, when they differ
     theirs: str = ""
+    twin_key: str = ""  # the other copy's: imported anyway, this one joins its group
 
 
 def fold(stem: str) -> str:
     """What is compared: letters and digits only, width and case folded, blanks removed."""
     text = STEM_BLANK.sub("", unicodedata.normalize("NFKC", stem)).casefold()
     return "".join(ch for ch in text if ch.isalnum())
+
+
+def stem_key(stem: str) -> str:
+    """A question's twin key by its folded stem: copies that differ only in width, case,
+    spaces, punctuation or blank markers share it."""
+    return hashlib.sha1(fold(stem).encode()).hexdigest()[:16]
 
 
 def _pairs(text: str) -> set[str]:
@@ -175,6 +189,7 @@ def find_overlaps(drafts: Sequence[Any], stored: Sequence[Stored]) -> list[Overl
                 conflict=not agree,
                 mine=words[0],
                 theirs=words[1],
+                twin_key=other.key_of_group,
             )
         )
     return out

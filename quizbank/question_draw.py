@@ -1,7 +1,9 @@
 """Drawing questions for a paper (抽题) by rules, and for practice, deterministically by seed.
 
 Pure functions over lightweight :class:`Candidate` records; the caller loads them from the
-question bank and stores the seed so that a draw can be reproduced.
+question bank and stores the seed so that a draw can be reproduced. Near-duplicate copies
+(重复题: one ``group``, the question's twin key) never meet on one paper or in one round:
+once a copy is drawn, the others leave the pool.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class Candidate:
     category: str = ""
     difficulty: int = 2
     points: float = 1.0  # the bank's points (a competition may override them per type)
+    group: str = ""  # near-duplicate copies share one; "" is a question of its own
 
 
 @dataclass(frozen=True)
@@ -85,14 +88,16 @@ def draw(
     unmet: list[UnmetRule] = []
     for rule in rules:
         matching = [c for c in remaining if rule.matches(c)]
-        if len(matching) < rule.count:
-            unmet.append(UnmetRule(rule=rule, wanted=rule.count, available=len(matching)))
+        available = len({c.group or f"#{c.id}" for c in matching})
+        if available < rule.count:
+            unmet.append(UnmetRule(rule=rule, wanted=rule.count, available=available))
         # An unmet rule still takes what it can, so later rules report what would really be
         # left for them once this one is fixed by adding questions it alone can use.
-        picked = [c.id for c in matching[: rule.count]]
-        drawn.extend(picked)
-        taken = set(picked)
-        remaining = [c for c in remaining if c.id not in taken]
+        picked = _distinct(matching, rule.count)
+        drawn.extend(c.id for c in picked)
+        taken = {c.id for c in picked}
+        groups = {c.group for c in picked if c.group}
+        remaining = [c for c in remaining if c.id not in taken and c.group not in groups]
     if unmet:
         raise CannotDraw(unmet)
     # Shuffle so the paper's order reveals neither the rules nor the worker's history.
@@ -100,14 +105,29 @@ def draw(
     return drawn
 
 
+def _distinct(matching: Sequence[Candidate], count: int) -> list[Candidate]:
+    """The first ``count`` of ``matching`` with no two copies of one question."""
+    picked: list[Candidate] = []
+    groups: set[str] = set()
+    for candidate in matching:
+        if len(picked) == count:
+            break
+        if candidate.group and candidate.group in groups:
+            continue
+        picked.append(candidate)
+        groups.add(candidate.group)
+    return picked
+
+
 def shortfalls(candidates: Sequence[Candidate], rules: Sequence[DrawRule]) -> list[UnmetRule]:
     """Rules that some seed could leave short: the check behind "every draw succeeds".
 
     :func:`draw` lets earlier rules take first, at random. A rule is safe for every seed when
     its matching questions, less the most that earlier rules could take from them, still
-    cover its count; ``available`` is that worst case.
+    cover its count; ``available`` is that worst case. Copies of one question count once
+    (a paper takes one of them), as one unit of what a rule can use or lose.
     """
-    matching = [{c.id for c in candidates if rule.matches(c)} for rule in rules]
+    matching = [{c.group or f"#{c.id}" for c in candidates if rule.matches(c)} for rule in rules]
     unmet: list[UnmetRule] = []
     for i, rule in enumerate(rules):
         taken = sum(min(rules[j].count, len(matching[i] & matching[j])) for j in range(i))
@@ -160,7 +180,7 @@ def draw_practice(
     """Up to ``count`` ids (fewer if the bank is smaller), preferring unseen, then least recent."""
     rng = random.Random(seed)
     preferred = _by_preference(candidates, rng, recently_seen or {})
-    drawn = [c.id for c in preferred[: max(count, 0)]]
+    drawn = [c.id for c in _distinct(preferred, max(count, 0))]
     rng.shuffle(drawn)
     return drawn
 

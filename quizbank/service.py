@@ -19,7 +19,7 @@ from sqlmodel import col
 
 from quizbank.formats import ImportRejected, RowError, write_questions
 from quizbank.models import Question, QuestionSet
-from quizbank.overlap import Overlap, Stored, find_overlaps
+from quizbank.overlap import Overlap, Stored, find_overlaps, stem_key
 from quizbank.validation import QuestionDraft, ValidationReport, parse_file
 from storage.types import Clock, utcnow
 
@@ -119,7 +119,8 @@ async def import_questions(
     qset, is_new = await _get_or_create_set(session, set_name, now)
     existing = await _existing_questions(session, qset.id)
     keep = (report.invalid_keys if report and skip_invalid else set()) | skipped
-    counts = await _write_questions(session, qset.id, drafts, existing, keep, now)
+    twins = {o.key: o.twin_key for o in overlaps if o.twin_key}
+    counts = await _write_questions(session, qset.id, drafts, existing, keep, now, twins)
     changed = counts["created"] + counts["updated"] + counts["deactivated"]
     if is_new or changed:
         qset.version = qset.version if is_new else qset.version + 1
@@ -151,6 +152,7 @@ async def overlaps_with_other_sets(
             col(Question.stem),
             col(Question.options),
             col(Question.answer),
+            col(Question.twin_key),
         )
         .join(Question, col(Question.set_id) == QuestionSet.id)
         .where(col(Question.active).is_(True), col(QuestionSet.name) != set_name)
@@ -189,14 +191,17 @@ async def _write_questions(
     existing: dict[str, Any],
     keep: set[str],
     now: datetime,
+    twins: dict[str, str],
 ) -> dict[str, int]:
-    """Bulk insert the new, bulk update the changed, retire the missing."""
+    """Bulk insert the new, bulk update the changed, retire the missing. Each question's
+    twin key is its stem's, or the other set's copy's (``twins``, by draft key)."""
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     counts = Counter(created=0, updated=0, unchanged=0, deactivated=0)
     for position, draft in enumerate(drafts):
         values = {name: getattr(draft, name) for name in _DRAFT_FIELDS}
         values |= {"type": str(draft.type), "position": position}
+        values["twin_key"] = twins.get(draft.key) or stem_key(draft.stem)
         old = existing.get(draft.key)
         if old is None:
             stamps = {"created_at": now, "updated_at": now}

@@ -34,6 +34,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from contest.attempts.deadlines import still_showing
 from contest.chats import mark_chat_unreachable
 from contest.outbox import (
     APP_CHANNELS,
@@ -41,6 +42,7 @@ from contest.outbox import (
     OutboxStatus,
     batch_progress,
     enqueue,
+    payload_of,
     pending_count,
 )
 from contest.robots import TELEGRAM, mark_robot_unreachable
@@ -246,6 +248,8 @@ async def _deliver_one(
     clock: Clock,
 ) -> OutboxStatus | None:
     """Send one claimed row and record the outcome; None means it will be retried."""
+    if message.kind == "edit" and not await _still_due(session_factory, message):
+        return await _finish(session_factory, message, OutboxStatus.SENT, sent_at=clock())
     try:
         sent = await telegram.send(bot, message)
     except telegram.CannotDraw as exc:
@@ -254,6 +258,8 @@ async def _deliver_one(
     except TelegramForbiddenError as exc:
         return await _give_up(session_factory, message, str(exc))
     except TelegramBadRequest as exc:
+        if message.kind == "edit" and "not modified" in str(exc).lower():
+            return await _finish(session_factory, message, OutboxStatus.SENT, sent_at=clock())
         if any(marker in str(exc).lower() for marker in _GONE):
             return await _give_up(session_factory, message, str(exc))
         return await _finish(session_factory, message, OutboxStatus.FAILED, error=str(exc))
@@ -276,6 +282,20 @@ async def _deliver_one(
     return await _finish(
         session_factory, message, OutboxStatus.SENT, message_id=sent.message_id, sent_at=clock()
     )
+
+
+async def _still_due(
+    session_factory: async_sessionmaker[AsyncSession], message: OutboxMessage
+) -> bool:
+    """An edit (a question's ⏰) is skipped once the chat has moved past what it replaces."""
+    data = payload_of(message)
+    async with session_factory() as session:
+        return await still_showing(
+            session,
+            attempt_id=int(data["attempt_id"]),
+            position=int(data["position"]),
+            message_id=int(data["message_id"]),
+        )
 
 
 async def _finish(

@@ -94,7 +94,8 @@ def _choice_letters(positions: list[int]) -> str:
     return "".join(OPTION_LETTERS[i] for i in positions if 0 <= i < len(OPTION_LETTERS))
 
 
-def _answer(qtype: QuestionType, value: list[object] | None, lang: str) -> str:
+def answer_text(qtype: QuestionType, value: list[object] | None, lang: str) -> str:
+    """An answer as the worker reads it: letters, 对/错, or the blanks' texts."""
     if value is None:
         return ""
     if qtype is QuestionType.TRUE_FALSE:
@@ -120,16 +121,19 @@ def review_block(item: ReviewItem, lang: str) -> str:
         lines.append(t("close.yours_timeout", lang))
     else:
         verdict = t("close.partial" if item.credit > 0 else "close.wrong", lang)
-        yours = _answer(item.qtype, item.response, lang) or "—"
+        yours = answer_text(item.qtype, item.response, lang) or "—"
         lines.append(t("close.yours", lang, answer=yours, verdict=verdict))
-    lines.append(t("quiz.correct_answer", lang, answer=_answer(item.qtype, item.answer, lang)))
+    lines.append(t("quiz.correct_answer", lang, answer=answer_text(item.qtype, item.answer, lang)))
     if item.explanation:
         lines.append(t("quiz.explanation", lang, text=html.escape(item.explanation)))
     return "\n".join(lines)
 
 
-def review_texts(final: FinalResults, result: FinalResult, lang: str) -> list[str]:
-    """错题回顾 in as few messages as fit, never splitting a question."""
+def review_texts(
+    final: FinalResults, result: FinalResult, lang: str, *, hint: str | None = None
+) -> list[str]:
+    """错题回顾 in as few messages as fit, never splitting a question; ``hint`` (how to
+    practise them again) closes it, Telegram's /mistakes unless the channel says otherwise."""
     if not final.review_allowed or not result.review:
         return []
     header = t("close.review_title", lang, name=html.escape(final.name), n=len(result.review))
@@ -143,7 +147,9 @@ def review_texts(final: FinalResults, result: FinalResult, lang: str) -> list[st
         else:
             current = f"{current}\n\n{block}"
     chunks.append(current)
-    chunks[-1] += "\n\n" + t("close.retry_hint", lang)
+    hint = t("close.retry_hint", lang) if hint is None else hint
+    if hint:
+        chunks[-1] += "\n\n" + hint
     return chunks
 
 
@@ -274,7 +280,11 @@ async def _queue_one(
     label = t("close_note.open_results", lang)
     link = [[{"text": label, "url": to.link}]] if to.link else None
     await put("result", result_text(final, result, lang), buttons=link)
-    for i, review in enumerate(review_texts(final, result, lang)):
+    # In an app's chat /mistakes means nothing: the 错题本 is on the result page it links to.
+    hint = None if to.channel == "telegram" else ""
+    if to.link and hint is not None:
+        hint = t("close_note.retry_hint", lang)
+    for i, review in enumerate(review_texts(final, result, lang, hint=hint)):
         await put(f"review:{i}", review)
     data = card_payload(card_data(competition, final, result, lang))
     caption = t("close.picture_caption", lang, name=html.escape(competition.name))

@@ -24,6 +24,7 @@ from scheduler.context import JobContext
 from scheduler.delivery.robots import RobotSender
 from scheduler.dispatch import Fired, run_due_jobs, run_maintenance
 from scheduler.outbox import deliver_due, pending_count
+from scheduler.timeouts import queue_timeouts
 from storage.lease import acquire_lease, release_lease
 from storage.types import Clock, utcnow
 
@@ -53,6 +54,7 @@ class SchedulerRunner:
         self.lease_ttl = timedelta(seconds=max(3 * tick_seconds, 60.0))
         self.fired: list[Fired] = []
         self.robots = robot_sender(settings, clock=clock)
+        self.next_timeouts = 0.0  # loop time of the next timeout scan
 
     async def hold_lease(self) -> bool:
         async with self.ctx.session_factory.begin() as session:
@@ -66,6 +68,8 @@ class SchedulerRunner:
         metrics.set_lease_held(held)
         if not held:
             return False
+        # Before the maintenance, which would end an overdue attempt without a word.
+        await self.mark_timeouts()
         if run_jobs:
             await run_maintenance(self.ctx)
             self.fired.extend(await run_due_jobs(self.ctx))
@@ -83,6 +87,19 @@ class SchedulerRunner:
             async with self.ctx.session_factory() as session:
                 metrics.set_outbox_backlog(await pending_count(session, clock=self.ctx.clock))
         return report.handled >= DELIVERY_BATCH
+
+    async def mark_timeouts(self) -> None:
+        """⏰ on the questions whose time ran out (at most every POLL_SECONDS: the pass runs
+        back to back while the outbox is busy)."""
+        now = asyncio.get_running_loop().time()
+        if now < self.next_timeouts:
+            return
+        self.next_timeouts = now + POLL_SECONDS
+        try:
+            await queue_timeouts(self.ctx)
+        except Exception as exc:  # the outbox must go on
+            logger.exception("marking timed-out questions failed")
+            metrics.count_error("timeouts", exc)
 
     async def release(self) -> None:
         await self.robots.close()

@@ -123,6 +123,17 @@ def _expired(ctx: WebContext, lang: str) -> web.Response:
     )
 
 
+def _closed(ctx: WebContext, lang: str) -> web.Response:
+    """The roster form is closed for this competition (or it is gone)."""
+    return message_page(
+        ctx.templates,
+        lang,
+        title=t("web.login.title", lang),
+        text=t("web.login.closed", lang),
+        status=403,
+    )
+
+
 def _competition_id(request: web.Request) -> int:
     raw = request.match_info["competition_id"]
     if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
@@ -158,13 +169,7 @@ async def _login_form(
     if not enabled:
         if (messengers := signin_only(request, competition_id, lang)) is not None:
             return messengers
-        return message_page(
-            ctx.templates,
-            lang,
-            title=t("web.login.title", lang),
-            text=t("web.login.closed", lang),
-            status=403,
-        )
+        return _closed(ctx, lang)
     nonce = secrets.token_urlsafe(16)
     expires = str(int((ctx.clock() + FORM_TTL).timestamp()))
     form_token = sign(ctx.key, "join", str(competition_id), nonce, expires)
@@ -228,13 +233,7 @@ async def join_submit(request: web.Request) -> web.StreamResponse:
         competition = await get_competition(session, competition_id=competition_id)
         await session.commit()
     if result.closed or competition is None:
-        return message_page(
-            ctx.templates,
-            lang,
-            title=t("web.login.title", lang),
-            text=t("web.login.closed", lang),
-            status=403,
-        )
+        return _closed(ctx, lang)
     if result.worker is None or result.worker.id is None:
         if result.locked_until is not None:
             until = result.locked_until.astimezone(ZoneInfo(competition.timezone))

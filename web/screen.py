@@ -11,6 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from contest.big_screen import ScreenToken, resolve_screen
+from contest.offers import quiz_link_payload
 from contest.web_access import roster_login_enabled
 from i18n import t
 from web.context import WebContext, context_of
@@ -26,13 +27,16 @@ async def _screen(ctx: WebContext, token: str) -> ScreenToken | None:
 
 async def join_url(ctx: WebContext, request: web.Request, competition_id: int) -> str | None:
     """Where the QR code on the wall leads: the browser login when the organiser allows it,
-    else the bot in Telegram."""
+    else the bot in Telegram, on this competition."""
     async with ctx.session_factory() as session:
         roster = await roster_login_enabled(session, competition_id=competition_id)
     if roster:
         return f"{ctx.public_url(request)}/join/{competition_id}"
     username = await ctx.username()
-    return f"https://t.me/{username}?start=quiz" if username else None
+    # ?start=quiz-<id>: the private chat opens on this competition
+    return (
+        f"https://t.me/{username}?start={quiz_link_payload(competition_id)}" if username else None
+    )
 
 
 async def screen_page(request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiogram import Bot
 from aiogram.filters import Command
-from aiogram.types import Message
+from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.board_texts import leaderboard_text
 from bot.errors import install
@@ -18,15 +18,17 @@ from bot.routing import Routes
 from chat.turn import Turn
 from contest.attempts import board_competition_id
 from contest.leaderboard import competition_leaderboard
+from contest.offers import quiz_link_payload
 from i18n import t
 
 router = install(Routes(__name__))
 
 
-async def _private_button(bot: Bot, lang: str):  # type: ignore[no-untyped-def]
+async def _private_button(bot: Bot, lang: str, competition_id: int | None) -> InlineKeyboardMarkup:
+    """去答题: the private chat, on the competition the group's board is about (if any)."""
     me = await bot.me()
-    url = f"https://t.me/{me.username}?start={QUIZ_PAYLOAD}"
-    return url_keyboard(t("group.open_bot", lang), url)
+    payload = QUIZ_PAYLOAD if competition_id is None else quiz_link_payload(competition_id)
+    return url_keyboard(t("group.open_bot", lang), f"https://t.me/{me.username}?start={payload}")
 
 
 @router.message(Command("rank"))
@@ -38,11 +40,12 @@ async def on_group_rank(message: Message, turn: Turn, bot: Bot) -> None:
         board = await competition_leaderboard(turn.session, competition_id=competition_id, limit=10)
         text = leaderboard_text(board, turn.lang, show_me=False)
     text = f"{text}\n\n{t('group.quiz_in_private', turn.lang)}"
-    await message.answer(text, reply_markup=await _private_button(bot, turn.lang))
+    button = await _private_button(bot, turn.lang, competition_id)
+    await message.answer(text, reply_markup=button)
 
 
 @router.message(Command("quiz", "practice", "continue", "start", "results"))
 async def on_group_quiz(message: Message, turn: Turn, bot: Bot) -> None:
-    await message.answer(
-        t("group.quiz_in_private", turn.lang), reply_markup=await _private_button(bot, turn.lang)
-    )
+    competition_id = await board_competition_id(turn.session, clock=turn.wall)
+    button = await _private_button(bot, turn.lang, competition_id)
+    await message.answer(t("group.quiz_in_private", turn.lang), reply_markup=button)

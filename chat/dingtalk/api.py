@@ -18,7 +18,7 @@ connection opener runs in a thread executor; here every call is aiohttp on the b
 - ``POST {oapi}/topapi/v2/user/get`` {userid} → job_number (工号), mobile, name.
 
 Limits: an enterprise app may call each API 20 times a second (DingTalk's default
-quota); calls are paced per API with aiolimiter, and a throttled answer (HTTP 429, HTTP 403
+quota); calls are paced per API (a sliding window), and a throttled answer (HTTP 429, HTTP 403
 ``Forbidden.AccessDenied.QpsLimit…``, errcode 88/90002/90018) is retried after a pause
 without giving up: the work it reports is already saved.
 """

@@ -21,9 +21,8 @@ import json
 from typing import Any
 
 import aiohttp
-from aiolimiter import AsyncLimiter
 
-from chat.platform_api import KEEP_LIMITERS, PlatformApi, Verdict
+from chat.platform_api import PlatformApi, Verdict
 from storage.types import Clock, utcnow
 
 API_BASE = "https://qyapi.weixin.qq.com"
@@ -54,7 +53,6 @@ class WeComApi(PlatformApi):
         super().__init__(clock=clock, pause=pause)
         self.corp_id, self.agent_id, self.secret = corp_id, agent_id, secret
         self.api_base = api_base.rstrip("/")
-        self._members: dict[str, AsyncLimiter] = {}  # 30 a minute each, not a second
 
     async def _fetch_token(self) -> tuple[str, int]:
         params = {"corpid": self.corp_id, "corpsecret": self.secret}
@@ -86,16 +84,11 @@ class WeComApi(PlatformApi):
     # --- the discipline ------------------------------------------------------------------
     async def _send(self, user_id: str, body: dict[str, Any]) -> None:
         """One message to one member, at most 30 a minute to them (WeCom drops the rest)."""
-        await self._member_limiter(user_id).acquire()
+        await self._limiter(f"member:{user_id}", PER_MEMBER_MINUTE, 60.0).acquire()
         message = {"touser": user_id, "agentid": int(self.agent_id), **body}
         answer = await self._call("/cgi-bin/message/send", message)
         if answer.get("invaliduser"):
             raise WeComError(200, 0, f"invaliduser {answer['invaliduser']}")
-
-    def _member_limiter(self, user_id: str) -> AsyncLimiter:
-        if len(self._members) > KEEP_LIMITERS:
-            self._members.clear()
-        return self._members.setdefault(user_id, AsyncLimiter(PER_MEMBER_MINUTE, 60))
 
     async def _call(self, path: str, body: Any, *, params: dict[str, str] | None = None) -> Any:
         async def attempt() -> tuple[int, Any]:

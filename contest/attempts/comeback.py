@@ -210,7 +210,7 @@ async def summary(
     attempts_left = None
     if competition is not None and rules is not None:
         rank = await individual_rank(
-            session, competition_id=id_of(competition), worker_id=attempt.worker_id
+            session, competition_id=id_of(competition), worker_id=attempt.worker_id, rules=rules
         )
         if attempt.kind == AttemptKind.COMPETITION:  # a play-off leaves none to take
             attempts_left = max(rules.attempts_allowed - attempt.number, 0)

@@ -16,13 +16,14 @@ question is read again at once, on every process.
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, inspect, select
+from sqlalchemy import Text, and_, bindparam, inspect, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import class_mapper
 from sqlalchemy.orm.attributes import set_committed_value
@@ -31,6 +32,7 @@ from contest.errors import ContestError
 from contest.models import Attempt, AttemptQuestion, AttemptStatus, Competition, Worker
 from contest.rules import CompetitionRules, rules_of
 from quizbank.models import Question
+from storage.ids import id_of
 
 _T = TypeVar("_T")
 QUESTIONS_KEPT = 20_000  # bank rows kept per process (a national bank has a few thousand)
@@ -65,7 +67,8 @@ def _load(position_clause: Any, where: Any) -> Any:
         .outerjoin(_C, _C.c.id == _A.c.competition_id)
         .outerjoin(_W, _W.c.id == _A.c.worker_id)
     )
-    columns = [*_A_COLS, *_AQ_COLS, *question, *_C_COLS, _W.c.team_id]
+    competition = [type_coerce(c, Text) if c is _C.c.rules else c for c in _C_COLS]
+    columns = [*_A_COLS, *_AQ_COLS, *question, *competition, _W.c.team_id]
     return select(*columns).select_from(joined).where(where)
 
 
@@ -93,6 +96,32 @@ async def reread_attempt(session: AsyncSession, attempt: Attempt) -> None:
     row = (await session.execute(REREAD_ATTEMPT, {"attempt_id": attempt.id})).one()
     for key, value in zip(_A_KEYS, row, strict=True):
         set_committed_value(attempt, key, value)
+
+
+# --- competition rules, per process --------------------------------------------------------
+
+_RULES: dict[int, tuple[str, dict[str, Any], CompetitionRules]] = {}
+_RULES_KEPT = 1024
+
+
+def _rules(competition: Competition) -> CompetitionRules:
+    """The competition's rules, parsed once per stored text: the read selects the JSON as
+    its text, so a tap compares one string instead of parsing and comparing the dict. The
+    instance gets the parsed dictionary (shared: treat it as read-only)."""
+    raw: Any = competition.rules
+    if not isinstance(raw, str):  # a driver that decodes JSON itself: the usual path
+        return rules_of(competition)
+    key = id_of(competition)
+    hit = _RULES.get(key)
+    if hit is None or hit[0] != raw:
+        data = json.loads(raw)
+        competition.__dict__["rules"] = data
+        if len(_RULES) >= _RULES_KEPT:
+            _RULES.clear()
+        hit = (raw, data, rules_of(competition))
+        _RULES[key] = hit
+    competition.__dict__["rules"] = hit[1]
+    return hit[2]
 
 
 # --- the bank's questions, per process -----------------------------------------------------
@@ -191,9 +220,10 @@ async def _position(
         return None
     first = rows[0]
     attempt = detached(Attempt, _A_KEYS, first[:_AQ_AT])
-    competition = None
+    competition, rules = None, None
     if first[_C_AT] is not None:
         competition = detached(Competition, _C_KEYS, first[_C_AT:_TEAM_AT])
+        rules = _rules(competition)
     at = attempt.current_position if position is None else position
     with_question = [row for row in rows if row[_AQ_AT] is not None and row[_Q_AT] is not None]
     questions = await _questions(
@@ -210,7 +240,7 @@ async def _position(
     return Position(
         attempt=attempt,
         competition=competition,
-        rules=rules_of(competition) if competition is not None else None,
+        rules=rules,
         current=current,
         question=question,
         following=following,

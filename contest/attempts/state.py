@@ -35,7 +35,7 @@ from contest.models import (
     AttemptStatus,
     Competition,
 )
-from contest.quizview import TIMEOUT, Marks, QuestionView, build_view
+from contest.quizview import Marks, QuestionView, build_view
 from contest.rules import CompetitionRules, rules_of
 from contest.standings import UNREAD, Unread, record_playoff, record_standing
 from quizbank.models import Question
@@ -270,21 +270,14 @@ async def finish(
     """Close the attempt: pending questions become timeouts, the standing is brought up to date.
 
     ``team_id`` is the worker's team when the caller read it already."""
-    await session.execute(
-        update(AttemptQuestion)
-        .where(
-            col(AttemptQuestion.attempt_id) == attempt.id,
-            col(AttemptQuestion.status) == AnswerStatus.PENDING,
-        )
-        .values(TIMEOUT.columns())
-        .execution_options(synchronize_session=False)
-    )
-    result = await session.execute(
-        update(Attempt)
-        .where(col(Attempt.id) == attempt.id, col(Attempt.status) == AttemptStatus.ACTIVE)
-        .values(status=status, finished_at=now, current_position=attempt.question_count)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(statements.TIME_OUT_PENDING, {"b_attempt": attempt.id})
+    close = {
+        "b_id": attempt.id,
+        "b_status": str(status),
+        "b_at": now,
+        "b_position": attempt.question_count,
+    }
+    result = await session.execute(statements.CLOSE, close)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         await reread_attempt(session, attempt)  # someone else closed it first: theirs counts
         return

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import Float, Integer, bindparam, update
 
-from contest.models import AnswerStatus, Attempt, AttemptQuestion
+from contest.models import AnswerStatus, Attempt, AttemptQuestion, AttemptStatus
+from contest.quizview import TIMEOUT
 
 AQ = AttemptQuestion.__table__  # type: ignore[attr-defined]
 ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
@@ -58,4 +59,18 @@ MOVE_CLOCK = (
         AQ.c.presented_at == bindparam("b_provisional"),
     )
     .values(presented_at=bindparam("b_at"), deadline_at=bindparam("b_deadline"))
+)
+TIME_OUT_PENDING = (  # the attempt ends: what was never answered is a timeout
+    update(AQ)
+    .where(AQ.c.attempt_id == bindparam("b_attempt"), AQ.c.status == AnswerStatus.PENDING.value)
+    .values(TIMEOUT.columns())
+)
+CLOSE = (  # only an active attempt closes, once
+    update(ATTEMPT)
+    .where(ATTEMPT.c.id == bindparam("b_id"), ATTEMPT.c.status == AttemptStatus.ACTIVE.value)
+    .values(
+        status=bindparam("b_status"),
+        finished_at=bindparam("b_at"),
+        current_position=bindparam("b_position"),
+    )
 )

@@ -1,4 +1,4 @@
-"""Doctor checks for the enterprise messengers' apps (钉钉, 飞书): both halves of the
+"""Doctor checks for the enterprise messengers' apps (钉钉, 飞书, 企业微信): all parts of the
 credentials set, and the platform handing out an access token for them."""
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ async def check_messengers(
     feishu = (settings.feishu_app_id, settings.feishu_app_secret)
     if any(feishu):
         findings.append(await _feishu(settings, seconds) if all(feishu) else _half("feishu"))
+    wecom = (settings.wecom_corp_id, settings.wecom_agent_id, settings.wecom_secret)
+    if any(wecom):
+        findings.append(await _wecom(settings, seconds) if all(wecom) else _half("wecom"))
     return findings
 
 
@@ -28,11 +31,12 @@ def _half(platform: str) -> Finding:
     names = {
         "dingtalk": "DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET",
         "feishu": "FEISHU_APP_ID and FEISHU_APP_SECRET",
+        "wecom": "WECOM_CORP_ID, WECOM_AGENT_ID and WECOM_SECRET",
     }
     return Finding(
         platform,
         "fail",
-        f"only one of {names[platform]} is set",
+        f"only some of {names[platform]} are set",
         f"copy both from the app's 凭证与基础信息 page ({names[platform]})",
     )
 
@@ -50,7 +54,8 @@ async def _dingtalk(settings: Settings, seconds: float) -> Finding:
             return Finding(
                 "dingtalk",
                 "warn",
-                "token granted; DINGTALK_CARD_TEMPLATE is not set: no DingTalk bot (sign-in only)",
+                "token granted; DINGTALK_CARD_TEMPLATE is not set: no DingTalk bot (the "
+                "browser sign-in and the close's messages to workers only)",
                 "for the quiz inside DingTalk, build the card template in 卡片平台 and copy its "
                 "模板 ID (docs/deploy.md, 钉钉: the app's robot in Stream mode)",
             )
@@ -85,6 +90,37 @@ async def _feishu(settings: Settings, seconds: float) -> Finding:
     )
 
 
+async def _wecom(settings: Settings, seconds: float) -> Finding:
+    assert settings.wecom_secret is not None
+    params = {
+        "corpid": settings.wecom_corp_id or "",
+        "corpsecret": settings.wecom_secret.get_secret_value(),
+    }
+    url = f"{settings.wecom_api_base.rstrip('/')}/cgi-bin/gettoken"
+    try:
+        timeout = aiohttp.ClientTimeout(total=seconds)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as http,
+            http.get(url, params=params) as r,
+        ):
+            status, answer = r.status, await r.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        status, answer = 0, {"errmsg": f"unreachable: {type(exc).__name__}"}
+    if status == 200 and isinstance(answer, dict) and answer.get("errcode") == 0:
+        return Finding(
+            "wecom",
+            "ok",
+            f"WeCom app {settings.wecom_agent_id}: token granted (sign-in, the close's messages)",
+        )
+    return Finding(
+        "wecom",
+        "fail",
+        f"WeCom refused the app's credentials ({status}: {_what(answer)})",
+        "check WECOM_CORP_ID (我的企业 → 企业ID) and the app's WECOM_AGENT_ID and WECOM_SECRET "
+        "(应用管理 → the self-built app)",
+    )
+
+
 async def _post(url: str, body: dict[str, Any], seconds: float) -> tuple[int, Any]:
     try:
         timeout = aiohttp.ClientTimeout(total=seconds)
@@ -100,4 +136,5 @@ async def _post(url: str, body: dict[str, Any], seconds: float) -> tuple[int, An
 def _what(answer: Any) -> str:
     if not isinstance(answer, dict):
         return "no JSON answer"
-    return str(answer.get("message") or answer.get("msg") or answer.get("code") or answer)[:120]
+    said = answer.get("message") or answer.get("msg") or answer.get("errmsg") or answer.get("code")
+    return str(said or answer)[:120]

@@ -28,7 +28,17 @@ async def send(bot: Bot, message: OutboxMessage) -> Message:
     if message.kind == "document":
         document = BufferedInputFile(message.payload or b"", message.filename or "file.bin")
         return await bot.send_document(message.chat_id, document, caption=message.text or None)
-    markup = await keyboard(bot, payload_of(message).get("buttons"))
+    data = payload_of(message)
+    markup = await keyboard(bot, data.get("buttons"))
+    if message.kind == "edit":
+        edited = await bot.edit_message_text(
+            message.text,
+            chat_id=message.chat_id,
+            message_id=int(data["message_id"]),
+            reply_markup=markup,
+        )
+        assert isinstance(edited, Message)  # a chat message, not an inline one
+        return edited
     return await bot.send_message(message.chat_id, message.text, reply_markup=markup)
 
 

@@ -57,7 +57,7 @@ async def test_an_organiser_creates_a_competition_entirely_by_dialog_with_preset
     assert "所选题目：单选题 10 · 判断题 5" in paper
     await admin_chat.press("单选题 10 道 + 判断题 5 道")
     limits = texts(await admin_chat.press("30 秒"))
-    assert "15 题 × 每题 30 秒：全卷最长 7 分 30 秒" in limits
+    assert "15 题 × 每题 30 秒：全卷最长 7 分钟 30 秒" in limits
     # Only limits that can apply: 20 分钟 never would, so it is not offered.
     assert admin_chat.button_labels() == ["不限时", "3 分钟", "5 分钟", "◀ 上一步"]
     await admin_chat.press("5 分钟")

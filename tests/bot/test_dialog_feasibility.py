@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from contest.models import Competition, CompetitionStatus
 from quizbank.models import Question, QuestionSet
-from tests.bot.admin_fixtures import texts
+from tests.bot.admin_fixtures import add_competition, texts, upload
 from tests.bot.conftest import ADMIN_ID
 from tests.fakes.chat import ChatDriver
 from tests.fakes.telegram import FakeTelegram
@@ -203,7 +203,7 @@ async def test_the_dialog_speaks_english_with_the_same_checks(
     await english_admin.press("20 seconds")
     refused = texts(await english_admin.send("30"))
     assert "A whole-paper limit of 30 min can never apply" in refused
-    assert "make at most 4 min 40 s" in refused
+    assert "make at most 4 minutes 40 seconds" in refused
 
 
 async def test_a_change_that_makes_the_whole_paper_limit_moot_sends_back_to_that_step(
@@ -233,3 +233,42 @@ async def test_back_from_the_announcements_skips_a_team_level_there_is_none_of(
     assert "排行榜什么时候发到群里" in texts(await admin_chat.press("总分"))  # no levels
     assert "团队怎么计分" in texts(await admin_chat.press("◀ 上一步"))
     assert "每人可以答几次" in texts(await admin_chat.press("◀ 上一步"))
+
+
+MOOT_YAML = """\
+name: 质量月知识竞赛
+starts_at: 2026-09-01 09:00
+ends_at: 2026-09-30 18:00
+rules:
+  composition:
+    - {type: 单选, count: 10}
+    - {type: 判断, count: 5}
+  question_time_limit_s: 30
+  total_time_limit_s: 1800
+"""
+
+
+async def test_a_file_whose_whole_paper_limit_cannot_apply_previews_the_real_figure(
+    admin_chat: ChatDriver, english_admin: ChatDriver
+) -> None:
+    sent = await upload(admin_chat, "contest.yaml", MOOT_YAML.encode())
+    said = "整卷限时 30 分钟不起作用，全卷最长 7 分钟 30 秒（15 题 × 每题 30 秒）"
+    assert said in sent[-1].text
+    sent = await upload(english_admin, "contest.yaml", MOOT_YAML.encode())
+    said = "does not apply; the paper at most 7 minutes 30 seconds (15 questions × 30 s)"
+    assert said in sent[-1].text
+
+
+async def test_open_refused_for_a_short_bank_reads_in_words(
+    admin_chat: ChatDriver,
+    english_admin: ChatDriver,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_bank(session_factory, singles=1, judge=0)
+    competition = await add_competition(session_factory, status=CompetitionStatus.DRAFT)
+    said = texts(await admin_chat.send(f"/open {competition.id}"))
+    assert "竞赛定义有 1 处错误，没有做任何更改：" in said
+    assert "• 组卷第 1 行：每份试卷需要 2 道单选题，但所选题目只能保证 1 道" in said
+    assert "rules" not in said
+    said = texts(await english_admin.send(f"/open {competition.id}"))
+    assert "Line 1 of the paper: every paper needs 2 of type" in said and "rules" not in said

@@ -72,13 +72,13 @@ async def test_rank_shows_top_own_position_and_teams(
 async def test_group_rank_points_to_the_private_chat(
     registered, dp, bot, api, session, session_factory, clock
 ):
-    await add_competition(session, clock)
+    competition = await add_competition(session, clock)
     group = ChatDriver(dp, bot, api, user_id=1001, chat_id=-100500, chat_type="supergroup")
     await group.send("/rank")
     message = group.last_bot_message()
     assert "排行榜" in message["text"]
     url = message["reply_markup"]["inline_keyboard"][0][0]["url"]
-    assert url == "https://t.me/quality_quiz_bot?start=quiz"
+    assert url == f"https://t.me/quality_quiz_bot?start=quiz-{competition.id}"  # lands in it
     await group.send("/quiz")
     await group.send("随便聊聊")
     async with session_factory() as s:

@@ -52,7 +52,7 @@ async def listed(session, clock, session_factory):
                 "🔁 你还可参加 2 次（共 2 次）",
                 "<b>周赛</b>",
                 "⏳ 9月8日 09:00（北京时间）截止，还剩 7 天",
-                "📝 共 5 题，每题限时 20 秒，全卷最长 2 分钟",
+                "📝 共 5 题，每题限时 20 秒，全卷最长 1 分钟 40 秒",  # exact, as the organiser saw
                 "🔁 你还可参加 1 次（共 1 次）",
             ],
         ),
@@ -63,7 +63,7 @@ async def listed(session, clock, session_factory):
                 "📝 2 questions, 30 seconds each, 1 minute at most",
                 "🔁 2 attempts left (of 2)",
                 "⏳ Closes 8 Sep 09:00 (Beijing time), 7 days left",
-                "📝 5 questions, 20 seconds each, 2 minutes at most",
+                "📝 5 questions, 20 seconds each, 1 minute 40 seconds at most",
                 "🔁 1 attempt left (of 1)",
             ],
         ),

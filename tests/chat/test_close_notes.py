@@ -112,6 +112,7 @@ async def test_a_messenger_worker_is_told_at_the_close_once_with_link_and_pictur
         result, review, certificate, card = shown
         assert "第 1 名" in result["text"] and "共 1 人" in result["text"]
         assert "正确答案：对" in review["text"] and review["url"] is None
+        assert "错题本" in review["text"] and "/mistakes" not in review["text"]
         assert is_png(certificate["picture"]) == (1754, 1240)  # the certificate, landscape A4
         assert is_png(card["picture"]) == (1080, 1350)  # the participation card
         assert result["url"].startswith(f"{public}/h5/")

@@ -114,7 +114,9 @@ async def test_sign_in_only_apps_tell_each_linked_worker_once_on_each_channel(
         sun_sees = [m for m in wecom.messages if m["to"] == "SunLi"]
         kinds = [m["msgtype"] for m in sun_sees]
         assert kinds[0] == "text" and kinds[-1] == "image" and "image" not in kinds[:2]
-        assert "Correct answer" in sun_sees[1]["text"]["content"]  # her review, in English
+        texts = [m["text"]["content"] for m in sun_sees if m["msgtype"] == "text"]
+        assert "Correct answer" in texts[1]  # her review, in English
+        assert "mistake book" in texts[-1] and not any("/mistakes" in t for t in texts)
         first = sun_sees[0]["text"]["content"]
         assert "place" in first.lower() and "My result, review and certificate</a>" in first
         link = first.split('<a href="')[1].split('"')[0].replace("&amp;", "&")

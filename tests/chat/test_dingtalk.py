@@ -11,9 +11,8 @@ from contest.app_groups import MessengerChat
 from contest.identities import WorkerIdentity
 from contest.models import Attempt, AttemptStatus, Worker
 from tests.bot.fixtures import add_bank, add_competition, add_teams
-from tests.chat.harness import Running, play_right, say, start_dingtalk, stop_running, tap
+from tests.chat.harness import Running, play_right, say, tap
 from tests.conftest import MovableClock
-from tests.fakes.dingtalk import FakeDingTalk
 
 
 async def test_a_roster_worker_is_placed_by_the_directory_and_plays_a_whole_competition(
@@ -97,26 +96,3 @@ async def test_a_group_mention_is_remembered_and_answered_in_private(
         "cid-group-1",
         "质量部群",
     )
-
-
-async def test_a_redelivered_frame_is_handled_once_and_a_restart_loses_nothing(
-    session_factory: async_sessionmaker[AsyncSession], database_url: str, clock: MovableClock
-) -> None:
-    fake = FakeDingTalk()
-    fake.add_user("u4", name="孙七")
-    first = await start_dingtalk(fake, session_factory, database_url, clock)
-    message_id = await fake.say("u4", "我的")
-    await fake.acked(message_id)
-    await first.settle()
-    cards = len(fake.seen("u4"))
-    # DingTalk sends the same frame again (its ack was lost): stored once, answered once.
-    fake.redeliver(message_id)
-    await stop_running(first)
-    second = await start_dingtalk(fake, session_factory, database_url, clock)
-    await second.settle()
-    assert len(fake.seen("u4")) == cards
-    async with session_factory() as session:
-        stored = await session.scalar(select(func.count()).select_from(MessengerEvent))
-    assert stored == 1
-    await stop_running(second)
-    await fake.close()

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from pydantic import SecretStr
 
 from config import load_settings
 from ops.doctor import diagnose
 from ops.doctor.messengers import check_messengers
 from tests.fakes.dingtalk import FakeDingTalk
+from tests.fakes.signin_wecom import FakeWeCom
 
 
 @pytest.fixture
@@ -63,3 +65,23 @@ async def test_without_bot_token_a_messenger_alone_is_fine(dingtalk_base: str, t
     findings = {f.check: f for f in await diagnose(settings, seconds=5)}
     assert findings["token"].status == "ok" and "dingtalk" in findings["token"].detail
     assert "bot_api" not in findings and findings["dingtalk"].status == "ok"
+
+
+async def test_the_wecom_app_is_checked_by_asking_for_its_token() -> None:
+    fake = FakeWeCom()
+    await fake.start()
+    try:
+        app = {"wecom_corp_id": fake.corp_id, "wecom_agent_id": fake.agent_id}
+        good = load_settings(
+            _env_file=None, wecom_secret=fake.secret, wecom_api_base=fake.url, **app
+        )
+        [finding] = await check_messengers(good)
+        assert (finding.check, finding.status) == ("wecom", "ok")
+        wrong = good.model_copy(update={"wecom_secret": SecretStr("nope")})
+        [finding] = await check_messengers(wrong)
+        assert finding.status == "fail" and "invalid credential" in finding.detail
+        assert "WECOM_SECRET" in finding.advice
+        [finding] = await check_messengers(load_settings(_env_file=None, **app))
+        assert finding.status == "fail" and "WECOM_SECRET" in finding.detail
+    finally:
+        await fake.stop()

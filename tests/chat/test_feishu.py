@@ -3,8 +3,6 @@ and cards against the fake Feishu (tests/fakes/feishu.py) over real HTTP and Web
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,9 +11,8 @@ from contest.app_groups import MessengerChat
 from contest.identities import WorkerIdentity
 from contest.models import Attempt, AttemptStatus, Worker
 from tests.bot.fixtures import add_bank, add_competition, add_teams
-from tests.chat.harness import Running, play_right, say, start_feishu, stop_running, tap
+from tests.chat.harness import Running, play_right, say, tap
 from tests.conftest import MovableClock
-from tests.fakes.feishu import FakeFeishu
 
 
 async def test_a_roster_worker_is_placed_by_employee_no_and_plays_a_whole_competition(
@@ -62,27 +59,3 @@ async def test_a_group_mention_is_answered_in_private_and_the_group_remembered(
     async with session_factory() as session:
         group = (await session.execute(select(MessengerChat))).scalar_one()
     assert (group.platform, group.conversation_id) == ("feishu", "oc_group")
-
-
-async def test_an_unanswered_event_comes_again_and_is_handled_once(
-    session_factory: async_sessionmaker[AsyncSession], database_url: str, clock: MovableClock
-) -> None:
-    fake = FakeFeishu()
-    fake.add_user("ou_3", name="王五")
-    first = await start_feishu(fake, session_factory, database_url, clock)
-    event_id = await fake.say("ou_3", "菜单")
-    await fake.acked(event_id)
-    await first.settle()
-    cards = len(fake.seen("ou_3"))
-    data = fake.frames_of(event_id)
-    await stop_running(first)
-    fake.redeliver(event_id, data)  # as if our answer never reached Feishu
-    second = await start_feishu(fake, session_factory, database_url, clock)
-    await fake.acked(event_id)
-    await second.settle()
-    assert len(fake.seen("ou_3")) == cards
-    async with session_factory() as session:
-        assert await session.scalar(select(func.count()).select_from(MessengerEvent)) == 1
-    await stop_running(second)
-    await fake.close()
-    await asyncio.sleep(0)

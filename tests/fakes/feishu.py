@@ -132,12 +132,10 @@ class FakeFeishu(FakeMessenger[SeenCard]):
         await self.push(_frames(data))
         return event_id
 
-    def frames_of(self, event_id: str) -> bytes:
-        return self._frames[event_id]
-
-    def redeliver(self, event_id: str, data: bytes) -> None:
+    def redeliver(self, event_id: str) -> None:
+        """As if our answer never reached Feishu: the event goes again on the next connection."""
         self.answered.discard(event_id)
-        self.unanswered[event_id] = data
+        self.unanswered[event_id] = self._frames[event_id]
 
     async def acked(self, event_id: str, *, within: float = 30.0) -> None:
         await self.until(lambda: event_id in self.answered, f"event {event_id}", within=within)

@@ -23,6 +23,7 @@ from contest.models import (
     Attempt,
     AttemptQuestion,
     AttemptStatus,
+    Competition,
     Standing,
     Worker,
 )
@@ -250,3 +251,33 @@ async def test_two_processes_answering_the_same_attempts_at_once_count_each_answ
 
 def _answer_to(question: dict[str, Any]) -> dict[str, Any]:
     return {"attempt_id": question["attempt_id"], "position": question["position"], "response": 1}
+
+
+async def test_rules_edited_mid_contest_apply_from_the_next_answer(
+    web_server: WebServer,
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: MovableClock,
+) -> None:
+    plant = await build_plant(session, clock, workers=1, composition=SINGLES)
+    worker, competition = plant.workers[0], plant.competition
+    assert worker.id is not None and competition.id is not None
+    headers = _headers(web_server.settings, worker.id, clock)
+    url = web_server.url
+    async with aiohttp.ClientSession() as client:
+        start = {"competition_id": competition.id}
+        status, q0 = await _post(client, f"{url}/api/start", headers, start)
+        assert status == 200
+        body = {"attempt_id": q0["attempt_id"], "position": 0, "response": 0}
+        status, step = await _post(client, f"{url}/api/answer", headers, body)
+        assert status == 200 and step["feedback"]["answer"] is None and not step["paused"]
+        # The organiser now shows the answers during the competition.
+        async with session_factory() as edit:
+            stored = await edit.get(Competition, competition.id)
+            assert stored is not None
+            feedback = {**stored.rules.get("feedback", {}), "show_answers": "during"}
+            stored.rules = {**stored.rules, "feedback": feedback}
+            await edit.commit()
+        body = {**body, "position": 1}
+        status, step = await _post(client, f"{url}/api/answer", headers, body)
+        assert status == 200 and step["feedback"]["answer"] is not None and step["paused"]
