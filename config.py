@@ -204,6 +204,16 @@ class Settings(BaseSettings):
         return tuple(found)
 
     @property
+    def ways_in(self) -> tuple[str, ...]:
+        """What workers come in through, as a person reads it: the Telegram bot, each
+        messenger's bot or app, and the web face (which every process with a port serves)."""
+        names = {"dingtalk": "DingTalk", "feishu": "Feishu", "wecom": "WeCom"}
+        found = ["Telegram bot"] if self.bot_token is not None else []
+        found += [f"{names[p]} bot" for p in self.messengers]
+        found += [f"{names[p]} app" for p in self.app_senders if p not in self.messengers]
+        return (*found, "web face")
+
+    @property
     def pool(self) -> PoolSettings:
         return PoolSettings(
             size=self.db_pool_size, timeout=self.db_pool_timeout, readers=self.db_readers

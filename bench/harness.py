@@ -8,6 +8,7 @@ Bot API) while Telegram's side — webhook POSTs with the secret token — is pl
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import random
@@ -83,6 +84,9 @@ def bot_env(url: str, api: str, port: int, **extra: str) -> dict[str, str]:
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
         ADMIN_IDS="",
+        # No scheduler: the seeded contest closes within a day, and its reminder to every
+        # worker would share the bot-wide budget with the start being measured.
+        RUN_SCHEDULER="false",
         BENCH_WEBHOOK_URL=f"http://127.0.0.1:{port}/webhook",
     )
     env.update(extra)
@@ -163,6 +167,78 @@ async def timed(phone: Phone, update: dict[str, Any], stats: Stats, wait: float 
     return time.monotonic() - started
 
 
+@dataclass
+class Result:
+    name: str
+    answers: int
+    seconds: float
+    latencies: list[float]
+    bot_cpu: float
+    db_cpu: float | None
+    errors: list[str]
+    floods: int
+    counts: dict[str, int]
+    taps: int
+    post_seconds: list[float]
+    start_all_s: float | None = None
+    join_messages: int = 0  # new messages (not edits) the join needed, at the Bot API
+    redelivered: int = 0  # webhook posts that got no 200 and were delivered again
+
+    @property
+    def rate(self) -> float:
+        return self.answers / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(int(q * len(ordered)), len(ordered) - 1)] * 1000
+
+
+def report(results: list[Result], args: argparse.Namespace) -> str:
+    bare = next((r for r in results if r.name == "bare aiogram"), None)
+    lines = [
+        f"{args.workers} workers, think {args.think[0]}–{args.think[1]} s, "
+        f"{args.duration:.0f} s measured after {args.warmup:.0f} s warm-up",
+        "",
+        "| target | answers/s | vs bare | p50 ms | p95 ms | p99 ms | CPU ms/answer (bot)"
+        " | CPU ms/answer (PostgreSQL) | errors | lost | duplicates | unfair timeouts |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        ratio = f"{r.rate / bare.rate:.0%}" if bare and r is not bare and bare.rate else "—"
+        per = r.bot_cpu * 1000 / r.answers if r.answers else float("nan")
+        db = f"{r.db_cpu * 1000 / r.answers:.1f}" if r.db_cpu is not None and r.answers else "—"
+        # Every tap the bot replied to must be stored once: taps the bot got a reply for,
+        # minus answers in the database (the join's two steps are not answers).
+        stored = r.counts.get("answered")
+        lost = dup = "—"
+        if stored is not None:
+            replied = r.taps - r.errors.count("no reply")
+            lost, dup = str(max(replied - stored, 0)), str(max(stored - replied, 0))
+        lines.append(
+            f"| {r.name} | {r.rate:.1f} | {ratio} | {r.pct(0.5):.0f} | {r.pct(0.95):.0f} "
+            f"| {r.pct(0.99):.0f} | {per:.1f} | {db} | {len(r.errors)} | {lost} | {dup} "
+            f"| {r.counts.get('timeouts', '—')} |"
+        )
+    for r in results:
+        if r.start_all_s is not None and r.name != "bare aiogram":
+            lines.append(
+                f"\n{r.name}: every worker had their first question after "
+                f"{r.start_all_s:.1f} s; inbox pending {r.counts.get('inbox_pending')}, "
+                f"failed {r.counts.get('inbox_failed')}; flood-limit breaches {r.floods}; "
+                f"webhook posts delivered again {r.redelivered}"
+            )
+            bound = r.join_messages / 30
+            if bound:
+                lines.append(
+                    f"the join needed {r.join_messages} new messages; at Telegram's 30/s that"
+                    f" bounds the start at {bound:.1f} s: the start took"
+                    f" {r.start_all_s / bound:.0%} of it"
+                )
+    return "\n".join(lines)
+
+
 def think(low: float, high: float) -> Callable[[], float]:
     return lambda: random.uniform(low, high)
 
@@ -171,6 +247,7 @@ __all__ = [
     "FIRST_USER",
     "Phone",
     "Process",
+    "Result",
     "Stats",
     "bot_env",
     "database_counts",
@@ -178,6 +255,7 @@ __all__ = [
     "free_port",
     "fresh_database",
     "postgres_cpu_seconds",
+    "report",
     "seed_contest",
     "start_process",
     "think",

@@ -21,7 +21,6 @@ import asyncio
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -34,6 +33,7 @@ from bench.harness import (
     TOKEN,
     Phone,
     Process,
+    Result,
     Stats,
     bot_env,
     database_counts,
@@ -41,6 +41,7 @@ from bench.harness import (
     free_port,
     fresh_database,
     postgres_cpu_seconds,
+    report,
     seed_contest,
     start_process,
     think,
@@ -52,33 +53,6 @@ from tests.fakes.flood import FloodControl
 # CPU is measured with Telegram's limits lifted (a sender waiting on 30/s would measure
 # Telegram, not the bot); --limits real keeps them, at the fake and in the bot.
 LIFTED = {"per_bot": 10**9, "per_chat": 10**9, "chat_burst": 10**9, "per_group_minute": 10**9}
-
-
-@dataclass
-class Result:
-    name: str
-    answers: int
-    seconds: float
-    latencies: list[float]
-    bot_cpu: float
-    db_cpu: float | None
-    errors: list[str]
-    floods: int
-    counts: dict[str, int]
-    taps: int
-    post_seconds: list[float]
-    start_all_s: float | None = None
-    join_messages: int = 0  # new messages (not edits) the join needed, at the Bot API
-
-    @property
-    def rate(self) -> float:
-        return self.answers / self.seconds if self.seconds else 0.0
-
-    def pct(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(int(q * len(ordered)), len(ordered) - 1)] * 1000
 
 
 async def _wait_for_webhook(
@@ -112,9 +86,14 @@ async def flush_redis(url: str) -> None:
 
 
 async def run_target(
-    name: str, args: argparse.Namespace, folder: Path, *, bare: bool, database: str,
+    name: str,
+    args: argparse.Namespace,
+    folder: Path,
+    *,
+    bare: bool,
+    database: str,
     processes: int,
-) -> Result:  # fmt: skip
+) -> Result:
     real = args.limits == "real"
     api = BotApiServer(TOKEN, limits=FloodControl() if real else FloodControl(**LIFTED))
     await api.start()
@@ -130,11 +109,15 @@ async def run_target(
         await flush_redis(args.redis)
         extra["REDIS_URL"] = args.redis
     env = bot_env(url, api.url, port, **extra)
-    if bare:
-        command = [sys.executable, str(REPO / "bench" / "bare_bot.py")]
-    else:
-        command = [sys.executable, str(REPO / "main.py"), "run", "--webhook",
-                   f"http://127.0.0.1:{port}/webhook"]  # fmt: skip
+    command = [sys.executable, str(REPO / "bench" / "bare_bot.py")]
+    if not bare:
+        command = [
+            sys.executable,
+            str(REPO / "main.py"),
+            "run",
+            "--webhook",
+            env["BENCH_WEBHOOK_URL"],
+        ]
         if processes > 1:
             command += ["--workers", str(processes)]
     process = start_process(command, env, folder / f"{name}.log")
@@ -144,23 +127,25 @@ async def run_target(
         await _wait_for_webhook(api, process, port)
         if bare:
             for phone in phones:  # a message with a button to tap, as if sent before
+                keyboard = [[{"text": "A", "callback_data": "a:0:0:0"}]]
                 api._store(
                     {
                         "chat_id": phone.user_id,
                         "text": "第 0 题",
-                        "reply_markup": {
-                            "inline_keyboard": [[{"text": "A", "callback_data": "a:0:0:0"}]]
-                        },
+                        "reply_markup": {"inline_keyboard": keyboard},
                     }
                 )
-        started_all = await _join(
+        joins = _join(
             phones, stats, competition, bare=bare, spread=args.spread, wait=args.join_wait
         )
-        join_messages = sum(1 for _, _, m in api.limits.accepted if m == "sendmessage")
-        measure = _measure_rounds if args.rounds else _measure
-        result = await measure(name, args, process, phones, stats, url)
-        result.start_all_s = started_all
-        result.join_messages = join_messages
+        if args.rounds:
+            result = await _measure_rounds(name, args, process, phones, stats, url, joins)
+        else:
+            result = await _measure(name, args, process, phones, stats, url, joins)
+        # New messages (not edits) among those accepted until everyone was in.
+        until_in = api.limits.accepted[: result.join_messages]
+        result.join_messages = sum(1 for _, _, method in until_in if method == "sendmessage")
+        result.redelivered = stats.redelivered
         return result
     finally:
         process.stop()
@@ -169,48 +154,60 @@ async def run_target(
             drop_database(url)
 
 
-async def _join(
-    phones: list[Phone],
-    stats: Stats,
-    competition: int,
-    *,
-    bare: bool,
-    spread: float,
-    wait: float,
-) -> float:
-    """Every phone opens the quiz and taps the competition (spread over ``spread`` s); the
-    seconds until the last one has its first question."""
-    if bare:
-        return 0.0
-    begin = time.monotonic()
+def _join(
+    phones: list[Phone], stats: Stats, competition: int, *, bare: bool, spread: float, wait: float
+) -> list[asyncio.Task[None]]:
+    """Every phone opens the quiz and taps the competition (spread over ``spread`` s): a task
+    each, done when that phone has its first question (the bare bot needs no join)."""
 
     async def join(i: int, phone: Phone) -> None:
+        if bare:
+            return
         await asyncio.sleep(spread * i / len(phones))
         # Under Telegram's 30 messages/s the last of 10,000 quiz lists comes after 333 s.
         await timed(phone, phone.says("/quiz"), stats, wait=wait)
         await timed(phone, phone.taps_first_button(), stats, wait=wait)
 
-    await asyncio.gather(*(join(i, p) for i, p in enumerate(phones)))
+    return [asyncio.create_task(join(i, p)) for i, p in enumerate(phones)]
+
+
+async def _everyone_in(joins: list[asyncio.Task[None]]) -> float:
+    """Seconds from now until the last phone has its first question."""
+    begin = time.monotonic()
+    await asyncio.gather(*joins)
     return time.monotonic() - begin
 
 
-async def _measure(name: str, args: argparse.Namespace, process: Process, phones: list[Phone],
-                   stats: Stats, url: str) -> Result:  # fmt: skip
+async def _measure(
+    name: str,
+    args: argparse.Namespace,
+    process: Process,
+    phones: list[Phone],
+    stats: Stats,
+    url: str,
+    joins: list[asyncio.Task[None]],
+) -> Result:
+    """Open load: each phone answers from the moment it has its first question, with
+    ``--think`` between a reply and the next tap. Measured once everyone is in, after
+    ``--warmup``: a tap's latency then is what a worker meets in a crowd that has started."""
     pause = think(*args.think)
-    stop_at = time.monotonic() + args.warmup + args.duration
+    stop_at: float | None = None
 
-    async def answer_loop(phone: Phone) -> None:
-        while time.monotonic() < stop_at:
+    async def answer_loop(phone: Phone, joined: asyncio.Task[None]) -> None:
+        await joined
+        while True:
             await asyncio.sleep(pause())
-            if time.monotonic() >= stop_at:
+            if stop_at is not None and time.monotonic() >= stop_at:
                 return
             stats.taps += 1
             seconds = await timed(phone, phone.taps_first_button(), stats)
             stats.latencies.append((time.monotonic(), seconds))
 
-    loops = asyncio.gather(*(answer_loop(p) for p in phones))
+    loops = asyncio.gather(*(answer_loop(p, j) for p, j in zip(phones, joins, strict=True)))
+    started_all = await _everyone_in(joins)
     await asyncio.sleep(args.warmup)
     window_start, cpu0 = time.monotonic(), process.cpu_seconds()
+    stop_at = window_start + args.duration
     db0 = postgres_cpu_seconds() if url.startswith("postgresql") else None
     await asyncio.sleep(args.duration)
     window_end, cpu1 = time.monotonic(), process.cpu_seconds()
@@ -218,14 +215,21 @@ async def _measure(name: str, args: argparse.Namespace, process: Process, phones
     await loops
     await asyncio.sleep(2.0)  # let the last marks reach the inbox
     latencies = stats.window(window_start, window_end)
-    counts = database_counts(url) if url else {}
     return Result(
-        name=name, answers=len(latencies), seconds=window_end - window_start,
-        latencies=latencies, bot_cpu=cpu1 - cpu0,
+        name=name,
+        answers=len(latencies),
+        seconds=window_end - window_start,
+        latencies=latencies,
+        bot_cpu=cpu1 - cpu0,
         db_cpu=(db1 - db0) if db0 is not None and db1 is not None else None,
-        errors=stats.errors, floods=len(phones[0].api.flood), counts=counts, taps=stats.taps,
+        errors=stats.errors,
+        floods=len(phones[0].api.flood),
+        counts=database_counts(url) if url else {},
+        taps=stats.taps,
         post_seconds=stats.post_seconds,
-    )  # fmt: skip
+        start_all_s=started_all,
+        join_messages=len(phones[0].api.limits.accepted),
+    )
 
 
 async def _measure_rounds(
@@ -235,6 +239,7 @@ async def _measure_rounds(
     phones: list[Phone],
     stats: Stats,
     url: str,
+    joins: list[asyncio.Task[None]],
 ) -> Result:
     """Closed rounds: ``--round-size`` workers (the next ones in turn) tap at the same
     moment; the next round starts when all have their reply. The same shape for the bare
@@ -251,6 +256,8 @@ async def _measure_rounds(
         now = time.monotonic()
         stats.latencies.extend((now, s) for s in seconds)
 
+    started_all = await _everyone_in(joins)
+    join_messages = len(phones[0].api.limits.accepted)
     for _ in range(warmup):
         await one_round()
     stats.taps = 0
@@ -275,49 +282,9 @@ async def _measure_rounds(
         counts=counts,
         taps=stats.taps,
         post_seconds=stats.post_seconds,
+        start_all_s=started_all,
+        join_messages=join_messages,
     )
-
-
-def report(results: list[Result], args: argparse.Namespace) -> str:
-    bare = next((r for r in results if r.name == "bare aiogram"), None)
-    lines = [
-        f"{args.workers} workers, think {args.think[0]}–{args.think[1]} s, "
-        f"{args.duration:.0f} s measured after {args.warmup:.0f} s warm-up",
-        "",
-        "| target | answers/s | vs bare | p50 ms | p95 ms | p99 ms | CPU ms/answer (bot)"
-        " | CPU ms/answer (PostgreSQL) | errors | lost | duplicates | unfair timeouts |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        ratio = f"{r.rate / bare.rate:.0%}" if bare and r is not bare and bare.rate else "—"
-        per = r.bot_cpu * 1000 / r.answers if r.answers else float("nan")
-        db = f"{r.db_cpu * 1000 / r.answers:.1f}" if r.db_cpu is not None and r.answers else "—"
-        # Every tap the bot replied to must be stored once: taps the bot got a reply for,
-        # minus answers in the database (the join's two steps are not answers).
-        stored = r.counts.get("answered")
-        lost = dup = "—"
-        if stored is not None:
-            replied = r.taps - r.errors.count("no reply")
-            lost, dup = str(max(replied - stored, 0)), str(max(stored - replied, 0))
-        lines.append(
-            f"| {r.name} | {r.rate:.1f} | {ratio} | {r.pct(0.5):.0f} | {r.pct(0.95):.0f} "
-            f"| {r.pct(0.99):.0f} | {per:.1f} | {db} | {len(r.errors)} | {lost} | {dup} "
-            f"| {r.counts.get('timeouts', '—')} |"
-        )
-    for r in results:
-        if r.start_all_s is not None and r.name != "bare aiogram":
-            lines.append(f"\n{r.name}: every worker had their first question after "
-                         f"{r.start_all_s:.1f} s; inbox pending {r.counts.get('inbox_pending')},"
-                         f" failed {r.counts.get('inbox_failed')}; flood-limit breaches "
-                         f"{r.floods}")  # fmt: skip
-            bound = r.join_messages / 30
-            if bound:
-                lines.append(
-                    f"the join needed {r.join_messages} new messages; at Telegram's 30/s that"
-                    f" bounds the start at {bound:.1f} s: the start took"
-                    f" {r.start_all_s / bound:.0%} of it"
-                )
-    return "\n".join(lines)
 
 
 async def main() -> None:
@@ -328,8 +295,8 @@ async def main() -> None:
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--think", type=float, nargs=2, default=(1.0, 2.0))
     parser.add_argument("--spread", type=float, default=5.0, help="join over this many seconds")
-    parser.add_argument("--targets", nargs="+", default=["bare", "sqlite"],
-                        choices=["bare", "sqlite", "pg"])  # fmt: skip
+    targets = ["bare", "sqlite", "pg"]
+    parser.add_argument("--targets", nargs="+", default=targets[:2], choices=targets)
     parser.add_argument("--processes", type=int, default=1, help="webhook workers (pg)")
     parser.add_argument("--pool", default="", help="DB_POOL_SIZE for the bot")
     parser.add_argument("--readers", type=int, default=None, help="DB_READERS for the bot")
@@ -343,10 +310,8 @@ async def main() -> None:
         default="lifted",
         help="Telegram's flood limits at the fake Bot API and in the bot",
     )
-    parser.add_argument(
-        "--redis", default="redis://127.0.0.1:6379/14",
-        help="Redis for the PostgreSQL runs ('' for none); flushed first",
-    )  # fmt: skip
+    redis_help = "Redis for the PostgreSQL runs ('' for none); flushed first"
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14", help=redis_help)
     args = parser.parse_args()
     if args.rush:
         args.workers = args.rush
@@ -354,16 +319,13 @@ async def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="qq-load-"))  # logs stay for a look afterwards
     print(f"logs in {folder}", file=sys.stderr)  # noqa: T201
     for target in args.targets:
-        if target == "bare":
-            results.append(await run_target("bare aiogram", args, folder, bare=True,
-                                             database="", processes=1))  # fmt: skip
-        else:
-            database = "sqlite" if target == "sqlite" else "postgresql"
-            processes = args.processes if target == "pg" else 1
-            name = f"QualityQuiz, {processes} process{'es' if processes > 1 else ''}, {database}"
-            results.append(await run_target(
-                name, args, folder, bare=False, database=database, processes=processes
-            ))  # fmt: skip
+        bare = target == "bare"
+        database = {"bare": "", "sqlite": "sqlite", "pg": "postgresql"}[target]
+        processes = args.processes if target == "pg" else 1
+        name = f"QualityQuiz, {processes} process{'es' if processes > 1 else ''}, {database}"
+        name = "bare aiogram" if bare else name
+        run = run_target(name, args, folder, bare=bare, database=database, processes=processes)
+        results.append(await run)
         for r in results[-1:]:
             posts = sorted(r.post_seconds[len(r.post_seconds) // 3 :]) or [0.0]
             print(  # noqa: T201
@@ -372,8 +334,8 @@ async def main() -> None:
                 file=sys.stderr,
             )
             errs = sorted(set(r.errors))[:5]
-            print(f"{r.name}: {r.rate:.1f} answers/s, errors {len(r.errors)} {errs}",  # noqa: T201
-                  file=sys.stderr)  # fmt: skip
+            line = f"{r.name}: {r.rate:.1f} answers/s, errors {len(r.errors)} {errs}"
+            print(line, file=sys.stderr)  # noqa: T201
     print(report(results, args))  # noqa: T201
 
 

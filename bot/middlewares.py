@@ -8,12 +8,13 @@ the FSM reads through the update's session what the worker middleware already re
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.fsm.middleware import FSMContextMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.types import Message, TelegramObject, Update, User
 from sqlalchemy import bindparam, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
@@ -27,6 +28,7 @@ from config import Settings
 from contest.admin.policy import Actor
 from contest.models import Worker
 from i18n import normalize_lang
+from storage.sqlite_driver import inline_statements
 from storage.types import Clock
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -62,6 +64,13 @@ class DbSessionMiddleware(BaseMiddleware):
         clock: Clock = data["clock"]
         received_at: datetime = data.get("received_at") or clock()
         data["received_at"] = received_at
+        inline = inline_statements() if _short(event) else nullcontext()
+        with inline:
+            return await self._turn(handler, event, data, received_at)
+
+    async def _turn(
+        self, handler: Handler, event: TelegramObject, data: dict[str, Any], received_at: datetime
+    ) -> Any:
         async with self.session_factory() as session:
             data["session"] = session
             context = UpdateContext(
@@ -70,6 +79,14 @@ class DbSessionMiddleware(BaseMiddleware):
             with update_context(context):
                 async with owned(session):
                     return await handler(event, data)
+
+
+def _short(event: TelegramObject) -> bool:
+    """Whether the update's transactions are a few short statements (every tap and typed
+    line), run inline on SQLite (:func:`storage.sqlite_driver.inline_statements`); an
+    uploaded file (a bank, a roster) may write thousands of rows and keeps the thread."""
+    message = event.message if isinstance(event, Update) else event
+    return not (isinstance(message, Message) and message.document is not None)
 
 
 class WorkerMiddleware(BaseMiddleware):

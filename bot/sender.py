@@ -40,10 +40,10 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from bot.context import end_transaction
-from bot.pacing import Limits, Pacer, spaced_limiter
+from bot.pacing import Limits, Pacer
 from ops.metrics import count_retry_after
 
-__all__ = ["BlockedHook", "Limits", "Pacer", "TelegramLimits", "reply_deadline", "spaced_limiter"]
+__all__ = ["BlockedHook", "Limits", "Pacer", "TelegramLimits", "reply_deadline"]
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +90,9 @@ class TelegramLimits(BaseRequestMiddleware):
         deadline = _deadline.get() or loop.time() + self.limits.give_up_after
         attempt = 0
         while True:
-            await self.pacer.acquire(method, bulk=self.bulk)
             try:
-                return await make_request(bot, method)
+                async with self.pacer.turn(method, bulk=self.bulk):
+                    return await make_request(bot, method)
             except TelegramRetryAfter as exc:
                 wait = float(exc.retry_after)
                 logger.warning("429 on %s: every request waits %.1fs", type(method).__name__, wait)

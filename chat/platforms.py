@@ -212,16 +212,20 @@ class FeishuRunner(MessengerRunner):
 
 
 async def run_messengers(
-    settings: Settings, session_factory: async_sessionmaker[AsyncSession], stop: asyncio.Event
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    stop: asyncio.Event,
+    *,
+    clock: Clock = utcnow,
 ) -> None:
     """Every configured messenger, and every app's sender without a bot, until ``stop``."""
     runs = []
     if DINGTALK in settings.messengers:
-        runs.append(DingTalkRunner(settings, session_factory).run(stop))
+        runs.append(DingTalkRunner(settings, session_factory, clock=clock).run(stop))
     if FEISHU in settings.messengers:
-        runs.append(FeishuRunner(settings, session_factory).run(stop))
+        runs.append(FeishuRunner(settings, session_factory, clock=clock).run(stop))
     senders = [p for p in settings.app_senders if p not in settings.messengers]
-    runs += [sender_runner(settings, session_factory, p).run(stop) for p in senders]
+    runs += [sender_runner(settings, session_factory, p, clock=clock).run(stop) for p in senders]
     if runs:
         logger.info(
             "messengers: %s; apps sending to workers only: %s",

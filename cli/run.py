@@ -67,8 +67,11 @@ def run_bot(
     """Run the bot: long polling by default, or webhook mode with ``webhook``; beside it
     (or, without BOT_TOKEN, instead of it) every configured enterprise messenger."""
     settings = load_settings()
-    if settings.bot_token is None and settings.messengers:
-        asyncio.run(_run_messengers_only(settings))
+    if settings.bot_token is None and settings.app_senders:  # a plant without Telegram
+        from cli.apps_only import refuse_what_needs_telegram, run_apps
+
+        refuse_what_needs_telegram(settings, webhook=webhook)
+        asyncio.run(run_apps(settings, with_scheduler=with_scheduler))
         return
     settings = _settings_with_token()
     if webhook and workers > 1 and worker_index is None:
@@ -85,7 +88,15 @@ def run_bot(
 
 
 def run_scheduler_alone() -> None:
-    """Run only the scheduler and the outbox sender (when the bots run elsewhere)."""
+    """Run only the scheduler and the outbox sender (when the bots run elsewhere); without
+    BOT_TOKEN, for the enterprise apps alone."""
+    settings = load_settings()
+    if settings.bot_token is None and settings.app_senders:
+        from cli.apps_only import refuse_what_needs_telegram, run_apps
+
+        refuse_what_needs_telegram(settings)
+        asyncio.run(run_apps(settings, messengers=False))
+        return
     asyncio.run(_run_scheduler_only(_settings_with_token()))
 
 
@@ -93,8 +104,8 @@ def _settings_with_token() -> Settings:
     settings = load_settings()
     if settings.bot_token is None:
         typer.echo(
-            "BOT_TOKEN is not set (environment or .env); set it, or the DingTalk or Feishu "
-            "app's settings (docs/deploy.md) to run their bots alone",
+            "BOT_TOKEN is not set (environment or .env); set it, or the DingTalk, Feishu or "
+            "WeCom app's settings (docs/deploy.md) to run without Telegram",
             err=True,
         )
         raise typer.Exit(EXIT_USAGE)
@@ -142,7 +153,7 @@ async def _prepare(settings: Settings, *, migrate: bool = True) -> Wiring:
     return Wiring(session_factory, bot, bulk_bot, pacer)
 
 
-def _stop_on_signals(stop: asyncio.Event) -> None:
+def stop_on_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError, RuntimeError):
@@ -159,7 +170,7 @@ async def _run_bot(
     mode = "webhook" if webhook else "polling"
     instance = instance_name(mode, index)
     stop = asyncio.Event()
-    _stop_on_signals(stop)
+    stop_on_signals(stop)
     poller = f"{instance}:{os.getpid()}"
     if not webhook and not await _hold_polling(session_factory, poller):
         typer.echo(
@@ -179,7 +190,7 @@ async def _run_bot(
             await offer_demo_bank(bot, session, settings)
     intake = Intake(dp, bot, session_factory, instance=instance, mode=mode)
     await intake.start()
-    install_web = _web_installer(settings, session_factory, bot)
+    install_web = web_installer(settings, session_factory, bot)
     ops = await start_ops(
         settings, session_factory, bot, serve_http=not webhook, installers=[install_web]
     )
@@ -342,8 +353,8 @@ async def _serve_webhook(
         await runner.cleanup()
 
 
-def _web_installer(
-    settings: Settings, session_factory: async_sessionmaker[AsyncSession], bot: Bot
+def web_installer(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession], bot: Bot | None
 ) -> Installer:
     """What mounts the web face (big screen, browser quiz) on the process's HTTP app, in
     either mode: beside the webhook, or beside /healthz on WEB_PORT when polling."""
@@ -362,30 +373,11 @@ async def refuse_unwritable(database_url: str) -> None:
         raise typer.Exit(EXIT_REJECTED)
 
 
-async def _run_messengers_only(settings: Settings) -> None:
-    """The enterprise messengers' bots alone (no Telegram bot, hence no scheduler: run
-    ``main.py scheduler`` with a BOT_TOKEN for scheduled announcements)."""
-    await refuse_unwritable(settings.database_url)
-    await upgrade_async(settings.database_url)
-    engine = create_engine(settings.database_url, pool=settings.pool)
-    reader = create_reader(settings.database_url, pool=settings.pool)
-    session_factory = create_session_factory(engine, reader=reader)
-    logger.info("database %s; no BOT_TOKEN: messengers only", describe(settings.database_url))
-    stop = asyncio.Event()
-    _stop_on_signals(stop)
-    try:
-        await run_messengers(settings, session_factory, stop)
-    finally:
-        await engine.dispose()
-        if reader is not None:
-            await reader.dispose()
-
-
 async def _run_scheduler_only(settings: Settings) -> None:
     wiring = await _prepare(settings)
     session_factory, bot, bulk_bot = wiring.session_factory, wiring.bot, wiring.bulk_bot
     stop = asyncio.Event()
-    _stop_on_signals(stop)
+    stop_on_signals(stop)
     refresher = asyncio.create_task(TeamRefresher(session_factory).run(stop))
     ops = await start_ops(settings, session_factory, bot, serve_http=True)
     try:

@@ -48,26 +48,26 @@ class OpsRuntime:
 async def start_ops(
     settings: Settings,
     session_factory: async_sessionmaker[AsyncSession],
-    bot: Bot,
+    bot: Bot | None,
     *,
     serve_http: bool,
     lease: bool = True,
     installers: Sequence[Installer] = (),
 ) -> OpsRuntime:
-    """Start watching the Bot API and (``serve_http``) serve the ops routes on WEB_PORT,
-    with whatever else ``installers`` add to that application (the web face)."""
+    """Start watching the Bot API (when there is a ``bot``) and (``serve_http``) serve the
+    ops routes on WEB_PORT, with whatever else ``installers`` add to that application (the
+    web face)."""
+    status = BotApiStatus() if bot is not None else None
     readiness = Readiness(
         session_factory=session_factory,
         database_url=settings.database_url,
-        bot_status=BotApiStatus(),
+        bot_status=status,
         redis_url=settings.redis_url,
         lease=lease,
     )
     ops = OpsRuntime(readiness)
-    assert readiness.bot_status is not None
-    ops.tasks.append(
-        asyncio.create_task(watch_bot_api(bot, readiness.bot_status, stop=ops.stop_event))
-    )
+    if bot is not None and status is not None:  # no Telegram bot: nothing to watch
+        ops.tasks.append(asyncio.create_task(watch_bot_api(bot, status, stop=ops.stop_event)))
     if serve_http and settings.web_port:
         ops.runner = await start_ops_server(
             settings.web_host, settings.web_port, readiness=readiness, installers=installers

@@ -22,11 +22,10 @@ from sqlmodel import col
 from contest.attempts import expire_overdue
 from contest.final import settle
 from contest.models import Competition
-from contest.offers import quiz_link_payload
-from contest.outbox import Buttons, enqueue
+from contest.outbox import enqueue
 from contest.papers import score_style
 from contest.ranking import IndividualRow, TeamRow, team_board, top_individuals
-from contest.robots import TELEGRAM, bound_targets, dedup_suffix
+from contest.robots import bound_targets, dedup_suffix
 from contest.rules import load_rules, rules_of
 from contest.score_text import rank_text, score_text
 from contest.scoring import ScoreStyle
@@ -34,6 +33,7 @@ from contest.tree import load_tree
 from i18n import t
 from scheduler.context import Apply, JobContext, local_time, run_stamp
 from scheduler.jobs import Job, JobKind
+from scheduler.join_links import how_to_join
 from scheduler.models import AnnouncedRank
 from scheduler.picture import BoardPicture, PersonEntry, TeamEntry, render_png
 
@@ -168,11 +168,6 @@ def announcement_text(
     return _fit("\n".join(lines).strip())
 
 
-def join_button(competition_id: int, lang: str) -> Buttons:
-    """去答题: opens the private chat with the bot on this competition."""
-    return [[{"text": t("group.open_bot", lang), "start": quiz_link_payload(competition_id)}]]
-
-
 def _team_label(row: IndividualRow, board: Board) -> str:
     """An individual's team by its shortest unique path (一车间·甲班), never just 甲班."""
     if row.team_id is None:
@@ -297,7 +292,8 @@ class Rendered:
     text: str  # without how to take part: a button under it, or the line below
     png: bytes | None
     caption: str
-    join: str | None  # how to take part, said in words where there is no button
+    join: str | None  # how to take part (scheduler.join_links says it per channel); None
+    # on the final board
 
 
 async def _render(
@@ -369,10 +365,14 @@ async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> App
                     clock=ctx.clock,
                 )
             text, buttons = out.text, None
-            if out.join is not None and target.channel == TELEGRAM:
-                buttons = join_button(competition_id, target.language)
-            elif out.join is not None:
-                text = _fit(f"{text}\n{out.join}")
+            if out.join is not None:
+                line, buttons = how_to_join(
+                    ctx.settings,
+                    channel=target.channel,
+                    competition_id=competition_id,
+                    lang=target.language,
+                )
+                text = _fit(f"{text}\n{line}") if line else text
             await enqueue(
                 session,
                 dedup_key=f"{prefix}:{where}:text",

@@ -14,9 +14,9 @@ from contest.models import Attempt, AttemptKind, AttemptStatus, Competition, Wor
 from contest.outbox import enqueue
 from contest.robots import PLATFORMS, TELEGRAM, bound_targets, dedup_suffix
 from i18n import t
-from scheduler.announce import join_button
 from scheduler.context import Apply, JobContext, local_time, run_stamp
 from scheduler.jobs import Job, JobKind
+from scheduler.join_links import join_button
 from storage.ids import id_of
 from storage.types import Clock
 

@@ -86,7 +86,7 @@ class DeliveryReport:
 
 async def deliver_due(
     session_factory: async_sessionmaker[AsyncSession],
-    bot: Bot,
+    bot: Bot | None,
     *,
     clock: Clock = utcnow,
     limit: int = 100,
@@ -96,8 +96,9 @@ async def deliver_due(
 
     Rows for group robots (``channel`` wecom / dingtalk / feishu) go through ``robots``; a
     robot row that must wait (its rate) takes the rest of that robot's rows with it, so a
-    robot's messages still arrive in order."""
-    rows = await _claim_due(session_factory, clock=clock, limit=limit)
+    robot's messages still arrive in order. Without a ``bot`` (no BOT_TOKEN: a plant on the
+    enterprise messengers alone) Telegram's rows are left alone, unclaimed."""
+    rows = await _claim_due(session_factory, clock=clock, limit=limit, telegram=bot is not None)
     by_chat: dict[tuple[str, int], list[OutboxMessage]] = defaultdict(list)
     for row in rows:
         by_chat[(row.channel, row.chat_id)].append(row)
@@ -109,6 +110,7 @@ async def deliver_due(
         async with gate:
             for i, message in enumerate(messages):
                 if message.channel == TELEGRAM:
+                    assert bot is not None  # claimed only with a bot
                     status = await _deliver_one(session_factory, bot, message, clock=clock)
                 else:
                     status, wait = await _deliver_robot(
@@ -146,8 +148,14 @@ def _count(report: DeliveryReport, status: OutboxStatus | None, n: int = 1) -> N
 
 
 async def _claim_due(
-    session_factory: async_sessionmaker[AsyncSession], *, clock: Clock, limit: int
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    clock: Clock,
+    limit: int,
+    telegram: bool = True,
 ) -> list[OutboxMessage]:
+    # The messengers' own senders take their app channels; Telegram's rows need a bot.
+    others = (*APP_CHANNELS, TELEGRAM) if not telegram else APP_CHANNELS
     async with session_factory() as session:
         now = clock()
         due = (
@@ -155,7 +163,7 @@ async def _claim_due(
             .where(
                 col(OutboxMessage.status) == OutboxStatus.PENDING,
                 col(OutboxMessage.next_attempt_at) <= now,
-                col(OutboxMessage.channel).not_in(APP_CHANNELS),  # the messengers' own sender
+                col(OutboxMessage.channel).not_in(others),
             )
             .order_by(col(OutboxMessage.id))
             .limit(limit)

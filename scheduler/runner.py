@@ -4,6 +4,9 @@ Every ``tick_seconds`` (default 20) the holder of the lease syncs competition st
 expires overdue attempts and fires due jobs; between ticks it keeps delivering the outbox
 (polling every couple of seconds, back to back while rows are waiting). Only one runner
 across all processes holds the lease; the others wait and take over when it expires.
+
+Without a Telegram bot (no BOT_TOKEN: a plant on DingTalk, Feishu or WeCom alone) it runs
+the same jobs; only Telegram's outbox rows wait, unsent, for a bot.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ class SchedulerRunner:
         *,
         settings: Settings,
         session_factory: async_sessionmaker[AsyncSession],
-        bot: Bot,
+        bot: Bot | None,
         clock: Clock = utcnow,
         tick_seconds: float = DEFAULT_TICK_SECONDS,
         holder: str | None = None,
@@ -125,7 +128,7 @@ async def run_scheduler(
     *,
     settings: Settings,
     session_factory: async_sessionmaker[AsyncSession],
-    bot: Bot,
+    bot: Bot | None,
     stop: asyncio.Event,
     clock: Clock = utcnow,
     tick_seconds: float | None = None,

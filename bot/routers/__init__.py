@@ -32,6 +32,7 @@ from bot.routers import (
     typed_menu,
     web_face,
 )
+from bot.routing import awaitable
 
 
 def get_routers() -> list[Router]:
@@ -39,7 +40,7 @@ def get_routers() -> list[Router]:
     fallback. Built anew for every dispatcher (a router has one parent; a process makes one
     dispatcher, the test suite one per test)."""
     private = Router(name="private")
-    private.message.filter(F.chat.type == "private")
+    private.message.filter(awaitable(F.chat.type == "private"))
     private.include_routers(
         *(
             routes.build()
@@ -72,6 +73,6 @@ def get_routers() -> list[Router]:
         )
     )
     groups = Router(name="groups")
-    groups.message.filter(F.chat.type.in_({"group", "supergroup"}))
+    groups.message.filter(awaitable(F.chat.type.in_({"group", "supergroup"})))
     groups.include_routers(binding.router.build(), group.router.build())
     return [private, groups, fallback.router.build()]

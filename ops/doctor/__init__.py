@@ -25,7 +25,12 @@ from ops.doctor.local import (
     check_timezone,
 )
 from ops.doctor.messengers import check_messengers
-from ops.doctor.telegram import check_bot_api, check_token, check_webhook
+from ops.doctor.telegram import (
+    check_bot_api,
+    check_token,
+    check_webhook,
+    check_without_telegram,
+)
 from scheduler.fonts import CJK_FAMILIES, WQY_MICROHEI
 
 __all__ = ["Finding", "diagnose", "load_for_doctor", "problems"]
@@ -64,9 +69,9 @@ async def diagnose(
     seconds: float = NETWORK_TIMEOUT,
 ) -> list[Finding]:
     token = check_token(settings)
-    alone = settings.bot_token is None and bool(settings.messengers)
-    if alone:  # the messengers' bots run without Telegram
-        token = Finding("token", "ok", "BOT_TOKEN not set: " + ", ".join(settings.messengers))
+    alone = settings.bot_token is None and bool(settings.app_senders)
+    if alone:  # a plant without Telegram: the apps, the scheduler and the web face run
+        token = check_without_telegram(settings)
     api, database, redis, hook, messengers = await asyncio.gather(
         _nothing() if alone else check_bot_api(settings, seconds=seconds),
         check_database(settings.database_url, seconds=seconds),

@@ -14,6 +14,20 @@ SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 WEBHOOK_PORTS = (443, 80, 88, 8443)
 
 
+def check_without_telegram(settings: Settings) -> Finding:
+    """No BOT_TOKEN, an enterprise app configured: fine, with WEB_SECRET to sign links."""
+    ways = ", ".join(settings.ways_in)
+    if settings.web_secret is None:
+        return Finding(
+            "token",
+            "fail",
+            f"BOT_TOKEN not set (no Telegram; ways in: {ways}) and WEB_SECRET not set",
+            "without BOT_TOKEN, set WEB_SECRET to a long random value: it signs the workers' "
+            "personal links and browser sessions",
+        )
+    return Finding("token", "ok", f"BOT_TOKEN not set: no Telegram; ways in: {ways}")
+
+
 def check_token(settings: Settings) -> Finding:
     if settings.bot_token is None:
         return Finding(

@@ -15,8 +15,8 @@ async def test_a_burst_of_deadline_edits_waits_behind_the_replies() -> None:
     order: list[str] = []
 
     async def go(method: EditMessageText | SendMessage, *, bulk: bool, name: str) -> None:
-        await pacer.acquire(method, bulk=bulk)
-        order.append(name)
+        async with pacer.turn(method, bulk=bulk):
+            order.append(name)
 
     edits = [
         asyncio.create_task(
@@ -39,5 +39,6 @@ async def test_a_replys_own_edits_stay_unpaced() -> None:
     """The next question replaces the tapped one at once: no bot-wide slot is taken."""
     pacer = Pacer()
     for n in range(100):  # far past 30 a second, yet none waits for the budget
-        await pacer.acquire(EditMessageText(text=f"{n}", chat_id=77, message_id=5), bulk=False)
+        async with pacer.turn(EditMessageText(text=f"{n}", chat_id=77, message_id=5), bulk=False):
+            pass
     assert pacer.budget.waiting == 0

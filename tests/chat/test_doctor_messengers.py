@@ -63,7 +63,12 @@ async def test_without_bot_token_a_messenger_alone_is_fine(dingtalk_base: str, t
         dingtalk_card_template="qq-quiz.schema",
     )
     findings = {f.check: f for f in await diagnose(settings, seconds=5)}
-    assert findings["token"].status == "ok" and "dingtalk" in findings["token"].detail
+    # Without BOT_TOKEN, WEB_SECRET is the only key that signs the workers' links.
+    assert findings["token"].status == "fail" and "WEB_SECRET" in findings["token"].advice
+    settings = settings.model_copy(update={"web_secret": SecretStr("long-random")})
+    findings = {f.check: f for f in await diagnose(settings, seconds=5)}
+    token = findings["token"]
+    assert token.status == "ok" and "ways in: DingTalk bot, web face" in token.detail
     assert "bot_api" not in findings and findings["dingtalk"].status == "ok"
 
 

@@ -14,6 +14,7 @@ from config import Settings
 from contest.offers import competition_of_payload
 from contest.outbox import OutboxMessage
 from scheduler.announce import announcement_text, load_board
+from scheduler.join_links import how_to_join
 from scheduler.runner import SchedulerRunner
 from tests.conftest import MovableClock
 from tests.fakes.telegram import BOT_USERNAME, FakeTelegram
@@ -61,3 +62,25 @@ def test_only_a_competition_payload_is_read_as_one() -> None:
     assert competition_of_payload("quiz-12") == 12
     for other in ("quiz", "TEAM01", "quiz-", "quiz-1x", "quiz-²", "quiz-" + "9" * 11):
         assert competition_of_payload(other) is None
+
+
+def test_messenger_groups_get_the_in_app_sign_in_when_it_can_work(settings: Settings) -> None:
+    ready = settings.model_copy(
+        update={
+            "web_public_url": "https://quiz.example.com",
+            "dingtalk_client_id": "ding-id",
+            "dingtalk_client_secret": "ding-secret",
+        }
+    )
+    url = "https://quiz.example.com/join/7/dingtalk"
+    kwargs = {"competition_id": 7, "lang": "zh"}
+    assert how_to_join(ready, channel="dingtalk_app", **kwargs) == (
+        None,
+        [[{"text": "去答题", "url": url}]],
+    )
+    assert how_to_join(ready, channel="dingtalk", **kwargs) == (f'<a href="{url}">去答题</a>', None)
+    words = ("私聊机器人发送 /quiz 参加竞赛。", None)
+    assert how_to_join(ready, channel="feishu_app", **kwargs) == words  # Feishu not set up
+    assert how_to_join(settings, channel="dingtalk_app", **kwargs) == words  # no public URL
+    line, buttons = how_to_join(settings, channel="telegram", **kwargs)
+    assert line is None and buttons == [[{"text": "去答题", "start": "quiz-7"}]]
