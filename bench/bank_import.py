@@ -89,7 +89,7 @@ async def _import(path: Path, db: Path) -> float:
     report = parse_file(path)
     validated = time.perf_counter()
     async_engine = create_engine(f"sqlite+aiosqlite:///{db}")
-    async with create_session_factory(async_engine)() as session:
+    async with create_session_factory(async_engine).begin() as session:
         result = await import_questions(session, report=report, set_name="bench")
     await async_engine.dispose()
     done = time.perf_counter()

@@ -69,7 +69,7 @@ async def _run(path: Path, workdir: Path) -> None:
     validating = await _longest_gap(lambda: validate_file(path))
 
     async def into(name: str) -> None:
-        async with factory() as session:
+        async with factory.begin() as session:
             await import_questions(session, report=report, set_name=name)
 
     batched = await _longest_gap(lambda: into("batched"))  # compared with nothing yet

@@ -23,7 +23,7 @@ from bot.context import UpdateContext, current_update, update_context
 from bot.fsm_storage import DatabaseStorage
 from bot.language import remember
 from bot.models import ConversationState
-from chat.turn import Turn
+from chat.turn import Turn, owned
 from config import Settings
 from contest.admin.policy import Actor
 from contest.models import Worker
@@ -51,8 +51,10 @@ class DbSessionMiddleware(BaseMiddleware):
     """One session per update as ``session``, and the update's receipt time as ``received_at``.
 
     ``received_at`` comes from the intake (when the update reached the process, before any
-    queue); an update fed without one is received now. Whatever the handler left open is
-    committed at the end; an exception rolls it back.
+    queue); an update fed without one is received now. The update's transaction is the
+    turn's (:func:`chat.turn.owned`): whatever the handler left open is committed at the end;
+    a refusal that no router answered keeps only what it asked to keep; any other exception
+    rolls it back.
     """
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -75,10 +77,8 @@ class DbSessionMiddleware(BaseMiddleware):
                 session=session, received_at=received_at, later=data.get("write_later")
             )
             with update_context(context):
-                result = await handler(event, data)
-                if session.in_transaction():
-                    await session.commit()
-                return result
+                async with owned(session):
+                    return await handler(event, data)
 
 
 def _short(event: TelegramObject) -> bool:

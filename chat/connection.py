@@ -121,12 +121,12 @@ async def hold_and_run(
             await task
         await intake.stop()
         with contextlib.suppress(Exception):
-            async with session_factory() as session:
+            async with session_factory.begin() as session:
                 await release_lease(session, holder=holder, name=name)
 
 
 async def _take(session_factory: async_sessionmaker[AsyncSession], holder: str, name: str) -> bool:
-    async with session_factory() as session:
+    async with session_factory.begin() as session:
         return await acquire_lease(session, holder=holder, ttl=TTL, name=name)
 
 

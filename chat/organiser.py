@@ -72,11 +72,11 @@ async def run(turn: Turn, command: tuple[str, list[str]], *, group: str | None, 
             clock=turn.clock,
         )
         return Card(title, tr("messenger.admin.announced", lang, count=queued))
-    change = open_competition if word == "open" else close_competition
+    change, done = (open_competition, "opened") if word == "open" else (close_competition, "closed")
     competition = await change(
         turn.session, actor=actor, competition_id=competition_id, clock=turn.clock
     )
-    return Card(title, tr(f"messenger.admin.{word}ed", lang, name=competition.name))
+    return Card(title, tr(f"messenger.admin.{done}", lang, name=competition.name))
 
 
 def _actor(turn: Turn) -> Actor:

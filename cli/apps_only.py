@@ -22,10 +22,10 @@ from chat.platforms import run_messengers
 from cli.common import EXIT_USAGE
 from cli.run import refuse_unwritable, stop_on_signals, web_installer
 from config import Settings
-from contest.team_refresh import TeamRefresher
 from ops.metrics import instrument_engine
 from ops.runtime import start_ops
 from scheduler.runner import run_scheduler
+from scheduler.team_refresh import TeamRefresher
 from storage.db import create_engine, create_reader, create_session_factory, describe
 from storage.migrate import upgrade_async
 from storage.types import Clock, utcnow

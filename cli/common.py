@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chat.turn import owned
 from config import Settings, load_settings
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_async
@@ -22,12 +23,16 @@ T = TypeVar("T")
 
 @asynccontextmanager
 async def open_session(settings: Settings | None = None) -> AsyncIterator[AsyncSession]:
-    """A session on the configured database, upgraded to the current schema first."""
+    """A session on the configured database, upgraded to the current schema first.
+
+    A command is one turn: its transaction commits once when the block ends; a refusal
+    (``ContestError``) rolls it back and keeps only what the refusal asked to keep (an
+    organiser action's audit row, :func:`chat.turn.owned`)."""
     settings = settings or load_settings()
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
-        async with create_session_factory(engine)() as session:
+        async with create_session_factory(engine)() as session, owned(session):
             yield session
     finally:
         await engine.dispose()

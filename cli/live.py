@@ -9,7 +9,6 @@ from pathlib import Path
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chat.turn import owned
 from cli.common import EXIT_REJECTED, open_session, run_async
 from config import load_settings
 from contest.admin.policy import Actor
@@ -38,7 +37,7 @@ def create(
     """Create a final from roster teams (seats drawn by lot; questions drawn from the bank)."""
 
     async def go() -> int:
-        async with open_session() as session, owned(session):
+        async with open_session() as session:
             ids = [int(x) for x in teams.replace("，", ",").split(",") if x.strip().isdigit()]
             plans = await roster_teams(session, team_ids=ids, players=players)
             final = await create_final(
@@ -74,7 +73,7 @@ def rule(
         raise typer.Exit(2)
 
     async def go() -> dict[str, object]:
-        async with open_session() as session, owned(session):
+        async with open_session() as session:
             row = await set_rules(
                 session,
                 actor=Actor.operator(),
@@ -104,7 +103,7 @@ def links(
     root = (base or settings.web_public_url or "").rstrip("/")
 
     async def go() -> FinalLinks:
-        async with open_session(settings) as session, owned(session):
+        async with open_session(settings) as session:
             return await issue_links(
                 session,
                 actor=Actor.operator(),

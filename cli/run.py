@@ -39,12 +39,12 @@ from bot.webhook import WEBHOOK_PATH, add_webhook_route
 from chat.platforms import run_messengers
 from cli.common import EXIT_REJECTED, EXIT_USAGE
 from config import Settings, load_settings
-from contest.team_refresh import TeamRefresher
 from ops.metrics import instrument_engine
 from ops.runtime import OpsRuntime, start_ops
 from ops.web import Installer
 from ops.writable import write_problem
 from scheduler.runner import run_scheduler
+from scheduler.team_refresh import TeamRefresher
 from storage.db import create_engine, create_reader, create_session_factory, describe
 from storage.lease import acquire_lease, release_lease
 from storage.migrate import upgrade_async
@@ -244,7 +244,7 @@ async def _run_bot(
 async def _hold_polling(session_factory: async_sessionmaker[AsyncSession], holder: str) -> bool:
     """The polling lease for ``holder`` (``host:polling:pid``); a holder on this machine whose
     process is gone (``kill -9`` and a restart) gives it up at once."""
-    async with session_factory() as session:
+    async with session_factory.begin() as session:
         return await acquire_lease(
             session, holder=holder, ttl=POLLING_TTL, name=POLLING_LEASE, gone=_dead_here
         )
@@ -281,7 +281,7 @@ async def _keep_polling(
                 logger.exception("could not renew the polling lease")
     finally:
         with suppress(Exception):
-            async with session_factory() as session:
+            async with session_factory.begin() as session:
                 await release_lease(session, holder=holder, name=POLLING_LEASE)
 
 

@@ -13,7 +13,6 @@ from sqlmodel import col
 
 from contest.competitions import require_competition
 from contest.models import ChatBinding, Worker
-from storage.tx import commit_or_flush
 from storage.types import Clock, utcnow
 
 
@@ -37,7 +36,6 @@ async def bind_chat(
     created_by: int,
     language: str = "zh",
     clock: Clock = utcnow,
-    commit: bool = True,
 ) -> BindResult:
     """Bind a group or channel to a competition, announcing in ``language`` (re-activates an
     old binding; binding again changes only the language). An unknown competition is
@@ -63,7 +61,7 @@ async def bind_chat(
         )
         session.add(binding)
     binding.active, binding.title, binding.language = True, title[:255], language
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return BindResult(outcome, competition.name)
 
 
@@ -74,7 +72,7 @@ async def chat_competitions(session: AsyncSession, *, chat_id: int) -> list[int]
 
 
 async def unbind_chat(
-    session: AsyncSession, *, chat_id: int, competition_ids: Collection[int], commit: bool = True
+    session: AsyncSession, *, chat_id: int, competition_ids: Collection[int]
 ) -> int:
     """Remove the bindings of ``chat_id`` to ``competition_ids``; the number removed."""
     result = await session.execute(
@@ -83,7 +81,7 @@ async def unbind_chat(
             col(ChatBinding.competition_id).in_(list(competition_ids)),
         )
     )
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -25,7 +25,6 @@ from contest.errors import ContestError, DefinitionIssue, DefinitionRejected
 from contest.models import Competition, CompetitionStatus
 from contest.papers import plan_rules
 from contest.rules import CompetitionRules, load_rules
-from storage.tx import commit_or_flush
 from storage.types import Clock
 
 Status = CompetitionStatus
@@ -117,7 +116,6 @@ async def create_competition(
     data: dict[str, Any],
     created_by: str | None,
     clock: Clock,
-    commit: bool = True,
 ) -> Competition:
     """A competition from a definition mapping.
 
@@ -143,18 +141,16 @@ async def create_competition(
         updated_at=now,
     )
     session.add(competition)
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return competition
 
 
 async def create_competition_from_yaml(
-    session: AsyncSession, *, text: str, created_by: str | None, clock: Clock, commit: bool = True
+    session: AsyncSession, *, text: str, created_by: str | None, clock: Clock
 ) -> Competition:
     parse_yaml(text)  # syntax and schema errors before anything else
     data = yaml.safe_load(text)
-    return await create_competition(
-        session, data=data, created_by=created_by, clock=clock, commit=commit
-    )
+    return await create_competition(session, data=data, created_by=created_by, clock=clock)
 
 
 async def get_competition(session: AsyncSession, *, competition_id: int) -> Competition | None:
@@ -217,19 +213,19 @@ async def _planned_rules(session: AsyncSession, competition: Competition) -> dic
 
 
 async def schedule_competition(
-    session: AsyncSession, *, competition_id: int, clock: Clock, commit: bool = True
+    session: AsyncSession, *, competition_id: int, clock: Clock
 ) -> Competition:
     """draft → scheduled: it will open and close by itself at its times."""
     competition = await require_competition(session, competition_id=competition_id)
     planned = await _planned_rules(session, competition)
     _transition(competition, CompetitionStatus.SCHEDULED, clock())
     competition.rules = planned
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return competition
 
 
 async def open_competition(
-    session: AsyncSession, *, competition_id: int, clock: Clock, commit: bool = True
+    session: AsyncSession, *, competition_id: int, clock: Clock
 ) -> Competition:
     """Open now (early if before ``starts_at``, which then becomes now); not after its end."""
     competition = await require_competition(session, competition_id=competition_id)
@@ -240,35 +236,36 @@ async def open_competition(
     _transition(competition, CompetitionStatus.OPEN, now)
     competition.rules = planned
     competition.starts_at = min(competition.starts_at, now)
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return competition
 
 
 async def close_competition(
-    session: AsyncSession, *, competition_id: int, clock: Clock, commit: bool = True
+    session: AsyncSession, *, competition_id: int, clock: Clock
 ) -> Competition:
     """Close now (early if before ``ends_at``, which then becomes now); no more answers count."""
     competition = await require_competition(session, competition_id=competition_id)
     now = clock()
     _transition(competition, CompetitionStatus.CLOSED, now)
     competition.ends_at = min(competition.ends_at, now)
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return competition
 
 
 async def archive_competition(
-    session: AsyncSession, *, competition_id: int, clock: Clock, commit: bool = True
+    session: AsyncSession, *, competition_id: int, clock: Clock
 ) -> Competition:
     competition = await require_competition(session, competition_id=competition_id)
     _transition(competition, CompetitionStatus.ARCHIVED, clock())
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return competition
 
 
 async def sync_statuses(session: AsyncSession, *, clock: Clock) -> list[StatusChange]:
     """Open scheduled competitions whose start has come and close those whose end has passed.
 
-    A scheduled competition whose whole window was missed goes straight to closed. Commits.
+    A scheduled competition whose whole window was missed goes straight to closed. The
+    caller commits (the scheduler's maintenance, one transaction per task).
     """
     now = clock()
     stmt = select(Competition).where(
@@ -287,7 +284,7 @@ async def sync_statuses(session: AsyncSession, *, clock: Clock) -> list[StatusCh
         competition.updated_at = now
         assert competition.id is not None
         changes.append(StatusChange(competition.id, competition.name, old, new))
-    await session.commit()
+    await session.flush()
     return sorted(changes, key=lambda c: c.competition_id)
 
 
@@ -301,7 +298,6 @@ async def update_competition(
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     rules: CompetitionRules | dict[str, Any] | None = None,
-    commit: bool = True,
 ) -> Competition:
     """Change times (aware datetimes), texts or rules. Rules are fixed once it has opened
     (``rules_locked``); a closed or archived competition changes no more (``not_editable``)."""
@@ -333,7 +329,7 @@ async def update_competition(
     if description is not None:
         competition.description = description.strip()
     competition.updated_at = clock()
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return competition
 
 
@@ -345,7 +341,7 @@ async def delete_competition(
     if competition.status == CompetitionStatus.OPEN and not force:
         raise ContestError("competition_open", competition_id=competition_id)
     await session.delete(competition)
-    await session.commit()
+    await session.flush()
 
 
 async def set_announcement_schedule(
@@ -355,7 +351,6 @@ async def set_announcement_schedule(
     clock: Clock,
     cron: str | None,
     final_results: bool | None = None,
-    commit: bool = True,
 ) -> Competition:
     """Change when leaderboards are announced (crontab in the competition's local time, or
     None for no scheduled announcements) and, if given, whether the final results go out
@@ -376,5 +371,5 @@ async def set_announcement_schedule(
         raise ContestError("bad_cron", cron=cron or "") from None
     competition.rules = rules.model_copy(update={"announce": announce}).model_dump(mode="json")
     competition.updated_at = clock()
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return competition

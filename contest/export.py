@@ -47,7 +47,6 @@ from contest.workbook import (
 )
 from quizbank.models import Question, QuestionType
 from storage.ids import id_of
-from storage.tx import commit_or_flush
 from storage.types import Clock, utcnow
 
 __all__ = [
@@ -96,18 +95,17 @@ async def export_results(
     competition_id: int,
     path: Path | str,
     clock: Clock = utcnow,
-    commit: bool = True,
 ) -> Path:
     """Write the competition's results workbook to ``path``; returns the path.
 
-    Refreshes the team standings first (committing them, or flushing inside the caller's
-    transaction), so every sheet reads the same numbers.
+    Refreshes the team standings first (flushed in the caller's transaction), so every
+    sheet reads the same numbers.
     """
     competition = await session.get(Competition, competition_id)
     if competition is None:
         raise ContestError("competition_not_found", competition_id=competition_id)
     await refresh_team_standings(session, competition_id=competition_id, clock=clock)
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     zone = ZoneInfo(competition.timezone)
     tree = await load_tree(session)
     workers = {w.id: w for w in (await session.execute(select(Worker))).scalars()}

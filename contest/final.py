@@ -88,9 +88,9 @@ class FinalResults:
 
 
 async def settle(session: AsyncSession, *, competition_id: int, clock: Clock) -> None:
-    """Bring the team standings up to date before anything final is read. Commits."""
+    """Bring the team standings up to date before anything final is read (the caller
+    commits)."""
     await refresh_team_standings(session, competition_id=competition_id, clock=clock)
-    await session.commit()
 
 
 async def final_results(

@@ -16,7 +16,6 @@ from sqlmodel import col
 
 from contest.errors import ContestError
 from contest.models import AuditEntry, Competition, Organiser, Worker
-from storage.tx import commit_or_flush
 from storage.types import Clock, utcnow
 
 
@@ -58,7 +57,6 @@ async def grant_organiser(
     granted_by: int,
     competition_id: int | None = None,
     clock: Clock = utcnow,
-    commit: bool = True,
 ) -> GrantResult:
     """Make ``telegram_id`` an organiser (of all competitions, or of one)."""
     await _check_competition(session, competition_id)
@@ -72,7 +70,7 @@ async def grant_organiser(
         granted_at=clock(),
     )
     session.add(organiser)
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return GrantResult(organiser, created=True)
 
 
@@ -81,7 +79,6 @@ async def revoke_organiser(
     *,
     telegram_id: int,
     competition_id: int | None = None,
-    commit: bool = True,
 ) -> int:
     """Remove the grant(s); without ``competition_id`` every grant of that user goes."""
     query = select(Organiser).where(col(Organiser.telegram_id) == telegram_id)
@@ -90,7 +87,7 @@ async def revoke_organiser(
     rows = list((await session.execute(query)).scalars())
     for row in rows:
         await session.delete(row)
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return len(rows)
 
 

@@ -34,7 +34,6 @@ from contest.standings import attempt_order, record_standing, refresh_team_stand
 from contest.teams import find_worker
 from contest.tree import load_tree
 from storage.ids import id_of
-from storage.tx import commit_or_flush
 from storage.types import Clock
 
 
@@ -103,9 +102,7 @@ async def find_person(session: AsyncSession, *, ref: str) -> Worker | None:
     return await find_worker(session, ref=ref)
 
 
-async def confirm_worker(
-    session: AsyncSession, *, worker_id: int, clock: Clock, commit: bool = True
-) -> Worker:
+async def confirm_worker(session: AsyncSession, *, worker_id: int, clock: Clock) -> Worker:
     """A 待确认 worker is a real newcomer: they count in their team from now on."""
     worker = await session.get(Worker, worker_id)
     if worker is None:
@@ -114,7 +111,7 @@ async def confirm_worker(
     await session.flush()
     for competition_id in await _open_competitions(session):
         await refresh_team_standings(session, competition_id=competition_id, clock=clock)
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return worker
 
 
@@ -128,7 +125,7 @@ async def _open_competitions(session: AsyncSession) -> list[int]:
 
 
 async def merge_workers(
-    session: AsyncSession, *, keep_id: int, drop_id: int, clock: Clock, commit: bool = True
+    session: AsyncSession, *, keep_id: int, drop_id: int, clock: Clock
 ) -> Worker:
     """Merge ``drop_id`` into ``keep_id`` (usually a 待确认 bot record into its roster record).
 
@@ -160,7 +157,7 @@ async def merge_workers(
     await session.flush()
     for competition_id in sorted(competitions):
         await _recount(session, competition_id=competition_id, worker=keep, now=now, clock=clock)
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return keep
 
 

@@ -31,7 +31,6 @@ from quizbank.formats.archive import MAX_ROWS, check_archive, too_many_rows
 from quizbank.formats.csv_ import decode
 from quizbank.formats.headers import normalize_header
 from quizbank.formats.rows import cell_text
-from storage.tx import commit_or_flush
 from storage.types import Clock
 
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -247,7 +246,7 @@ def _telegram(raw: RosterRow, fail: Any) -> tuple[int | None, str | None, str]:
 
 
 async def import_roster(
-    session: AsyncSession, *, data: bytes, filename: str, clock: Clock, commit: bool = True
+    session: AsyncSession, *, data: bytes, filename: str, clock: Clock
 ) -> RosterReport:
     """Check the whole file, then create teams and workers (or update them by 工号).
 
@@ -303,7 +302,7 @@ async def import_roster(
     for competition_id in open_ids if created or moved else []:
         await refresh_team_standings(session, competition_id=competition_id, clock=clock)
     teams_created = await _count_teams(session) - teams_before
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return RosterReport(len(entries), created, updated, unchanged, teams_created)
 
 

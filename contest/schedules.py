@@ -20,7 +20,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
-from storage.tx import commit_or_flush
 from storage.types import Clock, UTCDateTime, utcnow
 from storage.upsert import upsert
 
@@ -317,21 +316,19 @@ async def paused_keys(session: AsyncSession) -> set[str]:
     return set((await session.execute(select(col(JobPause.job_key)))).scalars())
 
 
-async def pause(
-    session: AsyncSession, *, key: str, clock: Clock = utcnow, commit: bool = True
-) -> bool:
+async def pause(session: AsyncSession, *, key: str, clock: Clock = utcnow) -> bool:
     """Pause ``key``; False if it was paused already."""
     already = await session.get(JobPause, key) is not None
     if not already:
         await upsert(
             session, JobPause, keys={"job_key": key}, values={"paused_at": clock()}, update=False
         )
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return not already
 
 
-async def resume(session: AsyncSession, *, key: str, commit: bool = True) -> bool:
+async def resume(session: AsyncSession, *, key: str) -> bool:
     """Resume ``key``; False if it was not paused."""
     result = await session.execute(delete(JobPause).where(col(JobPause.job_key) == key))
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -3,7 +3,7 @@
 :func:`record_standing` runs in the answer's own transaction and touches one row: the
 worker's ``Standing``. Team standings are derived from the standings by
 :func:`refresh_team_standings` — a few aggregate queries per competition, not a fan-out per
-answer — which :class:`contest.team_refresh.TeamRefresher` runs about once a second for the
+answer — which :class:`scheduler.team_refresh.TeamRefresher` runs about once a second for the
 competitions that are open, so boards are right within a second without every answer
 locking its team's rows. ``contest.ranking`` reads both.
 """

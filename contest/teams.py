@@ -14,7 +14,6 @@ from contest.models import Competition, CompetitionStatus, Standing, Team, Worke
 from contest.names import path_key
 from contest.standings import refresh_team_standings
 from contest.tree import load_tree
-from storage.tx import commit_or_flush
 from storage.types import Clock
 
 JOIN_CODE_BYTES = 6  # 8 URL-safe characters: [A-Za-z0-9_-], fine in a t.me ?start= link
@@ -105,7 +104,6 @@ async def move_worker(
     team_id: int,
     by_organiser: bool,
     clock: Clock,
-    commit: bool = True,
 ) -> Worker:
     """Put a worker in a team (joining the first time, or switching).
 
@@ -113,8 +111,8 @@ async def move_worker(
     best team): ``ContestError("team_locked")``; an organiser may. Not a switch: a first
     team, a link to the team they are in or one above it (the 制造部 link for a worker of
     制造部/一车间/甲班 — they stay where they are), or a team below theirs (placing a worker
-    who only had a 部门 in one of its 班组). Standings of open
-    competitions follow the worker, and both teams' standings are recomputed. Commits.
+    who only had a 部门 in one of its 班组). Standings of open competitions follow the
+    worker, and both teams' standings are recomputed. Flushes; the caller commits.
     """
     worker = await session.get(Worker, worker_id)
     if worker is None:
@@ -139,7 +137,7 @@ async def move_worker(
     if by_organiser:  # rare, and the organiser looks at the board next: refresh at once
         for competition_id in open_ids:
             await refresh_team_standings(session, competition_id=competition_id, clock=clock)
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return worker
 
 
@@ -153,7 +151,7 @@ async def follow_worker_team(
 ) -> None:
     """After ``worker.team_id`` changed: the worker's open standings move along with them.
 
-    Team totals and headcounts follow within a second (``contest.team_refresh``).
+    Team totals and headcounts follow within a second (``scheduler.team_refresh``).
     """
     if not open_ids:
         return

@@ -177,7 +177,7 @@ async def register_worker(
 
     A worker on no roster while a roster exists is ``pending`` (待确认). Idempotent under
     double taps and replays: the unique Telegram id refuses a second row, and the losing
-    tap simply updates the row the first one made. Commits. Errors: ``name_length``,
+    tap simply updates the row the first one made. Errors: ``name_length``,
     ``name_invisible``, ``bad_employee_no``, ``employee_no_taken``.
     """
     name = clean_name(real_name)
@@ -200,7 +200,6 @@ async def register_worker(
                 worker.pending = not worker.on_roster and await roster_exists(session)
         except IntegrityError:
             continue  # another tap registered this person a moment ago: update their row
-        await session.commit()
         return worker
     raise ContestError("busy")
 
@@ -238,7 +237,7 @@ async def set_language(session: AsyncSession, *, worker: Worker, language: str) 
     if language not in LANGUAGES:
         raise ContestError("bad_language")
     worker.language = language
-    await session.commit()
+    await session.flush()
     return worker
 
 
@@ -314,12 +313,12 @@ async def profile(session: AsyncSession, *, worker: Worker, clock: Clock) -> Pro
 
 
 async def rename(session: AsyncSession, *, worker: Worker, real_name: str, clock: Clock) -> Profile:
-    """Correct the worker's real name (实名); ``name_length``, ``name_locked``. Commits."""
+    """Correct the worker's real name (实名); ``name_length``, ``name_locked``."""
     name = clean_name(real_name)
     locked = await name_locked_by(session, worker_id=id_of(worker), clock=clock)
     if locked is not None:
         raise ContestError("name_locked", name=locked)
     worker.real_name = name
     session.add(worker)
-    await session.commit()
+    await session.flush()
     return await profile(session, worker=worker, clock=clock)

@@ -21,7 +21,6 @@ from quizbank.formats import ImportRejected, RowError, write_questions
 from quizbank.models import Question, QuestionSet
 from quizbank.overlap import Overlap, Stored, find_overlaps, stem_key
 from quizbank.validation import QuestionDraft, ValidationReport, parse_file
-from storage.tx import commit_or_flush
 from storage.types import Clock, utcnow
 
 WRITE_BATCH = 500  # rows per INSERT/UPDATE of an import
@@ -94,10 +93,9 @@ async def import_questions(
     skip_invalid: bool = False,
     skip_overlaps: bool = False,
     clock: Clock = utcnow,
-    commit: bool = True,
 ) -> ImportResult:
-    """Store the drafts in the set ``set_name`` (created if new) and commit (or, with
-    ``commit=False``, flush for a caller that commits once with its audit row).
+    """Store the drafts in the set ``set_name`` (created if new) and flush; the caller
+    commits (an organiser action, once with its audit row).
 
     Atomic: with any error and not ``skip_invalid``, raises ``ImportRejected`` before
     writing. Questions are matched by their stable key, so re-importing an edited file
@@ -139,7 +137,7 @@ async def import_questions(
         skipped_overlaps=len(skipped),
         **counts,
     )
-    await commit_or_flush(session, commit=commit)
+    await session.flush()
     return result
 
 

@@ -327,7 +327,7 @@ async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> App
     """Read the boards and draw the picture once per language the bound chats read; the
     returned ``Apply`` queues one photo and one text per bound chat and remembers the ranks."""
     final = job.kind is JobKind.FINAL
-    async with ctx.session_factory() as session:
+    async with ctx.session_factory.begin() as session:  # a final board settles the teams first
         competition = await session.get(Competition, job.competition_id)
         if competition is None:
             return None

@@ -26,7 +26,7 @@ from storage.ids import id_of
 async def prepare_playoff(ctx: JobContext, job: Job, when: datetime) -> Apply | None:
     """Settle the last attempts and teams; the returned ``Apply`` marks the invited workers
     and queues each one's invitation, in their language, in the run's own transaction."""
-    async with ctx.session_factory() as session:
+    async with ctx.session_factory.begin() as session:  # settled for all before the reads go on
         competition = await session.get(Competition, job.competition_id)
         if competition is None:
             return None

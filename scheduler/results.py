@@ -179,7 +179,7 @@ def card_payload(data: CertificateData) -> bytes:
 
 async def prepare_results(ctx: JobContext, job: Job, when: datetime) -> Apply | None:
     """Finish what the close left open, settle the teams, then read everyone's result."""
-    async with ctx.session_factory() as session:
+    async with ctx.session_factory.begin() as session:  # settled for all before the reads go on
         competition = await session.get(Competition, job.competition_id)
         if competition is None:
             return None

@@ -60,7 +60,7 @@ class SchedulerRunner:
         self.next_timeouts = 0.0  # loop time of the next timeout scan
 
     async def hold_lease(self) -> bool:
-        async with self.ctx.session_factory() as session:
+        async with self.ctx.session_factory.begin() as session:
             return await acquire_lease(
                 session, holder=self.holder, ttl=self.lease_ttl, clock=self.ctx.clock
             )
@@ -106,7 +106,7 @@ class SchedulerRunner:
 
     async def release(self) -> None:
         await self.robots.close()
-        async with self.ctx.session_factory() as session:
+        async with self.ctx.session_factory.begin() as session:
             await release_lease(session, holder=self.holder, clock=self.ctx.clock)
 
 

@@ -46,10 +46,12 @@ async def acquire_lease(
 
     ``gone(holder)`` may say that the current holder is known to have stopped (a process of
     this machine that no longer runs): its lease is then taken at once, without waiting for
-    it to expire. Commits (a lease is only worth something once others can see it).
+    it to expire. The caller commits at once, before it does the lease's work: a lease is
+    only worth something once others can see it (``async with session_factory.begin()``).
     """
     now = clock()
-    row = (await session.execute(select(Lease).where(col(Lease.name) == name))).scalar_one_or_none()
+    current = select(Lease).where(col(Lease.name) == name).execution_options(populate_existing=True)
+    row = (await session.execute(current)).scalar_one_or_none()
     if row is None:
         result = await session.execute(
             insert_for(session)(Lease)
@@ -57,7 +59,6 @@ async def acquire_lease(
             .on_conflict_do_nothing(index_elements=["name"])
         )
     elif row.holder != holder and row.expires_at > now and not (gone and gone(row.holder)):
-        await session.rollback()
         return False
     else:
         result = await session.execute(
@@ -70,18 +71,17 @@ async def acquire_lease(
             .values(holder=holder, expires_at=now + ttl)
             .execution_options(synchronize_session=False)
         )
-    await session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def release_lease(
     session: AsyncSession, *, holder: str, clock: Clock = utcnow, name: str = LEASE_NAME
 ) -> None:
-    """Give the lease up at once (on a clean stop) so another runner need not wait."""
+    """Give the lease up at once (on a clean stop) so another runner need not wait; the
+    caller commits."""
     await session.execute(
         update(Lease)
         .where(col(Lease.name) == name, col(Lease.holder) == holder)
         .values(expires_at=clock())
         .execution_options(synchronize_session=False)
     )
-    await session.commit()

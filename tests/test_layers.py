@@ -196,3 +196,47 @@ def test_formatter_lays_out_the_code_and_ids_are_never_guessed() -> None:
     benches = [p.read_text(encoding="utf-8") for p in _modules("bench")]
     assert sum(t.count("# fmt: skip") for t in texts + benches) <= FMT_SKIPS
     assert sum(t.count(".id or 0") for t in texts) <= ID_OR_ZERO
+
+
+COMMITTERS = {Path("storage/sqlite_driver.py")}  # the DB-API adapter's own connection commit
+
+
+def test_core_functions_never_commit() -> None:
+    """The edge's turn owns the transaction and commits once (chat/turn.py); the core flushes
+    at most and holds no session factory of its own (no transaction it could end)."""
+    found = []
+    for package in sorted(PURE):
+        for path in _modules(package):
+            if path.relative_to(ROOT) in COMMITTERS:
+                continue
+            text = path.read_text(encoding="utf-8")
+            for word in (".commit(", "commit_or_flush"):
+                if word in text:
+                    found.append(f"{path.relative_to(ROOT)} {word}")
+            if package != "storage" and "async_sessionmaker" in text:
+                found.append(f"{path.relative_to(ROOT)} async_sessionmaker")
+    assert found == []
+
+
+def _commit_flags(path: Path) -> list[str]:
+    """Parameters that let a caller choose whether a function commits (``commit: bool``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        f"{path.name}:{node.lineno} {node.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for arg in node.args.args + node.args.kwonlyargs
+        if "commit" in arg.arg
+    ]
+
+
+def test_who_commits_is_no_flag() -> None:
+    """The edge commits; no function takes a flag to commit for it, outside the tests."""
+    paths = [*_sources(), *sorted((ROOT / "bench").glob("*.py")), *sorted(ROOT.glob("*.py"))]
+    assert [flag for path in paths for flag in _commit_flags(path)] == []
+
+
+def test_the_commit_rules_see_a_violation(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("async def save(session, *, commit: bool = True) -> None: ...\n")
+    assert _commit_flags(sample) == ["sample.py:1 save"]

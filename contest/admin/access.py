@@ -43,7 +43,6 @@ async def grant(
             granted_by=actor.user_id,
             competition_id=competition_id,
             clock=clock,
-            commit=False,
         )
 
     detail = {"telegram_id": telegram_id, "competition_id": competition_id}
@@ -64,7 +63,7 @@ async def revoke(
 
     async def work() -> int:
         return await revoke_organiser(
-            session, telegram_id=telegram_id, competition_id=competition_id, commit=False
+            session, telegram_id=telegram_id, competition_id=competition_id
         )
 
     detail = {"telegram_id": telegram_id, "competition_id": competition_id}

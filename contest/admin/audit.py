@@ -1,11 +1,12 @@
-"""The one path of an organiser action: check permission, do the work, audit, commit once.
+"""The one path of an organiser action: check permission, do the work, audit (the edge commits).
 
 Audit rows name the action as ``area.verb`` (``competition.open``, ``organiser.grant``,
 ``bank.import``) and end in one of four outcomes: ``ok``, ``unchanged`` (nothing to do),
 ``denied`` (no permission) or ``refused`` (the core said no; ``detail.code`` says why). The
 row is written in the action's own transaction, so a change and its audit row are committed
-together or not at all; a refusal is committed with its audit row alone (the action's
-partial writes are rolled back to a savepoint first).
+together or not at all. A refusal's audit row rides on the raised error's
+:attr:`~contest.errors.ContestError.keep`: the edge's turn rolls the action back and commits
+that row alone (:func:`chat.turn.settle_refusal`). Nothing here commits.
 """
 
 from __future__ import annotations
@@ -48,7 +49,20 @@ def record(
     clock: Clock = utcnow,
 ) -> AuditEntry:
     """Add one audit row to the session's transaction (the caller commits)."""
-    entry = AuditEntry(
+    entry = _entry(actor, action, outcome=outcome, detail=detail, clock=clock)
+    session.add(entry)
+    return entry
+
+
+def _entry(
+    actor: Actor,
+    action: str,
+    *,
+    outcome: str,
+    detail: dict[str, Any] | None,
+    clock: Clock,
+) -> AuditEntry:
+    return AuditEntry(
         actor_id=actor.user_id,
         action=action[:50],
         detail={
@@ -59,8 +73,6 @@ def record(
         outcome=outcome[:20],
         created_at=clock(),
     )
-    session.add(entry)
-    return entry
 
 
 async def authorize(
@@ -73,15 +85,15 @@ async def authorize(
     detail: dict[str, Any] | None = None,
     clock: Clock = utcnow,
 ) -> None:
-    """Return when ``actor`` may do ``action``; else audit the refusal, commit, raise it."""
+    """Return when ``actor`` may do ``action``; else raise the refusal, its audit row in
+    the error's ``keep`` (the edge commits it after rolling the turn back)."""
     denied = await refusal(session, actor, action, competition_id=competition_id, need=need)
     if denied is None:
         return
     detail = {**(detail or {}), "code": denied.code}
     if competition_id is not None:
         detail.setdefault("competition_id", competition_id)
-    record(session, actor, action, outcome="denied", detail=detail, clock=clock)
-    await session.commit()
+    denied.keep.append(_entry(actor, action, outcome="denied", detail=detail, clock=clock))
     raise denied
 
 
@@ -97,8 +109,9 @@ async def perform(
     describe: Describe[T] | None = None,
     clock: Clock = utcnow,
 ) -> T:
-    """Run ``work`` (which must not commit) as ``action`` by ``actor``: authorized, audited
-    and committed once. ``describe`` turns the result into the outcome and extra detail."""
+    """Run ``work`` as ``action`` by ``actor``: authorized and audited in the session's
+    transaction, which the edge commits once. A refusal carries its audit row in the error's
+    ``keep``. ``describe`` turns the result into the outcome and extra detail."""
     detail = dict(detail or {})
     if competition_id is not None:
         detail.setdefault("competition_id", competition_id)
@@ -110,10 +123,8 @@ async def perform(
             result = await work()
     except ContestError as error:
         refused = {**detail, "code": error.code, **error.params}
-        record(session, actor, action, outcome="refused", detail=refused, clock=clock)
-        await session.commit()
+        error.keep.append(_entry(actor, action, outcome="refused", detail=refused, clock=clock))
         raise
     outcome, extra = describe(result) if describe is not None else ("ok", {})
     record(session, actor, action, outcome=outcome, detail={**detail, **extra}, clock=clock)
-    await session.commit()
     return result

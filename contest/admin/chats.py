@@ -33,7 +33,6 @@ async def bind(
             created_by=actor.user_id,
             language=language,
             clock=clock,
-            commit=False,
         )
 
     def describe(result: BindResult) -> tuple[str, dict[str, Any]]:
@@ -61,7 +60,7 @@ async def unbind(session: AsyncSession, *, actor: Actor, chat_id: int, clock: Cl
     mine = [c for c in bound if scope is None or c in scope]
 
     async def work() -> int:
-        return await unbind_chat(session, chat_id=chat_id, competition_ids=mine, commit=False)
+        return await unbind_chat(session, chat_id=chat_id, competition_ids=mine)
 
     first = next(iter(mine or bound), None)
     need = None if bound else Need.ORGANISER  # nothing bound: any organiser may ask

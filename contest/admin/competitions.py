@@ -42,34 +42,42 @@ async def create_competition(
     async def work() -> Competition:
         if yaml_text is not None:
             return await core.create_competition_from_yaml(
-                session, text=yaml_text, created_by=by, clock=clock, commit=False
+                session, text=yaml_text, created_by=by, clock=clock
             )
         return await core.create_competition(
-            session, data=dict(data or {}), created_by=by, clock=clock, commit=False
+            session, data=dict(data or {}), created_by=by, clock=clock
         )
 
     return await perform(session, actor, "competition.create", work, describe=_created, clock=clock)
 
 
-async def _lifecycle(
+async def _change(
     session: AsyncSession,
     actor: Actor,
     action: str,
     call: Lifecycle,
     competition_id: int,
     clock: Clock,
+    *,
+    detail: dict[str, Any] | None = None,
+    **change: Any,
 ) -> Competition:
-    async def work() -> Competition:
-        return await call(session, competition_id=competition_id, clock=clock, commit=False)
+    """One audited change of a competition: ``call`` (a core function taking the
+    competition id, the clock and ``change``) as ``action``, ``detail`` in the audit row."""
 
-    return await perform(session, actor, action, work, competition_id=competition_id, clock=clock)
+    async def work() -> Competition:
+        return await call(session, competition_id=competition_id, clock=clock, **change)
+
+    return await perform(
+        session, actor, action, work, detail=detail, competition_id=competition_id, clock=clock
+    )
 
 
 async def open_competition(
     session: AsyncSession, *, actor: Actor, competition_id: int, clock: Clock
 ) -> Competition:
     """Open now (early if before its start)."""
-    return await _lifecycle(
+    return await _change(
         session, actor, "competition.open", core.open_competition, competition_id, clock
     )
 
@@ -78,7 +86,7 @@ async def close_competition(
     session: AsyncSession, *, actor: Actor, competition_id: int, clock: Clock
 ) -> Competition:
     """Close now; no answer counts afterwards."""
-    return await _lifecycle(
+    return await _change(
         session, actor, "competition.close", core.close_competition, competition_id, clock
     )
 
@@ -86,7 +94,7 @@ async def close_competition(
 async def archive_competition(
     session: AsyncSession, *, actor: Actor, competition_id: int, clock: Clock
 ) -> Competition:
-    return await _lifecycle(
+    return await _change(
         session, actor, "competition.archive", core.archive_competition, competition_id, clock
     )
 
@@ -101,26 +109,11 @@ async def set_times(
     clock: Clock,
 ) -> Competition:
     """New start and end (aware datetimes)."""
-
-    async def work() -> Competition:
-        return await core.update_competition(
-            session,
-            competition_id=competition_id,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            clock=clock,
-            commit=False,
-        )
-
     detail = {"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()}
-    return await perform(
-        session,
-        actor,
-        "competition.set_times",
-        work,
-        detail=detail,
-        competition_id=competition_id,
-        clock=clock,
+    times = {"starts_at": starts_at, "ends_at": ends_at}
+    action, call = "competition.set_times", core.update_competition
+    return await _change(
+        session, actor, action, call, competition_id, clock, detail=detail, **times
     )
 
 
@@ -133,26 +126,10 @@ async def set_schedule(
     clock: Clock,
 ) -> Competition:
     """When leaderboards are announced (a preset, 每天18点, or cron) and the final results."""
-
-    async def work() -> Competition:
-        return await core.set_announcement_schedule(
-            session,
-            competition_id=competition_id,
-            cron=choice.cron,
-            final_results=choice.final_results,
-            clock=clock,
-            commit=False,
-        )
-
-    detail = {"cron": choice.cron, "final_results": choice.final_results}
-    return await perform(
-        session,
-        actor,
-        "competition.set_schedule",
-        work,
-        detail=detail,
-        competition_id=competition_id,
-        clock=clock,
+    change = {"cron": choice.cron, "final_results": choice.final_results}
+    action, call = "competition.set_schedule", core.set_announcement_schedule
+    return await _change(
+        session, actor, action, call, competition_id, clock, detail=change, **change
     )
 
 

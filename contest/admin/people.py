@@ -55,7 +55,6 @@ async def move(
             team_id=team.id,
             by_organiser=True,
             clock=clock,
-            commit=False,
         )
         return Moved(worker, team, before != team.id)
 
@@ -81,7 +80,7 @@ async def import_workers(
     """A roster (花名册), all or nothing: ``RosterRejected`` lists every bad row."""
 
     async def work() -> RosterReport:
-        return await import_roster(session, data=data, filename=filename, clock=clock, commit=False)
+        return await import_roster(session, data=data, filename=filename, clock=clock)
 
     def describe(report: RosterReport) -> tuple[str, dict[str, Any]]:
         return "ok", {"rows": report.rows, "created": report.created, "updated": report.updated}
@@ -118,7 +117,6 @@ async def import_bank(
                 checksum=report.checksum,
                 source_filename=report.filename,
                 clock=clock,
-                commit=False,
             )
         except ImportRejected as rejected:
             raise BankRejected(rejected.errors) from None
@@ -164,7 +162,7 @@ async def confirm(session: AsyncSession, *, actor: Actor, worker_ref: str, clock
 
     async def work() -> Worker:
         worker = await _person(session, worker_ref)
-        return await confirm_worker(session, worker_id=id_of(worker), clock=clock, commit=False)
+        return await confirm_worker(session, worker_id=id_of(worker), clock=clock)
 
     def describe(worker: Worker) -> tuple[str, dict[str, Any]]:
         return "ok", {"worker_id": worker.id}
@@ -195,7 +193,6 @@ async def merge(
             keep_id=id_of(keep),
             drop_id=id_of(drop),
             clock=clock,
-            commit=False,
         )
 
     def describe(kept: Worker) -> tuple[str, dict[str, Any]]:

@@ -21,9 +21,7 @@ async def export(
 
     async def work() -> Competition:
         competition = await require_competition(session, competition_id=competition_id)
-        await export_results(
-            session, competition_id=competition_id, path=path, clock=clock, commit=False
-        )
+        await export_results(session, competition_id=competition_id, path=path, clock=clock)
         return competition
 
     return await perform(

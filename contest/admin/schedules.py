@@ -107,8 +107,8 @@ async def _toggle(
         if competition_id is not None:
             await require_competition(session, competition_id=competition_id)
         if paused:
-            return await pause(session, key=key, clock=clock, commit=False)
-        return await resume(session, key=key, commit=False)
+            return await pause(session, key=key, clock=clock)
+        return await resume(session, key=key)
 
     return await perform(
         session,

@@ -135,7 +135,6 @@ async def toggle_option(
         timezone=tz,
         selection=selection,
     )
-    await session.commit()
     return view
 
 
@@ -169,8 +168,8 @@ async def answer(
     ``response`` is in displayed form: an option position (single), 1/0 (true/false), the
     ticked positions (multiple), a list of texts (blank). An answer after the question's
     deadline is recorded as a timeout and scores 0. ``loaded`` is the position when the
-    caller has read it already; ``message_id`` the typed text that answers. Commits before
-    it returns.
+    caller has read it already; ``message_id`` the typed text that answers. The caller (the
+    edge's turn) commits.
     """
     now = clock()
     if loaded is None:
@@ -183,7 +182,6 @@ async def answer(
     assert aq is not None and question is not None
     qtype = QuestionType(question.type)
     if qtype is QuestionType.MULTIPLE and not response:
-        await session.commit()
         return Step(outcome="empty", attempt_id=attempt_id)
     stored = response_to_stored(qtype, response, aq.option_order, len(question.options))
     elapsed = now - (aq.presented_at or now)
@@ -229,7 +227,6 @@ async def _advance(
         )
         known = (attempt, loaded.competition, rules)
         done = await summary(session, attempt_id=id_of(attempt), clock=clock, tz=tz, known=known)
-        await session.commit()
         return Step(outcome=outcome, feedback=feedback, summary=done, attempt_id=attempt.id)
     # When the answer and explanation are shown the worker reads them first and asks for
     # the next question; its clock starts only then.
@@ -251,7 +248,6 @@ async def _advance(
         await record_standing(
             session, attempt=attempt, rules=rules, now=now, team_id=loaded.team_id
         )
-    await session.commit()
     return Step(outcome=outcome, feedback=feedback, next=view, attempt_id=attempt.id, paused=paused)
 
 

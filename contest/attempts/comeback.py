@@ -102,12 +102,9 @@ async def show_current(
     attempt = await owned(session, worker_id=worker_id, attempt_id=attempt_id)
     missed = await catch_up(session, attempt=attempt, clock=clock)
     if attempt.status != AttemptStatus.ACTIVE:
-        await session.commit()
         done = await summary(session, attempt_id=attempt_id, clock=clock, tz=tz)
-        await session.commit()
         return replace(done, missed=missed)
     view = await present(session, attempt=attempt, now=clock(), tz=tz)
-    await session.commit()
     return replace(view, missed=missed) if missed else view
 
 
@@ -144,11 +141,10 @@ async def active_attempt(session: AsyncSession, *, worker_id: int, clock: Clock)
 async def still_active(
     session: AsyncSession, *, attempt: Attempt | None, clock: Clock
 ) -> Attempt | None:
-    """``attempt`` once its deadlines are applied, unless that ended it. Commits."""
+    """``attempt`` once its deadlines are applied, unless that ended it."""
     if attempt is None:
         return None
     await catch_up(session, attempt=attempt, clock=clock)
-    await session.commit()
     return attempt if attempt.status == AttemptStatus.ACTIVE else None
 
 
@@ -166,13 +162,12 @@ async def last_ended(
     ).scalar_one_or_none()
     if latest is None or latest.status != AttemptStatus.EXPIRED:
         return None
-    done = await summary(session, attempt_id=id_of(latest), clock=clock, tz=tz)
-    await session.commit()
-    return done
+    return await summary(session, attempt_id=id_of(latest), clock=clock, tz=tz)
 
 
 async def expire_overdue(session: AsyncSession, *, clock: Clock) -> int:
-    """Close every active attempt past its deadline (the scheduler calls this); the count."""
+    """Close every active attempt past its deadline (the scheduler calls this and commits);
+    the count."""
     now = clock()
     overdue = (
         await session.execute(
@@ -185,7 +180,6 @@ async def expire_overdue(session: AsyncSession, *, clock: Clock) -> int:
     for attempt in list(overdue):
         await finish(session, attempt=attempt, status=AttemptStatus.EXPIRED, now=now)
         count += 1
-    await session.commit()
     return count
 
 

@@ -187,9 +187,7 @@ async def present_first(
     session: AsyncSession, *, attempt: Attempt, clock: Clock, tz: str
 ) -> QuestionView:
     first = await attempt_question(session, attempt_id=id_of(attempt), position=0)
-    view = await present(session, attempt=attempt, now=clock(), tz=tz, loaded=first)
-    await session.commit()
-    return view
+    return await present(session, attempt=attempt, now=clock(), tz=tz, loaded=first)
 
 
 async def create_attempt(

@@ -21,9 +21,9 @@ from contest.models import (
     Worker,
 )
 from contest.rules import CompetitionRules
-from contest.team_refresh import TeamRefresher
 from quizbank.grading import to_displayed
 from quizbank.models import Question, QuestionSet, QuestionType
+from scheduler.team_refresh import TeamRefresher
 from storage.types import Clock
 
 BANK: list[dict[str, Any]] = [

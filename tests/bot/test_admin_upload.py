@@ -32,6 +32,7 @@ from tests.conftest import MovableClock
 from tests.fakes.chat import ChatDriver
 from tests.fakes.telegram import FakeTelegram
 from tests.quizbank.bank_files import HEADER, docx_bytes, good_rows, row
+from tests.turns import turn
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x01" * 200
@@ -330,8 +331,11 @@ async def test_an_organiser_of_one_competition_cannot_change_the_bank_or_roster(
     """The bank and the roster serve every competition: a scoped grant is not enough."""
     competition = await add_competition(session_factory)
     async with session_factory() as session:
-        await grant_organiser(
-            session, telegram_id=3003, competition_id=competition.id, granted_by=ADMIN_ID
+        await turn(
+            session,
+            grant_organiser(
+                session, telegram_id=3003, competition_id=competition.id, granted_by=ADMIN_ID
+            ),
         )
     scoped = ChatDriver(dp, bot, api, user_id=3003, first_name="赵组织")
     before = await count_rows(session_factory)

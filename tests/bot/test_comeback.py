@@ -15,6 +15,7 @@ from contest.competitions import close_competition
 from contest.models import AttemptStatus, Worker
 from tests.bot.fixtures import add_bank, add_competition, add_worker, latest_attempt
 from tests.fakes.chat import ChatDriver
+from tests.turns import turn
 
 TRUE_FALSE = [{"type": "判断", "count": 2}]
 DURING = {"show_correctness_during": True, "show_answers": "during"}
@@ -83,7 +84,7 @@ async def test_continue_after_the_attempts_time_ran_out_says_why_it_ended(
     await start(worker_chat)
     clock.advance(minutes=5)
     async with session_factory() as s:  # the scheduler closed it while the worker was away
-        assert await expire_overdue(s, clock=clock) == 1
+        assert await turn(s, expire_overdue(s, clock=clock)) == 1
     await worker_chat.send("/continue")
     shown = worker_chat.last_bot_message()["text"]
     assert why in shown and left in shown
@@ -102,7 +103,9 @@ async def test_a_tap_after_the_competition_closed_early_explains_it(
     attempt = await latest_attempt(session_factory)
     clock.advance(seconds=5)
     async with session_factory() as s:  # an organiser closes it early
-        await close_competition(s, competition_id=int(attempt.competition_id or 0), clock=clock)
+        await turn(
+            s, close_competition(s, competition_id=int(attempt.competition_id or 0), clock=clock)
+        )
     clock.advance(seconds=2)
     await worker_chat.press("对" if lang == "zh" else "True")
     shown = worker_chat.last_bot_message()["text"]

@@ -10,6 +10,7 @@ import pytest
 from contest.competitions import sync_statuses
 from tests.bot.fixtures import add_bank, add_competition, add_worker
 from tests.fakes.chat import ChatDriver
+from tests.turns import turn
 
 TRUE_FALSE = [{"type": "判断", "count": 2}]
 
@@ -49,7 +50,7 @@ async def test_an_empty_book_mid_contest_says_when_the_mistakes_arrive(
     assert empty in text and waiting in text
     clock.set(competition.ends_at + timedelta(minutes=1))
     async with session_factory() as s:
-        await sync_statuses(s, clock=clock)
+        await turn(s, sync_statuses(s, clock=clock))
         await s.commit()
     await worker_chat.send("/mistakes")
     text = worker_chat.last_bot_message()["text"]

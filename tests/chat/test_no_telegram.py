@@ -38,6 +38,7 @@ from tests.contest.test_season import _season
 from tests.fakes.dingtalk import FakeDingTalk
 from tests.fakes.feishu import FakeFeishu
 from tests.fakes.signin_wecom import FakeWeCom
+from tests.turns import turn
 from tests.web.test_robots import Receivers
 
 GROUP = "group-quality"
@@ -182,16 +183,19 @@ async def test_a_wecom_plant_gets_notices_in_its_group_robot_and_results_in_the_
     receivers = Receivers()  # the group robot's webhook
     hook = TestServer(receivers.app(), host="127.0.0.1")
     await hook.start_server()
-    await admin_web.bind_robot(
+    await turn(
         session,
-        actor=Actor.operator(),
-        competition_id=cid,
-        platform="wecom",
-        url=f"http://127.0.0.1:{hook.port}/cgi-bin/webhook/send?key=wecom-key",
-        secret=None,
-        language="zh",
-        extra_hosts=frozenset({"127.0.0.1"}),
-        clock=clock,
+        admin_web.bind_robot(
+            session,
+            actor=Actor.operator(),
+            competition_id=cid,
+            platform="wecom",
+            url=f"http://127.0.0.1:{hook.port}/cgi-bin/webhook/send?key=wecom-key",
+            secret=None,
+            language="zh",
+            extra_hosts=frozenset({"127.0.0.1"}),
+            clock=clock,
+        ),
     )
     await session.commit()
     wecom = FakeWeCom()

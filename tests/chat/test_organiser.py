@@ -94,6 +94,7 @@ async def test_an_organiser_binds_a_group_and_announces_into_it(
     assert statuses == {OutboxStatus.SENT}
 
     await say(messenger, "boss", f"结束 {competition.id}")
+    assert "已结束" in fake.last("boss").text  # the organiser is told (no "closeed" key)
     async with session_factory() as session:
         closed = await session.get(Competition, competition.id)
     assert closed is not None and closed.status == CompetitionStatus.CLOSED

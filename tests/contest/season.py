@@ -23,6 +23,7 @@ from quizbank.grading import to_displayed
 from quizbank.models import Question, QuestionSet, QuestionType
 from storage.ids import id_of
 from tests.conftest import MovableClock
+from tests.turns import turn
 
 TZ = "Asia/Shanghai"
 RIGHT, WRONG, PARTIAL, LATE = "right", "wrong", "partial", "late"
@@ -102,10 +103,13 @@ async def play(
     queue = {key: list(outcomes) for key, outcomes in plan.items()}
     used: dict[tuple[QuestionType, float], int] = defaultdict(int)
     if playoff:
-        view = await play_playoff(session, worker=worker, clock=clock, tz=TZ)
+        view = await turn(session, play_playoff(session, worker=worker, clock=clock, tz=TZ))
     else:
-        view = await start_competition(
-            session, worker=worker, competition_id=competition_id, clock=clock, tz=TZ
+        view = await turn(
+            session,
+            start_competition(
+                session, worker=worker, competition_id=competition_id, clock=clock, tz=TZ
+            ),
         )
     assert isinstance(view, QuestionView)
     attempt_id, position = view.attempt_id, 0
@@ -119,10 +123,18 @@ async def play(
             assert otherwise is not None, f"the plan says nothing about {key}"
             what = otherwise
         clock.advance(seconds=31 if what == LATE else seconds)
-        step = await answer(
-            session, worker_id=id_of(worker), attempt_id=attempt_id, position=position,
-            response=_response(question, list(aq.option_order), what), clock=clock, tz=TZ,
-        )  # fmt: skip
+        step = await turn(
+            session,
+            answer(
+                session,
+                worker_id=id_of(worker),
+                attempt_id=attempt_id,
+                position=position,
+                response=_response(question, list(aq.option_order), what),
+                clock=clock,
+                tz=TZ,
+            ),
+        )
         if step.summary is not None:
             assert all(used[k] == len(v) for k, v in queue.items()), "plan longer than paper"
             return step.summary

@@ -24,6 +24,7 @@ from contest.rules import CompetitionRules
 from quizbank.models import QuestionType
 from tests.bot.fixtures import add_bank, add_competition, add_worker, right_answer
 from tests.conftest import MovableClock
+from tests.turns import turn
 
 TZ = "Asia/Shanghai"
 
@@ -41,14 +42,17 @@ async def _answer_right(session, session_factory, clock, view: QuestionView, wor
         session_factory, attempt_id=view.attempt_id, position=view.position
     )
     if qtype is QuestionType.MULTIPLE:
-        ticked = await attempts.toggle_option(
+        ticked = await turn(
             session,
-            worker_id=worker_id,
-            attempt_id=view.attempt_id,
-            position=view.position,
-            selection=right,
-            clock=clock,
-            tz=TZ,
+            attempts.toggle_option(
+                session,
+                worker_id=worker_id,
+                attempt_id=view.attempt_id,
+                position=view.position,
+                selection=right,
+                clock=clock,
+                tz=TZ,
+            ),
         )
         assert isinstance(ticked, QuestionView) and list(ticked.selection) == right
         response = right
@@ -58,21 +62,27 @@ async def _answer_right(session, session_factory, clock, view: QuestionView, wor
         response = int(right)
     else:
         response = [right]
-    return await attempts.answer(
+    return await turn(
         session,
-        worker_id=worker_id,
-        attempt_id=view.attempt_id,
-        position=view.position,
-        response=response,
-        clock=clock,
-        tz=TZ,
+        attempts.answer(
+            session,
+            worker_id=worker_id,
+            attempt_id=view.attempt_id,
+            position=view.position,
+            response=response,
+            clock=clock,
+            tz=TZ,
+        ),
     )
 
 
 async def test_start_draws_the_composition_with_deadlines(session, clock):
     competition, worker = await _setup(session, clock)
-    view = await attempts.start_competition(
-        session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+    view = await turn(
+        session,
+        attempts.start_competition(
+            session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+        ),
     )
     assert isinstance(view, QuestionView)
     assert (view.position, view.total) == (0, 5)
@@ -84,8 +94,11 @@ async def test_start_draws_the_composition_with_deadlines(session, clock):
 
 async def test_whole_competition_scores_and_ranks(session, session_factory, clock):
     competition, worker = await _setup(session, clock)
-    item = await attempts.start_competition(
-        session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+    item = await turn(
+        session,
+        attempts.start_competition(
+            session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+        ),
     )
     step = None
     while isinstance(item, QuestionView):
@@ -103,8 +116,11 @@ async def test_whole_competition_scores_and_ranks(session, session_factory, cloc
 
 async def test_double_tap_scores_once(session, session_factory, clock):
     competition, worker = await _setup(session, clock, composition=[{"type": "判断", "count": 2}])
-    view = await attempts.start_competition(
-        session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+    view = await turn(
+        session,
+        attempts.start_competition(
+            session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+        ),
     )
     first = await _answer_right(session, session_factory, clock, view, worker.id)
     again = await _answer_right(session, session_factory, clock, view, worker.id)
@@ -115,8 +131,11 @@ async def test_double_tap_scores_once(session, session_factory, clock):
 
 async def test_late_answer_is_a_timeout_worth_nothing(session, session_factory, clock):
     competition, worker = await _setup(session, clock, composition=[{"type": "单选", "count": 2}])
-    view = await attempts.start_competition(
-        session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+    view = await turn(
+        session,
+        attempts.start_competition(
+            session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+        ),
     )
     clock.advance(seconds=31)
     step = await _answer_right(session, session_factory, clock, view, worker.id)
@@ -129,8 +148,11 @@ async def test_late_answer_is_a_timeout_worth_nothing(session, session_factory, 
 
 async def test_total_limit_caps_the_question_deadline(session, clock):
     competition, worker = await _setup(session, clock, total_time_limit_s=20)
-    view = await attempts.start_competition(
-        session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+    view = await turn(
+        session,
+        attempts.start_competition(
+            session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+        ),
     )
     assert view.deadline_at == clock() + timedelta(seconds=20)
 
@@ -139,17 +161,23 @@ async def test_empty_multiple_submit_changes_nothing(session, clock):
     competition, worker = await _setup(
         session, clock, composition=[{"type": "multiple", "count": 1}]
     )
-    view = await attempts.start_competition(
-        session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
-    )
-    step = await attempts.answer(
+    view = await turn(
         session,
-        worker_id=worker.id,
-        attempt_id=view.attempt_id,
-        position=0,
-        response=None,
-        clock=clock,
-        tz=TZ,
+        attempts.start_competition(
+            session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+        ),
+    )
+    step = await turn(
+        session,
+        attempts.answer(
+            session,
+            worker_id=worker.id,
+            attempt_id=view.attempt_id,
+            position=0,
+            response=None,
+            clock=clock,
+            tz=TZ,
+        ),
     )
     assert step.outcome == "empty"
 
@@ -157,8 +185,11 @@ async def test_empty_multiple_submit_changes_nothing(session, clock):
 async def test_forged_attempt_of_another_worker_is_refused(session, clock):
     competition, worker = await _setup(session, clock)
     other = await add_worker(session, clock, telegram_id=2002, name="李四")
-    view = await attempts.start_competition(
-        session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+    view = await turn(
+        session,
+        attempts.start_competition(
+            session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+        ),
     )
     with pytest.raises(ContestError) as caught:
         await attempts.answer(
@@ -175,11 +206,14 @@ async def test_forged_attempt_of_another_worker_is_refused(session, clock):
 
 async def test_attempts_allowed_is_enforced(session, clock):
     competition, worker = await _setup(session, clock)
-    await attempts.start_competition(
-        session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+    await turn(
+        session,
+        attempts.start_competition(
+            session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+        ),
     )
     clock.advance(hours=1)
-    assert await attempts.expire_overdue(session, clock=clock) == 1
+    assert await turn(session, attempts.expire_overdue(session, clock=clock)) == 1
     with pytest.raises(ContestError) as caught:
         await attempts.start_competition(
             session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
@@ -189,11 +223,14 @@ async def test_attempts_allowed_is_enforced(session, clock):
 
 async def test_abandoned_attempt_expires_with_timeouts(session, clock):
     competition, worker = await _setup(session, clock)
-    view = await attempts.start_competition(
-        session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+    view = await turn(
+        session,
+        attempts.start_competition(
+            session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+        ),
     )
     clock.advance(minutes=10)
-    await attempts.expire_overdue(session, clock=clock)
+    await turn(session, attempts.expire_overdue(session, clock=clock))
     attempt = await session.get(Attempt, view.attempt_id, populate_existing=True)
     assert attempt.status == AttemptStatus.EXPIRED
     pending = await session.scalar(
@@ -221,13 +258,18 @@ async def test_practice_gives_answers_and_keeps_a_streak(
     worker = await add_worker(session, clock)
     seen: set[int] = set()
     for day in range(3):
-        view = await attempts.start_practice(session, worker=worker, clock=clock, tz=TZ)
+        view = await turn(
+            session, attempts.start_practice(session, worker=worker, clock=clock, tz=TZ)
+        )
         while isinstance(view, QuestionView):
             seen.add(view.attempt_id * 100 + view.position)
             step = await _answer_right(session, session_factory, clock, view, worker.id)
             assert step.feedback.answer is not None and step.paused != (step.summary is not None)
-            view = await attempts.show_current(
-                session, worker_id=worker.id, attempt_id=view.attempt_id, clock=clock, tz=TZ
+            view = await turn(
+                session,
+                attempts.show_current(
+                    session, worker_id=worker.id, attempt_id=view.attempt_id, clock=clock, tz=TZ
+                ),
             )
         assert view.streak == day + 1
         clock.advance(days=1)
@@ -242,7 +284,9 @@ async def test_practice_prefers_unseen_questions(session, session_factory, clock
     worker = await add_worker(session, clock)
     drawn: list[int] = []
     for _ in range(2):
-        view = await attempts.start_practice(session, worker=worker, clock=clock, tz=TZ)
+        view = await turn(
+            session, attempts.start_practice(session, worker=worker, clock=clock, tz=TZ)
+        )
         rows = (
             (
                 await session.execute(
@@ -258,8 +302,11 @@ async def test_practice_prefers_unseen_questions(session, session_factory, clock
         # every question of the round is seen once it is shown; walk it to the end
         while isinstance(view, QuestionView):
             await _answer_right(session, session_factory, clock, view, worker.id)
-            view = await attempts.show_current(
-                session, worker_id=worker.id, attempt_id=view.attempt_id, clock=clock, tz=TZ
+            view = await turn(
+                session,
+                attempts.show_current(
+                    session, worker_id=worker.id, attempt_id=view.attempt_id, clock=clock, tz=TZ
+                ),
             )
         clock.advance(minutes=1)
     assert sorted(drawn) == sorted(ids)  # 10 questions, two rounds of 5, no repeats
@@ -274,22 +321,48 @@ async def test_attempts_per_day_reset_at_local_midnight(session, clock):
     )  # fmt: skip
     clock.set(datetime(2026, 9, 1, 15, 30, tzinfo=UTC))  # 23:30 in Shanghai
     for _ in range(2):
-        view = await attempts.start_competition(
-            session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+        view = await turn(
+            session,
+            attempts.start_competition(
+                session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+            ),
         )
-        await attempts.answer(session, worker_id=worker.id, attempt_id=view.attempt_id,
-                              position=0, response=1, clock=clock, tz=TZ)  # fmt: skip
+        await turn(
+            session,
+            attempts.answer(
+                session,
+                worker_id=worker.id,
+                attempt_id=view.attempt_id,
+                position=0,
+                response=1,
+                clock=clock,
+                tz=TZ,
+            ),
+        )
     with pytest.raises(ContestError) as caught:
         await attempts.start_competition(
             session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
         )
     assert caught.value.code == "no_attempts_today" and caught.value.params == {"per_day": 2}
     clock.set(datetime(2026, 9, 1, 16, 1, tzinfo=UTC))  # 00:01 the next day in Shanghai
-    view = await attempts.start_competition(
-        session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+    view = await turn(
+        session,
+        attempts.start_competition(
+            session, worker=worker, competition_id=competition.id, clock=clock, tz=TZ
+        ),
     )
-    step = await attempts.answer(session, worker_id=worker.id, attempt_id=view.attempt_id,
-                                 position=0, response=1, clock=clock, tz=TZ)  # fmt: skip
+    step = await turn(
+        session,
+        attempts.answer(
+            session,
+            worker_id=worker.id,
+            attempt_id=view.attempt_id,
+            position=0,
+            response=1,
+            clock=clock,
+            tz=TZ,
+        ),
+    )
     assert step.summary is not None and step.summary.attempts_left == 1  # 2 a day, 1 used
     assert (await session.scalar(select(func.count()).select_from(Attempt))) == 3
 

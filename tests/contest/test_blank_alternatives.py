@@ -15,6 +15,7 @@ from storage.ids import id_of
 from tests.bot.fixtures import add_worker
 from tests.conftest import MovableClock
 from tests.quizbank.bank_files import write_xlsx
+from tests.turns import turn
 
 TZ = "Asia/Shanghai"
 HEADER = ["题型", "题干", "答案", "可接受答案"]
@@ -28,9 +29,11 @@ async def _practice(
     session: AsyncSession, clock: MovableClock, tmp_path: Path
 ) -> tuple[QuestionView, int]:
     path = write_xlsx(tmp_path / "bank.xlsx", ROWS, header=HEADER)
-    await import_questions(session, set_name="质量月", report=parse_file(path))
+    await turn(session, import_questions(session, set_name="质量月", report=parse_file(path)))
     worker = await add_worker(session, clock)
-    view = await attempts.start_practice(session, worker=worker, clock=clock, tz=TZ, count=2)
+    view = await turn(
+        session, attempts.start_practice(session, worker=worker, clock=clock, tz=TZ, count=2)
+    )
     assert isinstance(view, QuestionView)
     return view, id_of(worker)
 
@@ -43,18 +46,24 @@ async def test_a_listed_alternative_scores_and_the_review_names_them(
     answers = {"PDCA循环又被称为____环": "戴明环", "全国质量月始于____年": "1987"}
     results = {}
     while isinstance(view, QuestionView):
-        step = await attempts.answer(
+        step = await turn(
             session,
-            worker_id=worker_id,
-            attempt_id=view.attempt_id,
-            position=view.position,
-            response=[answers[view.stem]],
-            clock=clock,
-            tz=TZ,
+            attempts.answer(
+                session,
+                worker_id=worker_id,
+                attempt_id=view.attempt_id,
+                position=view.position,
+                response=[answers[view.stem]],
+                clock=clock,
+                tz=TZ,
+            ),
         )
         results[view.stem] = step.feedback
-        view = await attempts.show_current(
-            session, worker_id=worker_id, attempt_id=attempt_id, clock=clock, tz=TZ
+        view = await turn(
+            session,
+            attempts.show_current(
+                session, worker_id=worker_id, attempt_id=attempt_id, clock=clock, tz=TZ
+            ),
         )
     pdca, year = results["PDCA循环又被称为____环"], results["全国质量月始于____年"]
     assert pdca.correct and pdca.answer == ["戴明 / 戴明环 / 戴明循环"]

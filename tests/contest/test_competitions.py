@@ -8,6 +8,7 @@ from contest import competitions as comps
 from contest.errors import ContestError, DefinitionRejected
 from contest.models import CompetitionStatus as S
 from contest.rules import TeamMode
+from tests.turns import turn
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "contest" / "examples" / "contest.yaml"
 
@@ -32,7 +33,10 @@ def test_example_definition_is_valid() -> None:
 
 
 async def test_yaml_times_are_local_and_stored_as_utc(session: AsyncSession, clock) -> None:
-    c = await comps.create_competition_from_yaml(session, text=MINIMAL, created_by="t", clock=clock)
+    c = await turn(
+        session,
+        comps.create_competition_from_yaml(session, text=MINIMAL, created_by="t", clock=clock),
+    )
     loaded = await comps.get_competition(session, competition_id=c.id)
     assert loaded.starts_at == datetime(2026, 9, 1, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
     assert loaded.ends_at == datetime(2026, 9, 2, 12, 0, tzinfo=UTC)
@@ -74,13 +78,16 @@ def test_every_definition_problem_is_reported_at_once() -> None:
 async def test_lifecycle_guards(session: AsyncSession, clock) -> None:
     clock.set(datetime(2026, 8, 31, tzinfo=UTC))
     text = MINIMAL + "status: draft\n"
-    c = await comps.create_competition_from_yaml(session, text=text, created_by=None, clock=clock)
+    c = await turn(
+        session,
+        comps.create_competition_from_yaml(session, text=text, created_by=None, clock=clock),
+    )
     assert c.status == S.DRAFT
     with pytest.raises(ContestError) as err:
         await comps.close_competition(session, competition_id=c.id, clock=clock)
     assert (err.value.code, err.value.params["old"]) == ("bad_transition", "draft")
-    await comps.schedule_competition(session, competition_id=c.id, clock=clock)
-    opened = await comps.open_competition(session, competition_id=c.id, clock=clock)
+    await turn(session, comps.schedule_competition(session, competition_id=c.id, clock=clock))
+    opened = await turn(session, comps.open_competition(session, competition_id=c.id, clock=clock))
     assert opened.status == S.OPEN and opened.starts_at == clock()  # opened early
     with pytest.raises(ContestError) as err:
         await comps.archive_competition(session, competition_id=c.id, clock=clock)
@@ -96,46 +103,55 @@ async def test_lifecycle_guards(session: AsyncSession, clock) -> None:
             rules={"composition": [{"type": "single", "count": 1}]},
         )
     assert err.value.code == "rules_locked"
-    closed = await comps.close_competition(session, competition_id=c.id, clock=clock)
+    closed = await turn(session, comps.close_competition(session, competition_id=c.id, clock=clock))
     assert closed.status == S.CLOSED and not comps.accepts_answers(closed, now=clock())
-    await comps.archive_competition(session, competition_id=c.id, clock=clock)
+    await turn(session, comps.archive_competition(session, competition_id=c.id, clock=clock))
     with pytest.raises(ContestError) as err:
         await comps.open_competition(session, competition_id=c.id, clock=clock)
     assert err.value.code in {"bad_transition", "already_ended"}
-    await comps.delete_competition(session, competition_id=c.id)
+    await turn(session, comps.delete_competition(session, competition_id=c.id))
     assert await comps.get_competition(session, competition_id=c.id) is None
 
 
 async def test_sync_statuses_opens_and_closes_at_their_times(session: AsyncSession, clock) -> None:
     clock.set(datetime(2026, 8, 31, tzinfo=UTC))
-    c = await comps.create_competition_from_yaml(
-        session, text=MINIMAL, created_by=None, clock=clock
+    c = await turn(
+        session,
+        comps.create_competition_from_yaml(session, text=MINIMAL, created_by=None, clock=clock),
     )
-    assert await comps.sync_statuses(session, clock=clock) == []
+    assert await turn(session, comps.sync_statuses(session, clock=clock)) == []
     clock.set(datetime(2026, 9, 1, 0, 0, tzinfo=UTC))  # 08:00 Shanghai
-    changes = await comps.sync_statuses(session, clock=clock)
+    changes = await turn(session, comps.sync_statuses(session, clock=clock))
     assert [(ch.competition_id, ch.old, ch.new) for ch in changes] == [(c.id, S.SCHEDULED, S.OPEN)]
     assert [x.id for x in await comps.open_competitions(session, clock=clock)] == [c.id]
     clock.advance(days=2)
-    changes = await comps.sync_statuses(session, clock=clock)
+    changes = await turn(session, comps.sync_statuses(session, clock=clock))
     assert [(ch.old, ch.new) for ch in changes] == [(S.OPEN, S.CLOSED)]
     assert await comps.open_competitions(session, clock=clock) == []
 
 
 async def test_missed_window_goes_straight_to_closed(session: AsyncSession, clock) -> None:
     clock.set(datetime(2026, 10, 1, tzinfo=UTC))
-    await comps.create_competition_from_yaml(session, text=MINIMAL, created_by=None, clock=clock)
-    changes = await comps.sync_statuses(session, clock=clock)
+    await turn(
+        session,
+        comps.create_competition_from_yaml(session, text=MINIMAL, created_by=None, clock=clock),
+    )
+    changes = await turn(session, comps.sync_statuses(session, clock=clock))
     assert [(ch.old, ch.new) for ch in changes] == [(S.SCHEDULED, S.CLOSED)]
 
 
 async def test_update_times_and_refuse_end_before_start(session: AsyncSession, clock) -> None:
-    c = await comps.create_competition_from_yaml(
-        session, text=MINIMAL, created_by=None, clock=clock
+    c = await turn(
+        session,
+        comps.create_competition_from_yaml(session, text=MINIMAL, created_by=None, clock=clock),
     )
     later = c.ends_at + timedelta(days=3)
-    updated = await comps.update_competition(session, competition_id=c.id, clock=clock,
-                                             ends_at=later, name="改名")  # fmt: skip
+    updated = await turn(
+        session,
+        comps.update_competition(
+            session, competition_id=c.id, clock=clock, ends_at=later, name="改名"
+        ),
+    )
     assert (updated.ends_at, updated.name) == (later, "改名")
     with pytest.raises(ContestError) as err:
         await comps.update_competition(session, competition_id=c.id, clock=clock,

@@ -7,6 +7,7 @@ from contest.export import display_width, export_results, neutralize_cell
 from contest.models import AnswerStatus, AttemptQuestion
 from quizbank.models import Question, QuestionSet, QuestionType
 from tests.contest.helpers import T0, attempt, competition, team, worker
+from tests.turns import turn
 
 
 def test_neutralize_cell_prefixes_formula_starts() -> None:
@@ -50,7 +51,9 @@ async def test_export_workbook_cell_by_cell(session: AsyncSession, tmp_path) -> 
                                     answered_at=answered))  # fmt: skip
     await session.commit()
 
-    path = await export_results(session, competition_id=c.id, path=tmp_path / "out.xlsx")
+    path = await turn(
+        session, export_results(session, competition_id=c.id, path=tmp_path / "out.xlsx")
+    )
     book = load_workbook(path)
     assert book.sheetnames == [
         "个人排名", "团队排名", "答题明细", "题目分析", "参与率", "未参与名单", "竞赛规则",
@@ -126,7 +129,7 @@ async def test_partly_right_is_not_wrong_and_rules_read_in_chinese(
                                 credit=0.5, score=1.0))  # fmt: skip
     await session.commit()
     book = load_workbook(
-        await export_results(session, competition_id=c.id, path=tmp_path / "x.xlsx")
+        await turn(session, export_results(session, competition_id=c.id, path=tmp_path / "x.xlsx"))
     )
     assert book["答题明细"]["K2"].value == "部分正确"
     assert book["团队排名"]["J2"].value == "平均分（按应参与人数）"
@@ -170,7 +173,9 @@ async def test_answer_letters_are_the_ones_the_worker_saw(session: AsyncSession,
     )
     await session.commit()
     book = load_workbook(
-        await export_results(session, competition_id=c.id, path=tmp_path / "seen.xlsx")
+        await turn(
+            session, export_results(session, competition_id=c.id, path=tmp_path / "seen.xlsx")
+        )
     )
     detail = book["答题明细"]
     assert detail["H2"].value == "A. 排列图  B. 鱼骨图  C. 控制图  D. 甘特图"

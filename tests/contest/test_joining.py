@@ -14,6 +14,7 @@ from contest.teams import ensure_team_path
 from contest.web_access import roster_worker
 from contest.workers import find_roster_entry, join_by_code, register_worker, roster_by_name
 from tests.contest.helpers import T0, competition
+from tests.turns import turn
 
 
 async def _roster(session: AsyncSession) -> dict[str, Team]:
@@ -77,28 +78,34 @@ async def test_an_unknown_number_is_never_stored(session: AsyncSession) -> None:
     assert await session.scalar(select(func.count()).select_from(Worker)) == 4
     assert await session.scalar(select(Worker).where(Worker.employee_no == "10004")) is None
     # Typed in lower case, the roster entry is claimed with the roster's own 工号.
-    worker = await register_worker(
+    worker = await turn(
         session,
-        telegram_id=7,
-        username=None,
-        real_name="某某",
-        employee_no="ｑ10003",
-        language="zh",
-        clock=lambda: T0,
+        register_worker(
+            session,
+            telegram_id=7,
+            username=None,
+            real_name="某某",
+            employee_no="ｑ10003",
+            language="zh",
+            clock=lambda: T0,
+        ),
     )
     assert (worker.real_name, worker.employee_no, worker.pending) == ("李伟", "Q10003", False)
 
 
 async def test_without_a_roster_a_number_is_kept_as_typed(session: AsyncSession) -> None:
     assert await find_roster_entry(session, employee_no="A-7", telegram_id=7) is None
-    worker = await register_worker(
+    worker = await turn(
         session,
-        telegram_id=7,
-        username=None,
-        real_name="李伟",
-        employee_no="ａ-7",
-        language="zh",
-        clock=lambda: T0,
+        register_worker(
+            session,
+            telegram_id=7,
+            username=None,
+            real_name="李伟",
+            employee_no="ａ-7",
+            language="zh",
+            clock=lambda: T0,
+        ),
     )
     assert worker.employee_no == "a-7"
 
@@ -114,17 +121,21 @@ async def test_a_unique_name_is_found_without_a_team_link(session: AsyncSession)
 async def test_the_department_link_after_registering_is_no_switch(session: AsyncSession) -> None:
     teams = await _roster(session)
     await competition(session)  # open: switching teams on one's own is locked
-    worker = await register_worker(
+    worker = await turn(
         session,
-        telegram_id=7,
-        username=None,
-        real_name="某某",
-        employee_no="Q10003",
-        language="zh",
-        clock=lambda: T0,
+        register_worker(
+            session,
+            telegram_id=7,
+            username=None,
+            real_name="某某",
+            employee_no="Q10003",
+            language="zh",
+            clock=lambda: T0,
+        ),
     )
-    joined = await join_by_code(
-        session, worker=worker, join_code=teams["dept"].join_code, clock=lambda: T0
+    joined = await turn(
+        session,
+        join_by_code(session, worker=worker, join_code=teams["dept"].join_code, clock=lambda: T0),
     )
     assert joined.path == ("制造部", "一车间", "甲班")  # stays in their 班组
     with pytest.raises(ContestError) as locked:
@@ -140,8 +151,9 @@ async def test_a_worker_placed_in_a_department_may_pick_its_group(session: Async
     worker = Worker(telegram_id=8, real_name="新人", team_id=teams["dept"].id, registered_at=T0)
     session.add(worker)
     await session.commit()
-    joined = await join_by_code(
-        session, worker=worker, join_code=teams["group"].join_code, clock=lambda: T0
+    joined = await turn(
+        session,
+        join_by_code(session, worker=worker, join_code=teams["group"].join_code, clock=lambda: T0),
     )
     assert joined.path == ("制造部", "一车间", "甲班")
 

@@ -28,13 +28,16 @@ from contest.organisers import (
 from contest.participation import broadcast_recipients, participation_by_team
 from tests.conftest import MovableClock
 from tests.contest.helpers import competition as make_competition
+from tests.turns import turn
 
 
 async def test_grant_is_idempotent_per_scope(session: AsyncSession, clock: MovableClock) -> None:
     c = await make_competition(session)
-    first = await grant_organiser(session, telegram_id=5, granted_by=1, clock=clock)
-    again = await grant_organiser(session, telegram_id=5, granted_by=1, clock=clock)
-    scoped = await grant_organiser(session, telegram_id=5, granted_by=1, competition_id=c.id)
+    first = await turn(session, grant_organiser(session, telegram_id=5, granted_by=1, clock=clock))
+    again = await turn(session, grant_organiser(session, telegram_id=5, granted_by=1, clock=clock))
+    scoped = await turn(
+        session, grant_organiser(session, telegram_id=5, granted_by=1, competition_id=c.id)
+    )
     assert (first.created, again.created, scoped.created) == (True, False, True)
     assert [(o.telegram_id, o.competition_id) for o in await list_organisers(session)] == [
         (5, None), (5, c.id)]  # fmt: skip
@@ -49,11 +52,11 @@ async def test_grant_for_a_missing_competition_is_refused(session: AsyncSession)
 
 async def test_revoke_one_scope_or_all(session: AsyncSession) -> None:
     c = await make_competition(session)
-    await grant_organiser(session, telegram_id=5, granted_by=1)
-    await grant_organiser(session, telegram_id=5, granted_by=1, competition_id=c.id)
-    assert await revoke_organiser(session, telegram_id=5, competition_id=c.id) == 1
-    assert await revoke_organiser(session, telegram_id=5) == 1
-    assert await revoke_organiser(session, telegram_id=5) == 0
+    await turn(session, grant_organiser(session, telegram_id=5, granted_by=1))
+    await turn(session, grant_organiser(session, telegram_id=5, granted_by=1, competition_id=c.id))
+    assert await turn(session, revoke_organiser(session, telegram_id=5, competition_id=c.id)) == 1
+    assert await turn(session, revoke_organiser(session, telegram_id=5)) == 1
+    assert await turn(session, revoke_organiser(session, telegram_id=5)) == 0
 
 
 async def test_username_lookup_ignores_case_and_at_sign(session: AsyncSession) -> None:
@@ -104,8 +107,10 @@ async def test_participation_counts_every_team_with_members(session: AsyncSessio
 
 async def test_has_grant_tells_global_from_scoped_organisers(session: AsyncSession) -> None:
     one, two = await make_competition(session), await make_competition(session)
-    await grant_organiser(session, telegram_id=11, granted_by=1)  # all competitions
-    await grant_organiser(session, telegram_id=22, granted_by=1, competition_id=one.id)
+    await turn(session, grant_organiser(session, telegram_id=11, granted_by=1))  # all competitions
+    await turn(
+        session, grant_organiser(session, telegram_id=22, granted_by=1, competition_id=one.id)
+    )
     assert await has_grant(session, telegram_id=11, global_only=True)
     assert await has_grant(session, telegram_id=11, competition_id=two.id)
     assert not await has_grant(session, telegram_id=22, global_only=True)

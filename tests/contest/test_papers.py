@@ -7,6 +7,7 @@ import asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from chat.turn import owned
 from contest.attempts import start_competition
 from contest.competitions import create_competition, sync_statuses
 from contest.models import Attempt, AttemptQuestion, Standing, Worker
@@ -17,6 +18,7 @@ from storage.ids import id_of
 from tests.conftest import MovableClock
 from tests.contest.season import TZ, add_season_bank
 from tests.contest.test_season import definition
+from tests.turns import turn
 
 SINGLE = QuestionType.SINGLE
 
@@ -55,16 +57,21 @@ async def test_a_crowd_starting_a_same_paper_at_once_gets_one_paper(
     await add_season_bank(session)
     data = definition("sum", paper="same")
     data["rules"]["composition"] = [{"type": "单选", "count": 5}, {"type": "判断", "count": 1}]  # type: ignore[index]
-    competition = await create_competition(session, data=data, created_by=None, clock=clock)
-    await sync_statuses(session, clock=clock)
+    competition = await turn(
+        session, create_competition(session, data=data, created_by=None, clock=clock)
+    )
+    await turn(session, sync_statuses(session, clock=clock))
     crowd = [Worker(telegram_id=500 + i, real_name=f"职工{i}") for i in range(30)]
     session.add_all(crowd)
     await session.commit()
 
     async def tap(worker: Worker) -> None:
-        async with session_factory() as own:
-            await start_competition(
-                own, worker=worker, competition_id=id_of(competition), clock=clock, tz=TZ
+        async with session_factory() as own, owned(own):  # one turn per tap
+            await turn(
+                own,
+                start_competition(
+                    own, worker=worker, competition_id=id_of(competition), clock=clock, tz=TZ
+                ),
             )
 
     await asyncio.gather(*(tap(w) for w in crowd for _ in range(2)))  # everyone taps twice

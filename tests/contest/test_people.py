@@ -15,6 +15,7 @@ from contest.participation import participation_by_team
 from contest.people import confirm_worker, merge_workers, pending_workers
 from contest.standings import refresh_team_standings
 from tests.contest.helpers import T0, attempt, competition, team
+from tests.turns import turn
 
 
 @pytest.mark.parametrize(
@@ -34,10 +35,19 @@ def test_a_name_of_nothing_visible_is_refused(typed: str) -> None:
 
 
 async def _register(session, clock, telegram_id: int, name: str, **kw) -> Worker:
-    return await workers.register_worker(
-        session, telegram_id=telegram_id, username=None, real_name=name, employee_no=None,
-        language="zh", clock=clock, **kw,
-    )  # fmt: skip
+    return await turn(
+        session,
+        workers.register_worker(
+            session,
+            telegram_id=telegram_id,
+            username=None,
+            real_name=name,
+            employee_no=None,
+            language="zh",
+            clock=clock,
+            **kw,
+        ),
+    )
 
 
 async def test_without_a_roster_nobody_waits(session: AsyncSession, clock) -> None:
@@ -108,10 +118,16 @@ async def test_merging_keeps_the_answers_and_fixes_the_denominator(
     session: AsyncSession, clock
 ) -> None:
     c, a, roster, duplicate = await _season(session, clock)
-    kept = await admin_people.merge(
-        session, actor=Actor(900, super_admin=True), keep_ref=f"#{roster[0].id}",
-        drop_ref=f"#{duplicate.id}", clock=clock,
-    )  # fmt: skip
+    kept = await turn(
+        session,
+        admin_people.merge(
+            session,
+            actor=Actor(900, super_admin=True),
+            keep_ref=f"#{roster[0].id}",
+            drop_ref=f"#{duplicate.id}",
+            clock=clock,
+        ),
+    )
     session.expunge_all()
     kept = await session.get(Worker, roster[0].id)
     assert (kept.telegram_id, kept.employee_no, kept.pending) == (55, "E0", False)
@@ -132,7 +148,9 @@ async def test_merging_keeps_the_answers_and_fixes_the_denominator(
 async def test_merging_renumbers_attempts_of_both_records(session: AsyncSession, clock) -> None:
     c, _a, roster, duplicate = await _season(session, clock)
     await attempt(session, c, roster[0], score=9, time_s=90)  # both played
-    await merge_workers(session, keep_id=roster[0].id, drop_id=duplicate.id, clock=clock)
+    await turn(
+        session, merge_workers(session, keep_id=roster[0].id, drop_id=duplicate.id, clock=clock)
+    )
     session.expunge_all()
     numbers = (
         await session.execute(
@@ -146,7 +164,7 @@ async def test_merging_renumbers_attempts_of_both_records(session: AsyncSession,
 
 async def test_confirming_makes_a_newcomer_a_member(session: AsyncSession, clock) -> None:
     c, a, _roster, duplicate = await _season(session, clock)
-    await confirm_worker(session, worker_id=duplicate.id, clock=clock)
+    await turn(session, confirm_worker(session, worker_id=duplicate.id, clock=clock))
     await refresh_team_standings(session, competition_id=c.id, clock=clock)
     await session.commit()
     row = await session.get(TeamStanding, (c.id, a.id))

@@ -9,6 +9,7 @@ from contest.errors import RosterRejected, RowError
 from contest.models import Team, Worker
 from contest.roster import import_roster, match_roster_worker
 from contest.teams import team_path_names
+from tests.turns import turn
 
 HEADER = ["姓名", "工号", "部门", "车间", "班组", "Telegram"]
 
@@ -39,7 +40,9 @@ async def _workers(session: AsyncSession) -> dict[str, Worker]:
 async def test_import_creates_teams_and_pre_registered_workers(
     session: AsyncSession, clock
 ) -> None:
-    report = await import_roster(session, data=xlsx(GOOD), filename="roster.xlsx", clock=clock)
+    report = await turn(
+        session, import_roster(session, data=xlsx(GOOD), filename="roster.xlsx", clock=clock)
+    )
     assert (report.rows, report.created, report.teams_created) == (3, 3, 5)
     workers = await _workers(session)
     assert workers["E001"].telegram_id == 123456 and workers["E001"].registered_at is None
@@ -52,9 +55,13 @@ async def test_import_creates_teams_and_pre_registered_workers(
 
 
 async def test_reimport_updates_by_employee_no(session: AsyncSession, clock) -> None:
-    await import_roster(session, data=xlsx(GOOD), filename="roster.xlsx", clock=clock)
+    await turn(
+        session, import_roster(session, data=xlsx(GOOD), filename="roster.xlsx", clock=clock)
+    )
     changed = [["张三丰", "E001", "质量部", "", "检验二班", ""], *GOOD[1:]]
-    report = await import_roster(session, data=xlsx(changed), filename="r.xlsx", clock=clock)
+    report = await turn(
+        session, import_roster(session, data=xlsx(changed), filename="r.xlsx", clock=clock)
+    )
     assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
     worker = (await _workers(session))["E001"]
     assert worker.real_name == "张三丰" and worker.telegram_id == 123456  # kept
@@ -104,7 +111,7 @@ async def test_gbk_csv_with_english_headers_and_telegram_id_column(
         RowError("r.csv", 2, "Telegram ID", "bad_telegram_id", {"value": "-5"})
     ]
     fixed = text.replace("-5", "777").encode("utf-8-sig")
-    await import_roster(session, data=fixed, filename="r.csv", clock=clock)
+    await turn(session, import_roster(session, data=fixed, filename="r.csv", clock=clock))
     worker = await match_roster_worker(session, employee_no=" E001 ")
     assert worker is not None and worker.employee_no == "E001" and worker.telegram_id == 777
 
@@ -122,7 +129,9 @@ async def test_bot_registered_worker_is_adopted_by_telegram_id(
 ) -> None:
     session.add(Worker(real_name="Zhang", telegram_id=123456))
     await session.commit()
-    report = await import_roster(session, data=xlsx(GOOD), filename="roster.xlsx", clock=clock)
+    report = await turn(
+        session, import_roster(session, data=xlsx(GOOD), filename="roster.xlsx", clock=clock)
+    )
     assert (report.created, report.updated) == (2, 1)
     assert (await _workers(session))["E001"].real_name == "张三"
 

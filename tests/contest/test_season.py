@@ -55,6 +55,7 @@ from scheduler.picture import lines
 from storage.ids import id_of
 from tests.conftest import MovableClock
 from tests.contest.season import LATE, PARTIAL, RIGHT, WRONG, add_season_bank, play
+from tests.turns import turn
 
 S1, S2 = (QuestionType.SINGLE, 1.0), (QuestionType.SINGLE, 2.0)
 M, TF, B = (QuestionType.MULTIPLE, 2.0), (QuestionType.TRUE_FALSE, 1.0), (QuestionType.BLANK, 2.0)
@@ -96,23 +97,39 @@ async def _register(session, clock, telegram_id, name, *, number=None, link=None
             session, name=name, join_code=link, telegram_id=telegram_id
         )
         roster_id = matches[0].worker_id if len(matches) == 1 else None
-    worker = await people_registry.register_worker(
-        session, telegram_id=telegram_id, username=f"u{telegram_id}", real_name=name,
-        employee_no=number, language="zh", clock=clock, roster_worker_id=roster_id,
-    )  # fmt: skip
+    worker = await turn(
+        session,
+        people_registry.register_worker(
+            session,
+            telegram_id=telegram_id,
+            username=f"u{telegram_id}",
+            real_name=name,
+            employee_no=number,
+            language="zh",
+            clock=clock,
+            roster_worker_id=roster_id,
+        ),
+    )
     if link is not None and worker.team_id is None:
-        await join_team(session, worker_id=id_of(worker), join_code=link, clock=clock)
+        await turn(
+            session, join_team(session, worker_id=id_of(worker), join_code=link, clock=clock)
+        )
         await session.refresh(worker)
     return worker
 
 
 async def _season(session: AsyncSession, clock: MovableClock, mode: str, **rules: object) -> dict:
-    await import_roster(session, data=ROSTER.encode(), filename="花名册.csv", clock=clock)
-    await add_season_bank(session)
-    competition = await create_competition(
-        session, data=definition(mode, **rules), created_by="organiser", clock=clock
+    await turn(
+        session, import_roster(session, data=ROSTER.encode(), filename="花名册.csv", clock=clock)
     )
-    await sync_statuses(session, clock=clock)  # 09:00: it opened at 08:00
+    await add_season_bank(session)
+    competition = await turn(
+        session,
+        create_competition(
+            session, data=definition(mode, **rules), created_by="organiser", clock=clock
+        ),
+    )
+    await turn(session, sync_statuses(session, clock=clock))  # 09:00: it opened at 08:00
     links = {line.path[-2] + line.path[-1]: line.join_code for line in await team_overview(session)
              if len(line.path) == 3}  # fmt: skip
     start = clock()
@@ -172,8 +189,16 @@ async def test_a_season_matches_the_hand_computation(
     duplicate = season["who"]["陈静*"]
     assert duplicate.pending and not season["who"]["郑浩"].on_roster
     assert season["who"]["李强"].employee_no == "E02"  # found by name in the link's team
-    await admin_people.merge(session, actor=Actor(900, super_admin=True), keep_ref="E03",
-                             drop_ref=f"#{duplicate.id}", clock=clock)  # fmt: skip
+    await turn(
+        session,
+        admin_people.merge(
+            session,
+            actor=Actor(900, super_admin=True),
+            keep_ref="E03",
+            drop_ref=f"#{duplicate.id}",
+            clock=clock,
+        ),
+    )
 
     # Equal-total papers: every paper is worth 11.
     assert rules_of(competition).full_marks() == 11
@@ -220,7 +245,7 @@ async def test_a_season_matches_the_hand_computation(
     }
 
     book = load_workbook(
-        await export_results(session, competition_id=cid, path=tmp_path / "r.xlsx")
+        await turn(session, export_results(session, competition_id=cid, path=tmp_path / "r.xlsx"))
     )
     exported = [
         (r[0].value, r[1].value == "并列", r[2].value, r[4].value, r[5].value, r[7].value)
@@ -282,9 +307,11 @@ async def test_same_papers_share_the_questions_not_the_order(
     await add_season_bank(session)
     data = definition("sum", paper="same")
     data["rules"]["composition"] = [{"type": "单选", "count": 6}]  # type: ignore[index]
-    competition = await create_competition(session, data=data, created_by=None, clock=clock)
+    competition = await turn(
+        session, create_competition(session, data=data, created_by=None, clock=clock)
+    )
     everyone = [await _register(session, clock, 100 + i, f"职工{i}") for i in range(4)]
-    await sync_statuses(session, clock=clock)
+    await turn(session, sync_statuses(session, clock=clock))
     for worker in everyone:
         await play(session, worker=worker, competition_id=id_of(competition), clock=clock,
                    plan={}, otherwise=RIGHT)  # fmt: skip

@@ -13,6 +13,7 @@ from contest.scoring import round_score, team_score
 from contest.standings import record_attempt_progress, refresh_team_standings
 from contest.teams import move_worker
 from tests.contest.helpers import T0, attempt, competition, team, worker
+from tests.turns import turn
 
 
 async def test_best_counting_keeps_the_highest_score(session: AsyncSession) -> None:
@@ -153,8 +154,12 @@ async def test_organiser_move_carries_the_standing_and_recomputes_teams(
 ) -> None:
     c, a, b, _ = await _teams_fixture(session, team={"mode": "sum"})
     mover = (await within_team_board(session, competition_id=c.id, team_id=a.id))[0]  # 10 pts
-    await move_worker(session, worker_id=mover.worker_id, team_id=b.id,
-                      by_organiser=True, clock=clock)  # fmt: skip
+    await turn(
+        session,
+        move_worker(
+            session, worker_id=mover.worker_id, team_id=b.id, by_organiser=True, clock=clock
+        ),
+    )
     standing = await session.get(Standing, (c.id, mover.worker_id))
     assert standing.team_id == b.id
     rows = await team_board(session, competition_id=c.id)
@@ -167,8 +172,9 @@ async def test_worker_may_switch_when_nothing_is_open(session: AsyncSession, clo
     await competition(session, status=CompetitionStatus.CLOSED)
     a, b = await team(session, "质量部", "一班"), await team(session, "质量部", "二班")
     w = await worker(session, "张三", a)
-    moved = await move_worker(session, worker_id=w.id, team_id=b.id,
-                              by_organiser=False, clock=clock)  # fmt: skip
+    moved = await turn(
+        session, move_worker(session, worker_id=w.id, team_id=b.id, by_organiser=False, clock=clock)
+    )
     assert moved.team_id == b.id
 
 

@@ -9,17 +9,21 @@ from contest import workers
 from contest.errors import ContestError
 from contest.models import Worker
 from tests.bot.fixtures import add_competition, add_teams
+from tests.turns import turn
 
 
 async def _register(session, clock, *, telegram_id=1001, name="  张  三 ", employee_no=None):
-    return await workers.register_worker(
+    return await turn(
         session,
-        telegram_id=telegram_id,
-        username="zs",
-        real_name=name,
-        employee_no=employee_no,
-        language="zh",
-        clock=clock,
+        workers.register_worker(
+            session,
+            telegram_id=telegram_id,
+            username="zs",
+            real_name=name,
+            employee_no=employee_no,
+            language="zh",
+            clock=clock,
+        ),
     )
 
 
@@ -62,7 +66,9 @@ async def test_claimed_employee_number_is_refused(session, clock):
 async def test_join_by_code_then_locked_during_open_competition(session, clock):
     one, two = await add_teams(session)
     worker = await _register(session, clock)
-    joined = await workers.join_by_code(session, worker=worker, join_code="TEAM01", clock=clock)
+    joined = await turn(
+        session, workers.join_by_code(session, worker=worker, join_code="TEAM01", clock=clock)
+    )
     assert joined.team_id == one.id
     await add_competition(session, clock)
     with pytest.raises(ContestError) as caught:

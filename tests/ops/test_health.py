@@ -35,7 +35,7 @@ async def readyz(client: TestClient) -> tuple[int, dict]:
 
 
 async def hold_lease(session_factory: async_sessionmaker[AsyncSession]) -> None:
-    async with session_factory() as session:
+    async with session_factory.begin() as session:
         assert await acquire_lease(session, holder="runner-test", ttl=timedelta(minutes=5))
 
 

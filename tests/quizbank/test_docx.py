@@ -13,6 +13,7 @@ from quizbank.models import QuestionType
 from quizbank.service import export_bank, import_questions
 from quizbank.validation import parse_file
 from tests.quizbank.bank_files import docx_bytes
+from tests.turns import turn
 
 WORD_BANK: list[str | list[str]] = [
     "2026年“质量月”知识竞赛题库",
@@ -103,9 +104,9 @@ async def test_word_import_export_reimport_changes_nothing(
     session: AsyncSession, tmp_path: Path
 ) -> None:
     report = parse_file(docx_bytes(WORD_BANK), filename="题库.docx")
-    first = await import_questions(session, report=report, set_name="质量月")
+    first = await turn(session, import_questions(session, report=report, set_name="质量月"))
     assert first.created == 6
     assert await export_bank(session, path=tmp_path / "质量月.xlsx", set_name="质量月") == 6
     again = parse_file(tmp_path / "质量月.xlsx")
-    second = await import_questions(session, report=again, set_name="质量月")
+    second = await turn(session, import_questions(session, report=again, set_name="质量月"))
     assert (second.created, second.updated, second.unchanged, second.version) == (0, 0, 6, 1)

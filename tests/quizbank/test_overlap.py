@@ -19,6 +19,7 @@ from quizbank.service import import_questions
 from quizbank.validation import parse_file
 from storage.migrate import alembic_config
 from tests.quizbank.bank_files import csv_bytes, docx_bytes, write_xlsx
+from tests.turns import turn
 
 HEADER = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案"]
 EXCEL = [
@@ -52,7 +53,8 @@ def test_folding_keeps_only_what_the_question_says() -> None:
 
 async def _excel_set(session: AsyncSession, tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "excel.xlsx", EXCEL, header=HEADER)
-    await import_questions(session, set_name="Excel题库", report=parse_file(path))
+    await turn(session, import_questions(session, set_name="Excel题库", report=parse_file(path)))
+    await session.commit()  # as the edge does
 
 
 async def test_word_bank_repeating_the_excel_bank_is_reported(
@@ -60,7 +62,7 @@ async def test_word_bank_repeating_the_excel_bank_is_reported(
 ) -> None:
     await _excel_set(session, tmp_path)
     report = parse_file(docx_bytes(WORD), filename="word.docx")
-    result = await import_questions(session, set_name="Word题库", report=report)
+    result = await turn(session, import_questions(session, set_name="Word题库", report=report))
     found = {o.stem: o for o in result.overlaps}
     assert set(found) == {
         "QC 七大手法包括下列哪些（ ）",
@@ -86,12 +88,14 @@ async def test_the_organiser_may_leave_the_repeats_out(
 ) -> None:
     await _excel_set(session, tmp_path)
     report = parse_file(docx_bytes(WORD), filename="word.docx")
-    result = await import_questions(session, set_name="Word题库", report=report, skip_overlaps=True)
+    result = await turn(
+        session, import_questions(session, set_name="Word题库", report=report, skip_overlaps=True)
+    )
     assert (result.created, result.skipped_overlaps) == (1, 3)
     stems = await session.scalars(select(Question.stem).where(Question.set_id == result.set_id))
     assert list(stems) == ["六西格玛管理起源于哪家公司？"]
     # Re-importing into the same set compares with the other sets only.
-    again = await import_questions(session, set_name="Word题库", report=report)
+    again = await turn(session, import_questions(session, set_name="Word题库", report=report))
     assert len(again.overlaps) == 3 and again.created == 3
 
 

@@ -23,6 +23,7 @@ from quizbank.service import (
 from quizbank.validation import ValidationReport, parse_file
 from tests.conftest import MovableClock
 from tests.quizbank.bank_files import good_rows, row, write_xlsx
+from tests.turns import turn
 
 
 def _xlsx(tmp_path: Path, rows: list[list[Any]], name: str = "bank.xlsx") -> ValidationReport:
@@ -43,8 +44,11 @@ async def test_import_creates_the_set_and_its_questions(
     session: AsyncSession, tmp_path: Path, clock: MovableClock
 ) -> None:
     report = _xlsx(tmp_path, good_rows())
-    result = await import_questions(
-        session, report=report, set_name="质量月", uploaded_by="admin", clock=clock
+    result = await turn(
+        session,
+        import_questions(
+            session, report=report, set_name="质量月", uploaded_by="admin", clock=clock
+        ),
     )
     assert (result.created, result.updated, result.unchanged, result.version) == (4, 0, 0, 1)
     qset = await session.get(QuestionSet, result.set_id)
@@ -65,7 +69,9 @@ async def test_import_creates_the_set_and_its_questions(
 async def test_any_error_rejects_the_whole_file_and_writes_nothing(
     session: AsyncSession, tmp_path: Path
 ) -> None:
-    await import_questions(session, report=_xlsx(tmp_path, good_rows()[:2]), set_name="s")
+    await turn(
+        session, import_questions(session, report=_xlsx(tmp_path, good_rows()[:2]), set_name="s")
+    )
     rows = [*good_rows(), row(type="单选", stem="坏题", A="甲", B="乙", answer="C")]
     report = _xlsx(tmp_path, rows, "bad.xlsx")
     with pytest.raises(ImportRejected) as caught:
@@ -84,8 +90,9 @@ async def test_skip_invalid_imports_the_valid_rows_and_reports_the_rest(
     session: AsyncSession, tmp_path: Path
 ) -> None:
     rows = [*good_rows(), row(type="单选", stem="", A="甲", B="乙", answer="A")]
-    result = await import_questions(
-        session, report=_xlsx(tmp_path, rows), set_name="s", skip_invalid=True
+    result = await turn(
+        session,
+        import_questions(session, report=_xlsx(tmp_path, rows), set_name="s", skip_invalid=True),
     )
     assert result.created == 4
     assert [(e.row, e.code) for e in result.skipped_errors] == [(6, "empty_stem")]
@@ -105,9 +112,9 @@ async def test_reimporting_the_same_file_changes_nothing(
     session: AsyncSession, tmp_path: Path
 ) -> None:
     report = _xlsx(tmp_path, good_rows())
-    first = await import_questions(session, report=report, set_name="s")
+    first = await turn(session, import_questions(session, report=report, set_name="s"))
     ids = [q.id for q in await _questions(session)]
-    again = await import_questions(session, report=report, set_name="s")
+    again = await turn(session, import_questions(session, report=report, set_name="s"))
     assert (again.created, again.updated, again.unchanged, again.version) == (0, 0, 4, 1)
     assert again.set_id == first.set_id
     assert [q.id for q in await _questions(session)] == ids
@@ -116,7 +123,10 @@ async def test_reimporting_the_same_file_changes_nothing(
 async def test_reimporting_an_updated_file_updates_in_place_and_bumps_the_version(
     session: AsyncSession, tmp_path: Path, clock: MovableClock
 ) -> None:
-    await import_questions(session, report=_xlsx(tmp_path, good_rows()), set_name="s", clock=clock)
+    await turn(
+        session,
+        import_questions(session, report=_xlsx(tmp_path, good_rows()), set_name="s", clock=clock),
+    )
     before = {q.key: q.id for q in await _questions(session)}
     rows = good_rows()
     rows[0][7] = "修订后的解析"  # edit the explanation of the first question
@@ -124,8 +134,11 @@ async def test_reimporting_an_updated_file_updates_in_place_and_bumps_the_versio
     del rows[2]  # drop the true/false question
     rows.append(row(type="判断", stem="PDCA 是戴明环。", answer="√"))
     clock.advance(hours=1)
-    result = await import_questions(
-        session, report=_xlsx(tmp_path, rows, "v2.xlsx"), set_name="s", clock=clock
+    result = await turn(
+        session,
+        import_questions(
+            session, report=_xlsx(tmp_path, rows, "v2.xlsx"), set_name="s", clock=clock
+        ),
     )
     assert (result.created, result.updated, result.unchanged, result.deactivated) == (1, 2, 1, 1)
     assert result.version == 2
@@ -144,10 +157,17 @@ async def test_reimporting_an_updated_file_updates_in_place_and_bumps_the_versio
 async def test_a_retired_question_comes_back_with_its_id(
     session: AsyncSession, tmp_path: Path
 ) -> None:
-    await import_questions(session, report=_xlsx(tmp_path, good_rows()), set_name="s")
+    await turn(
+        session, import_questions(session, report=_xlsx(tmp_path, good_rows()), set_name="s")
+    )
     ids = [q.id for q in await _questions(session)]
-    await import_questions(session, report=_xlsx(tmp_path, good_rows()[:1], "a.xlsx"), set_name="s")
-    result = await import_questions(session, report=_xlsx(tmp_path, good_rows()), set_name="s")
+    await turn(
+        session,
+        import_questions(session, report=_xlsx(tmp_path, good_rows()[:1], "a.xlsx"), set_name="s"),
+    )
+    result = await turn(
+        session, import_questions(session, report=_xlsx(tmp_path, good_rows()), set_name="s")
+    )
     assert (result.updated, result.version) == (3, 3)
     stored = await _questions(session)
     assert [q.id for q in stored] == ids and all(q.active for q in stored)
@@ -158,24 +178,30 @@ async def test_export_then_import_gives_the_same_bank(
     session: AsyncSession, tmp_path: Path, extension: str
 ) -> None:
     report = parse_file(demo_bank_path())
-    await import_questions(session, report=report, set_name="demo")
-    await import_questions(session, report=_xlsx(tmp_path, good_rows()), set_name="other")
+    await turn(session, import_questions(session, report=report, set_name="demo"))
+    await turn(
+        session, import_questions(session, report=_xlsx(tmp_path, good_rows()), set_name="other")
+    )
     out = tmp_path / f"demo{extension}"
     assert await export_bank(session, path=out, set_name="demo") == len(report.drafts)
     exported = await validate_file(out)
     assert exported.errors == []
     assert [d.content_hash for d in exported.drafts] == [d.content_hash for d in report.drafts]
-    result = await import_questions(session, report=exported, set_name="demo")
+    result = await turn(session, import_questions(session, report=exported, set_name="demo"))
     assert (result.unchanged, result.created, result.updated) == (len(report.drafts), 0, 0)
-    copy = await import_questions(session, report=exported, set_name="copy")
+    copy = await turn(session, import_questions(session, report=exported, set_name="copy"))
     assert copy.created == len(report.drafts)
 
 
 async def test_export_of_every_set_puts_each_on_its_own_sheet(
     session: AsyncSession, tmp_path: Path
 ) -> None:
-    await import_questions(session, report=_xlsx(tmp_path, good_rows()[:2]), set_name="甲")
-    await import_questions(session, report=_xlsx(tmp_path, good_rows()[2:]), set_name="乙")
+    await turn(
+        session, import_questions(session, report=_xlsx(tmp_path, good_rows()[:2]), set_name="甲")
+    )
+    await turn(
+        session, import_questions(session, report=_xlsx(tmp_path, good_rows()[2:]), set_name="乙")
+    )
     assert await export_bank(session, path=tmp_path / "all.xlsx") == 4
     report = parse_file(tmp_path / "all.xlsx")
     assert sorted({d.sheet for d in report.drafts}) == ["乙", "甲"]
@@ -187,9 +213,13 @@ async def test_export_of_an_unknown_set_is_refused(session: AsyncSession, tmp_pa
 
 
 async def test_stats_count_active_questions(session: AsyncSession, tmp_path: Path) -> None:
-    await import_questions(session, report=_xlsx(tmp_path, good_rows()), set_name="甲")
-    await import_questions(session, report=_xlsx(tmp_path, good_rows()[:1], "b.xlsx"),
-                           set_name="乙")  # fmt: skip
+    await turn(
+        session, import_questions(session, report=_xlsx(tmp_path, good_rows()), set_name="甲")
+    )
+    await turn(
+        session,
+        import_questions(session, report=_xlsx(tmp_path, good_rows()[:1], "b.xlsx"), set_name="乙"),
+    )
     stats = await bank_stats(session)
     assert stats.total == 5
     assert stats.by_set == {"甲": 4, "乙": 1}
@@ -221,5 +251,7 @@ def test_demo_bank_validates_with_every_type() -> None:
 
 async def test_demo_bank_imports(session: AsyncSession) -> None:
     report = await validate_file(demo_bank_path())
-    result = await import_questions(session, report=report, set_name=report.name or "demo")
+    result = await turn(
+        session, import_questions(session, report=report, set_name=report.name or "demo")
+    )
     assert result.created == len(report.drafts) >= 60

@@ -18,15 +18,16 @@ from quizbank.service import import_questions
 from quizbank.validation import parse_file
 from tests.quizbank.bank_files import docx_bytes, write_xlsx
 from tests.quizbank.test_overlap import EXCEL, HEADER, WORD
+from tests.turns import turn
 
 SINGLE, MULTIPLE = QuestionType.SINGLE, QuestionType.MULTIPLE
 
 
 async def _two_banks(session: AsyncSession, tmp_path: Path) -> dict[str, str | None]:
     path = write_xlsx(tmp_path / "excel.xlsx", EXCEL, header=HEADER)
-    await import_questions(session, set_name="Excel题库", report=parse_file(path))
+    await turn(session, import_questions(session, set_name="Excel题库", report=parse_file(path)))
     report = parse_file(docx_bytes(WORD), filename="word.docx")
-    await import_questions(session, set_name="Word题库", report=report)
+    await turn(session, import_questions(session, set_name="Word题库", report=report))
     rows = await session.execute(select(Question.stem, Question.twin_key))
     return dict(rows.tuples().all())
 

@@ -18,6 +18,7 @@ from scheduler.jobs import crontab_trigger, list_jobs
 from scheduler.models import JobRun, OutboxMessage
 from tests.conftest import MovableClock
 from tests.scheduler.conftest import GROUP, make_competition, rules
+from tests.turns import turn
 
 SIX_PM_SHANGHAI = datetime(2026, 9, 2, 10, 0, tzinfo=UTC)
 
@@ -118,13 +119,13 @@ async def test_paused_job_skips_its_runs_and_resumes(
 ) -> None:
     competition = await make_competition(session)
     key = f"announce:{competition.id}"
-    assert await pause(session, key=key, clock=clock)
-    assert not await pause(session, key=key, clock=clock)
+    assert await turn(session, pause(session, key=key, clock=clock))
+    assert not await turn(session, pause(session, key=key, clock=clock))
     clock.set(SIX_PM_SHANGHAI)
     fired = {f.key: f.outcome for f in await run_due_jobs(ctx)}
     assert fired[key] == "paused"
     assert not [r for r in await outbox(session) if r.dedup_key.startswith(key)]
-    assert await resume(session, key=key)
+    assert await turn(session, resume(session, key=key))
     clock.advance(minutes=10)
     assert key not in keys(await run_due_jobs(ctx))  # the paused run is not caught up
     clock.set(SIX_PM_SHANGHAI + timedelta(days=1))

@@ -16,6 +16,7 @@ from storage.lease import acquire_lease
 from tests.conftest import MovableClock
 from tests.fakes.telegram import FakeTelegram
 from tests.scheduler.conftest import GROUP, make_competition
+from tests.turns import turn
 
 SIX_PM = datetime(2026, 9, 2, 10, 0, tzinfo=UTC)
 Factory = async_sessionmaker[AsyncSession]
@@ -53,15 +54,15 @@ async def test_lease_passes_on_when_the_holder_stops_renewing(
     session: AsyncSession, clock: MovableClock
 ) -> None:
     ttl = timedelta(seconds=60)
-    assert await acquire_lease(session, holder="a", ttl=ttl, clock=clock)
-    assert not await acquire_lease(session, holder="b", ttl=ttl, clock=clock)
+    assert await turn(session, acquire_lease(session, holder="a", ttl=ttl, clock=clock))
+    assert not await turn(session, acquire_lease(session, holder="b", ttl=ttl, clock=clock))
     clock.advance(seconds=30)
-    assert await acquire_lease(session, holder="a", ttl=ttl, clock=clock)  # renewed
+    assert await turn(session, acquire_lease(session, holder="a", ttl=ttl, clock=clock))  # renewed
     clock.advance(seconds=59)
-    assert not await acquire_lease(session, holder="b", ttl=ttl, clock=clock)
+    assert not await turn(session, acquire_lease(session, holder="b", ttl=ttl, clock=clock))
     clock.advance(seconds=2)
-    assert await acquire_lease(session, holder="b", ttl=ttl, clock=clock)
-    assert not await acquire_lease(session, holder="a", ttl=ttl, clock=clock)
+    assert await turn(session, acquire_lease(session, holder="b", ttl=ttl, clock=clock))
+    assert not await turn(session, acquire_lease(session, holder="a", ttl=ttl, clock=clock))
 
 
 async def test_run_scheduler_fires_delivers_and_stops_promptly(

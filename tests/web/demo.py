@@ -17,6 +17,7 @@ from contest.quizview import QuestionView, Step, Summary
 from storage.ids import id_of
 from storage.types import Clock
 from tests.bot.fixtures import add_bank, right_answer, rules
+from tests.turns import turn
 
 NAMES = [
     "张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "黄敏", "周杰", "吴霞", "徐强",
@@ -94,8 +95,15 @@ async def play(
     """One worker takes the whole competition through the core, right ``accuracy`` of the time."""
     rng = random.Random(seed)
     async with session_factory() as session:
-        item: QuestionView | Summary | Step | None = await attempts.start_competition(
-            session, worker=worker, competition_id=competition_id, clock=clock, tz="Asia/Shanghai"
+        item: QuestionView | Summary | Step | None = await turn(
+            session,
+            attempts.start_competition(
+                session,
+                worker=worker,
+                competition_id=competition_id,
+                clock=clock,
+                tz="Asia/Shanghai",
+            ),
         )
     while isinstance(item, QuestionView | Step):
         view = item if isinstance(item, QuestionView) else item.next
@@ -103,10 +111,16 @@ async def play(
             return item.summary
         if view is None:
             async with session_factory() as session:
-                item = await attempts.show_current(
-                    session, worker_id=id_of(worker), attempt_id=int(item.attempt_id or 0),
-                    clock=clock, tz="Asia/Shanghai",
-                )  # fmt: skip
+                item = await turn(
+                    session,
+                    attempts.show_current(
+                        session,
+                        worker_id=id_of(worker),
+                        attempt_id=int(item.attempt_id or 0),
+                        clock=clock,
+                        tz="Asia/Shanghai",
+                    ),
+                )
             continue
         qtype, right = await right_answer(
             session_factory, attempt_id=view.attempt_id, position=view.position
@@ -119,10 +133,18 @@ async def play(
         if qtype.value == "true_false":
             response = int(bool(response))
         async with session_factory() as session:
-            item = await attempts.answer(
-                session, worker_id=id_of(worker), attempt_id=view.attempt_id,
-                position=view.position, response=response, clock=clock, tz="Asia/Shanghai",
-            )  # fmt: skip
+            item = await turn(
+                session,
+                attempts.answer(
+                    session,
+                    worker_id=id_of(worker),
+                    attempt_id=view.attempt_id,
+                    position=view.position,
+                    response=response,
+                    clock=clock,
+                    tz="Asia/Shanghai",
+                ),
+            )
     return item if isinstance(item, Summary) else None
 
 

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contest.models import CompetitionStatus
+from tests.turns import turn
 from tests.web.api_kit import refused, sign_in_by_link
 from tests.web.conftest import WebServer
 from tests.web.demo import build_plant
@@ -130,12 +131,15 @@ async def test_a_name_that_looks_like_markup_cannot_blank_the_big_screen(
     await play(
         session_factory, clock, worker=worker, competition_id=plant.competition.id, accuracy=1.0
     )
-    screen = await admin_web.issue_screen(
+    screen = await turn(
         session,
-        actor=Actor.operator(),
-        competition_id=plant.competition.id,
-        language="zh",
-        clock=clock,
+        admin_web.issue_screen(
+            session,
+            actor=Actor.operator(),
+            competition_id=plant.competition.id,
+            language="zh",
+            clock=clock,
+        ),
     )
     async with aiohttp.ClientSession() as client:
         html = await (await client.get(f"{web_server.url}/screen/{screen.token}")).text()

@@ -22,6 +22,7 @@ from contest.robots import bound_targets, dedup_suffix
 from scheduler.delivery import dingtalk, feishu
 from scheduler.outbox import deliver_due
 from scheduler.runner import robot_sender
+from tests.turns import turn
 from tests.web.demo import build_plant
 
 SECRET = "SEC0123456789abcdef"
@@ -118,9 +119,20 @@ async def test_outbox_delivers_to_all_three_robots_exactly_once(
         ("dingtalk", f"{base}/robot/send?access_token=ding-token", SECRET),
         ("feishu", f"{base}/open-apis/bot/v2/hook/abc", SECRET),
     ):
-        await admin_web.bind_robot(session, actor=actor, competition_id=cid, platform=platform,
-                                   url=url, secret=secret, language="zh", extra_hosts=hosts,
-                                   clock=clock)  # fmt: skip
+        await turn(
+            session,
+            admin_web.bind_robot(
+                session,
+                actor=actor,
+                competition_id=cid,
+                platform=platform,
+                url=url,
+                secret=secret,
+                language="zh",
+                extra_hosts=hosts,
+                clock=clock,
+            ),
+        )
     targets = await bound_targets(session, competition_id=cid)
     assert {t.channel for t in targets} == {"wecom", "dingtalk", "feishu"}
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
@@ -156,18 +168,37 @@ async def test_outbox_delivers_to_all_three_robots_exactly_once(
 
 async def test_a_robot_url_elsewhere_is_refused_and_nothing_secret_is_audited(session, clock):
     plant = await build_plant(session, clock, workers=1)
+    competition_id = plant.competition.id  # read before the refusal's rollback expires it
     with pytest.raises(ContestError) as refused:
-        await admin_web.bind_robot(
-            session, actor=Actor.operator(), competition_id=plant.competition.id,
-            platform="wecom", url="https://evil.example/cgi-bin/webhook/send?key=k",
-            secret=None, language="zh", extra_hosts=(), clock=clock,
-        )  # fmt: skip
+        await turn(
+            session,
+            admin_web.bind_robot(
+                session,
+                actor=Actor.operator(),
+                competition_id=competition_id,
+                platform="wecom",
+                url="https://evil.example/cgi-bin/webhook/send?key=k",
+                secret=None,
+                language="zh",
+                extra_hosts=(),
+                clock=clock,
+            ),
+        )
     assert refused.value.code == "robot_bad_url"
-    robot = await admin_web.bind_robot(
-        session, actor=Actor.operator(), competition_id=plant.competition.id, platform="dingtalk",
-        url="https://oapi.dingtalk.com/robot/send?access_token=SECRET-TOKEN", secret="SEC-XYZ",
-        language="zh", extra_hosts=(), clock=clock,
-    )  # fmt: skip
+    robot = await turn(
+        session,
+        admin_web.bind_robot(
+            session,
+            actor=Actor.operator(),
+            competition_id=competition_id,
+            platform="dingtalk",
+            url="https://oapi.dingtalk.com/robot/send?access_token=SECRET-TOKEN",
+            secret="SEC-XYZ",
+            language="zh",
+            extra_hosts=(),
+            clock=clock,
+        ),
+    )
     assert robot.id
     from contest.models import AuditEntry
 
@@ -182,11 +213,20 @@ async def test_a_robot_over_its_rate_waits_for_a_later_pass(
 ):
     found, base = receivers
     plant = await build_plant(session, clock, workers=1)
-    robot = await admin_web.bind_robot(
-        session, actor=Actor.operator(), competition_id=plant.competition.id, platform="wecom",
-        url=f"{base}/cgi-bin/webhook/send?key=wecom-key", secret=None, language="zh",
-        extra_hosts={"127.0.0.1"}, clock=clock,
-    )  # fmt: skip
+    robot = await turn(
+        session,
+        admin_web.bind_robot(
+            session,
+            actor=Actor.operator(),
+            competition_id=plant.competition.id,
+            platform="wecom",
+            url=f"{base}/cgi-bin/webhook/send?key=wecom-key",
+            secret=None,
+            language="zh",
+            extra_hosts={"127.0.0.1"},
+            clock=clock,
+        ),
+    )
     for i in range(25):
         await enqueue(session, dedup_key=f"n{i}", chat_id=int(robot.id), channel="wecom",
                       text=f"第 {i} 条", clock=clock)  # fmt: skip

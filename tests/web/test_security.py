@@ -10,6 +10,7 @@ from contest.admin import web as admin_web
 from contest.admin.policy import Actor
 from contest.errors import ContestError
 from contest.signing import link_token, new_session, read_link, read_session
+from tests.turns import turn
 from tests.web.conftest import WebServer
 from tests.web.demo import build_plant
 from tests.web.signin_kit import browser_client
@@ -102,16 +103,23 @@ async def test_a_revoked_screen_link_stops_working(web_server: WebServer, sessio
 
     plant = await build_plant(session, clock, workers=1)
     actor = Actor.operator()
-    screen = await admin_web.issue_screen(session, actor=actor,
-                                          competition_id=plant.competition.id, language="zh",
-                                          clock=clock)  # fmt: skip
+    screen = await turn(
+        session,
+        admin_web.issue_screen(
+            session, actor=actor, competition_id=plant.competition.id, language="zh", clock=clock
+        ),
+    )
     url = f"{web_server.url}/screen/{screen.token}"
     async with aiohttp.ClientSession() as client:
         page = await client.get(url)
         text = await page.text()
         assert page.status == 200 and "QA1000" not in text  # no 工号 on the wall
-        await admin_web.revoke_screens(session, actor=actor, competition_id=plant.competition.id,
-                                       clock=clock)  # fmt: skip
+        await turn(
+            session,
+            admin_web.revoke_screens(
+                session, actor=actor, competition_id=plant.competition.id, clock=clock
+            ),
+        )
         assert (await client.get(url)).status == 404
         assert (await client.get(f"{web_server.url}/screen/guess")).status == 404
 
@@ -119,8 +127,16 @@ async def test_a_revoked_screen_link_stops_working(web_server: WebServer, sessio
 async def test_an_organiser_of_another_competition_cannot_get_a_screen(session, clock):
     plant = await build_plant(session, clock, workers=1)
     try:
-        await admin_web.issue_screen(session, actor=Actor(123), language="zh",
-                                     competition_id=plant.competition.id, clock=clock)  # fmt: skip
+        await turn(
+            session,
+            admin_web.issue_screen(
+                session,
+                actor=Actor(123),
+                language="zh",
+                competition_id=plant.competition.id,
+                clock=clock,
+            ),
+        )
     except ContestError as error:
         assert error.code == "denied"
     else:

@@ -18,6 +18,7 @@ from scheduler.context import JobContext
 from scheduler.delivery.markup import to_markdown
 from scheduler.jobs import Job, JobKind
 from scheduler.notices import prepare_chat_notice
+from tests.turns import turn
 from tests.web.api_kit import refused, sign_in_by_link
 from tests.web.conftest import WebServer
 from tests.web.demo import build_plant, play
@@ -32,7 +33,7 @@ async def _close(session, clock, competition: Competition) -> None:
     clock.set(competition.ends_at + timedelta(minutes=1))
     competition.status = CompetitionStatus.CLOSED
     await session.commit()
-    await settle(session, competition_id=competition.id, clock=clock)
+    await turn(session, settle(session, competition_id=competition.id, clock=clock))
 
 
 async def test_results_at_the_close_are_the_workers_own_with_ties_review_and_pictures(
@@ -197,16 +198,19 @@ async def test_the_group_robots_close_notice_links_to_the_results(
 ) -> None:
     plant = await build_plant(session, clock, workers=1)
     cid = plant.competition.id
-    await admin_web.bind_robot(
+    await turn(
         session,
-        actor=Actor.operator(),
-        competition_id=cid,
-        platform="dingtalk",
-        url="http://127.0.0.1:9/robot/send?access_token=ding-token",
-        secret=None,
-        language="zh",
-        extra_hosts=frozenset({"127.0.0.1"}),
-        clock=clock,
+        admin_web.bind_robot(
+            session,
+            actor=Actor.operator(),
+            competition_id=cid,
+            platform="dingtalk",
+            url="http://127.0.0.1:9/robot/send?access_token=ding-token",
+            secret=None,
+            language="zh",
+            extra_hosts=frozenset({"127.0.0.1"}),
+            clock=clock,
+        ),
     )
     await session.commit()
     job = Job(f"close:{cid}", JobKind.CLOSE, None, "Asia/Shanghai", "", cid)

@@ -15,6 +15,7 @@ from contest.mistakes import mistake_questions
 from contest.models import Attempt, AttemptQuestion, CompetitionStatus, Worker
 from contest.signing import link_token
 from tests.bot.fixtures import right_answer
+from tests.turns import turn
 from tests.web.conftest import WebServer, keep_screenshot
 from tests.web.demo import build_plant, play
 from tests.web.test_browser import PHONE
@@ -129,7 +130,7 @@ async def _story(
     clock.set(competition.ends_at + timedelta(minutes=1))
     competition.status = CompetitionStatus.CLOSED
     await session.commit()
-    await settle(session, competition_id=competition.id, clock=clock)
+    await turn(session, settle(session, competition_id=competition.id, clock=clock))
     await page.goto(f"{web_server.url}/quiz/results/{competition.id}")
     await expect(page.locator(".place-big")).to_have_text("第 2 名" if zh else "No. 2")
     await expect(page.locator(".result")).to_contain_text("共 3 人" if zh else "of 3 people")

@@ -1,6 +1,6 @@
 """Every organiser action, without any chat: permission allowed and refused, the audit row
-in the action's own transaction (one commit), and no audit row for a change that was rolled
-back."""
+in the action's own transaction (which the edge's turn commits once; the action never
+commits), and no audit row for a change that was rolled back."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chat.turn import owned
 from contest.admin import access, broadcast, chats, competitions, people, results, schedules
 from contest.admin.policy import Actor, Denied
 from contest.models import ChatBinding, Competition, Organiser, Worker
@@ -239,7 +240,9 @@ async def test_allowed_action_changes_and_is_audited_in_one_commit(
             await real_commit()
 
         session.commit = counted  # type: ignore[method-assign]
-        await case.call(session, SUPER, world, clock, tmp_path)
+        async with owned(session):  # the edge's turn
+            await case.call(session, SUPER, world, clock, tmp_path)
+            assert commits == 0  # the action leaves the commit to the edge
     assert commits == 1
     assert await _state(session_factory, world, case, tmp_path) != before
     (entry,) = await audit_rows(session_factory)
@@ -255,7 +258,8 @@ async def test_someone_who_is_no_organiser_is_refused_and_audited(
     before = await _state(session_factory, world, case, tmp_path)
     async with session_factory() as session:
         with pytest.raises(Denied) as refused:
-            await case.call(session, STRANGER, world, clock, tmp_path)
+            async with owned(session):  # the edge keeps the refusal's audit row
+                await case.call(session, STRANGER, world, clock, tmp_path)
     assert refused.value.code == "denied"  # one wording for every action
     assert await _state(session_factory, world, case, tmp_path) == before
     (entry,) = await audit_rows(session_factory)
@@ -275,7 +279,8 @@ async def test_a_change_that_is_not_committed_leaves_no_audit_row(
 
         session.commit = lost  # type: ignore[method-assign]
         with pytest.raises(ConnectionError):
-            await case.call(session, SUPER, world, clock, tmp_path)
+            async with owned(session):
+                await case.call(session, SUPER, world, clock, tmp_path)
     if case.action != "results.export":  # a file is no database change
         assert await _state(session_factory, world, case, tmp_path) == before
     assert await audit_rows(session_factory) == []

@@ -24,19 +24,26 @@ from contest.models import (
 from contest.outbox import OutboxMessage
 from tests.conftest import MovableClock
 from tests.contest.admin.conftest import GLOBAL, SCOPED, STRANGER, SUPER, Factory, World, audit_rows
+from tests.turns import turn
 
 
 async def test_a_competition_organiser_manages_only_their_competition(
     world: World, session_factory: Factory, clock: MovableClock
 ) -> None:
     async with session_factory() as session:
-        opened = await competitions.open_competition(
-            session, actor=SCOPED, competition_id=world.mine, clock=clock
+        opened = await turn(
+            session,
+            competitions.open_competition(
+                session, actor=SCOPED, competition_id=world.mine, clock=clock
+            ),
         )
         assert opened.status == CompetitionStatus.OPEN
         with pytest.raises(Denied) as refused:
-            await competitions.close_competition(
-                session, actor=SCOPED, competition_id=world.other, clock=clock
+            await turn(
+                session,
+                competitions.close_competition(
+                    session, actor=SCOPED, competition_id=world.other, clock=clock
+                ),
             )
     assert (refused.value.code, refused.value.params) == (
         "denied_competition",
@@ -52,11 +59,17 @@ async def test_roster_changes_need_an_organiser_of_all_competitions(
     """/move was open to competition organisers although roster changes were not."""
     async with session_factory() as session:
         with pytest.raises(Denied) as refused:
-            await people.move(
-                session, actor=SCOPED, worker_ref="E001", join_code=world.team_code, clock=clock
+            await turn(
+                session,
+                people.move(
+                    session, actor=SCOPED, worker_ref="E001", join_code=world.team_code, clock=clock
+                ),
             )
-        moved = await people.move(
-            session, actor=GLOBAL, worker_ref="E001", join_code=world.team_code, clock=clock
+        moved = await turn(
+            session,
+            people.move(
+                session, actor=GLOBAL, worker_ref="E001", join_code=world.team_code, clock=clock
+            ),
         )
     assert refused.value.code == "denied_global" and moved.changed
 
@@ -66,8 +79,11 @@ async def test_a_failed_move_is_audited_with_its_reason(
 ) -> None:
     async with session_factory() as session:
         with pytest.raises(ContestError) as failed:
-            await people.move(
-                session, actor=GLOBAL, worker_ref="E404", join_code=world.team_code, clock=clock
+            await turn(
+                session,
+                people.move(
+                    session, actor=GLOBAL, worker_ref="E404", join_code=world.team_code, clock=clock
+                ),
             )
     assert failed.value.code == "worker_not_found"
     (entry,) = await audit_rows(session_factory)
@@ -82,12 +98,18 @@ async def test_a_refused_change_rolls_back_its_partial_writes(
     world: World, session_factory: Factory, clock: MovableClock
 ) -> None:
     async with session_factory() as session:
-        await competitions.close_competition(
-            session, actor=SUPER, competition_id=world.other, clock=clock
+        await turn(
+            session,
+            competitions.close_competition(
+                session, actor=SUPER, competition_id=world.other, clock=clock
+            ),
         )
         with pytest.raises(ContestError) as failed:
-            await competitions.close_competition(
-                session, actor=SUPER, competition_id=world.other, clock=clock
+            await turn(
+                session,
+                competitions.close_competition(
+                    session, actor=SUPER, competition_id=world.other, clock=clock
+                ),
             )
     assert failed.value.code == "bad_transition"
     outcomes = [(e.action, e.outcome) for e in await audit_rows(session_factory)]
@@ -102,15 +124,18 @@ def _bind(
     chat_id: int,
     lang: str = "zh",
 ) -> Awaitable[Any]:
-    """Bind the Telegram group ``chat_id`` (群) to the competition."""
-    return chats.bind(
+    """Bind the Telegram group ``chat_id`` (群) to the competition, in a turn of its own."""
+    return turn(
         session,
-        actor=actor,
-        competition_id=competition_id,
-        chat_id=chat_id,
-        title="群",
-        language=lang,
-        clock=clock,
+        chats.bind(
+            session,
+            actor=actor,
+            competition_id=competition_id,
+            chat_id=chat_id,
+            title="群",
+            language=lang,
+            clock=clock,
+        ),
     )
 
 
@@ -133,28 +158,41 @@ async def test_unbind_leaves_other_organisers_bindings(
     async with session_factory() as session:
         await _bind(session, clock, SUPER, world.mine, -7)
         await _bind(session, clock, SUPER, world.other, -7)
-        assert await chats.unbind(session, actor=SCOPED, chat_id=-7, clock=clock) == 1
+        assert (
+            await turn(session, chats.unbind(session, actor=SCOPED, chat_id=-7, clock=clock)) == 1
+        )
         with pytest.raises(Denied):
-            await chats.unbind(session, actor=SCOPED, chat_id=-7, clock=clock)
-        assert await chats.unbind(session, actor=SCOPED, chat_id=-99, clock=clock) == 0
+            await turn(session, chats.unbind(session, actor=SCOPED, chat_id=-7, clock=clock))
+        assert (
+            await turn(session, chats.unbind(session, actor=SCOPED, chat_id=-99, clock=clock)) == 0
+        )
 
 
 async def test_pickers_list_only_what_the_organiser_manages(
     world: World, session_factory: Factory, clock: MovableClock
 ) -> None:
     async with session_factory() as session:
-        mine = await competitions.managed_competitions(
-            session, actor=SCOPED, action="results.export", clock=clock
+        mine = await turn(
+            session,
+            competitions.managed_competitions(
+                session, actor=SCOPED, action="results.export", clock=clock
+            ),
         )
-        every = await competitions.managed_competitions(
-            session, actor=GLOBAL, action="results.export", clock=clock
+        every = await turn(
+            session,
+            competitions.managed_competitions(
+                session, actor=GLOBAL, action="results.export", clock=clock
+            ),
         )
+        listed = [c.id for c in mine], [c.id for c in every]  # read before the refusal's rollback
         with pytest.raises(Denied):
-            await competitions.managed_competitions(
-                session, actor=STRANGER, action="results.export", clock=clock
+            await turn(
+                session,
+                competitions.managed_competitions(
+                    session, actor=STRANGER, action="results.export", clock=clock
+                ),
             )
-    assert [c.id for c in mine] == [world.mine]
-    assert [c.id for c in every] == [world.other, world.mine]  # newest first
+    assert listed == ([world.mine], [world.other, world.mine])  # newest first
     (entry,) = await audit_rows(session_factory)
     assert (entry.action, entry.outcome) == ("results.export", "denied")
 
@@ -164,13 +202,21 @@ async def test_only_the_operator_pauses_the_bots_own_jobs(
 ) -> None:
     async with session_factory() as session:
         with pytest.raises(Denied) as refused:
-            await schedules.pause_schedule(session, actor=GLOBAL, key="sync_statuses", clock=clock)
+            await turn(
+                session,
+                schedules.pause_schedule(session, actor=GLOBAL, key="sync_statuses", clock=clock),
+            )
         assert refused.value.code == "denied_super"
-        assert await schedules.pause_schedule(
-            session, actor=Actor.operator(), key="sync_statuses", clock=clock
+        assert await turn(
+            session,
+            schedules.pause_schedule(
+                session, actor=Actor.operator(), key="sync_statuses", clock=clock
+            ),
         )
         with pytest.raises(ContestError) as unknown:
-            await schedules.pause_schedule(session, actor=SUPER, key="nonsense", clock=clock)
+            await turn(
+                session, schedules.pause_schedule(session, actor=SUPER, key="nonsense", clock=clock)
+            )
     assert unknown.value.code == "unknown_schedule"
     cli = [e for e in await audit_rows(session_factory) if e.outcome == "ok"]
     assert [(e.actor_id, e.detail["via"]) for e in cli] == [(0, "cli")]
@@ -180,10 +226,15 @@ async def test_organiser_schedules_show_what_they_scheduled_with_the_next_time(
     world: World, session_factory: Factory, clock: MovableClock
 ) -> None:
     async with session_factory() as session:
-        await schedules.pause_schedule(
-            session, actor=SCOPED, key=f"remind:{world.mine}", clock=clock
+        await turn(
+            session,
+            schedules.pause_schedule(
+                session, actor=SCOPED, key=f"remind:{world.mine}", clock=clock
+            ),
         )
-        entries = await schedules.organiser_schedules(session, actor=SCOPED, clock=clock)
+        entries = await turn(
+            session, schedules.organiser_schedules(session, actor=SCOPED, clock=clock)
+        )
     kinds = [(e.kind, e.paused) for e in entries]
     assert kinds == [("announce", False), ("final", False), ("remind", True)]
     announce = entries[0]
@@ -217,8 +268,11 @@ async def test_stats_do_not_count_organisers_as_participants(
         session.add(Standing(competition_id=world.other, worker_id=world.worker_id,
                              team_id=team.id))  # fmt: skip
         await session.commit()
-        stats = await competitions.competition_stats(
-            session, actor=GLOBAL, competition_id=world.other, clock=clock, not_counted={900}
+        stats = await turn(
+            session,
+            competitions.competition_stats(
+                session, actor=GLOBAL, competition_id=world.other, clock=clock, not_counted={900}
+            ),
         )
     assert [(r.name, r.participants, r.registered) for r in stats.teams] == [("检验一班", 1, 1)]
 
@@ -231,21 +285,25 @@ async def test_broadcast_reaches_each_worker_in_their_language_once(
         await session.commit()
 
         async def send() -> int:
-            return await broadcast.queue_broadcast(
+            return await turn(
                 session,
-                actor=GLOBAL,
-                competition_id=world.other,
-                batch=f"{world.other}-x1",
-                text="hi",
-                compose=lambda lang: f"[{lang}]",
-                clock=clock,
+                broadcast.queue_broadcast(
+                    session,
+                    actor=GLOBAL,
+                    competition_id=world.other,
+                    batch=f"{world.other}-x1",
+                    text="hi",
+                    compose=lambda lang: f"[{lang}]",
+                    clock=clock,
+                ),
             )
 
         assert await send() == 2
         assert await send() == 0  # a second 确认 queues nothing new
         rows = (await session.execute(select(OutboxMessage))).scalars().all()
-        progress = await broadcast.progress(
-            session, actor=GLOBAL, batch=f"{world.other}-x1", clock=clock
+        progress = await turn(
+            session,
+            broadcast.progress(session, actor=GLOBAL, batch=f"{world.other}-x1", clock=clock),
         )
     assert sorted((r.chat_id, r.text) for r in rows) == [(5001, "[zh]"), (5002, "[en]")]
     assert progress.pending == 2
@@ -261,8 +319,11 @@ async def test_create_from_yaml_names_the_creator(
         "rules:\n  composition:\n    - {type: 单选, count: 2}\n"
     )
     async with session_factory() as session:
-        created = await competitions.create_competition(
-            session, actor=Actor.operator(), yaml_text=text, clock=clock
+        created = await turn(
+            session,
+            competitions.create_competition(
+                session, actor=Actor.operator(), yaml_text=text, clock=clock
+            ),
         )
         row = await session.get(Competition, created.id)
     assert row is not None and row.created_by == "cli"

@@ -22,6 +22,7 @@ from contest.models import Competition, CompetitionStatus, Team, Worker
 from quizbank.models import Question, QuestionSet, QuestionType
 from storage.ids import id_of
 from storage.types import Clock
+from tests.turns import turn
 
 T = TypeVar("T")
 HOST = Actor(1, super_admin=True, via="test")
@@ -125,18 +126,21 @@ async def build_final(
         await session.commit()
         competition_id = id_of(competition)
         async with owned(session):
-            plans = await roster_teams(session, team_ids=team_ids, players=players)
-            final = await create_final(
+            plans = await turn(session, roster_teams(session, team_ids=team_ids, players=players))
+            final = await turn(
                 session,
-                actor=HOST,
-                competition_id=competition_id,
-                name="质量知识竞赛决赛",
-                teams=plans,
-                preset_name=preset,
-                segments=segments,
-                buzzer=buzzer,
-                seed=7,
-                clock=clock,
+                create_final(
+                    session,
+                    actor=HOST,
+                    competition_id=competition_id,
+                    name="质量知识竞赛决赛",
+                    teams=plans,
+                    preset_name=preset,
+                    segments=segments,
+                    buzzer=buzzer,
+                    seed=7,
+                    clock=clock,
+                ),
             )
             final_id = id_of(final)
         rows = await session.execute(

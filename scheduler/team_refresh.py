@@ -48,7 +48,7 @@ class TeamRefresher:
 
     async def step(self) -> int:
         """One pass: the number of team rows that changed (0 when another process holds it)."""
-        async with self.session_factory() as session:
+        async with self.session_factory.begin() as session:  # the lease, seen by all
             if not await acquire_lease(
                 session, holder=self.holder, ttl=self.ttl, clock=self.clock, name=LEASE
             ):
@@ -56,11 +56,10 @@ class TeamRefresher:
             ids = await live_competition_ids(session, clock=self.clock)
         changed = 0
         for competition_id in ids:
-            async with self.session_factory() as session:
+            async with self.session_factory.begin() as session:
                 changed += await refresh_team_standings(
                     session, competition_id=competition_id, clock=self.clock
                 )
-                await session.commit()
         return changed
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -75,7 +74,7 @@ class TeamRefresher:
                     await asyncio.wait_for(stop.wait(), self.interval)
         finally:
             with contextlib.suppress(Exception):
-                async with self.session_factory() as session:
+                async with self.session_factory.begin() as session:
                     await release_lease(session, holder=self.holder, clock=self.clock, name=LEASE)
 
 
