@@ -30,6 +30,7 @@ from contest.rules import load_rules, rules_of
 from contest.score_text import rank_text, score_text
 from contest.scoring import ScoreStyle
 from contest.tree import load_tree
+from contest.web_access import roster_login_enabled
 from i18n import t
 from scheduler.context import Apply, JobContext, local_time, run_stamp
 from scheduler.jobs import Job, JobKind
@@ -350,6 +351,7 @@ async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> App
     prefix = f"{job.key}:{run_stamp(when)}"
 
     async def apply(session: AsyncSession) -> str:
+        roster = await roster_login_enabled(session, competition_id=competition_id)
         for target in chats:
             out, where = rendered[target.language], dedup_suffix(target)
             if out.png is not None:
@@ -371,6 +373,7 @@ async def prepare_announcement(ctx: JobContext, job: Job, when: datetime) -> App
                     channel=target.channel,
                     competition_id=competition_id,
                     lang=target.language,
+                    roster=roster,
                 )
                 text = _fit(f"{text}\n{line}") if line else text
             await enqueue(

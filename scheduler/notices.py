@@ -13,10 +13,11 @@ from sqlmodel import col
 from contest.models import Attempt, AttemptKind, AttemptStatus, Competition, Worker
 from contest.outbox import enqueue
 from contest.robots import PLATFORMS, TELEGRAM, bound_targets, dedup_suffix
+from contest.web_access import roster_login_enabled
 from i18n import t
 from scheduler.context import Apply, JobContext, local_time, run_stamp
 from scheduler.jobs import Job, JobKind
-from scheduler.join_links import join_button
+from scheduler.join_links import how_to_join, join_button
 from storage.ids import id_of
 from storage.types import Clock
 
@@ -36,8 +37,19 @@ async def prepare_chat_notice(ctx: JobContext, job: Job, when: datetime) -> Appl
 
     async def apply(session: AsyncSession) -> str:
         chats = await bound_targets(session, competition_id=competition_id)  # groups and robots
+        roster = await roster_login_enabled(session, competition_id=competition_id)
         for target in chats:
             text = t(f"scheduler.notice.{key}", target.language, name=name, end=end)
+            if key == "open" and target.channel in PLATFORMS:  # nobody messages a robot
+                line, _ = how_to_join(
+                    ctx.settings,
+                    channel=target.channel,
+                    competition_id=competition_id,
+                    lang=target.language,
+                    roster=roster,
+                )
+                text = t("robotlink.open", target.language, name=name, end=end)
+                text = f"{text}\n{line}" if line else text
             if results is not None and target.channel in PLATFORMS:
                 # A group robot's members may have no chat with us: the link is how a
                 # browser worker finds their place, review and certificate.
