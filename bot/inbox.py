@@ -13,7 +13,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.types import Update
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -120,6 +120,16 @@ async def mark(session: AsyncSession, finished: dict[int, InboxStatus], *, now: 
                 .values(status=status.value, done_at=now)
                 .execution_options(synchronize_session=False)
             )
+
+
+async def oldest_waiting(session: AsyncSession) -> datetime | None:
+    """The receipt time of the oldest update taken but not handled yet, by any process
+    (the scheduler keeps a question open while a tap that came in time may still wait)."""
+    return await session.scalar(
+        select(func.min(col(InboxUpdate.received_at))).where(
+            col(InboxUpdate.status) == InboxStatus.PENDING
+        )
+    )
 
 
 async def tell_given_up(bot: Bot, update_obj: Update) -> None:

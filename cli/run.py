@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.commands import register_commands
 from bot.factory import blocked_hook, create_bot, create_dispatcher
 from bot.fsm_storage import DatabaseStorage
+from bot.inbox import oldest_waiting
 from bot.intake import Intake, instance_name
 from bot.polling import poll
 from bot.routers.setup import offer_demo_bank
@@ -205,7 +206,11 @@ async def _run_bot(
         tasks.append(
             asyncio.create_task(
                 run_scheduler(
-                    settings=settings, session_factory=session_factory, bot=bulk_bot, stop=stop
+                    settings=settings,
+                    session_factory=session_factory,
+                    bot=bulk_bot,
+                    stop=stop,
+                    waiting_since=oldest_waiting,
                 )
             )
         )
@@ -381,8 +386,12 @@ async def _run_scheduler_only(settings: Settings) -> None:
     refresher = asyncio.create_task(TeamRefresher(session_factory).run(stop))
     ops = await start_ops(settings, session_factory, bot, serve_http=True)
     try:
-        await run_scheduler(
-            settings=settings, session_factory=session_factory, bot=bulk_bot, stop=stop
+        await run_scheduler(  # the bots' intakes run elsewhere, on the same inbox table
+            settings=settings,
+            session_factory=session_factory,
+            bot=bulk_bot,
+            stop=stop,
+            waiting_since=oldest_waiting,
         )
     finally:
         stop.set()

@@ -16,12 +16,18 @@ from storage.types import Clock, utcnow
 # an ``Apply``: the writes, done in the transaction that also records the run.
 Apply = Callable[[AsyncSession], Awaitable[str]]
 
+# The receipt time of the oldest update an intake holds unhandled (None: none waits). The
+# process that runs an intake passes it (``bot.inbox.oldest_waiting``): the scheduler knows
+# no bot, and a question is not closed while a tap that came in time may still be waiting.
+WaitingSince = Callable[[AsyncSession], Awaitable[datetime | None]]
+
 
 @dataclass(frozen=True)
 class JobContext:
     settings: Settings
     session_factory: async_sessionmaker[AsyncSession]
     clock: Clock = utcnow
+    waiting_since: WaitingSince | None = None
 
 
 def local_time(when: datetime, timezone: str) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from config import Settings
 from contest.signing import picture_token
 from ops import metrics
-from scheduler.context import JobContext
+from scheduler.context import JobContext, WaitingSince
 from scheduler.delivery.robots import RobotSender
 from scheduler.dispatch import Fired, run_due_jobs, run_maintenance
 from scheduler.outbox import deliver_due, pending_count
@@ -50,8 +50,14 @@ class SchedulerRunner:
         clock: Clock = utcnow,
         tick_seconds: float = DEFAULT_TICK_SECONDS,
         holder: str | None = None,
+        waiting_since: WaitingSince | None = None,
     ) -> None:
-        self.ctx = JobContext(settings=settings, session_factory=session_factory, clock=clock)
+        self.ctx = JobContext(
+            settings=settings,
+            session_factory=session_factory,
+            clock=clock,
+            waiting_since=waiting_since,
+        )
         self.bot = bot
         self.holder = holder or f"runner-{uuid.uuid4().hex[:12]}"
         self.lease_ttl = timedelta(seconds=max(3 * tick_seconds, 60.0))
@@ -132,8 +138,10 @@ async def run_scheduler(
     stop: asyncio.Event,
     clock: Clock = utcnow,
     tick_seconds: float | None = None,
+    waiting_since: WaitingSince | None = None,
 ) -> None:
-    """Run until ``stop`` is set; a failing pass is logged and the loop goes on."""
+    """Run until ``stop`` is set; a failing pass is logged and the loop goes on.
+    ``waiting_since`` comes from the process's intake, where there is one."""
     tick = tick_seconds or settings.scheduler_tick_seconds
     runner = SchedulerRunner(
         settings=settings,
@@ -141,6 +149,7 @@ async def run_scheduler(
         bot=bot,
         clock=clock,
         tick_seconds=tick,
+        waiting_since=waiting_since,
     )
     loop = asyncio.get_running_loop()
     next_tick = loop.time()

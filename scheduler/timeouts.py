@@ -46,7 +46,8 @@ def timeout_text(item: TimedOut) -> str:
 async def queue_timeouts(ctx: JobContext) -> int:
     """Close the due questions and queue their edits (one transaction); how many."""
     async with ctx.session_factory() as session:
-        due = await time_out_due(session, clock=ctx.clock, limit=BATCH)
+        waiting = await ctx.waiting_since(session) if ctx.waiting_since else None
+        due = await time_out_due(session, clock=ctx.clock, limit=BATCH, waiting_since=waiting)
         for item in due:
             key = "workerchat.timeout.button_summary" if item.finished else "quiz.button.next"
             button = {

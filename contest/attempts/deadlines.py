@@ -12,7 +12,7 @@ worker (its clock starts when they ask for it), as after any timeout.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,13 +54,24 @@ its receipt time); a tap after the deadline scores nothing either way."""
 
 
 async def time_out_due(
-    session: AsyncSession, *, clock: Clock, limit: int = 200, grace: timedelta = GRACE
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    limit: int = 200,
+    grace: timedelta = GRACE,
+    waiting_since: datetime | None = None,
 ) -> list[TimedOut]:
     """Close up to ``limit`` open questions shown in Telegram chats whose deadline passed
     ``grace`` ago (earliest first).
 
+    ``waiting_since`` is the receipt time of the oldest update the intake holds but has not
+    handled yet: a question whose deadline is not before it stays open, because that update
+    may be a tap that came in time (under a crowd the intake can lag more than ``grace``).
+
     Flushes, does not commit: the caller queues the edits and commits once."""
-    now = clock()
+    cutoff = clock() - grace
+    if waiting_since is not None and waiting_since <= cutoff:
+        cutoff = waiting_since - timedelta(microseconds=1)
     rows = await session.execute(
         select(Attempt, AttemptQuestion, col(Worker.language))
         .join(
@@ -76,7 +87,7 @@ async def time_out_due(
             col(Attempt.chat_id) > 0,  # a Telegram private chat (messengers keep 0, web none)
             col(Attempt.message_id).is_not(None),
             col(AttemptQuestion.status) == AnswerStatus.PENDING,
-            col(AttemptQuestion.deadline_at) <= now - grace,
+            col(AttemptQuestion.deadline_at) <= cutoff,
         )
         .order_by(col(AttemptQuestion.deadline_at))
         .limit(limit)

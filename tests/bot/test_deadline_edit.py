@@ -5,10 +5,14 @@ a restart sends it still; a tap that got there first is never overwritten."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiogram import Bot
 from sqlalchemy import select
 
 from bot.callbacks import NextCb
+from bot.inbox import oldest_waiting
+from bot.models import InboxStatus, InboxUpdate
 from config import Settings
 from contest.models import AnswerStatus, AttemptQuestion
 from contest.outbox import OutboxMessage, OutboxStatus
@@ -125,3 +129,45 @@ async def test_a_tap_that_got_there_first_is_not_overwritten(
     shown = _shown(worker_chat, question)
     assert "第 2/2 题" in shown["text"] and "⏰ 时间到" not in shown["text"]
     assert await _statuses(session_factory) == [AnswerStatus.TIMEOUT, AnswerStatus.PENDING]
+
+
+async def test_a_tap_still_waiting_in_the_intake_keeps_its_question_open(
+    session, clock, session_factory, settings, bot, worker_chat: ChatDriver
+):
+    """Under a crowd the intake can lag more than the grace: a tap taken 2 s before the
+    deadline and still unhandled 12 s after it must find its question open."""
+    question = await _started(session, clock, worker_chat)
+    deadline = (await _deadlines(session_factory))[0]
+    tap_came = deadline - timedelta(seconds=2)
+    session.add(
+        InboxUpdate(update_id=990_001, payload={}, received_at=tap_came, owner="busy:webhook:0")
+    )
+    await session.commit()
+    runner = SchedulerRunner(
+        settings=settings,
+        session_factory=session_factory,
+        bot=bot,
+        clock=clock,
+        holder="a",
+        waiting_since=oldest_waiting,
+    )
+    clock.set(deadline + timedelta(seconds=12))
+    await runner.step(run_jobs=False)
+    assert "reply_markup" in _shown(worker_chat, question)
+    assert await _statuses(session_factory) == [AnswerStatus.PENDING, AnswerStatus.PENDING]
+
+    # Handled (the tap was another chat's, say): the question closes on the next pass.
+    async with session_factory.begin() as s:
+        row = await s.get(InboxUpdate, 990_001)
+        assert row is not None
+        row.status = InboxStatus.DONE
+    runner.next_timeouts = 0.0
+    await runner.step(run_jobs=False)
+    assert worker_chat.button_labels(_shown(worker_chat, question)) == ["下一题 ▶"]
+    assert await _statuses(session_factory) == [AnswerStatus.TIMEOUT, AnswerStatus.PENDING]
+
+
+async def _deadlines(session_factory) -> list:
+    async with session_factory() as s:
+        rows = await s.execute(select(AttemptQuestion).order_by(AttemptQuestion.position))
+        return [row.deadline_at for row in rows.scalars()]
