@@ -34,20 +34,30 @@ class Running:
         await self.runner.intake.idle()
 
 
+def app_settings(fake: FakeDingTalk | FakeFeishu, base: str) -> dict[str, str]:
+    """The settings that point our app for ``fake``'s platform at the fake, served at ``base``."""
+    if isinstance(fake, FakeDingTalk):
+        return {
+            "dingtalk_client_id": fake.client_id,
+            "dingtalk_client_secret": fake.client_secret,
+            "dingtalk_card_template": fake.card_template,
+            "dingtalk_api_base": base,
+            "dingtalk_oapi_base": base,
+        }
+    return {
+        "feishu_app_id": fake.app_id,
+        "feishu_app_secret": fake.app_secret,
+        "feishu_api_base": base,
+    }
+
+
 async def start_dingtalk(
     fake: FakeDingTalk,
     session_factory: async_sessionmaker[AsyncSession],
     database_url: str,
     clock: MovableClock,
 ) -> Running:
-    base = await _serving(fake)
-    settings = {
-        "dingtalk_client_id": fake.client_id,
-        "dingtalk_client_secret": fake.client_secret,
-        "dingtalk_card_template": fake.card_template,
-        "dingtalk_api_base": base,
-        "dingtalk_oapi_base": base,
-    }
+    settings = app_settings(fake, await _serving(fake))
     return await _start(DingTalkRunner, fake, settings, session_factory, database_url, clock)
 
 
@@ -57,12 +67,7 @@ async def start_feishu(
     database_url: str,
     clock: MovableClock,
 ) -> Running:
-    base = await _serving(fake)
-    settings = {
-        "feishu_app_id": fake.app_id,
-        "feishu_app_secret": fake.app_secret,
-        "feishu_api_base": base,
-    }
+    settings = app_settings(fake, await _serving(fake))
     return await _start(FeishuRunner, fake, settings, session_factory, database_url, clock)
 
 

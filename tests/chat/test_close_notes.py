@@ -13,27 +13,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from config import Settings, load_settings
 from tests.bot.fixtures import add_bank, add_competition
 from tests.chat.close_kit import all_sent, close_now, is_png, open_result_link, web_face
-from tests.chat.harness import Running, say, start_dingtalk, start_feishu, stop_running, tap
+from tests.chat.harness import (
+    Running,
+    app_settings,
+    say,
+    start_dingtalk,
+    start_feishu,
+    stop_running,
+    tap,
+)
 from tests.conftest import MovableClock
 from tests.fakes.dingtalk import FakeDingTalk
 
 
 def _settings(fake: Any, database_url: str, public: str) -> Settings:
     base = str(fake.server.make_url("")).rstrip("/")
-    if isinstance(fake, FakeDingTalk):
-        app = {
-            "dingtalk_client_id": fake.client_id,
-            "dingtalk_client_secret": fake.client_secret,
-            "dingtalk_card_template": fake.card_template,
-            "dingtalk_api_base": base,
-            "dingtalk_oapi_base": base,
-        }
-    else:
-        app = {
-            "feishu_app_id": fake.app_id,
-            "feishu_app_secret": fake.app_secret,
-            "feishu_api_base": base,
-        }
+    app = app_settings(fake, base)
     return load_settings(
         _env_file=None,
         database_url=database_url,

@@ -31,7 +31,7 @@ from contest.rules import load_rules
 from scheduler.jobs import results_time
 from storage.ids import id_of
 from tests.chat.close_kit import all_sent, rows, until
-from tests.chat.harness import ADMINS
+from tests.chat.harness import ADMINS, app_settings
 from tests.chat.test_organiser import _group_posts
 from tests.conftest import MovableClock
 from tests.contest.test_season import _season
@@ -51,20 +51,7 @@ def _free_port() -> int:
 
 
 def _settings(fake: Any, base: str, database_url: str) -> Settings:
-    if isinstance(fake, FakeDingTalk):
-        app_settings = {
-            "dingtalk_client_id": fake.client_id,
-            "dingtalk_client_secret": fake.client_secret,
-            "dingtalk_card_template": fake.card_template,
-            "dingtalk_api_base": base,
-            "dingtalk_oapi_base": base,
-        }
-    else:
-        app_settings = {
-            "feishu_app_id": fake.app_id,
-            "feishu_app_secret": fake.app_secret,
-            "feishu_api_base": base,
-        }
+    app = app_settings(fake, base)
     return load_settings(
         _env_file=None,
         database_url=database_url,
@@ -73,7 +60,7 @@ def _settings(fake: Any, base: str, database_url: str) -> Settings:
         web_port=_free_port(),
         messenger_admins=ADMINS,
         scheduler_tick_seconds=0.2,
-        **app_settings,
+        **app,
     )
 
 
